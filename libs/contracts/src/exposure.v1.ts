@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { domainName, externalId, isoTimestamp } from './common-fields';
+
+/** A served list: what was shown to whom, in which order, under which policy. */
+export const exposureV1 = z.strictObject({
+  schemaVersion: z.literal(1).optional(),
+  listId: externalId,
+  userId: externalId,
+  domain: domainName,
+  /** Which ranking produced the list: `accuracy` (top-n by personalized reward), `calibrated`, `aggregate` (cold start). */
+  policy: z.string().min(1).max(64),
+  servedAt: isoTimestamp,
+  items: z
+    .array(z.strictObject({ itemId: externalId, rank: z.number().int().nonnegative(), score: z.number().finite() }))
+    .min(1)
+    .max(1000),
+});
+
+export type ExposureV1 = z.output<typeof exposureV1>;

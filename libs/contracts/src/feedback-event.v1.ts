@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { domainName, externalId, isoTimestamp, uuid } from './common-fields';
+
+/** Maximum events in one POST /v1/feedback batch. */
+export const FEEDBACK_BATCH_LIMIT = 1000;
+
+/**
+ * The measurement condition of a judgment. It is what lets the system tell genuine preferences (consistent across
+ * conditions) from constructed ones (consistent within a framing, flipping across framings).
+ */
+export const feedbackContextV1 = z.strictObject({
+  surface: z.string().min(1).max(64).optional(),
+  position: z.number().int().nonnegative().optional(),
+  framingId: z.string().min(1).max(128).optional(),
+  order: z.number().int().nonnegative().optional(),
+});
+
+const base = {
+  schemaVersion: z.literal(1, { error: 'schemaVersion must be 1 for chorus.feedback.v1' }).optional(),
+  eventId: uuid,
+  userId: externalId,
+  occurredAt: isoTimestamp,
+  domain: domainName,
+  context: feedbackContextV1.optional(),
+  listId: externalId.optional(),
+};
+
+export const ratingScale = z
+  .strictObject({
+    min: z.number().finite(),
+    max: z.number().finite(),
+    /** Ratings at or above this value are positive; default: 75% of the way up the scale (4 on 1–5). */
+    positiveAt: z.number().finite().optional(),
+  })
+  .refine((s) => s.max > s.min, { message: 'scale.max must be greater than scale.min', path: ['max'] })
+  .refine((s) => s.positiveAt === undefined || (s.positiveAt > s.min && s.positiveAt <= s.max), {
+    message: 'scale.positiveAt must lie in (min, max]',
+    path: ['positiveAt'],
+  });
+
+export const ratingEventV1 = z
+  .strictObject({
+    ...base,
+    type: z.literal('rating'),
+    itemId: externalId,
+    value: z.number({ error: 'value must be a number on the declared scale' }).finite(),
+    scale: ratingScale.default({ min: 1, max: 5 }),
+  })
+  .refine((e) => e.value >= e.scale.min && e.value <= e.scale.max, {
+    message: 'value must lie within scale [min, max]',
+    path: ['value'],
+  });
+
+export const clickEventV1 = z.strictObject({ ...base, type: z.literal('click'), itemId: externalId });
+export const skipEventV1 = z.strictObject({ ...base, type: z.literal('skip'), itemId: externalId });
+
+export const pairwiseEventV1 = z
+  .strictObject({
+    ...base,
+    type: z.literal('pairwise'),
+    chosenId: externalId,
+    rejectedId: externalId,
+    /** The user judged the two equally good: a Bradley–Terry observation with label 1/2. */
+    tie: z.boolean().optional(),
+  })
+  .refine((e) => e.chosenId !== e.rejectedId, {
+    message: 'chosenId and rejectedId must differ',
+    path: ['rejectedId'],
+  });
+
+export const feedbackEventV1 = z.discriminatedUnion(
+  'type',
+  [ratingEventV1, clickEventV1, skipEventV1, pairwiseEventV1],
+  { error: 'type must be one of "rating", "click", "skip", "pairwise"' },
+);
+
+export type FeedbackEventV1 = z.output<typeof feedbackEventV1>;
+export type FeedbackEventInputV1 = z.input<typeof feedbackEventV1>;
+export type FeedbackType = FeedbackEventV1['type'];
+export type RatingEventV1 = z.output<typeof ratingEventV1>;
+export type PairwiseEventV1 = z.output<typeof pairwiseEventV1>;
+
+/** A POST body: one event, or `{ events: [...] }` up to FEEDBACK_BATCH_LIMIT. */
+export const feedbackBatchV1 = z.strictObject({
+  events: z
+    .array(z.unknown())
+    .min(1, 'events must hold at least one event')
+    .max(FEEDBACK_BATCH_LIMIT, `a batch holds at most ${FEEDBACK_BATCH_LIMIT} events; split it into several requests`),
+});
+
+/** Items an event refers to (one for rating/click/skip, two for pairwise). */
+export function referencedItems(event: FeedbackEventV1): string[] {
+  return event.type === 'pairwise' ? [event.chosenId, event.rejectedId] : [event.itemId];
+}

@@ -1,0 +1,26 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+export const SCOPES = ['ingest', 'read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+/**
+ * A new API key: `chorus_<8-char prefix>_<secret>`. The prefix identifies the key in logs and listings without
+ * revealing it.
+ */
+export function generateApiKey(): { key: string; prefix: string; hash: string } {
+  const prefix = randomBytes(6).toString('base64url').slice(0, 8);
+  const key = `chorus_${prefix}_${randomBytes(32).toString('base64url')}`;
+  return { key, prefix, hash: hashApiKey(key) };
+}
+
+/**
+ * Keys carry 256 random bits, so a fast hash is enough: slow password hashes (bcrypt, scrypt) protect low-entropy
+ * secrets from guessing, which a random key is not, and they would add milliseconds to every request.
+ */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}

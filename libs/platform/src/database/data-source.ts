@@ -1,0 +1,72 @@
+import { DataSource } from 'typeorm';
+import { migrations } from '../../../../infra/database/migrations';
+
+/**
+ * The Postgres connection of record. Schema comes from migrations only (never `synchronize`), so every environment
+ * runs exactly the schema that was reviewed.
+ */
+export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'schema_migrations',
+    migrations,
+    extra: { max: options.poolSize ?? 10, application_name: options.applicationName ?? 'chorus' },
+  });
+}
+
+/** Create the database named in `url` if it does not exist (a fresh machine has only `postgres`). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!/^[a-zA-Z0-9_]+$/.test(name)) throw new Error(`database name "${name}" must be letters, digits or "_"`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const ds = new DataSource({ type: 'postgres', url: admin.toString() });
+  await ds.initialize();
+  try {
+    const rows: unknown[] = await ds.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rows.length === 0) await ds.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** Drop a database (tests and demo resets only). */
+export async function dropDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const ds = new DataSource({ type: 'postgres', url: admin.toString() });
+  await ds.initialize();
+  try {
+    await ds.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** Create the database if needed and apply pending migrations; returns the names applied. */
+export async function migrate(url: string): Promise<string[]> {
+  await ensureDatabase(url);
+  const ds = createDataSource(url, { poolSize: 2, applicationName: 'chorus-migrate' });
+  await ds.initialize();
+  try {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/**
+ * TypeORM answers an UPDATE or DELETE ... RETURNING with `[rows, rowCount]` rather than the rows themselves; this
+ * returns the rows either way.
+ */
+export function returnedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}

@@ -1,0 +1,48 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError } from './domain-error';
+
+/** Error code → HTTP status, in one place. Anything unmapped from the domain is a 422. */
+const statusByCode: Record<string, number> = {
+  'REQUEST.INVALID': 400,
+  'REQUEST.TOO_LARGE': 413,
+  'AUTH.MISSING_KEY': 401,
+  'AUTH.INVALID_KEY': 401,
+  'AUTH.MISSING_SCOPE': 403,
+  'USER.NOT_FOUND': 404,
+  'ITEM.NOT_FOUND': 404,
+  'MODEL.NOT_FOUND': 404,
+  'KAFKA.UNAVAILABLE': 503,
+};
+
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (error instanceof DomainError) {
+      response.status(statusByCode[error.code] ?? 422).json({ code: error.code, message: error.message, issues: error.issues });
+      return;
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const body = error.getResponse();
+      const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
+      // Express's body parser reports oversize and malformed JSON bodies as HttpExceptions; give them our codes.
+      const code = status === 413 ? 'REQUEST.TOO_LARGE' : status === 400 ? 'REQUEST.INVALID' : status === 404 ? 'ROUTE.NOT_FOUND' : 'HTTP.ERROR';
+      response.status(status).json({ code, message: Array.isArray(message) ? message.join('; ') : String(message) });
+      return;
+    }
+    const typed = error as { type?: string; status?: number; message?: string };
+    if (typed?.type === 'entity.too.large') {
+      response.status(413).json({ code: 'REQUEST.TOO_LARGE', message: `request body too large: ${typed.message}; send smaller batches` });
+      return;
+    }
+    if (typed?.type === 'entity.parse.failed') {
+      response.status(400).json({ code: 'REQUEST.INVALID', message: `body is not valid JSON: ${typed.message}` });
+      return;
+    }
+    response.status(500).json({ code: 'INTERNAL', message: 'internal error; see the service log' });
+    // Surface the cause to the process log: a 500 is always a bug to look at.
+    process.stderr.write(`${JSON.stringify({ level: 'error', message: 'unhandled error', error: String((error as Error)?.stack ?? error) })}\n`);
+  }
+}

@@ -1,0 +1,47 @@
+import { DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
+import { combineShardPosteriors, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import { z } from 'zod';
+import { env } from '../config/load-config';
+
+/** The reward-model priors. Learner (training) and gateway (serving) must read the same values. */
+export const rewardPriorConfigShape = {
+  /** τ²: prior variance of a user's deviation from the aggregate (pooling strength; 0 = pure aggregate). */
+  LEARNER_TAU2: env.number(1, { min: 0 }),
+  /** Per-domain τ², e.g. "news=0.5,code=4"; domains not named use LEARNER_TAU2. */
+  LEARNER_TAU2_BY_DOMAIN: env.numberMap('', { min: 0 }),
+  /** Prior variance of the aggregate's feature weights. */
+  LEARNER_PRIOR_VARIANCE: env.number(1, { min: 1e-9 }),
+  /** Prior variance of the aggregate's per-item intercepts. */
+  LEARNER_ITEM_PRIOR_VARIANCE: env.number(1, { min: 1e-9 }),
+  /** Variance added to each touched aggregate weight per update so the population can drift (0 = none). */
+  LEARNER_FORGETTING: env.number(0, { min: 0 }),
+};
+
+const schema = z.object(rewardPriorConfigShape);
+export type RewardPriorConfig = z.output<typeof schema>;
+
+export class ModelPriors {
+  readonly aggregate: DiagonalGaussianLogisticOptions;
+
+  constructor(private readonly config: RewardPriorConfig) {
+    const weights = config.LEARNER_PRIOR_VARIANCE;
+    const items = config.LEARNER_ITEM_PRIOR_VARIANCE;
+    this.aggregate = {
+      priorVariance: (feature: string) => (feature.startsWith(ITEM_FEATURE_PREFIX) ? items : weights),
+      forgetting: config.LEARNER_FORGETTING,
+    };
+  }
+
+  tau2(domain: string): number {
+    return this.config.LEARNER_TAU2_BY_DOMAIN[domain] ?? this.config.LEARNER_TAU2;
+  }
+
+  user(domain: string): DiagonalGaussianLogisticOptions {
+    return { priorVariance: this.tau2(domain) };
+  }
+
+  /** The domain's aggregate: the Gaussian product of its per-partition shard posteriors. */
+  combineAggregate(shards: DiagonalGaussianLogisticJSON[]): DiagonalGaussianLogistic {
+    return DiagonalGaussianLogistic.fromJSON(combineShardPosteriors(shards, this.aggregate.priorVariance), this.aggregate);
+  }
+}

@@ -1,0 +1,37 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '@chorus/platform';
+import { parseDomain, ReadModelsUseCase } from '../usecases/read-models.usecase';
+
+@ApiTags('models')
+@ApiSecurity('api-key')
+@Controller('v1')
+export class ModelsController {
+  constructor(@Inject(ReadModelsUseCase) private readonly read: ReadModelsUseCase) {}
+
+  @Get('models/aggregate')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'The population model of a domain: posterior mean and sd per feature' })
+  @ApiQuery({ name: 'domain', required: true })
+  @ApiQuery({ name: 'includeItems', required: false, description: 'also list per-item intercepts' })
+  aggregate(@Query('domain') domain: unknown, @Query('includeItems') includeItems?: string) {
+    return this.read.aggregate(parseDomain(domain), includeItems === 'true');
+  }
+
+  @Get('users/:id/model')
+  @RequireScope('read')
+  @ApiOperation({ summary: "A user's personalized model: deviation from the aggregate, uncertainty, events seen, divergence" })
+  @ApiQuery({ name: 'domain', required: true })
+  user(@Param('id') id: string, @Query('domain') domain: unknown) {
+    return this.read.userModel(id, parseDomain(domain));
+  }
+
+  @Get('users/:id/recommendations')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Top n unseen catalogue items by personalized reward; the list is logged to chorus.exposures.v1' })
+  @ApiQuery({ name: 'domain', required: true })
+  @ApiQuery({ name: 'n', required: false, description: '1..200, default 10' })
+  recommendations(@Param('id') id: string, @Query('domain') domain: unknown, @Query('n') n?: string) {
+    return this.read.recommend(id, parseDomain(domain), n === undefined ? 10 : Number(n));
+  }
+}

@@ -1,0 +1,21 @@
+import { env, loadConfig, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { z } from 'zod';
+
+export const gatewayConfigSchema = z.object({
+  ...sharedConfigShape,
+  ...rewardPriorConfigShape,
+  GATEWAY_PORT: env.int(3000, { min: 0, max: 65535 }),
+  /** Partitions of the keyed topics when the gateway has to create them. */
+  FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
+  /** Largest accepted request body. A full feedback batch (1000 events) is a few hundred kB. */
+  GATEWAY_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'expected a size such as "5mb" or "512kb"').default('5mb'),
+  /** Seconds a domain's catalogue and aggregate stay cached for serving. */
+  GATEWAY_MODEL_CACHE_SECONDS: env.number(2, { min: 0, max: 3600 }),
+});
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return loadConfig(gatewayConfigSchema, source);
+}

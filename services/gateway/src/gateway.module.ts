@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import {
+  ApiKeyGuard,
+  ApiKeyRepository,
+  createDataSource,
+  createKafka,
+  createMetricsRegistry,
+  ensureTopics,
+  HttpErrorFilter,
+  JsonLogger,
+  ModelPriors,
+} from '@chorus/platform';
+import { Redis } from 'ioredis';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { FeedbackController } from './controllers/feedback.controller';
+import { ItemsController } from './controllers/items.controller';
+import { ModelsController } from './controllers/models.controller';
+import { OpsController } from './controllers/ops.controller';
+import { GATEWAY_CONFIG, loadGatewayConfig, type GatewayConfig } from './gateway.config';
+import { KAFKA_ADMIN, KAFKA_PRODUCER } from './gateway.tokens';
+import { HttpMetricsInterceptor } from './http-metrics.interceptor';
+import { ItemsRepository } from './persistence/items.repository';
+import { ModelsRepository } from './persistence/models.repository';
+import { IngestFeedbackUseCase } from './usecases/ingest-feedback.usecase';
+import { ReadModelsUseCase } from './usecases/read-models.usecase';
+import { UpsertItemsUseCase } from './usecases/upsert-items.usecase';
+
+class GatewayLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
+    @Inject(KAFKA_ADMIN) private readonly admin: Admin,
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(Redis) private readonly redis: Redis,
+  ) {}
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.db.destroy(), this.redis.quit()]);
+  }
+}
+
+@Module({})
+export class GatewayModule {
+  static register(config: GatewayConfig = loadGatewayConfig()): DynamicModule {
+    const logger = new JsonLogger('gateway', config.LOG_LEVEL);
+    const kafka: Kafka = createKafka(`chorus-gateway-${randomUUID().slice(0, 8)}`, config.KAFKA_BROKERS, logger);
+    const prefix = config.KAFKA_TOPIC_PREFIX;
+    return {
+      module: GatewayModule,
+      controllers: [FeedbackController, ItemsController, ModelsController, OpsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: JsonLogger, useValue: logger },
+        { provide: Registry, useFactory: () => createMetricsRegistry('gateway') },
+        { provide: DataSource, useFactory: () => createDataSource(config.DATABASE_URL, { applicationName: 'chorus-gateway' }).initialize() },
+        { provide: Redis, useFactory: () => new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) },
+        {
+          provide: KAFKA_ADMIN,
+          useFactory: async () => {
+            const admin = kafka.admin();
+            await admin.connect();
+            await ensureTopics(admin, { partitions: config.FEEDBACK_PARTITIONS, prefix });
+            return admin;
+          },
+        },
+        {
+          provide: KAFKA_PRODUCER,
+          inject: [KAFKA_ADMIN],
+          useFactory: async () => {
+            // Kafka's own murmur2 partitioner, so userId → partition matches Java clients and every other producer.
+            const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+            await producer.connect();
+            return producer;
+          },
+        },
+        { provide: ApiKeyRepository, inject: [DataSource], useFactory: (db: DataSource) => new ApiKeyRepository(db) },
+        { provide: ItemsRepository, inject: [DataSource], useFactory: (db: DataSource) => new ItemsRepository(db) },
+        { provide: ModelsRepository, inject: [DataSource], useFactory: (db: DataSource) => new ModelsRepository(db) },
+        {
+          provide: ReadModelsUseCase,
+          inject: [ModelsRepository, ItemsRepository, KAFKA_PRODUCER],
+          useFactory: (models: ModelsRepository, items: ItemsRepository, producer: Producer) =>
+            new ReadModelsUseCase(models, items, new ModelPriors(config), producer, prefix, config.GATEWAY_MODEL_CACHE_SECONDS * 1000),
+        },
+        { provide: IngestFeedbackUseCase, inject: [KAFKA_PRODUCER], useFactory: (producer: Producer) => new IngestFeedbackUseCase(producer, prefix) },
+        {
+          provide: UpsertItemsUseCase,
+          inject: [ItemsRepository, KAFKA_PRODUCER, ReadModelsUseCase],
+          useFactory: (items: ItemsRepository, producer: Producer, read: ReadModelsUseCase) =>
+            new UpsertItemsUseCase(items, producer, prefix, (domains) => read.invalidateCatalogue(domains)),
+        },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+        GatewayLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { FEEDBACK_BATCH_LIMIT, feedbackEventV1, parseWith, topicName, type FeedbackEventV1, type ValidationIssue } from '@chorus/contracts';
+import { DomainError } from '@chorus/platform';
+import type { Producer } from 'kafkajs';
+
+/**
+ * POST /v1/feedback: one event, or `{ events: [...] }`. All-or-nothing: if any event is invalid nothing is produced
+ * and every offending field of every event is named, so a client fixes the batch in one round trip.
+ */
+export class IngestFeedbackUseCase {
+  constructor(
+    private readonly producer: Producer,
+    private readonly prefix: string,
+  ) {}
+
+  async ingest(body: unknown): Promise<{ accepted: number; eventIds: string[] }> {
+    const events = this.validate(body);
+    try {
+      await this.producer.send({
+        topic: topicName('feedback', this.prefix),
+        // Keyed by user: one user's events stay ordered in one partition, which the learner's per-user model needs.
+        messages: events.map((event) => ({ key: event.userId, value: JSON.stringify(event) })),
+      });
+    } catch (error) {
+      throw new DomainError('KAFKA.UNAVAILABLE', `could not write to Kafka (${(error as Error).message}); nothing was accepted, retry with the same eventIds`);
+    }
+    return { accepted: events.length, eventIds: events.map((e) => e.eventId) };
+  }
+
+  private validate(body: unknown): FeedbackEventV1[] {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new DomainError('REQUEST.INVALID', 'body must be one feedback event object or { "events": [ ... ] }');
+    }
+    const isBatch = 'events' in body;
+    const raw = isBatch ? (body as { events: unknown }).events : [body];
+    if (!Array.isArray(raw) || raw.length === 0) {
+      throw new DomainError('REQUEST.INVALID', '"events" must be a non-empty array of feedback events', [{ path: 'events', message: 'expected a non-empty array' }]);
+    }
+    if (raw.length > FEEDBACK_BATCH_LIMIT) {
+      throw new DomainError('REQUEST.TOO_LARGE', `a batch holds at most ${FEEDBACK_BATCH_LIMIT} events and this one has ${raw.length}; split it into several requests`, [
+        { path: 'events', message: `at most ${FEEDBACK_BATCH_LIMIT} events` },
+      ]);
+    }
+    const events: FeedbackEventV1[] = [];
+    const issues: ValidationIssue[] = [];
+    raw.forEach((item, index) => {
+      const parsed = parseWith(feedbackEventV1, item, isBatch ? `events[${index}]` : '');
+      if (parsed.ok) events.push(parsed.value);
+      else issues.push(...parsed.issues);
+    });
+    if (issues.length > 0) {
+      throw new DomainError('REQUEST.INVALID', `${issues.length} invalid field(s); nothing was accepted. Fix them and resend the whole request`, issues);
+    }
+    return events;
+  }
+}

@@ -1,0 +1,31 @@
+import { env, loadConfig, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { z } from 'zod';
+
+export const learnerConfigSchema = z.object({
+  ...sharedConfigShape,
+  LEARNER_GROUP_ID: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').default('chorus-learner'),
+  LEARNER_HTTP_PORT: env.int(3001, { min: 0, max: 65535 }),
+  /** Kafka group session timeout: how long a dead learner holds its partitions (the broker's minimum is 6000). */
+  LEARNER_SESSION_TIMEOUT_MS: env.int(30_000, { min: 6_000, max: 300_000 }),
+  /** Partitions of the feedback topic when the learner has to create it. */
+  FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
+  /** Commit model state and offsets to Postgres after this many events... */
+  LEARNER_FLUSH_EVENTS: env.int(5000, { min: 1 }),
+  /** ...or after this long, whichever comes first. */
+  LEARNER_FLUSH_INTERVAL_MS: env.int(1000, { min: 10 }),
+  ...rewardPriorConfigShape,
+  /** How many recent event ids per user are remembered to drop client retries. */
+  LEARNER_DEDUPE_WINDOW: env.int(64, { min: 1, max: 4096 }),
+  /** Users kept in memory (least recently used beyond this are evicted once flushed). */
+  LEARNER_USER_CACHE_SIZE: env.int(200_000, { min: 100 }),
+  /** Record score-before-learn predictions for evaluation (the demo's held-out AUC). */
+  LEARNER_PREQUENTIAL_LOG: env.bool(false),
+});
+
+export type LearnerConfig = z.output<typeof learnerConfigSchema>;
+
+export const LEARNER_CONFIG = Symbol('LEARNER_CONFIG');
+
+export function loadLearnerConfig(source: NodeJS.ProcessEnv = process.env): LearnerConfig {
+  return loadConfig(learnerConfigSchema, source);
+}

@@ -1,0 +1,121 @@
+import { returnedRows } from '@chorus/platform';
+import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { FlushSnapshot, StoredUserState } from '../usecases/learner-state';
+
+/** Another learner committed this partition since we read it: our in-memory state is stale and must be dropped. */
+export class PartitionFencedError extends Error {
+  readonly code = 'LEARNER.PARTITION_FENCED';
+  constructor(partitions: number[]) {
+    super(`partitions ${partitions.join(', ')} were committed by another learner since this one loaded them; reload state from Postgres`);
+  }
+}
+
+/**
+ * The learner's store of record. Model state and consumed offsets are written in ONE transaction, and the offset
+ * update is conditional on the offset we started from (a fence): a crash replays nothing twice, loses nothing, and a
+ * zombie learner that lost its partitions cannot overwrite the new owner's state.
+ */
+export class LearnerStateRepository {
+  constructor(
+    private readonly db: DataSource,
+    private readonly groupId: string,
+    private readonly topic: string,
+  ) {}
+
+  async loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, { state: StoredUserState; eventsSeen: number }>> {
+    const out = new Map<string, { state: StoredUserState; eventsSeen: number }>();
+    if (keys.length === 0) return out;
+    const rows: { user_id: string; domain: string; state: StoredUserState; events_seen: number }[] = await this.db.query(
+      `SELECT m.user_id, m.domain, m.state, m.events_seen
+         FROM user_models m JOIN unnest($1::text[], $2::text[]) AS k(user_id, domain) USING (user_id, domain)`,
+      [keys.map((k) => k.userId), keys.map((k) => k.domain)],
+    );
+    for (const row of rows) out.set(`${row.user_id}\u0001${row.domain}`, { state: row.state, eventsSeen: row.events_seen });
+    return out;
+  }
+
+  /** The stored resume point of a partition (created at 0 the first time) and its aggregate shards. */
+  async loadPartition(partition: number): Promise<{ nextOffset: number; shards: { domain: string; state: DiagonalGaussianLogisticJSON; eventsSeen: number }[] }> {
+    await this.db.query(
+      `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
+      [this.groupId, this.topic, partition],
+    );
+    const [offset]: { next_offset: string }[] = await this.db.query(
+      `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      [this.groupId, this.topic, partition],
+    );
+    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; events_seen: string }[] = await this.db.query(
+      `SELECT domain, state, events_seen FROM aggregate_shards WHERE shard = $1`,
+      [partition],
+    );
+    return { nextOffset: Number(offset!.next_offset), shards: shards.map((s) => ({ domain: s.domain, state: s.state, eventsSeen: Number(s.events_seen) })) };
+  }
+
+  async flush(snapshot: FlushSnapshot): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.advanceOffsets(tx, snapshot.offsets);
+      if (snapshot.users.length) {
+        await tx.query(
+          `INSERT INTO user_models (user_id, domain, state, events_seen, updated_at)
+           SELECT u, d, s::jsonb, e, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS t(u, d, s, e)
+           ON CONFLICT (user_id, domain) DO UPDATE SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, updated_at = now()`,
+          [snapshot.users.map((u) => u.userId), snapshot.users.map((u) => u.domain), snapshot.users.map((u) => u.state), snapshot.users.map((u) => u.eventsSeen)],
+        );
+      }
+      if (snapshot.shards.length) {
+        await tx.query(
+          `INSERT INTO aggregate_shards (domain, shard, state, events_seen, updated_at)
+           SELECT d, p, s::jsonb, e, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[]) AS t(d, p, s, e)
+           ON CONFLICT (domain, shard) DO UPDATE SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, updated_at = now()`,
+          [snapshot.shards.map((s) => s.domain), snapshot.shards.map((s) => s.partition), snapshot.shards.map((s) => s.state), snapshot.shards.map((s) => s.eventsSeen)],
+        );
+      }
+      if (snapshot.interactions.length) {
+        await tx.query(
+          `INSERT INTO user_items (user_id, domain, item_id)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+          [snapshot.interactions.map((i) => i.userId), snapshot.interactions.map((i) => i.domain), snapshot.interactions.map((i) => i.itemId)],
+        );
+      }
+      if (snapshot.predictions.length) {
+        const p = snapshot.predictions;
+        await tx.query(
+          `INSERT INTO prequential_predictions (event_id, domain, user_id, occurred_at, label, weight, p_aggregate, p_personalized)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::real[], $6::real[], $7::float8[], $8::float8[])
+           ON CONFLICT DO NOTHING`,
+          [p.map((x) => x.eventId), p.map((x) => x.domain), p.map((x) => x.userId), p.map((x) => x.occurredAt), p.map((x) => x.label), p.map((x) => x.weight), p.map((x) => x.pAggregate), p.map((x) => x.pPersonalized)],
+        );
+      }
+      const counters = Object.entries(snapshot.counters);
+      if (counters.length) {
+        await tx.query(
+          `INSERT INTO learner_counters (group_id, name, value)
+           SELECT $1, n, v FROM unnest($2::text[], $3::bigint[]) AS t(n, v)
+           ON CONFLICT (group_id, name) DO UPDATE SET value = learner_counters.value + EXCLUDED.value`,
+          [this.groupId, counters.map(([name]) => name), counters.map(([, value]) => value)],
+        );
+      }
+    });
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    const rows: { name: string; value: string }[] = await this.db.query(`SELECT name, value FROM learner_counters WHERE group_id = $1`, [this.groupId]);
+    return Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]));
+  }
+
+  private async advanceOffsets(tx: EntityManager, offsets: FlushSnapshot['offsets']): Promise<void> {
+    if (offsets.length === 0) return;
+    const advanced = returnedRows<{ partition: number }>(await tx.query(
+      `UPDATE consumer_offsets c SET next_offset = t.next, updated_at = now()
+         FROM unnest($3::int[], $4::bigint[], $5::bigint[]) AS t(p, expected, next)
+        WHERE c.group_id = $1 AND c.topic = $2 AND c.partition = t.p AND c.next_offset = t.expected
+        RETURNING c.partition`,
+      [this.groupId, this.topic, offsets.map((o) => o.partition), offsets.map((o) => o.from), offsets.map((o) => o.to)],
+    ));
+    if (advanced.length !== offsets.length) {
+      const ok = new Set(advanced.map((a) => a.partition));
+      throw new PartitionFencedError(offsets.map((o) => o.partition).filter((p) => !ok.has(p)));
+    }
+  }
+}

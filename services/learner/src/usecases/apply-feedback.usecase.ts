@@ -1,0 +1,171 @@
+import {
+  deadLetterV1,
+  feedbackEventV1,
+  parseJsonWith,
+  referencedItems,
+  type DeadLetterV1,
+  type FeedbackEventV1,
+  type ValidationIssue,
+} from '@chorus/contracts';
+import { binaryObservation, pairwiseObservation, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
+import type { LearnerStateRepository } from '../persistence/learner-state.repository';
+import type { ItemCatalogue } from './item-catalogue';
+import type { LearnerState, UserState } from './learner-state';
+
+export interface IncomingMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export interface BatchOutcome {
+  applied: number;
+  duplicates: number;
+  /** Messages at offsets already committed to Postgres (a redelivery after a crash or rebalance): skipped. */
+  redelivered: number;
+  deadLetters: DeadLetterV1[];
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/**
+ * Applies one partition's batch of feedback to the in-memory models, in offset order. Invalid or unprocessable
+ * messages become dead letters and the batch keeps flowing; a repeated eventId within the user's dedupe window is
+ * counted and skipped.
+ */
+export class ApplyFeedbackUseCase {
+  constructor(
+    private readonly state: LearnerState,
+    private readonly catalogue: ItemCatalogue,
+    private readonly repository: LearnerStateRepository,
+    private readonly options: { topic: string; consumer: string; dedupeWindow: number; logPredictions: boolean },
+  ) {}
+
+  async apply(partition: number, messages: IncomingMessage[]): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { applied: 0, duplicates: 0, redelivered: 0, deadLetters: [] };
+    const next = this.state.nextOffset.get(partition)!;
+    const valid: { message: IncomingMessage; event: FeedbackEventV1 }[] = [];
+    for (const message of messages) {
+      if (Number(message.offset) < next) {
+        outcome.redelivered++;
+        continue;
+      }
+      const parsed = parseJsonWith(feedbackEventV1, message.value?.toString('utf8'));
+      if (parsed.ok) valid.push({ message, event: parsed.value });
+      else outcome.deadLetters.push(this.deadLetter(partition, message, 'FEEDBACK.INVALID', 'the message is not a valid chorus.feedback.v1 event', parsed.issues));
+    }
+
+    await this.preload(valid.map((v) => v.event));
+
+    for (const { message, event } of valid) {
+      const failure = this.applyEvent(partition, event);
+      if (failure === 'duplicate') outcome.duplicates++;
+      else if (failure) outcome.deadLetters.push(this.deadLetter(partition, message, failure.code, failure.reason));
+      else outcome.applied++;
+    }
+
+    // Invalid messages are found before processing failures; the DLQ keeps the source order either way.
+    outcome.deadLetters.sort((a, b) => Number(a.source.offset) - Number(b.source.offset));
+    if (messages.length > 0) {
+      const last = Number(messages[messages.length - 1]!.offset) + 1;
+      if (last > next) this.state.nextOffset.set(partition, last);
+    }
+    this.state.pendingEvents += messages.length - outcome.redelivered;
+    if (outcome.applied) this.state.count('applied', outcome.applied);
+    if (outcome.duplicates) this.state.count('duplicates', outcome.duplicates);
+    if (outcome.deadLetters.length) this.state.count('dead_lettered', outcome.deadLetters.length);
+    return outcome;
+  }
+
+  /** One query for the batch's unseen users and one for its unseen items, instead of one per event. */
+  private async preload(events: FeedbackEventV1[]): Promise<void> {
+    const items: string[] = [];
+    const users = new Map<string, { userId: string; domain: string }>();
+    for (const event of events) {
+      for (const itemId of referencedItems(event)) if (!this.catalogue.get(itemId)) items.push(itemId);
+      if (!this.state.hasUser(event.userId, event.domain)) users.set(`${event.userId}\u0001${event.domain}`, { userId: event.userId, domain: event.domain });
+    }
+    const [, stored] = await Promise.all([this.catalogue.preload(items), this.repository.loadUsers([...users.values()])]);
+    for (const { userId, domain } of users.values()) {
+      this.state.installUser(userId, domain, stored.get(`${userId}\u0001${domain}`));
+    }
+  }
+
+  private applyEvent(partition: number, event: FeedbackEventV1): { code: string; reason: string } | 'duplicate' | undefined {
+    const user = this.state.cachedUser(event.userId, event.domain)!;
+    if (user.recentEventIds.includes(event.eventId)) return 'duplicate';
+
+    let observation: FeedbackObservation | { code: string; reason: string };
+    try {
+      observation = this.observe(event);
+    } catch (error) {
+      // The schema admits the event but the model cannot use it (e.g. a degenerate item): refuse it, keep flowing.
+      return { code: 'FEEDBACK.UNPROCESSABLE', reason: (error as Error).message };
+    }
+    if ('code' in observation) return observation;
+
+    const shard = this.state.shard(event.domain, partition);
+    const logits = updateOnObservation(shard.model, user.model, observation);
+    shard.eventsSeen++;
+    shard.dirty = true;
+    this.remember(user, event.eventId);
+    for (const itemId of referencedItems(event)) this.state.recordInteraction(event.userId, event.domain, itemId);
+    if (this.options.logPredictions) {
+      this.state.recordPrediction({
+        eventId: event.eventId,
+        domain: event.domain,
+        userId: event.userId,
+        occurredAt: event.occurredAt,
+        label: observation.y,
+        weight: observation.weight,
+        pAggregate: sigmoid(logits.aggregate),
+        pPersonalized: sigmoid(logits.personalized),
+      });
+    }
+    return undefined;
+  }
+
+  private observe(event: FeedbackEventV1): FeedbackObservation | { code: string; reason: string } {
+    const ids = referencedItems(event);
+    const items = ids.map((id) => this.catalogue.get(id));
+    for (let i = 0; i < ids.length; i++) {
+      const item = items[i];
+      if (!item) return { code: 'FEEDBACK.UNKNOWN_ITEM', reason: `item "${ids[i]}" is not in the catalogue; PUT /v1/items/${ids[i]} first, then replay this event` };
+      if (item.domain !== event.domain) {
+        return { code: 'FEEDBACK.DOMAIN_MISMATCH', reason: `item "${ids[i]}" belongs to domain "${item.domain}" but the event says "${event.domain}"` };
+      }
+    }
+    switch (event.type) {
+      case 'click':
+        return binaryObservation(items[0]!.phi, event.itemId, 1);
+      case 'skip':
+        return binaryObservation(items[0]!.phi, event.itemId, 0);
+      case 'rating': {
+        const { y, weight } = ratingLabel(event.value, event.scale);
+        return binaryObservation(items[0]!.phi, event.itemId, y, weight);
+      }
+      case 'pairwise':
+        return pairwiseObservation(items[0]!.phi, event.chosenId, items[1]!.phi, event.rejectedId, event.tie ?? false);
+    }
+  }
+
+  private remember(user: UserState, eventId: string): void {
+    user.recentEventIds.push(eventId);
+    if (user.recentEventIds.length > this.options.dedupeWindow) user.recentEventIds.shift();
+    user.eventsSeen++;
+    user.dirty = true;
+  }
+
+  private deadLetter(partition: number, message: IncomingMessage, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
+    return deadLetterV1.parse({
+      code,
+      reason,
+      issues,
+      source: { topic: this.options.topic, partition, offset: message.offset },
+      key: message.key?.toString('utf8') ?? null,
+      value: message.value?.toString('utf8') ?? null,
+      failedAt: new Date().toISOString(),
+      consumer: this.options.consumer,
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type { FeedbackEventInputV1, ItemV1 } from '@chorus/contracts';
+
+/** Deterministic UUID from a seed string, so streams are reproducible run to run. */
+export function seededUuid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Small deterministic PRNG (mulberry32) for generated streams. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const GENRES = ['drama', 'comedy', 'documentary', 'horror', 'romance', 'scifi'];
+
+export function catalogue(size: number, domain = 'movies', seed = 7): ItemV1[] {
+  const rand = mulberry32(seed);
+  return Array.from({ length: size }, (_, i) => {
+    const a = GENRES[Math.floor(rand() * GENRES.length)]!;
+    const b = GENRES[Math.floor(rand() * GENRES.length)]!;
+    return { itemId: `item-${i}`, domain, categories: a === b ? { [a]: 1 } : { [a]: 0.6, [b]: 0.4 }, stance: Math.round((rand() * 2 - 1) * 100) / 100 };
+  });
+}
+
+/** A mixed stream (ratings, clicks, skips, pairwise) over `users` users and the given items. */
+export function feedbackStream(count: number, { users = 50, items = 100, domain = 'movies', seed = 11 } = {}): FeedbackEventInputV1[] {
+  const rand = mulberry32(seed);
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  return Array.from({ length: count }, (_, i) => {
+    const userId = `user-${Math.floor(rand() * users)}`;
+    const itemId = `item-${Math.floor(rand() * items)}`;
+    const base = { eventId: seededUuid(`${seed}:${i}`), userId, domain, occurredAt: new Date(start + i * 1000).toISOString() };
+    const kind = rand();
+    if (kind < 0.5) return { ...base, type: 'rating', itemId, value: 1 + Math.floor(rand() * 5) } as FeedbackEventInputV1;
+    if (kind < 0.7) return { ...base, type: 'click', itemId } as FeedbackEventInputV1;
+    if (kind < 0.85) return { ...base, type: 'skip', itemId } as FeedbackEventInputV1;
+    const other = `item-${(Number(itemId.slice(5)) + 1 + Math.floor(rand() * (items - 1))) % items}`;
+    return { ...base, type: 'pairwise', chosenId: itemId, rejectedId: other, tie: rand() < 0.1 } as FeedbackEventInputV1;
+  });
+}
