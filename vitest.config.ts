@@ -31,8 +31,10 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Files share one broker, one Postgres and one Redis on a 2-core machine; each file isolates itself
-          // (own database, own topic prefix, own queue prefix) but running two at once only adds contention.
-          fileParallelism: false,
+          // (own database, own topic prefix, own queue prefix) but running two at once only adds contention and
+          // makes timing-sensitive waits flaky. One fork runs the files one after another.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -29,14 +29,6 @@ export async function startLearner(env: NodeJS.ProcessEnv): Promise<{ app: INest
   return { app, runtime: app.get(LearnerRuntime), fatal };
 }
 
-let built = false;
-/** Compile the services once per test process, so child processes run the code under test. */
-export function buildOnce(): void {
-  if (built) return;
-  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
-  built = true;
-}
-
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -56,8 +48,8 @@ export class LearnerProcess {
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
+  /** Runs dist/, which the e2e global setup compiles before any file starts. */
   async start(): Promise<void> {
-    buildOnce();
     this.port = await freePort();
     this.child = spawn(process.execPath, [join(root, 'dist/services/learner/src/main.js')], {
       env: { ...process.env, ...this.env, LEARNER_HTTP_PORT: String(this.port) },

@@ -1,0 +1,118 @@
+/**
+ * Ingest efficiency: learner events/s ÷ raw kafkajs `eachBatch` no-op consume events/s, on the same topic and broker,
+ * measured in one run. Both start a fresh consumer group at the beginning of the topic and stop when every event is
+ * through (for the learner: applied AND committed to Postgres with its offsets). Rounds alternate to share noise.
+ *
+ *   npm run bench:ingest -- [--events 200000] [--users 20000] [--partitions 3] [--rounds 2]
+ */
+import 'reflect-metadata';
+import { feedbackEventV1, topicName } from '@chorus/contracts';
+import { createDataSource, JsonLogger } from '@chorus/platform';
+import { Partitioners } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
+import { loadLearnerConfig } from '../services/learner/src/learner.config';
+import { LearnerRuntime } from '../services/learner/src/learner.runtime';
+import { catalogue, feedbackStream } from '../test/support/feedback-factory';
+import { benchStack, flag } from './bench-stack';
+
+const EVENTS = flag('events', 200_000);
+const USERS = flag('users', 20_000);
+const PARTITIONS = flag('partitions', 3);
+const ROUNDS = flag('rounds', 2);
+
+async function main(): Promise<void> {
+  if (EVENTS < 200_000) process.stdout.write(`note: --events ${EVENTS} is below the 200k the target is stated for\n`);
+  const stack = await benchStack('ingest', PARTITIONS);
+  const topic = topicName('feedback', stack.prefix);
+  try {
+    process.stdout.write(`producing ${EVENTS} events for ${USERS} users to ${topic} (${PARTITIONS} partitions)...\n`);
+    const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const events = feedbackStream(EVENTS, { users: USERS, items: 1000, seed: 1 }).map((e) => feedbackEventV1.parse(e));
+    for (let i = 0; i < events.length; i += 5000) {
+      await producer.send({ topic, messages: events.slice(i, i + 5000).map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
+    }
+    await producer.disconnect();
+
+    const baseline: number[] = [];
+    const learner: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      baseline.push(await rawConsume(stack, topic, round));
+      learner.push(await learnerConsume(stack, round));
+      process.stdout.write(`round ${round}: raw no-op ${fmt(baseline.at(-1)!)} events/s, learner ${fmt(learner.at(-1)!)} events/s\n`);
+    }
+    const best = (xs: number[]) => Math.max(...xs);
+    const ratio = best(learner) / best(baseline);
+    process.stdout.write(
+      [
+        '',
+        `ingest efficiency over ${EVENTS} events (best of ${ROUNDS} rounds each)`,
+        `  raw kafkajs eachBatch no-op consume   ${fmt(best(baseline))} events/s`,
+        `  learner (apply + commit to Postgres)  ${fmt(best(learner))} events/s`,
+        `  ratio                                 ${ratio.toFixed(2)}  (target ≥ 0.70)`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await stack.teardown();
+  }
+}
+
+async function rawConsume(stack: Awaited<ReturnType<typeof benchStack>>, topic: string, round: number): Promise<number> {
+  const consumer = stack.kafka.consumer({ groupId: `raw-${stack.id}-${round}`, maxBytesPerPartition: 4 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+        if (seen >= EVENTS) resolve();
+      },
+    });
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await consumer.disconnect();
+  return EVENTS / seconds;
+}
+
+async function learnerConsume(stack: Awaited<ReturnType<typeof benchStack>>, round: number): Promise<number> {
+  const db = await createDataSource(stack.databaseUrl, { applicationName: 'bench-learner' }).initialize();
+  await db.query(`TRUNCATE user_models, aggregate_shards, user_items, consumer_offsets, learner_counters`);
+  await new ItemsRepository(db).upsert(catalogue(1000));
+  const config = loadLearnerConfig({
+    // LEARNER_* settings from the environment apply (to measure other flush sizes); the rest is the bench's own.
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('LEARNER_'))),
+    KAFKA_TOPIC_PREFIX: stack.prefix,
+    DATABASE_URL: stack.databaseUrl,
+    LEARNER_GROUP_ID: `learner-${stack.id}-${round}`,
+    FEEDBACK_PARTITIONS: String(PARTITIONS),
+    LOG_LEVEL: 'warn',
+  });
+  let fatal: Error | undefined;
+  const runtime = new LearnerRuntime(config, db, new JsonLogger('bench-learner', 'warn'), new Registry(), (error) => (fatal = error));
+  let committed = 0;
+  const done = new Promise<void>((resolve) => {
+    runtime.feedback.onFlushed((snapshot) => {
+      for (const o of snapshot.offsets) committed += o.to - o.from;
+      if (committed >= EVENTS) resolve();
+    });
+  });
+  const started = process.hrtime.bigint();
+  await runtime.start();
+  await done;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await runtime.stop();
+  await db.destroy();
+  if (fatal) throw fatal;
+  return EVENTS / seconds;
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+main().catch((error: Error) => {
+  process.stderr.write(`benchmark failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

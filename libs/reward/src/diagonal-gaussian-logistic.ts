@@ -1,0 +1,369 @@
+import { solveLaplaceStep } from './laplace-step.solver';
+import { sigmoid } from './logistic-function';
+import type { SparseVector } from './sparse-vector';
+
+/** Prior variance of every feature, or a function giving it per feature name (must be pure and cheap). */
+export type PriorVariance = number | ((feature: string) => number);
+
+/** Options of {@link DiagonalGaussianLogistic}. */
+export interface DiagonalGaussianLogisticOptions {
+  /**
+   * Prior variance v0_f ≥ 0 of each weight (prior mean is 0). v0_f = 0 fixes that weight at 0 forever: it is never
+   * stored and never updated (this is how τ = 0 means "pure aggregate").
+   */
+  priorVariance: PriorVariance;
+  /**
+   * Forgetting ε ≥ 0 (default 0): before each update every touched weight's variance is inflated v ← min(v + ε, v0).
+   * This is a Gaussian random-walk drift model w_t = w_{t−1} + N(0, ε), the Kalman-filter prediction step (cf. the
+   * dynamics correction of AdPredictor, Graepel et al. 2010, which likewise relaxes weights toward the prior), applied
+   * lazily per touch rather than per clock tick, so a weight keeps learning at a non-vanishing rate and can follow a
+   * drifting population. Per touch means a frequent feature forgets faster in wall-clock time than a rare one.
+   * The cap at the prior variance keeps a rarely-seen feature from becoming *more* uncertain than a never-seen one
+   * (which sits at the prior), keeps the shard-combination precision Σ 1/v_k − (K−1)/v0 ≥ 1/v0 > 0, and bounds how far
+   * one observation can throw a stale weight. Means are not shrunk: a weight forgets its certainty, not its value.
+   */
+  forgetting?: number;
+}
+
+/**
+ * Serialised posterior: feature → [mean, variance], holding only features whose state differs from the prior
+ * N(0, v0_f). `JSON.stringify(model)` produces it through `toJSON()`; doubles round-trip exactly.
+ */
+export type DiagonalGaussianLogisticJSON = { readonly [feature: string]: readonly [mean: number, variance: number] };
+
+/** Features a new model has room for before its state array doubles. */
+const INITIAL_CAPACITY = 8;
+// One interleaved array [m, v, v0, m, v, v0, …] instead of three: a typed array costs ~100 bytes of headers, which
+// matters at a million user models, and an update reads all three values of a feature together.
+const STRIDE = 3;
+
+// Scratch shared by all instances: update() is synchronous and never re-entered (priorVariance must not call back into
+// a model), so one buffer serves 1M per-user models instead of each carrying its own.
+let scratchCapacity = 64;
+let scratchSlot = new Int32Array(scratchCapacity);
+let scratchX = new Float64Array(scratchCapacity);
+let scratchVariance = new Float64Array(scratchCapacity);
+let scratchPrior = new Float64Array(scratchCapacity);
+const scratchName: string[] = [];
+
+function ensureScratch(size: number): void {
+  if (size <= scratchCapacity) return;
+  while (scratchCapacity < size) scratchCapacity *= 2;
+  scratchSlot = new Int32Array(scratchCapacity);
+  scratchX = new Float64Array(scratchCapacity);
+  scratchVariance = new Float64Array(scratchCapacity);
+  scratchPrior = new Float64Array(scratchCapacity);
+}
+
+/**
+ * Online Bayesian logistic regression with a diagonal Gaussian posterior, updated one observation at a time by the
+ * Laplace approximation / assumed-density filtering of Chapelle & Li 2011 (*An Empirical Evaluation of Thompson
+ * Sampling*, Algorithm 3, run with one observation per batch), in the spirit of AdPredictor (Graepel et al. 2010).
+ *
+ * Model: P(y = 1 | x) = σ(offset + w·x), weights w_f ~ N(m_f, v_f) independently. Unseen features are at the prior
+ * N(0, v0_f).
+ *
+ * Update on (x, y, c, o), y ∈ [0, 1] soft label, c > 0 weight:
+ * 1. forgetting: v_f ← min(v_f + ε, v0_f) for every f with x_f ≠ 0;
+ * 2. mode: w* = argmin ½ Σ (w_f − m_f)²/v_f − c·[y log σ(z) + (1 − y) log σ(−z)], z = o + w·x.
+ *    It lies on w = m + α·(v∘x); α is solved by safeguarded Newton (see {@link solveLaplaceStep});
+ * 3. precision: 1/v_f ← 1/v_f + c·x_f²·p(1 − p) with p = σ(z*) at the mode (the Hessian diagonal there).
+ *
+ * With one observation the mode is the exact MAP; over a stream the diagonal projection after every step is the
+ * approximation (correlations between weights are dropped).
+ *
+ * @example
+ * ```ts
+ * const model = new DiagonalGaussianLogistic({ priorVariance: 1 });
+ * const x = new Map([['bias', 1], ['cat:drama', 1]]);
+ * model.update(x, 1);
+ * model.mean('bias');     // 0.3374158071711997  (α solves α = 1 − σ(2α); v∘x = (1, 1) so both means are α)
+ * model.variance('bias'); // 0.817282998411617   (1 / (1 + p(1 − p)) at p = σ(2α))
+ * model.probability(x);   // 0.6625841928288003  (= 1 − α, as the mode condition says)
+ * ```
+ */
+export class DiagonalGaussianLogistic {
+  private readonly priorVarianceOption: PriorVariance;
+  private readonly forgetting: number;
+  /** feature → offset of its [mean, variance, prior variance] triple in `state`. */
+  private readonly slotOf = new Map<string, number>();
+  private readonly names: string[] = [];
+  private state: Float64Array = new Float64Array(INITIAL_CAPACITY * STRIDE);
+
+  constructor(options: DiagonalGaussianLogisticOptions) {
+    const { priorVariance, forgetting = 0 } = options;
+    if (typeof priorVariance === 'number') checkPriorVariance(priorVariance, 'priorVariance');
+    else if (typeof priorVariance !== 'function') {
+      throw new TypeError(
+        `priorVariance must be a number or a function of the feature name, got ${typeof priorVariance}`,
+      );
+    }
+    if (typeof forgetting !== 'number' || !Number.isFinite(forgetting) || forgetting < 0) {
+      throw new RangeError(
+        `forgetting is ${String(forgetting)}; it must be a finite number ≥ 0 (0 disables forgetting)`,
+      );
+    }
+    this.priorVarianceOption = priorVariance;
+    this.forgetting = forgetting;
+  }
+
+  /** Prior variance v0_f of a feature. */
+  priorVariance(feature: string): number {
+    const option = this.priorVarianceOption;
+    if (typeof option === 'number') return option;
+    const value = option(feature);
+    checkPriorVariance(value, `priorVariance("${feature}")`);
+    return value;
+  }
+
+  /** Posterior mean m_f (0 for a feature never seen). */
+  mean(feature: string): number {
+    const slot = this.slotOf.get(feature);
+    return slot === undefined ? 0 : this.state[slot]!;
+  }
+
+  /** Posterior variance v_f (the prior variance for a feature never seen). */
+  variance(feature: string): number {
+    const slot = this.slotOf.get(feature);
+    return slot === undefined ? this.priorVariance(feature) : this.state[slot + 1]!;
+  }
+
+  /** Number of features with stored state (touched by an update or loaded from JSON). */
+  get featureCount(): number {
+    return this.slotOf.size;
+  }
+
+  /**
+   * Posterior-mean score offset + Σ_f m_f x_f.
+   *
+   * @throws RangeError when the result is not finite (a NaN/±Infinity feature value or offset), naming the culprit.
+   */
+  logit(x: SparseVector, offset = 0): number {
+    let z = offset;
+    for (const [feature, value] of x) {
+      // Checked per entry: a NaN on a feature the model has never seen would not reach the sum.
+      if (!Number.isFinite(value)) throw nonFiniteInput('logit', x, offset);
+      const slot = this.slotOf.get(feature);
+      if (slot !== undefined) z += this.state[slot]! * value;
+    }
+    if (!Number.isFinite(z)) throw nonFiniteInput('logit', x, offset);
+    return z;
+  }
+
+  /**
+   * Variance of the score under the posterior, Σ_f x_f² v_f (unseen features at their prior variance).
+   *
+   * @throws RangeError when a feature value is not finite.
+   */
+  predictiveVariance(x: SparseVector): number {
+    let s = 0;
+    for (const [feature, value] of x) {
+      if (value === 0) continue;
+      s += value * value * this.variance(feature);
+    }
+    if (!Number.isFinite(s)) throw nonFiniteInput('predictiveVariance', x, 0);
+    return s;
+  }
+
+  /**
+   * σ(logit(x, offset)), the probability at the posterior mean.
+   *
+   * Not moderated: the Bayesian predictive σ(μ / √(1 + π·s/8)) (MacKay 1992; s = predictiveVariance) would shrink
+   * uncertain scores toward ½. We serve the plug-in value because (a) the personalized score is defined additively on
+   * the logit scale (aggregate + deviation) and moderation does not compose that way, (b) the DESIGN §4 evaluation
+   * protocol and its reference figures rank by the mean logit, and (c) exploration, where moderation matters most, is
+   * not this library's job. Callers who want it have predictiveVariance().
+   */
+  probability(x: SparseVector, offset = 0): number {
+    return sigmoid(this.logit(x, offset));
+  }
+
+  /**
+   * One Laplace / ADF step on observation (x, y) with importance weight `weight` and fixed score `offset`.
+   * See the class documentation for the formulas. Features with x_f = 0 or prior variance 0 are left untouched.
+   *
+   * The input is validated before any state changes, so a rejected observation leaves the model as it was.
+   *
+   * @param y soft label in [0, 1] (0.5 = tie)
+   * @param weight observation weight c > 0 (the log-likelihood is multiplied by it)
+   * @param offset known part of the score, e.g. the aggregate logit when this model is a user deviation
+   * @throws RangeError on y outside [0, 1], weight ≤ 0, a non-finite weight/offset/feature value.
+   */
+  update(x: SparseVector, y: number, weight = 1, offset = 0): void {
+    if (!(y >= 0 && y <= 1)) {
+      throw new RangeError(`update: label y is ${y}; it must be a number in [0, 1] (1 positive, 0 negative, 0.5 tie)`);
+    }
+    if (!(weight > 0) || !Number.isFinite(weight)) {
+      throw new RangeError(`update: weight is ${weight}; it must be a finite number > 0`);
+    }
+    if (!Number.isFinite(offset)) {
+      throw new RangeError(`update: offset is ${offset}; it must be a finite number`);
+    }
+
+    // Pass 1 reads only: validate every value and gather (slot, x_f, v_f after forgetting), so a bad entry found late
+    // cannot leave earlier weights half-updated.
+    ensureScratch(x.size);
+    const epsilon = this.forgetting;
+    let n = 0;
+    let z0 = offset;
+    let s = 0;
+    for (const [feature, value] of x) {
+      if (!Number.isFinite(value)) {
+        throw new RangeError(`update: feature "${feature}" has value ${value}; feature values must be finite numbers`);
+      }
+      if (value === 0) continue;
+      let slot = this.slotOf.get(feature);
+      let prior: number;
+      let variance: number;
+      if (slot === undefined) {
+        prior = this.priorVariance(feature);
+        if (prior === 0) continue;
+        slot = -1;
+        variance = prior;
+      } else {
+        prior = this.state[slot + 2]!;
+        variance = Math.min(this.state[slot + 1]! + epsilon, prior);
+        z0 += this.state[slot]! * value;
+      }
+      scratchSlot[n] = slot;
+      scratchX[n] = value;
+      scratchVariance[n] = variance;
+      scratchPrior[n] = prior;
+      scratchName[n] = feature;
+      s += value * value * variance;
+      n++;
+    }
+
+    // Solve in one canonical orientation (y > ½, or y = ½ with z₀ ≥ 0). (x, y) and (−x, 1 − y) are the same
+    // observation; canonicalising makes them give bit-identical posteriors (negation is exact in floating point), so a
+    // Bradley–Terry pair, tie or not, updates the model identically whichever item is listed first.
+    const flip = y < 0.5 || (y === 0.5 && z0 < 0);
+    const yc = flip ? 1 - y : y;
+    const zc = flip ? -z0 : z0;
+    const alphaC = solveLaplaceStep(zc, s, yc, weight);
+    const p = sigmoid(zc + alphaC * s);
+    const curvature = weight * p * (1 - p);
+    const alpha = flip ? -alphaC : alphaC;
+
+    // Pass 2 writes.
+    for (let k = 0; k < n; k++) {
+      let slot = scratchSlot[k]!;
+      if (slot < 0) slot = this.allocate(scratchName[k]!, scratchPrior[k]!);
+      const xf = scratchX[k]!;
+      const variance = scratchVariance[k]!;
+      this.state[slot] = this.state[slot]! + alpha * variance * xf;
+      // 1/v ← 1/v + c·x²·p(1−p), written as v/(1 + v·c·x²·p(1−p)) to spend one division and never exceed v.
+      this.state[slot + 1] = variance / (1 + variance * curvature * xf * xf);
+    }
+  }
+
+  /** Features whose state differs from the prior, as feature → [mean, variance]. */
+  toJSON(): DiagonalGaussianLogisticJSON {
+    // Null prototype: a feature literally named "__proto__" must become an own key, not replace the prototype.
+    const out: Record<string, [number, number]> = Object.create(null);
+    for (let k = 0; k < this.names.length; k++) {
+      const mean = this.state[k * STRIDE]!;
+      const variance = this.state[k * STRIDE + 1]!;
+      if (mean !== 0 || variance !== this.state[k * STRIDE + 2]) out[this.names[k]!] = [mean, variance];
+    }
+    return out;
+  }
+
+  /**
+   * Σ_f m_f², the squared Euclidean norm of the posterior mean (used by {@link deviationNorm} without serialising).
+   */
+  sumOfSquaredMeans(): number {
+    let total = 0;
+    for (let k = 0; k < this.names.length; k++) total += this.state[k * STRIDE]! ** 2;
+    return total;
+  }
+
+  /**
+   * Rebuilds a model from {@link toJSON} output. `options` must describe the prior the posterior was learned under.
+   *
+   * @throws RangeError when an entry is malformed, has a non-positive or non-finite variance, names a feature whose
+   *   prior variance is 0, or has a variance above the feature's prior variance (a sign of a changed priorVariance).
+   */
+  static fromJSON(
+    json: DiagonalGaussianLogisticJSON,
+    options: DiagonalGaussianLogisticOptions,
+  ): DiagonalGaussianLogistic {
+    const model = new DiagonalGaussianLogistic(options);
+    for (const feature of Object.keys(json)) {
+      const [mean, variance] = checkPosteriorEntry(json, feature, model.priorVariance(feature), 'fromJSON');
+      const slot = model.allocate(feature, model.priorVariance(feature));
+      model.state[slot] = mean;
+      model.state[slot + 1] = variance;
+    }
+    return model;
+  }
+
+  private allocate(feature: string, prior: number): number {
+    const slot = this.names.length * STRIDE;
+    if (slot === this.state.length) {
+      const grown = new Float64Array(this.state.length * 2);
+      grown.set(this.state);
+      this.state = grown;
+    }
+    this.names.push(feature);
+    this.slotOf.set(feature, slot);
+    this.state[slot] = 0;
+    this.state[slot + 1] = prior;
+    this.state[slot + 2] = prior;
+    return slot;
+  }
+}
+
+/**
+ * Validates one serialised posterior entry against its prior and returns it.
+ * Shared by fromJSON and the shard combination, which have the same preconditions.
+ */
+export function checkPosteriorEntry(
+  json: DiagonalGaussianLogisticJSON,
+  feature: string,
+  prior: number,
+  where: string,
+): readonly [number, number] {
+  const entry = json[feature];
+  if (!Array.isArray(entry) || entry.length !== 2) {
+    throw new RangeError(`${where}: feature "${feature}" must map to [mean, variance], got ${JSON.stringify(entry)}`);
+  }
+  const [mean, variance] = entry as readonly [unknown, unknown];
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) {
+    throw new RangeError(`${where}: feature "${feature}" has mean ${String(mean)}; it must be a finite number`);
+  }
+  if (typeof variance !== 'number' || !Number.isFinite(variance) || !(variance > 0)) {
+    throw new RangeError(`${where}: feature "${feature}" has variance ${String(variance)}; it must be finite and > 0`);
+  }
+  if (prior === 0) {
+    throw new RangeError(
+      `${where}: feature "${feature}" has prior variance 0 (weight fixed at 0) but carries a posterior; ` +
+        'load it with the priorVariance it was trained under',
+    );
+  }
+  if (variance > prior) {
+    throw new RangeError(
+      `${where}: feature "${feature}" has variance ${variance} above its prior variance ${prior}; ` +
+        'the posterior was probably learned under a different priorVariance — load it with that one',
+    );
+  }
+  return [mean, variance];
+}
+
+function checkPriorVariance(value: unknown, name: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(
+      `${name} is ${String(value)}; a prior variance must be a finite number ≥ 0 (0 fixes the weight at 0)`,
+    );
+  }
+}
+
+function nonFiniteInput(where: string, x: SparseVector, offset: number): RangeError {
+  if (!Number.isFinite(offset)) return new RangeError(`${where}: offset is ${offset}; it must be a finite number`);
+  for (const [feature, value] of x) {
+    if (!Number.isFinite(value)) {
+      return new RangeError(`${where}: feature "${feature}" has value ${value}; feature values must be finite numbers`);
+    }
+  }
+  return new RangeError(`${where}: the score overflowed to a non-finite value; check feature magnitudes`);
+}

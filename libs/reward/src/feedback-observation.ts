@@ -1,0 +1,79 @@
+import { ITEM_FEATURE_PREFIX, withItemIntercept } from './item-features';
+import { subtract, type SparseVector } from './sparse-vector';
+
+/**
+ * One feedback event as a logistic observation for both models: the aggregate sees `aggregateX` (with per-item
+ * intercepts), a user deviation sees `userX` (the same features without `item:*`, DESIGN §4: b_u covers category
+ * weights, stance, dense features and the user bias, never per-item intercepts).
+ */
+export interface FeedbackObservation {
+  aggregateX: SparseVector;
+  userX: SparseVector;
+  /** Soft label in [0, 1]. */
+  y: number;
+  /** Observation weight > 0. */
+  weight: number;
+}
+
+/**
+ * Click / skip / rating → observation: x = φ(i) (+ `item:<id>` for the aggregate), label y, weight.
+ * For ratings pass `ratingLabel(...).y` and `.weight`.
+ *
+ * @throws RangeError when y is outside [0, 1] or weight is not a finite number > 0; Error on an empty itemId.
+ */
+export function binaryObservation(phi: SparseVector, itemId: string, y: number, weight = 1): FeedbackObservation {
+  checkLabel(y, weight, 'binaryObservation');
+  return { aggregateX: withItemIntercept(phi, itemId), userX: withoutItemIntercepts(phi), y, weight };
+}
+
+/**
+ * Pairwise preference → Bradley–Terry observation (Bradley & Terry 1952): P(chosen ≻ rejected) = σ(r(chosen) −
+ * r(rejected)) for a linear score r, i.e. a logistic observation with
+ *
+ *   x = φ(chosen) + item:chosen − φ(rejected) − item:rejected,   y = 1 (y = 0.5 for a tie),   weight = 1.
+ *
+ * The bias and any shared category cancel, so a pairwise event says nothing about a user's general readiness to like.
+ *
+ * @throws RangeError when chosenId equals rejectedId (an item compared with itself carries no preference).
+ */
+export function pairwiseObservation(
+  chosenPhi: SparseVector,
+  chosenId: string,
+  rejectedPhi: SparseVector,
+  rejectedId: string,
+  tie = false,
+): FeedbackObservation {
+  if (chosenId === rejectedId) {
+    throw new RangeError(
+      `pairwiseObservation: item "${chosenId}" is compared with itself; a pair needs two different items`,
+    );
+  }
+  return {
+    aggregateX: subtract(withItemIntercept(chosenPhi, chosenId), withItemIntercept(rejectedPhi, rejectedId)),
+    userX: withoutItemIntercepts(subtract(chosenPhi, rejectedPhi)),
+    y: tie ? 0.5 : 1,
+    weight: 1,
+  };
+}
+
+function checkLabel(y: number, weight: number, where: string): void {
+  if (!(y >= 0 && y <= 1)) throw new RangeError(`${where}: label y is ${y}; it must be a number in [0, 1]`);
+  if (!(weight > 0) || !Number.isFinite(weight)) {
+    throw new RangeError(`${where}: weight is ${weight}; it must be a finite number > 0`);
+  }
+}
+
+/** φ without `item:*` entries; returns the input itself when it has none (the usual case), to save a copy per event. */
+function withoutItemIntercepts(phi: SparseVector): SparseVector {
+  let hasItemFeature = false;
+  for (const feature of phi.keys()) {
+    if (feature.startsWith(ITEM_FEATURE_PREFIX)) {
+      hasItemFeature = true;
+      break;
+    }
+  }
+  if (!hasItemFeature) return phi;
+  const out = new Map<string, number>();
+  for (const [feature, value] of phi) if (!feature.startsWith(ITEM_FEATURE_PREFIX)) out.set(feature, value);
+  return out;
+}

@@ -1,0 +1,18 @@
+export type { SparseVector } from './sparse-vector';
+export { subtract } from './sparse-vector';
+export type { ItemDescriptor } from './item-features';
+export { ITEM_FEATURE_PREFIX, itemFeatures, withItemIntercept } from './item-features';
+export type {
+  DiagonalGaussianLogisticJSON,
+  DiagonalGaussianLogisticOptions,
+  PriorVariance,
+} from './diagonal-gaussian-logistic';
+export { DiagonalGaussianLogistic } from './diagonal-gaussian-logistic';
+export { combineShardPosteriors } from './shard-posterior-combination';
+export type { RatingLabel, RatingScale } from './rating-label';
+export { ratingLabel } from './rating-label';
+export type { FeedbackObservation } from './feedback-observation';
+export { binaryObservation, pairwiseObservation } from './feedback-observation';
+export type { PrequentialLogits } from './personalized-reward';
+export { deviationNorm, personalizedLogit, updateOnObservation } from './personalized-reward';
+export { rocAuc } from './roc-auc';
