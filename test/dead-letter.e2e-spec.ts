@@ -77,6 +77,8 @@ describe('dead-letter queue', () => {
     expect(counters).toEqual({ applied: 3, dead_lettered: 5 });
     const [offset] = await db.query(`SELECT next_offset FROM consumer_offsets`);
     expect(Number(offset.next_offset)).toBe(8);
+    // Relayed letters leave the transactional outbox.
+    await pollUntil(() => db.query(`SELECT count(*)::int AS n FROM dead_letter_outbox`), (rows: any[]) => rows[0].n === 0, { what: 'an empty outbox' });
     expect(learner.fatal).toEqual([]);
   });
 });

@@ -41,13 +41,20 @@ export class InitialSchema1764230400000 implements MigrationInterface {
         PRIMARY KEY (user_id, domain)
       )`);
 
+    // What each user interacted with, appended once per commit as one array per user (not one row per event: row
+    // count, not bytes, is what limits Postgres here). Read through the user_items view.
     await db.query(`
-      CREATE TABLE user_items (
-        user_id  text NOT NULL,
-        domain   text NOT NULL,
-        item_id  text NOT NULL,
-        PRIMARY KEY (user_id, domain, item_id)
+      CREATE TABLE user_item_batches (
+        user_id     text NOT NULL,
+        domain      text NOT NULL,
+        item_ids    text[] NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
       )`);
+    await db.query(`CREATE INDEX user_item_batches_user_idx ON user_item_batches (user_id, domain)`);
+    await db.query(`
+      CREATE VIEW user_items AS
+        SELECT DISTINCT b.user_id, b.domain, i.item_id
+          FROM user_item_batches b CROSS JOIN LATERAL unnest(b.item_ids) AS i(item_id)`);
 
     // The learner's own record of what it consumed: committed in the same transaction as the state it produced.
     await db.query(`
@@ -58,6 +65,17 @@ export class InitialSchema1764230400000 implements MigrationInterface {
         next_offset  bigint NOT NULL,
         updated_at   timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (group_id, topic, partition)
+      )`);
+
+    // Dead letters committed atomically with the offsets that passed them (a transactional outbox); a relay publishes
+    // them to chorus.feedback.dlq.v1 and deletes them, so none is lost between the commit and the publish. The letter
+    // is JSON text, not jsonb: a refused message may hold a NUL character, which jsonb rejects.
+    await db.query(`
+      CREATE TABLE dead_letter_outbox (
+        id          bigserial PRIMARY KEY,
+        group_id    text NOT NULL,
+        letter      text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
       )`);
 
     // Exactly-once counters of what the learner did, per consumer group and domain.
@@ -97,7 +115,8 @@ export class InitialSchema1764230400000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    for (const table of ['api_keys', 'prequential_predictions', 'learner_counters', 'consumer_offsets', 'user_items', 'user_models', 'aggregate_shards', 'items']) {
+    await db.query('DROP VIEW IF EXISTS user_items');
+    for (const table of ['api_keys', 'prequential_predictions', 'learner_counters', 'dead_letter_outbox', 'consumer_offsets', 'user_item_batches', 'user_models', 'aggregate_shards', 'items']) {
       await db.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

@@ -9,8 +9,11 @@ export const learnerConfigSchema = z.object({
   LEARNER_SESSION_TIMEOUT_MS: env.int(30_000, { min: 6_000, max: 300_000 }),
   /** Partitions of the feedback topic when the learner has to create it. */
   FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
-  /** Commit model state and offsets to Postgres after this many events... */
-  LEARNER_FLUSH_EVENTS: env.int(5000, { min: 1 }),
+  /**
+   * Commit model state and offsets to Postgres after this many events... Large commits coalesce a user's repeated
+   * updates into one row write; exactly-once does not depend on the size (a crash replays the uncommitted tail).
+   */
+  LEARNER_FLUSH_EVENTS: env.int(50_000, { min: 1 }),
   /** ...or after this long, whichever comes first. */
   LEARNER_FLUSH_INTERVAL_MS: env.int(1000, { min: 10 }),
   ...rewardPriorConfigShape,

@@ -1,6 +1,5 @@
 import { topicName } from '@chorus/contracts';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { ItemCatalogue } from '../usecases/item-catalogue';
 
 /**
  * Follows chorus.items.v1 so an item whose categories change is re-read from Postgres on its next use. Every learner
@@ -13,7 +12,7 @@ export class CatalogueChangeConsumer {
     kafka: Kafka,
     private readonly prefix: string,
     instanceId: string,
-    private readonly catalogue: ItemCatalogue,
+    private readonly onChanged: (itemIds: string[]) => void,
   ) {
     this.consumer = kafka.consumer({ groupId: `chorus-learner-catalogue-${instanceId}`, sessionTimeout: 30_000 });
   }
@@ -22,8 +21,8 @@ export class CatalogueChangeConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: topicName('items', this.prefix), fromBeginning: false });
     await this.consumer.run({
-      eachMessage: async ({ message }) => {
-        if (message.key) this.catalogue.evict(message.key.toString('utf8'));
+      eachBatch: async ({ batch }) => {
+        this.onChanged(batch.messages.flatMap((m) => (m.key ? [m.key.toString('utf8')] : [])));
       },
     });
   }

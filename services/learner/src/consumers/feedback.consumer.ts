@@ -3,38 +3,40 @@ import type { ContextLogger } from '@chorus/platform';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { LearnerConfig } from '../learner.config';
-import { PartitionFencedError, type LearnerStateRepository } from '../persistence/learner-state.repository';
-import type { ApplyFeedbackUseCase } from '../usecases/apply-feedback.usecase';
-import type { FlushSnapshot, LearnerState } from '../usecases/learner-state';
+import type { LearnerStateRepository } from '../persistence/learner-state.repository';
+import { ApplyWorkerClient } from './apply-worker.client';
+
+export interface FlushedOffsets {
+  offsets: { partition: number; from: number; to: number }[];
+}
 
 /**
- * Consumes chorus.feedback.v1 in a consumer group. Batches are applied in memory; state and offsets reach Postgres in
- * one transaction every LEARNER_FLUSH_EVENTS events or LEARNER_FLUSH_INTERVAL_MS. The write of one snapshot overlaps
- * the application of the next batches (two cores: Postgres works while Node applies).
+ * Consumes chorus.feedback.v1 in a consumer group. This (Kafka) thread fetches, decodes and hands batches to the
+ * apply worker, which applies them in memory and commits state, offsets and dead letters to Postgres in one
+ * transaction every LEARNER_FLUSH_EVENTS events or LEARNER_FLUSH_INTERVAL_MS.
  *
  * Offsets of record live in Postgres. Kafka's committed offsets follow them (committed only after Postgres), so
- * after a crash Kafka redelivers from at or before the Postgres position and the learner skips what it already has.
+ * after a crash Kafka redelivers from at or before the Postgres position and the worker skips what it already has.
+ * Dead letters are committed to an outbox with their offsets and relayed to chorus.feedback.dlq.v1 from here.
  */
 export class FeedbackConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly worker: ApplyWorkerClient;
   private readonly topic: string;
   private readonly dlqTopic: string;
-  private lock: Promise<unknown> = Promise.resolve();
-  private inFlight: Promise<void> = Promise.resolve();
-  private lastFlushAt = Date.now();
   private generation = 0;
-  private stateGeneration = -1;
-  private timer?: NodeJS.Timeout;
+  private workerGeneration = 0;
   private stopped = false;
-  private readonly flushListeners = new Set<(snapshot: FlushSnapshot) => void>();
+  /** When the first batch arrived (hrtime ns), for throughput measurements that exclude start-up. */
+  firstBatchAt?: bigint;
+  private relaying: Promise<void> = Promise.resolve();
+  private readonly flushListeners = new Set<(flushed: FlushedOffsets) => void>();
   private readonly metrics;
 
   constructor(
     kafka: Kafka,
-    private readonly config: LearnerConfig,
-    private readonly state: LearnerState,
-    private readonly usecase: ApplyFeedbackUseCase,
+    config: LearnerConfig,
     private readonly repository: LearnerStateRepository,
     private readonly log: ContextLogger,
     registry: Registry,
@@ -42,8 +44,14 @@ export class FeedbackConsumer {
   ) {
     this.topic = topicName('feedback', config.KAFKA_TOPIC_PREFIX);
     this.dlqTopic = topicName('feedbackDlq', config.KAFKA_TOPIC_PREFIX);
-    this.consumer = kafka.consumer({ groupId: config.LEARNER_GROUP_ID, sessionTimeout: config.LEARNER_SESSION_TIMEOUT_MS, heartbeatInterval: Math.floor(config.LEARNER_SESSION_TIMEOUT_MS / 10), maxBytesPerPartition: 4 * 1024 * 1024 });
+    this.consumer = kafka.consumer({
+      groupId: config.LEARNER_GROUP_ID,
+      sessionTimeout: config.LEARNER_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.floor(config.LEARNER_SESSION_TIMEOUT_MS / 10),
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.worker = new ApplyWorkerClient(config, (flushed) => this.onWorkerFlushed(flushed), (error) => this.fatal(error));
     this.metrics = {
       events: new Counter({ name: 'learner_events_total', help: 'Feedback messages by outcome', labelNames: ['outcome'], registers: [registry] }),
       consumed: new Gauge({ name: 'learner_next_offset', help: 'Next offset to apply, per partition (in memory)', labelNames: ['partition'], registers: [registry] }),
@@ -53,7 +61,11 @@ export class FeedbackConsumer {
   }
 
   async start(): Promise<void> {
+    await this.worker.start();
     await this.producer.connect();
+    // Dead letters a previous run committed but did not get to publish.
+    this.relaying = this.relayOutbox();
+    await this.relaying;
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
@@ -61,98 +73,86 @@ export class FeedbackConsumer {
       this.log.info('joined consumer group', { assignment: event.payload.memberAssignment });
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
-      if (!event.payload.restart && !this.stopped) this.onFatal(event.payload.error);
+      if (!event.payload.restart && !this.stopped) this.fatal(event.payload.error);
     });
     await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastFlushAt >= this.config.LEARNER_FLUSH_INTERVAL_MS) void this.exclusive(() => this.flush()).catch(this.onFatal);
-    }, Math.max(5, Math.floor(this.config.LEARNER_FLUSH_INTERVAL_MS / 4)));
   }
 
   /** Stop consuming and commit what was applied: a graceful stop loses no work and replays none. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
     await this.consumer.disconnect();
-    await this.exclusive(() => this.flush());
-    await this.inFlight;
+    await this.worker.stop();
+    await this.relaying;
     await this.producer.disconnect();
   }
 
+  /** Items changed in the catalogue: the worker re-reads them on next use. */
+  evictItems(itemIds: string[]): void {
+    this.worker.evict(itemIds);
+  }
+
   /** Called after each snapshot is committed to Postgres (benchmarks and tests wait on it). */
-  onFlushed(listener: (snapshot: FlushSnapshot) => void): () => void {
+  onFlushed(listener: (flushed: FlushedOffsets) => void): () => void {
     this.flushListeners.add(listener);
     return () => this.flushListeners.delete(listener);
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale()) return;
-    await this.exclusive(async () => {
-      if (this.stateGeneration !== this.generation) await this.adoptAssignment();
-      if (!this.state.hasPartition(batch.partition)) {
-        const stored = await this.repository.loadPartition(batch.partition);
-        this.state.adoptPartition(batch.partition, stored.nextOffset, stored.shards);
-        this.log.info('resuming partition from Postgres', { partition: batch.partition, nextOffset: stored.nextOffset, fetchedFrom: batch.firstOffset() });
-      }
-      const outcome = await this.usecase.apply(batch.partition, batch.messages);
-      if (outcome.deadLetters.length > 0) {
-        // Dead letters reach Kafka before their offsets can be committed: a crash in between re-sends them (at least
-        // once; each carries its source partition/offset to dedupe on) but never loses one.
-        await this.producer.send({
-          topic: this.dlqTopic,
-          messages: outcome.deadLetters.map((letter) => ({ key: letter.key, value: JSON.stringify(letter), headers: { 'chorus-error-code': letter.code } })),
-        });
-        for (const letter of outcome.deadLetters) this.log.warn('dead-lettered feedback', { code: letter.code, reason: letter.reason, partition: letter.source.partition, offset: letter.source.offset });
-      }
-      this.metrics.events.inc({ outcome: 'applied' }, outcome.applied);
-      this.metrics.events.inc({ outcome: 'duplicate' }, outcome.duplicates);
-      this.metrics.events.inc({ outcome: 'dead_lettered' }, outcome.deadLetters.length);
-      this.metrics.events.inc({ outcome: 'redelivered' }, outcome.redelivered);
-      this.metrics.consumed.set({ partition: String(batch.partition) }, this.state.nextOffset.get(batch.partition)!);
-      if (this.state.pendingEvents >= this.config.LEARNER_FLUSH_EVENTS || Date.now() - this.lastFlushAt >= this.config.LEARNER_FLUSH_INTERVAL_MS) {
-        await this.flush();
-      }
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    this.firstBatchAt ??= process.hrtime.bigint();
+    if (this.workerGeneration !== this.generation) {
+      // A rebalance may have moved partitions: commit what the worker holds, then reload from Postgres.
+      this.workerGeneration = this.generation;
+      await this.worker.reassign();
+    }
+    const { applied } = await this.worker.apply(batch.partition, batch.messages);
+    void applied.then((counts) => {
+      if (!counts) return;
+      this.metrics.events.inc({ outcome: 'applied' }, counts.applied);
+      this.metrics.events.inc({ outcome: 'duplicate' }, counts.duplicates);
+      this.metrics.events.inc({ outcome: 'dead_lettered' }, counts.deadLettered);
+      this.metrics.events.inc({ outcome: 'redelivered' }, counts.redelivered);
+      this.metrics.consumed.set({ partition: String(counts.partition) }, counts.nextOffset);
     });
     await heartbeat();
   }
 
-  /** A rebalance may have moved partitions: commit what we hold, then start from Postgres again. */
-  private async adoptAssignment(): Promise<void> {
-    await this.flush();
-    await this.inFlight;
-    this.state.clear();
-    this.stateGeneration = this.generation;
+  private onWorkerFlushed(flushed: { offsets: FlushedOffsets['offsets']; outboxIds: string[]; seconds: number }): void {
+    this.metrics.flushSeconds.observe(flushed.seconds);
+    for (const o of flushed.offsets) this.metrics.committed.set({ partition: String(o.partition) }, o.to);
+    for (const listener of this.flushListeners) listener({ offsets: flushed.offsets });
+    if (flushed.outboxIds.length > 0) this.relaying = this.relaying.then(() => this.relayOutbox());
+    if (flushed.offsets.length > 0 && !this.stopped) {
+      this.consumer
+        .commitOffsets(flushed.offsets.map((o) => ({ topic: this.topic, partition: o.partition, offset: String(o.to) })))
+        .catch((error: Error) => this.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
+    }
   }
 
-  /** Take a snapshot (synchronously, under the lock) and write it while consumption continues. */
-  private async flush(): Promise<void> {
-    await this.inFlight;
-    this.lastFlushAt = Date.now();
-    const snapshot = this.state.snapshot();
-    if (snapshot.offsets.length === 0 && snapshot.users.length === 0 && snapshot.shards.length === 0) return;
-    const started = process.hrtime.bigint();
-    this.inFlight = this.repository.flush(snapshot).then(
-      async () => {
-        this.metrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        for (const o of snapshot.offsets) this.metrics.committed.set({ partition: String(o.partition) }, o.to);
-        for (const listener of this.flushListeners) listener(snapshot);
-        if (snapshot.offsets.length > 0) {
-          await this.consumer
-            .commitOffsets(snapshot.offsets.map((o) => ({ topic: this.topic, partition: o.partition, offset: String(o.to) })))
-            .catch((error: Error) => this.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
-        }
-      },
-      (error: Error) => {
-        // In-memory state is now ahead of the store and cannot be trusted: stop and let the restart reload it.
-        if (error instanceof PartitionFencedError) this.log.error('lost partition ownership', { error: error.message });
-        this.onFatal(error);
-      },
-    );
+  /** Publish committed dead letters, then delete them: at least once, in offset order per partition. */
+  private async relayOutbox(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await this.repository.outbox();
+        if (rows.length === 0) return;
+        await this.producer.send({
+          topic: this.dlqTopic,
+          messages: rows.map(({ letter }) => ({ key: letter.key, value: JSON.stringify(letter), headers: { 'chorus-error-code': letter.code } })),
+        });
+        for (const { letter } of rows) this.log.warn('dead-lettered feedback', { code: letter.code, reason: letter.reason, partition: letter.source.partition, offset: letter.source.offset });
+        await this.repository.deleteFromOutbox(rows.map((r) => r.id));
+      }
+    } catch (error) {
+      // Left in the outbox: the next commit, or the next start, relays them.
+      this.log.error('dead-letter relay failed; will retry', { error: (error as Error).message });
+    }
   }
 
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(work);
-    this.lock = run.catch(() => undefined);
-    return run;
+  private fatal(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.log.error('learner fatal error', { error: error.message });
+    this.onFatal(error);
   }
 }

@@ -1,4 +1,5 @@
 import { returnedRows } from '@chorus/platform';
+import type { DeadLetterV1 } from '@chorus/contracts';
 import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredUserState } from '../usecases/learner-state';
@@ -52,8 +53,9 @@ export class LearnerStateRepository {
     return { nextOffset: Number(offset!.next_offset), shards: shards.map((s) => ({ domain: s.domain, state: s.state, eventsSeen: Number(s.events_seen) })) };
   }
 
-  async flush(snapshot: FlushSnapshot): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  /** Commit a snapshot; returns the outbox ids of its dead letters, for the relay. */
+  async flush(snapshot: FlushSnapshot): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
       await this.advanceOffsets(tx, snapshot.offsets);
       if (snapshot.users.length) {
         await tx.query(
@@ -73,9 +75,9 @@ export class LearnerStateRepository {
       }
       if (snapshot.interactions.length) {
         await tx.query(
-          `INSERT INTO user_items (user_id, domain, item_id)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
-          [snapshot.interactions.map((i) => i.userId), snapshot.interactions.map((i) => i.domain), snapshot.interactions.map((i) => i.itemId)],
+          `INSERT INTO user_item_batches (user_id, domain, item_ids)
+           SELECT x.u, x.d, ARRAY(SELECT jsonb_array_elements_text(x.i)) FROM jsonb_to_recordset($1::jsonb) AS x(u text, d text, i jsonb)`,
+          [JSON.stringify(snapshot.interactions.map((i) => ({ u: i.userId, d: i.domain, i: i.itemIds })))],
         );
       }
       if (snapshot.predictions.length) {
@@ -87,6 +89,14 @@ export class LearnerStateRepository {
           [p.map((x) => x.eventId), p.map((x) => x.domain), p.map((x) => x.userId), p.map((x) => x.occurredAt), p.map((x) => x.label), p.map((x) => x.weight), p.map((x) => x.pAggregate), p.map((x) => x.pPersonalized)],
         );
       }
+      let outboxIds: string[] = [];
+      if (snapshot.deadLetters.length) {
+        const rows: { id: string }[] = await tx.query(
+          `INSERT INTO dead_letter_outbox (group_id, letter) SELECT $1, l FROM unnest($2::text[]) WITH ORDINALITY AS t(l, n) ORDER BY n RETURNING id`,
+          [this.groupId, snapshot.deadLetters.map((letter) => JSON.stringify(letter))],
+        );
+        outboxIds = rows.map((r) => String(r.id));
+      }
       const counters = Object.entries(snapshot.counters);
       if (counters.length) {
         await tx.query(
@@ -96,7 +106,21 @@ export class LearnerStateRepository {
           [this.groupId, counters.map(([name]) => name), counters.map(([, value]) => value)],
         );
       }
+      return outboxIds;
     });
+  }
+
+  /** Dead letters committed but not yet published (oldest first). */
+  async outbox(limit = 1000): Promise<{ id: string; letter: DeadLetterV1 }[]> {
+    const rows: { id: string; letter: string }[] = await this.db.query(
+      `SELECT id, letter FROM dead_letter_outbox WHERE group_id = $1 ORDER BY id LIMIT $2`,
+      [this.groupId, limit],
+    );
+    return rows.map((r) => ({ id: String(r.id), letter: JSON.parse(r.letter) as DeadLetterV1 }));
+  }
+
+  async deleteFromOutbox(ids: string[]): Promise<void> {
+    if (ids.length) await this.db.query(`DELETE FROM dead_letter_outbox WHERE id = ANY($1::bigint[])`, [ids]);
   }
 
   async counters(): Promise<Record<string, number>> {

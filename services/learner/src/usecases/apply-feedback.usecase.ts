@@ -7,8 +7,9 @@ import {
   type FeedbackEventV1,
   type ValidationIssue,
 } from '@chorus/contracts';
-import { binaryObservation, pairwiseObservation, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
+import { pairwiseObservation, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
 import type { LearnerStateRepository } from '../persistence/learner-state.repository';
+import { eventDedupeKey } from './event-dedupe-key';
 import type { ItemCatalogue } from './item-catalogue';
 import type { LearnerState, UserState } from './learner-state';
 
@@ -73,7 +74,10 @@ export class ApplyFeedbackUseCase {
     this.state.pendingEvents += messages.length - outcome.redelivered;
     if (outcome.applied) this.state.count('applied', outcome.applied);
     if (outcome.duplicates) this.state.count('duplicates', outcome.duplicates);
-    if (outcome.deadLetters.length) this.state.count('dead_lettered', outcome.deadLetters.length);
+    if (outcome.deadLetters.length) {
+      this.state.count('dead_lettered', outcome.deadLetters.length);
+      this.state.recordDeadLetters(outcome.deadLetters);
+    }
     return outcome;
   }
 
@@ -93,11 +97,13 @@ export class ApplyFeedbackUseCase {
 
   private applyEvent(partition: number, event: FeedbackEventV1): { code: string; reason: string } | 'duplicate' | undefined {
     const user = this.state.cachedUser(event.userId, event.domain)!;
-    if (user.recentEventIds.includes(event.eventId)) return 'duplicate';
+    const dedupeKey = eventDedupeKey(event.eventId);
+    if (user.recentEventIds.includes(dedupeKey)) return 'duplicate';
 
+    const ids = referencedItems(event);
     let observation: FeedbackObservation | { code: string; reason: string };
     try {
-      observation = this.observe(event);
+      observation = this.observe(event, ids);
     } catch (error) {
       // The schema admits the event but the model cannot use it (e.g. a degenerate item): refuse it, keep flowing.
       return { code: 'FEEDBACK.UNPROCESSABLE', reason: (error as Error).message };
@@ -108,8 +114,8 @@ export class ApplyFeedbackUseCase {
     const logits = updateOnObservation(shard.model, user.model, observation);
     shard.eventsSeen++;
     shard.dirty = true;
-    this.remember(user, event.eventId);
-    for (const itemId of referencedItems(event)) this.state.recordInteraction(event.userId, event.domain, itemId);
+    this.remember(user, dedupeKey);
+    for (const itemId of ids) user.newItemIds.push(itemId);
     if (this.options.logPredictions) {
       this.state.recordPrediction({
         eventId: event.eventId,
@@ -125,8 +131,7 @@ export class ApplyFeedbackUseCase {
     return undefined;
   }
 
-  private observe(event: FeedbackEventV1): FeedbackObservation | { code: string; reason: string } {
-    const ids = referencedItems(event);
+  private observe(event: FeedbackEventV1, ids: string[]): FeedbackObservation | { code: string; reason: string } {
     const items = ids.map((id) => this.catalogue.get(id));
     for (let i = 0; i < ids.length; i++) {
       const item = items[i];
@@ -135,22 +140,25 @@ export class ApplyFeedbackUseCase {
         return { code: 'FEEDBACK.DOMAIN_MISMATCH', reason: `item "${ids[i]}" belongs to domain "${item.domain}" but the event says "${event.domain}"` };
       }
     }
+    // Binary events reuse the catalogue's precomputed vectors (what binaryObservation would build) instead of
+    // allocating two maps per event on the hot path.
+    const item = items[0]!;
     switch (event.type) {
       case 'click':
-        return binaryObservation(items[0]!.phi, event.itemId, 1);
+        return { aggregateX: item.aggregateX, userX: item.phi, y: 1, weight: 1 };
       case 'skip':
-        return binaryObservation(items[0]!.phi, event.itemId, 0);
+        return { aggregateX: item.aggregateX, userX: item.phi, y: 0, weight: 1 };
       case 'rating': {
         const { y, weight } = ratingLabel(event.value, event.scale);
-        return binaryObservation(items[0]!.phi, event.itemId, y, weight);
+        return { aggregateX: item.aggregateX, userX: item.phi, y, weight };
       }
       case 'pairwise':
         return pairwiseObservation(items[0]!.phi, event.chosenId, items[1]!.phi, event.rejectedId, event.tie ?? false);
     }
   }
 
-  private remember(user: UserState, eventId: string): void {
-    user.recentEventIds.push(eventId);
+  private remember(user: UserState, dedupeKey: number): void {
+    user.recentEventIds.push(dedupeKey);
     if (user.recentEventIds.length > this.options.dedupeWindow) user.recentEventIds.shift();
     user.eventsSeen++;
     user.dirty = true;

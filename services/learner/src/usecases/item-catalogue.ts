@@ -1,10 +1,12 @@
-import { itemFeatures, type SparseVector } from '@chorus/reward';
+import { itemFeatures, withItemIntercept, type SparseVector } from '@chorus/reward';
 import type { CatalogueRepository } from '../persistence/catalogue.repository';
 
 export interface CatalogueItem {
   domain: string;
-  /** φ(i): category weights, stance, dense features and bias, computed once per item. */
+  /** φ(i): category weights, stance, dense features and bias — what the user's deviation sees. Computed once per item. */
   phi: SparseVector;
+  /** φ(i) plus the item's own intercept — what the aggregate sees. Kept so binary events allocate no vectors. */
+  aggregateX: SparseVector;
 }
 
 /**
@@ -33,7 +35,7 @@ export class ItemCatalogue {
     if (this.items.size + missing.length > this.capacity) this.items.clear();
     for (const row of await this.repository.findMany(missing)) {
       const phi = itemFeatures({ categories: row.categories, stance: row.stance ?? undefined, dense: row.features ?? undefined });
-      this.items.set(row.itemId, { domain: row.domain, phi });
+      this.items.set(row.itemId, { domain: row.domain, phi, aggregateX: withItemIntercept(phi, row.itemId) });
     }
   }
 }

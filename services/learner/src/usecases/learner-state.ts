@@ -1,4 +1,5 @@
 import { DiagonalGaussianLogistic, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import type { DeadLetterV1 } from '@chorus/contracts';
 import type { ModelPriors } from '@chorus/platform';
 
 /** A user's personalized deviation b_u in one domain, with its retry-dedupe window. */
@@ -7,8 +8,12 @@ export interface UserState {
   domain: string;
   model: DiagonalGaussianLogistic;
   eventsSeen: number;
-  /** The most recent event ids, oldest first, bounded by the dedupe window. */
-  recentEventIds: string[];
+  /** Dedupe keys of the most recent event ids (see eventDedupeKey), oldest first, bounded by the dedupe window. */
+  recentEventIds: number[];
+  /** Items interacted with since the last snapshot. */
+  newItemIds: string[];
+  /** Recency tick of the last use, for eviction. */
+  lastUsed: number;
   dirty: boolean;
 }
 
@@ -24,16 +29,19 @@ export interface ShardState {
 /** How a user row is stored: the deviation's posterior and the dedupe window. */
 export interface StoredUserState {
   weights: DiagonalGaussianLogisticJSON;
-  recentEventIds: string[];
+  recentEventIds: number[];
 }
 
 export interface FlushSnapshot {
   users: { userId: string; domain: string; state: string; eventsSeen: number }[];
   shards: { domain: string; partition: number; state: string; eventsSeen: number }[];
-  interactions: { userId: string; domain: string; itemId: string }[];
+  /** Items each touched user interacted with since the last snapshot. */
+  interactions: { userId: string; domain: string; itemIds: string[] }[];
   predictions: PrequentialPrediction[];
   offsets: { partition: number; from: number; to: number }[];
   counters: Record<string, number>;
+  /** Refused messages whose offsets this snapshot commits: they go to the outbox in the same transaction. */
+  deadLetters: DeadLetterV1[];
 }
 
 export interface PrequentialPrediction {
@@ -47,21 +55,21 @@ export interface PrequentialPrediction {
   pPersonalized: number;
 }
 
-export const userKey = (userId: string, domain: string) => `${userId}\u0001${domain}`;
-const shardKey = (domain: string, partition: number) => `${domain}\u0001${partition}`;
-
 /**
- * Everything the learner holds in memory between commits. Users are an LRU (Map insertion order, refreshed on use);
- * only clean users are evicted, so nothing unflushed is ever dropped.
+ * Everything the learner holds in memory between commits. Users are indexed by domain then id (no key strings built
+ * per event) and evicted least-recently-used first when over capacity; only clean users are evicted, so nothing
+ * unflushed is ever dropped.
  */
 export class LearnerState {
-  private readonly users = new Map<string, UserState>();
-  private readonly shards = new Map<string, ShardState>();
+  private readonly users = new Map<string, Map<string, UserState>>();
+  private userCount = 0;
+  private tick = 0;
+  private readonly shards = new Map<string, ShardState[]>();
   /** Per partition: the next offset to apply, and the one last committed to Postgres. */
   readonly nextOffset = new Map<number, number>();
   readonly committedOffset = new Map<number, number>();
-  private interactions: FlushSnapshot['interactions'] = [];
   private predictions: PrequentialPrediction[] = [];
+  private deadLetters: DeadLetterV1[] = [];
   private counters: Record<string, number> = {};
   pendingEvents = 0;
 
@@ -72,11 +80,12 @@ export class LearnerState {
 
   clear(): void {
     this.users.clear();
+    this.userCount = 0;
     this.shards.clear();
     this.nextOffset.clear();
     this.committedOffset.clear();
-    this.interactions = [];
     this.predictions = [];
+    this.deadLetters = [];
     this.counters = {};
     this.pendingEvents = 0;
   }
@@ -89,39 +98,29 @@ export class LearnerState {
     this.nextOffset.set(partition, nextOffset);
     this.committedOffset.set(partition, nextOffset);
     for (const shard of shards) {
-      this.shards.set(shardKey(shard.domain, partition), {
+      this.domainShards(shard.domain)[partition] = {
         domain: shard.domain,
         partition,
         model: DiagonalGaussianLogistic.fromJSON(shard.state, this.priors.aggregate),
         eventsSeen: shard.eventsSeen,
         dirty: false,
-      });
+      };
     }
   }
 
   shard(domain: string, partition: number): ShardState {
-    const key = shardKey(domain, partition);
-    let shard = this.shards.get(key);
-    if (!shard) {
-      shard = { domain, partition, model: new DiagonalGaussianLogistic(this.priors.aggregate), eventsSeen: 0, dirty: false };
-      this.shards.set(key, shard);
-    }
-    return shard;
+    const shards = this.domainShards(domain);
+    return (shards[partition] ??= { domain, partition, model: new DiagonalGaussianLogistic(this.priors.aggregate), eventsSeen: 0, dirty: false });
   }
 
   cachedUser(userId: string, domain: string): UserState | undefined {
-    const key = userKey(userId, domain);
-    const user = this.users.get(key);
-    if (user) {
-      // Refresh recency: Map iteration order is insertion order, so re-inserting moves the user to the young end.
-      this.users.delete(key);
-      this.users.set(key, user);
-    }
+    const user = this.users.get(domain)?.get(userId);
+    if (user) user.lastUsed = ++this.tick;
     return user;
   }
 
   hasUser(userId: string, domain: string): boolean {
-    return this.users.has(userKey(userId, domain));
+    return this.users.get(domain)?.has(userId) ?? false;
   }
 
   /** Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0). */
@@ -133,14 +132,19 @@ export class LearnerState {
       model: stored ? DiagonalGaussianLogistic.fromJSON(stored.state.weights, options) : new DiagonalGaussianLogistic(options),
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
+      newItemIds: [],
+      lastUsed: ++this.tick,
       dirty: false,
     };
-    this.users.set(userKey(userId, domain), user);
+    let inDomain = this.users.get(domain);
+    if (!inDomain) this.users.set(domain, (inDomain = new Map()));
+    if (!inDomain.has(userId)) this.userCount++;
+    inDomain.set(userId, user);
     return user;
   }
 
-  recordInteraction(userId: string, domain: string, itemId: string): void {
-    this.interactions.push({ userId, domain, itemId });
+  recordDeadLetters(letters: DeadLetterV1[]): void {
+    for (const letter of letters) this.deadLetters.push(letter);
   }
 
   recordPrediction(prediction: PrequentialPrediction): void {
@@ -157,17 +161,24 @@ export class LearnerState {
    */
   snapshot(): FlushSnapshot {
     const users: FlushSnapshot['users'] = [];
-    for (const user of this.users.values()) {
-      if (!user.dirty) continue;
-      const state: StoredUserState = { weights: user.model.toJSON(), recentEventIds: user.recentEventIds };
-      users.push({ userId: user.userId, domain: user.domain, state: JSON.stringify(state), eventsSeen: user.eventsSeen });
-      user.dirty = false;
+    const interactions: FlushSnapshot['interactions'] = [];
+    for (const inDomain of this.users.values()) {
+      for (const user of inDomain.values()) {
+        if (!user.dirty) continue;
+        const state: StoredUserState = { weights: user.model.toJSON(), recentEventIds: user.recentEventIds };
+        users.push({ userId: user.userId, domain: user.domain, state: JSON.stringify(state), eventsSeen: user.eventsSeen });
+        if (user.newItemIds.length > 0) interactions.push({ userId: user.userId, domain: user.domain, itemIds: user.newItemIds });
+        user.newItemIds = [];
+        user.dirty = false;
+      }
     }
     const shards: FlushSnapshot['shards'] = [];
-    for (const shard of this.shards.values()) {
-      if (!shard.dirty) continue;
-      shards.push({ domain: shard.domain, partition: shard.partition, state: JSON.stringify(shard.model.toJSON()), eventsSeen: shard.eventsSeen });
-      shard.dirty = false;
+    for (const inDomain of this.shards.values()) {
+      for (const shard of inDomain) {
+        if (!shard?.dirty) continue;
+        shards.push({ domain: shard.domain, partition: shard.partition, state: JSON.stringify(shard.model.toJSON()), eventsSeen: shard.eventsSeen });
+        shard.dirty = false;
+      }
     }
     const offsets: FlushSnapshot['offsets'] = [];
     for (const [partition, to] of this.nextOffset) {
@@ -175,8 +186,8 @@ export class LearnerState {
       if (to !== from) offsets.push({ partition, from, to });
       this.committedOffset.set(partition, to);
     }
-    const snapshot: FlushSnapshot = { users, shards, interactions: this.interactions, predictions: this.predictions, offsets, counters: this.counters };
-    this.interactions = [];
+    const snapshot: FlushSnapshot = { users, shards, interactions, predictions: this.predictions, offsets, counters: this.counters, deadLetters: this.deadLetters };
+    this.deadLetters = [];
     this.predictions = [];
     this.counters = {};
     this.pendingEvents = 0;
@@ -184,14 +195,22 @@ export class LearnerState {
     return snapshot;
   }
 
+  private domainShards(domain: string): ShardState[] {
+    let shards = this.shards.get(domain);
+    if (!shards) this.shards.set(domain, (shards = []));
+    return shards;
+  }
+
+  /** Over capacity: drop the least recently used clean users, down to 90% so eviction runs rarely. */
   private evictClean(): void {
-    let excess = this.users.size - this.userCacheSize;
-    if (excess <= 0) return;
-    for (const [key, user] of this.users) {
-      if (excess <= 0) break;
-      if (user.dirty) continue;
-      this.users.delete(key);
-      excess--;
+    if (this.userCount <= this.userCacheSize) return;
+    const clean: UserState[] = [];
+    for (const inDomain of this.users.values()) for (const user of inDomain.values()) if (!user.dirty) clean.push(user);
+    clean.sort((a, b) => a.lastUsed - b.lastUsed);
+    const excess = this.userCount - Math.floor(this.userCacheSize * 0.9);
+    for (const user of clean.slice(0, excess)) {
+      this.users.get(user.domain)!.delete(user.userId);
+      this.userCount--;
     }
   }
 }

@@ -1,0 +1,226 @@
+/**
+ * Calibrated reranking throughput, two figures measured in one run:
+ *
+ * 1. users reranked per second by `calibratedRerank` alone (one thread, C = 500 candidates, n = 20, G = 20 genres,
+ *    1–3 genres per item like MovieLens, λ = 0.5), against the accuracy list (top n by score) of the same inputs;
+ * 2. rerank jobs/s ÷ no-op jobs/s on the real Redis at the same worker concurrency: the reranker runtime (BullMQ
+ *    worker → Postgres reads → score → greedy → insert → Kafka completion event) against a BullMQ worker whose
+ *    processor returns at once, over the same number of jobs with the same job options. Jobs are queued while the
+ *    queue is paused and the worker is up; the clock runs from resume to the last completion. Rounds alternate.
+ *
+ * The users of (2) are learned by the real learner from a seeded feedback stream before timing starts.
+ *
+ *   npm run bench:rerank -- [--users 1000] [--concurrency 2] [--rounds 2] [--pure-users 2000]
+ */
+import 'reflect-metadata';
+import { calibratedRerank, type RerankCandidate } from '@chorus/calibration';
+import { feedbackEventV1, topicName, type ItemV1 } from '@chorus/contracts';
+import { createDataSource, JsonLogger, RERANK_QUEUE, RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Partitioners } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
+import { loadLearnerConfig } from '../services/learner/src/learner.config';
+import { LearnerRuntime } from '../services/learner/src/learner.runtime';
+import { loadRerankerConfig } from '../services/reranker/src/reranker.config';
+import { RerankerRuntime } from '../services/reranker/src/reranker.runtime';
+import { mulberry32, seededUuid } from '../test/support/feedback-factory';
+import { benchStack, flag } from './bench-stack';
+
+const USERS = flag('users', 1000);
+const CONCURRENCY = flag('concurrency', 2);
+const ROUNDS = flag('rounds', 2);
+const PURE_USERS = flag('pure-users', 2000);
+const C = 500;
+const N = 20;
+const G = 20;
+const ITEMS = 1000;
+const HISTORY = 30;
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const GENRES = Array.from({ length: G }, (_, g) => `g${g}`);
+
+function genresOf(random: () => number): Record<string, number> {
+  const count = 1 + Math.floor(random() * 3);
+  const chosen = new Set<string>();
+  while (chosen.size < count) chosen.add(GENRES[Math.floor(random() * G)]!);
+  return Object.fromEntries([...chosen].map((g) => [g, 1 / chosen.size]));
+}
+
+/** Figure 1: pure greedy throughput on synthetic users. */
+function pureRerank(): { rerankPerSecond: number; accuracyPerSecond: number } {
+  const random = mulberry32(20);
+  const inputs = Array.from({ length: PURE_USERS }, (_, u) => {
+    const candidates: RerankCandidate[] = Array.from({ length: C }, (_, i) => ({ id: `u${u}-i${i}`, score: random(), categories: genresOf(random) }));
+    const weights = GENRES.map(() => random() ** 3);
+    const total = weights.reduce((a, b) => a + b, 0);
+    return { candidates, profile: Object.fromEntries(GENRES.map((g, k) => [g, weights[k]! / total])) };
+  });
+  const time = (lambda: number) => {
+    for (const input of inputs.slice(0, 100)) calibratedRerank({ ...input, n: N, lambda }); // warm-up
+    const started = process.hrtime.bigint();
+    for (const input of inputs) calibratedRerank({ ...input, n: N, lambda });
+    return PURE_USERS / (Number(process.hrtime.bigint() - started) / 1e9);
+  };
+  return { accuracyPerSecond: time(0), rerankPerSecond: time(0.5) };
+}
+
+async function main(): Promise<void> {
+  const pure = pureRerank();
+  process.stdout.write(`calibratedRerank: ${fmt(pure.rerankPerSecond)} users/s (λ = 0.5), ${fmt(pure.accuracyPerSecond)} users/s at λ = 0 (accuracy list only)\n`);
+
+  const stack = await benchStack('rerank', 3);
+  const db = await createDataSource(stack.databaseUrl, { applicationName: 'bench-rerank' }).initialize();
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const prefixes: string[] = [];
+  try {
+    await seedModels(stack, db);
+    const noOp: number[] = [];
+    const rerank: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const noOpPrefix = `bench-noop-${stack.id}-${round}`;
+      const rerankPrefix = `bench-rerank-${stack.id}-${round}`;
+      prefixes.push(noOpPrefix, rerankPrefix);
+      noOp.push(await noOpJobs(redis, noOpPrefix));
+      rerank.push(await rerankJobs(stack, db, rerankPrefix));
+      process.stdout.write(`round ${round}: no-op ${fmt(noOp.at(-1)!)} jobs/s, rerank ${fmt(rerank.at(-1)!)} jobs/s\n`);
+    }
+    const best = (xs: number[]) => Math.max(...xs);
+    process.stdout.write(
+      [
+        '',
+        `calibrated reranking throughput (C = ${C}, n = ${N}, G = ${G}; ${USERS} users, worker concurrency ${CONCURRENCY}, best of ${ROUNDS} rounds)`,
+        `  calibratedRerank alone, one thread        ${fmt(pure.rerankPerSecond)} users/s   (accuracy list alone: ${fmt(pure.accuracyPerSecond)} users/s, ratio ${(pure.rerankPerSecond / pure.accuracyPerSecond).toFixed(2)})`,
+        `  BullMQ no-op jobs                          ${fmt(best(noOp))} jobs/s`,
+        `  rerank jobs (Postgres + greedy + Kafka)    ${fmt(best(rerank))} jobs/s`,
+        `  ratio rerank ÷ no-op                       ${(best(rerank) / best(noOp)).toFixed(3)}`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    for (const prefix of prefixes) {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    await redis.quit();
+    await db.destroy();
+    await stack.teardown();
+  }
+}
+
+/** Catalogue of 1000 items over 20 genres, and USERS users with 30 ratings each, learned by the real learner. */
+async function seedModels(stack: Awaited<ReturnType<typeof benchStack>>, db: Awaited<ReturnType<typeof createDataSource>>): Promise<void> {
+  const random = mulberry32(7);
+  const items: ItemV1[] = Array.from({ length: ITEMS }, (_, i) => ({ itemId: `item-${i}`, domain: 'movies', categories: genresOf(random) }));
+  await new ItemsRepository(db).upsert(items);
+  const events = [];
+  let n = 0;
+  for (let u = 0; u < USERS; u++) {
+    for (let k = 0; k < HISTORY; k++) {
+      events.push(
+        feedbackEventV1.parse({
+          eventId: seededUuid(`bench-rerank:${n}`),
+          userId: `user-${u}`,
+          domain: 'movies',
+          occurredAt: new Date(Date.UTC(2026, 0, 1) + n++ * 1000).toISOString(),
+          type: 'rating',
+          itemId: `item-${Math.floor(random() * ITEMS)}`,
+          value: 1 + Math.floor(random() * 5),
+        }),
+      );
+    }
+  }
+  const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  for (let i = 0; i < events.length; i += 5000) {
+    await producer.send({ topic: topicName('feedback', stack.prefix), messages: events.slice(i, i + 5000).map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
+  }
+  await producer.disconnect();
+  const config = loadLearnerConfig({ KAFKA_TOPIC_PREFIX: stack.prefix, DATABASE_URL: stack.databaseUrl, LEARNER_GROUP_ID: `bench-${stack.id}`, FEEDBACK_PARTITIONS: '3', LOG_LEVEL: 'warn' });
+  const learner = new LearnerRuntime(config, db, new JsonLogger('bench-learner', 'warn'), new Registry(), (error) => {
+    throw error;
+  });
+  let committed = 0;
+  const done = new Promise<void>((resolve) => {
+    learner.feedback.onFlushed((snapshot) => {
+      for (const o of snapshot.offsets) committed += o.to - o.from;
+      if (committed >= events.length) resolve();
+    });
+  });
+  await learner.start();
+  await done;
+  await learner.stop();
+  process.stdout.write(`seeded ${USERS} users × ${HISTORY} ratings over ${ITEMS} items (${G} genres) through the learner\n`);
+}
+
+const jobOptions = { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } };
+
+async function waitForCompleted(queue: Queue, count: number): Promise<void> {
+  for (;;) {
+    const counts = await queue.getJobCounts('completed', 'failed');
+    if (counts.failed! > 0) throw new Error(`${counts.failed} bench jobs failed`);
+    if (counts.completed! >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Baseline: a BullMQ worker whose processor does nothing, same queue name, job options and concurrency. */
+async function noOpJobs(redis: Redis, prefix: string): Promise<number> {
+  const queue = new Queue(RERANK_QUEUE, { connection: redis, prefix });
+  const jobs = Array.from({ length: USERS }, (_, u) => ({ name: 'rerank-user', data: { u }, opts: { ...jobOptions, jobId: `noop.${u}` } }));
+  // Queue paused while the jobs go in and the worker connects: the clock covers processing only, as for reranking.
+  await queue.pause();
+  for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+  const worker = new Worker(RERANK_QUEUE, async () => ({ outcome: 'noop' }), { connection: redis, prefix, concurrency: CONCURRENCY });
+  await worker.waitUntilReady();
+  const started = process.hrtime.bigint();
+  await queue.resume();
+  await waitForCompleted(queue, USERS);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await worker.close();
+  await queue.close();
+  return USERS / seconds;
+}
+
+/** The reranker runtime on one job per user (each user's deterministic job id), queued before the worker starts. */
+async function rerankJobs(stack: Awaited<ReturnType<typeof benchStack>>, db: Awaited<ReturnType<typeof createDataSource>>, prefix: string): Promise<number> {
+  await db.query(`TRUNCATE calibrated_lists`);
+  const config = loadRerankerConfig({
+    KAFKA_TOPIC_PREFIX: stack.prefix,
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL,
+    RERANK_QUEUE_PREFIX: prefix,
+    RERANK_CONCURRENCY: String(CONCURRENCY),
+    RERANK_CANDIDATES: String(C),
+    RERANK_LIST_SIZE: String(N),
+    FEEDBACK_PARTITIONS: '3',
+    LOG_LEVEL: 'warn',
+  });
+  const models = new RewardModelsRepository(db);
+  const producerQueue = RerankQueue.fromConfig(config, models);
+  const userIds = Array.from({ length: USERS }, (_, u) => `user-${u}`);
+  await producerQueue.queue.pause();
+  await producerQueue.enqueue({ scope: 'user', domain: 'movies', userIds, reason: { kind: 'manual' } });
+  const runtimeDb = await createDataSource(stack.databaseUrl, { applicationName: 'bench-reranker', poolSize: CONCURRENCY + 2 }).initialize();
+  const runtime = new RerankerRuntime(config, runtimeDb, new JsonLogger('bench-reranker', 'warn'), new Registry());
+  await runtime.start();
+  const started = process.hrtime.bigint();
+  await producerQueue.queue.resume();
+  await waitForCompleted(producerQueue.queue, USERS);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await runtime.stop();
+  await runtimeDb.destroy();
+  await producerQueue.close();
+  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calibrated_lists`);
+  if (n !== USERS) throw new Error(`expected ${USERS} calibrated lists, found ${n}`);
+  return USERS / seconds;
+}
+
+function fmt(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
