@@ -40,6 +40,22 @@ export class ModelPriors {
     return { priorVariance: this.tau2(domain) };
   }
 
+  /**
+   * A user's stored deviation under the current τ². A posterior learned under a larger τ² can hold variances above
+   * the new prior, which the model refuses; those are capped at the new prior (the operator asked for less
+   * personalization, so the user's uncertainty may not exceed it) instead of failing every read and every replay.
+   * At τ² = 0 the deviation is gone: the user is the aggregate.
+   */
+  restoreUser(domain: string, weights: DiagonalGaussianLogisticJSON): DiagonalGaussianLogistic {
+    const tau2 = this.tau2(domain);
+    if (tau2 === 0) return new DiagonalGaussianLogistic(this.user(domain));
+    let capped: Record<string, readonly [number, number]> | undefined;
+    for (const [feature, [mean, variance]] of Object.entries(weights)) {
+      if (variance > tau2) (capped ??= { ...weights })[feature] = [mean, tau2];
+    }
+    return DiagonalGaussianLogistic.fromJSON(capped ?? weights, this.user(domain));
+  }
+
   /** The domain's aggregate: the Gaussian product of its per-partition shard posteriors. */
   combineAggregate(shards: DiagonalGaussianLogisticJSON[]): DiagonalGaussianLogistic {
     return DiagonalGaussianLogistic.fromJSON(combineShardPosteriors(shards, this.aggregate.priorVariance), this.aggregate);

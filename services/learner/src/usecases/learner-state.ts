@@ -129,7 +129,7 @@ export class LearnerState {
     const user: UserState = {
       userId,
       domain,
-      model: stored ? DiagonalGaussianLogistic.fromJSON(stored.state.weights, options) : new DiagonalGaussianLogistic(options),
+      model: stored ? this.priors.restoreUser(domain, stored.state.weights) : new DiagonalGaussianLogistic(options),
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
       newItemIds: [],
