@@ -105,7 +105,6 @@ async function learnerConsume(stack: Awaited<ReturnType<typeof benchStack>>, rou
   await runtime.start();
   await done;
   const seconds = Number(process.hrtime.bigint() - runtime.feedback.firstBatchAt!) / 1e9;
-  console.log(JSON.stringify((globalThis as any).__lap), seconds);
   await runtime.stop();
   await db.destroy();
   if (fatal) throw fatal;

@@ -2,7 +2,8 @@
  * Calibrated reranking throughput, two figures measured in one run:
  *
  * 1. users reranked per second by `calibratedRerank` alone (one thread, C = 500 candidates, n = 20, G = 20 genres,
- *    1–3 genres per item like MovieLens, λ = 0.5), against the accuracy list (top n by score) of the same inputs;
+ *    1–3 genres per item like MovieLens, λ = 0.5), against building the accuracy list (sort by score, top n) of the
+ *    same inputs;
  * 2. rerank jobs/s ÷ no-op jobs/s on the real Redis at the same worker concurrency: the reranker runtime (BullMQ
  *    worker → Postgres reads → score → greedy → insert → Kafka completion event) against a BullMQ worker whose
  *    processor returns at once, over the same number of jobs with the same job options. Jobs are queued while the
@@ -47,7 +48,10 @@ function genresOf(random: () => number): Record<string, number> {
   return Object.fromEntries([...chosen].map((g) => [g, 1 / chosen.size]));
 }
 
-/** Figure 1: pure greedy throughput on synthetic users. */
+/**
+ * Figure 1: greedy throughput on synthetic users, against the accuracy list of the same inputs (copy, sort by score,
+ * take n — what serving does without calibration). Both warmed up, then timed alternately, best of three each.
+ */
 function pureRerank(): { rerankPerSecond: number; accuracyPerSecond: number } {
   const random = mulberry32(20);
   const inputs = Array.from({ length: PURE_USERS }, (_, u) => {
@@ -56,18 +60,33 @@ function pureRerank(): { rerankPerSecond: number; accuracyPerSecond: number } {
     const total = weights.reduce((a, b) => a + b, 0);
     return { candidates, profile: Object.fromEntries(GENRES.map((g, k) => [g, weights[k]! / total])) };
   });
-  const time = (lambda: number) => {
-    for (const input of inputs.slice(0, 100)) calibratedRerank({ ...input, n: N, lambda }); // warm-up
+  let sink = 0;
+  const rerank = () => {
+    for (const input of inputs) sink += calibratedRerank({ ...input, n: N, lambda: 0.5 }).items.length;
+  };
+  const accuracy = () => {
+    for (const input of inputs) sink += [...input.candidates].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, N).length;
+  };
+  const time = (run: () => void) => {
     const started = process.hrtime.bigint();
-    for (const input of inputs) calibratedRerank({ ...input, n: N, lambda });
+    run();
     return PURE_USERS / (Number(process.hrtime.bigint() - started) / 1e9);
   };
-  return { accuracyPerSecond: time(0), rerankPerSecond: time(0.5) };
+  rerank();
+  accuracy();
+  const rerankRates: number[] = [];
+  const accuracyRates: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    rerankRates.push(time(rerank));
+    accuracyRates.push(time(accuracy));
+  }
+  if (sink === 0) throw new Error('nothing was ranked');
+  return { rerankPerSecond: Math.max(...rerankRates), accuracyPerSecond: Math.max(...accuracyRates) };
 }
 
 async function main(): Promise<void> {
   const pure = pureRerank();
-  process.stdout.write(`calibratedRerank: ${fmt(pure.rerankPerSecond)} users/s (λ = 0.5), ${fmt(pure.accuracyPerSecond)} users/s at λ = 0 (accuracy list only)\n`);
+  process.stdout.write(`calibratedRerank: ${fmt(pure.rerankPerSecond)} users/s (λ = 0.5); accuracy list (sort, top n): ${fmt(pure.accuracyPerSecond)} users/s\n`);
 
   const stack = await benchStack('rerank', 3);
   const db = await createDataSource(stack.databaseUrl, { applicationName: 'bench-rerank' }).initialize();
@@ -90,7 +109,7 @@ async function main(): Promise<void> {
       [
         '',
         `calibrated reranking throughput (C = ${C}, n = ${N}, G = ${G}; ${USERS} users, worker concurrency ${CONCURRENCY}, best of ${ROUNDS} rounds)`,
-        `  calibratedRerank alone, one thread        ${fmt(pure.rerankPerSecond)} users/s   (accuracy list alone: ${fmt(pure.accuracyPerSecond)} users/s, ratio ${(pure.rerankPerSecond / pure.accuracyPerSecond).toFixed(2)})`,
+        `  calibratedRerank alone, one thread        ${fmt(pure.rerankPerSecond)} users/s   (accuracy list by sort: ${fmt(pure.accuracyPerSecond)} users/s; ratio ${(pure.rerankPerSecond / pure.accuracyPerSecond).toFixed(2)})`,
         `  BullMQ no-op jobs                          ${fmt(best(noOp))} jobs/s`,
         `  rerank jobs (Postgres + greedy + Kafka)    ${fmt(best(rerank))} jobs/s`,
         `  ratio rerank ÷ no-op                       ${(best(rerank) / best(noOp)).toFixed(3)}`,

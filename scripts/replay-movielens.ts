@@ -15,7 +15,7 @@ const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] 
   --limit         replay only the first n ratings in time order (default: all)
   --tau2          pooling strength τ² of the personalized models (default 1)
   --partitions    partitions of the feedback topic (default 6)
-  --port          gateway port (default 3000; the learner uses port + 1)
+  --port          gateway port (default 3000; learner, reranker, drift-watch and notifier use port + 1 … + 4)
   --keep-running  leave gateway and learner running after the summary (default: when stdin is a terminal)`;
 
 class UsageError extends Error {}
@@ -104,6 +104,11 @@ async function main(): Promise<void> {
     FEEDBACK_PARTITIONS: String(opts.partitions),
     GATEWAY_PORT: String(opts.port),
     LEARNER_HTTP_PORT: String(opts.port + 1),
+    RERANKER_HTTP_PORT: String(opts.port + 2),
+    DRIFT_HTTP_PORT: String(opts.port + 3),
+    NOTIFIER_HTTP_PORT: String(opts.port + 4),
+    RERANK_QUEUE_PREFIX: 'chorus-demo',
+    NOTIFIER_QUEUE_PREFIX: 'chorus-demo',
     LEARNER_TAU2: String(opts.tau2),
     LEARNER_PREQUENTIAL_LOG: 'true',
     LOG_LEVEL: 'info',
@@ -130,6 +135,9 @@ async function main(): Promise<void> {
   try {
     await startService('gateway', opts.port);
     await startService('learner', opts.port + 1);
+    await startService('reranker', opts.port + 2);
+    await startService('drift-watch', opts.port + 3);
+    await startService('notifier', opts.port + 4);
     const gateway = `http://127.0.0.1:${opts.port}`;
     const post = async (path: string, body: unknown) => {
       const response = await fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
@@ -201,6 +209,15 @@ async function main(): Promise<void> {
     const tail = auc(predictions.slice(tailStart));
     const all = auc(predictions);
     const [{ users }] = await db.query(`SELECT count(DISTINCT user_id)::int AS users FROM user_models`);
+    // drift-watch follows the same feedback; give it a moment to catch up, then report what it raised.
+    const feedbackTopic = topicName('feedback', prefix);
+    const driftCaughtUp = await until(
+      async () => Number((await db.query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM consumer_offsets WHERE group_id = 'chorus-drift-watch' AND topic = $1`, [feedbackTopic]))[0].n),
+      (n) => n >= accepted,
+      'drift-watch to catch up',
+      120_000,
+    ).then(() => true, () => false);
+    const alerts: { metric: string; scope: string; n: number }[] = await db.query(`SELECT metric, scope, count(*)::int AS n FROM drift_alerts GROUP BY metric, scope ORDER BY n DESC`);
     const deadLettered = await countRecords(admin, topicName('feedbackDlq', prefix));
 
     const f = (x: number) => x.toFixed(3);
@@ -219,6 +236,8 @@ async function main(): Promise<void> {
         `    AUC aggregate              ${f(tail.aggregate)}`,
         `    AUC personalized (τ²=${opts.tau2})   ${f(tail.personalized)}`,
         `  all events, prequential:     aggregate ${f(all.aggregate)}, personalized ${f(all.personalized)}`,
+        `  drift alerts${driftCaughtUp ? '' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,
+        ...alerts.map((a) => `    ${a.scope.padEnd(10)} ${a.metric.padEnd(28)} ${a.n}`),
         `  total time                   ${((Date.now() - started) / 1000).toFixed(1)} s`,
         '',
       ].join('\n') + '\n',

@@ -1,3 +1,4 @@
+import { type DetectorStateEnvelope, StateReader } from './detector-state.guard';
 import { assertFiniteInput, type DriftDetector, ParameterCheck } from './drift-detector.contract';
 
 /** ADWIN parameters (River `drift.ADWIN`, camelCased). */
@@ -13,6 +14,21 @@ export interface AdwinParams {
   /** No change detection until the window holds more than this many values. Default 10. */
   gracePeriod?: number;
 }
+
+/** A serialised ADWIN (`toJSON()`): parameters plus the exponential histogram, row i holding buckets of size 2^i. */
+export type AdwinState = DetectorStateEnvelope<
+  'ADWIN',
+  Required<AdwinParams>,
+  {
+    rows: { totals: number[]; variances: number[] }[];
+    width: number;
+    total: number;
+    variance: number;
+    tick: number;
+    detections: number;
+    drift: boolean;
+  }
+>;
 
 /** One row of ADWIN's exponential histogram: up to `maxBuckets + 1` buckets of size 2^row (totals and variances). */
 class BucketRow {
@@ -137,6 +153,62 @@ export class ADWIN implements DriftDetector {
     this.insertElement(x);
     this.drift = this.detectChange();
     return this;
+  }
+
+  /** The detector as plain JSON; `ADWIN.fromJSON(JSON.parse(JSON.stringify(x.toJSON())))` continues exactly as `x`. */
+  toJSON(): AdwinState {
+    return {
+      kind: 'ADWIN',
+      version: 1,
+      params: {
+        delta: this.delta,
+        clock: this.clock,
+        maxBuckets: this.maxBuckets,
+        minWindowLength: this.minWindowLength,
+        gracePeriod: this.gracePeriod,
+      },
+      state: {
+        rows: this.rows.map((row) => ({
+          totals: Array.from(row.totals.subarray(0, row.size)),
+          variances: Array.from(row.variances.subarray(0, row.size)),
+        })),
+        width: this.windowWidth,
+        total: this.windowTotal,
+        variance: this.windowVariance,
+        tick: this.tick,
+        detections: this.detections,
+        drift: this.drift,
+      },
+    };
+  }
+
+  /** Restores a detector from `toJSON()` output; throws `DriftInputError` (`DRIFT.INVALID_STATE`) if it is malformed. */
+  static fromJSON(input: unknown): ADWIN {
+    const { params, state } = StateReader.open(input, 'ADWIN');
+    const adwin = new ADWIN(params as AdwinParams);
+    const rows = state.objects('rows');
+    if (rows.length === 0) throw state.fail('field "state.rows" must hold at least one row');
+    adwin.rows = rows.map((row) => {
+      const totals = row.numbers('totals');
+      const variances = row.numbers('variances', totals.length);
+      if (totals.length > adwin.maxBuckets + 1) {
+        throw state.fail(`a histogram row holds at most maxBuckets + 1 = ${adwin.maxBuckets + 1} buckets, got ${totals.length}`);
+      }
+      const restored = new BucketRow(adwin.maxBuckets);
+      totals.forEach((total, k) => restored.insert(total, variances[k] as number));
+      return restored;
+    });
+    adwin.windowWidth = state.number('width', { integer: true, min: 0 });
+    const buckets = adwin.rows.reduce((sum, row, i) => sum + row.size * 2 ** i, 0);
+    if (buckets !== adwin.windowWidth) {
+      throw state.fail(`field "state.width" (${adwin.windowWidth}) must equal the values held by the buckets (${buckets})`);
+    }
+    adwin.windowTotal = state.number('total');
+    adwin.windowVariance = state.number('variance');
+    adwin.tick = state.number('tick', { integer: true, min: 0 });
+    adwin.detections = state.number('detections', { integer: true, min: 0 });
+    adwin.drift = state.boolean('drift');
+    return adwin;
   }
 
   private reset(): void {

@@ -1,3 +1,4 @@
+import { type DetectorStateEnvelope, StateReader } from './detector-state.guard';
 import { assertFiniteInput, type DriftDetector, ParameterCheck } from './drift-detector.contract';
 import type { ChangeDirection } from './page-hinkley.detector';
 import { RunningMean, RunningVariance } from './running-moments.estimator';
@@ -15,6 +16,22 @@ export interface CusumParams {
   /** Watch increases (`'up'`), decreases (`'down'`) or both. Default `'both'`. */
   mode?: ChangeDirection;
 }
+
+/** A serialised CUSUM (`toJSON()`). */
+export type CusumState = DetectorStateEnvelope<
+  'CUSUM',
+  Required<CusumParams>,
+  {
+    n: number;
+    mean: { n: number; mean: number };
+    variance: { n: number; mean: number; s: number };
+    sumIncrease: number;
+    sumDecrease: number;
+    reference: number | null;
+    sigma: number;
+    drift: boolean;
+  }
+>;
 
 /**
  * Tabular CUSUM control chart (Page 1954) — a port of River's `drift.CUSUM` (`river/drift/cusum.py`).
@@ -93,6 +110,40 @@ export class CUSUM implements DriftDetector {
           ? this.sumDecrease > limit
           : this.sumIncrease > limit || this.sumDecrease > limit;
     return this;
+  }
+
+  /** The detector as plain JSON; `CUSUM.fromJSON` of it continues exactly where this one is. */
+  toJSON(): CusumState {
+    return {
+      kind: 'CUSUM',
+      version: 1,
+      params: { minInstances: this.minInstances, slack: this.slack, threshold: this.threshold, mode: this.mode },
+      state: {
+        n: this.n,
+        mean: this.mean.toJSON(),
+        variance: this.variance.toJSON(),
+        sumIncrease: this.sumIncrease,
+        sumDecrease: this.sumDecrease,
+        reference: this.reference,
+        sigma: this.sigma,
+        drift: this.drift,
+      },
+    };
+  }
+
+  /** Restores a detector from `toJSON()` output; throws `DriftInputError` (`DRIFT.INVALID_STATE`) if it is malformed. */
+  static fromJSON(input: unknown): CUSUM {
+    const { params, state } = StateReader.open(input, 'CUSUM');
+    const detector = new CUSUM(params as CusumParams);
+    detector.n = state.number('n', { integer: true, min: 0 });
+    detector.mean = RunningMean.fromJSON(state.object('mean'));
+    detector.variance = RunningVariance.fromJSON(state.object('variance'));
+    detector.sumIncrease = state.number('sumIncrease', { min: 0 });
+    detector.sumDecrease = state.number('sumDecrease', { min: 0 });
+    detector.reference = state.nullableNumber('reference');
+    detector.sigma = state.number('sigma', { min: 0 });
+    detector.drift = state.boolean('drift');
+    return detector;
   }
 
   private reset(): void {

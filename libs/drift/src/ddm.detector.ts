@@ -1,3 +1,4 @@
+import { type DetectorStateEnvelope, encodeNumber, StateReader, type StoredNumber } from './detector-state.guard';
 import {
   type BinaryDriftAndWarningDetector,
   type BinaryInput,
@@ -15,6 +16,13 @@ export interface DdmParams {
   /** Drift level d (≈99 % confidence). Default 3. */
   driftThreshold?: number;
 }
+
+/** A serialised DDM (`toJSON()`). */
+export type DdmState = DetectorStateEnvelope<
+  'DDM',
+  Required<DdmParams>,
+  { p: { n: number; mean: number }; pMin: StoredNumber; sMin: StoredNumber; psMin: StoredNumber; drift: boolean; warning: boolean }
+>;
 
 /**
  * Drift Detection Method — a port of River's `drift.binary.DDM` (`river/drift/binary/ddm.py`).
@@ -88,6 +96,36 @@ export class DDM implements BinaryDriftAndWarningDetector {
       }
     }
     return this;
+  }
+
+  /** The detector as plain JSON; `DDM.fromJSON` of it continues exactly where this one is. */
+  toJSON(): DdmState {
+    return {
+      kind: 'DDM',
+      version: 1,
+      params: { warmStart: this.warmStart, warningThreshold: this.warningThreshold, driftThreshold: this.driftThreshold },
+      state: {
+        p: this.p.toJSON(),
+        pMin: encodeNumber(this.pMin),
+        sMin: encodeNumber(this.sMin),
+        psMin: encodeNumber(this.psMin),
+        drift: this.drift,
+        warning: this.warning,
+      },
+    };
+  }
+
+  /** Restores a detector from `toJSON()` output; throws `DriftInputError` (`DRIFT.INVALID_STATE`) if it is malformed. */
+  static fromJSON(input: unknown): DDM {
+    const { params, state } = StateReader.open(input, 'DDM');
+    const detector = new DDM(params as DdmParams);
+    detector.p = RunningMean.fromJSON(state.object('p'));
+    detector.pMin = state.number('pMin', { allowInfinite: true });
+    detector.sMin = state.number('sMin', { allowInfinite: true });
+    detector.psMin = state.number('psMin', { allowInfinite: true });
+    detector.drift = state.boolean('drift');
+    detector.warning = state.boolean('warning');
+    return detector;
   }
 
   private reset(): void {

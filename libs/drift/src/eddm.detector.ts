@@ -1,3 +1,4 @@
+import { type DetectorStateEnvelope, StateReader } from './detector-state.guard';
 import {
   type BinaryDriftAndWarningDetector,
   type BinaryInput,
@@ -15,6 +16,21 @@ export interface EddmParams {
   /** Drift level β ∈ (0, 1], β ≤ α: drift when the ratio falls below it. Default 0.9. */
   beta?: number;
 }
+
+/** A serialised EDDM (`toJSON()`). */
+export type EddmState = DetectorStateEnvelope<
+  'EDDM',
+  Required<EddmParams>,
+  {
+    errorDistances: { n: number; mean: number; s: number };
+    n: number;
+    lastError: number;
+    nErrors: number;
+    p2sPrimeMax: number;
+    drift: boolean;
+    warning: boolean;
+  }
+>;
 
 /**
  * Early Drift Detection Method — a port of River's `drift.binary.EDDM` (`river/drift/binary/eddm.py`).
@@ -95,6 +111,41 @@ export class EDDM implements BinaryDriftAndWarningDetector {
       this.lastError = this.n;
     }
     return this;
+  }
+
+  /** The detector as plain JSON; `EDDM.fromJSON` of it continues exactly where this one is. */
+  toJSON(): EddmState {
+    return {
+      kind: 'EDDM',
+      version: 1,
+      params: { warmStart: this.warmStart, alpha: this.alpha, beta: this.beta },
+      state: {
+        errorDistances: this.errorDistances.toJSON(),
+        n: this.n,
+        lastError: this.lastError,
+        nErrors: this.nErrors,
+        p2sPrimeMax: this.p2sPrimeMax,
+        drift: this.drift,
+        warning: this.warning,
+      },
+    };
+  }
+
+  /** Restores a detector from `toJSON()` output; throws `DriftInputError` (`DRIFT.INVALID_STATE`) if it is malformed. */
+  static fromJSON(input: unknown): EDDM {
+    const { params, state } = StateReader.open(input, 'EDDM');
+    const detector = new EDDM(params as EddmParams);
+    detector.errorDistances = RunningVariance.fromJSON(state.object('errorDistances'));
+    detector.n = state.number('n', { integer: true, min: 0 });
+    detector.lastError = state.number('lastError', { integer: true, min: 0 });
+    detector.nErrors = state.number('nErrors', { integer: true, min: 0 });
+    detector.p2sPrimeMax = state.number('p2sPrimeMax');
+    detector.drift = state.boolean('drift');
+    detector.warning = state.boolean('warning');
+    if (detector.lastError > detector.n || detector.nErrors > detector.n) {
+      throw state.fail(`lastError (${detector.lastError}) and nErrors (${detector.nErrors}) cannot exceed n (${detector.n})`);
+    }
+    return detector;
   }
 
   private reset(): void {

@@ -1,3 +1,4 @@
+import { type DetectorStateEnvelope, StateReader } from './detector-state.guard';
 import {
   type BinaryDriftAndWarningDetector,
   type BinaryInput,
@@ -15,6 +16,15 @@ export interface HddmAParams {
   /** Also monitor decreases of the mean (two-sided). Default false (increases only). */
   twoSidedTest?: boolean;
 }
+
+type MeanState = { n: number; mean: number };
+
+/** A serialised HDDM_A (`toJSON()`). */
+export type HddmAState = DetectorStateEnvelope<
+  'HDDM_A',
+  Required<HddmAParams>,
+  { xMin: MeanState; xMax: MeanState; z: MeanState; drift: boolean; warning: boolean }
+>;
 
 /**
  * Hoeffding Drift Detection Method with the A-test (moving averages) — a port of River's `drift.binary.HDDM_A`
@@ -100,6 +110,28 @@ export class HDDM_A implements BinaryDriftAndWarningDetector {
       else if (this.meanDecreased(this.warningConfidence)) this.warning = true;
     }
     return this;
+  }
+
+  /** The detector as plain JSON; `HDDM_A.fromJSON` of it continues exactly where this one is. */
+  toJSON(): HddmAState {
+    return {
+      kind: 'HDDM_A',
+      version: 1,
+      params: { driftConfidence: this.driftConfidence, warningConfidence: this.warningConfidence, twoSidedTest: this.twoSidedTest },
+      state: { xMin: this.xMin.toJSON(), xMax: this.xMax.toJSON(), z: this.z.toJSON(), drift: this.drift, warning: this.warning },
+    };
+  }
+
+  /** Restores a detector from `toJSON()` output; throws `DriftInputError` (`DRIFT.INVALID_STATE`) if it is malformed. */
+  static fromJSON(input: unknown): HDDM_A {
+    const { params, state } = StateReader.open(input, 'HDDM_A');
+    const detector = new HDDM_A(params as HddmAParams);
+    detector.xMin = RunningMean.fromJSON(state.object('xMin'));
+    detector.xMax = RunningMean.fromJSON(state.object('xMax'));
+    detector.z = RunningMean.fromJSON(state.object('z'));
+    detector.drift = state.boolean('drift');
+    detector.warning = state.boolean('warning');
+    return detector;
   }
 
   private hoeffdingBound(n: number): number {

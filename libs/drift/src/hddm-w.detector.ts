@@ -1,3 +1,4 @@
+import { type DetectorStateEnvelope, encodeNumber, StateReader, type StoredNumber } from './detector-state.guard';
 import {
   type BinaryDriftAndWarningDetector,
   type BinaryInput,
@@ -18,6 +19,25 @@ export interface HddmWParams {
   twoSidedTest?: boolean;
 }
 
+type WeightedSampleState = { isInit: boolean; ibc: number; mean: number };
+
+/** A serialised HDDM_W (`toJSON()`). */
+export type HddmWState = DetectorStateEnvelope<
+  'HDDM_W',
+  Required<HddmWParams>,
+  {
+    total: WeightedSampleState;
+    s1Decr: WeightedSampleState;
+    s1Incr: WeightedSampleState;
+    s2Decr: WeightedSampleState;
+    s2Incr: WeightedSampleState;
+    incrCutpoint: StoredNumber;
+    decrCutpoint: StoredNumber;
+    drift: boolean;
+    warning: boolean;
+  }
+>;
+
 /** EWMA of a sample plus its "independent bounded condition" Σ wᵢ² (River's `SampleInfo`). */
 class WeightedSample {
   isInit = false;
@@ -37,6 +57,17 @@ class WeightedSample {
 
   get mean(): number {
     return this.ewma.get();
+  }
+
+  toJSON(): WeightedSampleState {
+    return { isInit: this.isInit, ibc: this.ibc, mean: this.ewma.toJSON() };
+  }
+
+  static fromJSON(lambda: number, state: StateReader): WeightedSample {
+    const sample = new WeightedSample(lambda, FadingMean.restore(lambda, state.number('mean')));
+    sample.isInit = state.boolean('isInit');
+    sample.ibc = state.number('ibc', { min: 0 });
+    return sample;
   }
 
   clone(): WeightedSample {
@@ -130,6 +161,48 @@ export class HDDM_W implements BinaryDriftAndWarningDetector {
       else if (this.meanChanged(this.s2Decr, this.s1Decr, this.warningConfidence)) this.warning = true;
     }
     return this;
+  }
+
+  /** The detector as plain JSON; `HDDM_W.fromJSON` of it continues exactly where this one is. */
+  toJSON(): HddmWState {
+    return {
+      kind: 'HDDM_W',
+      version: 1,
+      params: {
+        driftConfidence: this.driftConfidence,
+        warningConfidence: this.warningConfidence,
+        lambdaVal: this.lambdaVal,
+        twoSidedTest: this.twoSidedTest,
+      },
+      state: {
+        total: this.total.toJSON(),
+        s1Decr: this.s1Decr.toJSON(),
+        s1Incr: this.s1Incr.toJSON(),
+        s2Decr: this.s2Decr.toJSON(),
+        s2Incr: this.s2Incr.toJSON(),
+        incrCutpoint: encodeNumber(this.incrCutpoint),
+        decrCutpoint: encodeNumber(this.decrCutpoint),
+        drift: this.drift,
+        warning: this.warning,
+      },
+    };
+  }
+
+  /** Restores a detector from `toJSON()` output; throws `DriftInputError` (`DRIFT.INVALID_STATE`) if it is malformed. */
+  static fromJSON(input: unknown): HDDM_W {
+    const { params, state } = StateReader.open(input, 'HDDM_W');
+    const detector = new HDDM_W(params as HddmWParams);
+    const sample = (field: string) => WeightedSample.fromJSON(detector.lambdaVal, state.object(field));
+    detector.total = sample('total');
+    detector.s1Decr = sample('s1Decr');
+    detector.s1Incr = sample('s1Incr');
+    detector.s2Decr = sample('s2Decr');
+    detector.s2Incr = sample('s2Incr');
+    detector.incrCutpoint = state.number('incrCutpoint', { allowInfinite: true });
+    detector.decrCutpoint = state.number('decrCutpoint', { allowInfinite: true });
+    detector.drift = state.boolean('drift');
+    detector.warning = state.boolean('warning');
+    return detector;
   }
 
   private mcdiarmidBound(ibc: number, confidence: number): number {

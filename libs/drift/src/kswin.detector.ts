@@ -1,6 +1,7 @@
+import { type DetectorStateEnvelope, StateReader } from './detector-state.guard';
 import { assertFiniteInput, type DriftDetector, ParameterCheck } from './drift-detector.contract';
 import { KS_EXACT_MAX_N, ksTwoSampleEqualSizes } from './kolmogorov-smirnov.statistic';
-import { PythonRandom, type PythonSeed } from './python-random.generator';
+import { PythonRandom, type PythonRandomState, type PythonSeed } from './python-random.generator';
 
 /** KSWIN parameters (River `drift.KSWIN`, camelCased). */
 export interface KswinParams {
@@ -18,6 +19,16 @@ export interface KswinParams {
   /** Values already collected, to avoid a cold start (only the last `windowSize` are kept). Default none. */
   window?: readonly number[];
 }
+
+/** A KSWIN seed as JSON: integers as decimal text (they may exceed 2^53), bytes as base64; null for OS entropy. */
+export type StoredSeed = null | { type: 'int'; value: string } | { type: 'str'; value: string } | { type: 'bytes'; value: string };
+
+/** A serialised KSWIN (`toJSON()`): parameters, the window, and the generator's state (so the draws continue). */
+export type KswinState = DetectorStateEnvelope<
+  'KSWIN',
+  { alpha: number; windowSize: number; statSize: number; seed: StoredSeed },
+  { window: number[]; pValue: number; n: number; drift: boolean; rng: PythonRandomState }
+>;
 
 /**
  * Kolmogorov–Smirnov WINdowing — a port of River's `drift.KSWIN` (`river/drift/kswin.py`).
@@ -116,6 +127,35 @@ export class KSWIN implements DriftDetector {
     return this;
   }
 
+  /**
+   * The detector as plain JSON, including the generator state: `KSWIN.fromJSON` of it draws the same comparison samples
+   * this one would have drawn (also when it was built without a seed).
+   */
+  toJSON(): KswinState {
+    return {
+      kind: 'KSWIN',
+      version: 1,
+      params: { alpha: this.alpha, windowSize: this.windowSize, statSize: this.statSize, seed: encodeSeed(this.seed) },
+      state: { window: [...this.window], pValue: this.lastPValue, n: this.count, drift: this.drift, rng: this.rng.getState() },
+    };
+  }
+
+  /** Restores a detector from `toJSON()` output; throws `DriftInputError` (`DRIFT.INVALID_STATE`) if it is malformed. */
+  static fromJSON(input: unknown): KSWIN {
+    const { params, state } = StateReader.open(input, 'KSWIN');
+    const detector = new KSWIN({ ...(params as Omit<KswinParams, 'seed'>), seed: decodeSeed(params['seed'], state) });
+    const window = state.numbers('window');
+    if (window.length > detector.windowSize) {
+      throw state.fail(`field "state.window" holds ${window.length} values, more than windowSize (${detector.windowSize})`);
+    }
+    detector.window = window;
+    detector.lastPValue = state.number('pValue', { min: 0 });
+    detector.count = state.number('n', { integer: true, min: 0 });
+    detector.drift = state.boolean('drift');
+    detector.rng.setState(state.raw('rng') as PythonRandomState);
+    return detector;
+  }
+
   private reset(): void {
     this.drift = false;
     this.lastPValue = 0;
@@ -123,4 +163,25 @@ export class KSWIN implements DriftDetector {
     this.window = [];
     this.rng = new PythonRandom(this.seed);
   }
+}
+
+function encodeSeed(seed: PythonSeed | undefined): StoredSeed {
+  if (seed === undefined) return null;
+  if (typeof seed === 'number' || typeof seed === 'bigint') return { type: 'int', value: String(seed) };
+  if (typeof seed === 'string') return { type: 'str', value: seed };
+  return { type: 'bytes', value: Buffer.from(seed).toString('base64') };
+}
+
+function decodeSeed(stored: unknown, state: StateReader): PythonSeed | undefined {
+  if (stored === null || stored === undefined) return undefined;
+  const { type, value } = (typeof stored === 'object' ? stored : {}) as { type?: unknown; value?: unknown };
+  if (typeof value === 'string') {
+    if (type === 'str') return value;
+    if (type === 'bytes') return new Uint8Array(Buffer.from(value, 'base64'));
+    if (type === 'int' && /^-?\d+$/.test(value)) {
+      const big = BigInt(value);
+      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+    }
+  }
+  throw state.fail('field "params.seed" must be null or { type: "int" | "str" | "bytes", value: string }');
 }

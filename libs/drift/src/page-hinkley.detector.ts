@@ -1,3 +1,4 @@
+import { type DetectorStateEnvelope, encodeNumber, StateReader, type StoredNumber } from './detector-state.guard';
 import { assertFiniteInput, type DriftDetector, ParameterCheck } from './drift-detector.contract';
 import { RunningMean } from './running-moments.estimator';
 
@@ -19,6 +20,20 @@ export interface PageHinkleyParams {
   /** Watch increases (`'up'`), decreases (`'down'`) or both. Default `'both'`. */
   mode?: ChangeDirection;
 }
+
+/** A serialised PageHinkley (`toJSON()`). */
+export type PageHinkleyState = DetectorStateEnvelope<
+  'PageHinkley',
+  Required<PageHinkleyParams>,
+  {
+    mean: { n: number; mean: number };
+    sumIncrease: number;
+    sumDecrease: number;
+    minIncrease: StoredNumber;
+    maxDecrease: number;
+    drift: boolean;
+  }
+>;
 
 /**
  * Page–Hinkley test — a port of River's `drift.PageHinkley` (`river/drift/page_hinkley.py`).
@@ -91,6 +106,36 @@ export class PageHinkley implements DriftDetector {
             : testIncrease > this.threshold || testDecrease > this.threshold;
     }
     return this;
+  }
+
+  /** The detector as plain JSON; `PageHinkley.fromJSON` of it continues exactly where this one is. */
+  toJSON(): PageHinkleyState {
+    return {
+      kind: 'PageHinkley',
+      version: 1,
+      params: { minInstances: this.minInstances, delta: this.delta, threshold: this.threshold, alpha: this.alpha, mode: this.mode },
+      state: {
+        mean: this.mean.toJSON(),
+        sumIncrease: this.sumIncrease,
+        sumDecrease: this.sumDecrease,
+        minIncrease: encodeNumber(this.minIncrease),
+        maxDecrease: this.maxDecrease,
+        drift: this.drift,
+      },
+    };
+  }
+
+  /** Restores a detector from `toJSON()` output; throws `DriftInputError` (`DRIFT.INVALID_STATE`) if it is malformed. */
+  static fromJSON(input: unknown): PageHinkley {
+    const { params, state } = StateReader.open(input, 'PageHinkley');
+    const detector = new PageHinkley(params as PageHinkleyParams);
+    detector.mean = RunningMean.fromJSON(state.object('mean'));
+    detector.sumIncrease = state.number('sumIncrease');
+    detector.sumDecrease = state.number('sumDecrease');
+    detector.minIncrease = state.number('minIncrease', { allowInfinite: true });
+    detector.maxDecrease = state.number('maxDecrease');
+    detector.drift = state.boolean('drift');
+    return detector;
   }
 
   private reset(): void {

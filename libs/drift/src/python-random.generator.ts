@@ -4,6 +4,16 @@ import { DriftInputError } from './drift-input.error';
 /** A seed CPython's `random.Random(seed)` accepts and this port reproduces. */
 export type PythonSeed = number | bigint | string | Uint8Array;
 
+/**
+ * The generator's full state, as CPython's `getstate()` holds it: the 624 MT19937 words (base64 of their little-endian
+ * bytes, to keep the JSON small), the position `mti` in them, and the cached second value of `gauss`.
+ */
+export interface PythonRandomState {
+  readonly mt: string;
+  readonly mti: number;
+  readonly gaussNext: number | null;
+}
+
 const N = 624;
 const M = 397;
 const MATRIX_A = 0x9908b0df;
@@ -55,6 +65,29 @@ export class PythonRandom {
       this.initByArray(seedToKey(a));
     }
     this.gaussNext = null;
+  }
+
+  /** The state (`random.getstate()`): a generator given it with `setState` continues with the same draws. */
+  getState(): PythonRandomState {
+    const bytes = Buffer.alloc(N * 4);
+    for (let i = 0; i < N; i++) bytes.writeUInt32LE(this.mt[i] as number, i * 4);
+    return { mt: bytes.toString('base64'), mti: this.mti, gaussNext: this.gaussNext };
+  }
+
+  /** Installs a state from `getState()` (`random.setstate`). Throws `DriftInputError` if it is malformed. */
+  setState(state: PythonRandomState): void {
+    const fail = (what: string) =>
+      new DriftInputError('DRIFT.INVALID_STATE', `PythonRandom.setState: ${what}; pass the unmodified output of getState().`);
+    if (typeof state !== 'object' || state === null) throw fail('expected an object');
+    const bytes = typeof state.mt === 'string' ? Buffer.from(state.mt, 'base64') : undefined;
+    if (bytes === undefined || bytes.length !== N * 4) throw fail(`field "mt" must be the base64 of ${N} 32-bit words`);
+    if (!Number.isInteger(state.mti) || state.mti < 0 || state.mti > N) throw fail(`field "mti" must be an integer in [0, ${N}]`);
+    if (state.gaussNext !== null && (typeof state.gaussNext !== 'number' || !Number.isFinite(state.gaussNext))) {
+      throw fail('field "gaussNext" must be a finite number or null');
+    }
+    for (let i = 0; i < N; i++) this.mt[i] = bytes.readUInt32LE(i * 4);
+    this.mti = state.mti;
+    this.gaussNext = state.gaussNext;
   }
 
   /** A float in [0, 1) with 53 random bits: `random.random()`. */

@@ -1,3 +1,5 @@
+import type { StateReader } from './detector-state.guard';
+
 /**
  * The running statistics River's detectors are built on, ported with River's exact update order so that every float
  * the detectors compare is the one River computes.
@@ -28,6 +30,17 @@ export class RunningMean {
     copy.mean = this.mean;
     return copy;
   }
+
+  toJSON(): { n: number; mean: number } {
+    return { n: this.n, mean: this.mean };
+  }
+
+  static fromJSON(state: StateReader): RunningMean {
+    const restored = new RunningMean();
+    restored.n = state.number('n', { min: 0 });
+    restored.mean = state.number('mean');
+    return restored;
+  }
 }
 
 /**
@@ -38,10 +51,12 @@ export class RunningMean {
  * Technometrics 4(3), 1962.
  */
 export class RunningVariance {
-  readonly mean = new RunningMean();
   private s = 0;
 
-  constructor(readonly ddof = 1) {}
+  constructor(
+    readonly ddof = 1,
+    readonly mean = new RunningMean(),
+  ) {}
 
   get n(): number {
     return this.mean.n;
@@ -58,6 +73,16 @@ export class RunningVariance {
   get(): number {
     if (this.n > this.ddof) return this.s / (this.n - this.ddof);
     return 0.0;
+  }
+
+  toJSON(): { n: number; mean: number; s: number } {
+    return { ...this.mean.toJSON(), s: this.s };
+  }
+
+  static fromJSON(state: StateReader, ddof = 1): RunningVariance {
+    const restored = new RunningVariance(ddof, RunningMean.fromJSON(state));
+    restored.s = state.number('s', { min: 0 });
+    return restored;
   }
 }
 
@@ -87,5 +112,15 @@ export class FadingMean {
     const copy = new FadingMean(this.fadingFactor);
     copy.mean = this.mean;
     return copy;
+  }
+
+  toJSON(): number {
+    return this.mean;
+  }
+
+  static restore(fadingFactor: number, mean: number): FadingMean {
+    const restored = new FadingMean(fadingFactor);
+    restored.mean = mean;
+    return restored;
   }
 }

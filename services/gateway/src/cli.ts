@@ -4,7 +4,7 @@ import { ApiKeyRepository, ConfigError, createDataSource, DomainError, loadConfi
 import { z } from 'zod';
 
 const usage = `usage:
-  gateway-cli api-key create --name <name> --scopes ingest,read,admin
+  gateway-cli api-key create --name <name> --scopes ingest,read,admin,subscriber
   gateway-cli api-key list
   gateway-cli api-key revoke --name <name>`;
 
@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
     const keys = new ApiKeyRepository(db);
     if (verb === 'create') {
       if (!values.name) throw new UsageError('--name is required');
-      if (!values.scopes) throw new UsageError('--scopes is required (comma-separated: ingest, read, admin)');
+      if (!values.scopes) throw new UsageError('--scopes is required (comma-separated: ingest, read, admin, subscriber)');
       const { key, record } = await keys.create(values.name, values.scopes.split(',').map((s) => s.trim()).filter(Boolean));
       if (values.json) process.stdout.write(`${JSON.stringify({ key, ...record })}\n`);
       else process.stdout.write(`created API key "${record.name}" with scopes ${record.scopes.join(', ')}\n${key}\nStore it now: it is shown only once.\n`);

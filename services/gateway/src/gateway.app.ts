@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger } from '@chorus/platform';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
+import { mountQueueDashboard } from './queue-dashboard';
 
 /** Build the HTTP application (main and the end-to-end tests start it the same way). */
 export async function createGatewayApp(config: GatewayConfig): Promise<NestExpressApplication> {
@@ -13,6 +14,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestExpre
   });
   app.useBodyParser('json', { limit: config.GATEWAY_BODY_LIMIT });
   app.enableShutdownHooks();
+  mountQueueDashboard(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

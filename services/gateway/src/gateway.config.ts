@@ -1,9 +1,10 @@
-import { env, loadConfig, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, rerankQueueConfigShape, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = z.object({
   ...sharedConfigShape,
   ...rewardPriorConfigShape,
+  ...rerankQueueConfigShape,
   GATEWAY_PORT: env.int(3000, { min: 0, max: 65535 }),
   /** Partitions of the keyed topics when the gateway has to create them. */
   FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
@@ -11,6 +12,10 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'expected a size such as "5mb" or "512kb"').default('5mb'),
   /** Seconds a domain's catalogue and aggregate stay cached for serving. */
   GATEWAY_MODEL_CACHE_SECONDS: env.number(2, { min: 0, max: 3600 }),
+  /** What GET /v1/users/:id/recommendations serves: the latest calibrated list while fresh (else the accuracy list), or always the accuracy list. */
+  SERVING_POLICY: z.enum(['calibrated', 'accuracy'], { error: 'expected calibrated or accuracy' }).default('calibrated'),
+  /** A calibrated list is served while younger than this, or while the user's model has not changed since it was made. */
+  CALIBRATED_LIST_MAX_AGE_SECONDS: env.int(24 * 3600, { min: 0 }),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -11,6 +11,9 @@ import {
   HttpErrorFilter,
   JsonLogger,
   ModelPriors,
+  PersonalizedScorer,
+  RerankQueue,
+  RewardModelsRepository,
 } from '@chorus/platform';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
@@ -18,15 +21,22 @@ import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { FeedbackController } from './controllers/feedback.controller';
 import { ItemsController } from './controllers/items.controller';
+import { DriftAdminController } from './controllers/drift-admin.controller';
 import { ModelsController } from './controllers/models.controller';
 import { OpsController } from './controllers/ops.controller';
+import { RerankAdminController } from './controllers/rerank-admin.controller';
 import { GATEWAY_CONFIG, loadGatewayConfig, type GatewayConfig } from './gateway.config';
 import { KAFKA_ADMIN, KAFKA_PRODUCER } from './gateway.tokens';
 import { HttpMetricsInterceptor } from './http-metrics.interceptor';
 import { ItemsRepository } from './persistence/items.repository';
-import { ModelsRepository } from './persistence/models.repository';
+import { CalibratedListsRepository } from './persistence/calibrated-lists.repository';
+import { DriftAlertsRepository } from './persistence/drift-alerts.repository';
+import { DriftConfigRepository } from './persistence/drift-config.repository';
+import { DriftSeriesRepository } from './persistence/drift-series.repository';
+import { DriftAdminUseCase } from './usecases/drift-admin.usecase';
 import { IngestFeedbackUseCase } from './usecases/ingest-feedback.usecase';
 import { ReadModelsUseCase } from './usecases/read-models.usecase';
+import { RequestRerankUseCase } from './usecases/request-rerank.usecase';
 import { UpsertItemsUseCase } from './usecases/upsert-items.usecase';
 
 class GatewayLifecycle implements OnApplicationShutdown {
@@ -35,9 +45,11 @@ class GatewayLifecycle implements OnApplicationShutdown {
     @Inject(KAFKA_ADMIN) private readonly admin: Admin,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(Redis) private readonly redis: Redis,
+    @Inject(RerankQueue) private readonly rerankQueue: RerankQueue,
   ) {}
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.db.destroy(), this.redis.quit()]);
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.rerankQueue.close()]);
+    await Promise.allSettled([this.db.destroy(), this.redis.quit()]);
   }
 }
 
@@ -49,7 +61,7 @@ export class GatewayModule {
     const prefix = config.KAFKA_TOPIC_PREFIX;
     return {
       module: GatewayModule,
-      controllers: [FeedbackController, ItemsController, ModelsController, OpsController],
+      controllers: [FeedbackController, ItemsController, ModelsController, OpsController, RerankAdminController, DriftAdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -77,19 +89,32 @@ export class GatewayModule {
         },
         { provide: ApiKeyRepository, inject: [DataSource], useFactory: (db: DataSource) => new ApiKeyRepository(db) },
         { provide: ItemsRepository, inject: [DataSource], useFactory: (db: DataSource) => new ItemsRepository(db) },
-        { provide: ModelsRepository, inject: [DataSource], useFactory: (db: DataSource) => new ModelsRepository(db) },
+        { provide: RewardModelsRepository, inject: [DataSource], useFactory: (db: DataSource) => new RewardModelsRepository(db) },
+        { provide: CalibratedListsRepository, inject: [DataSource], useFactory: (db: DataSource) => new CalibratedListsRepository(db) },
+        {
+          provide: PersonalizedScorer,
+          inject: [RewardModelsRepository],
+          useFactory: (models: RewardModelsRepository) => new PersonalizedScorer(models, new ModelPriors(config), config.GATEWAY_MODEL_CACHE_SECONDS * 1000),
+        },
         {
           provide: ReadModelsUseCase,
-          inject: [ModelsRepository, ItemsRepository, KAFKA_PRODUCER],
-          useFactory: (models: ModelsRepository, items: ItemsRepository, producer: Producer) =>
-            new ReadModelsUseCase(models, items, new ModelPriors(config), producer, prefix, config.GATEWAY_MODEL_CACHE_SECONDS * 1000),
+          inject: [PersonalizedScorer, CalibratedListsRepository, KAFKA_PRODUCER],
+          useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: Producer) =>
+            new ReadModelsUseCase(scorer, lists, producer, prefix, { policy: config.SERVING_POLICY, maxAgeMs: config.CALIBRATED_LIST_MAX_AGE_SECONDS * 1000 }),
         },
+        { provide: RerankQueue, inject: [RewardModelsRepository], useFactory: (models: RewardModelsRepository) => RerankQueue.fromConfig(config, models) },
+        { provide: RequestRerankUseCase, inject: [RerankQueue], useFactory: (queue: RerankQueue) => new RequestRerankUseCase(queue) },
         { provide: IngestFeedbackUseCase, inject: [KAFKA_PRODUCER], useFactory: (producer: Producer) => new IngestFeedbackUseCase(producer, prefix) },
         {
           provide: UpsertItemsUseCase,
           inject: [ItemsRepository, KAFKA_PRODUCER, ReadModelsUseCase],
           useFactory: (items: ItemsRepository, producer: Producer, read: ReadModelsUseCase) =>
             new UpsertItemsUseCase(items, producer, prefix, (domains) => read.invalidateCatalogue(domains)),
+        },
+        {
+          provide: DriftAdminUseCase,
+          inject: [DataSource],
+          useFactory: (db: DataSource) => new DriftAdminUseCase(new DriftAlertsRepository(db), new DriftSeriesRepository(db), new DriftConfigRepository(db)),
         },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

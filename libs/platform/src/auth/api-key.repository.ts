@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { returnedRows } from '../database/data-source';
 import { DomainError } from '../errors/domain-error';
-import { generateApiKey, hashApiKey, isScope, type Scope } from './api-key';
+import { generateApiKey, hashApiKey, isScope, SCOPES, type Scope } from './api-key';
 
 export interface ApiKeyRecord {
   id: string;
@@ -19,7 +19,7 @@ export class ApiKeyRepository {
   async create(name: string, scopes: string[]): Promise<{ key: string; record: ApiKeyRecord }> {
     const bad = scopes.filter((s) => !isScope(s));
     if (scopes.length === 0 || bad.length > 0) {
-      throw new DomainError('AUTH.INVALID_SCOPE', `unknown scope(s) ${bad.join(', ') || '(none given)'}; choose from ingest, read, admin`);
+      throw new DomainError('AUTH.INVALID_SCOPE', `unknown scope(s) ${bad.join(', ') || '(none given)'}; choose from ${SCOPES.join(', ')}`);
     }
     const { key, prefix, hash } = generateApiKey();
     const rows: RawKey[] = await this.db

@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-export const SCOPES = ['ingest', 'read', 'admin'] as const;
+/**
+ * `subscriber`: manage one's own drift-alert subscriptions and read the alert stream (the notifier); a subscriber
+ * sees only the subscriptions its own key created.
+ */
+export const SCOPES = ['ingest', 'read', 'admin', 'subscriber'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {

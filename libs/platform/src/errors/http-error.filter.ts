@@ -13,6 +13,14 @@ const statusByCode: Record<string, number> = {
   'ITEM.NOT_FOUND': 404,
   'MODEL.NOT_FOUND': 404,
   'KAFKA.UNAVAILABLE': 503,
+  'RERANK.INVALID_JOB': 400,
+  'RERANK.JOB_NOT_FOUND': 404,
+  'QUEUE.UNAVAILABLE': 503,
+  'DRIFT.ALERT_NOT_FOUND': 404,
+  // A subscription owned by another key is reported exactly like a missing one: ids must not probe other tenants.
+  'SUBSCRIPTION.NOT_FOUND': 404,
+  'SUBSCRIPTION.LIMIT_REACHED': 409,
+  'WEBHOOK.URL_REFUSED': 400,
 };
 
 @Catch()

@@ -1,4 +1,4 @@
-import { exposureV1, feedbackEventV1, itemBodyV1, itemV1 } from '@chorus/contracts';
+import { driftDetectorConfigBodyV1, exposureV1, feedbackEventV1, itemBodyV1, itemV1, rerankRequestV1 } from '@chorus/contracts';
 import { z } from 'zod';
 
 /** OpenAPI request schemas generated from the same Zod schemas that validate: the document cannot drift from the code. */
@@ -15,4 +15,6 @@ export const openApiSchemas = {
   itemBody: jsonSchema(itemBodyV1),
   itemImport: { type: 'object', required: ['items'], properties: { items: { type: 'array', maxItems: 5000, items: jsonSchema(itemV1) } } },
   exposure: jsonSchema(exposureV1),
+  rerankRequest: jsonSchema(rerankRequestV1),
+  driftDetectorConfig: jsonSchema(driftDetectorConfigBodyV1),
 };

@@ -34,11 +34,6 @@ export class ItemsRepository {
     const rows: RawItem[] = await this.db.query(`SELECT * FROM items WHERE item_id = $1`, [itemId]);
     return rows[0] ? toItem(rows[0]) : undefined;
   }
-
-  async inDomain(domain: string): Promise<StoredItem[]> {
-    const rows: RawItem[] = await this.db.query(`SELECT * FROM items WHERE domain = $1`, [domain]);
-    return rows.map(toItem);
-  }
 }
 
 interface RawItem {

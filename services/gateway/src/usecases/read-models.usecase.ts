@@ -1,24 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { domainName, exposureV1, parseWith, topicName, type ExposureV1 } from '@chorus/contracts';
-import { DomainError, type ModelPriors } from '@chorus/platform';
-import { deviationNorm, DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, itemFeatures, withItemIntercept, type SparseVector } from '@chorus/reward';
+import { DomainError, modelVersion, type PersonalizedScorer } from '@chorus/platform';
+import { deviationNorm, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogistic } from '@chorus/reward';
 import type { Producer } from 'kafkajs';
-import type { ItemsRepository } from '../persistence/items.repository';
-import type { ModelsRepository } from '../persistence/models.repository';
-
-interface ServingItem {
-  itemId: string;
-  /** φ(i) for the user's deviation, and φ(i) + item intercept for the aggregate. */
-  userX: SparseVector;
-  aggregateX: SparseVector;
-}
-
-interface Cached<T> {
-  value: T;
-  until: number;
-}
+import type { CalibratedListsRepository, StoredCalibratedList } from '../persistence/calibrated-lists.repository';
 
 const MAX_RECOMMENDATIONS = 200;
+
+/** Which list `GET /v1/users/:id/recommendations` serves (SERVING_POLICY). */
+export interface ServingPolicy {
+  /** `calibrated`: the latest calibrated list while fresh, else the accuracy list. `accuracy`: always the latter. */
+  policy: 'calibrated' | 'accuracy';
+  /** A calibrated list is fresh while younger than this, or while the user's model version is the one it was made from. */
+  maxAgeMs: number;
+}
 
 export function parseDomain(value: unknown): string {
   if (value === undefined) throw new DomainError('REQUEST.INVALID', 'query parameter "domain" is required, e.g. ?domain=movies', [{ path: 'domain', message: 'required' }]);
@@ -28,35 +23,33 @@ export function parseDomain(value: unknown): string {
 }
 
 /**
- * The read side: the aggregate (shards combined), a user's personalized model, and recommendations served from them.
- * Catalogue and aggregate are cached for a few seconds per domain: serving reads them on every request.
+ * The read side: the aggregate (shards combined), a user's personalized model, and recommendations served from them
+ * (the scoring itself is the shared `PersonalizedScorer`, the same the reranker uses). Every served list is logged to
+ * chorus.exposures.v1 under the policy that produced it: `calibrated`, `accuracy`, or `aggregate` (a user without
+ * events).
  */
 export class ReadModelsUseCase {
-  private readonly aggregates = new Map<string, Cached<{ model: DiagonalGaussianLogistic; eventsSeen: number; shards: number }>>();
-  private readonly catalogues = new Map<string, Cached<ServingItem[]>>();
-
   constructor(
-    private readonly models: ModelsRepository,
-    private readonly items: ItemsRepository,
-    private readonly priors: ModelPriors,
+    private readonly scorer: PersonalizedScorer,
+    private readonly calibratedLists: CalibratedListsRepository,
     private readonly producer: Producer,
     private readonly prefix: string,
-    private readonly cacheMs: number,
+    private readonly serving: ServingPolicy,
   ) {}
 
   invalidateCatalogue(domains: Set<string>): void {
-    for (const domain of domains) this.catalogues.delete(domain);
+    this.scorer.invalidateCatalogue(domains);
   }
 
   async aggregate(domain: string, includeItems: boolean) {
-    const { model, eventsSeen, shards } = await this.aggregateModel(domain);
+    const { model, eventsSeen, shards } = await this.scorer.aggregate(domain);
     return { domain, eventsSeen, shards, weights: describe(model, (f) => includeItems || !f.startsWith(ITEM_FEATURE_PREFIX)) };
   }
 
   async userModel(userId: string, domain: string) {
-    const [aggregate, stored] = await Promise.all([this.aggregateModel(domain), this.models.user(userId, domain)]);
-    const tau2 = this.priors.tau2(domain);
-    const deviation = stored ? DiagonalGaussianLogistic.fromJSON(stored.weights, this.priors.user(domain)) : undefined;
+    const [aggregate, stored] = await Promise.all([this.scorer.aggregate(domain), this.scorer.models.user(userId, domain)]);
+    const tau2 = this.scorer.priors.tau2(domain);
+    const deviation = this.scorer.deviation(stored, domain);
     const aggregateWeights = describe(aggregate.model, (f) => !f.startsWith(ITEM_FEATURE_PREFIX));
     const personalized: Record<string, number> = {};
     for (const feature of new Set([...Object.keys(aggregateWeights), ...Object.keys(stored?.weights ?? {})])) {
@@ -79,60 +72,66 @@ export class ReadModelsUseCase {
     if (!Number.isInteger(n) || n < 1 || n > MAX_RECOMMENDATIONS) {
       throw new DomainError('REQUEST.INVALID', `n must be an integer from 1 to ${MAX_RECOMMENDATIONS}`, [{ path: 'n', message: `expected 1..${MAX_RECOMMENDATIONS}` }]);
     }
-    const [aggregate, stored, seen, catalogue] = await Promise.all([
-      this.aggregateModel(domain),
-      this.models.user(userId, domain),
-      this.models.interactedItems(userId, domain),
-      this.catalogue(domain),
-    ]);
-    const deviation = stored ? DiagonalGaussianLogistic.fromJSON(stored.weights, this.priors.user(domain)) : undefined;
-    const scored: { itemId: string; score: number }[] = [];
-    for (const item of catalogue) {
-      if (seen.has(item.itemId)) continue;
-      const base = aggregate.model.logit(item.aggregateX);
-      scored.push({ itemId: item.itemId, score: deviation ? deviation.logit(item.userX, base) : base });
+    if (this.serving.policy === 'calibrated') {
+      const calibrated = await this.freshCalibratedList(userId, domain, n);
+      if (calibrated) {
+        const exposure = await this.expose(userId, domain, 'calibrated', calibrated.items);
+        const list = calibrated.list;
+        return {
+          ...exposure,
+          candidates: list.candidates,
+          calibration: {
+            listId: list.listId,
+            jobId: list.jobId,
+            createdAt: list.createdAt.toISOString(),
+            modelVersion: list.modelVersion,
+            lambda: list.lambda,
+            klBefore: list.klBefore,
+            klAfter: list.klAfter,
+            relevanceRetained: list.relevanceRetained,
+          },
+        };
+      }
     }
-    scored.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
-    const top = scored.slice(0, n);
-    const policy = deviation ? 'accuracy' : 'aggregate';
+    const scores = await this.scorer.scoreUnseen(userId, domain);
+    const top = scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit }));
+    const policy = scores.stored ? 'accuracy' : 'aggregate';
     if (top.length === 0) {
       // Nothing left to recommend (empty catalogue, or the user has seen it all): nothing is served, nothing is logged.
       return { listId: null, userId, domain, policy, servedAt: new Date().toISOString(), items: [], candidates: 0 };
     }
+    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.ranked.length };
+  }
+
+  /**
+   * The newest calibrated list of the user, without items consumed since it was made, if it is fresh and still holds
+   * n items. Fresh: younger than the configured age, or made from the user's current model version (nothing was
+   * learned since, so a rerank now would score the same candidates the same way; rerank jobs are deduplicated per
+   * model version, so such a user is not reranked again until the model moves).
+   */
+  private async freshCalibratedList(userId: string, domain: string, n: number): Promise<{ list: StoredCalibratedList; items: { itemId: string; score: number }[] } | undefined> {
+    const list = await this.calibratedLists.latest(userId, domain);
+    if (!list || list.items.length < n) return undefined;
+    if (Date.now() - list.createdAt.getTime() > this.serving.maxAgeMs) {
+      const [stored, aggregate] = await Promise.all([this.scorer.models.user(userId, domain), this.scorer.aggregate(domain)]);
+      if (modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen) !== list.modelVersion) return undefined;
+    }
+    const seen = await this.scorer.models.interactedItems(userId, domain);
+    const items = list.items.filter((item) => !seen.has(item.itemId)).slice(0, n);
+    return items.length === n ? { list, items } : undefined;
+  }
+
+  private async expose(userId: string, domain: string, policy: string, items: { itemId: string; score: number }[]): Promise<ExposureV1> {
     const exposure: ExposureV1 = exposureV1.parse({
       listId: randomUUID(),
       userId,
       domain,
       policy,
       servedAt: new Date().toISOString(),
-      items: top.map((entry, rank) => ({ itemId: entry.itemId, rank, score: entry.score })),
+      items: items.map((entry, rank) => ({ itemId: entry.itemId, rank, score: entry.score })),
     });
     await this.producer.send({ topic: topicName('exposures', this.prefix), messages: [{ key: userId, value: JSON.stringify(exposure) }] });
-    return { ...exposure, candidates: scored.length };
-  }
-
-  private async aggregateModel(domain: string) {
-    const cached = this.aggregates.get(domain);
-    if (cached && cached.until > Date.now()) return cached.value;
-    const shards = await this.models.aggregateShards(domain);
-    const value = {
-      model: this.priors.combineAggregate(shards.map((s) => s.state)),
-      eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
-      shards: shards.length,
-    };
-    this.aggregates.set(domain, { value, until: Date.now() + this.cacheMs });
-    return value;
-  }
-
-  private async catalogue(domain: string): Promise<ServingItem[]> {
-    const cached = this.catalogues.get(domain);
-    if (cached && cached.until > Date.now()) return cached.value;
-    const value = (await this.items.inDomain(domain)).map((item) => {
-      const phi = itemFeatures({ categories: item.categories, stance: item.stance, dense: item.features });
-      return { itemId: item.itemId, userX: phi, aggregateX: withItemIntercept(phi, item.itemId) };
-    });
-    this.catalogues.set(domain, { value, until: Date.now() + this.cacheMs });
-    return value;
+    return exposure;
   }
 }
 

@@ -1,0 +1,221 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { parseWith, rerankJobV1, type RerankJobInputV1, type RerankJobV1 } from '@chorus/contracts';
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { env } from '../config/load-config';
+import { DomainError } from '../errors/domain-error';
+import { modelVersion } from '../reward/personalized-scorer';
+import type { RewardModelsRepository } from '../reward/reward-models.repository';
+
+/** The BullMQ queue every rerank trigger feeds and the reranker consumes (DESIGN §6). */
+export const RERANK_QUEUE = 'rerank';
+
+/** Job names: one handler each in the reranker (it checks at boot that each name has exactly one). */
+export const RERANK_JOB = {
+  /** Rerank one user: the unit of work, deduplicated per user and model version. */
+  user: 'rerank-user',
+  /** Expand a segment, a population or a multi-user request into `rerank-user` jobs. */
+  fanOut: 'rerank-fan-out',
+} as const;
+export type RerankJobName = (typeof RERANK_JOB)[keyof typeof RERANK_JOB];
+
+/** Queue settings shared by every process that enqueues (gateway, drift-watch) or works (reranker). */
+export const rerankQueueConfigShape = {
+  /** BullMQ key prefix in Redis: stacks (and test files) sharing one Redis use different prefixes. */
+  RERANK_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').default('chorus'),
+  /** Attempts per job before it fails (transient faults are retried with exponential backoff). */
+  RERANK_JOB_ATTEMPTS: env.int(5, { min: 1, max: 100 }),
+  /** First retry delay; each further retry doubles it. */
+  RERANK_BACKOFF_MS: env.int(2_000, { min: 1, max: 3_600_000 }),
+  /** How long a completed job stays in Redis. While it does, enqueuing the same job again is a no-op. */
+  RERANK_KEEP_COMPLETED_SECONDS: env.int(7 * 24 * 3600, { min: 0 }),
+  /** How long a failed job stays in Redis for inspection. */
+  RERANK_KEEP_FAILED_SECONDS: env.int(30 * 24 * 3600, { min: 0 }),
+};
+const queueConfigSchema = z.object({ REDIS_URL: z.string(), ...rerankQueueConfigShape });
+export type RerankQueueConfig = z.output<typeof queueConfigSchema>;
+
+export interface EnqueuedRerankJob {
+  jobId: string;
+  name: RerankJobName;
+  /** Set for per-user jobs. */
+  userId?: string;
+  /** The model version the per-user job id was derived from. */
+  modelVersion?: string;
+}
+
+export interface RerankJobStatus {
+  jobId: string;
+  name: string;
+  /** BullMQ state: waiting, active, delayed, completed, failed, prioritized, waiting-children, or unknown. */
+  state: string;
+  /** Attempts that ended (failed, retried or completed). */
+  attemptsMade: number;
+  /** Attempts a worker began, including one cut short by a crash. */
+  attemptsStarted: number;
+  attemptsAllowed: number;
+  failedReason: string | null;
+  /** The worker's return value once completed. */
+  result: unknown;
+  progress: unknown;
+  data: unknown;
+  enqueuedAt: string;
+  processedAt: string | null;
+  finishedAt: string | null;
+}
+
+/**
+ * The per-user job id: deterministic in (domain, user, model version, λ/n overrides), so the same rerank enqueued
+ * twice — by an alert and an operator, by two alerts, by a retried request — is one job. A new model version (the
+ * user or the aggregate learned something) is a new job. BullMQ ids may not contain ":"; user ids outside
+ * [A-Za-z0-9_-] are hashed so the id stays unambiguous and URL-safe.
+ */
+export function rerankJobId(domain: string, userId: string, version: string, overrides: { lambda?: number; n?: number } = {}): string {
+  const user = /^[A-Za-z0-9_-]{1,128}$/.test(userId) ? userId : `h${createHash('sha256').update(userId).digest('hex').slice(0, 24)}`;
+  const lambda = overrides.lambda === undefined ? '' : `.l${overrides.lambda}`;
+  const n = overrides.n === undefined ? '' : `.n${overrides.n}`;
+  return `user.${domain}.${user}.v${version}${lambda}${n}`;
+}
+
+/**
+ * The producer side of the `rerank` queue: the one way to ask for calibrated reranking.
+ *
+ * ```ts
+ * const queue = RerankQueue.fromConfig(config, new RewardModelsRepository(db)); // config ⊇ REDIS_URL + rerankQueueConfigShape
+ * await queue.enqueue({ scope: 'user', domain: 'movies', userIds: ['u1'], reason: { kind: 'alert', alertId } });
+ * await queue.enqueue({ scope: 'segment', domain: 'movies', userIds: members, segment: 'cohort-7', reason: { kind: 'alert', alertId } });
+ * await queue.enqueue({ scope: 'population', domain: 'movies', reason: { kind: 'manual' } });
+ * ```
+ *
+ * A `user` payload becomes one job per user at once, with the deterministic id of {@link rerankJobId} (the model
+ * version is read from Postgres here). `segment` and `population` payloads become one fan-out job, which the reranker
+ * expands into per-user jobs with the same ids. Invalid payloads throw `DomainError('RERANK.INVALID_JOB')` naming
+ * each field. Jobs retry with exponential backoff (RERANK_JOB_ATTEMPTS, RERANK_BACKOFF_MS).
+ */
+export class RerankQueue {
+  readonly queue: Queue;
+  private readonly jobOptions: JobsOptions;
+
+  constructor(
+    private readonly connection: Redis,
+    readonly prefix: string,
+    private readonly models: RewardModelsRepository,
+    options: { attempts: number; backoffMs: number; keepCompletedSeconds: number; keepFailedSeconds: number },
+  ) {
+    this.queue = new Queue(RERANK_QUEUE, { connection, prefix });
+    this.jobOptions = {
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs },
+      removeOnComplete: { age: options.keepCompletedSeconds },
+      removeOnFail: { age: options.keepFailedSeconds },
+    };
+  }
+
+  static fromConfig(config: RerankQueueConfig, models: RewardModelsRepository): RerankQueue {
+    const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+    return new RerankQueue(connection, config.RERANK_QUEUE_PREFIX, models, {
+      attempts: config.RERANK_JOB_ATTEMPTS,
+      backoffMs: config.RERANK_BACKOFF_MS,
+      keepCompletedSeconds: config.RERANK_KEEP_COMPLETED_SECONDS,
+      keepFailedSeconds: config.RERANK_KEEP_FAILED_SECONDS,
+    });
+  }
+
+  /** Validate and enqueue; returns the job ids (per-user jobs, or the one fan-out job). */
+  async enqueue(input: RerankJobInputV1): Promise<EnqueuedRerankJob[]> {
+    const parsed = parseWith(rerankJobV1, input);
+    if (!parsed.ok) throw new DomainError('RERANK.INVALID_JOB', 'the rerank job is not valid; fix the fields listed', parsed.issues);
+    const job = parsed.value;
+    if (job.scope === 'user') {
+      const userIds = [...new Set(job.userIds!)];
+      const [events, aggregateEvents] = await Promise.all([this.models.userEventsSeen(job.domain, userIds), this.models.aggregateEventsSeen(job.domain)]);
+      return this.enqueueUsers(
+        job,
+        userIds.map((userId) => ({ userId, eventsSeen: events.get(userId) ?? 0 })),
+        aggregateEvents,
+      );
+    }
+    const jobId = `fan-out.${job.scope}.${randomUUID()}`;
+    await this.queue.add(RERANK_JOB.fanOut, job, { ...this.jobOptions, jobId });
+    return [{ jobId, name: RERANK_JOB.fanOut }];
+  }
+
+  /**
+   * One `rerank-user` job per user, ids from {@link rerankJobId}. Used by {@link enqueue} and by the reranker's
+   * fan-out, which already knows the users' versions. A job whose id exists (waiting, active, or kept after
+   * completion) is not added again.
+   */
+  async enqueueUsers(template: RerankJobV1, users: readonly { userId: string; eventsSeen: number }[], aggregateEventsSeen: number): Promise<EnqueuedRerankJob[]> {
+    const jobs = users.map(({ userId, eventsSeen }) => {
+      const version = modelVersion(eventsSeen, aggregateEventsSeen);
+      const data: RerankJobV1 = {
+        scope: 'user',
+        domain: template.domain,
+        userIds: [userId],
+        reason: template.reason,
+        ...(template.segment === undefined ? {} : { segment: template.segment }),
+        ...(template.lambda === undefined ? {} : { lambda: template.lambda }),
+        ...(template.n === undefined ? {} : { n: template.n }),
+      };
+      const jobId = rerankJobId(template.domain, userId, version, { lambda: template.lambda, n: template.n });
+      return { name: RERANK_JOB.user, data, opts: { ...this.jobOptions, jobId }, userId, version };
+    });
+    for (let i = 0; i < jobs.length; i += 1000) {
+      await this.queue.addBulk(jobs.slice(i, i + 1000).map(({ name, data, opts }) => ({ name, data, opts })));
+    }
+    return jobs.map(({ opts, userId, version }) => ({ jobId: opts.jobId, name: RERANK_JOB.user, userId, modelVersion: version }));
+  }
+
+  /**
+   * Make the configured schedule the only one: a `population` fan-out per domain every `everyMs` (BullMQ job
+   * schedulers, so several reranker instances upserting the same schedule leave one), and none when `everyMs` is 0.
+   * Returns the scheduler ids in force.
+   */
+  async syncSchedules(domains: readonly string[], everyMs: number): Promise<string[]> {
+    const wanted = everyMs > 0 ? domains.map((domain) => ({ id: `schedule.${domain}`, domain })) : [];
+    for (const existing of await this.queue.getJobSchedulers()) {
+      if (existing.key.startsWith('schedule.') && !wanted.some((w) => w.id === existing.key)) await this.queue.removeJobScheduler(existing.key);
+    }
+    for (const { id, domain } of wanted) {
+      const data: RerankJobV1 = { scope: 'population', domain, reason: { kind: 'schedule' } };
+      const { attempts, backoff, removeOnComplete, removeOnFail } = this.jobOptions;
+      await this.queue.upsertJobScheduler(id, { every: everyMs }, { name: RERANK_JOB.fanOut, data, opts: { attempts, backoff, removeOnComplete, removeOnFail } });
+    }
+    return wanted.map((w) => w.id);
+  }
+
+  async status(jobId: string): Promise<RerankJobStatus | undefined> {
+    // State first, then the fields: read the other way round, a job finishing in between would show a terminal
+    // state with the fields (attempts, result) of before. A terminal state's fields no longer change.
+    const state = await this.queue.getJobState(jobId);
+    const job = await this.queue.getJob(jobId);
+    if (!job || state === 'unknown') return undefined;
+    const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+    return {
+      jobId: job.id ?? jobId,
+      name: job.name,
+      state,
+      attemptsMade: job.attemptsMade,
+      attemptsStarted: job.attemptsStarted,
+      attemptsAllowed: job.opts.attempts ?? 1,
+      failedReason: job.failedReason || null,
+      result: job.returnvalue ?? null,
+      progress: job.progress,
+      data: job.data,
+      enqueuedAt: new Date(job.timestamp).toISOString(),
+      processedAt: iso(job.processedOn),
+      finishedAt: iso(job.finishedOn),
+    };
+  }
+
+  /** Round trip to the queue's Redis (health probes, start-up checks). */
+  async ping(): Promise<void> {
+    await this.connection.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.connection.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,120 @@
+import { normaliseCategories } from '@chorus/contracts';
+import { DiagonalGaussianLogistic, itemFeatures, personalizedLogit, withItemIntercept, type SparseVector } from '@chorus/reward';
+import type { ModelPriors } from './model-priors';
+import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
+
+/** A catalogue item prepared for scoring: φ(i) for the user's deviation, φ(i) + item intercept for the aggregate. */
+export interface ScoringItem {
+  itemId: string;
+  /** p(g|i), normalised to sum 1 (as the catalogue stores it). */
+  categories: Record<string, number>;
+  userX: SparseVector;
+  aggregateX: SparseVector;
+}
+
+export interface AggregateSnapshot {
+  model: DiagonalGaussianLogistic;
+  eventsSeen: number;
+  shards: number;
+}
+
+/** One user's personalized scores over the catalogue of a domain. */
+export interface UserScores {
+  userId: string;
+  domain: string;
+  /** The stored user model; undefined for a user without events (who is served the aggregate exactly). */
+  stored?: StoredUserModel;
+  /** `<user events seen>.<aggregate events seen>`: see {@link modelVersion}. */
+  modelVersion: string;
+  /** Items the user interacted with, as recorded by the learner. */
+  seen: Set<string>;
+  /** The seen items that are in the catalogue: the user's history, in catalogue order. */
+  history: ScoringItem[];
+  /** Unseen catalogue items with their personalized logit r_u(i), best first; ties by item id. */
+  ranked: { item: ScoringItem; logit: number }[];
+}
+
+interface Cached<T> {
+  value: T;
+  until: number;
+}
+
+/**
+ * The version of the models a user's scores come from: the events the user's deviation has learned and the events
+ * the domain's aggregate has learned. Both only grow, and the learner commits them together, so equal versions mean
+ * equal scores. Rerank jobs are deduplicated on it.
+ */
+export function modelVersion(userEventsSeen: number, aggregateEventsSeen: number): string {
+  return `${userEventsSeen}.${aggregateEventsSeen}`;
+}
+
+/**
+ * The read model shared by serving (gateway) and reranking (reranker): the aggregate combined from its shards, the
+ * user's deviation, and r_u(i) = aggregate.logit(φ(i) + item intercept) + b_u·φ(i) over the unseen catalogue
+ * (DESIGN §4). Catalogue and aggregate are cached for `cacheMs` per domain: both are read on every request or job.
+ */
+export class PersonalizedScorer {
+  private readonly aggregates = new Map<string, Cached<AggregateSnapshot>>();
+  private readonly catalogues = new Map<string, Cached<ScoringItem[]>>();
+
+  constructor(
+    readonly models: RewardModelsRepository,
+    readonly priors: ModelPriors,
+    private readonly cacheMs: number,
+  ) {}
+
+  invalidateCatalogue(domains: Iterable<string>): void {
+    for (const domain of domains) this.catalogues.delete(domain);
+  }
+
+  async aggregate(domain: string): Promise<AggregateSnapshot> {
+    const cached = this.aggregates.get(domain);
+    if (cached && cached.until > Date.now()) return cached.value;
+    const shards = await this.models.aggregateShards(domain);
+    const value = {
+      model: this.priors.combineAggregate(shards.map((s) => s.state)),
+      eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
+      shards: shards.length,
+    };
+    this.aggregates.set(domain, { value, until: Date.now() + this.cacheMs });
+    return value;
+  }
+
+  async catalogue(domain: string): Promise<ScoringItem[]> {
+    const cached = this.catalogues.get(domain);
+    if (cached && cached.until > Date.now()) return cached.value;
+    const value = (await this.models.catalogue(domain)).map((item) => {
+      const phi = itemFeatures({ categories: item.categories, stance: item.stance ?? undefined, dense: item.features ?? undefined });
+      // Stored categories are normalised by the gateway; normalising again keeps p(g|i) exact for rows written otherwise.
+      return { itemId: item.itemId, categories: normaliseCategories(item.categories), userX: phi, aggregateX: withItemIntercept(phi, item.itemId) };
+    });
+    this.catalogues.set(domain, { value, until: Date.now() + this.cacheMs });
+    return value;
+  }
+
+  /** The user's deviation as a model, or undefined for a user without events. */
+  deviation(stored: StoredUserModel | undefined, domain: string): DiagonalGaussianLogistic | undefined {
+    return stored ? this.priors.restoreUser(domain, stored.weights) : undefined;
+  }
+
+  async scoreUnseen(userId: string, domain: string): Promise<UserScores> {
+    const [aggregate, stored, seen, catalogue] = await Promise.all([
+      this.aggregate(domain),
+      this.models.user(userId, domain),
+      this.models.interactedItems(userId, domain),
+      this.catalogue(domain),
+    ]);
+    const deviation = this.deviation(stored, domain);
+    const history: ScoringItem[] = [];
+    const ranked: UserScores['ranked'] = [];
+    for (const item of catalogue) {
+      if (seen.has(item.itemId)) {
+        history.push(item);
+        continue;
+      }
+      ranked.push({ item, logit: personalizedLogit(aggregate.model, deviation, item.aggregateX, item.userX) });
+    }
+    ranked.sort((a, b) => b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0));
+    return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked };
+  }
+}

@@ -1,0 +1,80 @@
+import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import type { DataSource } from 'typeorm';
+
+/** What the learner stores of a user in one domain. */
+export interface StoredUserModel {
+  weights: DiagonalGaussianLogisticJSON;
+  eventsSeen: number;
+  updatedAt: string;
+}
+
+/** A catalogue row as scoring needs it (categories are normalised to sum 1 when written). */
+export interface CatalogueRecord {
+  itemId: string;
+  categories: Record<string, number>;
+  stance: number | null;
+  features: number[] | null;
+}
+
+/**
+ * Read access to what the learner commits (aggregate shards, user deviations, interactions) and to the catalogue.
+ * Shared by every reader of the models (gateway serving, reranker) so they score with the same inputs.
+ */
+export class RewardModelsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async aggregateShards(domain: string): Promise<{ shard: number; state: DiagonalGaussianLogisticJSON; eventsSeen: number }[]> {
+    const rows: { shard: number; state: DiagonalGaussianLogisticJSON; events_seen: string }[] = await this.db.query(
+      `SELECT shard, state, events_seen FROM aggregate_shards WHERE domain = $1 ORDER BY shard`,
+      [domain],
+    );
+    return rows.map((r) => ({ shard: r.shard, state: r.state, eventsSeen: Number(r.events_seen) }));
+  }
+
+  /** Events the aggregate of a domain has learned (Σ over shards): half of a user's model version. */
+  async aggregateEventsSeen(domain: string): Promise<number> {
+    const [row]: { n: string }[] = await this.db.query(`SELECT coalesce(sum(events_seen), 0)::bigint AS n FROM aggregate_shards WHERE domain = $1`, [domain]);
+    return Number(row!.n);
+  }
+
+  async user(userId: string, domain: string): Promise<StoredUserModel | undefined> {
+    const rows: { state: { weights: DiagonalGaussianLogisticJSON }; events_seen: number; updated_at: Date }[] = await this.db.query(
+      `SELECT state, events_seen, updated_at FROM user_models WHERE user_id = $1 AND domain = $2`,
+      [userId, domain],
+    );
+    const row = rows[0];
+    return row ? { weights: row.state.weights, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() } : undefined;
+  }
+
+  /** Events seen per user (0 for a user without a model), in one query. */
+  async userEventsSeen(domain: string, userIds: readonly string[]): Promise<Map<string, number>> {
+    const rows: { user_id: string; events_seen: number }[] = await this.db.query(
+      `SELECT user_id, events_seen FROM user_models WHERE domain = $1 AND user_id = ANY($2::text[])`,
+      [domain, userIds],
+    );
+    const seen = new Map(rows.map((r) => [r.user_id, r.events_seen]));
+    return new Map(userIds.map((userId) => [userId, seen.get(userId) ?? 0]));
+  }
+
+  /** Users with a model in a domain, in user id order, after `afterUserId` (keyset paging over any population size). */
+  async usersPage(domain: string, afterUserId: string, limit: number): Promise<{ userId: string; eventsSeen: number }[]> {
+    const rows: { user_id: string; events_seen: number }[] = await this.db.query(
+      `SELECT user_id, events_seen FROM user_models WHERE domain = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+      [domain, afterUserId, limit],
+    );
+    return rows.map((r) => ({ userId: r.user_id, eventsSeen: r.events_seen }));
+  }
+
+  async interactedItems(userId: string, domain: string): Promise<Set<string>> {
+    const rows: { item_id: string }[] = await this.db.query(`SELECT item_id FROM user_items WHERE user_id = $1 AND domain = $2`, [userId, domain]);
+    return new Set(rows.map((r) => r.item_id));
+  }
+
+  async catalogue(domain: string): Promise<CatalogueRecord[]> {
+    const rows: { item_id: string; categories: Record<string, number>; stance: number | null; features: number[] | null }[] = await this.db.query(
+      `SELECT item_id, categories, stance, features FROM items WHERE domain = $1`,
+      [domain],
+    );
+    return rows.map((r) => ({ itemId: r.item_id, categories: r.categories, stance: r.stance, features: r.features }));
+  }
+}

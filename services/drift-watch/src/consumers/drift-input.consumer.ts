@@ -1,0 +1,208 @@
+import { topicName } from '@chorus/contracts';
+import { CoPartitionedAssigner, type ContextLogger } from '@chorus/platform';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DriftWatchConfig } from '../drift-watch.config';
+import { PartitionFencedError, type DriftStateRepository, type FlushResult } from '../persistence/drift-state.repository';
+import type { AlertOutbox } from '../usecases/alert-outbox';
+import type { DriftSnapshot, DriftState } from '../usecases/drift-state';
+import type { BatchOutcome, ObserveEventsUseCase } from '../usecases/observe-events.usecase';
+
+/**
+ * Consumes chorus.feedback.v1 and chorus.exposures.v1 in one consumer group. Partition p of both topics holds the same
+ * users, and a co-partitioned assignment gives both to the same instance, so each user's state has one owner.
+ *
+ * Batches are applied in memory; state, series, alerts and offsets reach Postgres in one transaction every
+ * DRIFT_FLUSH_EVENTS messages or DRIFT_FLUSH_INTERVAL_MS. The write of one snapshot overlaps the application of the
+ * next batches. Offsets of record live in Postgres; Kafka's committed offsets follow them (committed only after
+ * Postgres), so after a crash Kafka redelivers from at or before the Postgres position and drift-watch skips what it
+ * already has. After each commit the alert outbox publishes the new alerts and requests their reranks.
+ */
+export class DriftInputConsumer {
+  private readonly consumer: Consumer;
+  private readonly topics: { feedback: string; exposures: string };
+  private readonly dlqTopic: string;
+  private lock: Promise<unknown> = Promise.resolve();
+  private inFlight: Promise<void> = Promise.resolve();
+  private lastFlushAt = Date.now();
+  private generation = 0;
+  private stateGeneration = -1;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private readonly flushListeners = new Set<(snapshot: DriftSnapshot, result: FlushResult) => void>();
+  private readonly metrics;
+
+  constructor(
+    kafka: Kafka,
+    /** Connected and disconnected by the runtime (shared with the alert outbox). */
+    private readonly producer: Producer,
+    private readonly config: DriftWatchConfig,
+    private readonly state: DriftState,
+    private readonly usecase: ObserveEventsUseCase,
+    private readonly repository: DriftStateRepository,
+    private readonly outbox: AlertOutbox,
+    private readonly log: ContextLogger,
+    registry: Registry,
+    private readonly onFatal: (error: Error) => void,
+  ) {
+    this.topics = { feedback: topicName('feedback', config.KAFKA_TOPIC_PREFIX), exposures: topicName('exposures', config.KAFKA_TOPIC_PREFIX) };
+    this.dlqTopic = topicName('driftWatchDlq', config.KAFKA_TOPIC_PREFIX);
+    this.consumer = kafka.consumer({
+      groupId: config.DRIFT_GROUP_ID,
+      partitionAssigners: [CoPartitionedAssigner],
+      sessionTimeout: config.DRIFT_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.floor(config.DRIFT_SESSION_TIMEOUT_MS / 10),
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+    this.metrics = {
+      messages: new Counter({ name: 'drift_watch_messages_total', help: 'Consumed messages by outcome', labelNames: ['outcome'], registers: [registry] }),
+      consumed: new Gauge({ name: 'drift_watch_next_offset', help: 'Next offset to apply, per topic-partition (in memory; messages waiting in the topic merge are not applied yet)', labelNames: ['topic', 'partition'], registers: [registry] }),
+      waiting: new Gauge({ name: 'drift_watch_merge_waiting', help: 'Messages received and waiting for the other topic (event-time merge)', registers: [registry] }),
+      committed: new Gauge({ name: 'drift_watch_committed_offset', help: 'Next offset committed to Postgres, per topic-partition', labelNames: ['topic', 'partition'], registers: [registry] }),
+      alerts: new Counter({ name: 'drift_watch_alerts_total', help: 'Committed alerts: raised (new) or folded into an open one', labelNames: ['outcome'], registers: [registry] }),
+      flushSeconds: new Histogram({ name: 'drift_watch_flush_seconds', help: 'Postgres commit time of one snapshot', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.topics.feedback, this.topics.exposures], fromBeginning: true });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.generation++;
+      this.log.info('joined consumer group', { assignment: event.payload.memberAssignment });
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (!event.payload.restart && !this.stopped) this.onFatal(event.payload.error);
+    });
+    await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+    this.timers = [
+      setInterval(() => {
+        if (Date.now() - this.lastFlushAt >= this.config.DRIFT_FLUSH_INTERVAL_MS) void this.exclusive(() => this.flush()).catch(this.onFatal);
+      }, Math.max(5, Math.floor(this.config.DRIFT_FLUSH_INTERVAL_MS / 4))),
+      // Messages waiting in the topic merge for a topic that went silent are applied once it has been silent long enough.
+      setInterval(() => {
+        if (this.usecase.waiting > 0) {
+          void this.exclusive(async () => {
+            await this.releaseWaiting(false);
+            await this.flushIfDue();
+          }).catch(this.onFatal);
+        }
+      }, Math.max(20, Math.min(250, Math.floor(this.config.DRIFT_MERGE_IDLE_MS / 4)))),
+    ];
+  }
+
+  /** Stop consuming and commit what was applied: a graceful stop loses no work and replays none. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.consumer.disconnect();
+    // What waits in the topic merge is applied (out of order at worst) rather than redelivered: a stop loses nothing.
+    await this.exclusive(async () => {
+      await this.releaseWaiting(true);
+      await this.flush();
+    });
+    await this.inFlight;
+  }
+
+  /** Called after each snapshot is committed to Postgres (tests and benchmarks wait on it). */
+  onFlushed(listener: (snapshot: DriftSnapshot, result: FlushResult) => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale()) return;
+    const topic = batch.topic === this.topics.feedback ? 'feedback' : 'exposures';
+    await this.exclusive(async () => {
+      if (this.stateGeneration !== this.generation) await this.adoptAssignment();
+      if (!this.state.hasPartition(batch.partition)) {
+        const stored = await this.repository.loadPartition(batch.partition, [this.topics.feedback, this.topics.exposures]);
+        this.state.adoptPartition(batch.partition, stored.offsets, stored.shards);
+        this.log.info('resuming partition from Postgres', { partition: batch.partition, offsets: stored.offsets, shards: stored.shards.length });
+      }
+      await this.record(await this.usecase.apply(topic, batch.partition, batch.messages));
+      await this.flushIfDue();
+    });
+    await heartbeat();
+  }
+
+  /** A rebalance may have moved partitions: commit what we hold, then start from Postgres again. */
+  private async adoptAssignment(): Promise<void> {
+    await this.releaseWaiting(true);
+    await this.flush();
+    await this.inFlight;
+    this.state.clear();
+    this.usecase.clear();
+    this.stateGeneration = this.generation;
+  }
+
+  private async flushIfDue(): Promise<void> {
+    if (this.state.pendingMessages >= this.config.DRIFT_FLUSH_EVENTS || Date.now() - this.lastFlushAt >= this.config.DRIFT_FLUSH_INTERVAL_MS) {
+      await this.flush();
+    }
+  }
+
+  private async releaseWaiting(force: boolean): Promise<void> {
+    await this.record(await this.usecase.releaseIdle(force));
+  }
+
+  /** Dead letters to the DLQ, counters, and the applied-offset gauges after a batch or a release. */
+  private async record(outcome: BatchOutcome): Promise<void> {
+    if (outcome.deadLetters.length > 0) {
+      // Dead letters reach Kafka before their offsets can be committed: a crash in between re-sends them (at least
+      // once; each carries its source partition/offset to dedupe on) but never loses one.
+      await this.producer.send({
+        topic: this.dlqTopic,
+        messages: outcome.deadLetters.map((letter) => ({ key: letter.key, value: JSON.stringify(letter), headers: { 'chorus-error-code': letter.code } })),
+      });
+      for (const letter of outcome.deadLetters) {
+        this.log.warn('dead-lettered message', { code: letter.code, reason: letter.reason, topic: letter.source.topic, partition: letter.source.partition, offset: letter.source.offset });
+      }
+    }
+    this.metrics.messages.inc({ outcome: 'applied' }, outcome.applied);
+    this.metrics.messages.inc({ outcome: 'duplicate' }, outcome.duplicates);
+    this.metrics.messages.inc({ outcome: 'dead_lettered' }, outcome.deadLetters.length);
+    this.metrics.messages.inc({ outcome: 'redelivered' }, outcome.redelivered);
+    this.metrics.waiting.set(this.usecase.waiting);
+    for (const [topic, name] of Object.entries(this.topics)) {
+      for (const partition of this.state.partitionNumbers()) this.metrics.consumed.set({ topic, partition: String(partition) }, this.state.next(name, partition));
+    }
+  }
+
+  /** Take a snapshot (synchronously, under the lock) and write it while consumption continues. */
+  private async flush(): Promise<void> {
+    await this.inFlight;
+    this.lastFlushAt = Date.now();
+    const snapshot = this.state.snapshot();
+    if (snapshot.offsets.length === 0 && snapshot.users.length === 0 && snapshot.shards.length === 0 && snapshot.alerts.length === 0) return;
+    const started = process.hrtime.bigint();
+    this.inFlight = this.repository.flush(snapshot).then(
+      async (result) => {
+        this.metrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        this.metrics.alerts.inc({ outcome: 'raised' }, result.raised.length);
+        this.metrics.alerts.inc({ outcome: 'folded' }, result.folded);
+        for (const o of snapshot.offsets) {
+          this.metrics.committed.set({ topic: o.topic === this.topics.feedback ? 'feedback' : 'exposures', partition: String(o.partition) }, o.to);
+        }
+        for (const listener of this.flushListeners) listener(snapshot, result);
+        if (result.raised.length > 0) void this.outbox.drain();
+        if (snapshot.offsets.length > 0) {
+          await this.consumer
+            .commitOffsets(snapshot.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.to) })))
+            .catch((error: Error) => this.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
+        }
+      },
+      (error: Error) => {
+        // In-memory state is now ahead of the store and cannot be trusted: stop and let the restart reload it.
+        if (error instanceof PartitionFencedError) this.log.error('lost partition ownership', { error: error.message });
+        this.onFatal(error);
+      },
+    );
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,63 @@
+import { env, loadConfig, rerankQueueConfigShape, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { z } from 'zod';
+
+export const driftWatchConfigSchema = z.object({
+  ...sharedConfigShape,
+  /** τ² per domain: personal divergence is |b_u| in prior standard deviations, so it must use the learner's priors. */
+  ...rewardPriorConfigShape,
+  ...rerankQueueConfigShape,
+  DRIFT_GROUP_ID: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').default('chorus-drift-watch'),
+  DRIFT_HTTP_PORT: env.int(3003, { min: 0, max: 65535 }),
+  /** Kafka group session timeout: how long a dead instance holds its partitions (the broker's minimum is 6000). */
+  DRIFT_SESSION_TIMEOUT_MS: env.int(30_000, { min: 6_000, max: 300_000 }),
+  /** Partitions of the keyed topics when drift-watch has to create them (same variable as gateway and learner). */
+  FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
+  /** Commit state, offsets, alerts and series to Postgres after this many messages... */
+  DRIFT_FLUSH_EVENTS: env.int(20_000, { min: 1 }),
+  /** ...or after this long, whichever comes first. */
+  DRIFT_FLUSH_INTERVAL_MS: env.int(1000, { min: 10 }),
+  /** Per-user signals are watched once a user has this many events (feedback + served lists) in a domain. */
+  DRIFT_USER_MIN_EVENTS: env.int(30, { min: 1 }),
+  /** Half-life, in the user's events, of the exponentially weighted per-user metrics (category mixes, stance). */
+  DRIFT_USER_HALF_LIFE_EVENTS: env.number(25, { min: 1 }),
+  /** Width of the population time buckets (event time). */
+  DRIFT_BUCKET_SECONDS: env.int(3600, { min: 1 }),
+  /** How late (event time) an event may arrive and still count in its bucket: a bucket closes at end + lateness. */
+  DRIFT_BUCKET_LATENESS_SECONDS: env.int(60, { min: 0 }),
+  /**
+   * Feedback and exposures are separate topics and arrive as separate batches, so a bucket closes only when both have
+   * passed it; a topic lagging the other by more than this (event time) is treated as stalled and no longer waited for.
+   */
+  DRIFT_INPUT_MAX_SKEW_SECONDS: env.int(6 * 3600, { min: 0 }),
+  /**
+   * The two topics of a partition are merged in event-time order before they are applied; a message waits for the other
+   * topic until it has delivered a later event or been silent this long (the tail of a stream, a topic with no traffic).
+   */
+  DRIFT_MERGE_IDLE_MS: env.int(2_000, { min: 0 }),
+  /** User pairs in each bucket's homogenization panel (drawn from a hash sample of gated users of the shard). */
+  DRIFT_HOMOGENIZATION_PAIRS: env.int(200, { min: 1, max: 100_000 }),
+  /** Polarization is reported once a shard has this many gated users with a stance. */
+  DRIFT_POLARIZATION_MIN_USERS: env.int(10, { min: 2 }),
+  /** Esteban–Ray sensitivity α ∈ (0, 1.6]. */
+  DRIFT_POLARIZATION_ALPHA: env.number(1.3, { min: 0.01, max: 1.6 }),
+  /** Re-read a gated user's deviation b_u from Postgres after this many of their events. */
+  DRIFT_MODEL_REFRESH_EVENTS: env.int(10, { min: 1 }),
+  /** Repeats of an alert (same scope, subject, domain, metric) within this event-time span fold into it. */
+  DRIFT_ALERT_COOLDOWN_SECONDS: env.int(6 * 3600, { min: 0 }),
+  /** How often the detector configuration table is polled for changes. */
+  DRIFT_CONFIG_POLL_MS: env.int(5_000, { min: 50 }),
+  /** How often unpublished alerts and unrequested reranks are retried (they are also tried after every commit). */
+  DRIFT_OUTBOX_INTERVAL_MS: env.int(5_000, { min: 50 }),
+  /** Enqueue calibrated-rerank jobs for harmful calibration and diversity alerts. */
+  DRIFT_RERANK_ENABLED: env.bool(true),
+  /** Users kept in memory (least recently used beyond this are evicted once committed). */
+  DRIFT_USER_CACHE_SIZE: env.int(200_000, { min: 100 }),
+});
+
+export type DriftWatchConfig = z.output<typeof driftWatchConfigSchema>;
+
+export const DRIFT_WATCH_CONFIG = Symbol('DRIFT_WATCH_CONFIG');
+
+export function loadDriftWatchConfig(source: NodeJS.ProcessEnv = process.env): DriftWatchConfig {
+  return loadConfig(driftWatchConfigSchema, source);
+}

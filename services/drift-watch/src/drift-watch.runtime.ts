@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { topicName } from '@chorus/contracts';
+import { createKafka, ensureTopics, ModelPriors, RerankQueue, RewardModelsRepository, type ContextLogger, type JsonLogger, type Probe } from '@chorus/platform';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import { Counter, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { CatalogueChangeConsumer } from './consumers/catalogue-change.consumer';
+import { DriftInputConsumer } from './consumers/drift-input.consumer';
+import type { DriftWatchConfig } from './drift-watch.config';
+import { AlertOutboxRepository } from './persistence/alert-outbox.repository';
+import { CatalogueRepository } from './persistence/catalogue.repository';
+import { DetectorConfigRepository } from './persistence/detector-config.repository';
+import { DriftStateRepository } from './persistence/drift-state.repository';
+import { UserModelRepository } from './persistence/user-model.repository';
+import { AlertOutbox } from './usecases/alert-outbox';
+import { DetectorConfigs } from './usecases/detector-configs';
+import { DriftEngine, type DriftObserver } from './usecases/drift-engine';
+import { DriftState } from './usecases/drift-state';
+import { ItemCatalogue } from './usecases/item-catalogue';
+import { ObserveEventsUseCase } from './usecases/observe-events.usecase';
+
+/** Wires drift-watch's parts; the Nest module, tests and benchmarks all start it through this. */
+export class DriftWatchRuntime {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  private readonly producer: Producer;
+  readonly input: DriftInputConsumer;
+  readonly configs = new DetectorConfigs();
+  readonly state: DriftState;
+  readonly rerank: RerankQueue | undefined;
+  readonly redisProbe: Probe | undefined;
+  private readonly outbox: AlertOutbox;
+  private readonly catalogueChanges: CatalogueChangeConsumer;
+  private readonly configRepository: DetectorConfigRepository;
+  private readonly log: ContextLogger;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly config: DriftWatchConfig,
+    readonly db: DataSource,
+    logger: JsonLogger,
+    registry: Registry,
+    onFatal: (error: Error) => void,
+  ) {
+    this.log = logger.child('drift-watch');
+    this.kafka = createKafka(`chorus-drift-watch-${randomUUID().slice(0, 8)}`, config.KAFKA_BROKERS, logger);
+    this.admin = this.kafka.admin();
+    // Kafka's own murmur2 partitioner, as every Chorus producer: dead letters and alerts land where keyed consumers expect.
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const priors = new ModelPriors(config);
+    const catalogue = new ItemCatalogue();
+    this.state = new DriftState({
+      userCacheSize: config.DRIFT_USER_CACHE_SIZE,
+      halfLife: config.DRIFT_USER_HALF_LIFE_EVENTS,
+      polarizationAlpha: config.DRIFT_POLARIZATION_ALPHA,
+      panelPool: Math.min(4096, Math.max(64, 2 * config.DRIFT_HOMOGENIZATION_PAIRS)),
+    });
+    const detections = new Counter({ name: 'drift_watch_detections_total', help: 'Detector drifts by outcome: alert (harmful), expected (not harmful in the domain), unwatched (other direction)', labelNames: ['scope', 'metric', 'domain', 'outcome'], registers: [registry] });
+    const late = new Counter({ name: 'drift_watch_late_events_total', help: 'Events whose time bucket had already closed (counted for the user, not the population)', labelNames: ['domain'], registers: [registry] });
+    const observer: DriftObserver = {
+      detection: (scope, metric, domain, outcome) => detections.inc({ scope, metric, domain, outcome }),
+      late: (domain) => late.inc({ domain }),
+    };
+    const engine = new DriftEngine(this.state, catalogue, this.configs, {
+      minEvents: config.DRIFT_USER_MIN_EVENTS,
+      bucketMs: config.DRIFT_BUCKET_SECONDS * 1000,
+      latenessMs: config.DRIFT_BUCKET_LATENESS_SECONDS * 1000,
+      homogenizationPairs: config.DRIFT_HOMOGENIZATION_PAIRS,
+      polarizationMinUsers: config.DRIFT_POLARIZATION_MIN_USERS,
+      maxInputSkewMs: config.DRIFT_INPUT_MAX_SKEW_SECONDS * 1000,
+      dedupeWindow: 64,
+      rerank: config.DRIFT_RERANK_ENABLED,
+    }, observer);
+    const repository = new DriftStateRepository(db, config.DRIFT_GROUP_ID, config.DRIFT_ALERT_COOLDOWN_SECONDS * 1000);
+    this.configRepository = new DetectorConfigRepository(db);
+    const usecase = new ObserveEventsUseCase(
+      this.state,
+      engine,
+      catalogue,
+      { catalogue: new CatalogueRepository(db), state: repository, models: new UserModelRepository(db) },
+      {
+        topics: { feedback: topicName('feedback', config.KAFKA_TOPIC_PREFIX), exposures: topicName('exposures', config.KAFKA_TOPIC_PREFIX) },
+        consumer: config.DRIFT_GROUP_ID,
+        minEvents: config.DRIFT_USER_MIN_EVENTS,
+        modelRefreshEvents: config.DRIFT_MODEL_REFRESH_EVENTS,
+        tau: (domain) => priors.tau2(domain),
+        merge: { idleMs: config.DRIFT_MERGE_IDLE_MS, maxHoldMs: config.DRIFT_INPUT_MAX_SKEW_SECONDS * 1000 },
+      },
+    );
+    if (config.DRIFT_RERANK_ENABLED) {
+      const rerank = RerankQueue.fromConfig(config, new RewardModelsRepository(db));
+      this.rerank = rerank;
+      this.redisProbe = async () => {
+        await rerank.queue.getJobCounts('waiting');
+      };
+    }
+    this.outbox = new AlertOutbox(new AlertOutboxRepository(db), this.producer, this.rerank, config.KAFKA_TOPIC_PREFIX, logger.child('alert-outbox'));
+    this.input = new DriftInputConsumer(this.kafka, this.producer, config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
+    this.catalogueChanges = new CatalogueChangeConsumer(this.kafka, config.KAFKA_TOPIC_PREFIX, randomUUID(), catalogue);
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await ensureTopics(this.admin, { partitions: this.config.FEEDBACK_PARTITIONS, prefix: this.config.KAFKA_TOPIC_PREFIX });
+    await this.reloadConfigs(true);
+    await this.producer.connect();
+    await this.catalogueChanges.start();
+    await this.input.start();
+    // Alerts committed by a previous run but not yet published (a crash between commit and send) go out now.
+    void this.outbox.drain();
+    this.timers = [
+      setInterval(() => void this.reloadConfigs(false).catch((error: Error) => this.log.warn('reading the detector configuration failed; keeping the current one', { error: error.message })), this.config.DRIFT_CONFIG_POLL_MS),
+      setInterval(() => void this.outbox.drain(), this.config.DRIFT_OUTBOX_INTERVAL_MS),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.input.stop();
+    await this.outbox.drain();
+    await this.producer.disconnect();
+    await this.catalogueChanges.stop();
+    await this.rerank?.close();
+    await this.admin.disconnect();
+  }
+
+  /** Polls the configuration's change stamp; reloads (and logs) when it moved. */
+  private async reloadConfigs(initial: boolean): Promise<void> {
+    const stamp = await this.configRepository.stamp();
+    if (!initial && stamp === this.configs.stamp) return;
+    this.configs.install(await this.configRepository.latest(), stamp);
+    if (!initial) this.log.info('detector configuration changed; watches rebuild under it on their next observation', { changeId: stamp });
+  }
+}

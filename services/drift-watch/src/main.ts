@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, JsonLogger } from '@chorus/platform';
+import { loadDriftWatchConfig } from './drift-watch.config';
+import { DriftWatchModule } from './drift-watch.module';
+
+async function bootstrap(): Promise<void> {
+  const config = loadDriftWatchConfig();
+  const logger = new JsonLogger('drift-watch', config.LOG_LEVEL);
+  const app = await NestFactory.create(DriftWatchModule.register(config), { logger });
+  app.enableShutdownHooks();
+  await app.listen(config.DRIFT_HTTP_PORT);
+  logger.write('info', 'drift-watch ready', { port: config.DRIFT_HTTP_PORT, group: config.DRIFT_GROUP_ID });
+}
+
+bootstrap().catch((error: Error) => {
+  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `drift-watch failed to start: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+import { driftAlertKey, topicName, type DriftAlertV1 } from '@chorus/contracts';
+import type { ContextLogger, RerankQueue } from '@chorus/platform';
+import type { Producer } from 'kafkajs';
+import type { AlertOutboxRepository } from '../persistence/alert-outbox.repository';
+
+const BATCH = 200;
+
+/**
+ * Delivers committed alerts: publishes them to chorus.drift-alerts.v1 (keyed by scope key) and, for harmful
+ * calibration and diversity alerts, enqueues calibrated-rerank jobs through the shared RerankQueue (a user alert →
+ * a job for that user; a population alert → a population fan-out job). Both run after the Postgres commit that
+ * recorded the alert and are retried until they succeed, so an alert is never lost between the commit and Kafka; a
+ * crash after sending but before marking can send it again (consumers dedupe on alertId).
+ *
+ * `drain()` is single-flight: a call during a drain makes the running drain go round once more.
+ */
+export class AlertOutbox {
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly repository: AlertOutboxRepository,
+    private readonly producer: Producer,
+    private readonly rerank: RerankQueue | undefined,
+    private readonly prefix: string,
+    private readonly log: ContextLogger,
+  ) {}
+
+  drain(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.drainOnce();
+      } while (this.again);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async drainOnce(): Promise<void> {
+    try {
+      while ((await this.repository.publishPending(BATCH, (alerts) => this.publish(alerts))) === BATCH);
+    } catch (error) {
+      this.log.warn('publishing drift alerts failed; they stay in the outbox and are retried', { error: (error as Error).message });
+    }
+    if (!this.rerank) return;
+    try {
+      let round;
+      do {
+        round = await this.repository.requestPendingReranks(BATCH, (alert) => this.requestRerank(alert));
+        if (round.failed > 0) this.log.warn('rerank requests failed; they stay in the outbox and are retried', { failed: round.failed });
+      } while (round.requested === BATCH);
+    } catch (error) {
+      this.log.warn('requesting reranks failed; they stay in the outbox and are retried', { error: (error as Error).message });
+    }
+  }
+
+  private async publish(alerts: DriftAlertV1[]): Promise<void> {
+    await this.producer.send({
+      topic: topicName('driftAlerts', this.prefix),
+      messages: alerts.map((alert) => ({
+        key: driftAlertKey(alert),
+        value: JSON.stringify(alert),
+        headers: { 'chorus-alert-id': alert.alertId, 'chorus-severity': alert.severity },
+      })),
+    });
+    for (const alert of alerts) {
+      this.log.info('published drift alert', { alertId: alert.alertId, scope: alert.scope, metric: alert.metric, domain: alert.domain, severity: alert.severity });
+    }
+  }
+
+  private async requestRerank(alert: DriftAlertV1): Promise<string[]> {
+    const reason = { kind: 'alert' as const, alertId: alert.alertId };
+    const jobs =
+      alert.scope === 'user'
+        ? await this.rerank!.enqueue({ scope: 'user', domain: alert.domain, userIds: [alert.subject], reason })
+        : await this.rerank!.enqueue({ scope: 'population', domain: alert.domain, reason });
+    this.log.info('requested calibrated rerank for drift alert', { alertId: alert.alertId, jobIds: jobs.map((j) => j.jobId) });
+    return jobs.map((j) => j.jobId);
+  }
+}

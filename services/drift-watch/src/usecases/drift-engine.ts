@@ -1,0 +1,339 @@
+import { createHash } from 'node:crypto';
+import { triggersRerank, type DriftMetricName, type ExposureV1, type FeedbackEventV1 } from '@chorus/contracts';
+import { deviationInPriorSd, servedCategoryMix, steckMiscalibration } from '@chorus/metrics';
+import { ratingLabel } from '@chorus/reward';
+import type { DetectorConfigs } from './detector-configs';
+import type { DriftState } from './drift-state';
+import type { CatalogueItem, ItemCatalogue } from './item-catalogue';
+import { MEAN_OF, POPULATION_METRICS, type PopulationBucket, type PopulationMetric, type PopulationShard, type StanceSnapshot } from './population-shard';
+import { SignalWatch, type Detection, type SignalWatchState } from './signal-watch';
+import type { UserDriftState, UserMetric } from './user-drift-state';
+
+/** Where a message came from; the topic is the base key (no deployment prefix), so alert ids do not depend on it. */
+export interface MessageSource {
+  topic: 'feedback' | 'exposures';
+  partition: number;
+  offset: string;
+}
+
+export type Outcome = 'applied' | 'duplicate' | { code: string; reason: string };
+
+/** What the engine reports besides state: detections by outcome, and events too late for their bucket. */
+export interface DriftObserver {
+  detection(scope: 'user' | 'population', metric: DriftMetricName, domain: string, outcome: 'alert' | 'expected' | 'unwatched'): void;
+  late(domain: string): void;
+}
+
+export interface DriftEngineOptions {
+  /** Per-user signals are fed to detectors from this many events on (DRIFT_USER_MIN_EVENTS). */
+  minEvents: number;
+  bucketMs: number;
+  latenessMs: number;
+  homogenizationPairs: number;
+  polarizationMinUsers: number;
+  /** An input topic lagging the other by more than this (event time) is treated as stalled and stops holding buckets open. */
+  maxInputSkewMs: number;
+  /** Recent event ids / list ids remembered per user, to count client retries once. */
+  dedupeWindow: number;
+  /** Harmful calibration and diversity alerts ask for a calibrated rerank. */
+  rerank: boolean;
+}
+
+type Changed = Partial<Record<UserMetric, number | undefined>>;
+
+/**
+ * Applies feedback events and served lists to the per-user and per-population drift state, runs the detectors the
+ * configuration names, and raises alerts. Synchronous and free of I/O: the caller has loaded the users, items and
+ * vocabularies the events need (see ObserveEventsUseCase) — which is also what lets the benchmark time exactly the
+ * metric and detector work.
+ */
+export class DriftEngine {
+  constructor(
+    private readonly state: DriftState,
+    private readonly catalogue: ItemCatalogue,
+    private readonly configs: DetectorConfigs,
+    private readonly options: DriftEngineOptions,
+    private readonly observer: DriftObserver,
+  ) {}
+
+  applyFeedback(event: FeedbackEventV1, source: MessageSource): Outcome {
+    const items = this.items(event.type === 'pairwise' ? [event.chosenId, event.rejectedId] : [event.itemId], event.domain);
+    if ('code' in items) return items;
+    const user = this.state.user(event.userId, event.domain);
+    if (!user.remember(event.eventId, this.options.dedupeWindow)) return 'duplicate';
+    const at = Date.parse(event.occurredAt);
+    this.state.shard(event.domain, source.partition).markStanceBucket(this.bucketStart(at));
+    const { shard, bucket } = this.beginEvent(user, source, at);
+
+    const consumed = this.consumedItem(event, items);
+    const changed: Changed = {};
+    if (consumed) {
+      const vocabulary = this.catalogue.vocabularies.get(event.domain)!;
+      const mix = user.mix('consumption', vocabulary.size);
+      mix.observe(this.catalogue.vector(consumed));
+      changed['consumption-entropy'] = mix.normalizedEntropy();
+      if (consumed.stance !== undefined) {
+        user.stance.observeConsumed(consumed.stance);
+        changed['stance-extremity'] = user.stance.extremity;
+      }
+      bucket?.homogenization?.recordConsumption(user.userId, consumed.itemId);
+    }
+    this.observeSignals(user, shard, bucket, at, changed, source);
+    this.closeBuckets(shard, source);
+    return 'applied';
+  }
+
+  applyExposure(exposure: ExposureV1, source: MessageSource): Outcome {
+    const items = this.items(
+      exposure.items.map((i) => i.itemId),
+      exposure.domain,
+    );
+    if ('code' in items) return items;
+    const user = this.state.user(exposure.userId, exposure.domain);
+    if (!user.remember(`list:${exposure.listId}`, this.options.dedupeWindow)) return 'duplicate';
+    const at = Date.parse(exposure.servedAt);
+    const { shard, bucket } = this.beginEvent(user, source, at);
+    const vocabulary = this.catalogue.vocabularies.get(exposure.domain)!;
+
+    const served = servedCategoryMix(items.map((item) => this.catalogue.vector(item)));
+    const mix = user.mix('exposure', vocabulary.size);
+    mix.observe(served);
+    const changed: Changed = { 'exposure-entropy': mix.normalizedEntropy() };
+    if (user.consumptionMix !== undefined) {
+      const profile = user.mix('consumption', vocabulary.size).distribution()!;
+      user.miscalibration.update(steckMiscalibration(profile, served));
+      changed.miscalibration = user.miscalibration.value;
+    }
+    const userStance = user.stance.userStance;
+    if (userStance !== undefined) {
+      let any = false;
+      for (const item of items) {
+        if (item.stance === undefined) continue;
+        user.reinforcement.observeServed(item.stance, userStance);
+        any = true;
+      }
+      if (any) changed['stance-reinforcement'] = user.reinforcement.value;
+    }
+    if (bucket) for (const item of items) bucket.gini.record(item.itemId);
+    this.observeSignals(user, shard, bucket, at, changed, source);
+    this.closeBuckets(shard, source);
+    return 'applied';
+  }
+
+  /**
+   * A fresh reading of the user's deviation b_u from the learner: personal divergence = sqrt(Σ b²/τ²) in prior
+   * standard deviations. Not an event of the user (the gate does not move); observed at the event time given.
+   */
+  applyDivergence(userId: string, domain: string, deviationMeans: number[], tau: number, atMs: number, source: MessageSource): void {
+    const user = this.state.user(userId, domain);
+    user.divergenceAt = user.events;
+    user.dirty = true;
+    if (!(tau > 0)) return;
+    const shard = this.state.shard(domain, source.partition);
+    const bucket = this.isLate(shard, this.bucketStart(atMs)) ? undefined : this.openBucket(shard, atMs);
+    this.observeSignals(user, shard, bucket, atMs, { 'personal-divergence': deviationInPriorSd(deviationMeans, tau) }, source);
+  }
+
+  private items(ids: string[], domain: string): CatalogueItem[] | { code: string; reason: string } {
+    const items: CatalogueItem[] = [];
+    for (const id of ids) {
+      const item = this.catalogue.get(id);
+      if (!item) return { code: 'DRIFT.UNKNOWN_ITEM', reason: `item "${id}" is not in the catalogue; PUT /v1/items/${id} first, then replay the message` };
+      if (item.domain !== domain) {
+        return { code: 'DRIFT.DOMAIN_MISMATCH', reason: `item "${id}" belongs to domain "${item.domain}" but the message says "${domain}"` };
+      }
+      items.push(item);
+    }
+    return items;
+  }
+
+  /** Consumption = what the user chose: a click, a positive rating, the chosen side of a (non-tied) comparison. */
+  private consumedItem(event: FeedbackEventV1, items: CatalogueItem[]): CatalogueItem | undefined {
+    switch (event.type) {
+      case 'click':
+        return items[0];
+      case 'rating':
+        return ratingLabel(event.value, event.scale).y === 1 ? items[0] : undefined;
+      case 'pairwise':
+        return event.tie ? undefined : items[0];
+      case 'skip':
+        return undefined;
+    }
+  }
+
+  private beginEvent(user: UserDriftState, source: MessageSource, at: number): { shard: PopulationShard; bucket: PopulationBucket | undefined } {
+    user.events += 1;
+    user.dirty = true;
+    const shard = this.state.shard(user.domain, source.partition);
+    shard.dirty = true;
+    const start = this.bucketStart(at);
+    const late = this.isLate(shard, start);
+    if (late) this.observer.late(user.domain);
+    const bucket = late ? undefined : this.openBucket(shard, at);
+    if (bucket) bucket.events += 1;
+    shard.advanceInput(source.topic, at);
+    return { shard, bucket };
+  }
+
+  private bucketStart(at: number): number {
+    return Math.floor(at / this.options.bucketMs) * this.options.bucketMs;
+  }
+
+  /** A bucket is closed (its late events no longer count) once the watermark passed its end plus the lateness. */
+  private isLate(shard: PopulationShard, start: number): boolean {
+    if (shard.closedBefore !== null && start < shard.closedBefore) return true;
+    const watermark = shard.watermark(this.options.maxInputSkewMs);
+    return watermark !== null && start + this.options.bucketMs + this.options.latenessMs <= watermark;
+  }
+
+  private openBucket(shard: PopulationShard, at: number): PopulationBucket {
+    const vocabulary = this.catalogue.vocabularies.get(shard.domain);
+    return shard.bucket(this.bucketStart(at), vocabulary?.itemCount ?? 0, this.options.homogenizationPairs);
+  }
+
+  /** Records the changed signals, feeds the detectors of a gated user, and updates the population bucket. */
+  private observeSignals(user: UserDriftState, shard: PopulationShard, bucket: PopulationBucket | undefined, at: number, changed: Changed, source: MessageSource): void {
+    const gated = user.events >= this.options.minEvents;
+    if (gated && user.events === this.options.minEvents) shard.offerToPanel(user.userId);
+    const stance = user.stance.userStance;
+    if (gated && stance !== undefined && user.popStance !== stance) {
+      shard.setStance(user.popStance, stance);
+      user.popStance = stance;
+    }
+    const bucketStart = this.bucketStart(at);
+    for (const metric of Object.keys(changed) as UserMetric[]) {
+      const value = changed[metric];
+      if (value === undefined) continue;
+      user.last[metric] = value;
+      this.state.recordUserPoint(user, metric, bucketStart, value);
+      if (!gated) continue;
+      const watch = this.watch(user, metric, user.domain);
+      const detection = watch?.observe(value, at);
+      if (detection) this.handle('user', user.userId, user.domain, metric, detection, source);
+    }
+    if (!gated || bucket === undefined || (user.bucket !== null && bucket.start < user.bucket)) return;
+    if (user.bucket !== bucket.start) {
+      user.bucket = bucket.start;
+      user.contrib = {};
+      bucket.users += 1;
+    }
+    for (const metric of Object.keys(changed) as UserMetric[]) {
+      const value = changed[metric];
+      if (value === undefined) continue;
+      bucket.contribute(metric, value, user.contrib[metric]);
+      user.contrib[metric] = value;
+    }
+  }
+
+  /** Closes every bucket the watermark has passed (end + lateness), oldest first, and watches its values. */
+  private closeBuckets(shard: PopulationShard, source: MessageSource): void {
+    const watermark = shard.watermark(this.options.maxInputSkewMs);
+    if (watermark === null) return;
+    let any = false;
+    for (const start of shard.buckets.keys()) if (start + this.options.bucketMs + this.options.latenessMs <= watermark) any = true;
+    if (!any) return;
+    const due = [...shard.buckets.values()]
+      .filter((b) => b.start + this.options.bucketMs + this.options.latenessMs <= watermark)
+      .sort((a, b) => a.start - b.start);
+    for (const bucket of due) {
+      shard.buckets.delete(bucket.start);
+      const end = bucket.start + this.options.bucketMs;
+      shard.closedBefore = shard.closedBefore === null ? end : Math.max(shard.closedBefore, end);
+      const stance = shard.stanceAt(bucket.start);
+      for (const metric of POPULATION_METRICS) {
+        const value = this.populationValue(bucket, metric, stance);
+        if (value === undefined) continue;
+        this.state.recordPopulationPoint({ domain: shard.domain, metric, shard: shard.partition, bucketStart: bucket.start, value, users: bucket.users, events: bucket.events });
+        const watch = this.watch(shard, metric, shard.domain);
+        const detection = watch?.observe(value, end);
+        if (detection) this.handle('population', shard.domain, shard.domain, metric, detection, source, shard.partition);
+      }
+    }
+  }
+
+  private populationValue(bucket: PopulationBucket, metric: PopulationMetric, stance: StanceSnapshot | undefined): number | undefined {
+    const of = MEAN_OF[metric];
+    if (of !== undefined) {
+      const sums = bucket.sums.get(of);
+      return sums && sums.count > 0 ? sums.sum / sums.count : undefined;
+    }
+    switch (metric) {
+      case 'exposure-gini':
+        return bucket.gini.value;
+      case 'homogenization':
+        return bucket.homogenization?.value;
+      case 'polarization':
+        return stance && stance.users >= this.options.polarizationMinUsers ? (stance.polarization ?? undefined) : undefined;
+      case 'bimodality':
+        return stance && stance.users >= this.options.polarizationMinUsers ? (stance.bimodality ?? undefined) : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The watch of a metric under the configuration in force (revived from storage, or rebuilt after a change). */
+  private watch<M extends UserMetric | PopulationMetric>(
+    owner: { watches: Map<M, SignalWatch>; storedWatches: Partial<Record<M, SignalWatchState>> },
+    metric: M,
+    domain: string,
+  ): SignalWatch | undefined {
+    const config = this.configs.effective(metric, domain);
+    if (!config.config.enabled) return undefined;
+    let watch = owner.watches.get(metric);
+    if (watch === undefined) {
+      const stored = owner.storedWatches[metric];
+      watch = stored ? SignalWatch.restore(stored, config) : SignalWatch.create(config);
+      delete owner.storedWatches[metric];
+    } else {
+      watch = watch.reconfigure(config);
+    }
+    owner.watches.set(metric, watch);
+    return watch;
+  }
+
+  private handle(
+    scope: 'user' | 'population',
+    subject: string,
+    domain: string,
+    metric: DriftMetricName,
+    detection: Detection,
+    source: MessageSource,
+    shard?: number,
+  ): void {
+    const outcome = !detection.watched ? 'unwatched' : detection.harmful ? 'alert' : 'expected';
+    this.observer.detection(scope, metric, domain, outcome);
+    if (outcome !== 'alert') return;
+    const where = `${source.topic}:${source.partition}:${source.offset}`;
+    this.state.raise({
+      eventAtMs: detection.windowEndMs,
+      source: where,
+      alert: {
+        alertId: deterministicUuid(`${scope}|${subject}|${domain}|${metric}|${where}`),
+        scope,
+        subject,
+        domain,
+        metric,
+        detector: detection.detector,
+        direction: detection.direction,
+        value: detection.value,
+        baseline: detection.baseline,
+        severity: detection.severity,
+        window: {
+          start: new Date(detection.windowStartMs).toISOString(),
+          end: new Date(detection.windowEndMs).toISOString(),
+          observations: detection.observations,
+          ...(scope === 'population' ? { bucketSeconds: this.options.bucketMs / 1000, shard } : {}),
+        },
+        configVersion: detection.configVersion,
+        raisedAt: new Date().toISOString(),
+        rerankRequested: this.options.rerank && triggersRerank(metric),
+      },
+    });
+  }
+}
+
+/** A UUID (version-4 layout) derived from a string, so a replay of the same detection yields the same alert id. */
+export function deterministicUuid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,0 +1,237 @@
+import {
+  deadLetterV1,
+  exposureV1,
+  feedbackEventV1,
+  normaliseCategories,
+  parseJsonWith,
+  type DeadLetterV1,
+  type ExposureV1,
+  type FeedbackEventV1,
+  type ValidationIssue,
+} from '@chorus/contracts';
+import type { CatalogueRepository } from '../persistence/catalogue.repository';
+import type { DriftStateRepository } from '../persistence/drift-state.repository';
+import type { UserModelRepository } from '../persistence/user-model.repository';
+import type { DriftEngine, MessageSource } from './drift-engine';
+import type { DriftState } from './drift-state';
+import { CategoryVocabulary, type ItemCatalogue } from './item-catalogue';
+import { PartitionMerge, type InputTopic, type MergeEntry } from './partition-merge';
+
+export interface IncomingMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export interface BatchOutcome {
+  applied: number;
+  duplicates: number;
+  /** Messages at offsets already committed to Postgres (a redelivery after a crash or rebalance): skipped. */
+  redelivered: number;
+  deadLetters: DeadLetterV1[];
+}
+
+type Parsed = { message: IncomingMessage } & ({ feedback: FeedbackEventV1 } | { exposure: ExposureV1 });
+
+const emptyOutcome = (): BatchOutcome => ({ applied: 0, duplicates: 0, redelivered: 0, deadLetters: [] });
+
+/**
+ * Applies a partition's feedback and exposures to drift-watch's state: parses and validates each message (invalid ones
+ * become dead letters with the reason; the partition keeps flowing), merges the two topics into event-time order
+ * (PartitionMerge), loads what the released messages need from Postgres in a few queries (unseen items, users, domain
+ * vocabularies, due b_u readings), then runs the engine. Offsets advance only past released messages.
+ */
+export class ObserveEventsUseCase {
+  private readonly merges = new Map<number, PartitionMerge<Parsed>>();
+
+  constructor(
+    private readonly state: DriftState,
+    private readonly engine: DriftEngine,
+    private readonly catalogue: ItemCatalogue,
+    private readonly repositories: { catalogue: CatalogueRepository; state: DriftStateRepository; models: UserModelRepository },
+    private readonly options: {
+      topics: { feedback: string; exposures: string };
+      consumer: string;
+      minEvents: number;
+      modelRefreshEvents: number;
+      tau: (domain: string) => number;
+      merge: { idleMs: number; maxHoldMs: number };
+      now?: () => number;
+    },
+  ) {}
+
+  /** Forget what waits (after a rebalance the partitions are reloaded from Postgres and redelivered from there). */
+  clear(): void {
+    this.merges.clear();
+  }
+
+  /** Messages received but not yet applied (waiting for the other topic). */
+  get waiting(): number {
+    let n = 0;
+    for (const merge of this.merges.values()) n += merge.waiting;
+    return n;
+  }
+
+  async apply(topic: InputTopic, partition: number, messages: IncomingMessage[]): Promise<BatchOutcome> {
+    const topicName = this.options.topics[topic];
+    const outcome = emptyOutcome();
+    const next = this.state.next(topicName, partition);
+    const entries: MergeEntry<Parsed>[] = [];
+    for (const message of messages) {
+      const offset = Number(message.offset);
+      if (offset < next) {
+        outcome.redelivered++;
+        continue;
+      }
+      const text = message.value?.toString('utf8');
+      const parsed = topic === 'feedback' ? parseJsonWith(feedbackEventV1, text) : parseJsonWith(exposureV1, text);
+      if (parsed.ok) {
+        const payload: Parsed = 'occurredAt' in parsed.value ? { message, feedback: parsed.value } : { message, exposure: parsed.value };
+        entries.push({ topic, offset, at: Date.parse('feedback' in payload ? payload.feedback.occurredAt : payload.exposure.servedAt), payload });
+      } else {
+        const [code, reason] =
+          topic === 'feedback'
+            ? ['DRIFT.INVALID_FEEDBACK', 'the message is not a valid chorus.feedback.v1 event']
+            : ['DRIFT.INVALID_EXPOSURE', 'the message is not a valid chorus.exposures.v1 list'];
+        outcome.deadLetters.push(this.deadLetter(topicName, partition, message, code, reason, parsed.issues));
+        // It still holds its place: offsets are committed past it only in order.
+        entries.push({ topic, offset, at: null, payload: undefined });
+      }
+    }
+    const merge = this.merge(partition);
+    const now = this.now();
+    merge.push(topic, entries, now);
+    await this.applyReleased(partition, merge.release(now), outcome);
+    return outcome;
+  }
+
+  /** Applies what the merge lets go now that time has passed (a silent topic is no longer waited for). */
+  async releaseIdle(force = false): Promise<BatchOutcome> {
+    const outcome = emptyOutcome();
+    for (const [partition, merge] of this.merges) {
+      if (merge.waiting > 0) await this.applyReleased(partition, merge.release(this.now(), force), outcome);
+    }
+    return outcome;
+  }
+
+  private merge(partition: number): PartitionMerge<Parsed> {
+    let merge = this.merges.get(partition);
+    if (!merge) {
+      merge = new PartitionMerge<Parsed>(this.now(), this.options.merge);
+      this.merges.set(partition, merge);
+    }
+    return merge;
+  }
+
+  private now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
+  private async applyReleased(partition: number, released: MergeEntry<Parsed>[], outcome: BatchOutcome): Promise<void> {
+    const merge = this.merge(partition);
+    this.state.pendingMessages += released.length;
+    const valid = released.filter((e): e is MergeEntry<Parsed> & { payload: Parsed } => e.payload !== undefined);
+    await this.preload(valid.map((e) => e.payload));
+
+    const touched = new Map<string, { userId: string; domain: string; atMs: number; source: MessageSource }>();
+    for (const entry of valid) {
+      const source: MessageSource = { topic: entry.topic, partition, offset: String(entry.offset) };
+      const payload = entry.payload;
+      let result;
+      try {
+        result = 'feedback' in payload ? this.engine.applyFeedback(payload.feedback, source) : this.engine.applyExposure(payload.exposure, source);
+      } catch (error) {
+        // The schema admits the message but a metric refuses it: dead-letter it and keep flowing.
+        result = { code: 'DRIFT.UNPROCESSABLE', reason: (error as Error).message };
+      }
+      if (result === 'duplicate') outcome.duplicates++;
+      else if (result !== 'applied') outcome.deadLetters.push(this.deadLetter(this.options.topics[entry.topic], partition, payload.message, result.code, result.reason));
+      else {
+        outcome.applied++;
+        const { userId, domain } = 'feedback' in payload ? payload.feedback : payload.exposure;
+        touched.set(`${userId}\u0001${domain}`, { userId, domain, atMs: entry.at!, source });
+      }
+    }
+    await this.refreshDivergence([...touched.values()]);
+    outcome.deadLetters.sort((a, b) => Number(a.source.offset) - Number(b.source.offset));
+    for (const topic of ['feedback', 'exposures'] as const) {
+      const next = merge.nextOffset(topic);
+      if (next !== undefined) this.state.advance(this.options.topics[topic], partition, next);
+    }
+  }
+
+  /** One query each for the batch's unseen items and users, and one per domain whose vocabulary is missing or stale. */
+  private async preload(valid: Parsed[]): Promise<void> {
+    if (valid.length === 0) return;
+    const itemIds: string[] = [];
+    const users = new Map<string, { userId: string; domain: string }>();
+    for (const entry of valid) {
+      if ('feedback' in entry) {
+        const e = entry.feedback;
+        itemIds.push(...(e.type === 'pairwise' ? [e.chosenId, e.rejectedId] : [e.itemId]));
+        users.set(`${e.userId}\u0001${e.domain}`, { userId: e.userId, domain: e.domain });
+      } else {
+        itemIds.push(...entry.exposure.items.map((i) => i.itemId));
+        users.set(`${entry.exposure.userId}\u0001${entry.exposure.domain}`, { userId: entry.exposure.userId, domain: entry.exposure.domain });
+      }
+    }
+    const unseenUsers = [...users.values()].filter((u) => !this.state.hasUser(u.userId, u.domain));
+    const [items, stored] = await Promise.all([
+      this.repositories.catalogue.findMany(this.catalogue.missing(itemIds)),
+      this.repositories.state.loadUsers(unseenUsers),
+    ]);
+    this.catalogue.install(items.map((item) => ({ ...item, categories: normaliseCategories(item.categories) })));
+    for (const { userId, domain } of unseenUsers) this.state.installUser(userId, domain, stored.get(`${userId}\u0001${domain}`));
+
+    // Every category of every item the batch names must have an index in its domain's vocabulary.
+    const needed = new Map<string, Set<string>>();
+    for (const id of new Set(itemIds)) {
+      const item = this.catalogue.get(id);
+      if (!item) continue;
+      const vocabulary = this.catalogue.vocabularies.get(item.domain);
+      const fresh = Object.keys(item.categories).filter((c) => !vocabulary?.has(c));
+      if (!vocabulary || vocabulary.itemCount < 0 || fresh.length > 0) {
+        const set = needed.get(item.domain) ?? new Set<string>();
+        for (const c of fresh) set.add(c);
+        needed.set(item.domain, set);
+      }
+    }
+    for (const [domain, extra] of needed) {
+      const { categories, itemCount } = await this.repositories.catalogue.vocabulary(domain, [...extra]);
+      this.catalogue.vocabularies.set(domain, new CategoryVocabulary(domain, categories, itemCount));
+    }
+  }
+
+  /** Gated users whose b_u reading is DRIFT_MODEL_REFRESH_EVENTS events old get a fresh one (one query per batch). */
+  private async refreshDivergence(touched: { userId: string; domain: string; atMs: number; source: MessageSource }[]): Promise<void> {
+    const due = touched.filter(({ userId, domain }) => {
+      const user = this.state.user(userId, domain);
+      return user.events >= this.options.minEvents && user.events - Math.max(user.divergenceAt, user.divergenceAskedAt) >= this.options.modelRefreshEvents;
+    });
+    if (due.length === 0) return;
+    const deviations = await this.repositories.models.deviations(due);
+    for (const { userId, domain, atMs, source } of due) {
+      const means = deviations.get(`${userId}\u0001${domain}`);
+      const user = this.state.user(userId, domain);
+      if (means === undefined) {
+        // The learner has no model of this user yet: nothing to compare; ask again after the next refresh interval.
+        user.divergenceAskedAt = user.events;
+        continue;
+      }
+      this.engine.applyDivergence(userId, domain, means, Math.sqrt(this.options.tau(domain)), atMs, source);
+    }
+  }
+
+  private deadLetter(topic: string, partition: number, message: IncomingMessage, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
+    return deadLetterV1.parse({
+      code,
+      reason,
+      issues,
+      source: { topic, partition, offset: message.offset },
+      key: message.key?.toString('utf8') ?? null,
+      value: message.value?.toString('utf8') ?? null,
+      failedAt: new Date().toISOString(),
+      consumer: this.options.consumer,
+    });
+  }
+}

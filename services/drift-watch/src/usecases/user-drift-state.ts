@@ -1,0 +1,160 @@
+import type { DriftMetricName } from '@chorus/contracts';
+import {
+  ExponentialCategoryMix,
+  ExponentialMean,
+  StanceExtremity,
+  StanceReinforcement,
+  type ExponentialCategoryMixState,
+  type ExponentialMeanState,
+  type StanceExtremityState,
+  type StanceReinforcementState,
+} from '@chorus/metrics';
+import type { SignalWatch, SignalWatchState } from './signal-watch';
+
+export const USER_METRICS = [
+  'exposure-entropy',
+  'consumption-entropy',
+  'miscalibration',
+  'personal-divergence',
+  'stance-extremity',
+  'stance-reinforcement',
+] as const satisfies readonly DriftMetricName[];
+export type UserMetric = (typeof USER_METRICS)[number];
+
+/** How a user's drift state is stored (drift_user_state.state). */
+export interface StoredUserDriftState {
+  v: 1;
+  /** Events (feedback + served lists) seen in the domain: per-user signals are watched from DRIFT_USER_MIN_EVENTS on. */
+  events: number;
+  exposureMix: ExponentialCategoryMixState | null;
+  consumptionMix: ExponentialCategoryMixState | null;
+  /** EW mean of the per-list C_KL: one list's C_KL is too noisy (10 items vs a profile) to watch directly. */
+  miscalibration: ExponentialMeanState;
+  stance: StanceExtremityState;
+  reinforcement: StanceReinforcementState;
+  /** `events` when b_u was last read from the learner's state. */
+  divergenceAt: number;
+  watches: Partial<Record<UserMetric, SignalWatchState>>;
+  /** Latest value of each signal. */
+  last: Partial<Record<UserMetric, number>>;
+  /** Recent eventIds and listIds: retried messages are counted once. */
+  recent: string[];
+  /** The stance this user contributes to the shard's polarization and bimodality (null: not counted yet). */
+  popStance: number | null;
+  /** The time bucket the user's values were last added to, and what was added (so an update replaces it). */
+  bucket: number | null;
+  contrib: Partial<Record<UserMetric, number>>;
+}
+
+/** One user's drift state in one domain, in memory. */
+export class UserDriftState {
+  dirty = false;
+  exposureMix: ExponentialCategoryMix | undefined;
+  consumptionMix: ExponentialCategoryMix | undefined;
+  miscalibration: ExponentialMean;
+  stance: StanceExtremity;
+  reinforcement: StanceReinforcement;
+  events = 0;
+  divergenceAt = 0;
+  /**
+   * In memory only: `events` when b_u was last asked for and the learner had none. Not stored, because when that
+   * happens depends on batch boundaries, and the stored state must depend only on the events.
+   */
+  divergenceAskedAt = 0;
+  readonly watches = new Map<UserMetric, SignalWatch>();
+  /** Stored watch states not yet revived (a watch is restored when its metric is next observed). */
+  storedWatches: Partial<Record<UserMetric, SignalWatchState>> = {};
+  last: Partial<Record<UserMetric, number>> = {};
+  recent: string[] = [];
+  private recentSet: Set<string> | undefined;
+  /** In memory only: the latest value of each signal in its current time bucket, not yet committed. */
+  readonly points = new Map<UserMetric, { bucket: number; value: number }>();
+  popStance: number | null = null;
+  bucket: number | null = null;
+  contrib: Partial<Record<UserMetric, number>> = {};
+
+  constructor(
+    readonly userId: string,
+    readonly domain: string,
+    readonly halfLife: number,
+  ) {
+    this.miscalibration = new ExponentialMean({ halfLife });
+    this.stance = new StanceExtremity({ decay: { halfLife } });
+    this.reinforcement = new StanceReinforcement({ decay: { halfLife } });
+  }
+
+  static restore(userId: string, domain: string, halfLife: number, stored: StoredUserDriftState): UserDriftState {
+    const user = new UserDriftState(userId, domain, halfLife);
+    user.events = stored.events;
+    user.exposureMix = stored.exposureMix ? ExponentialCategoryMix.fromJSON(stored.exposureMix) : undefined;
+    user.consumptionMix = stored.consumptionMix ? ExponentialCategoryMix.fromJSON(stored.consumptionMix) : undefined;
+    user.miscalibration = ExponentialMean.fromJSON(stored.miscalibration);
+    user.stance = StanceExtremity.fromJSON(stored.stance);
+    user.reinforcement = StanceReinforcement.fromJSON(stored.reinforcement);
+    user.divergenceAt = stored.divergenceAt;
+    user.divergenceAskedAt = stored.divergenceAt;
+    user.storedWatches = { ...stored.watches };
+    user.last = { ...stored.last };
+    user.recent = [...stored.recent];
+    user.popStance = stored.popStance;
+    user.bucket = stored.bucket;
+    user.contrib = { ...stored.contrib };
+    return user;
+  }
+
+  /** The user's category mix of exposures or consumption, created or widened to the vocabulary's G. */
+  mix(kind: 'exposure' | 'consumption', categoryCount: number): ExponentialCategoryMix {
+    const current = kind === 'exposure' ? this.exposureMix : this.consumptionMix;
+    let mix = current;
+    if (mix === undefined) mix = new ExponentialCategoryMix({ categoryCount, decay: { halfLife: this.halfLife } });
+    else if (mix.categoryCount < categoryCount) mix = widen(mix, categoryCount);
+    if (kind === 'exposure') this.exposureMix = mix;
+    else this.consumptionMix = mix;
+    return mix;
+  }
+
+  /** Remembers an event or list id; false if it was seen recently (a retry). */
+  remember(id: string, window: number): boolean {
+    this.recentSet ??= new Set(this.recent);
+    if (this.recentSet.has(id)) return false;
+    this.recent.push(id);
+    this.recentSet.add(id);
+    if (this.recent.length > window) this.recentSet.delete(this.recent.shift()!);
+    return true;
+  }
+
+  toJSON(): StoredUserDriftState {
+    const watches: Partial<Record<UserMetric, SignalWatchState>> = { ...this.storedWatches };
+    for (const [metric, watch] of this.watches) watches[metric] = watch.toJSON();
+    return {
+      v: 1,
+      events: this.events,
+      exposureMix: this.exposureMix?.toJSON() ?? null,
+      consumptionMix: this.consumptionMix?.toJSON() ?? null,
+      miscalibration: this.miscalibration.toJSON(),
+      stance: this.stance.toJSON(),
+      reinforcement: this.reinforcement.toJSON(),
+      divergenceAt: this.divergenceAt,
+      watches,
+      last: this.last,
+      recent: this.recent,
+      popStance: this.popStance,
+      bucket: this.bucket,
+      contrib: this.contrib,
+    };
+  }
+}
+
+/**
+ * A mix over more categories: the vocabulary grew (a new category appeared in the catalogue). The new categories get
+ * zero mass; entropies are normalised by ln G, so they step down by ln G_old / ln G_new — a one-off shift the
+ * detectors may see (documented in the README).
+ */
+function widen(mix: ExponentialCategoryMix, categoryCount: number): ExponentialCategoryMix {
+  const state = mix.toJSON();
+  return ExponentialCategoryMix.fromJSON({
+    ...state,
+    categoryCount,
+    mass: [...state.mass, ...new Array<number>(categoryCount - state.categoryCount).fill(0)],
+  });
+}

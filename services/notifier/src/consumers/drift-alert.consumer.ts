@@ -1,0 +1,78 @@
+import { topicName } from '@chorus/contracts';
+import type { ContextLogger } from '@chorus/platform';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import type { Counter } from 'prom-client';
+import type { RecordAlertsUseCase } from '../usecases/record-alerts.usecase';
+
+const CHUNK = 500;
+
+/**
+ * Consumes chorus.drift-alerts.v1 in the notifier's consumer group. Each chunk of a batch is stored (alerts +
+ * deliveries, one transaction) and dispatched before its offsets are resolved, and Kafka commits only resolved
+ * offsets: a crash replays the uncommitted tail, and the replay is a no-op because alerts are unique by alertId and
+ * deliveries are created only with an alert's first insert. (That idempotence is why, unlike the learner, the
+ * notifier needs no offsets of record in Postgres.) Invalid alerts go to chorus.notifier.dlq.v1 and are skipped.
+ */
+export class DriftAlertConsumer {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly topic: string;
+  private readonly dlqTopic: string;
+  private stopped = false;
+
+  constructor(
+    kafka: Kafka,
+    options: { prefix: string; groupId: string; sessionTimeoutMs: number },
+    private readonly usecase: RecordAlertsUseCase,
+    private readonly log: ContextLogger,
+    private readonly messages: Counter<'outcome'>,
+    private readonly onFatal: (error: Error) => void,
+  ) {
+    this.topic = topicName('driftAlerts', options.prefix);
+    this.dlqTopic = topicName('notifierDlq', options.prefix);
+    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: Math.floor(options.sessionTimeoutMs / 10) });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    // From the beginning on the group's first start: alerts raised before the notifier was deployed are stored too
+    // (the stream can replay them); they match only subscriptions that exist when they are stored.
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (!event.payload.restart && !this.stopped) this.onFatal(event.payload.error);
+    });
+    await this.consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    for (let i = 0; i < batch.messages.length; i += CHUNK) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(i, i + CHUNK);
+      const outcome = await this.usecase.record(
+        chunk.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8') ?? null })),
+      );
+      if (outcome.deadLetters.length > 0) {
+        await this.producer.send({
+          topic: this.dlqTopic,
+          messages: outcome.deadLetters.map((letter) => ({ key: letter.key, value: JSON.stringify(letter), headers: { 'chorus-error-code': letter.code } })),
+        });
+        for (const letter of outcome.deadLetters) {
+          this.log.warn('dead-lettered drift alert', { code: letter.code, partition: letter.source.partition, offset: letter.source.offset, issues: letter.issues });
+        }
+      }
+      this.messages.inc({ outcome: 'stored' }, outcome.stored.length);
+      this.messages.inc({ outcome: 'duplicate' }, outcome.duplicates);
+      this.messages.inc({ outcome: 'dead_lettered' }, outcome.deadLetters.length);
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      await heartbeat();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { env, loadConfig, outboundTargetConfigShape, secretBoxKey, sharedConfigShape } from '@chorus/platform';
+import { z } from 'zod';
+
+export const NOTIFIER_ROLES = ['api', 'consumer', 'worker'] as const;
+export type NotifierRole = (typeof NOTIFIER_ROLES)[number];
+
+export const notifierConfigSchema = z.object({
+  ...sharedConfigShape,
+  ...outboundTargetConfigShape,
+  /**
+   * What this process does, comma-separated: `api` (subscriptions REST + SSE stream), `consumer` (drift alerts from
+   * Kafka → stored alerts + deliveries), `worker` (webhook deliveries from BullMQ). One process runs all three by
+   * default; a larger deployment scales them separately.
+   */
+  NOTIFIER_ROLES: z
+    .string()
+    .default(NOTIFIER_ROLES.join(','))
+    .transform((text) => [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))])
+    .refine((roles) => roles.length > 0 && roles.every((r) => (NOTIFIER_ROLES as readonly string[]).includes(r)), `expected a comma-separated subset of ${NOTIFIER_ROLES.join(', ')}`)
+    .transform((roles) => new Set(roles as NotifierRole[])),
+  NOTIFIER_HTTP_PORT: env.int(3004, { min: 0, max: 65535 }),
+  NOTIFIER_GROUP_ID: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').default('chorus-notifier'),
+  /** Kafka group session timeout (the broker's minimum is 6000). */
+  NOTIFIER_SESSION_TIMEOUT_MS: env.int(30_000, { min: 6_000, max: 300_000 }),
+  /** Partitions of the keyed topics when the notifier has to create them (same meaning as in gateway and learner). */
+  FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
+  /** BullMQ key prefix in Redis: stacks (and test files) sharing one Redis use different prefixes. */
+  NOTIFIER_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').default('chorus'),
+  /** Attempts per delivery (the first one included) before it is marked dead. */
+  NOTIFIER_WEBHOOK_MAX_ATTEMPTS: env.int(10, { min: 1, max: 50 }),
+  /** Delay before the first retry; each further retry doubles it, up to NOTIFIER_WEBHOOK_BACKOFF_MAX_MS. */
+  NOTIFIER_WEBHOOK_BACKOFF_MS: env.int(5_000, { min: 1, max: 3_600_000 }),
+  NOTIFIER_WEBHOOK_BACKOFF_MAX_MS: env.int(3_600_000, { min: 1, max: 86_400_000 }),
+  /** Fraction of each retry delay that is randomised (0 = exact doubling), so failing receivers are not hit in waves. */
+  NOTIFIER_WEBHOOK_BACKOFF_JITTER: env.number(0.2, { min: 0, max: 1 }),
+  /** Deadline of one delivery attempt (connect, send, full response). */
+  NOTIFIER_WEBHOOK_TIMEOUT_MS: env.int(10_000, { min: 100, max: 120_000 }),
+  /** Deliveries in flight per worker process. */
+  NOTIFIER_WEBHOOK_CONCURRENCY: env.int(16, { min: 1, max: 1000 }),
+  /**
+   * Encrypts webhook secrets at rest (AES-256-GCM): 32 random bytes in base64 (`openssl rand -base64 32`). Unset:
+   * secrets are stored as given and the database's access control is their only protection.
+   */
+  NOTIFIER_SECRET_ENCRYPTION_KEY: secretBoxKey,
+  /** Comment lines sent on idle SSE streams so proxies do not cut them. */
+  NOTIFIER_STREAM_HEARTBEAT_MS: env.int(15_000, { min: 100, max: 300_000 }),
+  /** Safety net under LISTEN/NOTIFY: the stream also looks for new alerts this often. */
+  NOTIFIER_STREAM_POLL_MS: env.int(5_000, { min: 50, max: 300_000 }),
+  /** Alerts buffered for one slow SSE client before it is disconnected (it resumes with Last-Event-ID). */
+  NOTIFIER_STREAM_MAX_BUFFERED: env.int(1_000, { min: 10, max: 1_000_000 }),
+  /** How often deliveries committed but not yet enqueued (a crash in between) are enqueued. */
+  NOTIFIER_OUTBOX_SWEEP_MS: env.int(10_000, { min: 50, max: 3_600_000 }),
+  /** Largest accepted request body. */
+  NOTIFIER_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'expected a size such as "64kb" or "1mb"').default('64kb'),
+  /** Subscriptions one API key may hold. */
+  NOTIFIER_MAX_SUBSCRIPTIONS_PER_KEY: env.int(100, { min: 1, max: 100_000 }),
+});
+
+export type NotifierConfig = z.output<typeof notifierConfigSchema>;
+export const NOTIFIER_CONFIG = Symbol('NOTIFIER_CONFIG');
+
+export function loadNotifierConfig(source: NodeJS.ProcessEnv = process.env): NotifierConfig {
+  return loadConfig(notifierConfigSchema, source);
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { topicName } from '@chorus/contracts';
+import { createKafka, ensureTopics, PostgresListener, SecretBox, WebhookHttpClient, type JsonLogger } from '@chorus/platform';
+import { Redis } from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { DriftAlertConsumer } from './consumers/drift-alert.consumer';
+import type { NotifierConfig } from './notifier.config';
+import { AlertsRepository, ALERTS_CHANNEL } from './persistence/alerts.repository';
+import { DeliveriesRepository } from './persistence/deliveries.repository';
+import { SubscriptionsRepository } from './persistence/subscriptions.repository';
+import { WebhookDeliveryProcessor } from './processors/webhook-delivery.processor';
+import { WebhookDeliveryQueue } from './processors/webhook-delivery.queue';
+import { AlertFeed } from './usecases/alert-feed';
+import { DeliverWebhookUseCase } from './usecases/deliver-webhook.usecase';
+import { DispatchDeliveriesUseCase } from './usecases/dispatch-deliveries.usecase';
+import { ManageSubscriptionsUseCase } from './usecases/manage-subscriptions.usecase';
+import { RecordAlertsUseCase } from './usecases/record-alerts.usecase';
+import { StreamAlertsUseCase } from './usecases/stream-alerts.usecase';
+
+/**
+ * Wires the notifier's parts and starts the roles this process runs (NOTIFIER_ROLES):
+ *
+ * - `api`: subscriptions REST and the SSE stream; follows new alerts through Postgres LISTEN/NOTIFY.
+ * - `consumer`: chorus.drift-alerts.v1 → stored alerts + deliveries (one transaction) → the delivery queue; sweeps
+ *   the outbox for deliveries a crash left unenqueued.
+ * - `worker`: the BullMQ worker that signs and POSTs deliveries, with retries.
+ */
+export class NotifierRuntime {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly redis: Redis;
+  readonly subscriptions: ManageSubscriptionsUseCase;
+  readonly stream: StreamAlertsUseCase;
+  readonly feed: AlertFeed;
+  readonly queue: WebhookDeliveryQueue;
+  private readonly dispatcher: DispatchDeliveriesUseCase;
+  private readonly http: WebhookHttpClient;
+  private readonly workerRedis?: Redis;
+  private readonly listener?: PostgresListener;
+  private readonly consumer?: DriftAlertConsumer;
+  private readonly processor?: WebhookDeliveryProcessor;
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly config: NotifierConfig,
+    readonly db: DataSource,
+    private readonly logger: JsonLogger,
+    registry: Registry,
+    onFatal: (error: Error) => void,
+  ) {
+    const roles = config.NOTIFIER_ROLES;
+    this.kafka = createKafka(`chorus-notifier-${randomUUID().slice(0, 8)}`, config.KAFKA_BROKERS, logger);
+    this.admin = this.kafka.admin();
+    this.redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+    const policy = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS };
+    const secrets = new SecretBox(config.NOTIFIER_SECRET_ENCRYPTION_KEY);
+    const backoff = { baseMs: config.NOTIFIER_WEBHOOK_BACKOFF_MS, maxMs: config.NOTIFIER_WEBHOOK_BACKOFF_MAX_MS, jitter: config.NOTIFIER_WEBHOOK_BACKOFF_JITTER };
+    const maxAttempts = config.NOTIFIER_WEBHOOK_MAX_ATTEMPTS;
+
+    const alerts = new AlertsRepository(db);
+    const deliveries = new DeliveriesRepository(db);
+    this.queue = new WebhookDeliveryQueue(this.redis, config.NOTIFIER_QUEUE_PREFIX, maxAttempts);
+    this.dispatcher = new DispatchDeliveriesUseCase(this.queue, deliveries, logger.child('dispatch'));
+    this.subscriptions = new ManageSubscriptionsUseCase(new SubscriptionsRepository(db), deliveries, this.dispatcher, secrets, policy, {
+      maxPerKey: config.NOTIFIER_MAX_SUBSCRIPTIONS_PER_KEY,
+      maxAttempts,
+    });
+    this.feed = new AlertFeed(alerts, { pollMs: config.NOTIFIER_STREAM_POLL_MS, heartbeatMs: config.NOTIFIER_STREAM_HEARTBEAT_MS }, logger.child('alert-feed'));
+    this.stream = new StreamAlertsUseCase(alerts, this.feed, config.NOTIFIER_STREAM_MAX_BUFFERED);
+    this.http = new WebhookHttpClient(policy, { timeoutMs: config.NOTIFIER_WEBHOOK_TIMEOUT_MS, userAgent: 'Chorus-Notifier/1 (+webhooks)' });
+
+    const feed = this.feed;
+    new Gauge({ name: 'notifier_stream_clients', help: 'Connected SSE clients', registers: [registry], collect() { this.set(feed.connected); } });
+
+    if (roles.has('api')) {
+      this.listener = new PostgresListener(config.DATABASE_URL, ALERTS_CHANNEL, () => this.feed.wake(), () => this.feed.wake(), logger.child('alert-listener'));
+    }
+    if (roles.has('consumer')) {
+      const messages = new Counter({ name: 'notifier_alert_messages_total', help: 'Drift-alert messages by outcome', labelNames: ['outcome'], registers: [registry] });
+      const record = new RecordAlertsUseCase(alerts, this.dispatcher, maxAttempts, { topic: topicName('driftAlerts', config.KAFKA_TOPIC_PREFIX), consumer: config.NOTIFIER_GROUP_ID }, logger.child('record-alerts'));
+      this.consumer = new DriftAlertConsumer(
+        this.kafka,
+        { prefix: config.KAFKA_TOPIC_PREFIX, groupId: config.NOTIFIER_GROUP_ID, sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS },
+        record,
+        logger.child('drift-alert-consumer'),
+        messages,
+        onFatal,
+      );
+    }
+    if (roles.has('worker')) {
+      const attempts = new Counter({ name: 'notifier_webhook_attempts_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
+      // BullMQ workers block on Redis: their connection must retry forever rather than fail a command.
+      this.workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+      const deliver = new DeliverWebhookUseCase(deliveries, this.http, secrets, backoff, logger.child('deliver-webhook'), attempts);
+      this.processor = new WebhookDeliveryProcessor(this.workerRedis, config.NOTIFIER_QUEUE_PREFIX, config.NOTIFIER_WEBHOOK_CONCURRENCY, backoff, deliver, logger.child('delivery-processor'));
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await ensureTopics(this.admin, { partitions: this.config.FEEDBACK_PARTITIONS, prefix: this.config.KAFKA_TOPIC_PREFIX });
+    if (this.listener) {
+      // LISTEN before reading the feed's starting point: nothing committed in between can go unnoticed.
+      await this.listener.start();
+      await this.feed.start();
+    }
+    if (this.processor) {
+      this.processor.start();
+      await this.processor.waitUntilReady();
+    }
+    if (this.consumer) {
+      await this.dispatcher.sweep(0);
+      await this.consumer.start();
+      const grace = Math.max(1_000, this.config.NOTIFIER_OUTBOX_SWEEP_MS);
+      const log = this.logger.child('outbox');
+      this.sweepTimer = setInterval(
+        () => void this.dispatcher.sweep(grace).catch((error: Error) => log.warn('outbox sweep failed; the next sweep retries', { error: error.message })),
+        this.config.NOTIFIER_OUTBOX_SWEEP_MS,
+      );
+    }
+  }
+
+  /** End SSE streams first: an HTTP server does not close while streams are open. */
+  async closeStreams(): Promise<void> {
+    await this.feed.stop();
+    await this.listener?.stop();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.closeStreams();
+    await this.consumer?.stop();
+    await this.processor?.stop();
+    await this.queue.close();
+    this.http.close();
+    await this.admin.disconnect();
+    await Promise.allSettled([this.redis.quit(), this.workerRedis?.quit()]);
+  }
+}

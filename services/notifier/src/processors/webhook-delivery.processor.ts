@@ -1,0 +1,80 @@
+import { parseWith, WEBHOOK_DELIVERY_JOB, WEBHOOK_DELIVERY_JOBS, WEBHOOK_DELIVERY_QUEUE, webhookDeliveryJobV1, type WebhookDeliveryJobV1 } from '@chorus/contracts';
+import type { ContextLogger } from '@chorus/platform';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DeliverWebhookUseCase } from '../usecases/deliver-webhook.usecase';
+import { jitterFraction, retryDelayMs, type RetryDelayOptions } from '../usecases/retry-delay';
+import { DELIVERY_BACKOFF } from './webhook-delivery.queue';
+
+/**
+ * The BullMQ transport of webhook deliveries: validates the job payload and hands one attempt to the use case. A
+ * failed attempt throws so BullMQ retries it after the capped exponential backoff; the last one (or one that can
+ * never succeed) ends the job as failed, after the use case marked the delivery dead.
+ */
+export class WebhookDeliveryProcessor {
+  private readonly worker: Worker<WebhookDeliveryJobV1>;
+  /** Job name → handler; checked at construction against the queue's job names (exactly one handler each). */
+  private readonly handlers: Record<string, (job: Job<WebhookDeliveryJobV1>) => Promise<{ status: string }>> = {
+    [WEBHOOK_DELIVERY_JOB]: (job) => this.deliverOnce(job),
+  };
+
+  constructor(
+    connection: Redis,
+    prefix: string,
+    concurrency: number,
+    backoff: RetryDelayOptions,
+    private readonly deliver: DeliverWebhookUseCase,
+    private readonly log: ContextLogger,
+  ) {
+    const unhandled = WEBHOOK_DELIVERY_JOBS.filter((name) => !(name in this.handlers));
+    const unknown = Object.keys(this.handlers).filter((name) => !WEBHOOK_DELIVERY_JOBS.includes(name));
+    if (unhandled.length > 0 || unknown.length > 0) {
+      throw new Error(`the ${WEBHOOK_DELIVERY_QUEUE} worker must handle each job name exactly once (no handler: ${unhandled.join(', ') || '-'}; not a job of this queue: ${unknown.join(', ') || '-'})`);
+    }
+    this.worker = new Worker<WebhookDeliveryJobV1>(WEBHOOK_DELIVERY_QUEUE, (job) => this.process(job), {
+      connection,
+      prefix,
+      concurrency,
+      autorun: false,
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string, _error?: Error, job?: { id?: string }) => {
+          if (type !== DELIVERY_BACKOFF) throw new Error(`unknown backoff type "${type}"`);
+          return retryDelayMs(attemptsMade, backoff, jitterFraction(job?.id ?? '', attemptsMade));
+        },
+      },
+    });
+    this.worker.on('error', (error) => this.log.error('delivery worker error', { error: error.message }));
+  }
+
+  start(): void {
+    void this.worker.run().catch((error: Error) => this.log.error('delivery worker stopped', { error: error.message }));
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await this.worker.waitUntilReady();
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.close();
+  }
+
+  private async process(job: Job<WebhookDeliveryJobV1>): Promise<{ status: string }> {
+    const handler = this.handlers[job.name];
+    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on ${WEBHOOK_DELIVERY_QUEUE}`);
+    return handler(job);
+  }
+
+  private async deliverOnce(job: Job<WebhookDeliveryJobV1>): Promise<{ status: string }> {
+    const parsed = parseWith(webhookDeliveryJobV1, job.data);
+    if (!parsed.ok) {
+      this.log.error('invalid delivery job payload', { jobId: job.id, issues: parsed.issues });
+      throw new UnrecoverableError(`invalid job payload: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    }
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const outcome = await this.deliver.attempt(parsed.value.deliveryId, attempt, maxAttempts, job.id ?? '');
+    if (outcome.status === 'retrying') throw new Error(outcome.error);
+    if (outcome.status === 'dead') throw new UnrecoverableError(outcome.error);
+    return { status: outcome.status };
+  }
+}

@@ -1,0 +1,42 @@
+import type { ContextLogger } from '@chorus/platform';
+import type { DeliveriesRepository } from '../persistence/deliveries.repository';
+import type { DeliveryJobRef, WebhookDeliveryQueue } from '../processors/webhook-delivery.queue';
+
+/**
+ * Hands committed deliveries to the queue, then marks them enqueued. The delivery rows are the outbox: a crash after
+ * the Postgres commit and before (or during) the enqueue leaves rows with `enqueued_at` NULL, and {@link sweep} —
+ * run periodically by the consumer role — enqueues them. Deterministic job ids make a double enqueue harmless.
+ */
+export class DispatchDeliveriesUseCase {
+  private sweeping = false;
+
+  constructor(
+    private readonly queue: WebhookDeliveryQueue,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly log: ContextLogger,
+  ) {}
+
+  async dispatch(jobs: DeliveryJobRef[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.enqueue(jobs);
+    await this.deliveries.markEnqueued(jobs.map((j) => j.deliveryId));
+  }
+
+  /** Enqueue deliveries committed more than `graceMs` ago that never reached the queue; returns how many. */
+  async sweep(graceMs: number): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    try {
+      let total = 0;
+      for (;;) {
+        const stranded = await this.deliveries.unenqueued(graceMs, 500);
+        if (stranded.length === 0) return total;
+        await this.dispatch(stranded.map((d) => ({ deliveryId: d.id, jobId: d.jobId })));
+        total += stranded.length;
+        this.log.warn('enqueued deliveries left behind by an interrupted dispatch', { count: stranded.length, jobIds: stranded.slice(0, 10).map((d) => d.jobId) });
+      }
+    } finally {
+      this.sweeping = false;
+    }
+  }
+}

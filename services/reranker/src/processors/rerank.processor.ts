@@ -1,0 +1,133 @@
+import { CalibrationInputError } from '@chorus/calibration';
+import { parseWith, rerankJobV1, type RerankJobV1 } from '@chorus/contracts';
+import { RERANK_JOB, RERANK_QUEUE, type ContextLogger, type RerankJobName } from '@chorus/platform';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { CalibrateUserUseCase } from '../usecases/calibrate-user.usecase';
+import type { FanOutRerankUseCase } from '../usecases/fan-out-rerank.usecase';
+
+export interface RerankWorkerOptions {
+  prefix: string;
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  /** RERANK_JOB_DELAY_MS: a pause between computing and storing a list (test and demo hook; 0 in production). */
+  delayBeforeStoreMs: number;
+}
+
+type Handler = (job: Job, payload: RerankJobV1) => Promise<unknown>;
+
+/**
+ * The BullMQ worker of the `rerank` queue. Each job name has exactly one handler (checked at construction). Payloads
+ * are validated with the v1 schema; a malformed payload, an unknown job name, or input the calibration library
+ * refuses fails the job at once (UnrecoverableError — retrying cannot fix it) with the reason. Anything else (Postgres,
+ * Kafka, Redis faults) is retried with the queue's exponential backoff.
+ *
+ * A worker that dies mid-job stops renewing the job's lock; after RERANK_LOCK_DURATION_MS another (or the restarted)
+ * worker's stalled-job check moves it back to waiting and it runs again — the use case makes that second run store
+ * nothing twice.
+ */
+export class RerankProcessor {
+  private worker?: Worker;
+  private readonly handlers: Record<RerankJobName, Handler>;
+  private readonly metrics;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly options: RerankWorkerOptions,
+    calibrate: CalibrateUserUseCase,
+    fanOut: FanOutRerankUseCase,
+    private readonly log: ContextLogger,
+    registry: Registry,
+  ) {
+    this.handlers = {
+      [RERANK_JOB.user]: async (job, payload) => {
+        if (payload.scope !== 'user' || payload.userIds!.length !== 1) {
+          throw new UnrecoverableError(
+            `RERANK.INVALID_JOB: a "${RERANK_JOB.user}" job reranks exactly one user (scope "user", one userId); got scope "${payload.scope}" with ${payload.userIds?.length ?? 0} users. Enqueue through RerankQueue.enqueue, which fans out.`,
+          );
+        }
+        return calibrate.execute(job.id!, payload, async (computed) => {
+          // Progress is visible in the dashboard and the status API; it also lets a test see a job that is mid-way.
+          await job.updateProgress({ stage: 'computed', ...computed });
+          if (this.options.delayBeforeStoreMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayBeforeStoreMs));
+        });
+      },
+      [RERANK_JOB.fanOut]: (_job, payload) => fanOut.execute(payload),
+    };
+    assertOneHandlerPerJobName(this.handlers);
+    this.metrics = {
+      jobs: new Counter({ name: 'reranker_jobs_total', help: 'Rerank jobs by name and outcome', labelNames: ['name', 'outcome'], registers: [registry] }),
+      seconds: new Histogram({
+        name: 'reranker_job_seconds',
+        help: 'Time to process one rerank job',
+        labelNames: ['name'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+        registers: [registry],
+      }),
+    };
+  }
+
+  start(): void {
+    this.worker = new Worker(RERANK_QUEUE, (job) => this.process(job), {
+      connection: this.connection,
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs,
+      stalledInterval: this.options.stalledIntervalMs,
+      maxStalledCount: 1,
+    });
+    this.worker.on('failed', (job, error) => {
+      this.log.warn('rerank job failed', { jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, error: error.message });
+    });
+    this.worker.on('stalled', (jobId) => this.log.warn('rerank job stalled (its worker died or blocked); it will run again', { jobId }));
+    this.worker.on('error', (error) => this.log.error('rerank worker error', { error: error.message }));
+  }
+
+  /** Resolves once the worker is connected and waiting for jobs. */
+  async waitUntilReady(): Promise<void> {
+    await this.worker!.waitUntilReady();
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const stop = this.metrics.seconds.startTimer({ name: job.name });
+    const handler = (this.handlers as Record<string, Handler | undefined>)[job.name];
+    try {
+      if (!handler) {
+        throw new UnrecoverableError(`RERANK.UNKNOWN_JOB: no handler for job name "${job.name}"; known names: ${Object.keys(this.handlers).join(', ')}`);
+      }
+      const parsed = parseWith(rerankJobV1, job.data);
+      if (!parsed.ok) {
+        throw new UnrecoverableError(`RERANK.INVALID_JOB: the payload is not a valid rerank job v1: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      }
+      const result = await handler(job, parsed.value).catch((error: unknown) => {
+        // The library refuses the input deterministically: another attempt would refuse it again.
+        if (error instanceof CalibrationInputError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        throw error;
+      });
+      this.metrics.jobs.inc({ name: job.name, outcome: (result as { outcome?: string }).outcome ?? 'completed' });
+      this.log.debug('rerank job done', { jobId: job.id, name: job.name });
+      return result;
+    } catch (error) {
+      this.metrics.jobs.inc({ name: job.name, outcome: error instanceof UnrecoverableError ? 'unrecoverable' : 'error' });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+}
+
+/** Immich's startup rule: every job name the queue can carry has exactly one handler, and no handler is orphaned. */
+export function assertOneHandlerPerJobName(handlers: Record<string, unknown>): void {
+  const names = Object.values(RERANK_JOB) as string[];
+  const missing = names.filter((name) => typeof handlers[name] !== 'function');
+  const orphaned = Object.keys(handlers).filter((name) => !names.includes(name));
+  if (missing.length > 0 || orphaned.length > 0) {
+    throw new Error(`rerank job handlers out of sync with RERANK_JOB: missing ${missing.join(', ') || 'none'}, orphaned ${orphaned.join(', ') || 'none'}`);
+  }
+}

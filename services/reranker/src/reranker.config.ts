@@ -1,0 +1,60 @@
+import { env, loadConfig, rerankQueueConfigShape, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { z } from 'zod';
+
+export const rerankerConfigSchema = z
+  .object({
+    ...sharedConfigShape,
+    // Scores must be computed with the priors the learner trains with (and the gateway serves with).
+    ...rewardPriorConfigShape,
+    ...rerankQueueConfigShape,
+    RERANKER_HTTP_PORT: env.int(3002, { min: 0, max: 65535 }),
+    /** Partitions of the keyed topics when the reranker has to create them. */
+    FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
+    /** Jobs one reranker process works on at once (BullMQ worker concurrency). Scale further with more processes. */
+    RERANK_CONCURRENCY: env.int(2, { min: 1, max: 256 }),
+    /**
+     * Default λ of Steck's objective (a job may override it). With relevance = σ(logit) in [0, 1], 0.5 already moves
+     * most of the way to the profile's proportions; exact 70/30 on strongly one-sided scores needs λ near 0.9–0.99
+     * (see libs/calibration's seeded 70/30 sweep).
+     */
+    RERANK_LAMBDA: env.number(0.5, { min: 0, max: 1 }),
+    /** Default length n of a calibrated list (a job may override it). */
+    RERANK_LIST_SIZE: env.int(20, { min: 1, max: 200 }),
+    /** Candidates C handed to the greedy: the user's top C unseen items by personalized score. */
+    RERANK_CANDIDATES: env.int(500, { min: 1, max: 100_000 }),
+    /** α in q̃ = (1−α)q + αp (Steck: 0.01). */
+    RERANK_ALPHA: env.number(0.01, { min: 1e-9, max: 0.999 }),
+    /** β of the diversity prior p̃ = β·p₀ + (1−β)·p, p₀ uniform over the domain's categories; 0 = the user's profile only. */
+    RERANK_PRIOR_WEIGHT: env.number(0, { min: 0, max: 1 }),
+    /** Seconds a domain's aggregate and catalogue stay cached between jobs. */
+    RERANK_MODEL_CACHE_SECONDS: env.number(5, { min: 0, max: 3600 }),
+    /** BullMQ job lock: a worker that dies holding a job loses it after this long, and the job is retried. */
+    RERANK_LOCK_DURATION_MS: env.int(30_000, { min: 1_000, max: 600_000 }),
+    /** How often workers look for jobs whose lock expired (stalled by a dead worker). */
+    RERANK_STALLED_INTERVAL_MS: env.int(30_000, { min: 500, max: 600_000 }),
+    /** Rerank every user of RERANK_SCHEDULE_DOMAINS this often (a population fan-out); 0 = no schedule. */
+    RERANK_SCHEDULE_EVERY_SECONDS: env.int(0, { min: 0, max: 30 * 24 * 3600 }),
+    /** Domains the schedule covers, comma-separated (required when the schedule is on). */
+    RERANK_SCHEDULE_DOMAINS: z
+      .string()
+      .default('')
+      .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+      .refine((domains) => domains.every((d) => /^[a-z][a-z0-9_-]{0,63}$/.test(d)), 'expected comma-separated domain names such as "movies,news"'),
+    /**
+     * Test and demo hook: pause this long between computing a list and storing it, so a crash can be placed mid-job.
+     * Leave 0 in production.
+     */
+    RERANK_JOB_DELAY_MS: env.int(0, { min: 0, max: 600_000 }),
+  })
+  .superRefine((config, ctx) => {
+    if (config.RERANK_SCHEDULE_EVERY_SECONDS > 0 && config.RERANK_SCHEDULE_DOMAINS.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['RERANK_SCHEDULE_DOMAINS'], message: 'name the domains to reschedule (e.g. "movies") when RERANK_SCHEDULE_EVERY_SECONDS > 0' });
+    }
+  });
+
+export type RerankerConfig = z.output<typeof rerankerConfigSchema>;
+export const RERANKER_CONFIG = Symbol('RERANKER_CONFIG');
+
+export function loadRerankerConfig(source: NodeJS.ProcessEnv = process.env): RerankerConfig {
+  return loadConfig(rerankerConfigSchema, source);
+}

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { driftAlertV1, type DriftAlertV1, type ItemV1 } from '@chorus/contracts';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { JsonLogger } from '@chorus/platform';
+import { Partitioners, type Consumer, type Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { ItemsRepository } from '../../services/gateway/src/persistence/items.repository';
+import { loadDriftWatchConfig } from '../../services/drift-watch/src/drift-watch.config';
+import { DriftWatchModule } from '../../services/drift-watch/src/drift-watch.module';
+import { DriftWatchRuntime } from '../../services/drift-watch/src/drift-watch.runtime';
+import type { DriftMessage } from '../../services/drift-watch/src/testing/drift-stream.fixture';
+import { pollUntil } from './poll';
+import { freePort } from './services';
+import type { TestStack } from './test-stack';
+
+const root = join(__dirname, '..', '..');
+
+/**
+ * drift-watch settings for short test streams (say so in each test): event-time buckets of 10 minutes so a few hours
+ * of simulated traffic give a series of population points, a short flush interval, fast config polling.
+ */
+export const DRIFT_TEST_ENV = {
+  DRIFT_BUCKET_SECONDS: '600',
+  DRIFT_BUCKET_LATENESS_SECONDS: '0',
+  DRIFT_FLUSH_INTERVAL_MS: '100',
+  DRIFT_CONFIG_POLL_MS: '200',
+  DRIFT_OUTBOX_INTERVAL_MS: '500',
+  DRIFT_SESSION_TIMEOUT_MS: '6000',
+};
+
+/** drift-watch in this process (for tests that do not kill it). Fatal errors fail the test instead of exiting. */
+export async function startDriftWatch(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; runtime: DriftWatchRuntime; registry: Registry; fatal: Error[] }> {
+  const fatal: Error[] = [];
+  const app = await NestFactory.create(DriftWatchModule.register(loadDriftWatchConfig(env), (error) => fatal.push(error)), {
+    logger: new JsonLogger('drift-watch', 'warn'),
+  });
+  await app.listen(0, '127.0.0.1');
+  return { app, runtime: app.get(DriftWatchRuntime), registry: app.get(Registry), fatal };
+}
+
+/** drift-watch as a real OS process (dist/, compiled by the e2e global setup), so a test can SIGKILL it. */
+export class DriftWatchProcess {
+  private child?: ChildProcess;
+  readonly output: string[] = [];
+  port = 0;
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  async start(): Promise<void> {
+    this.port = await freePort();
+    this.child = spawn(process.execPath, [join(root, 'dist/services/drift-watch/src/main.js')], {
+      env: { ...process.env, ...this.env, DRIFT_HTTP_PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    await pollUntil(() => fetch(`http://127.0.0.1:${this.port}/health`).then((r) => r.status), (s) => s === 200, { what: 'drift-watch /health', timeoutMs: 60_000 });
+  }
+
+  async metrics(): Promise<string> {
+    return fetch(`http://127.0.0.1:${this.port}/metrics`).then((r) => r.text());
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    return new Promise((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}
+
+/** Writes the catalogue to Postgres (as the gateway would) so drift-watch and the learner can read it. */
+export async function seedCatalogue(db: DataSource, items: ItemV1[]): Promise<void> {
+  await new ItemsRepository(db).upsert(items);
+}
+
+/** Produces scenario messages to their topics, keyed by user, in order, in chunks. */
+export async function produceDriftMessages(stack: TestStack, messages: DriftMessage[]): Promise<void> {
+  const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500) {
+      const chunk = messages.slice(i, i + 500);
+      await producer.sendBatch({
+        topicMessages: (['feedback', 'exposures'] as const).map((topic) => ({
+          topic: stack.topic(topic),
+          messages: chunk.filter((m) => m.topic === topic).map((m) => ({ key: m.value.userId, value: JSON.stringify(m.value) })),
+        })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Collects every alert published to chorus.drift-alerts.v1 (validated against the contract). */
+export async function collectAlerts(kafka: Kafka, stack: TestStack, into: DriftAlertV1[], label = 'alerts'): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId: `${label}-${stack.id}`, sessionTimeout: 10_000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: stack.topic('driftAlerts'), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void into.push(driftAlertV1.parse(JSON.parse(message.value!.toString()))) });
+  return consumer;
+}
+
+/** Committed offsets of drift-watch's group (feedback + exposures, all partitions) in Postgres. */
+export async function driftCommitted(db: DataSource, groupId: string): Promise<number> {
+  const [row] = await db.query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM consumer_offsets WHERE group_id = $1`, [groupId]);
+  return Number(row.n);
+}
