@@ -234,7 +234,7 @@ async function main(): Promise<void> {
         `  ingest → learned             ${elapsed.toFixed(1)} s (${Math.round(accepted / elapsed)} events/s end to end)`,
         `  held-out tail (last 10% in time, ${predictions.length - tailStart} events, scored before learning, positive = rating ≥ 4):`,
         `    AUC aggregate              ${f(tail.aggregate)}`,
-        `    AUC personalized (τ²=${opts.tau2})   ${f(tail.personalized)}`,
+        `    AUC personalized (τ²=${opts.tau2})`.padEnd(31) + f(tail.personalized),
         `  all events, prequential:     aggregate ${f(all.aggregate)}, personalized ${f(all.personalized)}`,
         `  drift alerts${driftCaughtUp ? '' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,
         ...alerts.map((a) => `    ${a.scope.padEnd(10)} ${a.metric.padEnd(28)} ${a.n}`),

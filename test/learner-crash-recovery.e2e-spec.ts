@@ -81,7 +81,7 @@ describe('learner crash recovery', () => {
       async () => {
         const consumed = await crashed!.metricSum('learner_next_offset');
         if (consumed < 6000) return false;
-        process.kill(crashed!['child']!.pid!, 'SIGSTOP');
+        crashed!.signal('SIGSTOP');
         await new Promise((r) => setTimeout(r, 300));
         const inStore = await committed(crashDb);
         if (inStore > 0 && consumed > inStore) {
@@ -89,7 +89,7 @@ describe('learner crash recovery', () => {
           committedAtKill = inStore;
           return true;
         }
-        process.kill(crashed!['child']!.pid!, 'SIGCONT');
+        crashed!.signal('SIGCONT');
         return false;
       },
       (done) => done,

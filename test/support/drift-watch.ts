@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { driftAlertV1, type DriftAlertV1, type ItemV1 } from '@chorus/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -12,11 +10,8 @@ import { loadDriftWatchConfig } from '../../services/drift-watch/src/drift-watch
 import { DriftWatchModule } from '../../services/drift-watch/src/drift-watch.module';
 import { DriftWatchRuntime } from '../../services/drift-watch/src/drift-watch.runtime';
 import type { DriftMessage } from '../../services/drift-watch/src/testing/drift-stream.fixture';
-import { pollUntil } from './poll';
-import { freePort } from './services';
+import { ServiceProcess } from './service-process';
 import type { TestStack } from './test-stack';
-
-const root = join(__dirname, '..', '..');
 
 /**
  * drift-watch settings for short test streams (say so in each test): event-time buckets of 10 minutes so a few hours
@@ -41,40 +36,10 @@ export async function startDriftWatch(env: NodeJS.ProcessEnv): Promise<{ app: IN
   return { app, runtime: app.get(DriftWatchRuntime), registry: app.get(Registry), fatal };
 }
 
-/** drift-watch as a real OS process (dist/, compiled by the e2e global setup), so a test can SIGKILL it. */
-export class DriftWatchProcess {
-  private child?: ChildProcess;
-  readonly output: string[] = [];
-  port = 0;
-
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  async start(): Promise<void> {
-    this.port = await freePort();
-    this.child = spawn(process.execPath, [join(root, 'dist/services/drift-watch/src/main.js')], {
-      env: { ...process.env, ...this.env, DRIFT_HTTP_PORT: String(this.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
-    this.child.stderr!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
-    await pollUntil(() => fetch(`http://127.0.0.1:${this.port}/health`).then((r) => r.status), (s) => s === 200, { what: 'drift-watch /health', timeoutMs: 60_000 });
-  }
-
-  async metrics(): Promise<string> {
-    return fetch(`http://127.0.0.1:${this.port}/metrics`).then((r) => r.text());
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    return new Promise((resolve) => {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill(signal);
-    });
+/** drift-watch as a real OS process, so a test can SIGKILL it. */
+export class DriftWatchProcess extends ServiceProcess {
+  constructor(env: NodeJS.ProcessEnv) {
+    super('drift-watch', 'DRIFT_HTTP_PORT', env);
   }
 }
 

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { pollUntil } from './poll';
+
+const root = join(__dirname, '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * A Chorus service as a real OS process running dist/ (compiled by the e2e global setup), on a free port, so a test
+ * can SIGSTOP, SIGKILL and restart it.
+ */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  readonly output: string[] = [];
+  port = 0;
+
+  constructor(
+    private readonly service: 'learner' | 'reranker' | 'drift-watch' | 'notifier',
+    /** The environment variable the service reads its HTTP port from. */
+    private readonly portVariable: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  async start(extra: Record<string, string> = {}): Promise<void> {
+    this.port = await freePort();
+    this.child = spawn(process.execPath, [join(root, 'dist', 'services', this.service, 'src', 'main.js')], {
+      env: { ...process.env, ...this.env, ...extra, [this.portVariable]: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    await pollUntil(() => fetch(`http://127.0.0.1:${this.port}/health`).then((r) => r.status), (s) => s === 200, {
+      what: `${this.service} /health`,
+      timeoutMs: 60_000,
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  metrics(): Promise<string> {
+    return fetch(`http://127.0.0.1:${this.port}/metrics`).then((r) => r.text());
+  }
+
+  /** Sum of a metric's series (e.g. a per-partition gauge) from /metrics. */
+  async metricSum(name: string): Promise<number> {
+    let sum = 0;
+    for (const line of (await this.metrics()).split('\n')) if (line.startsWith(`${name}{`)) sum += Number(line.split(' ').pop());
+    return sum;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    process.kill(this.child!.pid!, signal);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    return new Promise((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}
