@@ -22,3 +22,4 @@ export * from './queues/rerank-queue';
 export * from './reward/model-priors';
 export * from './reward/personalized-scorer';
 export * from './reward/reward-models.repository';
+export * from './service/runtime-service.providers';

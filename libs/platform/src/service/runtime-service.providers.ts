@@ -1,0 +1,65 @@
+import type { InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '../database/data-source';
+import { JsonLogger } from '../logging/json-logger';
+import { createMetricsRegistry } from '../metrics/metrics-registry';
+
+/** What a background service (learner, drift-watch, reranker) exposes to its Nest module. */
+export interface ServiceRuntime {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeServiceOptions<R extends ServiceRuntime> {
+  /** Service name: log and metric label, and the Postgres application_name `chorus-<service>`. */
+  service: string;
+  config: { DATABASE_URL: string; LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' };
+  /** The runtime's injection token (its class). */
+  runtime: InjectionToken;
+  create: (db: DataSource, registry: Registry, logger: JsonLogger) => R;
+  poolSize?: number;
+}
+
+/** Starts the runtime once the application is up; stops it, then closes Postgres, on shutdown. */
+class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    private readonly db: DataSource,
+  ) {}
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.stop();
+    await this.db.destroy();
+  }
+}
+
+const LIFECYCLE = Symbol('RUNTIME_LIFECYCLE');
+
+/**
+ * The providers every background service shares: its logger, a Prometheus registry, the Postgres connection, the
+ * runtime built from them, and the lifecycle that starts and stops it.
+ */
+export function runtimeServiceProviders<R extends ServiceRuntime>(options: RuntimeServiceOptions<R>): Provider[] {
+  const logger = new JsonLogger(options.service, options.config.LOG_LEVEL);
+  return [
+    { provide: JsonLogger, useValue: logger },
+    { provide: Registry, useFactory: () => createMetricsRegistry(options.service) },
+    {
+      provide: DataSource,
+      useFactory: () => createDataSource(options.config.DATABASE_URL, { applicationName: `chorus-${options.service}`, poolSize: options.poolSize }).initialize(),
+    },
+    { provide: options.runtime, inject: [DataSource, Registry], useFactory: (db: DataSource, registry: Registry) => options.create(db, registry, logger) },
+    { provide: LIFECYCLE, inject: [options.runtime, DataSource], useFactory: (runtime: R, db: DataSource) => new RuntimeLifecycle(runtime, db) },
+  ];
+}
+
+/** A fatal error in a service whose state is committed with its offsets: exit, and let the restart resume. */
+export function exitOnFatal(logger: JsonLogger, service: string): (error: Error) => void {
+  return (error) => {
+    logger.write('error', `${service} stopped on a fatal error; restart it to resume from the offsets in Postgres`, { error: error.message });
+    process.exit(1);
+  };
+}
