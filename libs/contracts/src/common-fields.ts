@@ -1,16 +1,19 @@
 import { z } from 'zod';
 
+export const EXTERNAL_ID_PATTERN = /^[^\s]*$/;
+export const DOMAIN_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+
 /** Identifiers chosen by clients (users, items, lists): printable, no whitespace, bounded. */
 export const externalId = z
   .string({ error: 'expected a string identifier' })
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
-  .regex(/^[^\s]*$/, 'must not contain whitespace');
+  .regex(EXTERNAL_ID_PATTERN, 'must not contain whitespace');
 
 /** Domains name a product surface and select the domain policy (`news`, `creative`, `code`, `movies`, ...). */
 export const domainName = z
   .string({ error: 'expected a domain name such as "movies" or "news"' })
-  .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be lowercase letters, digits, "-" or "_", starting with a letter (e.g. "movies")');
+  .regex(DOMAIN_PATTERN, 'must be lowercase letters, digits, "-" or "_", starting with a letter (e.g. "movies")');
 
 export const isoTimestamp = z.iso.datetime({
   offset: true,

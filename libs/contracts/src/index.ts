@@ -16,3 +16,4 @@ export * from './topics';
 export * from './validation-issue';
 export * from './webhook-delivery.v1';
 export * from './webhook-signature';
+export * from './feedback-event.fast-path';

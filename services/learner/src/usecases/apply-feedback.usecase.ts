@@ -1,7 +1,6 @@
 import {
   deadLetterV1,
-  feedbackEventV1,
-  parseJsonWith,
+  parseFeedbackMessage,
   referencedItems,
   type DeadLetterV1,
   type FeedbackEventV1,
@@ -51,7 +50,7 @@ export class ApplyFeedbackUseCase {
         outcome.redelivered++;
         continue;
       }
-      const parsed = parseJsonWith(feedbackEventV1, message.value?.toString('utf8'));
+      const parsed = parseFeedbackMessage(message.value?.toString('utf8'));
       if (parsed.ok) valid.push({ message, event: parsed.value });
       else outcome.deadLetters.push(this.deadLetter(partition, message, 'FEEDBACK.INVALID', 'the message is not a valid chorus.feedback.v1 event', parsed.issues));
     }
