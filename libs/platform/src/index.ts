@@ -23,3 +23,4 @@ export * from './reward/model-priors';
 export * from './reward/personalized-scorer';
 export * from './reward/reward-models.repository';
 export * from './service/runtime-service.providers';
+export * from './service/runtime-ops.controller';

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { exitOnFatal, runtimeServiceProviders } from '@chorus/platform';
-import { OpsController } from './controllers/ops.controller';
+import { exitOnFatal, runtimeServiceProviders, RuntimeOpsController } from '@chorus/platform';
 import { DRIFT_WATCH_CONFIG, loadDriftWatchConfig, type DriftWatchConfig } from './drift-watch.config';
 import { DriftWatchRuntime } from './drift-watch.runtime';
 
@@ -10,7 +9,7 @@ export class DriftWatchModule {
   static register(config: DriftWatchConfig = loadDriftWatchConfig(), onFatal?: (error: Error) => void): DynamicModule {
     return {
       module: DriftWatchModule,
-      controllers: [OpsController],
+      controllers: [RuntimeOpsController],
       providers: [
         { provide: DRIFT_WATCH_CONFIG, useValue: config },
         ...runtimeServiceProviders({

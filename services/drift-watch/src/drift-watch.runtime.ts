@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { createKafka, ensureTopics, ModelPriors, RerankQueue, RewardModelsRepository, type ContextLogger, type JsonLogger, type Probe } from '@chorus/platform';
+import { type ContextLogger, createKafka, ensureTopics, type JsonLogger, ModelPriors, type Probe, probes, RerankQueue, RewardModelsRepository } from '@chorus/platform';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -97,6 +97,10 @@ export class DriftWatchRuntime {
     this.outbox = new AlertOutbox(new AlertOutboxRepository(db), this.producer, this.rerank, config.KAFKA_TOPIC_PREFIX, logger.child('alert-outbox'));
     this.input = new DriftInputConsumer(this.kafka, this.producer, config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
     this.catalogueChanges = new CatalogueChangeConsumer(this.kafka, config.KAFKA_TOPIC_PREFIX, randomUUID(), catalogue);
+  }
+
+  healthProbes(): Record<string, Probe> {
+    return { kafka: probes.kafka(this.admin), postgres: probes.postgres(this.db), ...(this.redisProbe ? { redis: this.redisProbe } : {}) };
   }
 
   async start(): Promise<void> {

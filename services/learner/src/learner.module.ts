@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { exitOnFatal, runtimeServiceProviders } from '@chorus/platform';
-import { OpsController } from './controllers/ops.controller';
+import { exitOnFatal, runtimeServiceProviders, RuntimeOpsController } from '@chorus/platform';
 import { LEARNER_CONFIG, loadLearnerConfig, type LearnerConfig } from './learner.config';
 import { LearnerRuntime } from './learner.runtime';
 
@@ -10,7 +9,7 @@ export class LearnerModule {
   static register(config: LearnerConfig = loadLearnerConfig(), onFatal?: (error: Error) => void): DynamicModule {
     return {
       module: LearnerModule,
-      controllers: [OpsController],
+      controllers: [RuntimeOpsController],
       providers: [
         { provide: LEARNER_CONFIG, useValue: config },
         ...runtimeServiceProviders({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { createKafka, ensureTopics, JsonLogger } from '@chorus/platform';
+import { createKafka, ensureTopics, JsonLogger, type Probe, probes } from '@chorus/platform';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -29,6 +29,10 @@ export class LearnerRuntime {
     this.repository = new LearnerStateRepository(db, config.LEARNER_GROUP_ID, topicName('feedback', config.KAFKA_TOPIC_PREFIX));
     this.feedback = new FeedbackConsumer(this.kafka, config, this.repository, logger.child('feedback-consumer'), registry, onFatal);
     this.catalogueChanges = new CatalogueChangeConsumer(this.kafka, config.KAFKA_TOPIC_PREFIX, randomUUID(), (itemIds) => this.feedback.evictItems(itemIds));
+  }
+
+  healthProbes(): Record<string, Probe> {
+    return { kafka: probes.kafka(this.admin), postgres: probes.postgres(this.db) };
   }
 
   async start(): Promise<void> {

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { runtimeServiceProviders } from '@chorus/platform';
-import { OpsController } from './controllers/ops.controller';
+import { runtimeServiceProviders, RuntimeOpsController } from '@chorus/platform';
 import { loadRerankerConfig, RERANKER_CONFIG, type RerankerConfig } from './reranker.config';
 import { RerankerRuntime } from './reranker.runtime';
 
@@ -10,7 +9,7 @@ export class RerankerModule {
   static register(config: RerankerConfig = loadRerankerConfig()): DynamicModule {
     return {
       module: RerankerModule,
-      controllers: [OpsController],
+      controllers: [RuntimeOpsController],
       providers: [
         { provide: RERANKER_CONFIG, useValue: config },
         ...runtimeServiceProviders({

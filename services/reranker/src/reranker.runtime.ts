@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createKafka,
-  ensureTopics,
-  ModelPriors,
-  PersonalizedScorer,
-  RerankQueue,
-  RewardModelsRepository,
-  type JsonLogger,
-} from '@chorus/platform';
+import { createKafka, ensureTopics, type JsonLogger, ModelPriors, PersonalizedScorer, type Probe, probes, RerankQueue, RewardModelsRepository } from '@chorus/platform';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -63,6 +55,10 @@ export class RerankerRuntime {
       logger.child('rerank-processor'),
       registry,
     );
+  }
+
+  healthProbes(): Record<string, Probe> {
+    return { kafka: probes.kafka(this.admin), postgres: probes.postgres(this.db), redis: probes.redis(this.workerConnection) };
   }
 
   async start(): Promise<void> {

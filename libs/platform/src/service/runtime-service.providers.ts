@@ -2,6 +2,7 @@ import type { InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, Pro
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../database/data-source';
+import type { Probe } from '../health/health-probes';
 import { JsonLogger } from '../logging/json-logger';
 import { createMetricsRegistry } from '../metrics/metrics-registry';
 
@@ -9,7 +10,12 @@ import { createMetricsRegistry } from '../metrics/metrics-registry';
 export interface ServiceRuntime {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The dependencies /health checks, by name. */
+  healthProbes(): Record<string, Probe>;
 }
+
+/** The running service's runtime, whatever its class (for the shared ops routes). */
+export const SERVICE_RUNTIME = Symbol('SERVICE_RUNTIME');
 
 export interface RuntimeServiceOptions<R extends ServiceRuntime> {
   /** Service name: log and metric label, and the Postgres application_name `chorus-<service>`. */
@@ -52,6 +58,7 @@ export function runtimeServiceProviders<R extends ServiceRuntime>(options: Runti
       useFactory: () => createDataSource(options.config.DATABASE_URL, { applicationName: `chorus-${options.service}`, poolSize: options.poolSize }).initialize(),
     },
     { provide: options.runtime, inject: [DataSource, Registry], useFactory: (db: DataSource, registry: Registry) => options.create(db, registry, logger) },
+    { provide: SERVICE_RUNTIME, useExisting: options.runtime },
     { provide: LIFECYCLE, inject: [options.runtime, DataSource], useFactory: (runtime: R, db: DataSource) => new RuntimeLifecycle(runtime, db) },
   ];
 }

@@ -1,19 +1,20 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
-import { checkHealth, probes } from '@chorus/platform';
 import type { Response } from 'express';
 import { Registry } from 'prom-client';
-import { LearnerRuntime } from '../learner.runtime';
+import { checkHealth } from '../health/health-probes';
+import { SERVICE_RUNTIME, type ServiceRuntime } from './runtime-service.providers';
 
+/** /health (the runtime's dependencies; 503 when any is down) and /metrics (Prometheus) of a background service. */
 @Controller()
-export class OpsController {
+export class RuntimeOpsController {
   constructor(
-    @Inject(LearnerRuntime) private readonly runtime: LearnerRuntime,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(Registry) private readonly registry: Registry,
   ) {}
 
   @Get('health')
   async health(@Res() response: Response): Promise<void> {
-    const result = await checkHealth({ kafka: probes.kafka(this.runtime.admin), postgres: probes.postgres(this.runtime.db) });
+    const result = await checkHealth(this.runtime.healthProbes());
     response.status(result.status === 'up' ? 200 : 503).json(result);
   }
 
