@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ApiKeyRepository, ConfigError, createDataSource, DomainError, loadConfig, sharedConfigShape } from '@chorus/platform';
+import { ApiKeyRepository, ConfigError, connectDatabase, DomainError, loadConfig, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 const usage = `usage:
@@ -14,7 +14,7 @@ async function main(argv: string[]): Promise<void> {
   const [noun, verb] = positionals;
   if (noun !== 'api-key' || !['create', 'list', 'revoke'].includes(verb ?? '')) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
   const config = loadConfig(z.object({ DATABASE_URL: sharedConfigShape.DATABASE_URL }));
-  const db = await createDataSource(config.DATABASE_URL, { poolSize: 1, applicationName: 'chorus-gateway-cli' }).initialize();
+  const db = await connectDatabase(config.DATABASE_URL, { poolSize: 1, applicationName: 'chorus-gateway-cli' });
   try {
     const keys = new ApiKeyRepository(db);
     if (verb === 'create') {

@@ -4,7 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import {
   ApiKeyGuard,
   ApiKeyRepository,
-  createDataSource,
+  connectDatabase,
   createKafka,
   createMetricsRegistry,
   ensureTopics,
@@ -66,7 +66,7 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
         { provide: Registry, useFactory: () => createMetricsRegistry('gateway') },
-        { provide: DataSource, useFactory: () => createDataSource(config.DATABASE_URL, { applicationName: 'chorus-gateway' }).initialize() },
+        { provide: DataSource, useFactory: () => connectDatabase(config.DATABASE_URL, { applicationName: 'chorus-gateway' }) },
         { provide: Redis, useFactory: () => new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) },
         {
           provide: KAFKA_ADMIN,

@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ApiKeyGuard, ApiKeyRepository, createDataSource, createMetricsRegistry, HttpErrorFilter, JsonLogger } from '@chorus/platform';
+import { ApiKeyGuard, ApiKeyRepository, connectDatabase, createMetricsRegistry, HttpErrorFilter, JsonLogger } from '@chorus/platform';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AlertStreamController } from './controllers/alert-stream.controller';
@@ -42,7 +42,7 @@ export class NotifierModule {
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
         { provide: Registry, useFactory: () => createMetricsRegistry('notifier') },
-        { provide: DataSource, useFactory: () => createDataSource(config.DATABASE_URL, { applicationName: 'chorus-notifier' }).initialize() },
+        { provide: DataSource, useFactory: () => connectDatabase(config.DATABASE_URL, { applicationName: 'chorus-notifier' }) },
         {
           provide: NotifierRuntime,
           inject: [DataSource, Registry],

@@ -17,6 +17,22 @@ export function createDataSource(url: string, options: { poolSize?: number; appl
   });
 }
 
+/**
+ * Open the store of record. A database that does not exist yet is the usual first-run mistake: say how to create it
+ * instead of surfacing the driver's bare error.
+ */
+export async function connectDatabase(url: string, options: { poolSize?: number; applicationName?: string } = {}): Promise<DataSource> {
+  try {
+    return await createDataSource(url, options).initialize();
+  } catch (error) {
+    if ((error as { code?: string }).code === '3D000') {
+      const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+      throw new Error(`database "${name}" does not exist; create and migrate it with: DATABASE_URL=${url} node dist/infra/database/migrate.js`);
+    }
+    throw error;
+  }
+}
+
 /** Create the database named in `url` if it does not exist (a fresh machine has only `postgres`). */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);

@@ -1,7 +1,7 @@
 import type { InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { createDataSource } from '../database/data-source';
+import { connectDatabase } from '../database/data-source';
 import type { Probe } from '../health/health-probes';
 import { JsonLogger } from '../logging/json-logger';
 import { createMetricsRegistry } from '../metrics/metrics-registry';
@@ -55,7 +55,7 @@ export function runtimeServiceProviders<R extends ServiceRuntime>(options: Runti
     { provide: Registry, useFactory: () => createMetricsRegistry(options.service) },
     {
       provide: DataSource,
-      useFactory: () => createDataSource(options.config.DATABASE_URL, { applicationName: `chorus-${options.service}`, poolSize: options.poolSize }).initialize(),
+      useFactory: () => connectDatabase(options.config.DATABASE_URL, { applicationName: `chorus-${options.service}`, poolSize: options.poolSize }),
     },
     { provide: options.runtime, inject: [DataSource, Registry], useFactory: (db: DataSource, registry: Registry) => options.create(db, registry, logger) },
     { provide: SERVICE_RUNTIME, useExisting: options.runtime },

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { topicName } from '@chorus/contracts';
-import { createDataSource, ModelPriors } from '@chorus/platform';
+import { connectDatabase, ModelPriors } from '@chorus/platform';
 import type { LearnerConfig } from '../learner.config';
 import { CatalogueRepository } from '../persistence/catalogue.repository';
 import { LearnerStateRepository } from '../persistence/learner-state.repository';
@@ -22,7 +22,7 @@ const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
 
 async function main(): Promise<void> {
-  const db = await createDataSource(config.DATABASE_URL, { poolSize: 4, applicationName: 'chorus-learner-apply' }).initialize();
+  const db = await connectDatabase(config.DATABASE_URL, { poolSize: 4, applicationName: 'chorus-learner-apply' });
   const topic = topicName('feedback', config.KAFKA_TOPIC_PREFIX);
   const state = new LearnerState(new ModelPriors(config), config.LEARNER_USER_CACHE_SIZE);
   const repository = new LearnerStateRepository(db, config.LEARNER_GROUP_ID, topic);
