@@ -15,3 +15,26 @@ export const deadLetterV1 = z.strictObject({
 });
 
 export type DeadLetterV1 = z.output<typeof deadLetterV1>;
+
+/**
+ * The dead letter for a refused message: where it came from, the original key and value as text, and why — the one
+ * builder every consumer uses, so every DLQ speaks the same shape.
+ */
+export function deadLetterFor(
+  source: { topic: string; partition: number; offset: string; consumer: string },
+  record: { key: string | null; value: string | null },
+  code: string,
+  reason: string,
+  issues?: { path: string; message: string }[],
+): DeadLetterV1 {
+  return deadLetterV1.parse({
+    code,
+    reason,
+    issues,
+    source: { topic: source.topic, partition: source.partition, offset: source.offset },
+    key: record.key,
+    value: record.value,
+    failedAt: new Date().toISOString(),
+    consumer: source.consumer,
+  });
+}

@@ -24,3 +24,4 @@ export * from './reward/personalized-scorer';
 export * from './reward/reward-models.repository';
 export * from './service/runtime-service.providers';
 export * from './service/runtime-ops.controller';
+export * from './kafka/consumed-record';

@@ -1,5 +1,5 @@
 import {
-  deadLetterV1,
+  deadLetterFor,
   exposureV1,
   feedbackEventV1,
   normaliseCategories,
@@ -9,6 +9,7 @@ import {
   type FeedbackEventV1,
   type ValidationIssue,
 } from '@chorus/contracts';
+import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { CatalogueRepository } from '../persistence/catalogue.repository';
 import type { DriftStateRepository } from '../persistence/drift-state.repository';
 import type { UserModelRepository } from '../persistence/user-model.repository';
@@ -17,11 +18,8 @@ import type { DriftState } from './drift-state';
 import { CategoryVocabulary, type ItemCatalogue } from './item-catalogue';
 import { PartitionMerge, type InputTopic, type MergeEntry } from './partition-merge';
 
-export interface IncomingMessage {
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-}
+/** What the use case consumes: a Kafka record's offset and raw bytes. */
+export type IncomingMessage = ConsumedRecord;
 
 export interface BatchOutcome {
   applied: number;
@@ -223,15 +221,7 @@ export class ObserveEventsUseCase {
   }
 
   private deadLetter(topic: string, partition: number, message: IncomingMessage, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
-    return deadLetterV1.parse({
-      code,
-      reason,
-      issues,
-      source: { topic, partition, offset: message.offset },
-      key: message.key?.toString('utf8') ?? null,
-      value: message.value?.toString('utf8') ?? null,
-      failedAt: new Date().toISOString(),
-      consumer: this.options.consumer,
-    });
+    return deadLetterFor({ topic, partition, offset: message.offset, consumer: this.options.consumer }, recordText(message), code, reason, issues);
   }
+
 }

@@ -1,5 +1,5 @@
 import {
-  deadLetterV1,
+  deadLetterFor,
   parseFeedbackMessage,
   referencedItems,
   type DeadLetterV1,
@@ -7,16 +7,14 @@ import {
   type ValidationIssue,
 } from '@chorus/contracts';
 import { pairwiseObservation, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
+import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { LearnerStateRepository } from '../persistence/learner-state.repository';
 import { eventDedupeKey } from './event-dedupe-key';
 import type { ItemCatalogue } from './item-catalogue';
 import type { LearnerState, UserState } from './learner-state';
 
-export interface IncomingMessage {
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-}
+/** What the use case consumes: a Kafka record's offset and raw bytes. */
+export type IncomingMessage = ConsumedRecord;
 
 export interface BatchOutcome {
   applied: number;
@@ -164,15 +162,7 @@ export class ApplyFeedbackUseCase {
   }
 
   private deadLetter(partition: number, message: IncomingMessage, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
-    return deadLetterV1.parse({
-      code,
-      reason,
-      issues,
-      source: { topic: this.options.topic, partition, offset: message.offset },
-      key: message.key?.toString('utf8') ?? null,
-      value: message.value?.toString('utf8') ?? null,
-      failedAt: new Date().toISOString(),
-      consumer: this.options.consumer,
-    });
+    return deadLetterFor({ topic: this.options.topic, partition, offset: message.offset, consumer: this.options.consumer }, recordText(message), code, reason, issues);
   }
+
 }

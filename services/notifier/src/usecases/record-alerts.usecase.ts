@@ -1,4 +1,4 @@
-import { deadLetterV1, driftAlertV1, parseJsonWith, type DeadLetterV1, type ValidationIssue } from '@chorus/contracts';
+import { deadLetterFor, driftAlertV1, parseJsonWith, type DeadLetterV1, type ValidationIssue } from '@chorus/contracts';
 import type { ContextLogger } from '@chorus/platform';
 import type { AlertsRepository, IncomingAlert, StoreOutcome } from '../persistence/alerts.repository';
 import type { DispatchDeliveriesUseCase } from './dispatch-deliveries.usecase';
@@ -45,15 +45,13 @@ export class RecordAlertsUseCase {
   }
 
   private deadLetter(message: AlertMessage, issues: ValidationIssue[]): DeadLetterV1 {
-    return deadLetterV1.parse({
-      code: 'ALERT.INVALID',
-      reason: 'the message is not a valid chorus.drift-alerts.v1 alert',
+    return deadLetterFor(
+      { ...this.source, partition: message.partition, offset: message.offset },
+      message,
+      'ALERT.INVALID',
+      'the message is not a valid chorus.drift-alerts.v1 alert',
       issues,
-      source: { topic: this.source.topic, partition: message.partition, offset: message.offset },
-      key: message.key,
-      value: message.value,
-      failedAt: new Date().toISOString(),
-      consumer: this.source.consumer,
-    });
+    );
   }
+
 }
