@@ -66,6 +66,10 @@ export function serviceEnv(stack: TestStack, databaseUrl: string, extra: Record<
     LOG_LEVEL: 'warn',
     FEEDBACK_PARTITIONS: String(stack.partitions),
     LEARNER_SESSION_TIMEOUT_MS: '6000',
+    // Groups of their own: a group shared across test files would hand this stack's partitions to another file's
+    // (possibly SIGKILLed) member, since kafkajs assigns the union of all members' topics.
+    LEARNER_GROUP_ID: `learner-${stack.id}`,
+    DRIFT_GROUP_ID: `drift-${stack.id}`,
     ...extra,
   };
 }

@@ -25,8 +25,10 @@ export class FeedbackConsumer {
   private readonly worker: ApplyWorkerClient;
   private readonly topic: string;
   private readonly dlqTopic: string;
-  private generation = 0;
-  private workerGeneration = 0;
+  /** Partition adoption after the latest group join; batches wait for it. */
+  private assignment: Promise<void> = Promise.resolve();
+  /** Per partition, the next offset the worker will apply: the stored offset of record, then each batch's end. */
+  private readonly expected = new Map<number, number>();
   private stopped = false;
   /** When the first batch arrived (hrtime ns), for throughput measurements that exclude start-up. */
   firstBatchAt?: bigint;
@@ -69,8 +71,9 @@ export class FeedbackConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.generation++;
       this.log.info('joined consumer group', { assignment: event.payload.memberAssignment });
+      const partitions = event.payload.memberAssignment[this.topic] ?? [];
+      this.assignment = this.assignment.then(() => this.adopt(partitions)).catch((error: Error) => this.fatal(error));
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (!event.payload.restart && !this.stopped) this.fatal(event.payload.error);
@@ -101,11 +104,10 @@ export class FeedbackConsumer {
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     this.firstBatchAt ??= process.hrtime.bigint();
-    if (this.workerGeneration !== this.generation) {
-      // A rebalance may have moved partitions: commit what the worker holds, then reload from Postgres.
-      this.workerGeneration = this.generation;
-      await this.worker.reassign();
-    }
+    await this.assignment;
+    if (isStale()) return;
+    this.noteGap(batch.partition, Number(batch.messages[0]!.offset));
+    this.expected.set(batch.partition, Number(batch.lastOffset()) + 1);
     const { applied } = await this.worker.apply(batch.partition, batch.messages);
     void applied.then((counts) => {
       if (!counts) return;
@@ -116,6 +118,35 @@ export class FeedbackConsumer {
       this.metrics.consumed.set({ partition: String(counts.partition) }, counts.nextOffset);
     });
     await heartbeat();
+  }
+
+  /**
+   * After a group join: commit what the worker holds and let it forget (partitions may have moved), then start each
+   * assigned partition at its offset of record in Postgres. Kafka's committed offsets only follow Postgres, and
+   * another member of the group (a zombie, or a deployment sharing the group id by mistake) can have moved them past
+   * what this learner's store holds: trusting them would silently skip events.
+   */
+  private async adopt(partitions: number[]): Promise<void> {
+    await this.worker.reassign();
+    this.expected.clear();
+    for (const partition of partitions) {
+      const stored = await this.repository.storedNextOffset(partition);
+      this.expected.set(partition, stored);
+      this.consumer.seek({ topic: this.topic, partition, offset: String(stored) });
+    }
+  }
+
+  /** Fetched from the offset of record yet starting after it: those offsets are gone from the log (retention). */
+  private noteGap(partition: number, firstOffset: number): void {
+    const expected = this.expected.get(partition);
+    if (expected === undefined || firstOffset <= expected) return;
+    this.metrics.events.inc({ outcome: 'missing_from_log' }, firstOffset - expected);
+    this.log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
+      partition,
+      storedOffset: expected,
+      logOffset: firstOffset,
+      missing: firstOffset - expected,
+    });
   }
 
   private onWorkerFlushed(flushed: { offsets: FlushedOffsets['offsets']; outboxIds: string[]; seconds: number }): void {

@@ -36,6 +36,15 @@ export class LearnerStateRepository {
     return out;
   }
 
+  /** The stored resume point of a partition, 0 when nothing was ever committed for it. Read-only. */
+  async storedNextOffset(partition: number): Promise<number> {
+    const [row]: { next_offset: string }[] = await this.db.query(
+      `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      [this.groupId, this.topic, partition],
+    );
+    return row ? Number(row.next_offset) : 0;
+  }
+
   /** The stored resume point of a partition (created at 0 the first time) and its aggregate shards. */
   async loadPartition(partition: number): Promise<{ nextOffset: number; shards: { domain: string; state: DiagonalGaussianLogisticJSON; eventsSeen: number }[] }> {
     await this.db.query(
