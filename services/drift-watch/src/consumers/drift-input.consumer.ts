@@ -15,8 +15,8 @@ import type { BatchOutcome, ObserveEventsUseCase } from '../usecases/observe-eve
  * Batches are applied in memory; state, series, alerts and offsets reach Postgres in one transaction every
  * DRIFT_FLUSH_EVENTS messages or DRIFT_FLUSH_INTERVAL_MS. The write of one snapshot overlaps the application of the
  * next batches. Offsets of record live in Postgres; Kafka's committed offsets follow them (committed only after
- * Postgres), so after a crash Kafka redelivers from at or before the Postgres position and drift-watch skips what it
- * already has. After each commit the alert outbox publishes the new alerts and requests their reranks.
+ * Postgres) but are not trusted: on every group join each assigned topic-partition is sought to its Postgres offset.
+ * After each commit the alert outbox publishes the new alerts and requests their reranks.
  */
 export class DriftInputConsumer {
   private readonly consumer: Consumer;
@@ -25,8 +25,8 @@ export class DriftInputConsumer {
   private lock: Promise<unknown> = Promise.resolve();
   private inFlight: Promise<void> = Promise.resolve();
   private lastFlushAt = Date.now();
-  private generation = 0;
-  private stateGeneration = -1;
+  /** Per topic-partition, the next offset expected from Kafka: the stored offset after a join, then each batch's end. */
+  private readonly expected = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly flushListeners = new Set<(snapshot: DriftSnapshot, result: FlushResult) => void>();
@@ -68,8 +68,10 @@ export class DriftInputConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.topics.feedback, this.topics.exposures], fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.generation++;
-      this.log.info('joined consumer group', { assignment: event.payload.memberAssignment });
+      const assignment = event.payload.memberAssignment;
+      this.log.info('joined consumer group', { assignment });
+      // Queued on the lock now, so it runs before any batch of this generation is applied.
+      void this.exclusive(() => this.adoptAssignment(assignment)).catch(this.onFatal);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (!event.payload.restart && !this.stopped) this.onFatal(event.payload.error);
@@ -111,29 +113,58 @@ export class DriftInputConsumer {
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale()) return;
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const topic = batch.topic === this.topics.feedback ? 'feedback' : 'exposures';
     await this.exclusive(async () => {
-      if (this.stateGeneration !== this.generation) await this.adoptAssignment();
-      if (!this.state.hasPartition(batch.partition)) {
-        const stored = await this.repository.loadPartition(batch.partition, [this.topics.feedback, this.topics.exposures]);
-        this.state.adoptPartition(batch.partition, stored.offsets, stored.shards);
-        this.log.info('resuming partition from Postgres', { partition: batch.partition, offsets: stored.offsets, shards: stored.shards.length });
-      }
+      // Fetched from Kafka's committed offset before the join's seek took effect: refetched from Postgres's offset.
+      if (isStale()) return;
+      this.noteGap(batch.topic, batch.partition, Number(batch.messages[0]!.offset));
+      this.expected.set(offsetKey(batch.topic, batch.partition), Number(batch.lastOffset()) + 1);
       await this.record(await this.usecase.apply(topic, batch.partition, batch.messages));
       await this.flushIfDue();
     });
     await heartbeat();
   }
 
-  /** A rebalance may have moved partitions: commit what we hold, then start from Postgres again. */
-  private async adoptAssignment(): Promise<void> {
+  /**
+   * After a group join (partitions may have moved): commit what we hold and forget it, then load each assigned
+   * partition from Postgres and seek both topics to its offsets of record. Kafka's committed offsets only follow
+   * Postgres, and another member of the group (a zombie, or a deployment sharing the group id) can have moved them
+   * past what this store holds: resuming from them would silently skip events.
+   */
+  private async adoptAssignment(assignment: Record<string, number[]>): Promise<void> {
     await this.releaseWaiting(true);
     await this.flush();
     await this.inFlight;
     this.state.clear();
     this.usecase.clear();
-    this.stateGeneration = this.generation;
+    this.expected.clear();
+    const topics = [this.topics.feedback, this.topics.exposures];
+    const partitions = [...new Set(topics.flatMap((t) => assignment[t] ?? []))].sort((a, b) => a - b);
+    for (const partition of partitions) {
+      const stored = await this.repository.loadPartition(partition, topics);
+      this.state.adoptPartition(partition, stored.offsets, stored.shards);
+      for (const { topic, nextOffset } of stored.offsets) {
+        if (!assignment[topic]?.includes(partition)) continue;
+        this.expected.set(offsetKey(topic, partition), nextOffset);
+        this.consumer.seek({ topic, partition, offset: String(nextOffset) });
+      }
+      this.log.info('resuming partition from Postgres', { partition, offsets: stored.offsets, shards: stored.shards.length });
+    }
+  }
+
+  /** Fetched from the offset of record yet starting after it: those offsets are gone from the log (retention). */
+  private noteGap(topic: string, partition: number, firstOffset: number): void {
+    const expected = this.expected.get(offsetKey(topic, partition));
+    if (expected === undefined || firstOffset <= expected) return;
+    this.metrics.messages.inc({ outcome: 'missing_from_log' }, firstOffset - expected);
+    this.log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
+      topic,
+      partition,
+      storedOffset: expected,
+      logOffset: firstOffset,
+      missing: firstOffset - expected,
+    });
   }
 
   private async flushIfDue(): Promise<void> {
@@ -206,3 +237,5 @@ export class DriftInputConsumer {
     return run;
   }
 }
+
+const offsetKey = (topic: string, partition: number) => `${topic}|${partition}`;
