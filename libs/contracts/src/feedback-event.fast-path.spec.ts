@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fastParseFeedbackEvent, parseFeedbackMessage } from './feedback-event.fast-path';
 import { feedbackEventV1 } from './feedback-event.v1';
+import { mulberry32 } from './testing/mulberry32.prng';
 
-/** mulberry32: a small seeded PRNG so the property run is the same every time. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const base = { eventId: '0b8f6f0e-0a65-4c55-9a0e-7d2f0f3e1a01', userId: 'u-1', occurredAt: '2026-11-27T10:00:00Z', domain: 'movies' };
 const valid: Record<string, unknown>[] = [
@@ -52,7 +42,7 @@ describe('fastParseFeedbackEvent', () => {
   });
 
   it('never accepts what the schema refuses, and agrees with it on what both accept (50,000 seeded mutations)', () => {
-    const rand = prng(2026);
+    const rand = mulberry32(2026);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
     let acceptedByFast = 0;
     let acceptedBySchema = 0;
