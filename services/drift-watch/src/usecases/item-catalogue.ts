@@ -48,6 +48,11 @@ export class CategoryVocabulary {
 export class ItemCatalogue {
   private readonly items = new Map<string, CatalogueItem>();
   private readonly vectors = new Map<string, Float64Array>();
+  /**
+   * Items announced as changed: re-read by the next preload, but still served until then. Changes arrive on another
+   * consumer, possibly while a batch waits for its preload; deleting the entry would leave that batch without it.
+   */
+  private readonly stale = new Set<string>();
   readonly vocabularies = new Map<string, CategoryVocabulary>();
 
   constructor(private readonly capacity = 1_000_000) {}
@@ -57,7 +62,7 @@ export class ItemCatalogue {
   }
 
   missing(itemIds: Iterable<string>): string[] {
-    return [...new Set(itemIds)].filter((id) => !this.items.has(id));
+    return [...new Set(itemIds)].filter((id) => !this.items.has(id) || this.stale.has(id));
   }
 
   install(items: readonly CatalogueItem[]): void {
@@ -65,12 +70,15 @@ export class ItemCatalogue {
       this.items.clear();
       this.vectors.clear();
     }
-    for (const item of items) this.items.set(item.itemId, item);
+    for (const item of items) {
+      this.items.set(item.itemId, item);
+      this.vectors.delete(item.itemId);
+      this.stale.delete(item.itemId);
+    }
   }
 
   evict(itemId: string): void {
-    this.items.delete(itemId);
-    this.vectors.delete(itemId);
+    if (this.items.has(itemId)) this.stale.add(itemId);
     // The domain's item count may have changed: reload it with the vocabulary on next use.
     for (const vocabulary of this.vocabularies.values()) vocabulary.itemCount = -1;
   }
