@@ -16,6 +16,11 @@ export const learnerConfigSchema = z.object({
   LEARNER_FLUSH_EVENTS: env.int(50_000, { min: 1 }),
   /** ...or after this long, whichever comes first. */
   LEARNER_FLUSH_INTERVAL_MS: env.int(1000, { min: 10 }),
+  /**
+   * Also commit whenever the apply loop has nothing queued (group commit): what was learned is durable, and visible
+   * to readers, as soon as the learner catches up. false commits only by count and interval (fewer, bigger writes).
+   */
+  LEARNER_FLUSH_WHEN_IDLE: env.bool(true),
   ...rewardPriorConfigShape,
   /** How many recent event ids per user are remembered to drop client retries. */
   LEARNER_DEDUPE_WINDOW: env.int(64, { min: 1, max: 4096 }),

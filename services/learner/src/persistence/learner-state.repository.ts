@@ -3,6 +3,7 @@ import type { DeadLetterV1 } from '@chorus/contracts';
 import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredUserState } from '../usecases/learner-state';
+import { decodeDedupeWindow } from './dedupe-window.codec';
 
 /** Another learner committed this partition since we read it: our in-memory state is stale and must be dropped. */
 export class PartitionFencedError extends Error {
@@ -27,12 +28,17 @@ export class LearnerStateRepository {
   async loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, { state: StoredUserState; eventsSeen: number }>> {
     const out = new Map<string, { state: StoredUserState; eventsSeen: number }>();
     if (keys.length === 0) return out;
-    const rows: { user_id: string; domain: string; state: StoredUserState; events_seen: number }[] = await this.db.query(
-      `SELECT m.user_id, m.domain, m.state, m.events_seen
-         FROM user_models m JOIN unnest($1::text[], $2::text[]) AS k(user_id, domain) USING (user_id, domain)`,
-      [keys.map((k) => k.userId), keys.map((k) => k.domain)],
-    );
-    for (const row of rows) out.set(`${row.user_id}\u0001${row.domain}`, { state: row.state, eventsSeen: row.events_seen });
+    const rows: { user_id: string; domain: string; state: { weights: DiagonalGaussianLogisticJSON; recentEventIds?: number[] }; recent_event_keys: Buffer | null; events_seen: number }[] =
+      await this.db.query(
+        `SELECT m.user_id, m.domain, m.state, m.recent_event_keys, m.events_seen
+           FROM user_models m JOIN unnest($1::text[], $2::text[]) AS k(user_id, domain) USING (user_id, domain)`,
+        [keys.map((k) => k.userId), keys.map((k) => k.domain)],
+      );
+    for (const row of rows) {
+      // Rows from before the recent_event_keys column keep their window in the JSON state.
+      const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights: row.state.weights, recentEventIds }, eventsSeen: row.events_seen });
+    }
     return out;
   }
 
@@ -66,14 +72,7 @@ export class LearnerStateRepository {
   async flush(snapshot: FlushSnapshot): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       await this.advanceOffsets(tx, snapshot.offsets);
-      if (snapshot.users.length) {
-        await tx.query(
-          `INSERT INTO user_models (user_id, domain, state, events_seen, updated_at)
-           SELECT u, d, s::jsonb, e, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS t(u, d, s, e)
-           ON CONFLICT (user_id, domain) DO UPDATE SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, updated_at = now()`,
-          [snapshot.users.map((u) => u.userId), snapshot.users.map((u) => u.domain), snapshot.users.map((u) => u.state), snapshot.users.map((u) => u.eventsSeen)],
-        );
-      }
+      if (snapshot.users.length) await this.upsertUsers(tx, snapshot.users);
       if (snapshot.shards.length) {
         await tx.query(
           `INSERT INTO aggregate_shards (domain, shard, state, events_seen, updated_at)
@@ -117,6 +116,45 @@ export class LearnerStateRepository {
       }
       return outboxIds;
     });
+  }
+
+  /**
+   * All users of a snapshot in one statement. Their states travel as two byte strings sliced in SQL (per user: an
+   * offset and a length) rather than as arrays of strings: building and parsing a text array literal of thousands of
+   * escaped JSON documents cost Postgres and the driver more than the rows themselves.
+   */
+  private async upsertUsers(tx: EntityManager, users: FlushSnapshot['users']): Promise<void> {
+    const states = Buffer.from(users.map((u) => u.state).join(''), 'utf8');
+    const windows = Buffer.concat(users.map((u) => u.recentEventKeys));
+    const stateAt = new Array<number>(users.length);
+    const stateLength = new Array<number>(users.length);
+    const windowAt = new Array<number>(users.length);
+    for (let i = 0, w = 1, k = 1; i < users.length; i++) {
+      const length = Buffer.byteLength(users[i]!.state, 'utf8');
+      stateAt[i] = w;
+      stateLength[i] = length;
+      windowAt[i] = k;
+      w += length;
+      k += users[i]!.recentEventKeys.length;
+    }
+    await tx.query(
+      `INSERT INTO user_models (user_id, domain, state, recent_event_keys, events_seen, updated_at)
+       SELECT u, d, convert_from(substring($3::bytea FROM sa FOR sl), 'UTF8')::jsonb, substring($6::bytea FROM ka FOR kl), e, now()
+         FROM unnest($1::text[], $2::text[], $4::int[], $5::int[], $7::int[], $8::int[], $9::int[]) AS t(u, d, sa, sl, ka, kl, e)
+       ON CONFLICT (user_id, domain) DO UPDATE
+         SET state = EXCLUDED.state, recent_event_keys = EXCLUDED.recent_event_keys, events_seen = EXCLUDED.events_seen, updated_at = now()`,
+      [
+        users.map((u) => u.userId),
+        users.map((u) => u.domain),
+        states,
+        stateAt,
+        stateLength,
+        windows,
+        windowAt,
+        users.map((u) => u.recentEventKeys.length),
+        users.map((u) => u.eventsSeen),
+      ],
+    );
   }
 
   /** Dead letters committed but not yet published (oldest first). */

@@ -1,20 +1,18 @@
 import {
   deadLetterFor,
+  decodeFeedbackEvent,
   parseFeedbackMessage,
-  referencedItems,
   type DeadLetterV1,
   type FeedbackEventV1,
   type ValidationIssue,
 } from '@chorus/contracts';
 import { pairwiseObservation, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
+import type { BatchView } from '../workers/apply-worker.protocol';
 import type { LearnerStateRepository } from '../persistence/learner-state.repository';
 import { eventDedupeKey } from './event-dedupe-key';
-import type { ItemCatalogue } from './item-catalogue';
+import type { CatalogueItem, ItemCatalogue } from './item-catalogue';
 import type { LearnerState, UserState } from './learner-state';
-
-/** What the use case consumes: a Kafka record's offset and raw bytes. */
-export type IncomingMessage = ConsumedRecord;
 
 export interface BatchOutcome {
   applied: number;
@@ -27,9 +25,19 @@ export interface BatchOutcome {
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /**
+ * Events decoded ahead of applying them. Small enough that decoded events die young (a whole fetch batch held across
+ * the preload query would outlive several scavenges and be copied into the old generation), large enough that a
+ * batch of new users costs a handful of queries, not one per event.
+ */
+const CHUNK = 1024;
+
+/**
  * Applies one partition's batch of feedback to the in-memory models, in offset order. Invalid or unprocessable
  * messages become dead letters and the batch keeps flowing; a repeated eventId within the user's dedupe window is
  * counted and skipped.
+ *
+ * This is the learner's hot loop (every event passes here once), so it works on the batch's bytes in place and
+ * allocates nothing per event beyond the decoded event itself.
  */
 export class ApplyFeedbackUseCase {
   constructor(
@@ -39,36 +47,20 @@ export class ApplyFeedbackUseCase {
     private readonly options: { topic: string; consumer: string; dedupeWindow: number; logPredictions: boolean },
   ) {}
 
-  async apply(partition: number, messages: IncomingMessage[]): Promise<BatchOutcome> {
+  async apply(partition: number, batch: BatchView): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { applied: 0, duplicates: 0, redelivered: 0, deadLetters: [] };
     const next = this.state.nextOffset.get(partition)!;
-    const valid: { message: IncomingMessage; event: FeedbackEventV1 }[] = [];
-    for (const message of messages) {
-      if (Number(message.offset) < next) {
-        outcome.redelivered++;
-        continue;
-      }
-      const parsed = parseFeedbackMessage(message.value?.toString('utf8'));
-      if (parsed.ok) valid.push({ message, event: parsed.value });
-      else outcome.deadLetters.push(this.deadLetter(partition, message, 'FEEDBACK.INVALID', 'the message is not a valid chorus.feedback.v1 event', parsed.issues));
-    }
-
-    await this.preload(valid.map((v) => v.event));
-
-    for (const { message, event } of valid) {
-      const failure = this.applyEvent(partition, event);
-      if (failure === 'duplicate') outcome.duplicates++;
-      else if (failure) outcome.deadLetters.push(this.deadLetter(partition, message, failure.code, failure.reason));
-      else outcome.applied++;
+    for (let from = 0; from < batch.length; from += CHUNK) {
+      await this.applyChunk(partition, batch, from, Math.min(batch.length, from + CHUNK), next, outcome);
     }
 
     // Invalid messages are found before processing failures; the DLQ keeps the source order either way.
     outcome.deadLetters.sort((a, b) => Number(a.source.offset) - Number(b.source.offset));
-    if (messages.length > 0) {
-      const last = Number(messages[messages.length - 1]!.offset) + 1;
+    if (batch.length > 0) {
+      const last = batch.offset(batch.length - 1) + 1;
       if (last > next) this.state.nextOffset.set(partition, last);
     }
-    this.state.pendingEvents += messages.length - outcome.redelivered;
+    this.state.pendingEvents += batch.length - outcome.redelivered;
     if (outcome.applied) this.state.count('applied', outcome.applied);
     if (outcome.duplicates) this.state.count('duplicates', outcome.duplicates);
     if (outcome.deadLetters.length) {
@@ -78,18 +70,54 @@ export class ApplyFeedbackUseCase {
     return outcome;
   }
 
-  /** One query for the batch's unseen users and one for its unseen items, instead of one per event. */
-  private async preload(events: FeedbackEventV1[]): Promise<void> {
-    const items: string[] = [];
-    const users = new Map<string, { userId: string; domain: string }>();
-    for (const event of events) {
-      for (const itemId of referencedItems(event)) if (!this.catalogue.get(itemId)) items.push(itemId);
-      if (!this.state.hasUser(event.userId, event.domain)) users.set(`${event.userId}\u0001${event.domain}`, { userId: event.userId, domain: event.domain });
+  /** Decode a chunk, load what it needs that is not in memory (one query each, not one per event), apply it in order. */
+  private async applyChunk(partition: number, batch: BatchView, from: number, to: number, next: number, outcome: BatchOutcome): Promise<void> {
+    const events: FeedbackEventV1[] = [];
+    const indexes: number[] = [];
+    const unseenItems = new Set<string>();
+    const unseenUsers = new Map<string, { userId: string; domain: string }>();
+    for (let i = from; i < to; i++) {
+      if (batch.offset(i) < next) {
+        outcome.redelivered++;
+        continue;
+      }
+      const event = this.decode(partition, batch, i, outcome);
+      if (!event) continue;
+      events.push(event);
+      indexes.push(i);
+      if (event.type === 'pairwise') {
+        if (!this.catalogue.get(event.chosenId)) unseenItems.add(event.chosenId);
+        if (!this.catalogue.get(event.rejectedId)) unseenItems.add(event.rejectedId);
+      } else if (!this.catalogue.get(event.itemId)) {
+        unseenItems.add(event.itemId);
+      }
+      if (!this.state.hasUser(event.userId, event.domain)) unseenUsers.set(`${event.userId}\u0001${event.domain}`, { userId: event.userId, domain: event.domain });
     }
+    await this.preload(unseenItems, unseenUsers);
+    for (let k = 0; k < events.length; k++) {
+      const failure = this.applyEvent(partition, events[k]!);
+      if (failure === 'duplicate') outcome.duplicates++;
+      else if (failure) outcome.deadLetters.push(this.deadLetter(partition, batch.record(indexes[k]!), failure.code, failure.reason));
+      else outcome.applied++;
+    }
+  }
+
+  /** The common shape straight from the batch's bytes; anything else through the schema, which explains refusals. */
+  private decode(partition: number, batch: BatchView, i: number, outcome: BatchOutcome): FeedbackEventV1 | undefined {
+    if (batch.hasValue(i)) {
+      const fast = decodeFeedbackEvent(batch.text, batch.valueStartOf(i), batch.valueEndOf(i));
+      if (fast) return fast;
+    }
+    const parsed = parseFeedbackMessage(batch.utf8Value(i));
+    if (parsed.ok) return parsed.value;
+    outcome.deadLetters.push(this.deadLetter(partition, batch.record(i), 'FEEDBACK.INVALID', 'the message is not a valid chorus.feedback.v1 event', parsed.issues));
+    return undefined;
+  }
+
+  private async preload(items: Set<string>, users: Map<string, { userId: string; domain: string }>): Promise<void> {
+    if (items.size === 0 && users.size === 0) return;
     const [, stored] = await Promise.all([this.catalogue.preload(items), this.repository.loadUsers([...users.values()])]);
-    for (const { userId, domain } of users.values()) {
-      this.state.installUser(userId, domain, stored.get(`${userId}\u0001${domain}`));
-    }
+    for (const [key, { userId, domain }] of users) this.state.installUser(userId, domain, stored.get(key));
   }
 
   private applyEvent(partition: number, event: FeedbackEventV1): { code: string; reason: string } | 'duplicate' | undefined {
@@ -97,10 +125,9 @@ export class ApplyFeedbackUseCase {
     const dedupeKey = eventDedupeKey(event.eventId);
     if (user.recentEventIds.includes(dedupeKey)) return 'duplicate';
 
-    const ids = referencedItems(event);
     let observation: FeedbackObservation | { code: string; reason: string };
     try {
-      observation = this.observe(event, ids);
+      observation = this.observe(event);
     } catch (error) {
       // The schema admits the event but the model cannot use it (e.g. a degenerate item): refuse it, keep flowing.
       return { code: 'FEEDBACK.UNPROCESSABLE', reason: (error as Error).message };
@@ -112,7 +139,8 @@ export class ApplyFeedbackUseCase {
     shard.eventsSeen++;
     shard.dirty = true;
     this.remember(user, dedupeKey);
-    for (const itemId of ids) user.newItemIds.push(itemId);
+    if (event.type === 'pairwise') user.newItemIds.push(event.chosenId, event.rejectedId);
+    else user.newItemIds.push(event.itemId);
     if (this.options.logPredictions) {
       this.state.recordPrediction({
         eventId: event.eventId,
@@ -128,18 +156,18 @@ export class ApplyFeedbackUseCase {
     return undefined;
   }
 
-  private observe(event: FeedbackEventV1, ids: string[]): FeedbackObservation | { code: string; reason: string } {
-    const items = ids.map((id) => this.catalogue.get(id));
-    for (let i = 0; i < ids.length; i++) {
-      const item = items[i];
-      if (!item) return { code: 'FEEDBACK.UNKNOWN_ITEM', reason: `item "${ids[i]}" is not in the catalogue; PUT /v1/items/${ids[i]} first, then replay this event` };
-      if (item.domain !== event.domain) {
-        return { code: 'FEEDBACK.DOMAIN_MISMATCH', reason: `item "${ids[i]}" belongs to domain "${item.domain}" but the event says "${event.domain}"` };
-      }
+  private observe(event: FeedbackEventV1): FeedbackObservation | { code: string; reason: string } {
+    if (event.type === 'pairwise') {
+      const chosen = this.catalogueItem(event.chosenId, event.domain);
+      if ('code' in chosen) return chosen;
+      const rejected = this.catalogueItem(event.rejectedId, event.domain);
+      if ('code' in rejected) return rejected;
+      return pairwiseObservation(chosen.phi, event.chosenId, rejected.phi, event.rejectedId, event.tie ?? false);
     }
+    const item = this.catalogueItem(event.itemId, event.domain);
+    if ('code' in item) return item;
     // Binary events reuse the catalogue's precomputed vectors (what binaryObservation would build) instead of
     // allocating two maps per event on the hot path.
-    const item = items[0]!;
     switch (event.type) {
       case 'click':
         return { aggregateX: item.aggregateX, userX: item.phi, y: 1, weight: 1 };
@@ -149,9 +177,14 @@ export class ApplyFeedbackUseCase {
         const { y, weight } = ratingLabel(event.value, event.scale);
         return { aggregateX: item.aggregateX, userX: item.phi, y, weight };
       }
-      case 'pairwise':
-        return pairwiseObservation(items[0]!.phi, event.chosenId, items[1]!.phi, event.rejectedId, event.tie ?? false);
     }
+  }
+
+  private catalogueItem(itemId: string, domain: string): CatalogueItem | { code: string; reason: string } {
+    const item = this.catalogue.get(itemId);
+    if (!item) return { code: 'FEEDBACK.UNKNOWN_ITEM', reason: `item "${itemId}" is not in the catalogue; PUT /v1/items/${itemId} first, then replay this event` };
+    if (item.domain !== domain) return { code: 'FEEDBACK.DOMAIN_MISMATCH', reason: `item "${itemId}" belongs to domain "${item.domain}" but the event says "${domain}"` };
+    return item;
   }
 
   private remember(user: UserState, dedupeKey: number): void {
@@ -161,7 +194,7 @@ export class ApplyFeedbackUseCase {
     user.dirty = true;
   }
 
-  private deadLetter(partition: number, message: IncomingMessage, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
+  private deadLetter(partition: number, message: ConsumedRecord, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
     return deadLetterFor({ topic: this.options.topic, partition, offset: message.offset, consumer: this.options.consumer }, recordText(message), code, reason, issues);
   }
 

@@ -1,6 +1,7 @@
 import { DiagonalGaussianLogistic, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
 import type { ModelPriors } from '@chorus/platform';
+import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
 /** A user's personalized deviation b_u in one domain, with its retry-dedupe window. */
 export interface UserState {
@@ -26,14 +27,15 @@ export interface ShardState {
   dirty: boolean;
 }
 
-/** How a user row is stored: the deviation's posterior and the dedupe window. */
+/** A user row as loaded: the deviation's posterior and the dedupe window. */
 export interface StoredUserState {
   weights: DiagonalGaussianLogisticJSON;
   recentEventIds: number[];
 }
 
 export interface FlushSnapshot {
-  users: { userId: string; domain: string; state: string; eventsSeen: number }[];
+  /** `state`: the JSON of user_models.state (the deviation's posterior); `recentEventKeys`: the encoded dedupe window. */
+  users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
   shards: { domain: string; partition: number; state: string; eventsSeen: number }[];
   /** Items each touched user interacted with since the last snapshot. */
   interactions: { userId: string; domain: string; itemIds: string[] }[];
@@ -126,6 +128,8 @@ export class LearnerState {
   /** Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0). */
   installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number }): UserState {
     const options = this.priors.user(domain);
+    // Decoded ids are slices of a whole fetch batch's text; one kept for the user's lifetime would keep the batch alive.
+    userId = (' ' + userId).slice(1);
     const user: UserState = {
       userId,
       domain,
@@ -165,8 +169,13 @@ export class LearnerState {
     for (const inDomain of this.users.values()) {
       for (const user of inDomain.values()) {
         if (!user.dirty) continue;
-        const state: StoredUserState = { weights: user.model.toJSON(), recentEventIds: user.recentEventIds };
-        users.push({ userId: user.userId, domain: user.domain, state: JSON.stringify(state), eventsSeen: user.eventsSeen });
+        users.push({
+          userId: user.userId,
+          domain: user.domain,
+          state: `{"weights":${JSON.stringify(user.model)}}`,
+          recentEventKeys: encodeDedupeWindow(user.recentEventIds),
+          eventsSeen: user.eventsSeen,
+        });
         if (user.newItemIds.length > 0) interactions.push({ userId: user.userId, domain: user.domain, itemIds: user.newItemIds });
         user.newItemIds = [];
         user.dirty = false;

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from '../usecases/apply-feedback.usecase';
+import type { ConsumedRecord } from '@chorus/platform';
 
 /**
  * Messages between the learner's Kafka thread and its apply worker. A batch crosses as four transferable buffers
@@ -60,22 +60,70 @@ export function packBatch(partition: number, messages: readonly { offset: string
   return { partition, offsets, keyLengths, keyBytes, valueLengths, valueBytes };
 }
 
-export function unpackBatch(batch: PackedBatch): IncomingMessage[] {
-  const keys = Buffer.from(batch.keyBytes.buffer, batch.keyBytes.byteOffset, batch.keyBytes.byteLength);
-  const values = Buffer.from(batch.valueBytes.buffer, batch.valueBytes.byteOffset, batch.valueBytes.byteLength);
-  const out: IncomingMessage[] = new Array(batch.offsets.length);
-  for (let i = 0, k = 0, v = 0; i < batch.offsets.length; i++) {
-    const kl = batch.keyLengths[i]!;
-    const vl = batch.valueLengths[i]!;
-    out[i] = {
-      offset: String(batch.offsets[i]),
-      key: kl < 0 ? null : keys.subarray(k, k + kl),
-      value: vl < 0 ? null : values.subarray(v, v + vl),
-    };
-    if (kl > 0) k += kl;
-    if (vl > 0) v += vl;
+/**
+ * The worker's zero-copy view of a packed batch: record i's value is bytes [valueStart[i], valueEnd[i]) of one
+ * buffer, decoded to text once per batch (latin1: one char per byte, so byte offsets are string offsets) instead of
+ * once per record. Per-record Buffers and strings are only made for the rare record that needs them.
+ */
+export class BatchView {
+  readonly length: number;
+  private readonly valueStart: Int32Array;
+  private readonly keyStart: Int32Array;
+  private readonly values: Buffer;
+  private readonly keys: Buffer;
+  private latin1?: string;
+
+  constructor(readonly batch: PackedBatch) {
+    const n = batch.offsets.length;
+    this.length = n;
+    this.valueStart = new Int32Array(n);
+    this.keyStart = new Int32Array(n);
+    for (let i = 0, k = 0, v = 0; i < n; i++) {
+      this.keyStart[i] = k;
+      this.valueStart[i] = v;
+      if (batch.keyLengths[i]! > 0) k += batch.keyLengths[i]!;
+      if (batch.valueLengths[i]! > 0) v += batch.valueLengths[i]!;
+    }
+    this.values = Buffer.from(batch.valueBytes.buffer, batch.valueBytes.byteOffset, batch.valueBytes.byteLength);
+    this.keys = Buffer.from(batch.keyBytes.buffer, batch.keyBytes.byteOffset, batch.keyBytes.byteLength);
   }
-  return out;
+
+  offset(i: number): number {
+    return this.batch.offsets[i]!;
+  }
+
+  /** The whole batch's values as latin1 text; record i is text[valueStart(i), valueEnd(i)). */
+  get text(): string {
+    return (this.latin1 ??= this.values.toString('latin1'));
+  }
+
+  hasValue(i: number): boolean {
+    return this.batch.valueLengths[i]! >= 0;
+  }
+
+  valueStartOf(i: number): number {
+    return this.valueStart[i]!;
+  }
+
+  valueEndOf(i: number): number {
+    return this.valueStart[i]! + Math.max(0, this.batch.valueLengths[i]!);
+  }
+
+  /** Record i's value as UTF-8 text (null for a null value). */
+  utf8Value(i: number): string | null {
+    return this.hasValue(i) ? this.values.toString('utf8', this.valueStartOf(i), this.valueEndOf(i)) : null;
+  }
+
+  /** Record i as a consumer record (for dead letters: the rare path). */
+  record(i: number): ConsumedRecord {
+    const kl = this.batch.keyLengths[i]!;
+    const vl = this.batch.valueLengths[i]!;
+    return {
+      offset: String(this.offset(i)),
+      key: kl < 0 ? null : this.keys.subarray(this.keyStart[i]!, this.keyStart[i]! + kl),
+      value: vl < 0 ? null : this.values.subarray(this.valueStart[i]!, this.valueStart[i]! + vl),
+    };
+  }
 }
 
 export function transferList(batch: PackedBatch): ArrayBuffer[] {

@@ -8,7 +8,7 @@ import { LearnerStateRepository } from '../persistence/learner-state.repository'
 import { ApplyFeedbackUseCase } from '../usecases/apply-feedback.usecase';
 import { ItemCatalogue } from '../usecases/item-catalogue';
 import { LearnerState } from '../usecases/learner-state';
-import { unpackBatch, type FromWorker, type ToWorker } from './apply-worker.protocol';
+import { BatchView, type FromWorker, type ToWorker } from './apply-worker.protocol';
 
 /**
  * The learner's apply thread: parsing, validation, model updates and Postgres commits run here, so the Kafka thread
@@ -38,6 +38,8 @@ async function main(): Promise<void> {
   let writing: Promise<void> | undefined;
   let flushWanted = false;
   let lastFlushAt = Date.now();
+  /** Batches received and not yet applied. */
+  let queued = 0;
   const serially = (work: () => Promise<void>) => {
     chain = chain.then(work).catch(fail);
     return chain;
@@ -82,12 +84,16 @@ async function main(): Promise<void> {
 
   port.on('message', (message: ToWorker) => {
     if (message.type === 'batch') {
+      queued++;
       void serially(async () => {
+        // Let I/O in first: batches chained through promises alone would run as one long microtask sequence and starve
+        // the Postgres client of its socket callbacks, so a commit could not finish until the learner caught up.
+        await yieldToEventLoop();
         if (!state.hasPartition(message.partition)) {
           const stored = await repository.loadPartition(message.partition);
           state.adoptPartition(message.partition, stored.nextOffset, stored.shards);
         }
-        const outcome = await usecase.apply(message.partition, unpackBatch(message));
+        const outcome = await usecase.apply(message.partition, new BatchView(message));
         send({
           type: 'applied',
           seq: message.seq,
@@ -98,10 +104,16 @@ async function main(): Promise<void> {
           redelivered: outcome.redelivered,
           deadLettered: outcome.deadLetters.length,
         });
-        if (state.pendingEvents >= config.LEARNER_FLUSH_EVENTS) flush();
+        queued--;
+        // Group commit: when the loop runs dry, commit what it has (one write in flight at a time, so under load
+        // commits grow instead of multiplying); under a steady flood, every LEARNER_FLUSH_EVENTS.
+        if (state.pendingEvents >= config.LEARNER_FLUSH_EVENTS || (queued === 0 && config.LEARNER_FLUSH_WHEN_IDLE)) flush();
       });
     } else if (message.type === 'evict') {
-      for (const itemId of message.itemIds) catalogue.evict(itemId);
+      // In the chain, between batches: evicting while a batch waits for its preload would leave it without the item.
+      void serially(async () => {
+        for (const itemId of message.itemIds) catalogue.evict(itemId);
+      });
     } else {
       void serially(async () => {
         await commitAll();
@@ -118,6 +130,8 @@ async function main(): Promise<void> {
 }
 
 let failed = false;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** In-memory state may now be ahead of the store: report, commit nothing more, let the learner restart from Postgres. */
 function fail(error: unknown): void {
