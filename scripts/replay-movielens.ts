@@ -177,24 +177,27 @@ async function main(): Promise<void> {
     const learnBar = bars.create(events.length, 0, { task: 'learn       ', rate: '' });
     const ingestStarted = Date.now();
     let accepted = 0;
-    // Batches go out in order, one at a time per user-ordered stream: concurrency would reorder a user's events.
-    for (let i = 0; i < events.length; i += FEEDBACK_BATCH_LIMIT) {
-      const answer = await post('/v1/feedback', { events: events.slice(i, i + FEEDBACK_BATCH_LIMIT) });
-      accepted += answer.accepted ?? 0;
-      ingestBar.update(accepted, { rate: `${Math.round(accepted / ((Date.now() - ingestStarted) / 1000))} events/s` });
-    }
     const counters = async () =>
       Object.fromEntries(((await db.query(`SELECT name, value FROM learner_counters`)) as { name: string; value: string }[]).map((r) => [r.name, Number(r.value)])) as Record<string, number>;
-    const final = await until(
-      async () => {
-        const c = await counters();
-        const done = (c.applied ?? 0) + (c.dead_lettered ?? 0) + (c.duplicates ?? 0);
-        learnBar.update(done, { rate: `${Math.round(done / ((Date.now() - ingestStarted) / 1000))} events/s` });
-        return { applied: c.applied ?? 0, duplicates: c.duplicates ?? 0, done };
-      },
-      (c) => c.done >= accepted,
-      'the learner to apply every accepted event',
-    );
+    const learnProgress = async () => {
+      const c = await counters();
+      const done = (c.applied ?? 0) + (c.dead_lettered ?? 0) + (c.duplicates ?? 0);
+      learnBar.update(done, { rate: `${Math.round(done / ((Date.now() - ingestStarted) / 1000))} events/s` });
+      return { applied: c.applied ?? 0, duplicates: c.duplicates ?? 0, done };
+    };
+    // The learn bar moves while ingesting: the learner commits as it catches up, seconds behind the gateway.
+    const watching = setInterval(() => void learnProgress().catch(() => undefined), 250);
+    try {
+      // Batches go out in order, one at a time per user-ordered stream: concurrency would reorder a user's events.
+      for (let i = 0; i < events.length; i += FEEDBACK_BATCH_LIMIT) {
+        const answer = await post('/v1/feedback', { events: events.slice(i, i + FEEDBACK_BATCH_LIMIT) });
+        accepted += answer.accepted ?? 0;
+        ingestBar.update(accepted, { rate: `${Math.round(accepted / ((Date.now() - ingestStarted) / 1000))} events/s` });
+      }
+    } finally {
+      clearInterval(watching);
+    }
+    const final = await until(learnProgress, (c) => c.done >= accepted, 'the learner to apply every accepted event');
     bars.stop();
     const elapsed = (Date.now() - ingestStarted) / 1000;
 
