@@ -59,7 +59,7 @@ describe('learner crash recovery', () => {
       // Commit by count only, so at any moment up to 3000 applied events are in memory and not yet in Postgres.
       LEARNER_FLUSH_EVENTS: '3000',
       LEARNER_FLUSH_INTERVAL_MS: '600000',
-      LEARNER_FLUSH_WHEN_IDLE: 'false',
+      LEARNER_FLUSH_IDLE_MS: '600000',
     });
     crashed = new LearnerProcess(crashEnv);
     await crashed.start();

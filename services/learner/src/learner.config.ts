@@ -17,10 +17,11 @@ export const learnerConfigSchema = z.object({
   /** ...or after this long, whichever comes first. */
   LEARNER_FLUSH_INTERVAL_MS: env.int(1000, { min: 10 }),
   /**
-   * Also commit whenever the apply loop has nothing queued (group commit): what was learned is durable, and visible
-   * to readers, as soon as the learner catches up. false commits only by count and interval (fewer, bigger writes).
+   * Group commit: once the learner has caught up, commit as soon as the last commit is this old, so what was learned is
+   * durable and readable within about this long. It also bounds the commit rate (each commit writes a row per active
+   * user). A value ≥ LEARNER_FLUSH_INTERVAL_MS commits by count and interval only.
    */
-  LEARNER_FLUSH_WHEN_IDLE: env.bool(true),
+  LEARNER_FLUSH_IDLE_MS: env.int(100, { min: 0 }),
   ...rewardPriorConfigShape,
   /** How many recent event ids per user are remembered to drop client retries. */
   LEARNER_DEDUPE_WINDOW: env.int(64, { min: 1, max: 4096 }),

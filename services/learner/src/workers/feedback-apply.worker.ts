@@ -78,9 +78,14 @@ async function main(): Promise<void> {
     while (writing && !failed) await writing;
   };
 
+  /** Due by age, or (group commit) caught up with the last commit at least LEARNER_FLUSH_IDLE_MS ago. */
+  const flushDue = () => {
+    const age = Date.now() - lastFlushAt;
+    return age >= config.LEARNER_FLUSH_INTERVAL_MS || (queued === 0 && state.pendingEvents > 0 && age >= config.LEARNER_FLUSH_IDLE_MS);
+  };
   const timer = setInterval(() => {
-    if (Date.now() - lastFlushAt >= config.LEARNER_FLUSH_INTERVAL_MS) void serially(async () => flush());
-  }, Math.max(5, Math.floor(config.LEARNER_FLUSH_INTERVAL_MS / 4)));
+    if (flushDue()) void serially(async () => flush());
+  }, Math.max(5, Math.floor(Math.min(config.LEARNER_FLUSH_IDLE_MS, config.LEARNER_FLUSH_INTERVAL_MS / 4))));
 
   port.on('message', (message: ToWorker) => {
     if (message.type === 'batch') {
@@ -105,9 +110,8 @@ async function main(): Promise<void> {
           deadLettered: outcome.deadLetters.length,
         });
         queued--;
-        // Group commit: when the loop runs dry, commit what it has (one write in flight at a time, so under load
-        // commits grow instead of multiplying); under a steady flood, every LEARNER_FLUSH_EVENTS.
-        if (state.pendingEvents >= config.LEARNER_FLUSH_EVENTS || (queued === 0 && config.LEARNER_FLUSH_WHEN_IDLE)) flush();
+        // One write in flight at a time, so under load commits grow instead of multiplying.
+        if (state.pendingEvents >= config.LEARNER_FLUSH_EVENTS || flushDue()) flush();
       });
     } else if (message.type === 'evict') {
       // In the chain, between batches: evicting while a batch waits for its preload would leave it without the item.
