@@ -1,6 +1,6 @@
 import { solveLaplaceStep } from './laplace-step.solver';
 import { sigmoid } from './logistic-function';
-import type { SparseVector } from './sparse-vector';
+import { featureVector, type SparseVector } from './sparse-vector';
 
 /** Prior variance of every feature, or a function giving it per feature name (must be pure and cheap). */
 export type PriorVariance = number | ((feature: string) => number);
@@ -139,11 +139,15 @@ export class DiagonalGaussianLogistic {
    * @throws RangeError when the result is not finite (a NaN/±Infinity feature value or offset), naming the culprit.
    */
   logit(x: SparseVector, offset = 0): number {
+    const vector = featureVector(x);
+    const names = vector.featureNames;
+    const values = vector.featureValues;
     let z = offset;
-    for (const [feature, value] of x) {
+    for (let k = 0; k < names.length; k++) {
+      const value = values[k]!;
       // Checked per entry: a NaN on a feature the model has never seen would not reach the sum.
       if (!Number.isFinite(value)) throw nonFiniteInput('logit', x, offset);
-      const slot = this.slotOf.get(feature);
+      const slot = this.slotOf.get(names[k]!);
       if (slot !== undefined) z += this.state[slot]! * value;
     }
     if (!Number.isFinite(z)) throw nonFiniteInput('logit', x, offset);
@@ -202,12 +206,17 @@ export class DiagonalGaussianLogistic {
 
     // Pass 1 reads only: validate every value and gather (slot, x_f, v_f after forgetting), so a bad entry found late
     // cannot leave earlier weights half-updated.
-    ensureScratch(x.size);
+    const vector = featureVector(x);
+    const names = vector.featureNames;
+    const values = vector.featureValues;
+    ensureScratch(names.length);
     const epsilon = this.forgetting;
     let n = 0;
     let z0 = offset;
     let s = 0;
-    for (const [feature, value] of x) {
+    for (let k = 0; k < names.length; k++) {
+      const feature = names[k]!;
+      const value = values[k]!;
       if (!Number.isFinite(value)) {
         throw new RangeError(`update: feature "${feature}" has value ${value}; feature values must be finite numbers`);
       }

@@ -42,8 +42,8 @@ function expectPosteriorsClose(
 describe('binaryObservation', () => {
   it('gives the aggregate φ + item intercept and the user φ without it', () => {
     const obs = binaryObservation(dramaPhi, 'd1', 1, 0.75);
-    expect(obs.aggregateX).toEqual(new Map([...dramaPhi, ['item:d1', 1]]));
-    expect(obs.userX).toEqual(dramaPhi);
+    expect(new Map(obs.aggregateX)).toEqual(new Map([...dramaPhi, ['item:d1', 1]]));
+    expect(new Map(obs.userX)).toEqual(new Map(dramaPhi));
     expect(obs.y).toBe(1);
     expect(obs.weight).toBe(0.75);
   });
@@ -66,7 +66,7 @@ describe('binaryObservation', () => {
 describe('pairwiseObservation (Bradley–Terry)', () => {
   it('x = φ(chosen) + item:chosen − φ(rejected) − item:rejected; bias cancels; user part has no items', () => {
     const obs = pairwiseObservation(dramaPhi, 'd1', docPhi, 'o1');
-    expect(obs.aggregateX).toEqual(
+    expect(new Map(obs.aggregateX)).toEqual(
       new Map([
         ['cat:drama', 0.75 - 0.5],
         ['cat:romance', 0.25],
@@ -76,7 +76,7 @@ describe('pairwiseObservation (Bradley–Terry)', () => {
         ['item:o1', -1],
       ]),
     );
-    expect(obs.userX).toEqual(new Map([...obs.aggregateX].filter(([f]) => !f.startsWith('item:'))));
+    expect(new Map(obs.userX)).toEqual(new Map([...obs.aggregateX].filter(([f]) => !f.startsWith('item:'))));
     expect(obs.y).toBe(1);
     expect(obs.weight).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { ITEM_FEATURE_PREFIX, withItemIntercept } from './item-features';
-import { subtract, type SparseVector } from './sparse-vector';
+import { FeatureVector, subtract, type SparseVector } from './sparse-vector';
 
 /**
  * One feedback event as a logistic observation for both models: the aggregate sees `aggregateX` (with per-item
@@ -73,7 +73,7 @@ function withoutItemIntercepts(phi: SparseVector): SparseVector {
     }
   }
   if (!hasItemFeature) return phi;
-  const out = new Map<string, number>();
-  for (const [feature, value] of phi) if (!feature.startsWith(ITEM_FEATURE_PREFIX)) out.set(feature, value);
-  return out;
+  const out: [string, number][] = [];
+  for (const [feature, value] of phi) if (!feature.startsWith(ITEM_FEATURE_PREFIX)) out.push([feature, value]);
+  return new FeatureVector(out);
 }

@@ -4,7 +4,7 @@ import { itemFeatures, withItemIntercept } from './item-features';
 describe('itemFeatures', () => {
   it('builds bias, renormalised categories, stance and dense features', () => {
     const phi = itemFeatures({ categories: { drama: 2, documentary: 1, comedy: 1 }, stance: -0.5, dense: [0.3, 0, 2] });
-    expect(phi).toEqual(
+    expect(new Map(phi)).toEqual(
       new Map([
         ['bias', 1],
         ['cat:drama', 0.5],
@@ -18,7 +18,7 @@ describe('itemFeatures', () => {
   });
 
   it('has no stance or dense features when not given, and drops zero-weight categories', () => {
-    expect(itemFeatures({ categories: { drama: 0.7, horror: 0 } })).toEqual(
+    expect(new Map(itemFeatures({ categories: { drama: 0.7, horror: 0 } }))).toEqual(
       new Map([
         ['bias', 1],
         ['cat:drama', 1],

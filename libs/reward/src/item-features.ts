@@ -1,4 +1,4 @@
-import type { SparseVector } from './sparse-vector';
+import { FeatureVector, type SparseVector } from './sparse-vector';
 
 /** What the reward models know about an item. */
 export interface ItemDescriptor {
@@ -22,7 +22,7 @@ export interface ItemDescriptor {
  * @throws Error naming the item field and the offending value when a category weight is negative or not finite, when
  *   the weights do not have a positive sum, when stance is outside [−1, 1] or a dense value is not finite.
  */
-export function itemFeatures(item: ItemDescriptor): Map<string, number> {
+export function itemFeatures(item: ItemDescriptor): FeatureVector {
   const names = Object.keys(item.categories);
   let total = 0;
   for (const name of names) {
@@ -62,7 +62,7 @@ export function itemFeatures(item: ItemDescriptor): Map<string, number> {
       if (value !== 0) phi.set(`dense:${k}`, value);
     });
   }
-  return phi;
+  return new FeatureVector(phi);
 }
 
 /**
@@ -71,13 +71,13 @@ export function itemFeatures(item: ItemDescriptor): Map<string, number> {
  *
  * @throws Error when itemId is empty.
  */
-export function withItemIntercept(phi: SparseVector, itemId: string): Map<string, number> {
+export function withItemIntercept(phi: SparseVector, itemId: string): FeatureVector {
   if (typeof itemId !== 'string' || itemId.length === 0) {
     throw new Error(`withItemIntercept: itemId is ${JSON.stringify(itemId)}; it must be a non-empty string`);
   }
   const out = new Map(phi);
   out.set(itemIntercept(itemId), 1);
-  return out;
+  return new FeatureVector(out);
 }
 
 /** Prefix of the per-item intercept features; user deviations never carry these. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { subtract } from './sparse-vector';
+import { FeatureVector, featureVector, subtract } from './sparse-vector';
 
 describe('subtract', () => {
   it('computes a − b sparsely and drops exact zeros', () => {
     const a = new Map([['bias', 1], ['cat:a', 0.5], ['cat:b', 0.5]]);
     const b = new Map([['bias', 1], ['cat:b', 0.25], ['stance', -0.4]]);
-    expect(subtract(a, b)).toEqual(new Map([['cat:a', 0.5], ['cat:b', 0.25], ['stance', 0.4]]));
+    expect(new Map(subtract(a, b))).toEqual(new Map([['cat:a', 0.5], ['cat:b', 0.25], ['stance', 0.4]]));
   });
 
   it('of a vector with itself is empty', () => {
@@ -24,5 +24,39 @@ describe('subtract', () => {
   it('rejects non-finite values in either vector', () => {
     expect(() => subtract(new Map([['x', NaN]]), new Map())).toThrow(/feature "x" has value NaN/);
     expect(() => subtract(new Map(), new Map([['y', Infinity]]))).toThrow(RangeError);
+  });
+});
+
+describe('FeatureVector', () => {
+  it('holds the entries of a Map, with the same last-wins semantics, and exposes them as aligned arrays', () => {
+    const v = new FeatureVector([['bias', 1], ['cat:a', 0.5], ['bias', 2]]);
+    expect(new Map(v)).toEqual(new Map([['bias', 2], ['cat:a', 0.5]]));
+    expect(v.featureNames).toEqual(['bias', 'cat:a']);
+    expect(v.featureValues).toEqual([2, 0.5]);
+    expect(v.get('cat:a')).toBe(0.5);
+    expect(v.size).toBe(2);
+  });
+
+  it('is immutable, so its arrays can never disagree with its entries', () => {
+    const v = new FeatureVector([['x', 1]]);
+    expect(() => v.set('x', 2)).toThrow(/immutable.*"x"/);
+    expect(() => v.delete('x')).toThrow(/immutable/);
+    expect(() => v.clear()).toThrow(/immutable/);
+    expect([...v]).toEqual([['x', 1]]);
+  });
+
+  it('featureVector passes a FeatureVector through and copies any other map', () => {
+    const v = new FeatureVector([['x', 1]]);
+    expect(featureVector(v)).toBe(v);
+    const plain = new Map([['y', 3]]);
+    const copied = featureVector(plain);
+    expect(copied).toBeInstanceOf(FeatureVector);
+    expect(copied.featureNames).toEqual(['y']);
+    plain.set('y', 4);
+    expect(copied.get('y')).toBe(3);
+  });
+
+  it('subtract returns one', () => {
+    expect(subtract(new Map([['x', 1]]), new Map())).toBeInstanceOf(FeatureVector);
   });
 });
