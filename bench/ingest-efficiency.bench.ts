@@ -4,6 +4,10 @@
  * batch (start-up and group join excluded for both) until every event is through — for the learner, applied AND
  * committed to Postgres with its offsets. Rounds alternate so both see the same background noise.
  *
+ * It also prints this process's CPU time per event for each side (all threads: the Kafka thread, the apply worker,
+ * V8's GC helpers; not the broker or Postgres). Wall-clock rates swing ±30% between rounds on a shared 2-core VM;
+ * CPU per event is the steadier figure to judge an optimisation by.
+ *
  *   npm run bench:ingest -- [--events 200000] [--users 20000] [--partitions 3] [--rounds 2]
  */
 import 'reflect-metadata';
@@ -36,14 +40,19 @@ async function main(): Promise<void> {
     }
     await producer.disconnect();
 
-    const baseline: number[] = [];
-    const learner: number[] = [];
+    const baseline: Measured[] = [];
+    const learner: Measured[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       baseline.push(await rawConsume(stack, topic, round));
       learner.push(await learnerConsume(stack, round));
-      process.stdout.write(`round ${round}: raw no-op ${fmt(baseline.at(-1)!)} events/s, learner ${fmt(learner.at(-1)!)} events/s\n`);
+      const [b, l] = [baseline.at(-1)!, learner.at(-1)!];
+      process.stdout.write(
+        `round ${round}: raw no-op ${fmt(b.rate)} events/s (${b.cpuMicros.toFixed(2)} µs CPU/event), ` +
+          `learner ${fmt(l.rate)} events/s (${l.cpuMicros.toFixed(2)} µs CPU/event)\n`,
+      );
     }
-    const best = (xs: number[]) => Math.max(...xs);
+    const best = (xs: Measured[]) => Math.max(...xs.map((x) => x.rate));
+    const leastCpu = (xs: Measured[]) => Math.min(...xs.map((x) => x.cpuMicros));
     const ratio = best(learner) / best(baseline);
     process.stdout.write(
       [
@@ -52,6 +61,8 @@ async function main(): Promise<void> {
         `  raw kafkajs eachBatch no-op consume   ${fmt(best(baseline))} events/s`,
         `  learner (apply + commit to Postgres)  ${fmt(best(learner))} events/s`,
         `  ratio                                 ${ratio.toFixed(2)}  (target ≥ 0.70)`,
+        `  CPU per event in this process         raw ${leastCpu(baseline).toFixed(2)} µs, learner ${leastCpu(learner).toFixed(2)} µs ` +
+          `(raw ÷ learner ${(leastCpu(baseline) / leastCpu(learner)).toFixed(2)})`,
         '',
       ].join('\n'),
     );
@@ -60,27 +71,43 @@ async function main(): Promise<void> {
   }
 }
 
-async function rawConsume(stack: Awaited<ReturnType<typeof benchStack>>, topic: string, round: number): Promise<number> {
+/** A side's throughput (wall clock from its first batch) and this process's CPU time per event over the same span. */
+interface Measured {
+  rate: number;
+  cpuMicros: number;
+}
+
+const cpuMicros = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / EVENTS;
+};
+
+async function rawConsume(stack: Awaited<ReturnType<typeof benchStack>>, topic: string, round: number): Promise<Measured> {
   const consumer = stack.kafka.consumer({ groupId: `raw-${stack.id}-${round}`, maxBytesPerPartition: 4 * 1024 * 1024 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
   let started = 0n;
+  let cpu = process.cpuUsage();
   await new Promise<void>((resolve) => {
     void consumer.run({
       eachBatch: async ({ batch }) => {
-        if (seen === 0) started = process.hrtime.bigint();
+        if (seen === 0) {
+          started = process.hrtime.bigint();
+          cpu = process.cpuUsage();
+        }
         seen += batch.messages.length;
         if (seen >= EVENTS) resolve();
       },
     });
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuPerEvent = cpuMicros(cpu);
   await consumer.disconnect();
-  return EVENTS / seconds;
+  return { rate: EVENTS / seconds, cpuMicros: cpuPerEvent };
 }
 
-async function learnerConsume(stack: Awaited<ReturnType<typeof benchStack>>, round: number): Promise<number> {
+async function learnerConsume(stack: Awaited<ReturnType<typeof benchStack>>, round: number): Promise<Measured> {
   const db = await createDataSource(stack.databaseUrl, { applicationName: 'bench-learner' }).initialize();
   await db.query(`TRUNCATE user_models, aggregate_shards, user_item_batches, consumer_offsets, learner_counters, dead_letter_outbox`);
   await new ItemsRepository(db).upsert(catalogue(1000));
@@ -105,10 +132,11 @@ async function learnerConsume(stack: Awaited<ReturnType<typeof benchStack>>, rou
   await runtime.start();
   await done;
   const seconds = Number(process.hrtime.bigint() - runtime.feedback.firstBatchAt!) / 1e9;
+  const cpuPerEvent = cpuMicros(runtime.feedback.firstBatchCpu!);
   await runtime.stop();
   await db.destroy();
   if (fatal) throw fatal;
-  return EVENTS / seconds;
+  return { rate: EVENTS / seconds, cpuMicros: cpuPerEvent };
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');

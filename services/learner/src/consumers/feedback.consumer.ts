@@ -30,8 +30,9 @@ export class FeedbackConsumer {
   /** Per partition, the next offset the worker will apply: the stored offset of record, then each batch's end. */
   private readonly expected = new Map<number, number>();
   private stopped = false;
-  /** When the first batch arrived (hrtime ns), for throughput measurements that exclude start-up. */
+  /** When the first batch arrived (hrtime ns) and the process's CPU use then, for measurements that exclude start-up. */
   firstBatchAt?: bigint;
+  firstBatchCpu?: NodeJS.CpuUsage;
   private relaying: Promise<void> = Promise.resolve();
   private readonly flushListeners = new Set<(flushed: FlushedOffsets) => void>();
   private readonly metrics;
@@ -103,7 +104,10 @@ export class FeedbackConsumer {
 
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
-    this.firstBatchAt ??= process.hrtime.bigint();
+    if (this.firstBatchAt === undefined) {
+      this.firstBatchAt = process.hrtime.bigint();
+      this.firstBatchCpu = process.cpuUsage();
+    }
     await this.assignment;
     if (isStale()) return;
     this.noteGap(batch.partition, Number(batch.messages[0]!.offset));
