@@ -23,6 +23,11 @@ export const learnerConfigSchema = z.object({
    */
   LEARNER_FLUSH_IDLE_MS: env.int(100, { min: 0 }),
   ...rewardPriorConfigShape,
+  /**
+   * A user's interactions are appended as one row per commit; once this learner has appended this many for a user, the
+   * commit merges that user's rows into one, so serving's "already seen" lookup stays a few rows per user.
+   */
+  LEARNER_INTERACTION_ROWS_PER_USER: env.int(32, { min: 2, max: 10_000 }),
   /** How many recent event ids per user are remembered to drop client retries. */
   LEARNER_DEDUPE_WINDOW: env.int(64, { min: 1, max: 4096 }),
   /** Users kept in memory (least recently used beyond this are evicted once flushed). */

@@ -88,6 +88,19 @@ export class LearnerStateRepository {
           [JSON.stringify(snapshot.interactions.map((i) => ({ u: i.userId, d: i.domain, i: i.itemIds })))],
         );
       }
+      if (snapshot.compactInteractions.length) {
+        // After this commit's rows are in: each listed user's rows become one, with each item once.
+        await tx.query(
+          `WITH merged AS (
+             DELETE FROM user_item_batches b USING unnest($1::text[], $2::text[]) AS k(u, d)
+              WHERE b.user_id = k.u AND b.domain = k.d
+             RETURNING b.user_id, b.domain, b.item_ids)
+           INSERT INTO user_item_batches (user_id, domain, item_ids)
+           SELECT user_id, domain, array_agg(DISTINCT item_id ORDER BY item_id)
+             FROM merged CROSS JOIN LATERAL unnest(item_ids) AS i(item_id) GROUP BY user_id, domain`,
+          [snapshot.compactInteractions.map((u) => u.userId), snapshot.compactInteractions.map((u) => u.domain)],
+        );
+      }
       if (snapshot.predictions.length) {
         const p = snapshot.predictions;
         await tx.query(

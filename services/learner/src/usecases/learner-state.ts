@@ -13,6 +13,8 @@ export interface UserState {
   recentEventIds: number[];
   /** Items interacted with since the last snapshot. */
   newItemIds: string[];
+  /** Interaction rows this learner appended for the user since it last merged them (or loaded the user). */
+  interactionRows: number;
   /** Recency tick of the last use, for eviction. */
   lastUsed: number;
   dirty: boolean;
@@ -39,6 +41,8 @@ export interface FlushSnapshot {
   shards: { domain: string; partition: number; state: string; eventsSeen: number }[];
   /** Items each touched user interacted with since the last snapshot. */
   interactions: { userId: string; domain: string; itemIds: string[] }[];
+  /** Users whose interaction rows this commit merges into one (see LEARNER_INTERACTION_ROWS_PER_USER). */
+  compactInteractions: { userId: string; domain: string }[];
   predictions: PrequentialPrediction[];
   offsets: { partition: number; from: number; to: number }[];
   counters: Record<string, number>;
@@ -78,6 +82,7 @@ export class LearnerState {
   constructor(
     readonly priors: ModelPriors,
     private readonly userCacheSize: number,
+    private readonly interactionRowsPerUser = Number.POSITIVE_INFINITY,
   ) {}
 
   clear(): void {
@@ -137,6 +142,7 @@ export class LearnerState {
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
       newItemIds: [],
+      interactionRows: 0,
       lastUsed: ++this.tick,
       dirty: false,
     };
@@ -166,6 +172,7 @@ export class LearnerState {
   snapshot(): FlushSnapshot {
     const users: FlushSnapshot['users'] = [];
     const interactions: FlushSnapshot['interactions'] = [];
+    const compactInteractions: FlushSnapshot['compactInteractions'] = [];
     for (const inDomain of this.users.values()) {
       for (const user of inDomain.values()) {
         if (!user.dirty) continue;
@@ -176,7 +183,13 @@ export class LearnerState {
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
-        if (user.newItemIds.length > 0) interactions.push({ userId: user.userId, domain: user.domain, itemIds: user.newItemIds });
+        if (user.newItemIds.length > 0) {
+          interactions.push({ userId: user.userId, domain: user.domain, itemIds: user.newItemIds });
+          if (++user.interactionRows >= this.interactionRowsPerUser) {
+            compactInteractions.push({ userId: user.userId, domain: user.domain });
+            user.interactionRows = 1;
+          }
+        }
         user.newItemIds = [];
         user.dirty = false;
       }
@@ -195,7 +208,7 @@ export class LearnerState {
       if (to !== from) offsets.push({ partition, from, to });
       this.committedOffset.set(partition, to);
     }
-    const snapshot: FlushSnapshot = { users, shards, interactions, predictions: this.predictions, offsets, counters: this.counters, deadLetters: this.deadLetters };
+    const snapshot: FlushSnapshot = { users, shards, interactions, compactInteractions, predictions: this.predictions, offsets, counters: this.counters, deadLetters: this.deadLetters };
     this.deadLetters = [];
     this.predictions = [];
     this.counters = {};
