@@ -25,3 +25,4 @@ export * from './reward/reward-models.repository';
 export * from './service/runtime-service.providers';
 export * from './service/runtime-ops.controller';
 export * from './kafka/consumed-record';
+export * from './kafka/log-positions';

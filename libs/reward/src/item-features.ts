@@ -40,26 +40,25 @@ export function itemFeatures(item: ItemDescriptor): FeatureVector {
     );
   }
 
-  const phi = new Map<string, number>();
-  phi.set('bias', 1);
+  const phi: [string, number][] = [['bias', 1]];
   for (const name of names) {
     const weight = item.categories[name]!;
     // Zero weights are dropped so the vector stays sparse and a zero never creates model state.
-    if (weight > 0) phi.set(`cat:${name}`, weight / total);
+    if (weight > 0) phi.push([`cat:${name}`, weight / total]);
   }
   if (item.stance !== undefined) {
     const stance = item.stance;
     if (typeof stance !== 'number' || !Number.isFinite(stance) || stance < -1 || stance > 1) {
       throw new Error(`itemFeatures: stance is ${String(stance)}; stance must be a finite number in [-1, 1]`);
     }
-    if (stance !== 0) phi.set('stance', stance);
+    if (stance !== 0) phi.push(['stance', stance]);
   }
   if (item.dense !== undefined) {
     item.dense.forEach((value, k) => {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw new Error(`itemFeatures: dense[${k}] is ${String(value)}; dense features must be finite numbers`);
       }
-      if (value !== 0) phi.set(`dense:${k}`, value);
+      if (value !== 0) phi.push([`dense:${k}`, value]);
     });
   }
   return new FeatureVector(phi);
@@ -75,9 +74,7 @@ export function withItemIntercept(phi: SparseVector, itemId: string): FeatureVec
   if (typeof itemId !== 'string' || itemId.length === 0) {
     throw new Error(`withItemIntercept: itemId is ${JSON.stringify(itemId)}; it must be a non-empty string`);
   }
-  const out = new Map(phi);
-  out.set(itemIntercept(itemId), 1);
-  return new FeatureVector(out);
+  return new FeatureVector([...phi, [itemIntercept(itemId), 1]]);
 }
 
 /** Prefix of the per-item intercept features; user deviations never carry these. */

@@ -1,5 +1,5 @@
 import { topicName } from '@chorus/contracts';
-import { CoPartitionedAssigner, type ContextLogger } from '@chorus/platform';
+import { CoPartitionedAssigner, LogPositions, type ContextLogger } from '@chorus/platform';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DriftWatchConfig } from '../drift-watch.config';
@@ -25,8 +25,7 @@ export class DriftInputConsumer {
   private lock: Promise<unknown> = Promise.resolve();
   private inFlight: Promise<void> = Promise.resolve();
   private lastFlushAt = Date.now();
-  /** Per topic-partition, the next offset expected from Kafka: the stored offset after a join, then each batch's end. */
-  private readonly expected = new Map<string, number>();
+  private readonly positions = new LogPositions();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly flushListeners = new Set<(snapshot: DriftSnapshot, result: FlushResult) => void>();
@@ -118,8 +117,18 @@ export class DriftInputConsumer {
     await this.exclusive(async () => {
       // Fetched from Kafka's committed offset before the join's seek took effect: refetched from Postgres's offset.
       if (isStale()) return;
-      this.noteGap(batch.topic, batch.partition, Number(batch.messages[0]!.offset));
-      this.expected.set(offsetKey(batch.topic, batch.partition), Number(batch.lastOffset()) + 1);
+      const firstOffset = Number(batch.messages[0]!.offset);
+      const missing = this.positions.advance(batch.topic, batch.partition, firstOffset, Number(batch.lastOffset()));
+      if (missing > 0) {
+        this.metrics.messages.inc({ outcome: 'missing_from_log' }, missing);
+        this.log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
+          topic: batch.topic,
+          partition: batch.partition,
+          storedOffset: firstOffset - missing,
+          logOffset: firstOffset,
+          missing,
+        });
+      }
       await this.record(await this.usecase.apply(topic, batch.partition, batch.messages));
       await this.flushIfDue();
     });
@@ -138,7 +147,7 @@ export class DriftInputConsumer {
     await this.inFlight;
     this.state.clear();
     this.usecase.clear();
-    this.expected.clear();
+    this.positions.clear();
     const topics = [this.topics.feedback, this.topics.exposures];
     const partitions = [...new Set(topics.flatMap((t) => assignment[t] ?? []))].sort((a, b) => a - b);
     for (const partition of partitions) {
@@ -146,25 +155,11 @@ export class DriftInputConsumer {
       this.state.adoptPartition(partition, stored.offsets, stored.shards);
       for (const { topic, nextOffset } of stored.offsets) {
         if (!assignment[topic]?.includes(partition)) continue;
-        this.expected.set(offsetKey(topic, partition), nextOffset);
+        this.positions.start(topic, partition, nextOffset);
         this.consumer.seek({ topic, partition, offset: String(nextOffset) });
       }
       this.log.info('resuming partition from Postgres', { partition, offsets: stored.offsets, shards: stored.shards.length });
     }
-  }
-
-  /** Fetched from the offset of record yet starting after it: those offsets are gone from the log (retention). */
-  private noteGap(topic: string, partition: number, firstOffset: number): void {
-    const expected = this.expected.get(offsetKey(topic, partition));
-    if (expected === undefined || firstOffset <= expected) return;
-    this.metrics.messages.inc({ outcome: 'missing_from_log' }, firstOffset - expected);
-    this.log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
-      topic,
-      partition,
-      storedOffset: expected,
-      logOffset: firstOffset,
-      missing: firstOffset - expected,
-    });
   }
 
   private async flushIfDue(): Promise<void> {
@@ -237,5 +232,3 @@ export class DriftInputConsumer {
     return run;
   }
 }
-
-const offsetKey = (topic: string, partition: number) => `${topic}|${partition}`;

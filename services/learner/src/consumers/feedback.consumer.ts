@@ -1,5 +1,5 @@
 import { topicName } from '@chorus/contracts';
-import type { ContextLogger } from '@chorus/platform';
+import { LogPositions, type ContextLogger } from '@chorus/platform';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { LearnerConfig } from '../learner.config';
@@ -27,8 +27,7 @@ export class FeedbackConsumer {
   private readonly dlqTopic: string;
   /** Partition adoption after the latest group join; batches wait for it. */
   private assignment: Promise<void> = Promise.resolve();
-  /** Per partition, the next offset the worker will apply: the stored offset of record, then each batch's end. */
-  private readonly expected = new Map<number, number>();
+  private readonly positions = new LogPositions();
   private stopped = false;
   /** When the first batch arrived (hrtime ns) and the process's CPU use then, for measurements that exclude start-up. */
   firstBatchAt?: bigint;
@@ -110,8 +109,17 @@ export class FeedbackConsumer {
     }
     await this.assignment;
     if (isStale()) return;
-    this.noteGap(batch.partition, Number(batch.messages[0]!.offset));
-    this.expected.set(batch.partition, Number(batch.lastOffset()) + 1);
+    const firstOffset = Number(batch.messages[0]!.offset);
+    const missing = this.positions.advance(this.topic, batch.partition, firstOffset, Number(batch.lastOffset()));
+    if (missing > 0) {
+      this.metrics.events.inc({ outcome: 'missing_from_log' }, missing);
+      this.log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
+        partition: batch.partition,
+        storedOffset: firstOffset - missing,
+        logOffset: firstOffset,
+        missing,
+      });
+    }
     const { applied } = await this.worker.apply(batch.partition, batch.messages);
     void applied.then((counts) => {
       if (!counts) return;
@@ -132,25 +140,12 @@ export class FeedbackConsumer {
    */
   private async adopt(partitions: number[]): Promise<void> {
     await this.worker.reassign();
-    this.expected.clear();
+    this.positions.clear();
     for (const partition of partitions) {
       const stored = await this.repository.storedNextOffset(partition);
-      this.expected.set(partition, stored);
+      this.positions.start(this.topic, partition, stored);
       this.consumer.seek({ topic: this.topic, partition, offset: String(stored) });
     }
-  }
-
-  /** Fetched from the offset of record yet starting after it: those offsets are gone from the log (retention). */
-  private noteGap(partition: number, firstOffset: number): void {
-    const expected = this.expected.get(partition);
-    if (expected === undefined || firstOffset <= expected) return;
-    this.metrics.events.inc({ outcome: 'missing_from_log' }, firstOffset - expected);
-    this.log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
-      partition,
-      storedOffset: expected,
-      logOffset: firstOffset,
-      missing: firstOffset - expected,
-    });
   }
 
   private onWorkerFlushed(flushed: { offsets: FlushedOffsets['offsets']; outboxIds: string[]; seconds: number }): void {
