@@ -43,7 +43,6 @@ describe('drift-watch: user-scope alerts', () => {
     await seedCatalogue(db, [...driftCatalogue('news'), ...driftCatalogue('code')]);
     const env = serviceEnv(stack, database.url, { ...DRIFT_TEST_ENV, DRIFT_GROUP_ID: groupId, RERANK_QUEUE_PREFIX: `t${stack.id}`, LEARNER_FLUSH_INTERVAL_MS: '100' });
     learner = await startLearner(env);
-    drift = await startDriftWatch(env);
     alertsConsumer = await collectAlerts(stack.kafka, stack, published);
     dlqConsumer = stack.kafka.consumer({ groupId: `dlq-${stack.id}`, sessionTimeout: 10_000 });
     await dlqConsumer.connect();
@@ -61,6 +60,15 @@ describe('drift-watch: user-scope alerts', () => {
     ]);
     total = messages.length;
     await produceDriftMessages(stack, messages);
+    // drift-watch reads each gated user's b_u from the learner's store. Started together, the two race: if drift-watch
+    // got through a user's whole stream before the learner's first commit of that user, it would have nothing to read.
+    // So the learner learns the feedback first, and drift-watch then consumes the same topics from the start.
+    await pollUntil(
+      () => db.query(`SELECT count(*)::int AS n FROM user_models`).then((r: { n: number }[]) => r[0]!.n),
+      (n) => n === 3,
+      { what: 'the learner to commit a model of each user' },
+    );
+    drift = await startDriftWatch(env);
   });
 
   afterAll(async () => {
@@ -95,7 +103,7 @@ describe('drift-watch: user-scope alerts', () => {
     expect(drift.fatal).toEqual([]);
     const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM drift_user_state`);
     expect(n).toBe(3);
-    // The learner ran alongside: drift-watch read b_u and kept the personal-divergence series of the users it gates.
+    // drift-watch read b_u from the learner's store and kept the personal-divergence series of the users it gates.
     const divergence = await pollUntil(
       () => db.query(`SELECT count(*)::int AS n FROM drift_user_series WHERE metric = 'personal-divergence' AND user_id = 'news-narrowing'`).then((r: { n: number }[]) => r[0]!.n),
       (count) => count > 0,
