@@ -191,9 +191,11 @@ export class DiagonalGaussianLogistic {
    * @param y soft label in [0, 1] (0.5 = tie)
    * @param weight observation weight c > 0 (the log-likelihood is multiplied by it)
    * @param offset known part of the score, e.g. the aggregate logit when this model is a user deviation
-   * @throws RangeError on y outside [0, 1], weight ≤ 0, a non-finite weight/offset/feature value.
+   * @returns the score before the update, what `logit(x, offset)` returned just before the call (the pass that gathers
+   *   the features computes it anyway, so a caller that needs both saves a second round of lookups)
+   * @throws RangeError on y outside [0, 1], weight ≤ 0, a non-finite weight/offset/feature value or score.
    */
-  update(x: SparseVector, y: number, weight = 1, offset = 0): void {
+  update(x: SparseVector, y: number, weight = 1, offset = 0): number {
     if (!(y >= 0 && y <= 1)) {
       throw new RangeError(`update: label y is ${y}; it must be a number in [0, 1] (1 positive, 0 negative, 0.5 tie)`);
     }
@@ -242,6 +244,7 @@ export class DiagonalGaussianLogistic {
       s += value * value * variance;
       n++;
     }
+    if (!Number.isFinite(z0)) throw nonFiniteInput('update', x, offset);
 
     // Solve in one canonical orientation (y > ½, or y = ½ with z₀ ≥ 0). (x, y) and (−x, 1 − y) are the same
     // observation; canonicalising makes them give bit-identical posteriors (negation is exact in floating point), so a
@@ -264,6 +267,7 @@ export class DiagonalGaussianLogistic {
       // 1/v ← 1/v + c·x²·p(1−p), written as v/(1 + v·c·x²·p(1−p)) to spend one division and never exceed v.
       this.state[slot + 1] = variance / (1 + variance * curvature * xf * xf);
     }
+    return z0;
   }
 
   /** Features whose state differs from the prior, as feature → [mean, variance]. */

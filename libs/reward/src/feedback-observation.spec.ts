@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiagonalGaussianLogistic } from './diagonal-gaussian-logistic';
-import { binaryObservation, pairwiseObservation } from './feedback-observation';
+import { binaryObservation, pairwiseObservation, pairwiseObservationOf } from './feedback-observation';
 import { itemFeatures } from './item-features';
 import { mulberry32 } from './testing/mulberry32.prng';
 
@@ -79,6 +79,19 @@ describe('pairwiseObservation (Bradley–Terry)', () => {
     expect(new Map(obs.userX)).toEqual(new Map([...obs.aggregateX].filter(([f]) => !f.startsWith('item:'))));
     expect(obs.y).toBe(1);
     expect(obs.weight).toBe(1);
+  });
+
+  it('from precomputed item vectors (pairwiseObservationOf) it is the same observation, entry order included', () => {
+    const items = { d1: dramaPhi, o1: docPhi };
+    const vectors = (id: 'd1' | 'o1') => binaryObservation(items[id], id, 1);
+    const of = (tie: boolean) => pairwiseObservationOf('d1', { phi: dramaPhi, aggregateX: vectors('d1').aggregateX }, 'o1', { phi: docPhi, aggregateX: vectors('o1').aggregateX }, tie);
+    for (const tie of [false, true]) {
+      const direct = pairwiseObservation(dramaPhi, 'd1', docPhi, 'o1', tie);
+      expect([...of(tie).aggregateX]).toEqual([...direct.aggregateX]);
+      expect([...of(tie).userX]).toEqual([...direct.userX]);
+      expect([of(tie).y, of(tie).weight]).toEqual([direct.y, direct.weight]);
+    }
+    expect(() => pairwiseObservationOf('d1', { phi: dramaPhi, aggregateX: dramaPhi }, 'd1', { phi: dramaPhi, aggregateX: dramaPhi })).toThrow(/compared with itself/);
   });
 
   it('a tie has y = 0.5', () => {

@@ -1,5 +1,5 @@
 import { ITEM_FEATURE_PREFIX, withItemIntercept } from './item-features';
-import { FeatureVector, subtract, type SparseVector } from './sparse-vector';
+import { FeatureVector, featureVector, subtract, type SparseVector } from './sparse-vector';
 
 /**
  * One feedback event as a logistic observation for both models: the aggregate sees `aggregateX` (with per-item
@@ -43,17 +43,44 @@ export function pairwiseObservation(
   rejectedId: string,
   tie = false,
 ): FeedbackObservation {
+  checkPair(chosenId, rejectedId);
+  return pairwiseObservationOf(
+    chosenId,
+    { phi: chosenPhi, aggregateX: withItemIntercept(chosenPhi, chosenId) },
+    rejectedId,
+    { phi: rejectedPhi, aggregateX: withItemIntercept(rejectedPhi, rejectedId) },
+    tie,
+  );
+}
+
+/** An item's two model inputs: φ(i), and φ(i) with its intercept (`withItemIntercept`). Build them once per item. */
+export interface ItemVectors {
+  phi: SparseVector;
+  aggregateX: SparseVector;
+}
+
+/**
+ * {@link pairwiseObservation} from each item's precomputed vectors, so a stream of pairwise events builds only the two
+ * differences per event.
+ *
+ * @throws RangeError when chosenId equals rejectedId.
+ */
+export function pairwiseObservationOf(chosenId: string, chosen: ItemVectors, rejectedId: string, rejected: ItemVectors, tie = false): FeedbackObservation {
+  checkPair(chosenId, rejectedId);
+  return {
+    aggregateX: subtract(chosen.aggregateX, rejected.aggregateX),
+    userX: subtract(withoutItemIntercepts(chosen.phi), withoutItemIntercepts(rejected.phi)),
+    y: tie ? 0.5 : 1,
+    weight: 1,
+  };
+}
+
+function checkPair(chosenId: string, rejectedId: string): void {
   if (chosenId === rejectedId) {
     throw new RangeError(
       `pairwiseObservation: item "${chosenId}" is compared with itself; a pair needs two different items`,
     );
   }
-  return {
-    aggregateX: subtract(withItemIntercept(chosenPhi, chosenId), withItemIntercept(rejectedPhi, rejectedId)),
-    userX: withoutItemIntercepts(subtract(chosenPhi, rejectedPhi)),
-    y: tie ? 0.5 : 1,
-    weight: 1,
-  };
 }
 
 function checkLabel(y: number, weight: number, where: string): void {
@@ -65,13 +92,9 @@ function checkLabel(y: number, weight: number, where: string): void {
 
 /** φ without `item:*` entries; returns the input itself when it has none (the usual case), to save a copy per event. */
 function withoutItemIntercepts(phi: SparseVector): SparseVector {
+  const names = featureVector(phi).featureNames;
   let hasItemFeature = false;
-  for (const feature of phi.keys()) {
-    if (feature.startsWith(ITEM_FEATURE_PREFIX)) {
-      hasItemFeature = true;
-      break;
-    }
-  }
+  for (let k = 0; k < names.length && !hasItemFeature; k++) hasItemFeature = names[k]!.startsWith(ITEM_FEATURE_PREFIX);
   if (!hasItemFeature) return phi;
   const out: [string, number][] = [];
   for (const [feature, value] of phi) if (!feature.startsWith(ITEM_FEATURE_PREFIX)) out.push([feature, value]);

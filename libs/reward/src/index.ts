@@ -12,7 +12,7 @@ export { combineShardPosteriors } from './shard-posterior-combination';
 export type { RatingLabel, RatingScale } from './rating-label';
 export { ratingLabel } from './rating-label';
 export type { FeedbackObservation } from './feedback-observation';
-export { binaryObservation, pairwiseObservation } from './feedback-observation';
+export { binaryObservation, pairwiseObservation, pairwiseObservationOf, type ItemVectors } from './feedback-observation';
 export type { PrequentialLogits } from './personalized-reward';
 export { deviationNorm, personalizedLogit, updateOnObservation } from './personalized-reward';
 export { rocAuc } from './roc-auc';

@@ -72,6 +72,31 @@ describe('personalizedLogit', () => {
 });
 
 describe('updateOnObservation', () => {
+  it('returns the logits each model gave the observation before learning it, bit for bit', () => {
+    const aggregate = trainedAggregate();
+    const user = new DiagonalGaussianLogistic({ priorVariance: 1.5 });
+    for (const { observation } of stream(7, 300)) {
+      const expectedAggregate = aggregate.logit(observation.aggregateX);
+      const expectedPersonalized = user.logit(observation.userX, expectedAggregate);
+      const before = updateOnObservation(aggregate, user, observation);
+      expect(before.aggregate).toBe(expectedAggregate);
+      expect(before.personalized).toBe(expectedPersonalized);
+    }
+    // The stream moved both models, so the figures above were not all taken at the prior.
+    expect(user.featureCount).toBeGreaterThan(0);
+  });
+
+  it('refuses a non-finite user vector before touching either model', () => {
+    const aggregate = trainedAggregate();
+    const user = new DiagonalGaussianLogistic({ priorVariance: 1 });
+    const before = JSON.stringify(aggregate);
+    const { aggregateX } = binaryObservation(catalogue[0]!.phi, 'd1', 1);
+    const bad = { aggregateX, userX: new Map([['cat:drama', Number.NaN]]), y: 1, weight: 1 };
+    expect(() => updateOnObservation(aggregate, user, bad)).toThrow(/userX: feature "cat:drama" has value NaN/);
+    expect(JSON.stringify(aggregate)).toBe(before);
+    expect(user.featureCount).toBe(0);
+  });
+
   it('with τ² = 0 the deviation never moves and the personalized logit is the aggregate logit for every x', () => {
     const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
     const user = new DiagonalGaussianLogistic({ priorVariance: 0 });

@@ -3,7 +3,7 @@ import {
   type DiagonalGaussianLogisticJSON,
 } from './diagonal-gaussian-logistic';
 import type { FeedbackObservation } from './feedback-observation';
-import type { SparseVector } from './sparse-vector';
+import { assertFiniteFeatureValue, featureVector, type SparseVector } from './sparse-vector';
 
 /**
  * Personalized logit with partial pooling (DESIGN §4):
@@ -46,10 +46,11 @@ export function updateOnObservation(
   observation: FeedbackObservation,
 ): PrequentialLogits {
   const { aggregateX, userX, y, weight } = observation;
-  const offset = aggregate.logit(aggregateX);
-  const personalized = user.logit(userX, offset);
-  aggregate.update(aggregateX, y, weight);
-  user.update(userX, y, weight, offset);
+  // Checked first so that a bad user vector cannot leave the aggregate updated and the user not.
+  assertFiniteValues(userX, 'updateOnObservation: userX');
+  // Each update returns its score from before it learned, so the two logits cost no lookups of their own.
+  const offset = aggregate.update(aggregateX, y, weight);
+  const personalized = user.update(userX, y, weight, offset);
   return { aggregate: offset, personalized };
 }
 
@@ -82,4 +83,11 @@ export function deviationNorm(
     }
   }
   return Math.sqrt(squared / tau2);
+}
+
+function assertFiniteValues(x: SparseVector, where: string): void {
+  const vector = featureVector(x);
+  const names = vector.featureNames;
+  const values = vector.featureValues;
+  for (let k = 0; k < values.length; k++) assertFiniteFeatureValue(names[k]!, values[k]!, where);
 }

@@ -8,6 +8,32 @@ describe('subtract', () => {
     expect(new Map(subtract(a, b))).toEqual(new Map([['cat:a', 0.5], ['cat:b', 0.25], ['stance', 0.4]]));
   });
 
+  it('lists a\'s surviving entries in a\'s order, then the features only b has, and keeps the arrays aligned', () => {
+    // Property check against the plain Map definition, on seeded vectors with shared, zero and one-sided features.
+    let seed = 3;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const pick = () => [0, 0.5, 1, -0.25][Math.floor(random() * 4)]!;
+    for (let trial = 0; trial < 200; trial++) {
+      const a = new Map<string, number>();
+      const b = new Map<string, number>();
+      for (const f of ['f0', 'f1', 'f2', 'f3', 'f4', 'f5']) {
+        if (random() < 0.6) a.set(f, pick());
+        if (random() < 0.6) b.set(f, pick());
+      }
+      const expected = new Map<string, number>();
+      for (const [f, v] of a) if (v !== 0) expected.set(f, v);
+      for (const [f, v] of b) {
+        const d = (expected.get(f) ?? 0) - v;
+        if (d === 0) expected.delete(f);
+        else expected.set(f, d);
+      }
+      const difference = subtract(a, b);
+      expect([...difference]).toEqual([...expected]);
+      expect(difference.featureNames).toEqual([...expected.keys()]);
+      expect(difference.featureValues).toEqual([...expected.values()]);
+    }
+  });
+
   it('of a vector with itself is empty', () => {
     const a = new Map([['bias', 1], ['cat:a', 1]]);
     expect(subtract(a, a).size).toBe(0);

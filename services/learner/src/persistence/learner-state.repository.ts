@@ -118,7 +118,8 @@ export class LearnerStateRepository {
         );
         outboxIds = rows.map((r) => String(r.id));
       }
-      const counters = Object.entries(snapshot.counters);
+      // Sorted: learners of one group commit concurrently and share these rows, so they must lock them in one order.
+      const counters = Object.entries(snapshot.counters).sort(([a], [b]) => (a < b ? -1 : 1));
       if (counters.length) {
         await tx.query(
           `INSERT INTO learner_counters (group_id, name, value)

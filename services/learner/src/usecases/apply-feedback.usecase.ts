@@ -6,7 +6,7 @@ import {
   type FeedbackEventV1,
   type ValidationIssue,
 } from '@chorus/contracts';
-import { pairwiseObservation, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
+import { pairwiseObservationOf, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { BatchView } from '../workers/apply-worker.protocol';
 import type { LearnerStateRepository } from '../persistence/learner-state.repository';
@@ -162,7 +162,7 @@ export class ApplyFeedbackUseCase {
       if ('code' in chosen) return chosen;
       const rejected = this.catalogueItem(event.rejectedId, event.domain);
       if ('code' in rejected) return rejected;
-      return pairwiseObservation(chosen.phi, event.chosenId, rejected.phi, event.rejectedId, event.tie ?? false);
+      return pairwiseObservationOf(event.chosenId, chosen, event.rejectedId, rejected, event.tie ?? false);
     }
     const item = this.catalogueItem(event.itemId, event.domain);
     if ('code' in item) return item;
