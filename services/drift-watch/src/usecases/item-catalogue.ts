@@ -65,10 +65,20 @@ export class ItemCatalogue {
     return [...new Set(itemIds)].filter((id) => !this.items.has(id) || this.stale.has(id));
   }
 
-  install(items: readonly CatalogueItem[]): void {
+  /**
+   * Add freshly read items. Beyond capacity the cache starts afresh, keeping only the items named by `inUse` (the batch
+   * being prepared): dropping those would leave the batch without items it found cached.
+   */
+  install(items: readonly CatalogueItem[], inUse: Iterable<string> = []): void {
     if (this.items.size + items.length > this.capacity) {
+      const kept: CatalogueItem[] = [];
+      for (const id of inUse) {
+        const item = this.items.get(id);
+        if (item) kept.push(item);
+      }
       this.items.clear();
       this.vectors.clear();
+      for (const item of kept) this.items.set(item.itemId, item);
     }
     for (const item of items) {
       this.items.set(item.itemId, item);

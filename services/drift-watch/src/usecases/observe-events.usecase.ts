@@ -178,7 +178,10 @@ export class ObserveEventsUseCase {
       this.repositories.catalogue.findMany(this.catalogue.missing(itemIds)),
       this.repositories.state.loadUsers(unseenUsers),
     ]);
-    this.catalogue.install(items.map((item) => ({ ...item, categories: normaliseCategories(item.categories) })));
+    this.catalogue.install(
+      items.map((item) => ({ ...item, categories: normaliseCategories(item.categories) })),
+      itemIds,
+    );
     for (const { userId, domain } of unseenUsers) this.state.installUser(userId, domain, stored.get(`${userId}\u0001${domain}`));
 
     // Every category of every item the batch names must have an index in its domain's vocabulary.

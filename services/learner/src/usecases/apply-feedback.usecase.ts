@@ -93,7 +93,12 @@ export class ApplyFeedbackUseCase {
       }
       if (!this.state.hasUser(event.userId, event.domain)) unseenUsers.set(`${event.userId}\u0001${event.domain}`, { userId: event.userId, domain: event.domain });
     }
+    const generation = this.catalogue.generation;
     await this.preload(unseenItems, unseenUsers);
+    if (this.catalogue.generation !== generation) {
+      // The preload went over capacity and started the cache afresh, dropping items this chunk found cached.
+      await this.catalogue.preload(events.flatMap((event) => (event.type === 'pairwise' ? [event.chosenId, event.rejectedId] : [event.itemId])));
+    }
     for (let k = 0; k < events.length; k++) {
       const failure = this.applyEvent(partition, events[k]!);
       if (failure === 'duplicate') outcome.duplicates++;

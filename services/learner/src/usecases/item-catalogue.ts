@@ -15,6 +15,8 @@ export interface CatalogueItem {
  */
 export class ItemCatalogue {
   private readonly items = new Map<string, CatalogueItem>();
+  /** Bumped each time the cache starts afresh (a preload beyond capacity). */
+  generation = 0;
 
   constructor(
     private readonly repository: CatalogueRepository,
@@ -32,7 +34,10 @@ export class ItemCatalogue {
   async preload(itemIds: Iterable<string>): Promise<void> {
     const missing = [...new Set(itemIds)].filter((id) => !this.items.has(id));
     if (missing.length === 0) return;
-    if (this.items.size + missing.length > this.capacity) this.items.clear();
+    if (this.items.size + missing.length > this.capacity) {
+      this.items.clear();
+      this.generation++;
+    }
     for (const row of await this.repository.findMany(missing)) {
       const phi = itemFeatures({ categories: row.categories, stance: row.stance ?? undefined, dense: row.features ?? undefined });
       this.items.set(row.itemId, { domain: row.domain, phi, aggregateX: withItemIntercept(phi, row.itemId) });
