@@ -60,9 +60,10 @@ describe('drift-watch: user-scope alerts', () => {
     ]);
     total = messages.length;
     await produceDriftMessages(stack, messages);
-    // drift-watch reads each gated user's b_u from the learner's store. Started together, the two race: if drift-watch
-    // got through a user's whole stream before the learner's first commit of that user, it would have nothing to read.
-    // So the learner learns the feedback first, and drift-watch then consumes the same topics from the start.
+    // drift-watch reads each gated user's b_u from the learner's store. Started together, drift-watch could get through
+    // a user's whole stream before the learner's first commit of that user and read it only on its timed retry
+    // (drift-watch-model-retry.e2e covers that); here the learner learns the feedback first, so the checks below do not
+    // depend on that timing, and drift-watch then consumes the same topics from the start.
     await pollUntil(
       () => db.query(`SELECT count(*)::int AS n FROM user_models`).then((r: { n: number }[]) => r[0]!.n),
       (n) => n === 3,

@@ -42,6 +42,11 @@ export const driftWatchConfigSchema = z.object({
   DRIFT_POLARIZATION_ALPHA: env.number(1.3, { min: 0.01, max: 1.6 }),
   /** Re-read a gated user's deviation b_u from Postgres after this many of their events. */
   DRIFT_MODEL_REFRESH_EVENTS: env.int(10, { min: 1 }),
+  /**
+   * A gated user whose b_u the learner has not committed yet is asked for again after this long, even if they send
+   * nothing more (otherwise a user whose stream stops right after the gate would never get a divergence reading).
+   */
+  DRIFT_MODEL_RETRY_MS: env.int(5_000, { min: 50 }),
   /** Repeats of an alert (same scope, subject, domain, metric) within this event-time span fold into it. */
   DRIFT_ALERT_COOLDOWN_SECONDS: env.int(6 * 3600, { min: 0 }),
   /** How often the detector configuration table is polled for changes. */

@@ -83,6 +83,7 @@ export class DriftWatchRuntime {
         consumer: config.DRIFT_GROUP_ID,
         minEvents: config.DRIFT_USER_MIN_EVENTS,
         modelRefreshEvents: config.DRIFT_MODEL_REFRESH_EVENTS,
+        modelRetryMs: config.DRIFT_MODEL_RETRY_MS,
         tau: (domain) => priors.tau2(domain),
         merge: { idleMs: config.DRIFT_MERGE_IDLE_MS, maxHoldMs: config.DRIFT_INPUT_MAX_SKEW_SECONDS * 1000 },
       },

@@ -89,6 +89,15 @@ export class DriftInputConsumer {
           }).catch(this.onFatal);
         }
       }, Math.max(20, Math.min(250, Math.floor(this.config.DRIFT_MERGE_IDLE_MS / 4)))),
+      // Gated users still waiting for the learner's model get asked again even when they send nothing more.
+      setInterval(() => {
+        if (this.usecase.awaitingModels > 0) {
+          void this.exclusive(async () => {
+            await this.usecase.retryAwaitingModels();
+            await this.flushIfDue();
+          }).catch(this.onFatal);
+        }
+      }, Math.max(25, Math.floor(this.config.DRIFT_MODEL_RETRY_MS / 2))),
     ];
   }
 

@@ -41,6 +41,11 @@ const emptyOutcome = (): BatchOutcome => ({ applied: 0, duplicates: 0, redeliver
  */
 export class ObserveEventsUseCase {
   private readonly merges = new Map<number, PartitionMerge<Parsed>>();
+  /**
+   * Gated users whose b_u the learner had not committed when asked, with the event the reading belongs to. Asked again
+   * every modelRetryMs (see retryAwaitingModels), so a user whose stream stops right after the gate still gets one.
+   */
+  private readonly awaitingModel = new Map<string, { userId: string; domain: string; atMs: number; source: MessageSource; askedAt: number }>();
 
   constructor(
     private readonly state: DriftState,
@@ -52,6 +57,8 @@ export class ObserveEventsUseCase {
       consumer: string;
       minEvents: number;
       modelRefreshEvents: number;
+      /** How long after a gated user's b_u was found missing it is asked for again, events or not. */
+      modelRetryMs: number;
       tau: (domain: string) => number;
       merge: { idleMs: number; maxHoldMs: number };
       now?: () => number;
@@ -61,6 +68,35 @@ export class ObserveEventsUseCase {
   /** Forget what waits (after a rebalance the partitions are reloaded from Postgres and redelivered from there). */
   clear(): void {
     this.merges.clear();
+    this.awaitingModel.clear();
+  }
+
+  /** Gated users waiting for the learner's first commit of their model. */
+  get awaitingModels(): number {
+    return this.awaitingModel.size;
+  }
+
+  /** Ask again (one query) for the b_u of users whose model was missing at least modelRetryMs ago. */
+  async retryAwaitingModels(): Promise<void> {
+    const now = this.now();
+    const due = [];
+    for (const [key, entry] of this.awaitingModel) {
+      // Evicted from memory since: its next event asks anew.
+      if (!this.state.hasUser(entry.userId, entry.domain)) this.awaitingModel.delete(key);
+      else if (now - entry.askedAt >= this.options.modelRetryMs) due.push(entry);
+    }
+    if (due.length === 0) return;
+    const deviations = await this.repositories.models.deviations(due);
+    for (const entry of due) {
+      const key = `${entry.userId}\u0001${entry.domain}`;
+      const means = deviations.get(key);
+      if (means === undefined) {
+        entry.askedAt = now;
+        continue;
+      }
+      this.awaitingModel.delete(key);
+      this.engine.applyDivergence(entry.userId, entry.domain, means, Math.sqrt(this.options.tau(entry.domain)), entry.atMs, entry.source);
+    }
   }
 
   /** Messages received but not yet applied (waiting for the other topic). */
@@ -212,13 +248,17 @@ export class ObserveEventsUseCase {
     if (due.length === 0) return;
     const deviations = await this.repositories.models.deviations(due);
     for (const { userId, domain, atMs, source } of due) {
-      const means = deviations.get(`${userId}\u0001${domain}`);
+      const key = `${userId}\u0001${domain}`;
+      const means = deviations.get(key);
       const user = this.state.user(userId, domain);
       if (means === undefined) {
-        // The learner has no model of this user yet: nothing to compare; ask again after the next refresh interval.
+        // The learner has not committed this user yet: ask again after the next refresh interval of events, or after
+        // modelRetryMs if none come.
         user.divergenceAskedAt = user.events;
+        this.awaitingModel.set(key, { userId, domain, atMs, source, askedAt: this.now() });
         continue;
       }
+      this.awaitingModel.delete(key);
       this.engine.applyDivergence(userId, domain, means, Math.sqrt(this.options.tau(domain)), atMs, source);
     }
   }
