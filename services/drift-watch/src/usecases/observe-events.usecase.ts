@@ -85,18 +85,7 @@ export class ObserveEventsUseCase {
       if (!this.state.hasUser(entry.userId, entry.domain)) this.awaitingModel.delete(key);
       else if (now - entry.askedAt >= this.options.modelRetryMs) due.push(entry);
     }
-    if (due.length === 0) return;
-    const deviations = await this.repositories.models.deviations(due);
-    for (const entry of due) {
-      const key = `${entry.userId}\u0001${entry.domain}`;
-      const means = deviations.get(key);
-      if (means === undefined) {
-        entry.askedAt = now;
-        continue;
-      }
-      this.awaitingModel.delete(key);
-      this.engine.applyDivergence(entry.userId, entry.domain, means, Math.sqrt(this.options.tau(entry.domain)), entry.atMs, entry.source);
-    }
+    for (const entry of await this.readDivergence(due)) entry.askedAt = now;
   }
 
   /** Messages received but not yet applied (waiting for the other topic). */
@@ -245,22 +234,31 @@ export class ObserveEventsUseCase {
       const user = this.state.user(userId, domain);
       return user.events >= this.options.minEvents && user.events - Math.max(user.divergenceAt, user.divergenceAskedAt) >= this.options.modelRefreshEvents;
     });
-    if (due.length === 0) return;
-    const deviations = await this.repositories.models.deviations(due);
-    for (const { userId, domain, atMs, source } of due) {
-      const key = `${userId}\u0001${domain}`;
-      const means = deviations.get(key);
+    for (const { userId, domain, atMs, source } of await this.readDivergence(due)) {
+      // The learner has not committed this user yet: ask again after the next refresh interval of events, or after
+      // modelRetryMs if none come.
       const user = this.state.user(userId, domain);
+      user.divergenceAskedAt = user.events;
+      this.awaitingModel.set(`${userId}\u0001${domain}`, { userId, domain, atMs, source, askedAt: this.now() });
+    }
+  }
+
+  /** Read these users' b_u (one query) and observe each; returns those the learner has not committed yet. */
+  private async readDivergence<T extends { userId: string; domain: string; atMs: number; source: MessageSource }>(users: T[]): Promise<T[]> {
+    if (users.length === 0) return [];
+    const deviations = await this.repositories.models.deviations(users);
+    const missing: T[] = [];
+    for (const user of users) {
+      const key = `${user.userId}\u0001${user.domain}`;
+      const means = deviations.get(key);
       if (means === undefined) {
-        // The learner has not committed this user yet: ask again after the next refresh interval of events, or after
-        // modelRetryMs if none come.
-        user.divergenceAskedAt = user.events;
-        this.awaitingModel.set(key, { userId, domain, atMs, source, askedAt: this.now() });
+        missing.push(user);
         continue;
       }
       this.awaitingModel.delete(key);
-      this.engine.applyDivergence(userId, domain, means, Math.sqrt(this.options.tau(domain)), atMs, source);
+      this.engine.applyDivergence(user.userId, user.domain, means, Math.sqrt(this.options.tau(user.domain)), user.atMs, user.source);
     }
+    return missing;
   }
 
   private deadLetter(topic: string, partition: number, message: IncomingMessage, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
