@@ -93,12 +93,7 @@ export class ApplyFeedbackUseCase {
       }
       if (!this.state.hasUser(event.userId, event.domain)) unseenUsers.set(`${event.userId}\u0001${event.domain}`, { userId: event.userId, domain: event.domain });
     }
-    const generation = this.catalogue.generation;
-    await this.preload(unseenItems, unseenUsers);
-    if (this.catalogue.generation !== generation) {
-      // The preload went over capacity and started the cache afresh, dropping items this chunk found cached.
-      await this.catalogue.preload(events.flatMap((event) => (event.type === 'pairwise' ? [event.chosenId, event.rejectedId] : [event.itemId])));
-    }
+    await this.preload(unseenItems, unseenUsers, itemsNamed(events));
     for (let k = 0; k < events.length; k++) {
       const failure = this.applyEvent(partition, events[k]!);
       if (failure === 'duplicate') outcome.duplicates++;
@@ -119,9 +114,9 @@ export class ApplyFeedbackUseCase {
     return undefined;
   }
 
-  private async preload(items: Set<string>, users: Map<string, { userId: string; domain: string }>): Promise<void> {
+  private async preload(items: Set<string>, users: Map<string, { userId: string; domain: string }>, inUse: Iterable<string>): Promise<void> {
     if (items.size === 0 && users.size === 0) return;
-    const [, stored] = await Promise.all([this.catalogue.preload(items), this.repository.loadUsers([...users.values()])]);
+    const [, stored] = await Promise.all([this.catalogue.preload(items, inUse), this.repository.loadUsers([...users.values()])]);
     for (const [key, { userId, domain }] of users) this.state.installUser(userId, domain, stored.get(key));
   }
 
@@ -203,4 +198,16 @@ export class ApplyFeedbackUseCase {
     return deadLetterFor({ topic: this.options.topic, partition, offset: message.offset, consumer: this.options.consumer }, recordText(message), code, reason, issues);
   }
 
+}
+
+/** The items the events name, computed only if iterated. */
+function* itemsNamed(events: readonly FeedbackEventV1[]): Iterable<string> {
+  for (const event of events) {
+    if (event.type === 'pairwise') {
+      yield event.chosenId;
+      yield event.rejectedId;
+    } else {
+      yield event.itemId;
+    }
+  }
 }

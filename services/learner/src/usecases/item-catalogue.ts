@@ -15,8 +15,6 @@ export interface CatalogueItem {
  */
 export class ItemCatalogue {
   private readonly items = new Map<string, CatalogueItem>();
-  /** Bumped each time the cache starts afresh (a preload beyond capacity). */
-  generation = 0;
 
   constructor(
     private readonly repository: CatalogueRepository,
@@ -31,12 +29,22 @@ export class ItemCatalogue {
     this.items.delete(itemId);
   }
 
-  async preload(itemIds: Iterable<string>): Promise<void> {
+  /**
+   * Read the items not in memory (one query). Beyond capacity the cache starts afresh, keeping the items `inUse` names
+   * (the events being prepared): dropping those would leave them without items they found cached. `inUse` is only
+   * iterated then.
+   */
+  async preload(itemIds: Iterable<string>, inUse: Iterable<string> = []): Promise<void> {
     const missing = [...new Set(itemIds)].filter((id) => !this.items.has(id));
     if (missing.length === 0) return;
     if (this.items.size + missing.length > this.capacity) {
+      const kept: [string, CatalogueItem][] = [];
+      for (const id of inUse) {
+        const item = this.items.get(id);
+        if (item) kept.push([id, item]);
+      }
       this.items.clear();
-      this.generation++;
+      for (const [id, item] of kept) this.items.set(id, item);
     }
     for (const row of await this.repository.findMany(missing)) {
       const phi = itemFeatures({ categories: row.categories, stance: row.stance ?? undefined, dense: row.features ?? undefined });
