@@ -248,6 +248,26 @@ describe('DiagonalGaussianLogistic', () => {
       expect(JSON.stringify(restored)).toBe(JSON.stringify(model));
     });
 
+    it('toJSONText writes what JSON.stringify writes, for awkward feature names too', () => {
+      const names = ['bias', 'cat:drama', '__proto__', 'quote"and\\slash', 'tab\tnewline\n', 'ünï€ode', '7', 'item:x', 'untouched'];
+      const random = mulberry32(11);
+      for (let trial = 0; trial < 30; trial++) {
+        const model = new DiagonalGaussianLogistic({ priorVariance: (f) => (f === 'untouched' ? 0 : 1 + trial / 10) });
+        for (let i = 0; i < 20; i++) {
+          const x = new Map(names.filter(() => random() < 0.5).map((name) => [name, Math.round(gaussian(random) * 8) / 4]));
+          model.update(x, random() < 0.5 ? 1 : 0);
+        }
+        // A y = 0.5 update at the prior moves no mean: entries at mean 0 but shrunk variance are written too.
+        model.update(new Map([['cat:tie', 1]]), 0.5);
+        const text = model.toJSONText();
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(model)));
+        // Integer-like keys ("7") come first in a JS object, so only the order of that key may differ.
+        const withoutIntegerKey = (t: string) => JSON.stringify(Object.entries(JSON.parse(t)).filter(([k]) => k !== '7'));
+        expect(withoutIntegerKey(text)).toBe(withoutIntegerKey(JSON.stringify(model)));
+      }
+      expect(new DiagonalGaussianLogistic({ priorVariance: 1 }).toJSONText()).toBe('{}');
+    });
+
     it('keeps a feature named __proto__ as data', () => {
       const model = new DiagonalGaussianLogistic({ priorVariance: 1 });
       model.update(new Map([['__proto__', 1]]), 1);

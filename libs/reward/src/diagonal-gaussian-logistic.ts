@@ -283,6 +283,22 @@ export class DiagonalGaussianLogistic {
   }
 
   /**
+   * The text of `JSON.stringify(this)` (same entries; key order may differ for integer-like feature names), written
+   * directly instead of through the intermediate object: a learner serialises every changed user model per commit.
+   */
+  toJSONText(): string {
+    let out = '';
+    for (let k = 0; k < this.names.length; k++) {
+      const mean = this.state[k * STRIDE]!;
+      const variance = this.state[k * STRIDE + 1]!;
+      if (mean === 0 && variance === this.state[k * STRIDE + 2]) continue;
+      // A number concatenated prints as JSON prints it (shortest round-trip form; -0 as 0); state is always finite.
+      out += `${out ? ',' : ''}${JSON.stringify(this.names[k])}:[${mean},${variance}]`;
+    }
+    return `{${out}}`;
+  }
+
+  /**
    * Σ_f m_f², the squared Euclidean norm of the posterior mean (used by {@link deviationNorm} without serialising).
    */
   sumOfSquaredMeans(): number {

@@ -179,7 +179,7 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: `{"weights":${JSON.stringify(user.model)}}`,
+          state: `{"weights":${user.model.toJSONText()}}`,
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
@@ -198,7 +198,7 @@ export class LearnerState {
     for (const inDomain of this.shards.values()) {
       for (const shard of inDomain) {
         if (!shard?.dirty) continue;
-        shards.push({ domain: shard.domain, partition: shard.partition, state: JSON.stringify(shard.model.toJSON()), eventsSeen: shard.eventsSeen });
+        shards.push({ domain: shard.domain, partition: shard.partition, state: shard.model.toJSONText(), eventsSeen: shard.eventsSeen });
         shard.dirty = false;
       }
     }
