@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ConsumerConfig, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSUMER_MAX_WAIT_MS } from '@chorus/platform';
 
 const BROKER = `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`;
 const RUN = `chorus-smoke-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
@@ -179,6 +180,22 @@ describe('kafkajs against the local Kafka broker', () => {
       },
       () => `(committed ${JSON.stringify([...committed])}, wanted ${JSON.stringify([...wanted])})`,
     );
+  });
+
+  it('an idle fetch with the services\' CONSUMER_MAX_WAIT_MS returns within it, so a stop does not wait seconds', async () => {
+    const topic = await createTopic('idle', 1);
+    const idle = consumer('idle', { maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS });
+    const durations: number[] = [];
+    idle.on(idle.events.FETCH, ({ payload }) => void durations.push(payload.duration));
+    await idle.connect();
+    await idle.subscribe({ topic, fromBeginning: true });
+    await idle.run({ eachBatch: async () => undefined });
+    await eventually('three idle fetches', () => durations.length >= 3, () => `durations ${JSON.stringify(durations)}`);
+    // The broker holds an empty fetch for the wait (kafkajs' default would be 5 s), not longer.
+    for (const duration of durations.slice(1)) expect(duration).toBeLessThan(CONSUMER_MAX_WAIT_MS + 1000);
+    const stopping = Date.now();
+    await idle.disconnect();
+    expect(Date.now() - stopping).toBeLessThan(CONSUMER_MAX_WAIT_MS + 1500);
   });
 
   it('transactions: consume-transform-produce with sendOffsets; read_committed skips aborted messages', async () => {

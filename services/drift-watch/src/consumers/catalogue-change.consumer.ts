@@ -1,4 +1,5 @@
 import { topicName } from '@chorus/contracts';
+import { CONSUMER_MAX_WAIT_MS } from '@chorus/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { ItemCatalogue } from '../usecases/item-catalogue';
 
@@ -16,7 +17,7 @@ export class CatalogueChangeConsumer {
     instanceId: string,
     private readonly catalogue: ItemCatalogue,
   ) {
-    this.consumer = kafka.consumer({ groupId: `chorus-drift-watch-catalogue-${instanceId}`, sessionTimeout: 30_000 });
+    this.consumer = kafka.consumer({ groupId: `chorus-drift-watch-catalogue-${instanceId}`, sessionTimeout: 30_000, maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS });
   }
 
   async start(): Promise<void> {

@@ -1,5 +1,5 @@
 import { topicName } from '@chorus/contracts';
-import { CoPartitionedAssigner, LogPositions, type ContextLogger } from '@chorus/platform';
+import { CONSUMER_MAX_WAIT_MS, CoPartitionedAssigner, LogPositions, type ContextLogger } from '@chorus/platform';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DriftWatchConfig } from '../drift-watch.config';
@@ -52,6 +52,7 @@ export class DriftInputConsumer {
       sessionTimeout: config.DRIFT_SESSION_TIMEOUT_MS,
       heartbeatInterval: Math.floor(config.DRIFT_SESSION_TIMEOUT_MS / 10),
       maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS,
     });
     this.metrics = {
       messages: new Counter({ name: 'drift_watch_messages_total', help: 'Consumed messages by outcome', labelNames: ['outcome'], registers: [registry] }),

@@ -1,4 +1,5 @@
 import { topicName } from '@chorus/contracts';
+import { CONSUMER_MAX_WAIT_MS } from '@chorus/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 
 /**
@@ -14,7 +15,7 @@ export class CatalogueChangeConsumer {
     instanceId: string,
     private readonly onChanged: (itemIds: string[]) => void,
   ) {
-    this.consumer = kafka.consumer({ groupId: `chorus-learner-catalogue-${instanceId}`, sessionTimeout: 30_000 });
+    this.consumer = kafka.consumer({ groupId: `chorus-learner-catalogue-${instanceId}`, sessionTimeout: 30_000, maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS });
   }
 
   async start(): Promise<void> {

@@ -1,5 +1,5 @@
 import { topicName } from '@chorus/contracts';
-import { LogPositions, type ContextLogger } from '@chorus/platform';
+import { CONSUMER_MAX_WAIT_MS, LogPositions, type ContextLogger } from '@chorus/platform';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { LearnerConfig } from '../learner.config';
@@ -51,6 +51,7 @@ export class FeedbackConsumer {
       sessionTimeout: config.LEARNER_SESSION_TIMEOUT_MS,
       heartbeatInterval: Math.floor(config.LEARNER_SESSION_TIMEOUT_MS / 10),
       maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS,
     });
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.worker = new ApplyWorkerClient(config, (flushed) => this.onWorkerFlushed(flushed), (error) => this.fatal(error));

@@ -1,5 +1,5 @@
 import { topicName } from '@chorus/contracts';
-import type { ContextLogger } from '@chorus/platform';
+import { CONSUMER_MAX_WAIT_MS, type ContextLogger } from '@chorus/platform';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Counter } from 'prom-client';
 import type { RecordAlertsUseCase } from '../usecases/record-alerts.usecase';
@@ -30,7 +30,7 @@ export class DriftAlertConsumer {
   ) {
     this.topic = topicName('driftAlerts', options.prefix);
     this.dlqTopic = topicName('notifierDlq', options.prefix);
-    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: Math.floor(options.sessionTimeoutMs / 10) });
+    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: Math.floor(options.sessionTimeoutMs / 10), maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS });
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
