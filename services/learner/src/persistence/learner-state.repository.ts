@@ -25,19 +25,27 @@ export class LearnerStateRepository {
     private readonly topic: string,
   ) {}
 
-  async loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, { state: StoredUserState; eventsSeen: number }>> {
-    const out = new Map<string, { state: StoredUserState; eventsSeen: number }>();
+  /** Stored users, keyed `${userId}\u0001${domain}`, with the number of interaction rows each has. */
+  async loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, { state: StoredUserState; eventsSeen: number; interactionRows: number }>> {
+    const out = new Map<string, { state: StoredUserState; eventsSeen: number; interactionRows: number }>();
     if (keys.length === 0) return out;
-    const rows: { user_id: string; domain: string; state: { weights: DiagonalGaussianLogisticJSON; recentEventIds?: number[] }; recent_event_keys: Buffer | null; events_seen: number }[] =
-      await this.db.query(
-        `SELECT m.user_id, m.domain, m.state, m.recent_event_keys, m.events_seen
-           FROM user_models m JOIN unnest($1::text[], $2::text[]) AS k(user_id, domain) USING (user_id, domain)`,
-        [keys.map((k) => k.userId), keys.map((k) => k.domain)],
-      );
+    const rows: {
+      user_id: string;
+      domain: string;
+      state: { weights: DiagonalGaussianLogisticJSON; recentEventIds?: number[] };
+      recent_event_keys: Buffer | null;
+      events_seen: number;
+      interaction_rows: number;
+    }[] = await this.db.query(
+      `SELECT m.user_id, m.domain, m.state, m.recent_event_keys, m.events_seen,
+              (SELECT count(*)::int FROM user_item_batches b WHERE b.user_id = m.user_id AND b.domain = m.domain) AS interaction_rows
+         FROM user_models m JOIN unnest($1::text[], $2::text[]) AS k(user_id, domain) USING (user_id, domain)`,
+      [keys.map((k) => k.userId), keys.map((k) => k.domain)],
+    );
     for (const row of rows) {
       // Rows from before the recent_event_keys column keep their window in the JSON state.
       const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights: row.state.weights, recentEventIds }, eventsSeen: row.events_seen });
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights: row.state.weights, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }

@@ -13,7 +13,7 @@ export interface UserState {
   recentEventIds: number[];
   /** Items interacted with since the last snapshot. */
   newItemIds: string[];
-  /** Interaction rows this learner appended for the user since it last merged them (or loaded the user). */
+  /** The user's interaction rows in user_item_batches: as loaded, plus those appended since (reset by a merge). */
   interactionRows: number;
   /** Recency tick of the last use, for eviction. */
   lastUsed: number;
@@ -131,7 +131,7 @@ export class LearnerState {
   }
 
   /** Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0). */
-  installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number }): UserState {
+  installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number; interactionRows?: number }): UserState {
     const options = this.priors.user(domain);
     // Decoded ids are slices of a whole fetch batch's text; one kept for the user's lifetime would keep the batch alive.
     userId = (' ' + userId).slice(1);
@@ -142,7 +142,7 @@ export class LearnerState {
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
       newItemIds: [],
-      interactionRows: 0,
+      interactionRows: stored?.interactionRows ?? 0,
       lastUsed: ++this.tick,
       dirty: false,
     };
