@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ContextLogger } from '../logging/json-logger';
 import { LogPositions } from './log-positions';
 
 describe('LogPositions', () => {
@@ -15,6 +16,22 @@ describe('LogPositions', () => {
     const positions = new LogPositions();
     positions.start('t', 1, 50);
     expect(positions.advance('t', 1, 40, 60)).toBe(0);
+  });
+
+  it('advanceBatch logs a gap with where it starts and ends, and returns its size', () => {
+    const errors: { message: string; fields?: Record<string, unknown> }[] = [];
+    const log = Object.assign(Object.create(ContextLogger.prototype) as ContextLogger, {
+      error: (message: string, fields?: Record<string, unknown>) => void errors.push({ message, fields }),
+    });
+    const positions = new LogPositions();
+    positions.start('t', 2, 10);
+    const batch = (first: number, last: number) => ({ topic: 't', partition: 2, messages: [{ offset: String(first) }], lastOffset: () => String(last) });
+    expect(positions.advanceBatch(batch(10, 19), log)).toBe(0);
+    expect(errors).toEqual([]);
+    expect(positions.advanceBatch(batch(25, 30), log)).toBe(5);
+    expect(errors).toEqual([
+      { message: expect.stringContaining('gone (retention)'), fields: { topic: 't', partition: 2, storedOffset: 20, logOffset: 25, missing: 5 } },
+    ]);
   });
 
   it('keeps topics and partitions apart, and knows nothing after clear', () => {

@@ -1,3 +1,5 @@
+import type { ContextLogger } from '../logging/json-logger';
+
 /**
  * Where each topic-partition's next batch should start: the offset of record stored with a consumer's state (set when
  * it adopts the partition and seeks there), then each batch's end. A batch that starts later than that skipped offsets
@@ -22,6 +24,22 @@ export class LogPositions {
     const expected = this.next.get(k);
     this.next.set(k, lastOffset + 1);
     return expected === undefined || firstOffset <= expected ? 0 : firstOffset - expected;
+  }
+
+  /** {@link advance} for a fetched batch; a gap is logged as an error and its size returned (for the caller's metric). */
+  advanceBatch(batch: { topic: string; partition: number; messages: readonly { offset: string }[]; lastOffset(): string }, log: ContextLogger): number {
+    const firstOffset = Number(batch.messages[0]!.offset);
+    const missing = this.advance(batch.topic, batch.partition, firstOffset, Number(batch.lastOffset()));
+    if (missing > 0) {
+      log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
+        topic: batch.topic,
+        partition: batch.partition,
+        storedOffset: firstOffset - missing,
+        logOffset: firstOffset,
+        missing,
+      });
+    }
+    return missing;
   }
 }
 

@@ -127,18 +127,8 @@ export class DriftInputConsumer {
     await this.exclusive(async () => {
       // Fetched from Kafka's committed offset before the join's seek took effect: refetched from Postgres's offset.
       if (isStale()) return;
-      const firstOffset = Number(batch.messages[0]!.offset);
-      const missing = this.positions.advance(batch.topic, batch.partition, firstOffset, Number(batch.lastOffset()));
-      if (missing > 0) {
-        this.metrics.messages.inc({ outcome: 'missing_from_log' }, missing);
-        this.log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
-          topic: batch.topic,
-          partition: batch.partition,
-          storedOffset: firstOffset - missing,
-          logOffset: firstOffset,
-          missing,
-        });
-      }
+      const missing = this.positions.advanceBatch(batch, this.log);
+      if (missing > 0) this.metrics.messages.inc({ outcome: 'missing_from_log' }, missing);
       await this.record(await this.usecase.apply(topic, batch.partition, batch.messages));
       await this.flushIfDue();
     });

@@ -110,17 +110,8 @@ export class FeedbackConsumer {
     }
     await this.assignment;
     if (isStale()) return;
-    const firstOffset = Number(batch.messages[0]!.offset);
-    const missing = this.positions.advance(this.topic, batch.partition, firstOffset, Number(batch.lastOffset()));
-    if (missing > 0) {
-      this.metrics.events.inc({ outcome: 'missing_from_log' }, missing);
-      this.log.error('offsets between the stored position and the log start are gone (retention); continuing from the log start', {
-        partition: batch.partition,
-        storedOffset: firstOffset - missing,
-        logOffset: firstOffset,
-        missing,
-      });
-    }
+    const missing = this.positions.advanceBatch(batch, this.log);
+    if (missing > 0) this.metrics.events.inc({ outcome: 'missing_from_log' }, missing);
     const { applied } = await this.worker.apply(batch.partition, batch.messages);
     void applied.then((counts) => {
       if (!counts) return;
