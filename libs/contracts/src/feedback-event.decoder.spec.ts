@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DOMAIN_PATTERN, EXTERNAL_ID_PATTERN, isoTimestamp, uuid } from './common-fields';
 import { decodeFeedbackEvent } from './feedback-event.decoder';
 import { feedbackEventV1 } from './feedback-event.v1';
+import { commonFeedbackShapes, feedbackBase } from './testing/feedback-shapes';
 import { mulberry32 } from './testing/mulberry32.prng';
 
 // The oracle is the slow path the decoder stands in for: utf8 text → JSON.parse → feedbackEventV1. The decoder may
@@ -225,16 +226,10 @@ function isCanonical(json: string): boolean {
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-const base = { eventId: '0b8f6f0e-0a65-4c55-9a0e-7d2f0f3e1a01', userId: 'u-1', occurredAt: '2026-11-27T10:00:00Z', domain: 'movies' };
 const canonical: Record<string, unknown>[] = [
-  { ...base, type: 'click', itemId: 'm-1' },
-  { ...base, type: 'skip', itemId: 'm-1', listId: 'l-1', schemaVersion: 1 },
-  { ...base, type: 'rating', itemId: 'm-1', value: 4.5, scale: { min: 0.5, max: 5 } },
-  { ...base, type: 'rating', itemId: 'm-1', value: 3 },
-  { ...base, type: 'pairwise', chosenId: 'a', rejectedId: 'b', tie: false },
-  { ...base, type: 'pairwise', chosenId: 'a', rejectedId: 'b' },
-  { schemaVersion: 1, ...base, occurredAt: '2026-11-27T10:00:00.123+05:30', listId: 'list-7', type: 'pairwise', chosenId: 'item-1', rejectedId: 'item-2', tie: true },
-  { ...base, type: 'rating', itemId: 'item-9', value: -0.25, scale: { max: 1, min: -1 }, listId: 'l', schemaVersion: 1 },
+  ...commonFeedbackShapes,
+  { schemaVersion: 1, ...feedbackBase, occurredAt: '2026-11-27T10:00:00.123+05:30', listId: 'list-7', type: 'pairwise', chosenId: 'item-1', rejectedId: 'item-2', tie: true },
+  { ...feedbackBase, type: 'rating', itemId: 'item-9', value: -0.25, scale: { max: 1, min: -1 }, listId: 'l', schemaVersion: 1 },
 ];
 
 describe('decodeFeedbackEvent', () => {
@@ -256,7 +251,7 @@ describe('decodeFeedbackEvent', () => {
       JSON.stringify({ ...canonical[0], itemId: 'café' }),
       JSON.stringify(canonical[0]).replace('"itemId":"m-1"', '"itemId":"m-0","itemId":"m-1"'),
       // a duplicate where the canonical order expects that key next (after userId comes occurredAt)
-      `{"eventId":"${base.eventId}","occurredAt":"${base.occurredAt}","userId":"u-1","occurredAt":"${base.occurredAt}","domain":"movies","type":"click","itemId":"m-1"}`,
+      `{"eventId":"${feedbackBase.eventId}","occurredAt":"${feedbackBase.occurredAt}","userId":"u-1","occurredAt":"${feedbackBase.occurredAt}","domain":"movies","type":"click","itemId":"m-1"}`,
     ];
     for (const json of cases) {
       const { decoded, expected } = decodeAndCheck(json);

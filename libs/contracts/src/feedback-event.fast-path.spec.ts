@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { fastParseFeedbackEvent, parseFeedbackMessage } from './feedback-event.fast-path';
 import { feedbackEventV1 } from './feedback-event.v1';
+import { commonFeedbackShapes } from './testing/feedback-shapes';
 import { mulberry32 } from './testing/mulberry32.prng';
 
-
-const base = { eventId: '0b8f6f0e-0a65-4c55-9a0e-7d2f0f3e1a01', userId: 'u-1', occurredAt: '2026-11-27T10:00:00Z', domain: 'movies' };
-const valid: Record<string, unknown>[] = [
-  { ...base, type: 'click', itemId: 'm-1' },
-  { ...base, type: 'skip', itemId: 'm-1', listId: 'l-1', schemaVersion: 1 },
-  { ...base, type: 'rating', itemId: 'm-1', value: 4.5, scale: { min: 0.5, max: 5 } },
-  { ...base, type: 'rating', itemId: 'm-1', value: 3 },
-  { ...base, type: 'pairwise', chosenId: 'a', rejectedId: 'b', tie: false },
-  { ...base, type: 'pairwise', chosenId: 'a', rejectedId: 'b' },
-];
+const valid = commonFeedbackShapes;
 
 // Values chosen to sit on the schema's edges: empty, whitespace, too long, wrong types, bad formats, leap days.
 const probes: unknown[] = [
