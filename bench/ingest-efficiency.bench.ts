@@ -1,6 +1,8 @@
 /**
  * Ingest efficiency: learner events/s ÷ raw kafkajs `eachBatch` no-op consume events/s, on the same topic and broker,
- * measured in one run. Both start a fresh consumer group at the beginning of the topic; each is timed from its first
+ * measured in one run. A third side, "learner without learning", runs the learner's pipeline with the learning taken
+ * out: the same kafkajs consumer, the same packing and hand-off to a worker thread, but the worker only decodes
+ * (decode-only.worker.ts). Its ratio is the ceiling any apply-side optimisation could reach on this machine. Both start a fresh consumer group at the beginning of the topic; each is timed from its first
  * batch (start-up and group join excluded for both) until every event is through — for the learner, applied AND
  * committed to Postgres with its offsets. Rounds alternate so both see the same background noise.
  *
@@ -12,12 +14,15 @@
  */
 import 'reflect-metadata';
 import { feedbackEventV1, topicName } from '@chorus/contracts';
-import { createDataSource, JsonLogger } from '@chorus/platform';
+import { CONSUMER_MAX_WAIT_MS, createDataSource, JsonLogger } from '@chorus/platform';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Partitioners } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { LearnerRuntime } from '../services/learner/src/learner.runtime';
+import { packBatch, transferList } from '../services/learner/src/workers/apply-worker.protocol';
 import { catalogue, feedbackStream } from '../test/support/feedback-factory';
 import { benchStack, flag } from './bench-stack';
 
@@ -42,13 +47,16 @@ async function main(): Promise<void> {
 
     const baseline: Measured[] = [];
     const learner: Measured[] = [];
+    const ceiling: Measured[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       baseline.push(await rawConsume(stack, topic, round));
       learner.push(await learnerConsume(stack, round));
-      const [b, l] = [baseline.at(-1)!, learner.at(-1)!];
+      ceiling.push(await pipelineWithoutLearning(stack, topic, round));
+      const [b, l, c] = [baseline.at(-1)!, learner.at(-1)!, ceiling.at(-1)!];
       process.stdout.write(
         `round ${round}: raw no-op ${fmt(b.rate)} events/s (${b.cpuMicros.toFixed(2)} µs CPU/event), ` +
-          `learner ${fmt(l.rate)} events/s (${l.cpuMicros.toFixed(2)} µs CPU/event)\n`,
+          `learner ${fmt(l.rate)} events/s (${l.cpuMicros.toFixed(2)} µs CPU/event), ` +
+          `learner without learning ${fmt(c.rate)} events/s (${c.cpuMicros.toFixed(2)} µs CPU/event)\n`,
       );
     }
     const best = (xs: Measured[]) => Math.max(...xs.map((x) => x.rate));
@@ -66,6 +74,8 @@ async function main(): Promise<void> {
         `  raw kafkajs eachBatch no-op consume   ${fmt(best(baseline))} events/s  (${fmt(median(baseline))})`,
         `  learner (apply + commit to Postgres)  ${fmt(best(learner))} events/s  (${fmt(median(learner))})`,
         `  ratio                                 ${ratio.toFixed(2)}  (target ≥ 0.70; of medians ${(median(learner) / median(baseline)).toFixed(2)})`,
+        `  learner without learning              ${fmt(best(ceiling))} events/s  (${fmt(median(ceiling))}): ` +
+          `ceiling ratio ${(best(ceiling) / best(baseline)).toFixed(2)} (of medians ${(median(ceiling) / median(baseline)).toFixed(2)})`,
         `  CPU per event in this process         raw ${leastCpu(baseline).toFixed(2)} µs, learner ${leastCpu(learner).toFixed(2)} µs ` +
           `(raw ÷ learner ${(leastCpu(baseline) / leastCpu(learner)).toFixed(2)})`,
         '',
@@ -109,6 +119,50 @@ async function rawConsume(stack: Awaited<ReturnType<typeof benchStack>>, topic: 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpuPerEvent = cpuMicros(cpu);
   await consumer.disconnect();
+  return { rate: EVENTS / seconds, cpuMicros: cpuPerEvent };
+}
+
+/**
+ * The learner's pipeline minus the learning: the learner's consumer settings, its packing and transfer to a worker
+ * thread with at most 4 batches in flight, and a worker that only decodes. Timed like the other sides, from the first
+ * batch until every event is decoded.
+ */
+async function pipelineWithoutLearning(stack: Awaited<ReturnType<typeof benchStack>>, topic: string, round: number): Promise<Measured> {
+  const worker = new Worker(join(__dirname, 'decode-only.worker.js'));
+  const consumer = stack.kafka.consumer({ groupId: `ceiling-${stack.id}-${round}`, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let decoded = 0;
+  let inFlight = 0;
+  let slotFreed: (() => void) | undefined;
+  let started = 0n;
+  let cpu = process.cpuUsage();
+  await new Promise<void>((resolve, reject) => {
+    worker.on('error', reject);
+    worker.on('message', (count: number) => {
+      decoded += count;
+      inFlight--;
+      slotFreed?.();
+      if (decoded >= EVENTS) resolve();
+    });
+    void consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (started === 0n) {
+          started = process.hrtime.bigint();
+          cpu = process.cpuUsage();
+        }
+        while (inFlight >= 4) await new Promise<void>((freed) => (slotFreed = freed));
+        const packed = packBatch(batch.partition, batch.messages);
+        inFlight++;
+        worker.postMessage(packed, transferList(packed));
+      },
+    });
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuPerEvent = cpuMicros(cpu);
+  await consumer.disconnect();
+  await worker.terminate();
   return { rate: EVENTS / seconds, cpuMicros: cpuPerEvent };
 }
 
