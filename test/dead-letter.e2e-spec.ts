@@ -1,4 +1,5 @@
-import { deadLetterV1, feedbackEventV1, type DeadLetterV1 } from '@chorus/contracts';
+import { DEAD_LETTER_VALUE_MAX_CHARS, deadLetterV1, feedbackEventV1, type DeadLetterV1 } from '@chorus/contracts';
+import { sendBounded } from '@chorus/platform';
 import { Partitioners, type Consumer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,36 @@ describe('dead-letter queue', () => {
     const [offset] = await db.query(`SELECT next_offset FROM consumer_offsets`);
     expect(Number(offset.next_offset)).toBe(8);
     // Relayed letters leave the transactional outbox.
+    await pollUntil(() => db.query(`SELECT count(*)::int AS n FROM dead_letter_outbox`), (rows: any[]) => rows[0].n === 0, { what: 'an empty outbox' });
+    expect(learner.fatal).toEqual([]);
+  });
+
+  it('relays a burst of dead letters larger than one produce request, and cuts a huge poison message', async () => {
+    // 700 letters of ~2 kB are ~1.6 MB: one produce request to the DLQ would be refused (1 MiB per partition batch)
+    // on every retry, and the outbox would never drain. The 900 kB message is accepted by the source topic; its
+    // letter carries the first DEAD_LETTER_VALUE_MAX_CHARS characters and the original length.
+    const before = letters.length;
+    const burst = Array.from({ length: 700 }, (_, i) => ({ key: 'burst', value: `not json ${String(i).padStart(3, '0')} ${'#'.repeat(1990)}` }));
+    const huge = { key: 'burst', value: `not json ${'#'.repeat(900_000)}` };
+    const [valid] = feedbackStream(1, { users: 1, items: 20, seed: 4 }).map((e) => feedbackEventV1.parse(e));
+    const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await sendBounded(producer, stack.topic('feedback'), [...burst, huge, { key: valid!.userId, value: JSON.stringify(valid) }]);
+    await producer.disconnect();
+
+    await pollUntil(async () => letters.length - before, (n) => n >= 701, { what: '701 dead letters', timeoutMs: 60_000 });
+    const relayed = letters.slice(before);
+    expect(relayed.map((l) => l.value!.slice(0, 12))).toEqual([...burst.map((m) => m.value.slice(0, 12)), 'not json ###']);
+    expect(relayed.every((l) => l.code === 'FEEDBACK.INVALID')).toBe(true);
+    expect(relayed[700]!.value).toHaveLength(DEAD_LETTER_VALUE_MAX_CHARS);
+    expect(relayed[700]!.valueLength).toBe(huge.value.length);
+    expect(relayed[699]!.valueLength).toBeUndefined();
+
+    await pollUntil(
+      async () => Object.fromEntries((await db.query(`SELECT name, value FROM learner_counters`)).map((r: any) => [r.name, Number(r.value)])),
+      (c: Record<string, number>) => c.applied === 4,
+      { what: 'the valid event after the burst to be applied' },
+    );
     await pollUntil(() => db.query(`SELECT count(*)::int AS n FROM dead_letter_outbox`), (rows: any[]) => rows[0].n === 0, { what: 'an empty outbox' });
     expect(learner.fatal).toEqual([]);
   });

@@ -232,7 +232,9 @@ const canonical: Record<string, unknown>[] = [
   { ...feedbackBase, type: 'rating', itemId: 'item-9', value: -0.25, scale: { max: 1, min: -1 }, listId: 'l', schemaVersion: 1 },
 ];
 
-describe('decodeFeedbackEvent', () => {
+// Seeded property tests of tens of thousands of cases: about a second alone, but several on a 2-core machine busy with
+// other work, so they get more than vitest's 5 s default (a timeout here would say nothing about correctness).
+describe('decodeFeedbackEvent', { timeout: 60_000 }, () => {
   it('accepts the canonical shapes (as JSON.stringify writes them, before and after the schema) and returns what the schema returns', () => {
     for (const event of canonical) {
       for (const json of [JSON.stringify(event), JSON.stringify(feedbackEventV1.parse(event)), JSON.stringify(event, null, 2)]) {

@@ -1,5 +1,5 @@
 import { topicName } from '@chorus/contracts';
-import { CONSUMER_MAX_WAIT_MS, CoPartitionedAssigner, LogPositions, type ContextLogger } from '@chorus/platform';
+import { CONSUMER_MAX_WAIT_MS, CoPartitionedAssigner, LogPositions, sendDeadLetters, type ContextLogger } from '@chorus/platform';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DriftWatchConfig } from '../drift-watch.config';
@@ -177,10 +177,7 @@ export class DriftInputConsumer {
     if (outcome.deadLetters.length > 0) {
       // Dead letters reach Kafka before their offsets can be committed: a crash in between re-sends them (at least
       // once; each carries its source partition/offset to dedupe on) but never loses one.
-      await this.producer.send({
-        topic: this.dlqTopic,
-        messages: outcome.deadLetters.map((letter) => ({ key: letter.key, value: JSON.stringify(letter), headers: { 'chorus-error-code': letter.code } })),
-      });
+      await sendDeadLetters(this.producer, this.dlqTopic, outcome.deadLetters);
       for (const letter of outcome.deadLetters) {
         this.log.warn('dead-lettered message', { code: letter.code, reason: letter.reason, topic: letter.source.topic, partition: letter.source.partition, offset: letter.source.offset });
       }

@@ -1,5 +1,5 @@
 import { topicName } from '@chorus/contracts';
-import { CONSUMER_MAX_WAIT_MS, LogPositions, type ContextLogger } from '@chorus/platform';
+import { CONSUMER_MAX_WAIT_MS, LogPositions, sendDeadLetters, type ContextLogger } from '@chorus/platform';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { LearnerConfig } from '../learner.config';
@@ -158,10 +158,7 @@ export class FeedbackConsumer {
       for (;;) {
         const rows = await this.repository.outbox();
         if (rows.length === 0) return;
-        await this.producer.send({
-          topic: this.dlqTopic,
-          messages: rows.map(({ letter }) => ({ key: letter.key, value: JSON.stringify(letter), headers: { 'chorus-error-code': letter.code } })),
-        });
+        await sendDeadLetters(this.producer, this.dlqTopic, rows.map(({ letter }) => letter));
         for (const { letter } of rows) this.log.warn('dead-lettered feedback', { code: letter.code, reason: letter.reason, partition: letter.source.partition, offset: letter.source.offset });
         await this.repository.deleteFromOutbox(rows.map((r) => r.id));
       }

@@ -1,5 +1,5 @@
 import { topicName } from '@chorus/contracts';
-import { CONSUMER_MAX_WAIT_MS, type ContextLogger } from '@chorus/platform';
+import { CONSUMER_MAX_WAIT_MS, sendDeadLetters, type ContextLogger } from '@chorus/platform';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Counter } from 'prom-client';
 import type { RecordAlertsUseCase } from '../usecases/record-alerts.usecase';
@@ -60,10 +60,7 @@ export class DriftAlertConsumer {
         chunk.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8') ?? null })),
       );
       if (outcome.deadLetters.length > 0) {
-        await this.producer.send({
-          topic: this.dlqTopic,
-          messages: outcome.deadLetters.map((letter) => ({ key: letter.key, value: JSON.stringify(letter), headers: { 'chorus-error-code': letter.code } })),
-        });
+        await sendDeadLetters(this.producer, this.dlqTopic, outcome.deadLetters);
         for (const letter of outcome.deadLetters) {
           this.log.warn('dead-lettered drift alert', { code: letter.code, partition: letter.source.partition, offset: letter.source.offset, issues: letter.issues });
         }
