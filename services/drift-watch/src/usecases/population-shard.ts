@@ -176,7 +176,9 @@ export class PopulationShard {
     if (this.panel.length >= this.panelPool && hash >= this.panel[this.panel.length - 1]![0]) return;
     let i = this.panel.findIndex(([h, id]) => h > hash || (h === hash && id > userId));
     if (i < 0) i = this.panel.length;
-    if (this.panel[i]?.[1] === userId) return;
+    // Sorted by (hash, id): a user already in the pool sits just before the insertion point. A user is offered again
+    // whenever its signals are observed at exactly the gate (a model reading adds no event), so this check matters.
+    if (this.panel[i - 1]?.[1] === userId) return;
     this.panel.splice(i, 0, [hash, userId]);
     if (this.panel.length > this.panelPool) this.panel.pop();
   }
@@ -185,7 +187,9 @@ export class PopulationShard {
   bucket(start: number, catalogueSize: number, pairs: number): PopulationBucket {
     let bucket = this.buckets.get(start);
     if (bucket === undefined) {
-      const users = this.panel.map(([, id]) => id).sort();
+      // Distinct ids: a pool stored before offerToPanel refused repeats may hold a user twice, and asking the sampler
+      // for more pairs than the distinct users allow would throw for every event of the bucket.
+      const users = [...new Set(this.panel.map(([, id]) => id))].sort();
       const possible = (users.length * (users.length - 1)) / 2;
       const homogenization =
         possible >= 1 ? new Homogenization({ pairs: sampleUserPairs(users, Math.min(pairs, possible), (start / 1000) >>> 0) }) : undefined;
