@@ -114,13 +114,17 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'info',
   };
   const children: ChildProcess[] = [];
+  /** Services that exited on their own with an error: the summary names them and the demo exits non-zero. */
+  const stopped = new Map<string, number>();
   const startService = async (name: string, port: number) => {
     const log = createWriteStream(join(logDir, `${name}.log`));
     const child = spawn(process.execPath, [join(root, 'dist', 'services', name, 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     child.once('exit', (code) => {
-      if (code !== 0 && code !== null) process.stderr.write(`[demo] ${name} exited with code ${code}; see ${join(logDir, `${name}.log`)}\n`);
+      if (code === 0 || code === null) return;
+      stopped.set(name, code);
+      process.stderr.write(`[demo] ${name} exited with code ${code}; see ${join(logDir, `${name}.log`)}\n`);
     });
     children.push(child);
     await until(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status), (s) => s === 200, `${name} /health`, 60_000);
@@ -216,12 +220,13 @@ async function main(): Promise<void> {
     const feedbackTopic = topicName('feedback', prefix);
     const driftCaughtUp = await until(
       async () => Number((await db.query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM consumer_offsets WHERE group_id = 'chorus-drift-watch' AND topic = $1`, [feedbackTopic]))[0].n),
-      (n) => n >= accepted,
+      (n) => n >= accepted || stopped.has('drift-watch'),
       'drift-watch to catch up',
       120_000,
-    ).then(() => true, () => false);
+    ).then(() => !stopped.has('drift-watch'), () => false);
     const alerts: { metric: string; scope: string; n: number }[] = await db.query(`SELECT metric, scope, count(*)::int AS n FROM drift_alerts GROUP BY metric, scope ORDER BY n DESC`);
     const deadLettered = await countRecords(admin, topicName('feedbackDlq', prefix));
+    const driftDeadLettered = await countRecords(admin, topicName('driftWatchDlq', prefix));
 
     const f = (x: number) => x.toFixed(3);
     process.stdout.write(
@@ -239,12 +244,15 @@ async function main(): Promise<void> {
         `    AUC aggregate              ${f(tail.aggregate)}`,
         `    AUC personalized (τ²=${opts.tau2})`.padEnd(31) + f(tail.personalized),
         `  all events, prequential:     aggregate ${f(all.aggregate)}, personalized ${f(all.personalized)}`,
-        `  drift alerts${driftCaughtUp ? '' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,
+        `  drift-watch dead-lettered    ${driftDeadLettered}`,
+        `  drift alerts${driftCaughtUp ? '' : stopped.has('drift-watch') ? ' (drift-watch stopped early)' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,
         ...alerts.map((a) => `    ${a.scope.padEnd(10)} ${a.metric.padEnd(28)} ${a.n}`),
         `  total time                   ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        ...[...stopped].map(([name, code]) => `  STOPPED WITH AN ERROR         ${name} (exit code ${code}; see .chorus/demo/${name}.log)`),
         '',
       ].join('\n') + '\n',
     );
+    if (stopped.size > 0) process.exitCode = 1;
     if (opts.keepRunning) {
       process.stdout.write(`Gateway: ${gateway}/docs (API key with admin scope: ${key})\nPress Ctrl-C to stop the services.\n`);
       await new Promise(() => undefined);
