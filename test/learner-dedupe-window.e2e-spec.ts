@@ -2,6 +2,8 @@ import { migrate } from '@chorus/platform';
 import { Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../infra/database/migrations';
+import { UserDedupeWindow1764579600000 } from '../infra/database/migrations/1764579600000-user-dedupe-window';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { decodeDedupeWindow } from '../services/learner/src/persistence/dedupe-window.codec';
 import { eventDedupeKey } from '../services/learner/src/usecases/event-dedupe-key';
@@ -62,10 +64,12 @@ describe('learner dedupe window across the recent_event_keys migration', () => {
 
     await learner!.app.close();
     learner = undefined;
-    await db.undoLastMigration({ transaction: 'each' });
+    // Revert down to and including UserDedupeWindow: the migrations after it sit on top of it.
+    const undone = migrations.slice(migrations.indexOf(UserDedupeWindow1764579600000)).map((m) => m.name);
+    for (let i = 0; i < undone.length; i++) await db.undoLastMigration({ transaction: 'each' });
     const [reverted] = await db.query(`SELECT state FROM user_models WHERE user_id = 'carla'`);
     expect(reverted.state.recentEventIds).toEqual(window);
     expect((await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'user_models' AND column_name = 'recent_event_keys'`)).length).toBe(0);
-    expect(await migrate(url)).toEqual(['UserDedupeWindow1764579600000']);
+    expect(await migrate(url)).toEqual(undone);
   });
 });

@@ -27,3 +27,6 @@ export * from './service/runtime-service.providers';
 export * from './service/runtime-ops.controller';
 export * from './kafka/consumed-record';
 export * from './kafka/log-positions';
+export * from './retention/expired-rows';
+export * from './retention/retention-config';
+export * from './retention/retention-sweeper';
