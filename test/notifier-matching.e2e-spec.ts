@@ -4,9 +4,9 @@ import { ApiKeyRepository, createDataSource } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsRepository, type IncomingAlert } from '../services/notifier/src/persistence/alerts.repository';
-import { SubscriptionsRepository } from '../services/notifier/src/persistence/subscriptions.repository';
+import type { SubscriptionsRepository } from '../services/notifier/src/persistence/subscriptions.repository';
 import { mulberry32 } from './support/feedback-factory';
-import { driftAlert } from './support/notifier';
+import { driftAlert, openNotifierStore } from './support/notifier';
 import { TestStack } from './support/test-stack';
 
 /**
@@ -38,11 +38,7 @@ describe('notifier store: matching and sequence', () => {
     );
 
   beforeAll(async () => {
-    await stack.start();
-    ({ db, url } = await stack.database());
-    alerts = new AlertsRepository(db);
-    subscriptions = new SubscriptionsRepository(db);
-    owner = (await new ApiKeyRepository(db).create('owner', ['subscriber'])).record.id;
+    ({ db, url, alerts, subscriptions, owner } = await openNotifierStore(stack));
   });
 
   afterAll(async () => {

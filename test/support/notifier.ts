@@ -1,12 +1,16 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { driftAlertKey, driftAlertV1, type DriftAlertV1 } from '@chorus/contracts';
+import { ApiKeyRepository } from '@chorus/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import { Partitioners, type Producer } from 'kafkajs';
 import { createNotifierApp } from '../../services/notifier/src/notifier.app';
 import { loadNotifierConfig } from '../../services/notifier/src/notifier.config';
 import { NotifierRuntime } from '../../services/notifier/src/notifier.runtime';
+import { AlertsRepository } from '../../services/notifier/src/persistence/alerts.repository';
+import { DeliveriesRepository } from '../../services/notifier/src/persistence/deliveries.repository';
+import { SubscriptionsRepository } from '../../services/notifier/src/persistence/subscriptions.repository';
 import { seededUuid } from './feedback-factory';
 import type { TestStack } from './test-stack';
 
@@ -16,6 +20,17 @@ export async function startNotifier(env: NodeJS.ProcessEnv): Promise<{ app: Nest
   const app = await createNotifierApp(loadNotifierConfig(env), (error) => fatal.push(error));
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl(), runtime: app.get(NotifierRuntime), fatal };
+}
+
+/**
+ * The notifier's store on a new migrated database of the stack, for tests that drive its repositories directly (no
+ * Kafka consumer, no HTTP), with the id of a `subscriber` key to own subscriptions.
+ */
+export async function openNotifierStore(stack: TestStack) {
+  await stack.start();
+  const { db, url } = await stack.database();
+  const owner = (await new ApiKeyRepository(db).create('owner', ['subscriber'])).record.id;
+  return { db, url, owner, alerts: new AlertsRepository(db), subscriptions: new SubscriptionsRepository(db), deliveries: new DeliveriesRepository(db) };
 }
 
 /** Env for a notifier of this stack: own consumer group and queue prefix, short backoffs. */

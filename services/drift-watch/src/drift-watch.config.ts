@@ -1,4 +1,4 @@
-import { env, loadConfig, rerankQueueConfigShape, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const driftWatchConfigSchema = z.object({
@@ -57,6 +57,26 @@ export const driftWatchConfigSchema = z.object({
   DRIFT_RERANK_ENABLED: env.bool(true),
   /** Users kept in memory (least recently used beyond this are evicted once committed). */
   DRIFT_USER_CACHE_SIZE: env.int(200_000, { min: 100 }),
+  /**
+   * Days an alert is kept after it was last written (raised, or a repeat folded into it), unless still unpublished or
+   * its rerank still unrequested. 90: a quarter of history for alert reviews; every alert also went to Kafka and to
+   * the notifier, which keeps its copy as long by default.
+   */
+  DRIFT_ALERT_RETENTION_DAYS: retentionEnv.days(90),
+  /**
+   * Days a user's series point is kept after it was first written. 30: the bulk of drift-watch's rows (metrics × users
+   * × active buckets); nothing in drift-watch reads it back, and an alert carries its value and baseline itself.
+   */
+  DRIFT_USER_SERIES_RETENTION_DAYS: retentionEnv.days(30),
+  /**
+   * Days a population series point is kept after it was first written. 90, as alerts: the table is small (metrics ×
+   * shards × buckets, whatever the number of users) and is the context an operator reads a population alert in.
+   */
+  DRIFT_POPULATION_SERIES_RETENTION_DAYS: retentionEnv.days(90),
+  /** How often expired alerts and series points are deleted. */
+  DRIFT_RETENTION_INTERVAL_MS: retentionEnv.intervalMs(),
+  /** Rows per delete statement (each its own short transaction). */
+  DRIFT_RETENTION_BATCH_SIZE: retentionEnv.batchSize(),
 });
 
 export type DriftWatchConfig = z.output<typeof driftWatchConfigSchema>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { type ContextLogger, createKafka, ensureTopics, type JsonLogger, ModelPriors, type Probe, probes, RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { type ContextLogger, createKafka, ensureTopics, type JsonLogger, ModelPriors, type Probe, probes, RerankQueue, RetentionSweeper, RewardModelsRepository } from '@chorus/platform';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -11,6 +11,7 @@ import { AlertOutboxRepository } from './persistence/alert-outbox.repository';
 import { CatalogueRepository } from './persistence/catalogue.repository';
 import { DetectorConfigRepository } from './persistence/detector-config.repository';
 import { DriftStateRepository } from './persistence/drift-state.repository';
+import { driftRetentionPolicies } from './persistence/retention.policy';
 import { UserModelRepository } from './persistence/user-model.repository';
 import { AlertOutbox } from './usecases/alert-outbox';
 import { DetectorConfigs } from './usecases/detector-configs';
@@ -29,6 +30,8 @@ export class DriftWatchRuntime {
   readonly state: DriftState;
   readonly rerank: RerankQueue | undefined;
   readonly redisProbe: Probe | undefined;
+  /** Deletes alerts and series points older than their retention (DRIFT_*_RETENTION_DAYS). */
+  readonly retention: RetentionSweeper;
   private readonly outbox: AlertOutbox;
   private readonly catalogueChanges: CatalogueChangeConsumer;
   private readonly configRepository: DetectorConfigRepository;
@@ -98,6 +101,13 @@ export class DriftWatchRuntime {
     this.outbox = new AlertOutbox(new AlertOutboxRepository(db), this.producer, this.rerank, config.KAFKA_TOPIC_PREFIX, logger.child('alert-outbox'));
     this.input = new DriftInputConsumer(this.kafka, this.producer, config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
     this.catalogueChanges = new CatalogueChangeConsumer(this.kafka, config.KAFKA_TOPIC_PREFIX, randomUUID(), catalogue);
+    this.retention = new RetentionSweeper(driftRetentionPolicies(db, config), {
+      intervalMs: config.DRIFT_RETENTION_INTERVAL_MS,
+      batchSize: config.DRIFT_RETENTION_BATCH_SIZE,
+      log: logger.child('retention'),
+      registry,
+      metric: 'drift_watch_retention_deleted_rows_total',
+    });
   }
 
   healthProbes(): Record<string, Probe> {
@@ -113,6 +123,7 @@ export class DriftWatchRuntime {
     await this.input.start();
     // Alerts committed by a previous run but not yet published (a crash between commit and send) go out now.
     void this.outbox.drain();
+    this.retention.start();
     this.timers = [
       setInterval(() => void this.reloadConfigs(false).catch((error: Error) => this.log.warn('reading the detector configuration failed; keeping the current one', { error: error.message })), this.config.DRIFT_CONFIG_POLL_MS),
       setInterval(() => void this.outbox.drain(), this.config.DRIFT_OUTBOX_INTERVAL_MS),
@@ -121,6 +132,7 @@ export class DriftWatchRuntime {
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    await this.retention.stop();
     await this.input.stop();
     await this.outbox.drain();
     await this.producer.disconnect();

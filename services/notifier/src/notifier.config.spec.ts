@@ -26,4 +26,19 @@ describe('notifier config', () => {
     expect((error as ConfigError).problems.map((p) => p.key).sort()).toEqual(['NOTIFIER_ROLES', 'NOTIFIER_SECRET_ENCRYPTION_KEY', 'NOTIFIER_WEBHOOK_MAX_ATTEMPTS', 'WEBHOOK_ALLOW_HTTP']);
     expect((error as ConfigError).message).toContain('NOTIFIER_ROLES="api,mailer"');
   });
+
+  it('keeps alerts and final deliveries 90 days by default; 0 keeps them forever; bad periods are named', () => {
+    expect(loadNotifierConfig({})).toMatchObject({ NOTIFIER_ALERT_RETENTION_DAYS: 90, NOTIFIER_DELIVERY_RETENTION_DAYS: 90, NOTIFIER_RETENTION_INTERVAL_MS: 600_000, NOTIFIER_RETENTION_BATCH_SIZE: 1_000 });
+    expect(loadNotifierConfig({ NOTIFIER_ALERT_RETENTION_DAYS: '0', NOTIFIER_DELIVERY_RETENTION_DAYS: '14' })).toMatchObject({ NOTIFIER_ALERT_RETENTION_DAYS: 0, NOTIFIER_DELIVERY_RETENTION_DAYS: 14 });
+    const error = (() => {
+      try {
+        return loadNotifierConfig({ NOTIFIER_ALERT_RETENTION_DAYS: 'off', NOTIFIER_DELIVERY_RETENTION_DAYS: '-3', NOTIFIER_RETENTION_BATCH_SIZE: '100001' });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.key).sort()).toEqual(['NOTIFIER_ALERT_RETENTION_DAYS', 'NOTIFIER_DELIVERY_RETENTION_DAYS', 'NOTIFIER_RETENTION_BATCH_SIZE']);
+    expect((error as ConfigError).message).toContain('NOTIFIER_ALERT_RETENTION_DAYS="off": expected whole days in [0, 3650], e.g. "30"; 0 keeps the rows forever');
+  });
 });

@@ -1,4 +1,4 @@
-import { env, loadConfig, outboundTargetConfigShape, secretBoxKey, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, outboundTargetConfigShape, retentionEnv, secretBoxKey, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const NOTIFIER_ROLES = ['api', 'consumer', 'worker'] as const;
@@ -54,6 +54,21 @@ export const notifierConfigSchema = z.object({
   NOTIFIER_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'expected a size such as "64kb" or "1mb"').default('64kb'),
   /** Subscriptions one API key may hold. */
   NOTIFIER_MAX_SUBSCRIPTIONS_PER_KEY: env.int(100, { min: 1, max: 100_000 }),
+  /**
+   * Days a stored alert is kept after it was received, while no delivery still refers to it. 90: a subscriber whose
+   * stream was away up to a quarter still resumes from its Last-Event-ID without a gap; as drift-watch's alerts.
+   */
+  NOTIFIER_ALERT_RETENTION_DAYS: retentionEnv.days(90),
+  /**
+   * Days a succeeded or dead delivery (with its attempts) is kept after it became final; pending and retrying ones are
+   * never deleted. 90, as alerts: the delivery log is what a receiver's team debugs with, and a delivery deleted no
+   * later than its alert lets the alert go in the same sweep.
+   */
+  NOTIFIER_DELIVERY_RETENTION_DAYS: retentionEnv.days(90),
+  /** How often the consumer role deletes expired deliveries and alerts. */
+  NOTIFIER_RETENTION_INTERVAL_MS: retentionEnv.intervalMs(),
+  /** Rows per delete statement (each its own short transaction). */
+  NOTIFIER_RETENTION_BATCH_SIZE: retentionEnv.batchSize(),
 });
 
 export type NotifierConfig = z.output<typeof notifierConfigSchema>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { createKafka, ensureTopics, PostgresListener, SecretBox, WebhookHttpClient, type JsonLogger } from '@chorus/platform';
+import { createKafka, ensureTopics, PostgresListener, RetentionSweeper, SecretBox, WebhookHttpClient, type JsonLogger } from '@chorus/platform';
 import { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -9,6 +9,7 @@ import { DriftAlertConsumer } from './consumers/drift-alert.consumer';
 import type { NotifierConfig } from './notifier.config';
 import { AlertsRepository, ALERTS_CHANNEL } from './persistence/alerts.repository';
 import { DeliveriesRepository } from './persistence/deliveries.repository';
+import { notifierRetentionPolicies } from './persistence/retention.policy';
 import { SubscriptionsRepository } from './persistence/subscriptions.repository';
 import { WebhookDeliveryProcessor } from './processors/webhook-delivery.processor';
 import { WebhookDeliveryQueue } from './processors/webhook-delivery.queue';
@@ -24,7 +25,7 @@ import { StreamAlertsUseCase } from './usecases/stream-alerts.usecase';
  *
  * - `api`: subscriptions REST and the SSE stream; follows new alerts through Postgres LISTEN/NOTIFY.
  * - `consumer`: chorus.drift-alerts.v1 → stored alerts + deliveries (one transaction) → the delivery queue; sweeps
- *   the outbox for deliveries a crash left unenqueued.
+ *   the outbox for deliveries a crash left unenqueued, and deletes deliveries and alerts past their retention.
  * - `worker`: the BullMQ worker that signs and POSTs deliveries, with retries.
  */
 export class NotifierRuntime {
@@ -41,6 +42,8 @@ export class NotifierRuntime {
   private readonly listener?: PostgresListener;
   private readonly consumer?: DriftAlertConsumer;
   private readonly processor?: WebhookDeliveryProcessor;
+  /** Deletes final deliveries and alerts older than their retention (NOTIFIER_*_RETENTION_DAYS); consumer role. */
+  readonly retention?: RetentionSweeper;
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -88,6 +91,13 @@ export class NotifierRuntime {
         messages,
         onFatal,
       );
+      this.retention = new RetentionSweeper(notifierRetentionPolicies(db, config), {
+        intervalMs: config.NOTIFIER_RETENTION_INTERVAL_MS,
+        batchSize: config.NOTIFIER_RETENTION_BATCH_SIZE,
+        log: logger.child('retention'),
+        registry,
+        metric: 'notifier_retention_deleted_rows_total',
+      });
     }
     if (roles.has('worker')) {
       const attempts = new Counter({ name: 'notifier_webhook_attempts_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
@@ -119,6 +129,7 @@ export class NotifierRuntime {
         () => void this.dispatcher.sweep(grace).catch((error: Error) => log.warn('outbox sweep failed; the next sweep retries', { error: error.message })),
         this.config.NOTIFIER_OUTBOX_SWEEP_MS,
       );
+      this.retention?.start();
     }
   }
 
@@ -130,6 +141,7 @@ export class NotifierRuntime {
 
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await this.retention?.stop();
     await this.closeStreams();
     await this.consumer?.stop();
     await this.processor?.stop();

@@ -24,4 +24,11 @@ describe('reranker config', () => {
     expect(() => loadRerankerConfig({ RERANK_SCHEDULE_EVERY_SECONDS: '3600' })).toThrow(/RERANK_SCHEDULE_DOMAINS/);
     expect(loadRerankerConfig({ RERANK_SCHEDULE_EVERY_SECONDS: '3600', RERANK_SCHEDULE_DOMAINS: 'movies, news' }).RERANK_SCHEDULE_DOMAINS).toEqual(['movies', 'news']);
   });
+
+  it('keeps superseded calibrated lists 30 days by default; 0 keeps them forever; a bad period is named', () => {
+    expect(loadRerankerConfig({})).toMatchObject({ RERANK_LIST_RETENTION_DAYS: 30, RERANK_RETENTION_INTERVAL_MS: 600_000, RERANK_RETENTION_BATCH_SIZE: 1_000 });
+    expect(loadRerankerConfig({ RERANK_LIST_RETENTION_DAYS: '0' }).RERANK_LIST_RETENTION_DAYS).toBe(0);
+    expect(() => loadRerankerConfig({ RERANK_LIST_RETENTION_DAYS: '30d' })).toThrow('RERANK_LIST_RETENTION_DAYS="30d": expected whole days in [0, 3650], e.g. "30"; 0 keeps the rows forever');
+    expect(() => loadRerankerConfig({ RERANK_RETENTION_INTERVAL_MS: '999' })).toThrow(/RERANK_RETENTION_INTERVAL_MS="999": expected an integer in \[1000, 86400000\]/);
+  });
 });

@@ -1,4 +1,4 @@
-import { env, loadConfig, rerankQueueConfigShape, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const rerankerConfigSchema = z
@@ -45,6 +45,17 @@ export const rerankerConfigSchema = z
      * Leave 0 in production.
      */
     RERANK_JOB_DELAY_MS: env.int(0, { min: 0, max: 600_000 }),
+    /**
+     * Days a calibrated list is kept after it was stored, once published and superseded: a user's newest list in a
+     * domain is always kept (the gateway serves it at any age while the user's model has not moved). 30: superseded
+     * lists are history only — serving reads the newest, the reranker a list by its job id while the job runs — and a
+     * month of it is enough to study calibration (C_KL before/after, minority share) over time.
+     */
+    RERANK_LIST_RETENTION_DAYS: retentionEnv.days(30),
+    /** How often expired calibrated lists are deleted. */
+    RERANK_RETENTION_INTERVAL_MS: retentionEnv.intervalMs(),
+    /** Rows per delete statement (each its own short transaction). */
+    RERANK_RETENTION_BATCH_SIZE: retentionEnv.batchSize(),
   })
   .superRefine((config, ctx) => {
     if (config.RERANK_SCHEDULE_EVERY_SECONDS > 0 && config.RERANK_SCHEDULE_DOMAINS.length === 0) {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka, ensureTopics, type JsonLogger, ModelPriors, PersonalizedScorer, type Probe, probes, RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { createKafka, ensureTopics, type JsonLogger, ModelPriors, PersonalizedScorer, type Probe, probes, RerankQueue, RetentionSweeper, RewardModelsRepository } from '@chorus/platform';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { CalibratedListsRepository } from './persistence/calibrated-lists.repository';
+import { rerankerRetentionPolicies } from './persistence/retention.policy';
 import { RerankProcessor } from './processors/rerank.processor';
 import type { RerankerConfig } from './reranker.config';
 import { CalibrateUserUseCase } from './usecases/calibrate-user.usecase';
@@ -20,6 +21,8 @@ export class RerankerRuntime {
   readonly queue: RerankQueue;
   readonly processor: RerankProcessor;
   readonly calibrate: CalibrateUserUseCase;
+  /** Deletes published, superseded calibrated lists older than RERANK_LIST_RETENTION_DAYS. */
+  readonly retention: RetentionSweeper;
 
   constructor(
     readonly config: RerankerConfig,
@@ -55,6 +58,13 @@ export class RerankerRuntime {
       logger.child('rerank-processor'),
       registry,
     );
+    this.retention = new RetentionSweeper(rerankerRetentionPolicies(db, config), {
+      intervalMs: config.RERANK_RETENTION_INTERVAL_MS,
+      batchSize: config.RERANK_RETENTION_BATCH_SIZE,
+      log: logger.child('retention'),
+      registry,
+      metric: 'reranker_retention_deleted_rows_total',
+    });
   }
 
   healthProbes(): Record<string, Probe> {
@@ -68,6 +78,7 @@ export class RerankerRuntime {
     const schedules = await this.queue.syncSchedules(this.config.RERANK_SCHEDULE_DOMAINS, this.config.RERANK_SCHEDULE_EVERY_SECONDS * 1000);
     this.processor.start();
     await this.processor.waitUntilReady();
+    this.retention.start();
     this.logger.write('info', 'rerank worker started', {
       queue: 'rerank',
       prefix: this.config.RERANK_QUEUE_PREFIX,
@@ -78,6 +89,7 @@ export class RerankerRuntime {
 
   /** Graceful: the worker finishes its active jobs before the connections close. */
   async stop(): Promise<void> {
+    await this.retention.stop();
     await this.processor.stop();
     await Promise.allSettled([this.queue.close(), this.producer.disconnect(), this.admin.disconnect()]);
     await this.workerConnection.quit().catch(() => undefined);
