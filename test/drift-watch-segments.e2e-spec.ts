@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftCatalogue, interleave, userStream } from '../services/drift-watch/src/testing/drift-stream.fixture';
 import { collectAlerts, driftCommitted, DRIFT_TEST_ENV, produceDriftMessages, seedCatalogue, startDriftWatch } from './support/drift-watch';
+import { issuePaths, jsonApi } from './support/admin-api';
 import { pollUntil } from './support/poll';
 import { startGateway } from './support/services';
 import { serviceEnv, TestStack } from './support/test-stack';
@@ -41,15 +42,8 @@ describe('drift-watch: segments', () => {
   const steady = Array.from({ length: STEADY }, (_, u) => `steady-${String(u).padStart(2, '0')}`);
   let total = 0;
 
-  const call = async (method: string, path: string, body?: unknown, key: string | null = admin) => {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json().catch(() => null)) as any };
-  };
-  const paths = (body: { issues?: { path: string }[] }) => (body.issues ?? []).map((i) => i.path).sort();
+  const call = jsonApi(() => gateway.url, () => admin);
+  const paths = issuePaths;
 
   beforeAll(async () => {
     await stack.start();
