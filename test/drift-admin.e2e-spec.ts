@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftCatalogue, interleave, userStream } from '../services/drift-watch/src/testing/drift-stream.fixture';
 import { driftCommitted, DRIFT_TEST_ENV, produceDriftMessages, seedCatalogue, startDriftWatch } from './support/drift-watch';
+import { issuePaths, jsonApi } from './support/admin-api';
 import { pollUntil } from './support/poll';
 import { counterValue } from './support/reranker';
 import { startGateway } from './support/services';
@@ -27,15 +28,8 @@ describe('drift admin REST', () => {
   const start = Date.parse('2026-03-05T10:00:00Z');
   let moviesChangeId = 0;
 
-  const call = async (method: string, path: string, body?: unknown, key: string = admin) => {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json().catch(() => null)) as any };
-  };
-  const paths = (body: { issues?: { path: string }[] }) => (body.issues ?? []).map((i) => i.path).sort();
+  const call = jsonApi(() => gateway.url, () => admin);
+  const paths = issuePaths;
 
   beforeAll(async () => {
     await stack.start();

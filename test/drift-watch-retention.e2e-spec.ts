@@ -2,6 +2,8 @@ import type { DriftAlertV1 } from '@chorus/contracts';
 import { migrate } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrations } from '../infra/database/migrations';
+import { Retention1764666000000 } from '../infra/database/migrations/1764666000000-retention';
 import { AlertOutboxRepository } from '../services/drift-watch/src/persistence/alert-outbox.repository';
 import { DriftStateRepository } from '../services/drift-watch/src/persistence/drift-state.repository';
 import { driftRetentionPolicies, type DriftRetentionDays } from '../services/drift-watch/src/persistence/retention.policy';
@@ -31,7 +33,7 @@ describe('drift-watch retention', () => {
   let writers: { state: DriftStateRepository; outbox: AlertOutboxRepository };
 
   /** Commits a snapshot the way drift-watch commits one (no offsets: nothing consumed). */
-  const commit = (snapshot: Partial<DriftSnapshot>) => writers.state.flush({ users: [], shards: [], offsets: [], alerts: [], userPoints: [], populationPoints: [], ...snapshot });
+  const commit = (snapshot: Partial<DriftSnapshot>) => writers.state.flush({ users: [], shards: [], offsets: [], alerts: [], userPoints: [], populationPoints: [], segmentPoints: [], ...snapshot });
   const raise = (n: number, fields: Partial<DriftAlertV1>, eventAtMs: number) =>
     commit({ alerts: [{ alert: driftAlert(n, { rerankRequested: false, ...fields }), eventAtMs, source: `feedback:0:${n}` }] });
   const publishAll = () => writers.outbox.publishPending(1_000, async () => undefined);
@@ -49,7 +51,7 @@ describe('drift-watch retention', () => {
   });
 
   beforeEach(async () => {
-    await db.query(`TRUNCATE drift_alerts, drift_user_series, drift_population_series`);
+    await db.query(`TRUNCATE drift_alerts, drift_user_series, drift_population_series, drift_segment_series`);
   });
 
   afterAll(async () => {
@@ -65,7 +67,7 @@ describe('drift-watch retention', () => {
     await publishAll();
 
     const { sweeper } = sweeperOf(driftRetentionPolicies(db, { DRIFT_ALERT_RETENTION_DAYS: 1, DRIFT_USER_SERIES_RETENTION_DAYS: 1, DRIFT_POPULATION_SERIES_RETENTION_DAYS: 1 }), 1_000);
-    expect(await sweeper.sweep()).toEqual({ deleted: {}, batches: 3, failed: [] });
+    expect(await sweeper.sweep()).toEqual({ deleted: {}, batches: 4, failed: [] });
     expect(await userSeries()).toEqual(['replayed:24']);
     expect(await populationMetrics()).toEqual(['polarization']);
     expect(await alertSubjects()).toEqual(['replayed']);
@@ -98,17 +100,26 @@ describe('drift-watch retention', () => {
     await commit({ populationPoints: [populationPoint('p-91-days', t), populationPoint('p-31-days', t)] });
     await backdate(db, 'drift_population_series', 'created_at', 91, `metric = 'p-91-days'`);
     await backdate(db, 'drift_population_series', 'created_at', 31, `metric = 'p-31-days'`);
+    // Segment series go with the population series' period.
+    await db.query(
+      `INSERT INTO drift_segment_series (domain, segment, metric, shard, bucket_start, value, users)
+       VALUES ('movies', 's-91-days', 'mean-consumption-entropy', 0, $1, 0.5, 6), ('movies', 's-31-days', 'mean-consumption-entropy', 0, $1, 0.5, 6)`,
+      [new Date(t).toISOString()],
+    );
+    await backdate(db, 'drift_segment_series', 'created_at', 91, `segment = 's-91-days'`);
+    await backdate(db, 'drift_segment_series', 'created_at', 31, `segment = 's-31-days'`);
 
     // 0 keeps every table forever.
     const off = sweeperOf(driftRetentionPolicies(db, { DRIFT_ALERT_RETENTION_DAYS: 0, DRIFT_USER_SERIES_RETENTION_DAYS: 0, DRIFT_POPULATION_SERIES_RETENTION_DAYS: 0 }), 1_000);
     expect(await off.sweeper.sweep()).toEqual({ deleted: {}, batches: 0, failed: [] });
 
     const { sweeper, counted } = sweeperOf(driftRetentionPolicies(db, DEFAULT_DAYS), 1_000);
-    expect(await sweeper.sweep()).toEqual({ deleted: { drift_alerts: 2, drift_user_series: 2, drift_population_series: 1 }, batches: 3, failed: [] });
+    expect(await sweeper.sweep()).toEqual({ deleted: { drift_alerts: 2, drift_user_series: 2, drift_population_series: 1, drift_segment_series: 1 }, batches: 4, failed: [] });
     expect(await alertSubjects()).toEqual(['old-rerank-pending', 'old-unpublished', 'recent-published', 'recurring']);
     expect(await userSeries()).toEqual(['u-29-days:1']);
     expect(await populationMetrics()).toEqual(['p-31-days']); // 31 days is past the user series' 30, not the population's 90
-    expect([await counted('drift_alerts'), await counted('drift_user_series'), await counted('drift_population_series')]).toEqual([2, 2, 1]);
+    expect((await db.query(`SELECT segment FROM drift_segment_series`)).map((r: { segment: string }) => r.segment)).toEqual(['s-31-days']);
+    expect([await counted('drift_alerts'), await counted('drift_user_series'), await counted('drift_population_series'), await counted('drift_segment_series')]).toEqual([2, 2, 1, 1]);
 
     // Once the outboxes are done with them, the old alerts go too.
     await writers.outbox.requestPendingReranks(1_000, async () => ['rerank-job-2']);
@@ -137,8 +148,8 @@ describe('drift-watch retention', () => {
     expect(await backlogHours()).toEqual(Array.from({ length: 1_500 }, (_, i) => i)); // the 1,000 oldest went
 
     const { sweeper, counted } = sweeperOf(policies, 1_000);
-    // drift_user_series: 1,000 then 500 (short: done); the other two tables one empty batch each.
-    expect(await sweeper.sweep()).toEqual({ deleted: { drift_user_series: 1_500 }, batches: 4, failed: [] });
+    // drift_user_series: 1,000 then 500 (short: done); the other three tables one empty batch each.
+    expect(await sweeper.sweep()).toEqual({ deleted: { drift_user_series: 1_500 }, batches: 5, failed: [] });
     expect(await userSeries()).toEqual(['fresh:1']);
     expect(await counted('drift_user_series')).toBe(1_500);
   });
@@ -175,13 +186,15 @@ describe('drift-watch retention', () => {
       ).map((r: { indexname: string }) => r.indexname);
     expect(await retentionIndexes()).toHaveLength(7);
 
-    await upgraded.undoLastMigration({ transaction: 'each' });
+    // Revert down to and including Retention: the migrations after it sit on top of it.
+    const undone = migrations.slice(migrations.indexOf(Retention1764666000000)).map((m) => m.name);
+    for (let i = 0; i < undone.length; i++) await upgraded.undoLastMigration({ transaction: 'each' });
     expect(await retentionIndexes()).toEqual([]);
     expect((await upgraded.query(`SELECT 1 FROM information_schema.columns WHERE column_name = 'created_at' AND table_name IN ('drift_user_series', 'drift_population_series')`)).length).toBe(0);
     await upgraded.query(`INSERT INTO drift_user_series (user_id, domain, metric, bucket_start, value) VALUES ('before', 'movies', 'exposure-entropy', '1996-03-29T18:00:00Z', 0.5)`);
     await upgraded.query(`INSERT INTO drift_population_series (domain, metric, shard, bucket_start, value, users, events) VALUES ('movies', 'polarization', 0, '1996-03-29T18:00:00Z', 0.1, 10, 10)`);
 
-    expect(await migrate(upgradedUrl)).toEqual(['Retention1764666000000']);
+    expect(await migrate(upgradedUrl)).toEqual(undone);
     expect(await retentionIndexes()).toHaveLength(7);
     const ages: { s: string }[] = await upgraded.query(
       `SELECT extract(epoch FROM now() - created_at) AS s FROM drift_user_series UNION ALL SELECT extract(epoch FROM now() - created_at) FROM drift_population_series`,

@@ -4,6 +4,15 @@ import { AlertSubscriptions1764406800000 } from './1764406800000-alert-subscript
 import { DriftWatch1764493200000 } from './1764493200000-drift-watch';
 import { UserDedupeWindow1764579600000 } from './1764579600000-user-dedupe-window';
 import { Retention1764666000000 } from './1764666000000-retention';
+import { DriftSegments1764752400000 } from './1764752400000-drift-segments';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
-export const migrations = [InitialSchema1764230400000, CalibratedLists1764320000000, AlertSubscriptions1764406800000, DriftWatch1764493200000, UserDedupeWindow1764579600000, Retention1764666000000];
+export const migrations = [
+  InitialSchema1764230400000,
+  CalibratedLists1764320000000,
+  AlertSubscriptions1764406800000,
+  DriftWatch1764493200000,
+  UserDedupeWindow1764579600000,
+  Retention1764666000000,
+  DriftSegments1764752400000,
+];

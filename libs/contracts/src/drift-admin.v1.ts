@@ -4,7 +4,7 @@ import { driftScope, driftSeverity } from './drift-alert.v1';
 import { driftMetricName } from './drift-metric';
 
 /** Query strings are text: these parse them with messages that say what a good value looks like. */
-const queryInt = (name: string, min: number, max: number) =>
+export const queryInt = (name: string, min: number, max: number) =>
   z
     .string({ error: `${name} must be an integer from ${min} to ${max}` })
     .regex(/^\d+$/, `${name} must be an integer from ${min} to ${max}`)
@@ -18,8 +18,8 @@ const timeRange = {
   to: isoTimestamp.optional(),
 };
 
-const orderedRange = <T extends { from?: string; to?: string }>(query: T) => query.from === undefined || query.to === undefined || Date.parse(query.from) < Date.parse(query.to);
-const rangeMessage = { message: 'from must be earlier than to', path: ['to'] };
+export const orderedRange = <T extends { from?: string; to?: string }>(query: T) => query.from === undefined || query.to === undefined || Date.parse(query.from) < Date.parse(query.to);
+export const rangeMessage = { message: 'from must be earlier than to', path: ['to'] };
 
 /** GET /v1/admin/drift/alerts: filters (all optional, combined with AND), newest first, keyset-paginated. */
 export const driftAlertQueryV1 = z
@@ -44,14 +44,19 @@ export const driftAlertAckV1 = z.strictObject({
   note: z.string().max(1000, 'note must be at most 1000 characters').optional(),
 });
 
+/** What every series query filters on besides its subject: metric, bucket-start range, limit. */
+export const seriesFilters = {
+  metric: driftMetricName.optional(),
+  /** On the bucket start. */
+  ...timeRange,
+  limit: queryInt('limit', 1, 10_000).default(1000),
+};
+
 /** GET /v1/admin/drift/series/users/:userId and /series/population: one domain, optional metric, time range. */
 export const driftSeriesQueryV1 = z
   .strictObject({
     domain: domainName,
-    metric: driftMetricName.optional(),
-    /** On the bucket start. */
-    ...timeRange,
-    limit: queryInt('limit', 1, 10_000).default(1000),
+    ...seriesFilters,
   })
   .refine(orderedRange, rangeMessage);
 export type DriftSeriesQueryV1 = z.output<typeof driftSeriesQueryV1>;

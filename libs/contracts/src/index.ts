@@ -6,6 +6,7 @@ export * from './drift-alert.v1';
 export * from './drift-detector-config.v1';
 export * from './drift-metric';
 export * from './drift-policy.defaults';
+export * from './drift-segment.v1';
 export * from './exposure.v1';
 export * from './feedback-event.v1';
 export * from './item.v1';

@@ -38,6 +38,11 @@ export const driftWatchConfigSchema = z.object({
   DRIFT_HOMOGENIZATION_PAIRS: env.int(200, { min: 1, max: 100_000 }),
   /** Polarization is reported once a shard has this many gated users with a stance. */
   DRIFT_POLARIZATION_MIN_USERS: env.int(10, { min: 2 }),
+  /**
+   * A segment's mean of a signal in a bucket is a point (and is watched) once this many of its gated members
+   * contributed to it in the shard (partition): fewer, and one member's noise would be the segment's drift.
+   */
+  DRIFT_SEGMENT_MIN_USERS: env.int(5, { min: 1 }),
   /** Esteban–Ray sensitivity α ∈ (0, 1.6]. */
   DRIFT_POLARIZATION_ALPHA: env.number(1.3, { min: 0.01, max: 1.6 }),
   /** Re-read a gated user's deviation b_u from Postgres after this many of their events. */

@@ -10,12 +10,14 @@ import type { DriftWatchConfig } from './drift-watch.config';
 import { AlertOutboxRepository } from './persistence/alert-outbox.repository';
 import { CatalogueRepository } from './persistence/catalogue.repository';
 import { DetectorConfigRepository } from './persistence/detector-config.repository';
+import { DriftSegmentRepository } from './persistence/drift-segment.repository';
 import { DriftStateRepository } from './persistence/drift-state.repository';
 import { driftRetentionPolicies } from './persistence/retention.policy';
 import { UserModelRepository } from './persistence/user-model.repository';
 import { AlertOutbox } from './usecases/alert-outbox';
 import { DetectorConfigs } from './usecases/detector-configs';
 import { DriftEngine, type DriftObserver } from './usecases/drift-engine';
+import { DriftSegments } from './usecases/drift-segments';
 import { DriftState } from './usecases/drift-state';
 import { ItemCatalogue } from './usecases/item-catalogue';
 import { ObserveEventsUseCase } from './usecases/observe-events.usecase';
@@ -27,6 +29,7 @@ export class DriftWatchRuntime {
   private readonly producer: Producer;
   readonly input: DriftInputConsumer;
   readonly configs = new DetectorConfigs();
+  readonly segments = new DriftSegments();
   readonly state: DriftState;
   readonly rerank: RerankQueue | undefined;
   readonly redisProbe: Probe | undefined;
@@ -35,6 +38,7 @@ export class DriftWatchRuntime {
   private readonly outbox: AlertOutbox;
   private readonly catalogueChanges: CatalogueChangeConsumer;
   private readonly configRepository: DetectorConfigRepository;
+  private readonly segmentRepository: DriftSegmentRepository;
   private readonly log: ContextLogger;
   private timers: NodeJS.Timeout[] = [];
 
@@ -64,18 +68,20 @@ export class DriftWatchRuntime {
       detection: (scope, metric, domain, outcome) => detections.inc({ scope, metric, domain, outcome }),
       late: (domain) => late.inc({ domain }),
     };
-    const engine = new DriftEngine(this.state, catalogue, this.configs, {
+    const engine = new DriftEngine(this.state, catalogue, this.configs, this.segments, {
       minEvents: config.DRIFT_USER_MIN_EVENTS,
       bucketMs: config.DRIFT_BUCKET_SECONDS * 1000,
       latenessMs: config.DRIFT_BUCKET_LATENESS_SECONDS * 1000,
       homogenizationPairs: config.DRIFT_HOMOGENIZATION_PAIRS,
       polarizationMinUsers: config.DRIFT_POLARIZATION_MIN_USERS,
+      segmentMinUsers: config.DRIFT_SEGMENT_MIN_USERS,
       maxInputSkewMs: config.DRIFT_INPUT_MAX_SKEW_SECONDS * 1000,
       dedupeWindow: 64,
       rerank: config.DRIFT_RERANK_ENABLED,
     }, observer);
     const repository = new DriftStateRepository(db, config.DRIFT_GROUP_ID, config.DRIFT_ALERT_COOLDOWN_SECONDS * 1000);
     this.configRepository = new DetectorConfigRepository(db);
+    this.segmentRepository = new DriftSegmentRepository(db);
     const usecase = new ObserveEventsUseCase(
       this.state,
       engine,
@@ -98,7 +104,7 @@ export class DriftWatchRuntime {
         await rerank.queue.getJobCounts('waiting');
       };
     }
-    this.outbox = new AlertOutbox(new AlertOutboxRepository(db), this.producer, this.rerank, config.KAFKA_TOPIC_PREFIX, logger.child('alert-outbox'));
+    this.outbox = new AlertOutbox(new AlertOutboxRepository(db), this.producer, this.rerank, this.segmentRepository, config.KAFKA_TOPIC_PREFIX, logger.child('alert-outbox'));
     this.input = new DriftInputConsumer(this.kafka, this.producer, config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
     this.catalogueChanges = new CatalogueChangeConsumer(this.kafka, config.KAFKA_TOPIC_PREFIX, randomUUID(), catalogue);
     this.retention = new RetentionSweeper(driftRetentionPolicies(db, config), {
@@ -118,6 +124,7 @@ export class DriftWatchRuntime {
     await this.admin.connect();
     await ensureTopics(this.admin, { partitions: this.config.FEEDBACK_PARTITIONS, prefix: this.config.KAFKA_TOPIC_PREFIX });
     await this.reloadConfigs(true);
+    await this.reloadSegments(true);
     await this.producer.connect();
     await this.catalogueChanges.start();
     await this.input.start();
@@ -126,6 +133,7 @@ export class DriftWatchRuntime {
     this.retention.start();
     this.timers = [
       setInterval(() => void this.reloadConfigs(false).catch((error: Error) => this.log.warn('reading the detector configuration failed; keeping the current one', { error: error.message })), this.config.DRIFT_CONFIG_POLL_MS),
+      setInterval(() => void this.reloadSegments(false).catch((error: Error) => this.log.warn('reading the drift segments failed; keeping the current ones', { error: error.message })), this.config.DRIFT_CONFIG_POLL_MS),
       setInterval(() => void this.outbox.drain(), this.config.DRIFT_OUTBOX_INTERVAL_MS),
     ];
   }
@@ -139,6 +147,18 @@ export class DriftWatchRuntime {
     await this.catalogueChanges.stop();
     await this.rerank?.close();
     await this.admin.disconnect();
+  }
+
+  /**
+   * Polls the segments' stamp, as the configuration's; reloads them when it moved. A new or replaced membership counts
+   * from the next event of each member on (the open bucket of a segment holds only what its members did since).
+   */
+  private async reloadSegments(initial: boolean): Promise<void> {
+    const stamp = await this.segmentRepository.stamp();
+    if (!initial && stamp === this.segments.stamp) return;
+    const definitions = await this.segmentRepository.all();
+    this.segments.install(definitions, stamp);
+    if (!initial) this.log.info('drift segments changed; reloaded', { segments: definitions.length });
   }
 
   /** Polls the configuration's change stamp; reloads (and logs) when it moved. */

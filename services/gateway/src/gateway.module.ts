@@ -22,6 +22,7 @@ import { DataSource } from 'typeorm';
 import { FeedbackController } from './controllers/feedback.controller';
 import { ItemsController } from './controllers/items.controller';
 import { DriftAdminController } from './controllers/drift-admin.controller';
+import { DriftSegmentsController } from './controllers/drift-segments.controller';
 import { ModelsController } from './controllers/models.controller';
 import { OpsController } from './controllers/ops.controller';
 import { RerankAdminController } from './controllers/rerank-admin.controller';
@@ -32,8 +33,10 @@ import { ItemsRepository } from './persistence/items.repository';
 import { CalibratedListsRepository } from './persistence/calibrated-lists.repository';
 import { DriftAlertsRepository } from './persistence/drift-alerts.repository';
 import { DriftConfigRepository } from './persistence/drift-config.repository';
+import { DriftSegmentsRepository } from './persistence/drift-segments.repository';
 import { DriftSeriesRepository } from './persistence/drift-series.repository';
 import { DriftAdminUseCase } from './usecases/drift-admin.usecase';
+import { DriftSegmentsUseCase } from './usecases/drift-segments.usecase';
 import { IngestFeedbackUseCase } from './usecases/ingest-feedback.usecase';
 import { ReadModelsUseCase } from './usecases/read-models.usecase';
 import { RequestRerankUseCase } from './usecases/request-rerank.usecase';
@@ -61,7 +64,7 @@ export class GatewayModule {
     const prefix = config.KAFKA_TOPIC_PREFIX;
     return {
       module: GatewayModule,
-      controllers: [FeedbackController, ItemsController, ModelsController, OpsController, RerankAdminController, DriftAdminController],
+      controllers: [FeedbackController, ItemsController, ModelsController, OpsController, RerankAdminController, DriftAdminController, DriftSegmentsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -116,6 +119,7 @@ export class GatewayModule {
           inject: [DataSource],
           useFactory: (db: DataSource) => new DriftAdminUseCase(new DriftAlertsRepository(db), new DriftSeriesRepository(db), new DriftConfigRepository(db)),
         },
+        { provide: DriftSegmentsUseCase, inject: [DataSource], useFactory: (db: DataSource) => new DriftSegmentsUseCase(new DriftSegmentsRepository(db)) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },

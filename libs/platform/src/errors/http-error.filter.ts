@@ -17,6 +17,7 @@ const statusByCode: Record<string, number> = {
   'RERANK.JOB_NOT_FOUND': 404,
   'QUEUE.UNAVAILABLE': 503,
   'DRIFT.ALERT_NOT_FOUND': 404,
+  'DRIFT.SEGMENT_NOT_FOUND': 404,
   // A subscription owned by another key is reported exactly like a missing one: ids must not probe other tenants.
   'SUBSCRIPTION.NOT_FOUND': 404,
   'SUBSCRIPTION.LIMIT_REACHED': 409,

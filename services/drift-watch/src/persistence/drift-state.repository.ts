@@ -109,6 +109,23 @@ export class DriftStateRepository {
           ],
         );
       }
+      if (snapshot.segmentPoints.length) {
+        const p = snapshot.segmentPoints;
+        await tx.query(
+          `INSERT INTO drift_segment_series (domain, segment, metric, shard, bucket_start, value, users)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::float8[], $7::int[])
+           ON CONFLICT (domain, segment, metric, shard, bucket_start) DO UPDATE SET value = EXCLUDED.value, users = EXCLUDED.users`,
+          [
+            p.map((x) => x.domain),
+            p.map((x) => x.segment),
+            p.map((x) => x.metric),
+            p.map((x) => x.shard),
+            p.map((x) => new Date(x.bucketStart).toISOString()),
+            p.map((x) => x.value),
+            p.map((x) => x.users),
+          ],
+        );
+      }
       return this.recordAlerts(tx, snapshot.alerts);
     });
   }

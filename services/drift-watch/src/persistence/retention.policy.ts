@@ -30,5 +30,7 @@ export function driftRetentionPolicies(db: DataSource, days: DriftRetentionDays)
     ),
     expiredRowsPolicy(db, { table: 'drift_user_series', writtenAt: 'created_at' }, days.DRIFT_USER_SERIES_RETENTION_DAYS),
     expiredRowsPolicy(db, { table: 'drift_population_series', writtenAt: 'created_at' }, days.DRIFT_POPULATION_SERIES_RETENTION_DAYS),
+    // A segment's series is read against its alerts like the population's, and is as small: the same period.
+    expiredRowsPolicy(db, { table: 'drift_segment_series', writtenAt: 'created_at' }, days.DRIFT_POPULATION_SERIES_RETENTION_DAYS),
   ];
 }

@@ -1,6 +1,7 @@
 import { normaliseCategories, type DriftMetricName, type ItemV1, type StoredDriftConfig } from '@chorus/contracts';
 import { DetectorConfigs } from '../usecases/detector-configs';
 import { DriftEngine, type DriftEngineOptions, type DriftObserver } from '../usecases/drift-engine';
+import { DriftSegments, type SegmentDefinition } from '../usecases/drift-segments';
 import { DriftState, type AlertCandidate, type DriftSnapshot } from '../usecases/drift-state';
 import { CategoryVocabulary, ItemCatalogue } from '../usecases/item-catalogue';
 import type { DriftMessage } from './drift-stream.fixture';
@@ -11,6 +12,7 @@ export const DEFAULT_ENGINE_OPTIONS: DriftEngineOptions = {
   latenessMs: 60_000,
   homogenizationPairs: 200,
   polarizationMinUsers: 10,
+  segmentMinUsers: 5,
   maxInputSkewMs: 6 * 3600_000,
   dedupeWindow: 64,
   rerank: true,
@@ -25,12 +27,13 @@ export class EngineHarness {
   readonly state: DriftState;
   readonly catalogue = new ItemCatalogue();
   readonly configs = new DetectorConfigs();
+  readonly segments = new DriftSegments();
   readonly engine: DriftEngine;
   readonly detections: { scope: string; metric: DriftMetricName; domain: string; outcome: string }[] = [];
   late = 0;
   private offset = 0;
 
-  constructor(items: ItemV1[], options: Partial<DriftEngineOptions> = {}, configRows: StoredDriftConfig[] = []) {
+  constructor(items: ItemV1[], options: Partial<DriftEngineOptions> = {}, configRows: StoredDriftConfig[] = [], segments: SegmentDefinition[] = []) {
     this.state = new DriftState({ userCacheSize: 1_000_000, halfLife: 25, polarizationAlpha: 1.3, panelPool: 400 });
     this.catalogue.install(items.map((i) => ({ itemId: i.itemId, domain: i.domain, categories: normaliseCategories(i.categories), stance: i.stance })));
     for (const domain of new Set(items.map((i) => i.domain))) {
@@ -41,11 +44,12 @@ export class EngineHarness {
       );
     }
     this.configs.install(configRows, configRows.reduce((max, r) => Math.max(max, r.changeId), 0));
+    this.segments.install(segments, 'harness');
     const observer: DriftObserver = {
       detection: (scope, metric, domain, outcome) => void this.detections.push({ scope, metric, domain, outcome }),
       late: () => void this.late++,
     };
-    this.engine = new DriftEngine(this.state, this.catalogue, this.configs, { ...DEFAULT_ENGINE_OPTIONS, ...options }, observer);
+    this.engine = new DriftEngine(this.state, this.catalogue, this.configs, this.segments, { ...DEFAULT_ENGINE_OPTIONS, ...options }, observer);
   }
 
   /** Continue offset numbering from `offset` (a harness resuming another's stream). */
@@ -62,8 +66,10 @@ export class EngineHarness {
     }
     const snapshot = this.state.snapshot();
     this.points.push(...snapshot.populationPoints);
+    this.segmentPoints.push(...snapshot.segmentPoints);
     return snapshot.alerts;
   }
 
   readonly points: DriftSnapshot['populationPoints'] = [];
+  readonly segmentPoints: DriftSnapshot['segmentPoints'] = [];
 }

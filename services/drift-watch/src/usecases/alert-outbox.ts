@@ -2,13 +2,15 @@ import { driftAlertKey, topicName, type DriftAlertV1 } from '@chorus/contracts';
 import type { ContextLogger, RerankQueue } from '@chorus/platform';
 import type { Producer } from 'kafkajs';
 import type { AlertOutboxRepository } from '../persistence/alert-outbox.repository';
+import type { DriftSegmentRepository } from '../persistence/drift-segment.repository';
 
 const BATCH = 200;
 
 /**
  * Delivers committed alerts: publishes them to chorus.drift-alerts.v1 (keyed by scope key) and, for harmful
  * calibration and diversity alerts, enqueues calibrated-rerank jobs through the shared RerankQueue (a user alert →
- * a job for that user; a population alert → a population fan-out job). Both run after the Postgres commit that
+ * a job for that user; a segment alert → a `segment` job listing the segment's members, read at enqueue time; a
+ * population alert → a population fan-out job). Both run after the Postgres commit that
  * recorded the alert and are retried until they succeed, so an alert is never lost between the commit and Kafka; a
  * crash after sending but before marking can send it again (consumers dedupe on alertId).
  *
@@ -22,6 +24,7 @@ export class AlertOutbox {
     private readonly repository: AlertOutboxRepository,
     private readonly producer: Producer,
     private readonly rerank: RerankQueue | undefined,
+    private readonly segments: Pick<DriftSegmentRepository, 'members'>,
     private readonly prefix: string,
     private readonly log: ContextLogger,
   ) {}
@@ -76,10 +79,21 @@ export class AlertOutbox {
 
   private async requestRerank(alert: DriftAlertV1): Promise<string[]> {
     const reason = { kind: 'alert' as const, alertId: alert.alertId };
-    const jobs =
-      alert.scope === 'user'
-        ? await this.rerank!.enqueue({ scope: 'user', domain: alert.domain, userIds: [alert.subject], reason })
-        : await this.rerank!.enqueue({ scope: 'population', domain: alert.domain, reason });
+    let jobs;
+    if (alert.scope === 'user') {
+      jobs = await this.rerank!.enqueue({ scope: 'user', domain: alert.domain, userIds: [alert.subject], reason });
+    } else if (alert.scope === 'segment') {
+      // Members as of now, not as of the detection: the rerank serves the people in the cohort the operator keeps
+      // watching. A segment deleted since has nobody to rerank; the alert is marked done with no jobs.
+      const userIds = await this.segments.members(alert.domain, alert.subject);
+      if (userIds === undefined || userIds.length === 0) {
+        this.log.warn('segment of a drift alert no longer exists; no rerank requested', { alertId: alert.alertId, segment: alert.subject, domain: alert.domain });
+        return [];
+      }
+      jobs = await this.rerank!.enqueue({ scope: 'segment', domain: alert.domain, userIds, segment: alert.subject, reason });
+    } else {
+      jobs = await this.rerank!.enqueue({ scope: 'population', domain: alert.domain, reason });
+    }
     this.log.info('requested calibrated rerank for drift alert', { alertId: alert.alertId, jobIds: jobs.map((j) => j.jobId) });
     return jobs.map((j) => j.jobId);
   }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { triggersRerank, type DriftMetricName, type ExposureV1, type FeedbackEventV1 } from '@chorus/contracts';
+import { triggersRerank, type DriftMetricName, type DriftScope, type ExposureV1, type FeedbackEventV1 } from '@chorus/contracts';
 import { deviationInPriorSd, servedCategoryMix, steckMiscalibration } from '@chorus/metrics';
 import { ratingLabel } from '@chorus/reward';
 import type { DetectorConfigs } from './detector-configs';
+import type { DriftSegments } from './drift-segments';
 import type { DriftState } from './drift-state';
 import type { CatalogueItem, ItemCatalogue } from './item-catalogue';
-import { MEAN_OF, POPULATION_METRICS, type PopulationBucket, type PopulationMetric, type PopulationShard, type StanceSnapshot } from './population-shard';
+import { MEAN_OF, POPULATION_METRICS, SEGMENT_METRICS, type PopulationBucket, type PopulationMetric, type PopulationShard, type StanceSnapshot } from './population-shard';
 import { SignalWatch, type Detection, type SignalWatchState } from './signal-watch';
 import type { UserDriftState, UserMetric } from './user-drift-state';
 
@@ -20,7 +21,7 @@ export type Outcome = 'applied' | 'duplicate' | { code: string; reason: string }
 
 /** What the engine reports besides state: detections by outcome, and events too late for their bucket. */
 export interface DriftObserver {
-  detection(scope: 'user' | 'population', metric: DriftMetricName, domain: string, outcome: 'alert' | 'expected' | 'unwatched'): void;
+  detection(scope: DriftScope, metric: DriftMetricName, domain: string, outcome: 'alert' | 'expected' | 'unwatched'): void;
   late(domain: string): void;
 }
 
@@ -31,6 +32,11 @@ export interface DriftEngineOptions {
   latenessMs: number;
   homogenizationPairs: number;
   polarizationMinUsers: number;
+  /**
+   * A segment's mean of a signal in a bucket becomes a point (and is watched) only when at least this many of its
+   * gated members contributed to it in the shard (DRIFT_SEGMENT_MIN_USERS): a mean of two users is one user's noise.
+   */
+  segmentMinUsers: number;
   /** An input topic lagging the other by more than this (event time) is treated as stalled and stops holding buckets open. */
   maxInputSkewMs: number;
   /** Recent event ids / list ids remembered per user, to count client retries once. */
@@ -52,6 +58,7 @@ export class DriftEngine {
     private readonly state: DriftState,
     private readonly catalogue: ItemCatalogue,
     private readonly configs: DetectorConfigs,
+    private readonly segments: DriftSegments,
     private readonly options: DriftEngineOptions,
     private readonly observer: DriftObserver,
   ) {}
@@ -217,11 +224,13 @@ export class DriftEngine {
       user.contrib = {};
       bucket.users += 1;
     }
+    const segments = this.segments.of(user.domain, user.userId);
     for (const metric of Object.keys(changed) as UserMetric[]) {
       const value = changed[metric];
       if (value === undefined) continue;
       bucket.contribute(metric, value, user.contrib[metric]);
       user.contrib[metric] = value;
+      for (const name of segments) bucket.segment(name).contribute(user.userId, metric, value);
     }
   }
 
@@ -248,15 +257,38 @@ export class DriftEngine {
         const detection = watch?.observe(value, end);
         if (detection) this.handle('population', shard.domain, shard.domain, metric, detection, source, shard.partition);
       }
+      this.closeSegments(shard, bucket, source);
+    }
+    shard.pruneSegments((name) => this.segments.changeId(shard.domain, name) !== undefined);
+  }
+
+  /**
+   * The segments' points of a closing bucket: per segment still defined and mean metric, the mean over the members
+   * that contributed — when at least `segmentMinUsers` did — watched under the same configuration (metric and domain)
+   * as the population's mean, so a segment is judged by the population's yardstick and the domain's policy.
+   */
+  private closeSegments(shard: PopulationShard, bucket: PopulationBucket, source: MessageSource): void {
+    const end = bucket.start + this.options.bucketMs;
+    for (const name of [...bucket.segments.keys()].sort()) {
+      const changeId = this.segments.changeId(shard.domain, name);
+      if (changeId === undefined) continue;
+      const segment = bucket.segments.get(name)!;
+      for (const metric of SEGMENT_METRICS) {
+        const of = MEAN_OF[metric]!;
+        const users = segment.means.count(of);
+        const value = segment.means.mean(of);
+        if (value === undefined || users < this.options.segmentMinUsers) continue;
+        this.state.recordSegmentPoint({ domain: shard.domain, segment: name, metric, shard: shard.partition, bucketStart: bucket.start, value, users });
+        const watch = this.watch(shard.segmentWatch(name, changeId), metric, shard.domain);
+        const detection = watch?.observe(value, end);
+        if (detection) this.handle('segment', name, shard.domain, metric, detection, source, shard.partition);
+      }
     }
   }
 
   private populationValue(bucket: PopulationBucket, metric: PopulationMetric, stance: StanceSnapshot | undefined): number | undefined {
     const of = MEAN_OF[metric];
-    if (of !== undefined) {
-      const sums = bucket.sums.get(of);
-      return sums && sums.count > 0 ? sums.sum / sums.count : undefined;
-    }
+    if (of !== undefined) return bucket.means.mean(of);
     switch (metric) {
       case 'exposure-gini':
         return bucket.gini.value;
@@ -292,7 +324,7 @@ export class DriftEngine {
   }
 
   private handle(
-    scope: 'user' | 'population',
+    scope: DriftScope,
     subject: string,
     domain: string,
     metric: DriftMetricName,
@@ -322,7 +354,8 @@ export class DriftEngine {
           start: new Date(detection.windowStartMs).toISOString(),
           end: new Date(detection.windowEndMs).toISOString(),
           observations: detection.observations,
-          ...(scope === 'population' ? { bucketSeconds: this.options.bucketMs / 1000, shard } : {}),
+          // Population and segment series are per time bucket and partition shard (see the README).
+          ...(scope !== 'user' ? { bucketSeconds: this.options.bucketMs / 1000, shard } : {}),
         },
         configVersion: detection.configVersion,
         raisedAt: new Date().toISOString(),

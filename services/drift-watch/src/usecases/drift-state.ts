@@ -29,6 +29,18 @@ export interface PopulationSeriesPoint {
   events: number;
 }
 
+/** A segment's mean of one signal in one bucket and shard (drift_segment_series). */
+export interface SegmentSeriesPoint {
+  domain: string;
+  segment: string;
+  metric: string;
+  shard: number;
+  bucketStart: number;
+  value: number;
+  /** Members whose value the mean is over. */
+  users: number;
+}
+
 /** Everything changed since the last commit, serialised: written to Postgres in one transaction. */
 export interface DriftSnapshot {
   users: { userId: string; domain: string; state: string; events: number }[];
@@ -38,6 +50,7 @@ export interface DriftSnapshot {
   alerts: AlertCandidate[];
   userPoints: UserSeriesPoint[];
   populationPoints: PopulationSeriesPoint[];
+  segmentPoints: SegmentSeriesPoint[];
 }
 
 export const userKey = (userId: string, domain: string) => `${userId}\u0001${domain}`;
@@ -59,6 +72,7 @@ export class DriftState {
   /** Points of buckets users have moved on from; the current bucket's point waits on the user (UserDriftState.points). */
   private completedPoints: UserSeriesPoint[] = [];
   private populationPoints: PopulationSeriesPoint[] = [];
+  private segmentPoints: SegmentSeriesPoint[] = [];
   pendingMessages = 0;
 
   constructor(
@@ -74,6 +88,7 @@ export class DriftState {
     this.alerts = [];
     this.completedPoints = [];
     this.populationPoints = [];
+    this.segmentPoints = [];
     this.pendingMessages = 0;
   }
 
@@ -156,6 +171,10 @@ export class DriftState {
     this.populationPoints.push(point);
   }
 
+  recordSegmentPoint(point: SegmentSeriesPoint): void {
+    this.segmentPoints.push(point);
+  }
+
   /**
    * Serialise everything changed since the last snapshot and mark it clean. Serialising here, synchronously, is what
    * lets the Postgres write run while the next batches are applied: the snapshot can no longer change under it.
@@ -193,10 +212,12 @@ export class DriftState {
       alerts: this.alerts,
       userPoints: [...userPoints.values()],
       populationPoints: this.populationPoints,
+      segmentPoints: this.segmentPoints,
     };
     this.alerts = [];
     this.completedPoints = [];
     this.populationPoints = [];
+    this.segmentPoints = [];
     this.pendingMessages = 0;
     this.evictClean();
     return snapshot;

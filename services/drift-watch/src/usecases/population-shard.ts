@@ -11,6 +11,8 @@ import {
   type ExposureGiniState,
   type HomogenizationState,
 } from '@chorus/metrics';
+import { SegmentBucket, SegmentWatches, type SegmentMetric, type StoredSegmentBucket, type StoredSegmentWatches } from './segment-watch';
+import { SignalMeans, type StoredSignalMeans } from './signal-means';
 import type { SignalWatch, SignalWatchState } from './signal-watch';
 import type { UserMetric } from './user-drift-state';
 
@@ -38,28 +40,39 @@ export const MEAN_OF: Readonly<Partial<Record<PopulationMetric, UserMetric>>> = 
   'mean-stance-reinforcement': 'stance-reinforcement',
 };
 
-/** One open time bucket of a shard: sums for the means, exposures for Gini, consumption for homogenization. */
+/** What a segment is watched on: the means of the per-user signals, as the population's `mean-*` metrics. */
+export const SEGMENT_METRICS = POPULATION_METRICS.filter((metric): metric is SegmentMetric => MEAN_OF[metric] !== undefined);
+
+/**
+ * One open time bucket of a shard: signal means (of the population and of each segment), exposures for Gini,
+ * consumption for homogenization.
+ */
 export class PopulationBucket {
   events = 0;
   users = 0;
-  readonly sums = new Map<UserMetric, { sum: number; count: number }>();
+  readonly means: SignalMeans;
+  /** Per segment name: the means over the segment's members active in the bucket. */
+  readonly segments = new Map<string, SegmentBucket>();
 
   constructor(
     readonly start: number,
     readonly gini: ExposureGini,
     readonly homogenization: Homogenization | undefined,
-  ) {}
+    means = new SignalMeans(),
+  ) {
+    this.means = means;
+  }
 
   /** Adds (or replaces) a user's contribution of one signal to the bucket's mean. */
   contribute(metric: UserMetric, value: number, previous: number | undefined): void {
-    const entry = this.sums.get(metric) ?? { sum: 0, count: 0 };
-    if (previous === undefined) {
-      entry.sum += value;
-      entry.count += 1;
-    } else {
-      entry.sum += value - previous;
-    }
-    this.sums.set(metric, entry);
+    this.means.contribute(metric, value, previous);
+  }
+
+  /** The bucket's share of a segment, opened on the segment's first contribution. */
+  segment(name: string): SegmentBucket {
+    let bucket = this.segments.get(name);
+    if (bucket === undefined) this.segments.set(name, (bucket = new SegmentBucket()));
+    return bucket;
   }
 
   toJSON(): StoredBucket {
@@ -67,17 +80,23 @@ export class PopulationBucket {
       start: this.start,
       events: this.events,
       users: this.users,
-      sums: Object.fromEntries([...this.sums].map(([metric, { sum, count }]) => [metric, [sum, count]])),
+      sums: this.means.toJSON(),
       gini: this.gini.toJSON(),
       homogenization: this.homogenization?.toJSON() ?? null,
+      ...(this.segments.size > 0 ? { segments: Object.fromEntries([...this.segments].map(([name, bucket]) => [name, bucket.toJSON()])) } : {}),
     };
   }
 
   static fromJSON(state: StoredBucket): PopulationBucket {
-    const bucket = new PopulationBucket(state.start, ExposureGini.fromJSON(state.gini), state.homogenization ? Homogenization.fromJSON(state.homogenization) : undefined);
+    const bucket = new PopulationBucket(
+      state.start,
+      ExposureGini.fromJSON(state.gini),
+      state.homogenization ? Homogenization.fromJSON(state.homogenization) : undefined,
+      SignalMeans.fromJSON(state.sums),
+    );
     bucket.events = state.events;
     bucket.users = state.users;
-    for (const [metric, [sum, count]] of Object.entries(state.sums)) bucket.sums.set(metric as UserMetric, { sum, count });
+    for (const [name, stored] of Object.entries(state.segments ?? {})) bucket.segments.set(name, new SegmentBucket(stored));
     return bucket;
   }
 }
@@ -86,9 +105,11 @@ interface StoredBucket {
   start: number;
   events: number;
   users: number;
-  sums: Record<string, [number, number]>;
+  sums: StoredSignalMeans;
   gini: ExposureGiniState;
   homogenization: HomogenizationState | null;
+  /** Absent in state stored before segments existed, and when no segment member was active. */
+  segments?: Record<string, StoredSegmentBucket>;
 }
 
 /** Polarization and bimodality of the shard's users as of the end of a time bucket (of the feedback stream). */
@@ -118,6 +139,8 @@ export interface StoredPopulationShard {
   /** Bottom-k hash sample of the shard's gated users: the pool each bucket's homogenization panel is drawn from. */
   panel: [number, string][];
   watches: Partial<Record<PopulationMetric, SignalWatchState>>;
+  /** Per segment name: the detectors of its mean series (absent in state stored before segments existed). */
+  segments?: Record<string, StoredSegmentWatches>;
 }
 
 /**
@@ -140,6 +163,9 @@ export class PopulationShard {
   panel: [number, string][] = [];
   readonly watches = new Map<PopulationMetric, SignalWatch>();
   storedWatches: Partial<Record<PopulationMetric, SignalWatchState>> = {};
+  /** Per segment name: its watches, revived from `storedSegments` on the segment's first closed bucket. */
+  private readonly segmentWatches = new Map<string, SegmentWatches>();
+  private storedSegments: Record<string, StoredSegmentWatches> = {};
 
   constructor(
     readonly domain: string,
@@ -164,7 +190,25 @@ export class PopulationShard {
     for (const bucket of stored.buckets) shard.buckets.set(bucket.start, PopulationBucket.fromJSON(bucket));
     shard.panel = stored.panel;
     shard.storedWatches = { ...stored.watches };
+    shard.storedSegments = { ...stored.segments };
     return shard;
+  }
+
+  /** The watches of a segment as defined now (`changeId`); a redefined segment's watches start over. */
+  segmentWatch(name: string, changeId: number): SegmentWatches {
+    let watches = this.segmentWatches.get(name);
+    if (watches === undefined || watches.changeId !== changeId) {
+      watches = new SegmentWatches(changeId, this.storedSegments[name]);
+      delete this.storedSegments[name];
+      this.segmentWatches.set(name, watches);
+    }
+    return watches;
+  }
+
+  /** Forgets the detectors of segments no longer defined (deleted): their state would only grow the shard's row. */
+  pruneSegments(defined: (name: string) => boolean): void {
+    for (const name of this.segmentWatches.keys()) if (!defined(name)) this.segmentWatches.delete(name);
+    for (const name of Object.keys(this.storedSegments)) if (!defined(name)) delete this.storedSegments[name];
   }
 
   /**
@@ -264,6 +308,8 @@ export class PopulationShard {
   toJSON(): StoredPopulationShard {
     const watches: Partial<Record<PopulationMetric, SignalWatchState>> = { ...this.storedWatches };
     for (const [metric, watch] of this.watches) watches[metric] = watch.toJSON();
+    const segments: Record<string, StoredSegmentWatches> = { ...this.storedSegments };
+    for (const [name, segment] of this.segmentWatches) segments[name] = segment.toJSON();
     return {
       v: 1,
       inputs: this.inputs,
@@ -276,6 +322,7 @@ export class PopulationShard {
       bimodality: this.bimodality.toJSON(),
       panel: this.panel,
       watches,
+      ...(Object.keys(segments).length > 0 ? { segments } : {}),
     };
   }
 }

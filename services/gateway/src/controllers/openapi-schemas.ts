@@ -1,4 +1,4 @@
-import { driftDetectorConfigBodyV1, exposureV1, feedbackEventV1, itemBodyV1, itemV1, rerankRequestV1 } from '@chorus/contracts';
+import { driftDetectorConfigBodyV1, driftSegmentMembersV1, exposureV1, feedbackEventV1, itemBodyV1, itemV1, rerankRequestV1 } from '@chorus/contracts';
 import { z } from 'zod';
 
 /** OpenAPI request schemas generated from the same Zod schemas that validate: the document cannot drift from the code. */
@@ -17,4 +17,5 @@ export const openApiSchemas = {
   exposure: jsonSchema(exposureV1),
   rerankRequest: jsonSchema(rerankRequestV1),
   driftDetectorConfig: jsonSchema(driftDetectorConfigBodyV1),
+  driftSegmentMembers: jsonSchema(driftSegmentMembersV1),
 };

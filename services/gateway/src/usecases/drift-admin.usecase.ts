@@ -15,16 +15,12 @@ import {
 } from '@chorus/contracts';
 import { createDetector, DriftInputError } from '@chorus/drift';
 import { DomainError } from '@chorus/platform';
-import type { z } from 'zod';
 import type { DriftAlertsRepository, StoredDriftAlert } from '../persistence/drift-alerts.repository';
 import type { DriftConfigRepository, DriftConfigVersion } from '../persistence/drift-config.repository';
 import type { DriftSeriesRepository } from '../persistence/drift-series.repository';
+import { parseRequest } from './parse-request';
 
-function parse<S extends z.ZodType>(schema: S, input: unknown, what: string, root = ''): z.output<S> {
-  const parsed = parseWith(schema, input, root);
-  if (!parsed.ok) throw new DomainError('REQUEST.INVALID', `${what} is not valid; fix the fields listed`, parsed.issues);
-  return parsed.value;
-}
+const parse = parseRequest;
 
 /**
  * The drift admin API (DESIGN §5): alerts (list, filter, acknowledge), metric series, and the versioned detector
