@@ -79,6 +79,18 @@ export function rerankJobId(domain: string, userId: string, version: string, ove
 }
 
 /**
+ * What makes two fan-out requests the same: scope, domain, overrides and, for a segment, its members (in any order,
+ * repeats aside; the name only labels them). The reason is not part of it: two alerts asking for the same fan-out are
+ * served by one.
+ */
+export function fanOutKey(job: RerankJobV1): string {
+  const members = job.scope === 'segment' ? `.m${createHash('sha256').update([...new Set(job.userIds)].sort().join('\n')).digest('hex').slice(0, 24)}` : '';
+  const lambda = job.lambda === undefined ? '' : `.l${job.lambda}`;
+  const n = job.n === undefined ? '' : `.n${job.n}`;
+  return `fan-out.${job.scope}.${job.domain}${members}${lambda}${n}`;
+}
+
+/**
  * The producer side of the `rerank` queue: the one way to ask for calibrated reranking.
  *
  * ```ts
@@ -90,7 +102,8 @@ export function rerankJobId(domain: string, userId: string, version: string, ove
  *
  * A `user` payload becomes one job per user at once, with the deterministic id of {@link rerankJobId} (the model
  * version is read from Postgres here). `segment` and `population` payloads become one fan-out job, which the reranker
- * expands into per-user jobs with the same ids. Invalid payloads throw `DomainError('RERANK.INVALID_JOB')` naming
+ * expands into per-user jobs with the same ids; a request equal to a fan-out still waiting or running joins it
+ * ({@link fanOutKey}). Invalid payloads throw `DomainError('RERANK.INVALID_JOB')` naming
  * each field. Jobs retry with exponential backoff (RERANK_JOB_ATTEMPTS, RERANK_BACKOFF_MS).
  */
 export class RerankQueue {
@@ -136,9 +149,15 @@ export class RerankQueue {
         aggregateEvents,
       );
     }
-    const jobId = `fan-out.${job.scope}.${randomUUID()}`;
-    await this.queue.add(RERANK_JOB.fanOut, job, { ...this.jobOptions, jobId });
-    return [{ jobId, name: RERANK_JOB.fanOut }];
+    // While a fan-out of the same request waits or runs, another joins it (the id returned is the queued job's): it
+    // reranks everyone with the models current when it runs. drift-watch raises population and segment alerts per
+    // partition shard, so one drift can ask for the same fan-out once per shard, each a rerank of every user.
+    const added = await this.queue.add(RERANK_JOB.fanOut, job, {
+      ...this.jobOptions,
+      jobId: `fan-out.${job.scope}.${randomUUID()}`,
+      deduplication: { id: fanOutKey(job) },
+    });
+    return [{ jobId: added.id!, name: RERANK_JOB.fanOut }];
   }
 
   /**
