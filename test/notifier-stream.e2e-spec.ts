@@ -2,7 +2,9 @@ import type { DriftAlertV1 } from '@chorus/contracts';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertProducer, driftAlert, dropQueueKeys, notifierEnv, SseClient, startNotifier } from './support/notifier';
+import { notifierRetentionPolicies } from '../services/notifier/src/persistence/retention.policy';
 import { pollUntil } from './support/poll';
+import { backdate, sweeperOf } from './support/retention';
 import { serviceEnv, TestStack } from './support/test-stack';
 
 /**
@@ -125,5 +127,29 @@ describe('notifier: live alert stream (SSE)', () => {
     await pollUntil(async () => notifier.runtime.feed.connected, (n) => n === open.filter((c) => !c.ended).length, { what: 'closed streams to leave the feed' });
     expect(open.filter((c) => c.ended).length).toBeGreaterThanOrEqual(3);
     expect(notifier.fatal).toEqual([]);
+  });
+
+  it('tells a client resuming below what retention deleted that alerts may be missing, then replays what is kept', async () => {
+    const before = (await storedIds()).length;
+    await alerts.send([500, 501, 502].map((n) => driftAlert(n, { domain: 'retained' })));
+    const rows = await pollUntil(() => storedIds(`domain = 'retained'`), (r) => r.length === 3, { what: 'three alerts stored' });
+    expect((await storedIds()).length).toBe(before + 3);
+    // Every alert but the newest is past a 90-day retention; a sweep deletes them and records the highest seq deleted.
+    await backdate(db, 'notifier_alerts', 'received_at', 91, `seq < $2`, [rows[2]!.seq]);
+    const { sweeper } = sweeperOf(notifierRetentionPolicies(db, { NOTIFIER_ALERT_RETENTION_DAYS: 90, NOTIFIER_DELIVERY_RETENTION_DAYS: 90 }), 1_000);
+    expect((await sweeper.sweep()).deleted).toEqual({ notifier_alerts: before + 2 });
+    expect(await storedIds()).toEqual([rows[2]]);
+
+    const behind = await stream('?domains=retained', { 'last-event-id': rows[0]!.seq });
+    await pollUntil(async () => behind.events.length, (n) => n === 2, { what: 'the gap and the kept alert' });
+    expect(behind.events[0]!.event).toBe('gap');
+    expect(behind.events[0]!.id).toBeUndefined(); // the client's Last-Event-ID stays its own
+    expect(JSON.parse(behind.events[0]!.data)).toMatchObject({ after: rows[0]!.seq, deletedThrough: rows[1]!.seq });
+    expect(received({ events: behind.events.slice(1) } as SseClient)).toEqual([rows[2]]);
+
+    // At or past the mark nothing is missing: no gap.
+    const current = await stream('?domains=retained', { 'last-event-id': rows[1]!.seq });
+    await pollUntil(async () => current.events.length, (n) => n === 1, { what: 'the kept alert' });
+    expect(received(current)).toEqual([rows[2]]);
   });
 });

@@ -5,6 +5,7 @@ import { DriftWatch1764493200000 } from './1764493200000-drift-watch';
 import { UserDedupeWindow1764579600000 } from './1764579600000-user-dedupe-window';
 import { Retention1764666000000 } from './1764666000000-retention';
 import { DriftSegments1764752400000 } from './1764752400000-drift-segments';
+import { NotifierAlertRetention1764838800000 } from './1764838800000-notifier-alert-retention';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   UserDedupeWindow1764579600000,
   Retention1764666000000,
   DriftSegments1764752400000,
+  NotifierAlertRetention1764838800000,
 ];

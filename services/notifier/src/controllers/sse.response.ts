@@ -30,6 +30,21 @@ export class SseResponse implements AlertSink {
     return this.response.writableLength <= MAX_UNREAD_BYTES;
   }
 
+  /**
+   * `event: gap` without an id (the client's Last-Event-ID stays its own): alerts after `after`, up to
+   * `deletedThrough`, were stored longer ago than NOTIFIER_ALERT_RETENTION_DAYS and may have been deleted; the replay
+   * that follows has what is still stored.
+   */
+  gap(after: bigint, deletedThrough: bigint): void {
+    if (!this.writable) return;
+    const data = {
+      after: after.toString(),
+      deletedThrough: deletedThrough.toString(),
+      message: 'alerts after your Last-Event-ID up to deletedThrough may have been deleted by retention (NOTIFIER_ALERT_RETENTION_DAYS); the replay that follows has what is still stored',
+    };
+    this.response.write(`event: gap\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
   comment(text: string): void {
     if (this.writable) this.response.write(`: ${text}\n\n`);
   }

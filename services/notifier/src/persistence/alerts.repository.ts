@@ -111,6 +111,12 @@ export class AlertsRepository {
   }
 
   /** Alerts after `seq`, oldest first, that pass `filters` (the replay half of the stream). */
+  /** The highest alert seq retention has deleted (null: none yet); see migration NotifierAlertRetention. */
+  async deletedThrough(): Promise<string | null> {
+    const rows: { deleted_through: string }[] = await this.db.query(`SELECT deleted_through::text AS deleted_through FROM notifier_alert_retention`);
+    return rows[0]?.deleted_through ?? null;
+  }
+
   async after(seq: string, filters: AlertFiltersV1, limit: number): Promise<StoredAlert[]> {
     const rows: RawAlert[] = await this.db.query(
       `SELECT ${ALERT_COLUMNS} FROM notifier_alerts a,

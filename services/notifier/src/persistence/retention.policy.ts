@@ -1,4 +1,4 @@
-import { expiredRowsPolicy, type RetentionPolicy } from '@chorus/platform';
+import type { RetentionPolicy } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
 
 export interface NotifierRetentionDays {
@@ -15,12 +15,35 @@ export interface NotifierRetentionDays {
 export function notifierRetentionPolicies(db: DataSource, days: NotifierRetentionDays): RetentionPolicy[] {
   return [
     { table: 'alert_deliveries', days: days.NOTIFIER_DELIVERY_RETENTION_DAYS, deleteBatch: (d, limit) => deleteExpiredDeliveries(db, d, limit) },
-    expiredRowsPolicy(
-      db,
-      { table: 'notifier_alerts', writtenAt: 'received_at', deletable: `NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_seq = t.seq)` },
-      days.NOTIFIER_ALERT_RETENTION_DAYS,
-    ),
+    { table: 'notifier_alerts', days: days.NOTIFIER_ALERT_RETENTION_DAYS, deleteBatch: (d, limit) => deleteExpiredAlerts(db, d, limit) },
   ];
+}
+
+/**
+ * Up to `limit` alerts received more than `days` ago that no delivery refers to, oldest first, in one statement that
+ * also raises the retention mark (notifier_alert_retention.deleted_through) to the highest seq it deleted: the SSE
+ * stream tells a client resuming below the mark that alerts may be missing.
+ */
+async function deleteExpiredAlerts(db: DataSource, days: number, limit: number): Promise<Record<string, number>> {
+  const [row]: { deleted: number }[] = await db.query(
+    `WITH deleted AS (
+       DELETE FROM notifier_alerts WHERE ctid = ANY (ARRAY(
+         SELECT ctid FROM notifier_alerts t
+          WHERE t.received_at < now() - make_interval(days => $1)
+            AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_seq = t.seq)
+          ORDER BY t.received_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED))
+       RETURNING seq),
+     marked AS (
+       INSERT INTO notifier_alert_retention (deleted_through)
+       SELECT max(seq) FROM deleted HAVING count(*) > 0
+       ON CONFLICT (id) DO UPDATE
+         SET deleted_through = greatest(notifier_alert_retention.deleted_through, EXCLUDED.deleted_through), updated_at = now())
+     SELECT count(*)::int AS deleted FROM deleted`,
+    [days, limit],
+  );
+  return { notifier_alerts: row!.deleted };
 }
 
 /**

@@ -29,6 +29,9 @@ class RecordingSink implements AlertSink {
   close(reason: string): void {
     this.closed = reason;
   }
+  gap(after: bigint, deletedThrough: bigint): void {
+    this.comments.push(`gap ${after}..${deletedThrough}`);
+  }
 }
 
 describe('FeedClient', () => {

@@ -8,6 +8,8 @@ export interface AlertSink {
   send(alert: StoredAlert): boolean;
   /** Write a comment line (keep-alive). */
   comment(text: string): void;
+  /** Tell the client that alerts after its cursor, up to `deletedThrough`, may have been deleted by retention. */
+  gap(after: bigint, deletedThrough: bigint): void;
   /** End the stream (the client may reconnect with Last-Event-ID). */
   close(reason: string): void;
 }

@@ -62,6 +62,9 @@ export class StreamAlertsUseCase {
     const client = new FeedClient(filters, sink, this.maxBuffered, cursor, true);
     this.feed.join(client);
     try {
+      // Before the replay: a cursor below what retention deleted means the replay cannot be complete.
+      const deletedThrough = await this.alerts.deletedThrough();
+      if (deletedThrough !== null && cursor < BigInt(deletedThrough)) sink.gap(cursor, BigInt(deletedThrough));
       for (;;) {
         const page = await this.alerts.after(client.cursor.toString(), filters, REPLAY_PAGE);
         for (const alert of page) client.replayed(alert);
