@@ -16,7 +16,7 @@ export class AlertStreamController {
   @ApiOperation({
     summary: 'Live drift alerts as Server-Sent Events, resumable without gaps',
     description:
-      'Each event: `id: <alert sequence>`, `event: drift-alert`, `data: <chorus.drift-alerts.v1 alert JSON>`. Reconnect with `Last-Event-ID: <last id>` (EventSource does it) to get every matching alert stored since, then live ones. Without it the stream starts with the next alert.',
+      'Each event: `id: <alert sequence>`, `event: drift-alert`, `data: <chorus.drift-alerts.v1 alert JSON>`. Reconnect with `Last-Event-ID: <last id>` (EventSource does it) to get every matching alert stored since, then live ones. Without it the stream starts with the next alert. A Last-Event-ID below what retention has deleted first gets `event: gap` (no id) with `{ after, deletedThrough, message }`: alerts in between may be gone.',
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this alert sequence' })
