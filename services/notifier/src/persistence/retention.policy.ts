@@ -1,4 +1,4 @@
-import type { RetentionPolicy } from '@chorus/platform';
+import { expiredRowsDeletion, type RetentionPolicy } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
 
 export interface NotifierRetentionDays {
@@ -25,16 +25,9 @@ export function notifierRetentionPolicies(db: DataSource, days: NotifierRetentio
  * stream tells a client resuming below the mark that alerts may be missing.
  */
 async function deleteExpiredAlerts(db: DataSource, days: number, limit: number): Promise<Record<string, number>> {
+  const alerts = { table: 'notifier_alerts', writtenAt: 'received_at', deletable: `NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_seq = t.seq)` };
   const [row]: { deleted: number }[] = await db.query(
-    `WITH deleted AS (
-       DELETE FROM notifier_alerts WHERE ctid = ANY (ARRAY(
-         SELECT ctid FROM notifier_alerts t
-          WHERE t.received_at < now() - make_interval(days => $1)
-            AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_seq = t.seq)
-          ORDER BY t.received_at
-          LIMIT $2
-          FOR UPDATE SKIP LOCKED))
-       RETURNING seq),
+    `WITH deleted AS (${expiredRowsDeletion(alerts, 'seq')}),
      marked AS (
        INSERT INTO notifier_alert_retention (deleted_through)
        SELECT max(seq) FROM deleted HAVING count(*) > 0
