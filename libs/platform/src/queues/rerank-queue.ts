@@ -73,9 +73,12 @@ export interface RerankJobStatus {
  */
 export function rerankJobId(domain: string, userId: string, version: string, overrides: { lambda?: number; n?: number } = {}): string {
   const user = /^[A-Za-z0-9_-]{1,128}$/.test(userId) ? userId : `h${createHash('sha256').update(userId).digest('hex').slice(0, 24)}`;
-  const lambda = overrides.lambda === undefined ? '' : `.l${overrides.lambda}`;
-  const n = overrides.n === undefined ? '' : `.n${overrides.n}`;
-  return `user.${domain}.${user}.v${version}${lambda}${n}`;
+  return `user.${domain}.${user}.v${version}${overridesSuffix(overrides)}`;
+}
+
+/** `.l<λ>.n<n>` for the overrides a job sets (they change the list, so ids and keys must tell them apart). */
+function overridesSuffix({ lambda, n }: { lambda?: number; n?: number }): string {
+  return `${lambda === undefined ? '' : `.l${lambda}`}${n === undefined ? '' : `.n${n}`}`;
 }
 
 /**
@@ -85,9 +88,7 @@ export function rerankJobId(domain: string, userId: string, version: string, ove
  */
 export function fanOutKey(job: RerankJobV1): string {
   const members = job.scope === 'segment' ? `.m${createHash('sha256').update([...new Set(job.userIds)].sort().join('\n')).digest('hex').slice(0, 24)}` : '';
-  const lambda = job.lambda === undefined ? '' : `.l${job.lambda}`;
-  const n = job.n === undefined ? '' : `.n${job.n}`;
-  return `fan-out.${job.scope}.${job.domain}${members}${lambda}${n}`;
+  return `fan-out.${job.scope}.${job.domain}${members}${overridesSuffix(job)}`;
 }
 
 /**
