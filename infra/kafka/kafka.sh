@@ -16,7 +16,8 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
-RUNTIME_DIR="$SCRIPT_DIR/.runtime"
+# Canonical, so a work tree whose .runtime links to another checkout's finds the broker that checkout started.
+RUNTIME_DIR="$(realpath -m "$SCRIPT_DIR/.runtime")"
 CLASSPATH_FILE="$RUNTIME_DIR/classpath.txt"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
@@ -24,6 +25,7 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 INSTANCE_DIR="$RUNTIME_DIR/broker-$KAFKA_PORT"        # per-port state: properties, pid, logs
 KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$INSTANCE_DIR/data}"
 [[ "$KAFKA_DATA_DIR" == /* ]] || KAFKA_DATA_DIR="$PWD/$KAFKA_DATA_DIR"
+KAFKA_DATA_DIR="$(realpath -m "$KAFKA_DATA_DIR")"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx1g}"
