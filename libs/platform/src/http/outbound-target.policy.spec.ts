@@ -68,6 +68,19 @@ describe('checkOutboundTarget', () => {
     ['https://2130706433/x', '127.0.0.1 is a loopback address'],
     ['https://0x7f.1/x', '127.0.0.1 is a loopback address'],
     ['https://017700000001/x', '127.0.0.1 is a loopback address'],
+    ['https://0x7f000001/x', '127.0.0.1 is a loopback address'],
+    ['https://127.1/x', '127.0.0.1 is a loopback address'],
+    ['https://0177.0.0.1/x', '127.0.0.1 is a loopback address'],
+    ['https://%31%32%37.0.0.1/x', '127.0.0.1 is a loopback address'],
+    ['https://127.0.0.1./x', '127.0.0.1 is a loopback address'],
+    ['https://[0:0:0:0:0:ffff:7f00:1]/x', '::ffff:7f00:1 is a loopback address (127.0.0.0/8 Loopback, carried in ::ffff:0:0/96 IPv4-mapped)'],
+    // Blocks that the registries list and that an earlier guard let through as public.
+    ['https://[::7f00:1]/x', '::7f00:1 is a reserved address (::/96 IPv4-compatible (deprecated))'],
+    ['https://[64:ff9b:1::a00:1]/x', 'is a special-purpose address (64:ff9b:1::/48'],
+    ['https://[2001:100::1]/x', 'is a special-purpose address (2001::/23 IETF Protocol Assignments)'],
+    ['https://[3fff::1]/x', 'is a documentation address (3fff::/20 Documentation)'],
+    ['https://[5f00::1]/x', 'is a special-purpose address (5f00::/16 Segment Routing (SRv6) SIDs)'],
+    ['https://[64:ff9b::a9fe:a9fe]/x', 'a link-local address (169.254.0.0/16 Link Local, carried in 64:ff9b::/96 NAT64)'],
   ])('refuses the non-public IP literal in %s', async (url, message) => {
     const result = await checkOutboundTarget(url, strict, table);
     expect(result.ok).toBe(false);

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { env } from '../config/load-config';
-import { classifyAddress } from './private-address';
+import { describeAddress } from './private-address';
 
 /** The switches that relax the outbound-target rules; both stay off in production. */
 export const outboundTargetConfigShape = {
@@ -106,10 +106,11 @@ export function refuseIpLiteral(url: URL, policy: OutboundTargetPolicy): string 
 }
 
 function refuseAddress(address: string, host: string | undefined): string | undefined {
-  const kind = classifyAddress(address);
+  const { kind, block } = describeAddress(address);
   if (kind === 'public') return undefined;
-  const what = host ? `host "${host}" resolves to ${address}, ${article(kind)} ${kind} address` : `${address} is ${article(kind)} ${kind} address`;
-  return `${what}; webhooks may only target public Internet addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS=true allows private targets for local development)`;
+  const what = `${article(kind)} ${kind} address (${block})`;
+  const subject = host ? `host "${host}" resolves to ${address}, ${what}` : `${address} is ${what}`;
+  return `${subject}; webhooks may only target public Internet addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS=true allows private targets for local development)`;
 }
 
 function article(kind: string): string {

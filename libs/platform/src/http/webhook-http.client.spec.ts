@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOutboundTarget, type ResolveAll } from './outbound-target.policy';
 import { WebhookHttpClient, WebhookRequestError } from './webhook-http.client';
 
 /** A real local HTTP server; the client under test talks to it over real sockets. */
@@ -73,6 +74,30 @@ describe('WebhookHttpClient', () => {
       expect((error as WebhookRequestError).refused).toBe(true);
       expect((error as WebhookRequestError).message).toContain('loopback address');
     }
+    expect(received.length).toBe(before);
+  });
+
+  it('checks the address it connects to: a DNS answer rebound to loopback after the subscription check is refused, with one lookup per connection', async () => {
+    // The attacker's DNS answers a public address to the subscription-time check, then 127.0.0.1.
+    const answers = ['93.184.215.14', '127.0.0.1'];
+    const calls: string[] = [];
+    const rebinding: ResolveAll = async (host) => {
+      calls.push(host);
+      const address = answers[Math.min(calls.length - 1, answers.length - 1)]!;
+      return [{ address, family: 4 }];
+    };
+    const policy = { allowHttp: true, allowPrivateTargets: false };
+    const port = new URL(base).port;
+    const target = `http://rebind.example.com:${port}/ok`;
+    expect(await checkOutboundTarget(target, policy, rebinding)).toMatchObject({ ok: true });
+    const client = new WebhookHttpClient(policy, { timeoutMs: 500, resolve: rebinding });
+    const before = received.length;
+    const error = await client.post(target, '{}', {}).catch((e: unknown) => e);
+    client.close();
+    expect(error).toBeInstanceOf(WebhookRequestError);
+    expect((error as WebhookRequestError).refused).toBe(true);
+    expect((error as WebhookRequestError).message).toContain('resolves to 127.0.0.1, a loopback address');
+    expect(calls).toEqual(['rebind.example.com', 'rebind.example.com']); // the check, then exactly one lookup for the connection
     expect(received.length).toBe(before);
   });
 
