@@ -85,7 +85,7 @@ describe('notifier: signed webhook deliveries', () => {
     // The signature binds this exact body to this secret: another secret or a changed byte fails.
     expect(verifyChorusSignature(subs.flaky!.secret, request!.headers, request!.rawBody)).toMatchObject({ ok: false, reason: 'MISMATCH' });
     expect(verifyChorusSignature(subs.ok!.secret, request!.headers, Buffer.concat([request!.rawBody, Buffer.from(' ')]))).toMatchObject({ ok: false, reason: 'MISMATCH' });
-    expect(request!.headers['chorus-signature']).toMatch(/^t=\d{10},v1=[0-9a-f]{64}$/);
+    expect(request!.headers['chorus-signature']).toMatch(/^t=\d{10},v2=[0-9a-f]{64}$/);
     expect(request!.headers['chorus-event']).toBe('drift-alert');
     expect(request!.headers['content-type']).toBe('application/json');
     expect(JSON.parse(request!.rawBody.toString())).toEqual(alert);

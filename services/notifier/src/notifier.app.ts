@@ -18,7 +18,7 @@ export async function createNotifierApp(config: NotifierConfig, onFatal?: (error
     new DocumentBuilder()
       .setTitle('Chorus notifier')
       .setDescription(
-        'Drift-alert subscriptions: signed webhooks (Chorus-Signature: t=<unix>,v1=<HMAC-SHA256 hex of "<t>.<raw body>">) and a resumable Server-Sent Events stream. Needs an API key with the `subscriber` scope; a key sees only its own subscriptions.',
+        'Drift-alert subscriptions: signed webhooks (Chorus-Signature: t=<unix>,v2=<HMAC-SHA256 hex of "<t>.<Chorus-Delivery-Id>.<raw body>">) and a resumable Server-Sent Events stream. Needs an API key with the `subscriber` scope; a key sees only its own subscriptions.',
       )
       .setVersion('1')
       .addApiKey({ type: 'http', scheme: 'bearer', description: 'An API key with the subscriber scope (`gateway cli api-key create --scopes subscriber`)' }, 'api-key')

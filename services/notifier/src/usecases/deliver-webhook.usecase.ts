@@ -47,7 +47,7 @@ export class DeliverWebhookUseCase {
     }
     const timestamp = Math.floor(this.now() / 1000);
     const headers: Record<string, string> = {
-      [CHORUS_SIGNATURE_HEADER]: signChorusPayload(secret, timestamp, target.body),
+      [CHORUS_SIGNATURE_HEADER]: signChorusPayload(secret, timestamp, target.id, target.body),
       [CHORUS_DELIVERY_ID_HEADER]: target.id,
       [CHORUS_EVENT_HEADER]: target.event,
       'chorus-attempt': String(attempt),
