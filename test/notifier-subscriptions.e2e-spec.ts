@@ -68,8 +68,13 @@ describe('notifier: subscriptions API', () => {
     const rotated = await call(keys.alice, 'PATCH', `/v1/subscriptions/${own.body.id}`, { secret: 'rotated-secret-0123456789abcdef' });
     expect(rotated.status).toBe(200);
     expect(JSON.stringify(rotated.body)).not.toContain('rotated-secret');
-    const [row] = await db.query(`SELECT secret FROM alert_subscriptions WHERE id = $1`, [own.body.id]);
-    expect(row.secret).toBe('rotated-secret-0123456789abcdef'); // no encryption key configured here: stored as given
+    // The replaced secret stays valid for the default grace period (a day), and the answer says until when.
+    expect(own.body.previousSecretExpiresAt).toBeNull();
+    expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+    expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeLessThanOrEqual(86_400_000);
+    const [row] = await db.query(`SELECT secret, previous_secret FROM alert_subscriptions WHERE id = $1`, [own.body.id]);
+    for (const stored of [row.secret, row.previous_secret]) expect(stored).toMatch(/^aes256gcm:v1:/);
+    expect(JSON.stringify(row)).not.toMatch(/rotated-secret|my-own-secret/);
   });
 
   it('updates, pauses and deletes', async () => {

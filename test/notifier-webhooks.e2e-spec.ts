@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { deadLetterV1, verifyChorusSignature, WEBHOOK_DELIVERY_QUEUE, type DeadLetterV1 } from '@chorus/contracts';
 import type { Consumer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
@@ -47,7 +46,6 @@ describe('notifier: signed webhook deliveries', () => {
     env = notifierEnv(stack, serviceEnv(stack, database.url), {
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-      NOTIFIER_SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     });
     notifier = await startNotifier(env);
     key = await stack.apiKey(db, ['subscriber'], 'team-webhooks');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { driftAlertKey, driftAlertV1, type DriftAlertV1 } from '@chorus/contracts';
@@ -33,7 +34,7 @@ export async function openNotifierStore(stack: TestStack) {
   return { db, url, owner, alerts: new AlertsRepository(db), subscriptions: new SubscriptionsRepository(db), deliveries: new DeliveriesRepository(db) };
 }
 
-/** Env for a notifier of this stack: own consumer group and queue prefix, short backoffs. */
+/** Env for a notifier of this stack: own consumer group and queue prefix, short backoffs, its own encryption key. */
 export function notifierEnv(stack: TestStack, base: NodeJS.ProcessEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...base,
@@ -47,6 +48,7 @@ export function notifierEnv(stack: TestStack, base: NodeJS.ProcessEnv, extra: Re
     NOTIFIER_STREAM_HEARTBEAT_MS: '1000',
     NOTIFIER_STREAM_POLL_MS: '2000',
     NOTIFIER_OUTBOX_SWEEP_MS: '1000',
+    NOTIFIER_SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...extra,
   };
 }

@@ -6,6 +6,7 @@ import { UserDedupeWindow1764579600000 } from './1764579600000-user-dedupe-windo
 import { Retention1764666000000 } from './1764666000000-retention';
 import { DriftSegments1764752400000 } from './1764752400000-drift-segments';
 import { NotifierAlertRetention1764838800000 } from './1764838800000-notifier-alert-retention';
+import { WebhookSecretRotation1764925200000 } from './1764925200000-webhook-secret-rotation';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Retention1764666000000,
   DriftSegments1764752400000,
   NotifierAlertRetention1764838800000,
+  WebhookSecretRotation1764925200000,
 ];

@@ -5,6 +5,7 @@ export * from './auth/api-key.repository';
 export * from './config/config.error';
 export * from './config/load-config';
 export * from './crypto/secret-box';
+export * from './crypto/development-key-file';
 export * from './database/data-source';
 export * from './database/postgres-listener';
 export * from './errors/domain-error';

@@ -3,12 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { loadNotifierConfig } from './notifier.config';
 
 describe('notifier config', () => {
-  it('defaults to every role, safe webhook targets and no at-rest encryption key', () => {
+  it('defaults to every role, safe webhook targets, a development key file and a day of secret grace', () => {
     const config = loadNotifierConfig({});
     expect([...config.NOTIFIER_ROLES]).toEqual(['api', 'consumer', 'worker']);
     expect(config.WEBHOOK_ALLOW_HTTP).toBe(false);
     expect(config.WEBHOOK_ALLOW_PRIVATE_TARGETS).toBe(false);
     expect(config.NOTIFIER_SECRET_ENCRYPTION_KEY).toBe('');
+    expect(config.NOTIFIER_DEV_SECRET_KEY_FILE).toBe('.chorus/notifier-secret-encryption.key');
+    expect(config.NOTIFIER_SECRET_GRACE_SECONDS).toBe(86_400);
+  });
+
+  it('refuses production without an encryption key, saying how to make one', () => {
+    let error: unknown;
+    try {
+      loadNotifierConfig({ NODE_ENV: 'production' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.key)).toEqual(['NOTIFIER_SECRET_ENCRYPTION_KEY']);
+    expect((error as ConfigError).message).toContain('required when NODE_ENV=production');
+    expect((error as ConfigError).message).toContain(`node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadNotifierConfig({ NODE_ENV: 'production', NOTIFIER_SECRET_ENCRYPTION_KEY: key }).NOTIFIER_SECRET_ENCRYPTION_KEY).toBe(key);
   });
 
   it('parses roles as a set', () => {

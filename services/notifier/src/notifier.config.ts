@@ -1,4 +1,4 @@
-import { env, loadConfig, outboundTargetConfigShape, retentionEnv, secretBoxKey, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, MAKE_SECRET_BOX_KEY, outboundTargetConfigShape, retentionEnv, secretBoxKey, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const NOTIFIER_ROLES = ['api', 'consumer', 'worker'] as const;
@@ -37,11 +37,19 @@ export const notifierConfigSchema = z.object({
   NOTIFIER_WEBHOOK_TIMEOUT_MS: env.int(10_000, { min: 100, max: 120_000 }),
   /** Deliveries in flight per worker process. */
   NOTIFIER_WEBHOOK_CONCURRENCY: env.int(16, { min: 1, max: 1000 }),
+  /** `production` makes NOTIFIER_SECRET_ENCRYPTION_KEY required (the Docker image sets it). */
+  NODE_ENV: z.string().default('development'),
   /**
-   * Encrypts webhook secrets at rest (AES-256-GCM): 32 random bytes in base64 (`openssl rand -base64 32`). Unset:
-   * secrets are stored as given and the database's access control is their only protection.
+   * Encrypts webhook secrets at rest (AES-256-GCM): 32 random bytes in base64. Required in production; elsewhere,
+   * unset means a key generated once into NOTIFIER_DEV_SECRET_KEY_FILE.
    */
   NOTIFIER_SECRET_ENCRYPTION_KEY: secretBoxKey,
+  /** The key secrets were encrypted with before the current one: still opens them; the notifier re-encrypts at start. */
+  NOTIFIER_SECRET_ENCRYPTION_PREVIOUS_KEY: secretBoxKey,
+  /** Outside production, without NOTIFIER_SECRET_ENCRYPTION_KEY: the key file generated once and reused. */
+  NOTIFIER_DEV_SECRET_KEY_FILE: z.string().min(1).default('.chorus/notifier-secret-encryption.key'),
+  /** How long a replaced webhook secret keeps signing deliveries beside the new one; 0 = switch at once. */
+  NOTIFIER_SECRET_GRACE_SECONDS: env.int(86_400, { min: 0, max: 30 * 86_400 }),
   /** Comment lines sent on idle SSE streams so proxies do not cut them. */
   NOTIFIER_STREAM_HEARTBEAT_MS: env.int(15_000, { min: 100, max: 300_000 }),
   /** Safety net under LISTEN/NOTIFY: the stream also looks for new alerts this often. */
@@ -69,6 +77,14 @@ export const notifierConfigSchema = z.object({
   NOTIFIER_RETENTION_INTERVAL_MS: retentionEnv.intervalMs(),
   /** Rows per delete statement (each its own short transaction). */
   NOTIFIER_RETENTION_BATCH_SIZE: retentionEnv.batchSize(),
+}).superRefine((config, ctx) => {
+  if (config.NODE_ENV === 'production' && config.NOTIFIER_SECRET_ENCRYPTION_KEY === '') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['NOTIFIER_SECRET_ENCRYPTION_KEY'],
+      message: `required when NODE_ENV=production: webhook secrets are stored encrypted with it. Make one with ${MAKE_SECRET_BOX_KEY}, keep it in your secret store, and give every notifier process the same key`,
+    });
+  }
 });
 
 export type NotifierConfig = z.output<typeof notifierConfigSchema>;

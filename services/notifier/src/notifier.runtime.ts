@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { createKafka, ensureTopics, PostgresListener, RetentionSweeper, SecretBox, WebhookHttpClient, type JsonLogger } from '@chorus/platform';
+import { createKafka, ensureTopics, loadOrCreateKeyFile, PostgresListener, RetentionSweeper, SecretBox, WebhookHttpClient, type JsonLogger } from '@chorus/platform';
 import { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -18,6 +18,7 @@ import { DeliverWebhookUseCase } from './usecases/deliver-webhook.usecase';
 import { DispatchDeliveriesUseCase } from './usecases/dispatch-deliveries.usecase';
 import { ManageSubscriptionsUseCase } from './usecases/manage-subscriptions.usecase';
 import { RecordAlertsUseCase } from './usecases/record-alerts.usecase';
+import { ResealSecretsUseCase } from './usecases/reseal-secrets.usecase';
 import { StreamAlertsUseCase } from './usecases/stream-alerts.usecase';
 
 /**
@@ -37,6 +38,7 @@ export class NotifierRuntime {
   readonly feed: AlertFeed;
   readonly queue: WebhookDeliveryQueue;
   private readonly dispatcher: DispatchDeliveriesUseCase;
+  private readonly reseal: ResealSecretsUseCase;
   private readonly http: WebhookHttpClient;
   private readonly workerRedis?: Redis;
   private readonly listener?: PostgresListener;
@@ -58,7 +60,7 @@ export class NotifierRuntime {
     this.admin = this.kafka.admin();
     this.redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
     const policy = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS };
-    const secrets = new SecretBox(config.NOTIFIER_SECRET_ENCRYPTION_KEY);
+    const secrets = new SecretBox(config.NOTIFIER_SECRET_ENCRYPTION_KEY || developmentKey(config, logger), config.NOTIFIER_SECRET_ENCRYPTION_PREVIOUS_KEY);
     const backoff = { baseMs: config.NOTIFIER_WEBHOOK_BACKOFF_MS, maxMs: config.NOTIFIER_WEBHOOK_BACKOFF_MAX_MS, jitter: config.NOTIFIER_WEBHOOK_BACKOFF_JITTER };
     const maxAttempts = config.NOTIFIER_WEBHOOK_MAX_ATTEMPTS;
 
@@ -66,10 +68,13 @@ export class NotifierRuntime {
     const deliveries = new DeliveriesRepository(db);
     this.queue = new WebhookDeliveryQueue(this.redis, config.NOTIFIER_QUEUE_PREFIX, maxAttempts);
     this.dispatcher = new DispatchDeliveriesUseCase(this.queue, deliveries, logger.child('dispatch'));
-    this.subscriptions = new ManageSubscriptionsUseCase(new SubscriptionsRepository(db), deliveries, this.dispatcher, secrets, policy, {
+    const subscriptions = new SubscriptionsRepository(db);
+    this.subscriptions = new ManageSubscriptionsUseCase(subscriptions, deliveries, this.dispatcher, secrets, policy, {
       maxPerKey: config.NOTIFIER_MAX_SUBSCRIPTIONS_PER_KEY,
       maxAttempts,
+      secretGraceSeconds: config.NOTIFIER_SECRET_GRACE_SECONDS,
     });
+    this.reseal = new ResealSecretsUseCase(subscriptions, secrets, logger.child('reseal-secrets'));
     this.feed = new AlertFeed(alerts, { pollMs: config.NOTIFIER_STREAM_POLL_MS, heartbeatMs: config.NOTIFIER_STREAM_HEARTBEAT_MS }, logger.child('alert-feed'));
     this.stream = new StreamAlertsUseCase(alerts, this.feed, config.NOTIFIER_STREAM_MAX_BUFFERED);
     this.http = new WebhookHttpClient(policy, { timeoutMs: config.NOTIFIER_WEBHOOK_TIMEOUT_MS, userAgent: 'Chorus-Notifier/1 (+webhooks)' });
@@ -109,6 +114,7 @@ export class NotifierRuntime {
   }
 
   async start(): Promise<void> {
+    await this.reseal.run();
     await this.admin.connect();
     await ensureTopics(this.admin, { partitions: this.config.FEEDBACK_PARTITIONS, prefix: this.config.KAFKA_TOPIC_PREFIX });
     if (this.listener) {
@@ -150,4 +156,14 @@ export class NotifierRuntime {
     await this.admin.disconnect();
     await Promise.allSettled([this.redis.quit(), this.workerRedis?.quit()]);
   }
+}
+
+/**
+ * Outside production (the config refuses production without a key), a missing NOTIFIER_SECRET_ENCRYPTION_KEY means the
+ * key generated once into NOTIFIER_DEV_SECRET_KEY_FILE: secrets are encrypted at rest on every machine.
+ */
+function developmentKey(config: NotifierConfig, logger: JsonLogger): string {
+  const { key, created } = loadOrCreateKeyFile(config.NOTIFIER_DEV_SECRET_KEY_FILE);
+  logger.write('warn', `NOTIFIER_SECRET_ENCRYPTION_KEY is unset: webhook secrets are encrypted with the development key ${created ? 'generated into' : 'read from'} ${config.NOTIFIER_DEV_SECRET_KEY_FILE}; production (NODE_ENV=production) refuses to start without the variable`, {});
+  return key;
 }

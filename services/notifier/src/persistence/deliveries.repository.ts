@@ -13,6 +13,8 @@ export interface DeliveryTarget {
   subscriptionId: string;
   url: string;
   sealedSecret: string;
+  /** The secret replaced last, while its grace period lasts (sealed); null otherwise. */
+  sealedPreviousSecret: string | null;
   body: string;
   alertId: string | null;
   alertSeq: string | null;
@@ -74,7 +76,8 @@ export class DeliveriesRepository {
 
   async target(deliveryId: string): Promise<DeliveryTarget | undefined> {
     const rows: RawTarget[] = await this.db.query(
-      `SELECT d.id, d.kind, d.status, d.subscription_id, s.url, s.secret, coalesce(a.body, d.ping_body) AS body, d.alert_id, d.alert_seq::text AS alert_seq
+      `SELECT d.id, d.kind, d.status, d.subscription_id, s.url, s.secret,
+              CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret, coalesce(a.body, d.ping_body) AS body, d.alert_id, d.alert_seq::text AS alert_seq
          FROM alert_deliveries d
          JOIN alert_subscriptions s ON s.id = d.subscription_id
          LEFT JOIN notifier_alerts a ON a.seq = d.alert_seq
@@ -90,6 +93,7 @@ export class DeliveriesRepository {
       subscriptionId: row.subscription_id,
       url: row.url,
       sealedSecret: row.secret,
+      sealedPreviousSecret: row.previous_secret,
       body: row.body,
       alertId: row.alert_id,
       alertSeq: row.alert_seq,
@@ -177,6 +181,7 @@ interface RawTarget {
   subscription_id: string;
   url: string;
   secret: string;
+  previous_secret: string | null;
   body: string;
   alert_id: string | null;
   alert_seq: string | null;

@@ -9,6 +9,8 @@ export interface SubscriptionView {
   url: string;
   active: boolean;
   filters: Required<AlertFiltersV1>;
+  /** Until when the secret replaced last still signs deliveries beside the current one; null when none does. */
+  previousSecretExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -27,12 +29,24 @@ export interface NewSubscription {
 export interface SubscriptionChanges {
   description?: string | null;
   url?: string;
-  secret?: string;
+  /**
+   * A new secret (sealed). The one it replaces stays valid for `graceSeconds` (0: not at all), replacing any secret
+   * still in its grace period.
+   */
+  secret?: { sealed: string; graceSeconds: number };
   active?: boolean;
   filters?: AlertFiltersV1;
 }
 
-const COLUMNS = `id, description, url, active, scopes, metrics, severities, domains, subjects, created_at, updated_at`;
+/** The stored (sealed) secrets of one subscription, for re-encryption. */
+export interface SealedSecrets {
+  id: string;
+  secret: string;
+  previousSecret: string | null;
+}
+
+const COLUMNS = `id, description, url, active, scopes, metrics, severities, domains, subjects, created_at, updated_at,
+  CASE WHEN previous_secret_expires_at > now() THEN previous_secret_expires_at END AS previous_secret_expires_at`;
 
 /**
  * Subscriptions of record. Every read and write is scoped by the owner's key id in SQL, so a query can never touch
@@ -76,7 +90,14 @@ export class SubscriptionsRepository {
     };
     if (changes.description !== undefined) set('description', changes.description);
     if (changes.url !== undefined) set('url', changes.url);
-    if (changes.secret !== undefined) set('secret', changes.secret);
+    if (changes.secret !== undefined) {
+      // The right-hand sides read the row as it was, so the secret being replaced moves to previous_secret.
+      set('secret', changes.secret.sealed);
+      values.push(changes.secret.graceSeconds);
+      const grace = `$${values.length}::int`;
+      sets.push(`previous_secret = CASE WHEN ${grace} > 0 THEN secret END`);
+      sets.push(`previous_secret_expires_at = CASE WHEN ${grace} > 0 THEN now() + make_interval(secs => ${grace}) END`);
+    }
     if (changes.active !== undefined) set('active', changes.active);
     if (changes.filters !== undefined) {
       const f = changes.filters;
@@ -93,6 +114,21 @@ export class SubscriptionsRepository {
       ),
     );
     return rows[0] ? toView(rows[0]) : undefined;
+  }
+
+  /** Every subscription's sealed secrets, by id after `afterId`, for re-encryption under the current key. */
+  async sealedSecrets(afterId: string, limit: number): Promise<SealedSecrets[]> {
+    const rows: { id: string; secret: string; previous_secret: string | null }[] = await this.db.query(
+      `SELECT id, secret, previous_secret FROM alert_subscriptions WHERE id > $1 ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, secret: r.secret, previousSecret: r.previous_secret }));
+  }
+
+  /** Replace a sealed value only if it is still `from` (a concurrent PATCH wins); true when replaced. */
+  async reseal(id: string, column: 'secret' | 'previous_secret', from: string, to: string): Promise<boolean> {
+    const rows = returnedRows(await this.db.query(`UPDATE alert_subscriptions SET ${column} = $3 WHERE id = $1 AND ${column} = $2 RETURNING id`, [id, from, to]));
+    return rows.length > 0;
   }
 
   async delete(ownerKeyId: string, id: string): Promise<boolean> {
@@ -113,6 +149,7 @@ interface RawSubscription {
   subjects: string[];
   created_at: Date;
   updated_at: Date;
+  previous_secret_expires_at: Date | null;
 }
 
 function toView(row: RawSubscription): SubscriptionView {
@@ -128,6 +165,7 @@ function toView(row: RawSubscription): SubscriptionView {
       domains: row.domains,
       subjects: row.subjects,
     },
+    previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

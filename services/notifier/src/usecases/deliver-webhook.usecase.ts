@@ -12,7 +12,8 @@ export type AttemptOutcome =
   | { status: 'dead'; error: string };
 
 /**
- * One delivery attempt: sign the stored body with the subscription's secret and a fresh timestamp, POST it, and
+ * One delivery attempt: sign the delivery id and stored body with the subscription's secret (and, during a rotation's
+ * grace period, the secret it replaced) and a fresh timestamp, POST it, and
  * record the outcome. The body and `Chorus-Delivery-Id` are the same on every attempt (receivers dedupe on the id);
  * only `t` and the signature change. Non-2xx answers and network failures are retried until `maxAttempts`, then the
  * delivery is dead with its last error kept. A target the outbound policy refuses (e.g. its DNS now points inside
@@ -45,9 +46,18 @@ export class DeliverWebhookUseCase {
       this.log.error('webhook delivery is dead', { jobId, deliveryId, subscriptionId: target.subscriptionId, error });
       return { status: 'dead', error };
     }
+    // During a secret rotation's grace period, sign with the replaced secret too, so receivers still on it verify.
+    const secrets = [secret];
+    if (target.sealedPreviousSecret !== null) {
+      try {
+        secrets.push(this.secrets.open(target.sealedPreviousSecret, target.subscriptionId));
+      } catch (failure) {
+        this.log.warn('the replaced secret cannot be read; signing with the current one only', { jobId, deliveryId, subscriptionId: target.subscriptionId, error: (failure as Error).message });
+      }
+    }
     const timestamp = Math.floor(this.now() / 1000);
     const headers: Record<string, string> = {
-      [CHORUS_SIGNATURE_HEADER]: signChorusPayload(secret, timestamp, target.id, target.body),
+      [CHORUS_SIGNATURE_HEADER]: signChorusPayload(secrets, timestamp, target.id, target.body),
       [CHORUS_DELIVERY_ID_HEADER]: target.id,
       [CHORUS_EVENT_HEADER]: target.event,
       'chorus-attempt': String(attempt),

@@ -18,7 +18,7 @@ export class ManageSubscriptionsUseCase {
     private readonly dispatcher: DispatchDeliveriesUseCase,
     private readonly secrets: SecretBox,
     private readonly policy: OutboundTargetPolicy,
-    private readonly limits: { maxPerKey: number; maxAttempts: number },
+    private readonly limits: { maxPerKey: number; maxAttempts: number; secretGraceSeconds: number },
     private readonly resolve?: ResolveAll,
   ) {}
 
@@ -53,6 +53,10 @@ export class ManageSubscriptionsUseCase {
     return this.owned(owner, id);
   }
 
+  /**
+   * Change fields. A new `secret` takes effect at once, and the one it replaces keeps signing deliveries beside it for
+   * NOTIFIER_SECRET_GRACE_SECONDS (`previousSecretExpiresAt` says until when), so receivers can switch at their pace.
+   */
   async update(owner: string, id: string, body: unknown): Promise<SubscriptionView> {
     const subscriptionId = this.parseId(id);
     const parsed = parseWith(updateSubscriptionV1, body);
@@ -62,7 +66,7 @@ export class ManageSubscriptionsUseCase {
     const updated = await this.subscriptions.update(owner, subscriptionId, {
       description: changes.description,
       url,
-      secret: changes.secret === undefined ? undefined : this.secrets.seal(changes.secret, subscriptionId),
+      secret: changes.secret === undefined ? undefined : { sealed: this.secrets.seal(changes.secret, subscriptionId), graceSeconds: this.limits.secretGraceSeconds },
       active: changes.active,
       filters: changes.filters,
     });
