@@ -13,9 +13,8 @@ export type AttemptOutcome =
 
 /**
  * One delivery attempt: sign the delivery id and stored body with the subscription's secret (and, during a rotation's
- * grace period, the secret it replaced) and a fresh timestamp, POST it, and
- * record the outcome. The body and `Chorus-Delivery-Id` are the same on every attempt (receivers dedupe on the id);
- * only `t` and the signature change. Non-2xx answers and network failures are retried until `maxAttempts`, then the
+ * grace period, the secret it replaced) and a fresh timestamp, POST it, and record the outcome. The body and
+ * `Chorus-Delivery-Id` are the same on every attempt (receivers dedupe on the id); only `t` and the signature change. Non-2xx answers and network failures are retried until `maxAttempts`, then the
  * delivery is dead with its last error kept. A target the outbound policy refuses (e.g. its DNS now points inside
  * the network) is dead at once: retrying cannot make it allowed.
  */
