@@ -47,8 +47,9 @@ describe('drift engine: segments', () => {
   it('sees the cohort before the population mean does, and where the population mean of consumption never alerts', () => {
     const first = Math.min(...of(alerts, 'segment', 'narrowing-cohort').map((a) => a.eventAtMs));
     const population = of(alerts, 'population').filter((a) => a.alert.metric.startsWith('mean-'));
+    // The population mean does catch the exposure narrowing, late: the loop below compares against a real alert.
+    expect(population.map((a) => a.alert.metric)).toEqual(['mean-exposure-entropy']);
     for (const a of population) expect(a.eventAtMs).toBeGreaterThan(first + 30 * 60_000);
-    expect(population.map((a) => a.alert.metric)).not.toContain('mean-consumption-entropy');
   });
 
   it('raises nothing for a control segment of stable users, though it is watched (one point per bucket and mean)', () => {
