@@ -136,6 +136,36 @@ describe('KSWIN on N(0, 1) → N(0.25, 1) (sampling seed 7)', () => {
   }))('seed %i, defaults: %j', (seed, expected) => {
     expect(drifts(new KSWIN({ seed: 7 }), gentleGaussianStream(seed))).toEqual(expected);
   });
+
+  // The KS p-value takes one value per D = h/statSize, so a threshold only matters where a p-value or a D lies near it.
+  // With statSize 30, p(h = 13) = 0.00655 and p(h = 14) = 0.00253 (SciPy): every alpha in [0.00253, 0.00655) flags the
+  // same updates, and D >= 14/30 is always > 0.1. statSize 50 has p(h = 17) = 0.00584, just above 0.005; statSize 200
+  // flags from h = 35 (D = 0.175, p = 0.00430), so there a D threshold above 0.175 would drop flags.
+  it.each(each({
+    1: [1986],
+    2: [803],
+    3: [],
+    4: [304, 2440, 2555],
+    5: [258, 387, 726, 1024],
+    6: [2663],
+    7: [584, 1997, 2418],
+    8: [],
+  }))('seed %i, statSize 50: %j', (seed, expected) => {
+    expect(drifts(new KSWIN({ windowSize: 100, statSize: 50, seed: 7 }), gentleGaussianStream(seed))).toEqual(expected);
+  });
+
+  it.each(each({
+    1: [1046],
+    2: [],
+    3: [1126],
+    4: [],
+    5: [],
+    6: [1054, 1891],
+    7: [1180],
+    8: [1083],
+  }))('seed %i, windowSize 400, statSize 200: %j', (seed, expected) => {
+    expect(drifts(new KSWIN({ windowSize: 400, statSize: 200, seed: 7 }), gentleGaussianStream(seed))).toEqual(expected);
+  });
 });
 
 describe('DDM on error rate 10 % → 15 %', () => {

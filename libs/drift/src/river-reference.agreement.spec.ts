@@ -41,7 +41,7 @@ function agreeOnEverySeed<T>(
   return detections;
 }
 
-describe('every detector agrees with the River transcription on 40 seeded gentle drifts (KSWIN on 12)', { timeout: 120_000 }, () => {
+describe('every detector agrees with the River transcription on 40 seeded gentle drifts (KSWIN on 12, statSize 200 on 6)', { timeout: 120_000 }, () => {
   // The detection counts are asserted too, so the agreement cannot hold vacuously (two detectors that never fire).
   it('ADWIN (default and delta = 0.05, clock = 1)', () => {
     expect(agreeOnEverySeed(gentleGaussianStream, () => new ADWIN(), () => new RiverADWIN())).toBeGreaterThan(30);
@@ -61,8 +61,12 @@ describe('every detector agrees with the River transcription on 40 seeded gentle
     expect(agreeOnEverySeed(gentleGaussianStream, () => new CUSUM({ mode: 'up' }), () => new RiverCUSUM(30, 0.5, 5, 'up'))).toBeGreaterThan(50);
   });
 
-  it('KSWIN (seeded sampling)', () => {
+  it('KSWIN (seeded sampling; statSize 30, 50 and 200)', () => {
     expect(agreeOnEverySeed(gentleGaussianStream, () => new KSWIN({ seed: 7 }), () => new RiverKSWIN(0.005, 100, 30, 7), KSWIN_SEEDS)).toBeGreaterThan(20);
+    const fifty = () => new KSWIN({ windowSize: 100, statSize: 50, seed: 7 });
+    expect(agreeOnEverySeed(gentleGaussianStream, fifty, () => new RiverKSWIN(0.005, 100, 50, 7), KSWIN_SEEDS)).toBeGreaterThan(5);
+    const twoHundred = () => new KSWIN({ windowSize: 400, statSize: 200, seed: 7 });
+    expect(agreeOnEverySeed(gentleGaussianStream, twoHundred, () => new RiverKSWIN(0.005, 400, 200, 7), KSWIN_SEEDS.slice(0, 6))).toBeGreaterThan(3);
   });
 
   it('DDM', () => {
