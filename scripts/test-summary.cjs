@@ -7,8 +7,8 @@
 // - a missing report: Vitest stopped before writing it (a global setup that threw stops the run that way);
 // - a test file that failed outside its tests (an import, a beforeAll), so it cannot pass as "0 failed" with its tests
 //   merely skipped;
-// - a non-zero exit status with no failure in the report: an unhandled error (Vitest's JSON report does not record
-//   those; the exit status does).
+// - a non-zero exit status with no failure in the report: an unhandled error, or a global setup that threw after the
+//   report was set up (Vitest's JSON report records neither; the exit status does).
 // Exits non-zero when anything failed, when a run exited non-zero, or when nothing passed at all.
 const { existsSync, readFileSync } = require('node:fs');
 
@@ -32,7 +32,7 @@ function summarizeRun(arg) {
   let failed = (report.numFailedTests ?? 0) + brokenFiles.length;
   if (status !== 0 && failed === 0) {
     failed = 1;
-    notes.push(`Vitest exited ${status} with no failed test in its report: an unhandled error (see "Unhandled Errors" above)`);
+    notes.push(`Vitest exited ${status} with no failed test in its report: an unhandled error or a failed global setup (see its "Unhandled Error" output above)`);
   }
   return {
     name,

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 // Runs the real scripts/test-summary.cjs on reports Vitest 3 wrote for small specs (scripts/fixtures/vitest-reports:
 // the JSON reporter's output, absolute paths replaced by /repo/...), each given with the exit status Vitest had.
+// global-setup-failed.json is what `npm test` wrote for the e2e project when its global setup threw (`npm run build`
+// failing): an empty report, with Vitest exiting 1.
 
 const script = resolve(__dirname, 'test-summary.cjs');
 const report = (name: string) => resolve(__dirname, 'fixtures/vitest-reports', `${name}.json`);
@@ -41,7 +43,7 @@ describe('scripts/test-summary.cjs', { timeout: 30_000 }, () => {
     const { lines, status } = summarize(`unit=${report('unhandled-error')}:1`);
     expect(lines).toEqual([
       '[test] unit: 2 passed, 1 failed',
-      '[test] unit: Vitest exited 1 with no failed test in its report: an unhandled error (see "Unhandled Errors" above)',
+      '[test] unit: Vitest exited 1 with no failed test in its report: an unhandled error or a failed global setup (see its "Unhandled Error" output above)',
       '2 passed, 1 failed',
     ]);
     expect(status).toBe(1);
@@ -58,6 +60,16 @@ describe('scripts/test-summary.cjs', { timeout: 30_000 }, () => {
       '[test] unit: 2 passed, 0 failed, 1 skipped',
       '[test] e2e: 0 passed, 1 failed',
       `[test] e2e: no report at ${missing}: Vitest stopped before writing it (a failed global setup does that; see its output above)`,
+      '2 passed, 1 failed, 1 skipped',
+    ]);
+    expect(status).toBe(1);
+  });
+
+  it('a failed global setup that left an empty report (exit 1, no test) counts as one failure', () => {
+    const { lines, status } = summarize(`unit=${report('passed')}:0`, `e2e=${report('global-setup-failed')}:1`);
+    expect(lines.slice(1)).toEqual([
+      '[test] e2e: 0 passed, 1 failed',
+      '[test] e2e: Vitest exited 1 with no failed test in its report: an unhandled error or a failed global setup (see its "Unhandled Error" output above)',
       '2 passed, 1 failed, 1 skipped',
     ]);
     expect(status).toBe(1);
