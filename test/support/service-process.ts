@@ -26,7 +26,7 @@ export class ServiceProcess {
   port = 0;
 
   constructor(
-    private readonly service: 'learner' | 'reranker' | 'drift-watch' | 'notifier',
+    private readonly service: 'gateway' | 'learner' | 'reranker' | 'drift-watch' | 'notifier',
     /** The environment variable the service reads its HTTP port from. */
     private readonly portVariable: string,
     private readonly env: NodeJS.ProcessEnv,

@@ -32,3 +32,14 @@ export class LearnerProcess extends ServiceProcess {
     super('learner', 'LEARNER_HTTP_PORT', env);
   }
 }
+
+/** The gateway as a real OS process (e.g. two of them sharing one Redis). */
+export class GatewayProcess extends ServiceProcess {
+  constructor(env: NodeJS.ProcessEnv) {
+    super('gateway', 'GATEWAY_PORT', env);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+}

@@ -1,10 +1,18 @@
-import { env, loadConfig, rerankQueueConfigShape, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = z.object({
   ...sharedConfigShape,
   ...rewardPriorConfigShape,
   ...rerankQueueConfigShape,
+  ...quotaConfigShape,
+  /**
+   * Requests per API key and QUOTA_WINDOW_SECONDS on each class of route (a feedback batch is one request). High
+   * enough that one client posting batches back to back (the demo) is never refused.
+   */
+  GATEWAY_QUOTA_INGEST: env.int(6_000, { min: 1, max: 10_000_000 }),
+  GATEWAY_QUOTA_READ: env.int(6_000, { min: 1, max: 10_000_000 }),
+  GATEWAY_QUOTA_ADMIN: env.int(1_200, { min: 1, max: 10_000_000 }),
   GATEWAY_PORT: env.int(3000, { min: 0, max: 65535 }),
   /** Partitions of the keyed topics when the gateway has to create them. */
   FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),

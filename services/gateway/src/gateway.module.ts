@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import {
-  ApiKeyGuard,
-  ApiKeyRepository,
+  accessControlProviders,
   connectDatabase,
   createKafka,
   createMetricsRegistry,
@@ -62,6 +61,15 @@ export class GatewayModule {
     const logger = new JsonLogger('gateway', config.LOG_LEVEL);
     const kafka: Kafka = createKafka(`chorus-gateway-${randomUUID().slice(0, 8)}`, config.KAFKA_BROKERS, logger);
     const prefix = config.KAFKA_TOPIC_PREFIX;
+    const access = accessControlProviders({
+      policy: { metricsScope: config.METRICS_SCOPE },
+      quotas: {
+        windowMs: config.QUOTA_WINDOW_SECONDS * 1000,
+        perKey: { ingest: config.GATEWAY_QUOTA_INGEST, read: config.GATEWAY_QUOTA_READ, admin: config.GATEWAY_QUOTA_ADMIN },
+        keyLookupsPerAddress: config.QUOTA_KEY_LOOKUPS_PER_ADDRESS,
+        prefix: `${config.QUOTA_REDIS_PREFIX}:gateway`,
+      },
+    });
     return {
       module: GatewayModule,
       controllers: [FeedbackController, ItemsController, ModelsController, OpsController, RerankAdminController, DriftAdminController, DriftSegmentsController],
@@ -90,7 +98,6 @@ export class GatewayModule {
             return producer;
           },
         },
-        { provide: ApiKeyRepository, inject: [DataSource], useFactory: (db: DataSource) => new ApiKeyRepository(db) },
         { provide: ItemsRepository, inject: [DataSource], useFactory: (db: DataSource) => new ItemsRepository(db) },
         { provide: RewardModelsRepository, inject: [DataSource], useFactory: (db: DataSource) => new RewardModelsRepository(db) },
         { provide: CalibratedListsRepository, inject: [DataSource], useFactory: (db: DataSource) => new CalibratedListsRepository(db) },
@@ -120,7 +127,8 @@ export class GatewayModule {
           useFactory: (db: DataSource) => new DriftAdminUseCase(new DriftAlertsRepository(db), new DriftSeriesRepository(db), new DriftConfigRepository(db)),
         },
         { provide: DriftSegmentsUseCase, inject: [DataSource], useFactory: (db: DataSource) => new DriftSegmentsUseCase(new DriftSegmentsRepository(db)) },
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        // Authorization, then quotas (guards run in this order), and the boot-time check that every route declares its access.
+        ...access,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
         GatewayLifecycle,

@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { apiKeyMiddleware, ApiKeyRepository, RerankQueue } from '@chorus/platform';
+import { apiKeyMiddleware, ApiKeyVerifier, RerankQueue } from '@chorus/platform';
 
 /** Where the Bull Board dashboard of the rerank queue is served. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
@@ -16,5 +16,5 @@ export function mountQueueDashboard(app: NestExpressApplication): void {
   const board = new ExpressAdapter();
   board.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({ queues: [new BullMQAdapter(app.get(RerankQueue).queue)], serverAdapter: board });
-  app.use(QUEUE_DASHBOARD_PATH, apiKeyMiddleware(app.get(ApiKeyRepository), 'admin'), board.getRouter());
+  app.use(QUEUE_DASHBOARD_PATH, apiKeyMiddleware(app.get(ApiKeyVerifier), 'admin'), board.getRouter());
 }

@@ -1,4 +1,4 @@
-import { env, loadConfig, MAKE_SECRET_BOX_KEY, outboundTargetConfigShape, retentionEnv, secretBoxKey, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, MAKE_SECRET_BOX_KEY, outboundTargetConfigShape, quotaConfigShape, retentionEnv, secretBoxKey, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const NOTIFIER_ROLES = ['api', 'consumer', 'worker'] as const;
@@ -7,6 +7,13 @@ export type NotifierRole = (typeof NOTIFIER_ROLES)[number];
 export const notifierConfigSchema = z.object({
   ...sharedConfigShape,
   ...outboundTargetConfigShape,
+  ...quotaConfigShape,
+  /** Requests per API key and QUOTA_WINDOW_SECONDS on the subscription routes and the stream (opening it is one). */
+  NOTIFIER_QUOTA_SUBSCRIBER: env.int(1_200, { min: 1, max: 10_000_000 }),
+  /** Test deliveries (POST /v1/subscriptions/:id/ping) per API key and QUOTA_WINDOW_SECONDS: each one is a webhook call. */
+  NOTIFIER_QUOTA_PING: env.int(10, { min: 1, max: 1_000_000 }),
+  /** Alert streams one API key may hold open at once on one notifier process; one more is refused (429). */
+  NOTIFIER_MAX_STREAMS_PER_KEY: env.int(10, { min: 1, max: 100_000 }),
   /**
    * What this process does, comma-separated: `api` (subscriptions REST + SSE stream), `consumer` (drift alerts from
    * Kafka → stored alerts + deliveries), `worker` (webhook deliveries from BullMQ). One process runs all three by

@@ -1,26 +1,36 @@
 import { DynamicModule, Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ApiKeyGuard, ApiKeyRepository, connectDatabase, createMetricsRegistry, HttpErrorFilter, JsonLogger } from '@chorus/platform';
+import { APP_FILTER } from '@nestjs/core';
+import { accessControlProviders, ApiKeyRepository, ApiKeyVerifier, connectDatabase, createMetricsRegistry, HttpErrorFilter, JsonLogger } from '@chorus/platform';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AlertStreamController } from './controllers/alert-stream.controller';
 import { OpsController } from './controllers/ops.controller';
+import { StreamCapGuard } from './controllers/stream-cap.guard';
 import { SubscriptionsController } from './controllers/subscriptions.controller';
+import { KeyRevocationListener } from './consumers/key-revocation.listener';
 import { loadNotifierConfig, NOTIFIER_CONFIG, type NotifierConfig } from './notifier.config';
 import { NotifierRuntime } from './notifier.runtime';
 import { ManageSubscriptionsUseCase } from './usecases/manage-subscriptions.usecase';
+import { OpenStreams } from './usecases/open-streams.registry';
 import { StreamAlertsUseCase } from './usecases/stream-alerts.usecase';
+
+/** The listener that closes a revoked key's streams (api role), or undefined. */
+const KEY_REVOCATIONS = Symbol('KEY_REVOCATIONS');
 
 class NotifierLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     @Inject(NotifierRuntime) private readonly runtime: NotifierRuntime,
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(KEY_REVOCATIONS) private readonly revocations: KeyRevocationListener | undefined,
   ) {}
   async onApplicationBootstrap(): Promise<void> {
     await this.runtime.start();
+    await this.revocations?.start();
   }
   /** Before the HTTP server closes: it would wait forever for open SSE streams. */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.revocations?.stop();
     await this.runtime.closeStreams();
   }
   async onApplicationShutdown(): Promise<void> {
@@ -54,8 +64,26 @@ export class NotifierModule {
         },
         { provide: ManageSubscriptionsUseCase, inject: [NotifierRuntime], useFactory: (runtime: NotifierRuntime) => runtime.subscriptions },
         { provide: StreamAlertsUseCase, inject: [NotifierRuntime], useFactory: (runtime: NotifierRuntime) => runtime.stream },
-        { provide: ApiKeyRepository, inject: [DataSource], useFactory: (db: DataSource) => new ApiKeyRepository(db) },
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        // The quota counters share the runtime's Redis connection.
+        { provide: Redis, inject: [NotifierRuntime], useFactory: (runtime: NotifierRuntime) => runtime.redis },
+        // Authorization, then quotas (guards run in this order), and the boot-time check that every route declares its access.
+        ...accessControlProviders({
+          policy: { metricsScope: config.METRICS_SCOPE },
+          quotas: {
+            windowMs: config.QUOTA_WINDOW_SECONDS * 1000,
+            perKey: { subscriber: config.NOTIFIER_QUOTA_SUBSCRIBER, ping: config.NOTIFIER_QUOTA_PING },
+            keyLookupsPerAddress: config.QUOTA_KEY_LOOKUPS_PER_ADDRESS,
+            prefix: `${config.QUOTA_REDIS_PREFIX}:notifier`,
+          },
+        }),
+        { provide: OpenStreams, useValue: new OpenStreams(config.NOTIFIER_MAX_STREAMS_PER_KEY) },
+        StreamCapGuard,
+        {
+          provide: KEY_REVOCATIONS,
+          inject: [ApiKeyRepository, ApiKeyVerifier, OpenStreams],
+          useFactory: (keys: ApiKeyRepository, verifier: ApiKeyVerifier, streams: OpenStreams) =>
+            api ? new KeyRevocationListener(config.DATABASE_URL, keys, verifier, streams, logger.child('key-revocations')) : undefined,
+        },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         NotifierLifecycle,
       ],

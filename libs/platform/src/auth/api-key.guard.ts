@@ -1,21 +1,19 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { normalizeIp } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { DomainError } from '../errors/domain-error';
-import type { Scope } from './api-key';
-import { ApiKeyRepository } from './api-key.repository';
+import type { CallerKey, Scope } from './api-key';
+import { ApiKeyVerifier } from './api-key.verifier';
+import { routeAccessOf } from './route-access';
 
-const SCOPE_KEY = 'chorus:required-scope';
-
-/** The scope a route needs; routes without it are public (health, metrics, docs). */
-export const RequireScope = (scope: Scope) => SetMetadata(SCOPE_KEY, scope);
-
-/** The verified key behind a request: who is calling (its id owns what it creates), never the secret itself. */
-export interface CallerKey {
-  id: string;
-  name: string;
-  scopes: Scope[];
+/** What a service decides about access by configuration. */
+export interface AccessPolicy {
+  /** The scope `/metrics` needs (METRICS_SCOPE); unset, it is public. */
+  metricsScope?: Scope;
 }
+
+export const ACCESS_POLICY = Symbol('ACCESS_POLICY');
 
 const CALLER_KEY = Symbol('chorus:caller-key');
 
@@ -24,38 +22,49 @@ export function callerKeyOf(request: object): CallerKey | undefined {
   return (request as { [CALLER_KEY]?: CallerKey })[CALLER_KEY];
 }
 
+/** The client address requests are counted by: IPv6 addresses by their /64, as one host usually holds a whole /64. */
+export function clientAddressOf(request: Request): string {
+  return normalizeIp(request.ip ?? request.socket.remoteAddress ?? 'unknown', 64);
+}
+
 /**
  * Parameter decorator: the calling key of a `@RequireScope` route. Controllers pass `caller.id` to use cases that
  * scope data by owner (a subscriber sees only its own subscriptions).
  */
 export const Caller = createParamDecorator((_data: unknown, context: ExecutionContext): CallerKey => {
   const caller = callerKeyOf(context.switchToHttp().getRequest<object>());
-  // Only reachable when a route forgot @RequireScope: fail closed rather than act for nobody.
+  // Only reachable on a public route that asks for a caller: fail closed rather than act for nobody.
   if (!caller) throw new DomainError('AUTH.MISSING_KEY', 'this route needs an API key ("Authorization: Bearer <key>")');
   return caller;
 });
 
 /**
- * Checks `Authorization: Bearer <key>` (or `x-api-key`) against the stored hashes. `admin` implies every scope.
- * Verified keys are cached briefly so ingestion does not pay a database round trip per request.
+ * Fail-closed authorization: a route is served only if it declares its access (`@RequireScope`, `@Public`,
+ * `@MetricsAccess`); one that declares nothing is refused (and `RouteAccessCheck` stops the service at boot before
+ * that can happen). A scoped route needs `Authorization: Bearer <key>` (or `x-api-key`) with the scope; `admin`
+ * implies every scope. Runs before the rate limiter, so an invalid key is refused before any quota is counted.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly cache = new Map<string, { caller: CallerKey; until: number }>();
-
   constructor(
-    private readonly reflector: Reflector,
-    private readonly keys: ApiKeyRepository,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(ApiKeyVerifier) private readonly verifier: ApiKeyVerifier,
+    @Inject(ACCESS_POLICY) private readonly policy: AccessPolicy,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const required = this.reflector.getAllAndOverride<Scope | undefined>(SCOPE_KEY, [context.getHandler(), context.getClass()]);
+    const access = routeAccessOf(this.reflector, context.getHandler(), context.getClass());
+    if (!access) {
+      throw new DomainError('AUTH.ROUTE_UNDECLARED', `${context.getClass().name}.${context.getHandler().name} declares no access (@RequireScope or @Public), so it is refused; this is a server bug`);
+    }
+    const required = access.kind === 'scope' ? access.scope : access.kind === 'metrics' ? this.policy.metricsScope : undefined;
     if (!required) return true;
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.headers.authorization;
-    const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : (request.headers['x-api-key'] as string | undefined);
+    const apiKey = request.headers['x-api-key'];
+    const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : typeof apiKey === 'string' ? apiKey : undefined;
     if (!key) throw new DomainError('AUTH.MISSING_KEY', 'send an API key as "Authorization: Bearer <key>"; create one with the gateway CLI: api-key create');
-    const caller = await this.callerOf(key);
+    const caller = await this.verifier.verify(key, clientAddressOf(request));
     if (!caller) throw new DomainError('AUTH.INVALID_KEY', 'the API key is unknown or revoked');
     const scopes = caller.scopes;
     if (!scopes.includes(required) && !scopes.includes('admin')) {
@@ -63,17 +72,5 @@ export class ApiKeyGuard implements CanActivate {
     }
     (request as { [CALLER_KEY]?: CallerKey })[CALLER_KEY] = caller;
     return true;
-  }
-
-  private async callerOf(key: string): Promise<CallerKey | undefined> {
-    const now = Date.now();
-    const cached = this.cache.get(key);
-    if (cached && cached.until > now) return cached.caller;
-    const record = await this.keys.findActive(key);
-    if (!record) return undefined;
-    // Short TTL: a revoked key stops working within seconds without a lookup per request.
-    const caller: CallerKey = { id: record.id, name: record.name, scopes: record.scopes };
-    this.cache.set(key, { caller, until: now + 5_000 });
-    return caller;
   }
 }

@@ -1,26 +1,17 @@
 import type { NextFunction, Request, Response } from 'express';
+import { RateLimitedError } from '../errors/rate-limited.error';
 import type { Scope } from './api-key';
-import type { ApiKeyRepository } from './api-key.repository';
+import { clientAddressOf } from './api-key.guard';
+import type { ApiKeyVerifier } from './api-key.verifier';
 
 /**
  * Express middleware with the rule of `ApiKeyGuard` for routes Nest does not own (the Bull Board dashboard is a plain
  * Express router). Accepts `Authorization: Bearer <key>`, `x-api-key`, or HTTP Basic with the key as the password —
  * the last so a browser can open the dashboard: it answers 401 with a Basic challenge and the browser asks for the key
- * once, then sends it with every request of the page.
+ * once, then sends it with every request of the page. Keys are checked by the same `ApiKeyVerifier` (and its caches)
+ * as the guard's.
  */
-export function apiKeyMiddleware(keys: ApiKeyRepository, required: Scope, realm = 'chorus-admin') {
-  const cache = new Map<string, { scopes: Scope[]; until: number }>();
-  const scopesOf = async (key: string): Promise<Scope[] | undefined> => {
-    const now = Date.now();
-    const cached = cache.get(key);
-    if (cached && cached.until > now) return cached.scopes;
-    const record = await keys.findActive(key);
-    if (!record) return undefined;
-    // The dashboard polls every few seconds: a short cache saves a write per poll, and a revoked key stops within 5 s.
-    if (cache.size > 1000) cache.clear();
-    cache.set(key, { scopes: record.scopes, until: now + 5_000 });
-    return record.scopes;
-  };
+export function apiKeyMiddleware(verifier: ApiKeyVerifier, required: Scope, realm = 'chorus-admin') {
   const refuse = (response: Response, status: number, code: string, message: string) => {
     if (status === 401) response.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
     response.status(status).json({ code, message });
@@ -28,15 +19,19 @@ export function apiKeyMiddleware(keys: ApiKeyRepository, required: Scope, realm 
   return (request: Request, response: Response, next: NextFunction): void => {
     const key = presentedKey(request);
     if (!key) return refuse(response, 401, 'AUTH.MISSING_KEY', 'send an API key with the admin scope ("Authorization: Bearer <key>", or as the password of HTTP Basic)');
-    scopesOf(key).then(
-      (scopes) => {
-        if (!scopes) return refuse(response, 401, 'AUTH.INVALID_KEY', 'the API key is unknown or revoked');
-        if (!scopes.includes(required) && !scopes.includes('admin')) {
-          return refuse(response, 403, 'AUTH.MISSING_SCOPE', `this route needs the "${required}" scope; the key has ${scopes.join(', ')}`);
+    verifier.verify(key, clientAddressOf(request)).then(
+      (caller) => {
+        if (!caller) return refuse(response, 401, 'AUTH.INVALID_KEY', 'the API key is unknown or revoked');
+        if (!caller.scopes.includes(required) && !caller.scopes.includes('admin')) {
+          return refuse(response, 403, 'AUTH.MISSING_SCOPE', `this route needs the "${required}" scope; the key has ${caller.scopes.join(', ')}`);
         }
         next();
       },
-      (error: unknown) => next(error),
+      (error: unknown) => {
+        if (!(error instanceof RateLimitedError)) return next(error);
+        if (error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+        refuse(response, 429, error.code, error.message);
+      },
     );
   };
 }

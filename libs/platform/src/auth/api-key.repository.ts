@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { returnedRows } from '../database/data-source';
 import { DomainError } from '../errors/domain-error';
-import { generateApiKey, hashApiKey, isScope, SCOPES, type Scope } from './api-key';
+import { generateApiKey, isScope, SCOPES, type Scope } from './api-key';
 
 export interface ApiKeyRecord {
   id: string;
@@ -11,6 +10,9 @@ export interface ApiKeyRecord {
   createdAt: string;
   revokedAt: string | null;
 }
+
+/** The Postgres channel on which a revoked key's id is announced. */
+export const API_KEY_REVOKED_CHANNEL = 'chorus_api_key_revoked';
 
 /** API keys, stored hashed. The plaintext key exists only in the answer to `create`. */
 export class ApiKeyRepository {
@@ -35,16 +37,28 @@ export class ApiKeyRepository {
     return { key, record: toRecord(rows[0]!) };
   }
 
-  /** The active key matching `key`, or undefined. */
-  async findActive(key: string): Promise<ApiKeyRecord | undefined> {
-    const rows = returnedRows<RawKey>(
-      await this.db.query(
-        `UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL
-         RETURNING id, name, key_prefix, scopes, created_at, revoked_at`,
-        [hashApiKey(key)],
-      ),
+  /** The active key whose hash is `keyHash` (see `hashApiKey`), or undefined. A read: an unknown key writes nothing. */
+  async findActiveByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const rows: RawKey[] = await this.db.query(
+      `SELECT id, name, key_prefix, scopes, created_at, revoked_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [keyHash],
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /** Record that a verified key was used; at most one write per key and minute, whatever the request rate. */
+  async touch(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [id],
+    );
+  }
+
+  /** Of `ids`, those revoked since (a service holding long-lived work for a key checks them after missing notifications). */
+  async revokedAmong(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM api_keys WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL`, [ids]);
+    return rows.map((row) => row.id);
   }
 
   async list(): Promise<ApiKeyRecord[]> {
@@ -52,8 +66,16 @@ export class ApiKeyRepository {
     return rows.map(toRecord);
   }
 
+  /**
+   * Revoke the active key named `name`. The same statement NOTIFYs its id on `API_KEY_REVOKED_CHANNEL` (delivered on
+   * commit), so services holding long-lived work for the key (the notifier's alert streams) end it at once.
+   */
   async revoke(name: string): Promise<boolean> {
-    const rows = returnedRows(await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING id`, [name]));
+    const rows: unknown[] = await this.db.query(
+      `WITH revoked AS (UPDATE api_keys SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING id)
+       SELECT id, pg_notify($2, id::text) FROM revoked`,
+      [name, API_KEY_REVOKED_CHANNEL],
+    );
     return rows.length > 0;
   }
 }

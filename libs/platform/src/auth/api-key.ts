@@ -11,6 +11,21 @@ export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }
 
+/** The verified key behind a request: who is calling (its id owns what it creates), never the secret itself. */
+export interface CallerKey {
+  id: string;
+  name: string;
+  scopes: Scope[];
+}
+
+/** What `generateApiKey` makes: `chorus_`, 8 base64url characters, `_`, 43 base64url characters (256 bits). */
+const API_KEY_FORMAT = /^chorus_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}$/;
+
+/** Whether `key` has the shape of a key Chorus issues; anything else is refused without a lookup. */
+export function isWellFormedApiKey(key: string): boolean {
+  return API_KEY_FORMAT.test(key);
+}
+
 /**
  * A new API key: `chorus_<8-char prefix>_<secret>`. The prefix identifies the key in logs and listings without
  * revealing it.

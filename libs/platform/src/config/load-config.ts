@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SCOPES } from '../auth/api-key';
 import { ConfigError } from './config.error';
 
 /**
@@ -89,4 +90,25 @@ export const sharedConfigShape = {
   DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/chorus', ['postgres:', 'postgresql:']),
   REDIS_URL: env.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'expected debug, info, warn or error' }).default('info'),
+  /** The scope `GET /metrics` needs; unset (or empty), it is public, for a scraper inside the deployment's network. */
+  METRICS_SCOPE: z
+    .enum([...SCOPES, ''], { error: `expected one of ${SCOPES.join(', ')}, or unset for a public /metrics` })
+    .default('')
+    .transform((scope) => scope || undefined),
+};
+
+/**
+ * Settings of the per-key quotas shared by the services that serve API keys (gateway, notifier); each adds its
+ * route classes' limits. Instances of a service count in the same Redis keys, so a quota holds across instances.
+ */
+export const quotaConfigShape = {
+  /** The window quotas are counted over; a key over its quota is refused (429, Retry-After) until a window has passed. */
+  QUOTA_WINDOW_SECONDS: env.int(60, { min: 1, max: 86_400 }),
+  /**
+   * API keys not in a process's cache that may be looked up per client address and window: bounds the database reads
+   * a client guessing keys can cause. A valid key is looked up about once per 5 s per process.
+   */
+  QUOTA_KEY_LOOKUPS_PER_ADDRESS: env.int(600, { min: 1, max: 1_000_000 }),
+  /** Namespace of the quota counters in Redis: stacks sharing one Redis use different ones. */
+  QUOTA_REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').default('chorus'),
 };

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from './domain-error';
+import { RateLimitedError } from './rate-limited.error';
 
 /** Error code → HTTP status, in one place. Anything unmapped from the domain is a 422. */
 const statusByCode: Record<string, number> = {
@@ -9,6 +10,10 @@ const statusByCode: Record<string, number> = {
   'AUTH.MISSING_KEY': 401,
   'AUTH.INVALID_KEY': 401,
   'AUTH.MISSING_SCOPE': 403,
+  'AUTH.ROUTE_UNDECLARED': 403,
+  'AUTH.TOO_MANY_LOOKUPS': 429,
+  'QUOTA.EXCEEDED': 429,
+  'QUOTA.STREAMS_EXCEEDED': 429,
   'USER.NOT_FOUND': 404,
   'ITEM.NOT_FOUND': 404,
   'MODEL.NOT_FOUND': 404,
@@ -29,6 +34,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof DomainError) {
+      if (error instanceof RateLimitedError && error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(error.retryAfterSeconds));
       response.status(statusByCode[error.code] ?? 422).json({ code: error.code, message: error.message, issues: error.issues });
       return;
     }
@@ -37,7 +43,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       const body = error.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
       // Express's body parser reports oversize and malformed JSON bodies as HttpExceptions; give them our codes.
-      const code = status === 413 ? 'REQUEST.TOO_LARGE' : status === 400 ? 'REQUEST.INVALID' : status === 404 ? 'ROUTE.NOT_FOUND' : 'HTTP.ERROR';
+      // The rate limiter (@nestjs/throttler) throws a 429 HttpException, after setting Retry-After on the response.
+      const code = status === 413 ? 'REQUEST.TOO_LARGE' : status === 400 ? 'REQUEST.INVALID' : status === 404 ? 'ROUTE.NOT_FOUND' : status === 429 ? 'QUOTA.EXCEEDED' : 'HTTP.ERROR';
       response.status(status).json({ code, message: Array.isArray(message) ? message.join('; ') : String(message) });
       return;
     }

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Registry } from 'prom-client';
+import { MetricsAccess, Public } from '../auth/route-access';
 import { checkHealth } from '../health/health-probes';
 import { SERVICE_RUNTIME, type ServiceRuntime } from './runtime-service.providers';
 
@@ -13,12 +14,14 @@ export class RuntimeOpsController {
   ) {}
 
   @Get('health')
+  @Public()
   async health(@Res() response: Response): Promise<void> {
     const result = await checkHealth(this.runtime.healthProbes());
     response.status(result.status === 'up' ? 200 : 503).json(result);
   }
 
   @Get('metrics')
+  @MetricsAccess()
   @Header('Content-Type', 'text/plain; version=0.0.4')
   metrics(): Promise<string> {
     return this.registry.metrics();

@@ -1,8 +1,12 @@
+import { accessControlProviders } from '../auth/access-control.providers';
+import type { Scope } from '../auth/api-key';
 import type { InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { connectDatabase } from '../database/data-source';
 import type { Probe } from '../health/health-probes';
+import { HttpErrorFilter } from '../errors/http-error.filter';
 import { JsonLogger } from '../logging/json-logger';
 import { createMetricsRegistry } from '../metrics/metrics-registry';
 
@@ -20,7 +24,7 @@ export const SERVICE_RUNTIME = Symbol('SERVICE_RUNTIME');
 export interface RuntimeServiceOptions<R extends ServiceRuntime> {
   /** Service name: log and metric label, and the Postgres application_name `chorus-<service>`. */
   service: string;
-  config: { DATABASE_URL: string; LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' };
+  config: { DATABASE_URL: string; LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error'; METRICS_SCOPE?: Scope };
   /** The runtime's injection token (its class). */
   runtime: InjectionToken;
   create: (db: DataSource, registry: Registry, logger: JsonLogger) => R;
@@ -46,7 +50,8 @@ const LIFECYCLE = Symbol('RUNTIME_LIFECYCLE');
 
 /**
  * The providers every background service shares: its logger, a Prometheus registry, the Postgres connection, the
- * runtime built from them, and the lifecycle that starts and stops it.
+ * runtime built from them, the lifecycle that starts and stops it, and the authorization of its ops routes
+ * (`/metrics` behind METRICS_SCOPE when set).
  */
 export function runtimeServiceProviders<R extends ServiceRuntime>(options: RuntimeServiceOptions<R>): Provider[] {
   const logger = new JsonLogger(options.service, options.config.LOG_LEVEL);
@@ -60,6 +65,9 @@ export function runtimeServiceProviders<R extends ServiceRuntime>(options: Runti
     { provide: options.runtime, inject: [DataSource, Registry], useFactory: (db: DataSource, registry: Registry) => options.create(db, registry, logger) },
     { provide: SERVICE_RUNTIME, useExisting: options.runtime },
     { provide: LIFECYCLE, inject: [options.runtime, DataSource], useFactory: (runtime: R, db: DataSource) => new RuntimeLifecycle(runtime, db) },
+    ...accessControlProviders({ policy: { metricsScope: options.config.METRICS_SCOPE } }),
+    // Error codes → statuses (an unauthorized /metrics answers 401/403, not 500).
+    { provide: APP_FILTER, useClass: HttpErrorFilter },
   ];
 }
 

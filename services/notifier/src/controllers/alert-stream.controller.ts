@@ -1,9 +1,10 @@
-import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '@chorus/platform';
 import type { Response } from 'express';
 import { StreamAlertsUseCase } from '../usecases/stream-alerts.usecase';
 import { SseResponse } from './sse.response';
+import { StreamCapGuard } from './stream-cap.guard';
 
 @ApiTags('alerts')
 @ApiSecurity('api-key')
@@ -13,6 +14,7 @@ export class AlertStreamController {
 
   @Get('stream')
   @RequireScope('subscriber')
+  @UseGuards(StreamCapGuard)
   @ApiOperation({
     summary: 'Live drift alerts as Server-Sent Events, resumable without gaps',
     description:

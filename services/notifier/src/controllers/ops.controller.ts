@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { checkHealth, probes } from '@chorus/platform';
+import { checkHealth, MetricsAccess, probes, Public } from '@chorus/platform';
 import type { Response } from 'express';
 import { Registry } from 'prom-client';
 import { NotifierRuntime } from '../notifier.runtime';
@@ -14,12 +14,14 @@ export class OpsController {
   ) {}
 
   @Get('health')
+  @Public()
   async health(@Res() response: Response): Promise<void> {
     const result = await checkHealth({ kafka: probes.kafka(this.runtime.admin), postgres: probes.postgres(this.runtime.db), redis: probes.redis(this.runtime.redis) });
     response.status(result.status === 'up' ? 200 : 503).json(result);
   }
 
   @Get('metrics')
+  @MetricsAccess()
   @Header('Content-Type', 'text/plain; version=0.0.4')
   metrics(): Promise<string> {
     return this.registry.metrics();

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Caller, RequireScope, type CallerKey } from '@chorus/platform';
+import { Caller, RateLimitClass, RequireScope, type CallerKey } from '@chorus/platform';
 import { ManageSubscriptionsUseCase } from '../usecases/manage-subscriptions.usecase';
 import { openApiSchemas } from './openapi-schemas';
 
@@ -57,6 +57,7 @@ export class SubscriptionsController {
   }
 
   @Post(':id/ping')
+  @RateLimitClass('ping')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a signed test delivery (Chorus-Event: ping) through the normal queue; follow it in the delivery log' })
   ping(@Caller() caller: CallerKey, @Param('id') id: string) {
