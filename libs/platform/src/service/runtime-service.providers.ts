@@ -1,12 +1,12 @@
-import { accessControlProviders } from '../auth/access-control.providers';
-import type { Scope } from '../auth/api-key';
 import type { InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { accessControlProviders } from '../auth/access-control.providers';
+import type { Scope } from '../auth/api-key';
 import { connectDatabase } from '../database/data-source';
-import type { Probe } from '../health/health-probes';
 import { HttpErrorFilter } from '../errors/http-error.filter';
+import type { Probe } from '../health/health-probes';
 import { JsonLogger } from '../logging/json-logger';
 import { createMetricsRegistry } from '../metrics/metrics-registry';
 
