@@ -112,7 +112,7 @@ describe('notifier: quotas, stream cap, and revoked keys', () => {
     });
     expect(cli.stdout).toContain('revoked "revoked-soon"');
 
-    await pollUntil(async () => [first.ended, second.ended], ([x, y]) => x && y, { what: "the revoked key's streams to end", timeoutMs: 3_000 });
+    await pollUntil(async () => [first.ended, second.ended], ([x, y]) => x && y, { what: "the revoked key's streams to end", timeoutMs: 5_000 });
     expect(first.comments.at(-1)).toBe('closing: the API key was revoked');
     expect((await stream(key)).status).toBe(401);
     expect(kept.ended).toBe(false);
