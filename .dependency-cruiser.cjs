@@ -1,9 +1,14 @@
 /**
  * The layering rule, executable: services → platform → {contracts, math libs}. Math libraries import no framework
- * and nothing of ours but each other, so they can be tested exhaustively and reused offline.
+ * and nothing of ours but each other, so they can be tested exhaustively and reused offline. The simulator
+ * (libs/simulation) sits beside them: no framework either, and of ours only the math libraries and the contracts (it
+ * speaks chorus.feedback.v1); nothing but services, scripts, benches and tests may build on it.
  */
 const MATH = '^libs/(reward|drift|metrics|calibration)/';
-const FRAMEWORKS = '^(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board|zod)';
+const SIMULATION = '^libs/simulation/';
+// Matched against the resolved file (node_modules/<package>/…, or ../../<checkout>/node_modules/… when node_modules is
+// a link), never the bare specifier: a pattern anchored at the package name matched nothing, so this rule could not fail.
+const FRAMEWORKS = '(^|/)node_modules/(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board|zod)/';
 
 module.exports = {
   forbidden: [
@@ -16,17 +21,31 @@ module.exports = {
     },
     {
       name: 'math-imports-only-math',
-      comment: 'Math libraries import nothing of ours but each other (no contracts, platform, services).',
+      comment: 'Math libraries import nothing of ours but each other (no contracts, platform, simulation, services).',
       severity: 'error',
       from: { path: MATH },
-      to: { path: '^(libs/(contracts|platform)|services|infra|scripts|bench|test)/' },
+      to: { path: '^(libs/(contracts|platform|simulation)|services|infra|scripts|bench|test)/' },
+    },
+    {
+      name: 'simulation-imports-no-framework',
+      comment: 'The simulator is pure and seeded: no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
+      severity: 'error',
+      from: { path: SIMULATION },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS },
+    },
+    {
+      name: 'simulation-imports-only-math-and-contracts',
+      comment: 'The simulator imports of ours only the math libraries and the contracts (no platform, services, scripts).',
+      severity: 'error',
+      from: { path: SIMULATION },
+      to: { path: '^(libs/platform|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'contracts-stay-pure',
       comment: 'Contracts are schemas and names; they depend on nothing of ours.',
       severity: 'error',
       from: { path: '^libs/contracts/' },
-      to: { path: '^(libs/(platform|reward|drift|metrics|calibration)|services)/' },
+      to: { path: '^(libs/(platform|reward|drift|metrics|calibration|simulation)|services)/' },
     },
     {
       name: 'libs-never-import-services',
@@ -50,7 +69,9 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|node_modules|\\.runtime)/' },
+    // node_modules is not excluded (doNotFollow already keeps the cruise out of it): excluding it dropped every edge into
+    // a package, so the framework rules never saw an import.
+    exclude: { path: '(^|/)(dist|\\.runtime)/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
