@@ -1,0 +1,60 @@
+/**
+ * @chorus/simulation — a seeded population with planted truth, a choice model that speaks chorus.feedback.v1, the
+ * truth-side measures, and an offline closed loop over the reward libraries (DESIGN §9, issue #12). Pure: no framework;
+ * of ours only @chorus/contracts (event types) and the math libraries.
+ */
+export { SimulationInputError } from './simulation-input.error';
+export { gaussian, gumbel, mulberry32, randomIndex, sampleWithoutReplacement, seededUuid, stableHash } from './mulberry32.prng';
+export {
+  catalogueItems,
+  DEFAULT_POPULATION_OPTIONS,
+  groupSizes,
+  plantPopulation,
+  type GroupSpec,
+  type LabelBehaviour,
+  type PersonaShare,
+  type Population,
+  type PopulationOptions,
+  type SimulatedItem,
+  type SimulatedUser,
+  type TasteSpec,
+  type UserPersona,
+} from './planted-population';
+export { simulateSession, type ChoiceOptions, type Session } from './choice.model';
+export {
+  examinationProbability,
+  exposureGini,
+  listCategoryEntropy,
+  listCategoryMass,
+  listRegret,
+  listStanceReinforcement,
+  minorityCategories,
+  minorityShareOfList,
+  personaUtility,
+  stanceExtremityChange,
+  trueAuc,
+  trueCalibrationKl,
+  trueCategoryProfile,
+  truePolarization,
+  trueUtility,
+  type MinorityShareOfList,
+} from './truth.measures';
+export {
+  accuracyPolicy,
+  calibratedPolicy,
+  NEAR_PURE_PERSONAL_TAU2,
+  OfflineRewardLearner,
+  POOLED_TAU2,
+  STANDARD_POLICIES,
+  type LearnerPriors,
+  type PolicyFactory,
+  type ProfileSource,
+  type ServingPolicy,
+} from './serving.policy';
+export {
+  runOffline,
+  type GroupRoundMeasures,
+  type OfflineRun,
+  type OfflineRunOptions,
+  type RoundMeasures,
+} from './offline-loop.runner';
