@@ -1,4 +1,4 @@
-import { sampleWithoutReplacement } from './mulberry32.prng';
+import { mulberry32, sampleWithoutReplacement, stableHash } from './mulberry32.prng';
 import type { Population, SimulatedItem, SimulatedUser } from './planted-population';
 import { simulateSession, type ChoiceOptions, type Session } from './choice.model';
 import type { PolicyFactory } from './serving.policy';
@@ -75,8 +75,8 @@ export interface OfflineRun {
 /**
  * The offline closed loop (DESIGN §9): each round every user gets `candidateCount` random candidates, the policy serves
  * n of them, the choice model answers with chorus.feedback.v1 events, the policy learns them, and the round's
- * truth-side measures are recorded per planted group. Everything is drawn from `population.random`, so a seed fixes the
- * whole run. The population is consumed (tastes and stances move when susceptible): plant one per policy.
+ * truth-side measures are recorded per planted group. Choices are drawn from `population.random` and candidates from a
+ * stream per (seed, round, user), so a seed fixes the whole run and every policy sees the same candidates. The population is consumed (tastes and stances move when susceptible): plant one per policy.
  *
  * @throws SimulationInputError on a bad option or a policy that serves something other than n distinct candidates.
  */
@@ -88,7 +88,6 @@ export function runOffline(population: Population, policyFactory: PolicyFactory,
   const startAt = (options.startAt ?? new Date('2026-01-01T00:00:00Z')).getTime();
   checkOptions(population, options.rounds, listLength, candidateCount, warmupRounds, aucEvery);
   const policy = policyFactory(population);
-  const random = population.random;
   const rounds: RoundMeasures[] = [];
   let events = 0;
 
@@ -96,7 +95,9 @@ export function runOffline(population: Population, policyFactory: PolicyFactory,
     const exposures = new Float64Array(population.items.length);
     const perUser: { user: SimulatedUser; measures: UserRoundMeasures }[] = [];
     for (const user of population.users) {
-      const candidates = sampleWithoutReplacement(random, population.items, candidateCount);
+      // Candidates come from a stream of their own per (seed, round, user): every policy run on the same seed offers each
+      // user the same candidates each round (common random numbers), so policies differ by what they choose, not by luck.
+      const candidates = sampleWithoutReplacement(mulberry32(stableHash(`${population.options.seed}:${round}:${user.id}`)), population.items, candidateCount);
       const list =
         round < warmupRounds
           ? candidates.slice(0, listLength).map((item) => item.id)

@@ -14,6 +14,7 @@ import {
 } from '@chorus/reward';
 import type { Population, SimulatedItem, SimulatedUser } from './planted-population';
 import { SimulationInputError } from './simulation-input.error';
+import { trueCategoryProfile } from './truth.measures';
 
 /** Priors of the offline learner; the defaults are the learner service's (LEARNER_* in libs/platform's ModelPriors). */
 export interface LearnerPriors {
@@ -126,7 +127,7 @@ export function accuracyPolicy(name: string, priors: LearnerPriors): PolicyFacto
 }
 
 /** Where the calibrated policy takes the user's interest profile p(g|u) from. */
-export type ProfileSource = 'click-through' | 'consumption';
+export type ProfileSource = 'click-through' | 'consumption' | 'planted';
 
 /**
  * Calibrated serving (Steck 2018, as the reranker does it): score candidates with the personalized model (relevance
@@ -134,12 +135,14 @@ export type ProfileSource = 'click-through' | 'consumption';
  * feedback there is no profile and the accuracy list is served.
  *
  * The profile, `profileSource`:
- * - `click-through` (default): p(g|u) ∝ the user's category click-through rate, Σ clicks·w_i(g) / Σ (clicks +
- *   skips)·w_i(g), over categories the user has examined. Skips are only recorded for examined items, so this is free
+ * - `click-through` (default): p(g|u) ∝ the user's category click-through rate, Σ clicks·w_i(g) / (Σ (clicks +
+ *   skips)·w_i(g) + k), over categories the user has examined, k = {@link CLICK_THROUGH_PSEUDO_VIEWS}. Skips are only recorded for examined items, so this is free
  *   of both position bias and exposure bias: it measures what the user takes when shown, not what she was shown.
  * - `consumption`: `categoryDistribution` of the consumed items, Steck's history profile, close to the reranker
  *   service's (which also counts skips). In a closed loop it inherits the exposure it is meant to correct: a category
  *   the lists under-serve is under-consumed, so the profile and then the lists drift away from it round after round.
+ * - `planted`: the user's true profile — an oracle, the upper bound of what calibration can do when the profile is
+ *   known exactly (Steck's offline setting); served from the first round.
  */
 export function calibratedPolicy(
   name: string,
@@ -151,6 +154,7 @@ export function calibratedPolicy(
     const learner = new OfflineRewardLearner(population, priors);
     const feedback = new Map<string, { clicked: SimulatedItem[]; clickMass: Float64Array; viewMass: Float64Array }>();
     const profileOf = (userId: string): Record<string, number> | undefined => {
+      if (profileSource === 'planted') return positive(trueCategoryProfile(population, population.userById.get(userId)!));
       const record = feedback.get(userId);
       if (!record || record.clicked.length === 0) return undefined;
       if (profileSource === 'consumption') return categoryDistribution(record.clicked.map((item) => ({ categories: item.categories })));
@@ -159,7 +163,7 @@ export function calibratedPolicy(
       population.categories.forEach((category, g) => {
         const views = record.viewMass[g]!;
         if (!(views > 0)) return;
-        rates[category] = record.clickMass[g]! / views;
+        rates[category] = record.clickMass[g]! / (views + CLICK_THROUGH_PSEUDO_VIEWS);
         total += rates[category]!;
       });
       for (const category of Object.keys(rates)) rates[category] = rates[category]! / total;
@@ -200,6 +204,12 @@ export function calibratedPolicy(
   };
 }
 
+/**
+ * Pseudo-views with no click added to every category's click-through estimate, clicks / (views + k): a category seen
+ * once and clicked once would otherwise read 100% and outweigh a taste measured over hundreds of views.
+ */
+export const CLICK_THROUGH_PSEUDO_VIEWS = 3;
+
 /** τ² of the pooled default (the learner's LEARNER_TAU2 default). */
 export const POOLED_TAU2 = 1;
 /** τ² standing for "near-pure personal": the prior barely pulls a deviation toward the aggregate. */
@@ -219,6 +229,11 @@ function topByScore(candidates: readonly SimulatedItem[], scoreOf: (item: Simula
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, n)
     .map((entry) => entry.id);
+}
+
+function positive(profile: Record<string, number>): Record<string, number> {
+  for (const category of Object.keys(profile)) if (!(profile[category]! > 0)) delete profile[category];
+  return profile;
 }
 
 function sigmoid(z: number): number {
