@@ -36,3 +36,7 @@ export * from './kafka/log-positions';
 export * from './retention/expired-rows';
 export * from './retention/retention-config';
 export * from './retention/retention-sweeper';
+export * from './failures/failure-class';
+export * from './failures/infrastructure-retry';
+export * from './failures/poison-isolation';
+export * from './failures/unprocessable-message.error';
