@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DiagonalGaussianLogistic, type DiagonalGaussianLogisticJSON } from './diagonal-gaussian-logistic';
+import { DiagonalGaussianLogistic, PreparedUpdate, type DiagonalGaussianLogisticJSON } from './diagonal-gaussian-logistic';
+import { NonFiniteUpdateError } from './non-finite-update.error';
 import { rocAuc } from './roc-auc';
 import { batchLaplaceMap } from './testing/batch-laplace-map.reference';
 import { logisticStream, toSparse } from './testing/logistic-stream.fixture';
@@ -361,3 +362,36 @@ describe('DiagonalGaussianLogistic', () => {
 function argsort(values: readonly number[]): number[] {
   return values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
 }
+
+describe('DiagonalGaussianLogistic refuses an update whose posterior would not be finite', () => {
+  const trained = () => {
+    const model = new DiagonalGaussianLogistic({ priorVariance: 1, forgetting: 0.01 });
+    for (let i = 0; i < 20; i++) model.update(new Map([['bias', 1], [`f${i % 3}`, 0.5 + i / 10]]), i % 2);
+    return model;
+  };
+  // Byte-identical: doubles round-trip exactly through the JSON text, and no feature may be added.
+  const state = (model: DiagonalGaussianLogistic) => [model.toJSONText(), model.featureCount];
+
+  it.each([
+    ['a feature whose square overflows (the score variance Σ x²v is ∞)', new Map([['bias', 1], ['dense:0', 1e200]]), 1, 1],
+    ['a huge weight that drives a variance to 0 (the precision is ∞)', new Map([['f9', 1e5]]), 0.5, 1e300],
+  ])('%s: throws NonFiniteUpdateError and changes nothing', (_case, x, y, weight) => {
+    const model = trained();
+    const before = state(model);
+    expect(() => model.update(x, y, weight)).toThrow(NonFiniteUpdateError);
+    expect(state(model)).toEqual(before);
+    // A RangeError like the other refusals of input, with a stable code.
+    expect(() => model.update(x, y, weight)).toThrow(RangeError);
+    expect(new NonFiniteUpdateError('x').code).toBe('REWARD.NON_FINITE_UPDATE');
+  });
+
+  it('writes a prepared plan once, and only to the model it was prepared on', () => {
+    const model = trained();
+    const other = trained();
+    const plan = new PreparedUpdate();
+    model.prepareUpdate(new Map([['bias', 1]]), 1, 1, 0, plan);
+    expect(() => other.commitUpdate(plan)).toThrow(/not prepared on this model/);
+    model.commitUpdate(plan);
+    expect(() => model.commitUpdate(plan)).toThrow(/already written/);
+  });
+});

@@ -1,3 +1,4 @@
+import { NonFiniteUpdateError } from './non-finite-update.error';
 import { solveLaplaceStep } from './laplace-step.solver';
 import { sigmoid } from './logistic-function';
 import { featureVector, type SparseVector } from './sparse-vector';
@@ -37,23 +38,38 @@ const INITIAL_CAPACITY = 8;
 // matters at a million user models, and an update reads all three values of a feature together.
 const STRIDE = 3;
 
-// Scratch shared by all instances: update() is synchronous and never re-entered (priorVariance must not call back into
-// a model), so one buffer serves 1M per-user models instead of each carrying its own.
-let scratchCapacity = 64;
-let scratchSlot = new Int32Array(scratchCapacity);
-let scratchX = new Float64Array(scratchCapacity);
-let scratchVariance = new Float64Array(scratchCapacity);
-let scratchPrior = new Float64Array(scratchCapacity);
-const scratchName: string[] = [];
+/**
+ * An update computed by {@link DiagonalGaussianLogistic.prepareUpdate} and not yet written: per touched feature its
+ * slot (−1: not stored yet), name, prior variance, and the new mean and variance. Plans are reusable scratch (grown on
+ * demand, never shrunk), so preparing an update allocates nothing per call.
+ */
+export class PreparedUpdate {
+  /** Features touched, and the score before the update. */
+  n = 0;
+  z0 = 0;
+  /** The model the plan was prepared on: only that one may write it. */
+  owner?: DiagonalGaussianLogistic;
+  slot = new Int32Array(64);
+  mean = new Float64Array(64);
+  variance = new Float64Array(64);
+  prior = new Float64Array(64);
+  readonly names: string[] = [];
 
-function ensureScratch(size: number): void {
-  if (size <= scratchCapacity) return;
-  while (scratchCapacity < size) scratchCapacity *= 2;
-  scratchSlot = new Int32Array(scratchCapacity);
-  scratchX = new Float64Array(scratchCapacity);
-  scratchVariance = new Float64Array(scratchCapacity);
-  scratchPrior = new Float64Array(scratchCapacity);
+  /** Room for `size` features. */
+  ensure(size: number): void {
+    if (size <= this.slot.length) return;
+    let capacity = this.slot.length;
+    while (capacity < size) capacity *= 2;
+    this.slot = new Int32Array(capacity);
+    this.mean = new Float64Array(capacity);
+    this.variance = new Float64Array(capacity);
+    this.prior = new Float64Array(capacity);
+  }
 }
+
+// Scratch shared by all instances: update() is synchronous and never re-entered (priorVariance must not call back into
+// a model), so one plan serves 1M per-user models instead of each carrying its own.
+const scratch = new PreparedUpdate();
 
 /**
  * Online Bayesian logistic regression with a diagonal Gaussian posterior, updated one observation at a time by the
@@ -193,9 +209,24 @@ export class DiagonalGaussianLogistic {
    * @param offset known part of the score, e.g. the aggregate logit when this model is a user deviation
    * @returns the score before the update, what `logit(x, offset)` returned just before the call (the pass that gathers
    *   the features computes it anyway, so a caller that needs both saves a second round of lookups)
-   * @throws RangeError on y outside [0, 1], weight ≤ 0, a non-finite weight/offset/feature value or score.
+   * @throws RangeError on y outside [0, 1], weight ≤ 0, a non-finite weight/offset/feature value or score;
+   *   NonFiniteUpdateError (a RangeError) when the posterior would not be finite. The model is then unchanged.
    */
   update(x: SparseVector, y: number, weight = 1, offset = 0): number {
+    const z0 = this.prepareUpdate(x, y, weight, offset, scratch);
+    this.commitUpdate(scratch);
+    return z0;
+  }
+
+  /**
+   * The first half of {@link update}: computes the update into `plan` and changes nothing, so a caller can prepare
+   * several models' updates and write all or none of them ({@link commitUpdate}).
+   *
+   * @returns the score before the update (see {@link update})
+   * @throws RangeError on invalid input (see {@link update}); NonFiniteUpdateError when the result would not be finite
+   *   (a mean or variance overflowing, a variance reaching 0), e.g. a feature value so large its square overflows.
+   */
+  prepareUpdate(x: SparseVector, y: number, weight: number, offset: number, plan: PreparedUpdate): number {
     if (!(y >= 0 && y <= 1)) {
       throw new RangeError(`update: label y is ${y}; it must be a number in [0, 1] (1 positive, 0 negative, 0.5 tie)`);
     }
@@ -206,12 +237,15 @@ export class DiagonalGaussianLogistic {
       throw new RangeError(`update: offset is ${offset}; it must be a finite number`);
     }
 
-    // Pass 1 reads only: validate every value and gather (slot, x_f, v_f after forgetting), so a bad entry found late
-    // cannot leave earlier weights half-updated.
+    // Pass 1 reads only: validate every value and gather (slot, x_f, v_f after forgetting, m_f).
     const vector = featureVector(x);
     const names = vector.featureNames;
     const values = vector.featureValues;
-    ensureScratch(names.length);
+    plan.ensure(names.length);
+    plan.owner = undefined;
+    const { slot: slots, mean: means, variance: variances, prior: priors } = plan;
+    // Until pass 2 overwrites it, plan.mean holds x_f: the new mean needs both and no other scratch is needed.
+    const xs = means;
     const epsilon = this.forgetting;
     let n = 0;
     let z0 = offset;
@@ -236,15 +270,18 @@ export class DiagonalGaussianLogistic {
         variance = Math.min(this.state[slot + 1]! + epsilon, prior);
         z0 += this.state[slot]! * value;
       }
-      scratchSlot[n] = slot;
-      scratchX[n] = value;
-      scratchVariance[n] = variance;
-      scratchPrior[n] = prior;
-      scratchName[n] = feature;
+      slots[n] = slot;
+      xs[n] = value;
+      variances[n] = variance;
+      priors[n] = prior;
+      plan.names[n] = feature;
       s += value * value * variance;
       n++;
     }
     if (!Number.isFinite(z0)) throw nonFiniteInput('update', x, offset);
+    if (!Number.isFinite(s)) {
+      throw new NonFiniteUpdateError(`update: the score variance Σ x_f² v_f overflowed (${s}); a feature value is too large (${largestFeature(x)})`);
+    }
 
     // Solve in one canonical orientation (y > ½, or y = ½ with z₀ ≥ 0). (x, y) and (−x, 1 − y) are the same
     // observation; canonicalising makes them give bit-identical posteriors (negation is exact in floating point), so a
@@ -257,17 +294,39 @@ export class DiagonalGaussianLogistic {
     const curvature = weight * p * (1 - p);
     const alpha = flip ? -alphaC : alphaC;
 
-    // Pass 2 writes.
+    // Pass 2 computes the new state. x·0 is 0 for every finite x and NaN for ±∞ and NaN, so one test at the end
+    // checks every mean and the precision 1/v of every variance (∞ when a variance underflowed to 0).
+    let check = 0;
     for (let k = 0; k < n; k++) {
-      let slot = scratchSlot[k]!;
-      if (slot < 0) slot = this.allocate(scratchName[k]!, scratchPrior[k]!);
-      const xf = scratchX[k]!;
-      const variance = scratchVariance[k]!;
-      this.state[slot] = this.state[slot]! + alpha * variance * xf;
+      const slot = slots[k]!;
+      const xf = xs[k]!;
+      const variance = variances[k]!;
+      const mean = (slot < 0 ? 0 : this.state[slot]!) + alpha * variance * xf;
       // 1/v ← 1/v + c·x²·p(1−p), written as v/(1 + v·c·x²·p(1−p)) to spend one division and never exceed v.
-      this.state[slot + 1] = variance / (1 + variance * curvature * xf * xf);
+      const updated = variance / (1 + variance * curvature * xf * xf);
+      means[k] = mean;
+      variances[k] = updated;
+      check += mean * 0 + (1 / updated) * 0;
     }
+    if (check !== 0) {
+      throw new NonFiniteUpdateError(`update: the posterior would not be finite; the observation is refused and the model is unchanged (${largestFeature(x)})`);
+    }
+    plan.n = n;
+    plan.z0 = z0;
+    plan.owner = this;
     return z0;
+  }
+
+  /** Writes an update {@link prepareUpdate} computed on this model (once; nothing may change the model in between). */
+  commitUpdate(plan: PreparedUpdate): void {
+    if (plan.owner !== this) throw new Error('commitUpdate: the plan was not prepared on this model, or was already written');
+    plan.owner = undefined;
+    for (let k = 0; k < plan.n; k++) {
+      let slot = plan.slot[k]!;
+      if (slot < 0) slot = this.allocate(plan.names[k]!, plan.prior[k]!);
+      this.state[slot] = plan.mean[k]!;
+      this.state[slot + 1] = plan.variance[k]!;
+    }
   }
 
   /** Features whose state differs from the prior, as feature → [mean, variance]. */
@@ -395,4 +454,17 @@ function nonFiniteInput(where: string, x: SparseVector, offset: number): RangeEr
     }
   }
   return new RangeError(`${where}: the score overflowed to a non-finite value; check feature magnitudes`);
+}
+
+/** The feature of largest magnitude, for error messages (off the hot path). */
+function largestFeature(x: SparseVector): string {
+  let name = '';
+  let largest = -1;
+  for (const [feature, value] of x) {
+    if (Math.abs(value) > largest) {
+      largest = Math.abs(value);
+      name = feature;
+    }
+  }
+  return largest < 0 ? 'no features' : `largest: "${name}" = ${largest}`;
 }

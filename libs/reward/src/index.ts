@@ -7,7 +7,8 @@ export type {
   DiagonalGaussianLogisticOptions,
   PriorVariance,
 } from './diagonal-gaussian-logistic';
-export { DiagonalGaussianLogistic } from './diagonal-gaussian-logistic';
+export { DiagonalGaussianLogistic, PreparedUpdate } from './diagonal-gaussian-logistic';
+export { NonFiniteUpdateError } from './non-finite-update.error';
 export { combineShardPosteriors } from './shard-posterior-combination';
 export type { RatingLabel, RatingScale } from './rating-label';
 export { ratingLabel } from './rating-label';

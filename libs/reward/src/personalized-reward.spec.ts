@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DiagonalGaussianLogistic } from './diagonal-gaussian-logistic';
 import { binaryObservation, pairwiseObservation, type FeedbackObservation } from './feedback-observation';
 import { itemFeatures } from './item-features';
+import { NonFiniteUpdateError } from './non-finite-update.error';
 import { deviationNorm, personalizedLogit, updateOnObservation } from './personalized-reward';
 import { mulberry32 } from './testing/mulberry32.prng';
 
@@ -92,9 +93,31 @@ describe('updateOnObservation', () => {
     const before = JSON.stringify(aggregate);
     const { aggregateX } = binaryObservation(catalogue[0]!.phi, 'd1', 1);
     const bad = { aggregateX, userX: new Map([['cat:drama', Number.NaN]]), y: 1, weight: 1 };
-    expect(() => updateOnObservation(aggregate, user, bad)).toThrow(/userX: feature "cat:drama" has value NaN/);
+    expect(() => updateOnObservation(aggregate, user, bad)).toThrow(/feature "cat:drama" has value NaN/);
     expect(JSON.stringify(aggregate)).toBe(before);
     expect(user.featureCount).toBe(0);
+  });
+
+  it('refuses an observation whose posterior would not be finite, leaving both models byte-identical', () => {
+    // A dense feature of 1e200: finite, but its square (the score variance) overflows, and the old update wrote NaN.
+    const huge = itemFeatures({ categories: { drama: 1 }, dense: [1e200] });
+    const aggregate = trainedAggregate();
+    const user = new DiagonalGaussianLogistic({ priorVariance: 1 });
+    user.update(catalogue[0]!.phi, 1, 1, 0.3);
+    const state = () => [aggregate.toJSONText(), aggregate.featureCount, user.toJSONText(), user.featureCount];
+    const before = state();
+    for (const observation of [
+      binaryObservation(huge, 'huge', 1),
+      binaryObservation(huge, 'huge', 0),
+      // Only the user's half is refused: the aggregate (prepared first) must not be written either.
+      { aggregateX: catalogue[0]!.phi, userX: huge, y: 1, weight: 1 },
+    ]) {
+      expect(() => updateOnObservation(aggregate, user, observation)).toThrow(NonFiniteUpdateError);
+      expect(state()).toEqual(before);
+    }
+    // And the models still learn afterwards.
+    updateOnObservation(aggregate, user, binaryObservation(catalogue[1]!.phi, 'd2', 1));
+    expect(user.toJSONText()).not.toBe(before[2]);
   });
 
   it('with τ² = 0 the deviation never moves and the personalized logit is the aggregate logit for every x', () => {

@@ -1,9 +1,10 @@
 import {
   DiagonalGaussianLogistic,
+  PreparedUpdate,
   type DiagonalGaussianLogisticJSON,
 } from './diagonal-gaussian-logistic';
 import type { FeedbackObservation } from './feedback-observation';
-import { assertFiniteFeatureValue, featureVector, type SparseVector } from './sparse-vector';
+import type { SparseVector } from './sparse-vector';
 
 /**
  * Personalized logit with partial pooling (DESIGN §4):
@@ -39,6 +40,11 @@ export interface PrequentialLogits {
  * learner instance, or later: users can be sharded by Kafka partition with the aggregate score as a plain input.
  * Taking o after the aggregate update would let the aggregate absorb the event first and hand the user a residual that
  * no other learner could reproduce.
+ *
+ * All or nothing: both updates are computed before either is written, so an observation either model refuses (invalid
+ * input, or a posterior that would not be finite: NonFiniteUpdateError) leaves both exactly as they were.
+ *
+ * @throws RangeError (NonFiniteUpdateError for a non-finite result) before any state changes.
  */
 export function updateOnObservation(
   aggregate: DiagonalGaussianLogistic,
@@ -46,13 +52,17 @@ export function updateOnObservation(
   observation: FeedbackObservation,
 ): PrequentialLogits {
   const { aggregateX, userX, y, weight } = observation;
-  // Checked first so that a bad user vector cannot leave the aggregate updated and the user not.
-  assertFiniteValues(userX, 'updateOnObservation: userX');
-  // Each update returns its score from before it learned, so the two logits cost no lookups of their own.
-  const offset = aggregate.update(aggregateX, y, weight);
-  const personalized = user.update(userX, y, weight, offset);
+  // Each prepared update returns its score from before it learned, so the two logits cost no lookups of their own.
+  const offset = aggregate.prepareUpdate(aggregateX, y, weight, 0, aggregatePlan);
+  const personalized = user.prepareUpdate(userX, y, weight, offset, userPlan);
+  aggregate.commitUpdate(aggregatePlan);
+  user.commitUpdate(userPlan);
   return { aggregate: offset, personalized };
 }
+
+// Scratch for the two halves of updateOnObservation (synchronous, never re-entered).
+const aggregatePlan = new PreparedUpdate();
+const userPlan = new PreparedUpdate();
 
 /**
  * Size of a user's deviation in prior standard deviations (DESIGN §5, personal-vs-aggregate divergence):
@@ -83,11 +93,4 @@ export function deviationNorm(
     }
   }
   return Math.sqrt(squared / tau2);
-}
-
-function assertFiniteValues(x: SparseVector, where: string): void {
-  const vector = featureVector(x);
-  const names = vector.featureNames;
-  const values = vector.featureValues;
-  for (let k = 0; k < values.length; k++) assertFiniteFeatureValue(names[k]!, values[k]!, where);
 }
