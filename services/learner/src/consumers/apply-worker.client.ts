@@ -32,6 +32,7 @@ export class ApplyWorkerClient {
     config: LearnerConfig,
     private readonly onFlushed: (flushed: Flushed) => void,
     private readonly onFatal: (error: Error) => void,
+    private readonly onLog: (message: Extract<FromWorker, { type: 'log' }>) => void,
     private readonly maxInFlight = 4,
   ) {
     this.worker = new Worker(workerScript(), { workerData: config });
@@ -51,6 +52,8 @@ export class ApplyWorkerClient {
             return;
           case 'flushed':
             return this.onFlushed(message);
+          case 'log':
+            return this.onLog(message);
           case 'fatal':
             return this.onFatal(Object.assign(new Error(message.message), { stack: message.stack }));
         }

@@ -54,7 +54,12 @@ export class FeedbackConsumer {
       maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS,
     });
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    this.worker = new ApplyWorkerClient(config, (flushed) => this.onWorkerFlushed(flushed), (error) => this.fatal(error));
+    this.worker = new ApplyWorkerClient(
+      config,
+      (flushed) => this.onWorkerFlushed(flushed),
+      (error) => this.fatal(error),
+      ({ level, message, fields }) => this.log[level](message, fields),
+    );
     this.metrics = {
       events: new Counter({ name: 'learner_events_total', help: 'Feedback messages by outcome', labelNames: ['outcome'], registers: [registry] }),
       consumed: new Gauge({ name: 'learner_next_offset', help: 'Next offset to apply, per partition (in memory)', labelNames: ['partition'], registers: [registry] }),

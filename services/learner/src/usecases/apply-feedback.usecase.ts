@@ -6,7 +6,7 @@ import {
   type FeedbackEventV1,
   type ValidationIssue,
 } from '@chorus/contracts';
-import { pairwiseObservationOf, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
+import { NonFiniteUpdateError, pairwiseObservationOf, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { BatchView } from '../workers/apply-worker.protocol';
 import type { LearnerStateRepository } from '../persistence/learner-state.repository';
@@ -102,16 +102,36 @@ export class ApplyFeedbackUseCase {
     }
   }
 
-  /** The common shape straight from the batch's bytes; anything else through the schema, which explains refusals. */
+  /**
+   * The common shape straight from the batch's bytes; anything else through the schema, which explains refusals. Any
+   * exception here is this message's doing (decoding reads nothing else), so it is a refusal too, never a crash.
+   */
   private decode(partition: number, batch: BatchView, i: number, outcome: BatchOutcome): FeedbackEventV1 | undefined {
-    if (batch.hasValue(i)) {
-      const fast = decodeFeedbackEvent(batch.text, batch.valueStartOf(i), batch.valueEndOf(i));
-      if (fast) return fast;
+    try {
+      if (batch.hasValue(i)) {
+        const fast = decodeFeedbackEvent(batch.text, batch.valueStartOf(i), batch.valueEndOf(i));
+        if (fast) return fast;
+      }
+      const parsed = parseFeedbackMessage(batch.utf8Value(i));
+      if (parsed.ok) return parsed.value;
+      outcome.deadLetters.push(this.deadLetter(partition, batch.record(i), 'FEEDBACK.INVALID', 'the message is not a valid chorus.feedback.v1 event', parsed.issues));
+    } catch (error) {
+      outcome.deadLetters.push(this.deadLetter(partition, batch.record(i), 'FEEDBACK.INVALID', `the message could not be decoded as a chorus.feedback.v1 event: ${(error as Error).message}`));
     }
-    const parsed = parseFeedbackMessage(batch.utf8Value(i));
-    if (parsed.ok) return parsed.value;
-    outcome.deadLetters.push(this.deadLetter(partition, batch.record(i), 'FEEDBACK.INVALID', 'the message is not a valid chorus.feedback.v1 event', parsed.issues));
     return undefined;
+  }
+
+  /**
+   * Commit message i as a dead letter without applying it (its offset passes with the next snapshot): what the
+   * learner does with a message whose commit Postgres refused, once it is isolated (see the apply worker).
+   */
+  refuse(partition: number, batch: BatchView, i: number, code: string, reason: string): void {
+    const letter = this.deadLetter(partition, batch.record(i), code, reason);
+    const next = batch.offset(i) + 1;
+    if (next > this.state.nextOffset.get(partition)!) this.state.nextOffset.set(partition, next);
+    this.state.pendingEvents++;
+    this.state.count('dead_lettered');
+    this.state.recordDeadLetters([letter]);
   }
 
   private async preload(items: Set<string>, users: Map<string, { userId: string; domain: string }>, inUse: Iterable<string>): Promise<void> {
@@ -135,7 +155,14 @@ export class ApplyFeedbackUseCase {
     if ('code' in observation) return observation;
 
     const shard = this.state.shard(event.domain, partition);
-    const logits = updateOnObservation(shard.model, user.model, observation);
+    let logits;
+    try {
+      logits = updateOnObservation(shard.model, user.model, observation);
+    } catch (error) {
+      // Refused before either model changed (the update is all or nothing): dead-letter it, keep flowing.
+      const code = error instanceof NonFiniteUpdateError ? 'FEEDBACK.NON_FINITE_UPDATE' : 'FEEDBACK.UNPROCESSABLE';
+      return { code, reason: `the model refused the event: ${(error as Error).message}` };
+    }
     shard.eventsSeen++;
     shard.dirty = true;
     this.remember(user, dedupeKey);
@@ -177,6 +204,9 @@ export class ApplyFeedbackUseCase {
         const { y, weight } = ratingLabel(event.value, event.scale);
         return { aggregateX: item.aggregateX, userX: item.phi, y, weight };
       }
+      default:
+        // Unreachable for a decoded event; a decoder bug must still refuse one message, not stop the learner.
+        return { code: 'FEEDBACK.INVALID', reason: `unknown event type "${String((event as { type: unknown }).type)}"` };
     }
   }
 

@@ -33,6 +33,8 @@ export type FromWorker =
   | ({ type: 'applied'; seq: number; partition: number; nextOffset: number } & AppliedCounts)
   | { type: 'flushed'; offsets: { partition: number; from: number; to: number }[]; outboxIds: string[]; seconds: number }
   | { type: 'done'; seq: number }
+  /** Something the Kafka thread's logger should say (the worker has none). */
+  | { type: 'log'; level: 'warn' | 'error'; message: string; fields: Record<string, unknown> }
   | { type: 'fatal'; message: string; stack?: string };
 
 export function packBatch(partition: number, messages: readonly { offset: string; key: Buffer | null; value: Buffer | null }[]): PackedBatch {

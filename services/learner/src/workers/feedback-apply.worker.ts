@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { topicName } from '@chorus/contracts';
-import { connectDatabase, ModelPriors } from '@chorus/platform';
+import { connectDatabase, describeFailure, isolatePoison, ModelPriors, retryOnInfrastructure, UnprocessableMessageError } from '@chorus/platform';
 import type { LearnerConfig } from '../learner.config';
 import { CatalogueRepository } from '../persistence/catalogue.repository';
-import { LearnerStateRepository } from '../persistence/learner-state.repository';
+import { LearnerStateRepository, PartitionFencedError } from '../persistence/learner-state.repository';
 import { ApplyFeedbackUseCase } from '../usecases/apply-feedback.usecase';
 import { ItemCatalogue } from '../usecases/item-catalogue';
 import { LearnerState } from '../usecases/learner-state';
-import { BatchView, type FromWorker, type ToWorker } from './apply-worker.protocol';
+import { BatchView, packBatch, type FromWorker, type ToWorker } from './apply-worker.protocol';
 
 /**
  * The learner's apply thread: parsing, validation, model updates and Postgres commits run here, so the Kafka thread
@@ -16,6 +16,13 @@ import { BatchView, type FromWorker, type ToWorker } from './apply-worker.protoc
  *
  * Everything touching the state runs in one promise chain, in message order. A snapshot is taken synchronously
  * inside that chain, between batches, so model state and offsets in a commit always describe the same events.
+ *
+ * No single message stops it. The batches applied since the last commit that succeeded are kept; when applying or
+ * committing fails, the in-memory state (now ahead of the store) is dropped and those batches are applied again from
+ * the state in Postgres, committing as they go: a failure a message caused (see classifyFailure) is narrowed down by
+ * bisection (isolatePoison) to that message, which is committed as a dead letter, while every other message is
+ * applied once (each group's commit is one fenced transaction, and a re-applied group skips offsets already
+ * committed); an infrastructure failure is retried with capped exponential backoff instead of exiting.
  */
 const config = workerData as LearnerConfig;
 const port = parentPort!;
@@ -40,9 +47,20 @@ async function main(): Promise<void> {
   let lastFlushAt = Date.now();
   /** Batches received and not yet applied. */
   let queued = 0;
+  /** Batches applied since the last commit that succeeded, in order: what a recovery applies again. */
+  let retained: { partition: number; view: BatchView }[] = [];
+  /** Set when applying or committing failed: the state is not to be trusted until recover() has run. */
+  let failure: { error: unknown } | undefined;
   const serially = (work: () => Promise<void>) => {
     chain = chain.then(work).catch(fail);
     return chain;
+  };
+  const log = (level: 'warn' | 'error', message: string, fields: Record<string, unknown>) => send({ type: 'log', level, message, fields });
+
+  const adopt = async (partition: number) => {
+    if (state.hasPartition(partition)) return;
+    const stored = await repository.loadPartition(partition);
+    state.adoptPartition(partition, stored.nextOffset, stored.shards);
   };
 
   /**
@@ -51,7 +69,7 @@ async function main(): Promise<void> {
    * bigger instead of stalling the apply loop.
    */
   const flush = () => {
-    if (failed) return;
+    if (failed || failure) return;
     if (writing) {
       flushWanted = true;
       return;
@@ -59,23 +77,104 @@ async function main(): Promise<void> {
     flushWanted = false;
     lastFlushAt = Date.now();
     const snapshot = state.snapshot();
-    if (snapshot.offsets.length === 0 && snapshot.users.length === 0 && snapshot.shards.length === 0) return;
+    const covered = retained.length;
+    if (snapshot.offsets.length === 0 && snapshot.users.length === 0 && snapshot.shards.length === 0) {
+      retained.splice(0, covered);
+      return;
+    }
     const started = process.hrtime.bigint();
     writing = repository.flush(snapshot).then(
       (outboxIds) => {
         writing = undefined;
+        retained.splice(0, covered);
         send({ type: 'flushed', offsets: snapshot.offsets, outboxIds, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
         if (flushWanted) void serially(async () => flush());
       },
-      fail,
+      (error: unknown) => {
+        writing = undefined;
+        failure ??= { error };
+        void serially(recover);
+      },
     );
+  };
+
+  /** Commit the state as it is now and wait for it (recovery: nothing else is written meanwhile). */
+  const commitNow = async () => {
+    const snapshot = state.snapshot();
+    const started = process.hrtime.bigint();
+    const outboxIds = await repository.flush(snapshot);
+    send({ type: 'flushed', offsets: snapshot.offsets, outboxIds, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+  };
+
+  /** Message i of a retained batch, the unit isolatePoison works on. */
+  type Unit = { partition: number; view: BatchView; index: number };
+
+  /** Apply `group` from the state in Postgres and commit it (one fenced transaction), or throw having committed nothing. */
+  const attempt = async (group: readonly Unit[]) => {
+    state.clear();
+    for (let start = 0; start < group.length; ) {
+      // Consecutive messages of one batch are applied as one batch (the whole view when the group holds all of it).
+      const { partition, view } = group[start]!;
+      let end = start;
+      while (end < group.length && group[end]!.view === view) end++;
+      await adopt(partition);
+      const whole = end - start === view.length;
+      const part = whole ? view : new BatchView(packBatch(partition, group.slice(start, end).map((u) => view.record(u.index))));
+      await usecase.apply(partition, part);
+      start = end;
+    }
+    await commitNow();
+  };
+
+  /** Commit message `unit` as a dead letter, its offset passed, nothing of it applied. */
+  const quarantine = async (unit: Unit, error: unknown) => {
+    state.clear();
+    await adopt(unit.partition);
+    if (unit.view.offset(unit.index) < state.nextOffset.get(unit.partition)!) return;
+    const [code, reason] =
+      error instanceof UnprocessableMessageError
+        ? [error.code, error.message]
+        : ['FEEDBACK.UNSTORABLE', `Postgres refused a value of this event (${describeFailure(error)}); correct the event and send it again`];
+    usecase.refuse(unit.partition, unit.view, unit.index, code, reason);
+    await commitNow();
+    log('warn', 'isolated a message that cannot be applied; dead-lettered it', { code, partition: unit.partition, offset: unit.view.offset(unit.index) });
+  };
+
+  /**
+   * After a failure: drop the state and apply what was not committed again from Postgres, isolating any message at
+   * fault and retrying infrastructure failures with backoff. A fence (another learner owns the partition now) is fatal:
+   * restarting is how the learner lets go of what it held.
+   */
+  const recover = async () => {
+    // Checked first: every batch calls this, and waiting for the write in flight would end the overlap of the two.
+    if (!failure) return;
+    while (writing) await writing;
+    log('warn', 'applying or committing feedback failed; applying the uncommitted batches again from Postgres', {
+      error: describeFailure(failure.error),
+      batches: retained.length,
+    });
+    const units: Unit[] = [];
+    for (const { partition, view } of retained) for (let index = 0; index < view.length; index++) units.push({ partition, view, index });
+    const giveUp = (error: unknown) => error instanceof PartitionFencedError;
+    if (giveUp(failure.error)) throw failure.error;
+    await retryOnInfrastructure(() => isolatePoison(units, { attempt, quarantine }), {
+      what: 'applying feedback',
+      giveUp,
+      log: { warn: (message, fields) => log('warn', message, fields ?? {}) },
+    });
+    retained = [];
+    failure = undefined;
+    lastFlushAt = Date.now();
   };
 
   /** Commit everything applied so far and wait for it (rebalance, stop). */
   const commitAll = async () => {
-    while (writing && !failed) await writing;
+    while (writing) await writing;
+    await recover();
     flush();
-    while (writing && !failed) await writing;
+    while (writing) await writing;
+    await recover();
+    retained = [];
   };
 
   /** Due by age, or (group commit) caught up with the last commit at least LEARNER_FLUSH_IDLE_MS ago. */
@@ -94,16 +193,24 @@ async function main(): Promise<void> {
         // Let I/O in first: batches chained through promises alone would run as one long microtask sequence and starve
         // the Postgres client of its socket callbacks, so a commit could not finish until the learner caught up.
         await yieldToEventLoop();
-        if (!state.hasPartition(message.partition)) {
-          const stored = await repository.loadPartition(message.partition);
-          state.adoptPartition(message.partition, stored.nextOffset, stored.shards);
+        const view = new BatchView(message);
+        retained.push({ partition: message.partition, view });
+        let outcome = { applied: 0, duplicates: 0, redelivered: 0, deadLetters: { length: 0 } };
+        if (!failure) {
+          try {
+            await adopt(message.partition);
+            outcome = await usecase.apply(message.partition, view);
+          } catch (error) {
+            // The state may hold part of this batch: recover() starts again from Postgres, this batch included.
+            failure = { error };
+          }
         }
-        const outcome = await usecase.apply(message.partition, new BatchView(message));
+        await recover();
         send({
           type: 'applied',
           seq: message.seq,
           partition: message.partition,
-          nextOffset: state.nextOffset.get(message.partition)!,
+          nextOffset: state.nextOffset.get(message.partition) ?? 0,
           applied: outcome.applied,
           duplicates: outcome.duplicates,
           redelivered: outcome.redelivered,
