@@ -1,12 +1,25 @@
 import { topicName } from '@chorus/contracts';
-import { CONSUMER_MAX_WAIT_MS, CoPartitionedAssigner, LogPositions, sendDeadLetters, type ContextLogger } from '@chorus/platform';
+import {
+  CONSUMER_MAX_WAIT_MS,
+  CoPartitionedAssigner,
+  describeFailure,
+  isolatePoison,
+  LogPositions,
+  retryOnInfrastructure,
+  sendDeadLetters,
+  type ContextLogger,
+} from '@chorus/platform';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DriftWatchConfig } from '../drift-watch.config';
 import { PartitionFencedError, type DriftStateRepository, type FlushResult } from '../persistence/drift-state.repository';
 import type { AlertOutbox } from '../usecases/alert-outbox';
 import type { DriftSnapshot, DriftState } from '../usecases/drift-state';
-import type { BatchOutcome, ObserveEventsUseCase } from '../usecases/observe-events.usecase';
+import type { BatchOutcome, IncomingMessage, ObserveEventsUseCase } from '../usecases/observe-events.usecase';
+
+type InputTopic = 'feedback' | 'exposures';
+/** One consumed message, the unit a recovery re-applies and isolatePoison narrows down. */
+type Unit = { topic: InputTopic; partition: number; message: IncomingMessage };
 
 /**
  * Consumes chorus.feedback.v1 and chorus.exposures.v1 in one consumer group. Partition p of both topics holds the same
@@ -17,6 +30,12 @@ import type { BatchOutcome, ObserveEventsUseCase } from '../usecases/observe-eve
  * next batches. Offsets of record live in Postgres; Kafka's committed offsets follow them (committed only after
  * Postgres) but are not trusted: on every group join each assigned topic-partition is sought to its Postgres offset.
  * After each commit the alert outbox publishes the new alerts and requests their reranks.
+ *
+ * No single message stops it. Messages handed to the use case are kept until their offsets are committed; when
+ * applying or committing fails, the in-memory state is dropped and they are applied again from the state in Postgres,
+ * committing as they go (each group with the messages waiting in the topic merge released): a failure a message caused
+ * is narrowed down to it (isolatePoison) and it is dead-lettered (DRIFT.UNSTORABLE), the others are applied once; an
+ * infrastructure failure is retried with capped exponential backoff.
  */
 export class DriftInputConsumer {
   private readonly consumer: Consumer;
@@ -28,6 +47,12 @@ export class DriftInputConsumer {
   private readonly positions = new LogPositions();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  /** Partition numbers assigned at the latest group join. */
+  private assigned: number[] = [];
+  /** Messages handed to the use case whose offsets are not committed yet, in arrival order. */
+  private retained: Unit[] = [];
+  /** Set when applying or committing failed: the state is not to be trusted until recover() has run. */
+  private failure?: { error: unknown };
   private readonly flushListeners = new Set<(snapshot: DriftSnapshot, result: FlushResult) => void>();
   private readonly metrics;
 
@@ -79,24 +104,24 @@ export class DriftInputConsumer {
     await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
     this.timers = [
       setInterval(() => {
-        if (Date.now() - this.lastFlushAt >= this.config.DRIFT_FLUSH_INTERVAL_MS) void this.exclusive(() => this.flush()).catch(this.onFatal);
+        if (Date.now() - this.lastFlushAt >= this.config.DRIFT_FLUSH_INTERVAL_MS) void this.guarded(() => this.flush());
       }, Math.max(5, Math.floor(this.config.DRIFT_FLUSH_INTERVAL_MS / 4))),
       // Messages waiting in the topic merge for a topic that went silent are applied once it has been silent long enough.
       setInterval(() => {
         if (this.usecase.waiting > 0) {
-          void this.exclusive(async () => {
+          void this.guarded(async () => {
             await this.releaseWaiting(false);
             await this.flushIfDue();
-          }).catch(this.onFatal);
+          });
         }
       }, Math.max(20, Math.min(250, Math.floor(this.config.DRIFT_MERGE_IDLE_MS / 4)))),
       // Gated users still waiting for the learner's model get asked again even when they send nothing more.
       setInterval(() => {
         if (this.usecase.awaitingModels > 0) {
-          void this.exclusive(async () => {
+          void this.guarded(async () => {
             await this.usecase.retryAwaitingModels();
             await this.flushIfDue();
-          }).catch(this.onFatal);
+          });
         }
       }, Math.max(25, Math.floor(this.config.DRIFT_MODEL_RETRY_MS / 2))),
     ];
@@ -109,10 +134,11 @@ export class DriftInputConsumer {
     await this.consumer.disconnect();
     // What waits in the topic merge is applied (out of order at worst) rather than redelivered: a stop loses nothing.
     await this.exclusive(async () => {
-      await this.releaseWaiting(true);
+      await this.releaseWaiting(true).catch((error: unknown) => void (this.failure ??= { error }));
       await this.flush();
+      await this.inFlight;
+      await this.recover();
     });
-    await this.inFlight;
   }
 
   /** Called after each snapshot is committed to Postgres (tests and benchmarks wait on it). */
@@ -124,11 +150,14 @@ export class DriftInputConsumer {
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const topic = batch.topic === this.topics.feedback ? 'feedback' : 'exposures';
-    await this.exclusive(async () => {
+    await this.guarded(async () => {
       // Fetched from Kafka's committed offset before the join's seek took effect: refetched from Postgres's offset.
       if (isStale()) return;
       const missing = this.positions.advanceBatch(batch, this.log);
       if (missing > 0) this.metrics.messages.inc({ outcome: 'missing_from_log' }, missing);
+      for (const message of batch.messages) this.retained.push({ topic, partition: batch.partition, message });
+      // While a failure waits for recovery the batch is only kept: recovery applies it with the rest.
+      if (this.failure) return;
       await this.record(await this.usecase.apply(topic, batch.partition, batch.messages));
       await this.flushIfDue();
     });
@@ -142,14 +171,17 @@ export class DriftInputConsumer {
    * past what this store holds: resuming from them would silently skip events.
    */
   private async adoptAssignment(assignment: Record<string, number[]>): Promise<void> {
-    await this.releaseWaiting(true);
+    await this.releaseWaiting(true).catch((error: unknown) => void (this.failure ??= { error }));
     await this.flush();
     await this.inFlight;
+    await this.recover();
+    this.retained = [];
     this.state.clear();
     this.usecase.clear();
     this.positions.clear();
     const topics = [this.topics.feedback, this.topics.exposures];
     const partitions = [...new Set(topics.flatMap((t) => assignment[t] ?? []))].sort((a, b) => a - b);
+    this.assigned = partitions;
     for (const partition of partitions) {
       const stored = await this.repository.loadPartition(partition, topics);
       this.state.adoptPartition(partition, stored.offsets, stored.shards);
@@ -195,32 +227,124 @@ export class DriftInputConsumer {
   /** Take a snapshot (synchronously, under the lock) and write it while consumption continues. */
   private async flush(): Promise<void> {
     await this.inFlight;
+    if (this.failure) return;
     this.lastFlushAt = Date.now();
     const snapshot = this.state.snapshot();
     if (snapshot.offsets.length === 0 && snapshot.users.length === 0 && snapshot.shards.length === 0 && snapshot.alerts.length === 0) return;
     const started = process.hrtime.bigint();
     this.inFlight = this.repository.flush(snapshot).then(
-      async (result) => {
-        this.metrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        this.metrics.alerts.inc({ outcome: 'raised' }, result.raised.length);
-        this.metrics.alerts.inc({ outcome: 'folded' }, result.folded);
-        for (const o of snapshot.offsets) {
-          this.metrics.committed.set({ topic: o.topic === this.topics.feedback ? 'feedback' : 'exposures', partition: String(o.partition) }, o.to);
-        }
-        for (const listener of this.flushListeners) listener(snapshot, result);
-        if (result.raised.length > 0) void this.outbox.drain();
-        if (snapshot.offsets.length > 0) {
-          await this.consumer
-            .commitOffsets(snapshot.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.to) })))
-            .catch((error: Error) => this.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
-        }
-      },
-      (error: Error) => {
-        // In-memory state is now ahead of the store and cannot be trusted: stop and let the restart reload it.
-        if (error instanceof PartitionFencedError) this.log.error('lost partition ownership', { error: error.message });
-        this.onFatal(error);
+      (result) => this.committed(snapshot, result, started),
+      (error: unknown) => {
+        // In-memory state is now ahead of the store: recover() drops it and applies the uncommitted messages again.
+        this.failure ??= { error };
+        void this.guarded(async () => undefined);
       },
     );
+  }
+
+  /** After a snapshot is in Postgres: metrics, listeners, the alert outbox, Kafka's offsets, and the kept messages. */
+  private async committed(snapshot: DriftSnapshot, result: FlushResult, started: bigint): Promise<void> {
+    this.metrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    this.metrics.alerts.inc({ outcome: 'raised' }, result.raised.length);
+    this.metrics.alerts.inc({ outcome: 'folded' }, result.folded);
+    for (const o of snapshot.offsets) {
+      this.metrics.committed.set({ topic: o.topic === this.topics.feedback ? 'feedback' : 'exposures', partition: String(o.partition) }, o.to);
+    }
+    if (snapshot.offsets.length > 0) {
+      const to = new Map(snapshot.offsets.map((o) => [`${o.topic}\u0001${o.partition}`, o.to]));
+      this.retained = this.retained.filter((u) => Number(u.message.offset) >= (to.get(`${this.topics[u.topic]}\u0001${u.partition}`) ?? 0));
+    }
+    for (const listener of this.flushListeners) listener(snapshot, result);
+    if (result.raised.length > 0) void this.outbox.drain();
+    if (snapshot.offsets.length > 0) {
+      await this.consumer
+        .commitOffsets(snapshot.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.to) })))
+        .catch((error: Error) => this.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
+    }
+  }
+
+  /** Runs `work` under the lock; a failure in it is recovered from (see recover) before the lock is released. */
+  private guarded(work: () => Promise<void>): Promise<void> {
+    return this.exclusive(async () => {
+      try {
+        await work();
+      } catch (error) {
+        this.failure ??= { error };
+      }
+      await this.recover();
+    }).catch(this.onFatal);
+  }
+
+  /**
+   * After a failure (under the lock): drop the state and apply the kept messages again from Postgres, isolating any
+   * message at fault and retrying infrastructure failures with backoff. A fence (another instance owns the partition
+   * now) is fatal: restarting is how drift-watch lets go of what it held.
+   */
+  private async recover(): Promise<void> {
+    if (!this.failure) return;
+    await this.inFlight;
+    const { error } = this.failure;
+    if (error instanceof PartitionFencedError) {
+      this.log.error('lost partition ownership', { error: error.message });
+      throw error;
+    }
+    this.log.warn('applying or committing drift input failed; applying the uncommitted messages again from Postgres', {
+      error: describeFailure(error),
+      messages: this.retained.length,
+    });
+    const units = this.retained;
+    await retryOnInfrastructure(() => isolatePoison(units, { attempt: (group) => this.attempt(group), quarantine: (unit, e) => this.quarantine(unit, e) }), {
+      what: 'applying drift input',
+      log: this.log,
+      giveUp: (e) => e instanceof PartitionFencedError || this.stopped,
+    });
+    this.retained = [];
+    this.failure = undefined;
+    this.lastFlushAt = Date.now();
+  }
+
+  /** The assigned partitions as committed in Postgres, nothing in memory. */
+  private async reset(): Promise<void> {
+    this.state.clear();
+    this.usecase.clear();
+    const topics = [this.topics.feedback, this.topics.exposures];
+    for (const partition of this.assigned) {
+      const stored = await this.repository.loadPartition(partition, topics);
+      this.state.adoptPartition(partition, stored.offsets, stored.shards);
+    }
+  }
+
+  /** Apply `group` from the committed state, releasing all it leaves waiting, and commit it; or throw, committing nothing. */
+  private async attempt(group: readonly Unit[]): Promise<void> {
+    await this.reset();
+    for (let start = 0; start < group.length; ) {
+      const { topic, partition } = group[start]!;
+      let end = start;
+      while (end < group.length && group[end]!.topic === topic && group[end]!.partition === partition) end++;
+      await this.record(await this.usecase.apply(topic, partition, group.slice(start, end).map((u) => u.message)));
+      start = end;
+    }
+    await this.releaseWaiting(true);
+    await this.commitNow();
+  }
+
+  /** Dead-letter `unit` and commit its offset, nothing of it applied. */
+  private async quarantine(unit: Unit, error: unknown): Promise<void> {
+    await this.reset();
+    const topic = this.topics[unit.topic];
+    const offset = Number(unit.message.offset);
+    if (offset < this.state.next(topic, unit.partition)) return;
+    const reason = `Postgres refused a value of this message (${describeFailure(error)}); correct it and send it again`;
+    await this.record({ applied: 0, duplicates: 0, redelivered: 0, deadLetters: [this.usecase.deadLetterOf(topic, unit.partition, unit.message, 'DRIFT.UNSTORABLE', reason)] });
+    this.state.advance(topic, unit.partition, offset + 1);
+    this.state.pendingMessages++;
+    await this.commitNow();
+  }
+
+  private async commitNow(): Promise<void> {
+    const snapshot = this.state.snapshot();
+    const started = process.hrtime.bigint();
+    await this.committed(snapshot, await this.repository.flush(snapshot), started);
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import {
   type DeadLetterV1,
   type ExposureV1,
   type FeedbackEventV1,
+  type Parsed as ParsedMessage,
   type ValidationIssue,
 } from '@chorus/contracts';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
@@ -106,8 +107,7 @@ export class ObserveEventsUseCase {
         outcome.redelivered++;
         continue;
       }
-      const text = message.value?.toString('utf8');
-      const parsed = topic === 'feedback' ? parseJsonWith(feedbackEventV1, text) : parseJsonWith(exposureV1, text);
+      const parsed = this.parse(topic, message);
       if (parsed.ok) {
         const payload: Parsed = 'occurredAt' in parsed.value ? { message, feedback: parsed.value } : { message, exposure: parsed.value };
         entries.push({ topic, offset, at: Date.parse('feedback' in payload ? payload.feedback.occurredAt : payload.exposure.servedAt), payload });
@@ -126,6 +126,16 @@ export class ObserveEventsUseCase {
     merge.push(topic, entries, now);
     await this.applyReleased(partition, merge.release(now), outcome);
     return outcome;
+  }
+
+  /** The message validated against its topic's schema; any exception doing so is the message's, so it is a refusal. */
+  private parse(topic: InputTopic, message: IncomingMessage): ParsedMessage<FeedbackEventV1> | ParsedMessage<ExposureV1> {
+    try {
+      const text = message.value?.toString('utf8');
+      return topic === 'feedback' ? parseJsonWith(feedbackEventV1, text) : parseJsonWith(exposureV1, text);
+    } catch (error) {
+      return { ok: false, issues: [{ path: '', message: `the message could not be decoded: ${(error as Error).message}` }] };
+    }
   }
 
   /** Applies what the merge lets go now that time has passed (a silent topic is no longer waited for). */
@@ -259,6 +269,11 @@ export class ObserveEventsUseCase {
       this.engine.applyDivergence(user.userId, user.domain, means, Math.sqrt(this.options.tau(user.domain)), user.atMs, user.source);
     }
     return missing;
+  }
+
+  /** The dead letter of a message refused outside the use case (a value Postgres cannot store, found by isolation). */
+  deadLetterOf(topic: string, partition: number, message: IncomingMessage, code: string, reason: string): DeadLetterV1 {
+    return this.deadLetter(topic, partition, message, code, reason);
   }
 
   private deadLetter(topic: string, partition: number, message: IncomingMessage, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
