@@ -1,8 +1,8 @@
 import { topicName } from '@chorus/contracts';
-import { CONSUMER_MAX_WAIT_MS, sendDeadLetters, type ContextLogger } from '@chorus/platform';
+import { CONSUMER_MAX_WAIT_MS, isolatePoison, retryOnInfrastructure, sendDeadLetters, type ContextLogger } from '@chorus/platform';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Counter } from 'prom-client';
-import type { RecordAlertsUseCase } from '../usecases/record-alerts.usecase';
+import type { AlertMessage, RecordAlertsUseCase, RecordOutcome } from '../usecases/record-alerts.usecase';
 
 const CHUNK = 500;
 
@@ -12,6 +12,10 @@ const CHUNK = 500;
  * offsets: a crash replays the uncommitted tail, and the replay is a no-op because alerts are unique by alertId and
  * deliveries are created only with an alert's first insert. (That idempotence is why, unlike the learner, the
  * notifier needs no offsets of record in Postgres.) Invalid alerts go to chorus.notifier.dlq.v1 and are skipped.
+ *
+ * No single message stops it: when storing a chunk fails because of a message (a value Postgres refuses), the chunk
+ * is stored again in halves until that message is alone, and it is dead-lettered (ALERT.UNSTORABLE); replaying the
+ * others is a no-op for those already stored. Infrastructure failures are retried with capped exponential backoff.
  */
 export class DriftAlertConsumer {
   private readonly consumer: Consumer;
@@ -56,20 +60,40 @@ export class DriftAlertConsumer {
     for (let i = 0; i < batch.messages.length; i += CHUNK) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + CHUNK);
-      const outcome = await this.usecase.record(
-        chunk.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8') ?? null })),
-      );
+      const messages = chunk.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value?.toString('utf8') ?? null }));
+      const outcome = await retryOnInfrastructure(() => this.store(messages), {
+        what: 'storing drift alerts',
+        log: this.log,
+        // A rebalance took the partition: the new owner stores the chunk (a replay is a no-op).
+        giveUp: () => !isRunning() || isStale(),
+      });
       if (outcome.deadLetters.length > 0) {
         await sendDeadLetters(this.producer, this.dlqTopic, outcome.deadLetters);
         for (const letter of outcome.deadLetters) {
           this.log.warn('dead-lettered drift alert', { code: letter.code, partition: letter.source.partition, offset: letter.source.offset, issues: letter.issues });
         }
       }
-      this.messages.inc({ outcome: 'stored' }, outcome.stored.length);
+      this.messages.inc({ outcome: 'stored' }, outcome.stored);
       this.messages.inc({ outcome: 'duplicate' }, outcome.duplicates);
       this.messages.inc({ outcome: 'dead_lettered' }, outcome.deadLetters.length);
       resolveOffset(chunk[chunk.length - 1]!.offset);
       await heartbeat();
     }
+  }
+
+  /** Store a chunk, isolating any message Postgres refuses (isolatePoison); each attempt is one transaction. */
+  private async store(messages: AlertMessage[]): Promise<{ stored: number; duplicates: number; deadLetters: RecordOutcome['deadLetters'] }> {
+    const total = { stored: 0, duplicates: 0, deadLetters: [] as RecordOutcome['deadLetters'] };
+    await isolatePoison(messages, {
+      attempt: async (group) => {
+        const outcome = await this.usecase.record([...group]);
+        total.stored += outcome.stored.length;
+        total.duplicates += outcome.duplicates;
+        total.deadLetters.push(...outcome.deadLetters);
+      },
+      quarantine: async (message, error) => void total.deadLetters.push(this.usecase.unstorable(message, error)),
+    });
+    total.deadLetters.sort((a, b) => Number(a.source.offset) - Number(b.source.offset));
+    return total;
   }
 }

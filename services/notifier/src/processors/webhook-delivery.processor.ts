@@ -1,5 +1,5 @@
 import { parseWith, WEBHOOK_DELIVERY_JOB, WEBHOOK_DELIVERY_JOBS, WEBHOOK_DELIVERY_QUEUE, webhookDeliveryJobV1, type WebhookDeliveryJobV1 } from '@chorus/contracts';
-import type { ContextLogger } from '@chorus/platform';
+import { classifyFailure, describeFailure, type ContextLogger } from '@chorus/platform';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliverWebhookUseCase } from '../usecases/deliver-webhook.usecase';
@@ -13,10 +13,13 @@ import { DELIVERY_BACKOFF } from './webhook-delivery.queue';
  */
 export class WebhookDeliveryProcessor {
   private readonly worker: Worker<WebhookDeliveryJobV1>;
-  /** Job name → handler; checked at construction against the queue's job names (exactly one handler each). */
-  private readonly handlers: Record<string, (job: Job<WebhookDeliveryJobV1>) => Promise<{ status: string }>> = {
-    [WEBHOOK_DELIVERY_JOB]: (job) => this.deliverOnce(job),
-  };
+  /**
+   * Job name → handler; checked at construction against the queue's job names (exactly one handler each). A Map: a
+   * job name is untrusted, and "constructor" or "toString" must find nothing.
+   */
+  private readonly handlers = new Map<string, (job: Job<WebhookDeliveryJobV1>) => Promise<{ status: string }>>([
+    [WEBHOOK_DELIVERY_JOB, (job) => this.deliverOnce(job)],
+  ]);
 
   constructor(
     connection: Redis,
@@ -26,8 +29,8 @@ export class WebhookDeliveryProcessor {
     private readonly deliver: DeliverWebhookUseCase,
     private readonly log: ContextLogger,
   ) {
-    const unhandled = WEBHOOK_DELIVERY_JOBS.filter((name) => !(name in this.handlers));
-    const unknown = Object.keys(this.handlers).filter((name) => !WEBHOOK_DELIVERY_JOBS.includes(name));
+    const unhandled = WEBHOOK_DELIVERY_JOBS.filter((name) => !this.handlers.has(name));
+    const unknown = [...this.handlers.keys()].filter((name) => !WEBHOOK_DELIVERY_JOBS.includes(name));
     if (unhandled.length > 0 || unknown.length > 0) {
       throw new Error(`the ${WEBHOOK_DELIVERY_QUEUE} worker must handle each job name exactly once (no handler: ${unhandled.join(', ') || '-'}; not a job of this queue: ${unknown.join(', ') || '-'})`);
     }
@@ -59,8 +62,8 @@ export class WebhookDeliveryProcessor {
   }
 
   private async process(job: Job<WebhookDeliveryJobV1>): Promise<{ status: string }> {
-    const handler = this.handlers[job.name];
-    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on ${WEBHOOK_DELIVERY_QUEUE}`);
+    const handler = this.handlers.get(job.name);
+    if (!handler) throw new UnrecoverableError(`WEBHOOK.UNKNOWN_JOB: no handler for job "${job.name}" on ${WEBHOOK_DELIVERY_QUEUE}`);
     return handler(job);
   }
 
@@ -68,11 +71,15 @@ export class WebhookDeliveryProcessor {
     const parsed = parseWith(webhookDeliveryJobV1, job.data);
     if (!parsed.ok) {
       this.log.error('invalid delivery job payload', { jobId: job.id, issues: parsed.issues });
-      throw new UnrecoverableError(`invalid job payload: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      throw new UnrecoverableError(`WEBHOOK.INVALID_JOB: invalid job payload: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
     }
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    const outcome = await this.deliver.attempt(parsed.value.deliveryId, attempt, maxAttempts, job.id ?? '');
+    const outcome = await this.deliver.attempt(parsed.value.deliveryId, attempt, maxAttempts, job.id ?? '').catch((error: unknown) => {
+      // Postgres refusing a value of the payload fails this job now (retrying cannot fix it); faults are retried.
+      if (classifyFailure(error) === 'message') throw new UnrecoverableError(`WEBHOOK.UNPROCESSABLE_JOB: ${describeFailure(error)}`);
+      throw error;
+    });
     if (outcome.status === 'retrying') throw new Error(outcome.error);
     if (outcome.status === 'dead') throw new UnrecoverableError(outcome.error);
     return { status: outcome.status };

@@ -1,5 +1,5 @@
 import { deadLetterFor, driftAlertV1, parseJsonWith, type DeadLetterV1, type ValidationIssue } from '@chorus/contracts';
-import type { ContextLogger } from '@chorus/platform';
+import { describeFailure, type ContextLogger } from '@chorus/platform';
 import type { AlertsRepository, IncomingAlert, StoreOutcome } from '../persistence/alerts.repository';
 import type { DispatchDeliveriesUseCase } from './dispatch-deliveries.usecase';
 
@@ -32,9 +32,9 @@ export class RecordAlertsUseCase {
     const valid: IncomingAlert[] = [];
     const deadLetters: DeadLetterV1[] = [];
     for (const message of messages) {
-      const parsed = parseJsonWith(driftAlertV1, message.value);
+      const parsed = this.parse(message);
       if (parsed.ok) valid.push({ alert: parsed.value, body: JSON.stringify(parsed.value), partition: message.partition, offset: message.offset });
-      else deadLetters.push(this.deadLetter(message, parsed.issues));
+      else deadLetters.push(this.deadLetter(message, 'ALERT.INVALID', 'the message is not a valid chorus.drift-alerts.v1 alert', parsed.issues));
     }
     const outcome = await this.alerts.storeAndMatch(valid, this.maxAttempts);
     for (const alert of outcome.stored) {
@@ -44,14 +44,21 @@ export class RecordAlertsUseCase {
     return { ...outcome, deadLetters };
   }
 
-  private deadLetter(message: AlertMessage, issues: ValidationIssue[]): DeadLetterV1 {
-    return deadLetterFor(
-      { ...this.source, partition: message.partition, offset: message.offset },
-      message,
-      'ALERT.INVALID',
-      'the message is not a valid chorus.drift-alerts.v1 alert',
-      issues,
-    );
+  /** The dead letter of an alert Postgres refused to store (found alone by the consumer's isolation). */
+  unstorable(message: AlertMessage, error: unknown): DeadLetterV1 {
+    return this.deadLetter(message, 'ALERT.UNSTORABLE', `Postgres refused a value of this alert (${describeFailure(error)}); correct it and publish it again`);
   }
 
+  /** Validated against the schema; any exception doing so is this message's doing, so it is a refusal too. */
+  private parse(message: AlertMessage): ReturnType<typeof parseJsonWith<typeof driftAlertV1>> {
+    try {
+      return parseJsonWith(driftAlertV1, message.value);
+    } catch (error) {
+      return { ok: false, issues: [{ path: '', message: `the message could not be decoded: ${(error as Error).message}` }] };
+    }
+  }
+
+  private deadLetter(message: AlertMessage, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {
+    return deadLetterFor({ ...this.source, partition: message.partition, offset: message.offset }, message, code, reason, issues);
+  }
 }

@@ -1,6 +1,6 @@
 import { CalibrationInputError } from '@chorus/calibration';
 import { parseWith, rerankJobV1, type RerankJobV1 } from '@chorus/contracts';
-import { RERANK_JOB, RERANK_QUEUE, type ContextLogger, type RerankJobName } from '@chorus/platform';
+import { classifyFailure, describeFailure, RERANK_JOB, RERANK_QUEUE, type ContextLogger, type RerankJobName } from '@chorus/platform';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -20,8 +20,9 @@ type Handler = (job: Job, payload: RerankJobV1) => Promise<unknown>;
 
 /**
  * The BullMQ worker of the `rerank` queue. Each job name has exactly one handler (checked at construction). Payloads
- * are validated with the v1 schema; a malformed payload, an unknown job name, or input the calibration library
- * refuses fails the job at once (UnrecoverableError — retrying cannot fix it) with the reason. Anything else (Postgres,
+ * are validated with the v1 schema; a malformed payload, an unknown job name, input the calibration library refuses,
+ * or a value Postgres refuses (classifyFailure) fails the job at once (UnrecoverableError — retrying cannot fix it)
+ * with the reason. Anything else (Postgres,
  * Kafka, Redis faults) is retried with the queue's exponential backoff.
  *
  * A worker that dies mid-job stops renewing the job's lock; after RERANK_LOCK_DURATION_MS another (or the restarted)
@@ -30,7 +31,8 @@ type Handler = (job: Job, payload: RerankJobV1) => Promise<unknown>;
  */
 export class RerankProcessor {
   private worker?: Worker;
-  private readonly handlers: Record<RerankJobName, Handler>;
+  /** Job name → handler. A Map: a job name is untrusted, and "constructor" or "toString" must find nothing. */
+  private readonly handlers: Map<string, Handler>;
   private readonly metrics;
 
   constructor(
@@ -41,7 +43,7 @@ export class RerankProcessor {
     private readonly log: ContextLogger,
     registry: Registry,
   ) {
-    this.handlers = {
+    const handlers: Record<RerankJobName, Handler> = {
       [RERANK_JOB.user]: async (job, payload) => {
         if (payload.scope !== 'user' || payload.userIds!.length !== 1) {
           throw new UnrecoverableError(
@@ -56,7 +58,8 @@ export class RerankProcessor {
       },
       [RERANK_JOB.fanOut]: (_job, payload) => fanOut.execute(payload),
     };
-    assertOneHandlerPerJobName(this.handlers);
+    assertOneHandlerPerJobName(handlers);
+    this.handlers = new Map(Object.entries(handlers));
     this.metrics = {
       jobs: new Counter({ name: 'reranker_jobs_total', help: 'Rerank jobs by name and outcome', labelNames: ['name', 'outcome'], registers: [registry] }),
       seconds: new Histogram({
@@ -96,10 +99,10 @@ export class RerankProcessor {
 
   async process(job: Job): Promise<unknown> {
     const stop = this.metrics.seconds.startTimer({ name: job.name });
-    const handler = (this.handlers as Record<string, Handler | undefined>)[job.name];
+    const handler = this.handlers.get(job.name);
     try {
       if (!handler) {
-        throw new UnrecoverableError(`RERANK.UNKNOWN_JOB: no handler for job name "${job.name}"; known names: ${Object.keys(this.handlers).join(', ')}`);
+        throw new UnrecoverableError(`RERANK.UNKNOWN_JOB: no handler for job name "${job.name}"; known names: ${[...this.handlers.keys()].join(', ')}`);
       }
       const parsed = parseWith(rerankJobV1, job.data);
       if (!parsed.ok) {
@@ -108,6 +111,8 @@ export class RerankProcessor {
       const result = await handler(job, parsed.value).catch((error: unknown) => {
         // The library refuses the input deterministically: another attempt would refuse it again.
         if (error instanceof CalibrationInputError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        // So does Postgres refusing a value of the payload (see classifyFailure); infrastructure faults are retried.
+        if (classifyFailure(error) === 'message') throw new UnrecoverableError(`RERANK.UNPROCESSABLE: ${describeFailure(error)}`);
         throw error;
       });
       this.metrics.jobs.inc({ name: job.name, outcome: (result as { outcome?: string }).outcome ?? 'completed' });
