@@ -43,3 +43,16 @@ describe('PopulationShard panel pool', () => {
     expect(new Set(pairs.map(([a, b]) => `${a}|${b}`)).size).toBe(pairs.length);
   });
 });
+
+describe('PopulationShard segment state', () => {
+  it('keeps a segment named "__proto__" (or "constructor") through a store and restore, as any other name', () => {
+    const shard = newShard();
+    for (const name of ['__proto__', 'constructor', 'plain']) shard.segmentWatch(name, 7);
+    const stored = JSON.parse(JSON.stringify(shard.toJSON()));
+    expect(Object.keys(stored.segments).sort()).toEqual(['__proto__', 'constructor', 'plain']);
+    const restored = PopulationShard.restore('movies', 0, POOL, stored);
+    // Stored watches of the same definition are revived (changeId 7), and the three round-trip again unchanged.
+    for (const name of ['__proto__', 'constructor', 'plain']) expect(restored.segmentWatch(name, 7).changeId).toBe(7);
+    expect(JSON.parse(JSON.stringify(restored.toJSON())).segments).toEqual(stored.segments);
+  });
+});

@@ -165,7 +165,7 @@ export class PopulationShard {
   storedWatches: Partial<Record<PopulationMetric, SignalWatchState>> = {};
   /** Per segment name: its watches, revived from `storedSegments` on the segment's first closed bucket. */
   private readonly segmentWatches = new Map<string, SegmentWatches>();
-  private storedSegments: Record<string, StoredSegmentWatches> = {};
+  private storedSegments: Record<string, StoredSegmentWatches> = Object.create(null);
 
   constructor(
     readonly domain: string,
@@ -190,7 +190,8 @@ export class PopulationShard {
     for (const bucket of stored.buckets) shard.buckets.set(bucket.start, PopulationBucket.fromJSON(bucket));
     shard.panel = stored.panel;
     shard.storedWatches = { ...stored.watches };
-    shard.storedSegments = { ...stored.segments };
+    // Null prototype: segment names are chosen by operators, and "__proto__" must be a segment, not the prototype.
+    shard.storedSegments = Object.assign(Object.create(null), stored.segments);
     return shard;
   }
 
@@ -308,7 +309,7 @@ export class PopulationShard {
   toJSON(): StoredPopulationShard {
     const watches: Partial<Record<PopulationMetric, SignalWatchState>> = { ...this.storedWatches };
     for (const [metric, watch] of this.watches) watches[metric] = watch.toJSON();
-    const segments: Record<string, StoredSegmentWatches> = { ...this.storedSegments };
+    const segments: Record<string, StoredSegmentWatches> = Object.assign(Object.create(null), this.storedSegments);
     for (const [name, segment] of this.segmentWatches) segments[name] = segment.toJSON();
     return {
       v: 1,
