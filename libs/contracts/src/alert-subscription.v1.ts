@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName } from './common-fields';
+import { domainName, storableText } from './common-fields';
 import { driftScope, driftSeverity, type DriftAlertV1 } from './drift-alert.v1';
 import { driftMetricName } from './drift-metric';
 
@@ -23,7 +23,7 @@ export const alertFiltersV1 = z.strictObject({
   severities: filterList(driftSeverity, 'severities').optional(),
   domains: filterList(domainName, 'domains').optional(),
   /** Alert subjects: user ids (user scope), segment names (segment scope), domains (population scope). */
-  subjects: filterList(z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters'), 'subjects', ALERT_SUBJECT_FILTER_LIMIT).optional(),
+  subjects: filterList(storableText('a subject', { min: 1, max: 256 }), 'subjects', ALERT_SUBJECT_FILTER_LIMIT).optional(),
 });
 
 export type AlertFiltersV1 = z.output<typeof alertFiltersV1>;
@@ -51,9 +51,9 @@ export const webhookSecret = z
   .max(256, 'secret must be at most 256 characters')
   .regex(/^[A-Za-z0-9_\-.~+/=]+$/, 'secret may contain only letters, digits and _ - . ~ + / =');
 
-const description = z.string({ error: 'description must be a string' }).max(500, 'description must be at most 500 characters');
+const description = storableText('description', { max: 500 });
 /** Shape only; whether the target is allowed (https, public address) is checked against DNS when it is set. */
-const webhookUrl = z.string({ error: 'url must be a string such as "https://hooks.example.com/chorus"' }).min(1, 'url must not be empty');
+const webhookUrl = storableText('url', { min: 1, max: 2048 });
 
 /** POST /v1/subscriptions */
 export const createSubscriptionV1 = z.strictObject({

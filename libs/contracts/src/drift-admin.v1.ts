@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName, isoTimestamp } from './common-fields';
+import { domainName, isoTimestamp, storableText } from './common-fields';
 import { driftScope, driftSeverity } from './drift-alert.v1';
 import { driftMetricName } from './drift-metric';
 
@@ -27,21 +27,21 @@ export const driftAlertQueryV1 = z
     scope: driftScope.optional(),
     metric: driftMetricName.optional(),
     domain: domainName.optional(),
-    subject: z.string().min(1).max(256).optional(),
+    subject: storableText('subject', { min: 1, max: 256 }).optional(),
     severity: driftSeverity.optional(),
     acknowledged: z.enum(['true', 'false'], { error: 'acknowledged must be "true" or "false"' }).transform((v) => v === 'true').optional(),
     /** On raisedAt. */
     ...timeRange,
     limit: queryInt('limit', 1, 500).default(50),
     /** `nextCursor` of the previous page. */
-    cursor: z.string().max(512).optional(),
+    cursor: storableText('cursor', { max: 512 }).optional(),
   })
   .refine(orderedRange, rangeMessage);
 export type DriftAlertQueryV1 = z.output<typeof driftAlertQueryV1>;
 
 /** POST /v1/admin/drift/alerts/:id/ack */
 export const driftAlertAckV1 = z.strictObject({
-  note: z.string().max(1000, 'note must be at most 1000 characters').optional(),
+  note: storableText('note', { max: 1000 }).optional(),
 });
 
 /** What every series query filters on besides its subject: metric, bucket-start range, limit. */

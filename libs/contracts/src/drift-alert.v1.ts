@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName, isoTimestamp, uuid } from './common-fields';
+import { domainName, isoTimestamp, storableText, uuid } from './common-fields';
 import { driftDetectorName } from './drift-detector-config.v1';
 import { driftMetricName } from './drift-metric';
 
@@ -24,7 +24,7 @@ export const driftAlertV1 = z.strictObject({
   alertId: uuid,
   scope: driftScope,
   /** The user id (user scope), the segment name (segment scope) or the domain (population scope). */
-  subject: z.string().min(1).max(256),
+  subject: storableText('subject', { min: 1, max: 256 }),
   domain: domainName,
   metric: driftMetricName,
   detector: driftDetectorName,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName } from './common-fields';
+import { domainName, storableText } from './common-fields';
 import { driftMetricName } from './drift-metric';
 
 /**
@@ -120,7 +120,7 @@ const policyFields = {
   binaryThreshold: z.number({ error: 'binaryThreshold must be a finite number' }).finite().optional(),
   referenceSize: integer('referenceSize', 1, 10_000).default(20),
   enabled: z.boolean({ error: 'enabled must be true or false' }).default(true),
-  comment: z.string().max(500, 'comment must be at most 500 characters').optional(),
+  comment: storableText('comment', { max: 500 }).optional(),
 };
 
 const bodyMember = <D extends DriftDetectorName, P extends z.ZodType>(detector: D, params: P) =>

@@ -40,7 +40,7 @@ describe('drift segment v1: path and queries', () => {
   it('validates the domain and the segment name (rerank’s segmentName), naming each', () => {
     expect(driftSegmentKeyV1.parse({ domain: 'news', name: 'cohort-2026-01' })).toEqual({ domain: 'news', name: 'cohort-2026-01' });
     expect(issues(driftSegmentKeyV1, { domain: 'News!', name: 'has space' }).map((i) => i.split(':')[0]).sort()).toEqual(['domain', 'name']);
-    expect(issues(driftSegmentKeyV1, { domain: 'news', name: 'x'.repeat(129) })).toEqual(['name: must be at most 128 characters']);
+    expect(issues(driftSegmentKeyV1, { domain: 'news', name: 'x'.repeat(129) })).toEqual(['name: must be at most 128 characters (UTF-16 code units; an emoji counts 2)']);
   });
 
   it('pages members with limit (1..10000, default 1000) and after', () => {

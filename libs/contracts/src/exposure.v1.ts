@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName, externalId, isoTimestamp } from './common-fields';
+import { domainName, externalId, isoTimestamp, storableText } from './common-fields';
 
 /** A served list: what was shown to whom, in which order, under which policy. */
 export const exposureV1 = z.strictObject({
@@ -8,7 +8,7 @@ export const exposureV1 = z.strictObject({
   userId: externalId,
   domain: domainName,
   /** Which ranking produced the list: `accuracy` (top-n by personalized reward), `calibrated`, `aggregate` (cold start). */
-  policy: z.string().min(1).max(64),
+  policy: storableText('policy', { min: 1, max: 64 }),
   servedAt: isoTimestamp,
   items: z
     .array(z.strictObject({ itemId: externalId, rank: z.number().int().nonnegative(), score: z.number().finite() }))

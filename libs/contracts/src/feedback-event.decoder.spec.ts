@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DOMAIN_PATTERN, EXTERNAL_ID_PATTERN, isoTimestamp, uuid } from './common-fields';
+import { isoTimestamp, uuid } from './common-fields';
 import { decodeFeedbackEvent } from './feedback-event.decoder';
 import { feedbackEventV1 } from './feedback-event.v1';
 import { commonFeedbackShapes, feedbackBase } from './testing/feedback-shapes';
@@ -79,9 +79,9 @@ function decodeAndCheck(message: string | Buffer, before: string | Buffer = 'xx'
 
 const HEX = '0123456789abcdef';
 const HEX_ANY_CASE = '0123456789abcdefABCDEF';
-const PRINTABLE = Array.from({ length: 0x7f - 0x21 + 1 }, (_, k) => String.fromCharCode(0x21 + k)).join(''); // ! … ~ and DEL
+const PRINTABLE = Array.from({ length: 0x7e - 0x21 + 1 }, (_, k) => String.fromCharCode(0x21 + k)).join(''); // ! … ~
 const CLEAN_ID_CHARS = PRINTABLE.replace(/["\\]/g, ''); // what JSON.stringify writes as is
-const ODD_ID_CHARS = [' ', '\t', '\n', '\v', '\f', '\r', '\u0000', '\u0085', '\u00a0', '\u2028', '\ufeff', 'é', 'ß', '日本', '😀', '"', '\\', '/', '\u007f'];
+const ODD_ID_CHARS = [' ', '\t', '\n', '\v', '\f', '\r', '\u0000', '\u0085', '\u00a0', '\u2028', '\ufeff', 'é', 'ß', '日本', '😀', '"', '\\', '/', '\u007f', '\ud800', '\udc00'];
 const SPACES = ['', '', '', ' ', '  ', '\n', '\t', '\r\n', ' \n\t '];
 
 function genUuid(g: Gen, flaw = 0.3): string {
@@ -346,14 +346,14 @@ describe('decodeFeedbackEvent', { timeout: 60_000 }, () => {
     }
   });
 
-  it('agrees with the schema on every domain and external id (20,000 seeded candidates each)', () => {
+  it('agrees with the slow path on every domain and external id (20,000 seeded candidates each)', () => {
     const g = new Gen(7004);
     let domains = 0;
     let ids = 0;
     for (let n = 0; n < 20_000; n++) {
       const domain = genDomain(g, 0.7);
       const domainJson = JSON.stringify({ ...canonical[0], domain });
-      const domainMatches = DOMAIN_PATTERN.test(domain);
+      const domainMatches = oracle(Buffer.from(domainJson, 'utf8')).ok;
       if (domainMatches) domains++;
       expect(decodeAndCheck(domainJson).decoded !== undefined, domain).toBe(domainMatches && isCanonical(domainJson));
 
@@ -362,7 +362,9 @@ describe('decodeFeedbackEvent', { timeout: 60_000 }, () => {
       const pairwise = key === 'chosenId' || key === 'rejectedId';
       const event = { ...(pairwise ? canonical[5] : canonical[0]), [key]: id };
       const idJson = JSON.stringify(event);
-      const idValid = id.length >= 1 && id.length <= 128 && EXTERNAL_ID_PATTERN.test(id) && !(pairwise && event.chosenId === event.rejectedId);
+      // The expected answer is the slow path's (JSON.parse and the schema), not the id pattern: the rule itself is
+      // pinned by literal cases in common-fields.spec.ts.
+      const idValid = oracle(Buffer.from(idJson, 'utf8')).ok;
       if (idValid) ids++;
       expect(decodeAndCheck(idJson).decoded !== undefined, JSON.stringify(id)).toBe(idValid && isCanonical(idJson));
     }

@@ -30,13 +30,13 @@ const RIGHT_BRACE = 0x7d;
 
 // Character classes of the 256 latin1 codes. A code above 0xff (only in text that is not a latin1 decoding) reads as
 // undefined, which masks to 0: no class, so it is refused like any other unexpected character.
-const ID_CHAR = 1; // may stand raw in an external id: printable ASCII and DEL, but not space, quote or backslash
+const ID_CHAR = 1; // may stand raw in an external id: printable ASCII (0x21–0x7e) but not quote or backslash
 const HEX_DIGIT = 2;
 const DIGIT = 4;
 const DOMAIN_HEAD = 8; // [a-z]
 const DOMAIN_TAIL = 16; // [a-z0-9_-]
 const CLASS = new Uint8Array(256);
-for (let c = 0x21; c <= 0x7f; c++) if (c !== QUOTE && c !== BACKSLASH) CLASS[c]! |= ID_CHAR;
+for (let c = 0x21; c <= 0x7e; c++) if (c !== QUOTE && c !== BACKSLASH) CLASS[c]! |= ID_CHAR;
 for (const [chars, bit] of [
   ['0123456789abcdefABCDEF', HEX_DIGIT],
   ['0123456789', DIGIT],
@@ -122,9 +122,11 @@ function skipSpace(text: string, i: number, end: number): number {
 }
 
 /**
- * End (index of the closing quote) of an external id starting at i: 1–128 characters, none of them JSON-special
- * (quote, backslash, control), non-ASCII, or whitespace. Inside a JSON string the only ASCII `\s` characters that can
- * stand raw are the controls (which JSON refuses) and the space (which the id pattern refuses): ID_CHAR excludes both.
+ * End (index of the closing quote) of an external id starting at i: 1–128 characters, each printable ASCII other than
+ * the quote and the backslash. That is the id rule (externalIdIssue in common-fields.ts) restricted to what the decoder
+ * reads: of ASCII the rule refuses exactly the space and the controls (C0 and DEL), and ID_CHAR excludes all of them;
+ * escapes (\u0000, \ud800, …) and non-ASCII bytes (C1 controls, U+00A0, U+2028, lone surrogates' bytes) are never
+ * read here but declined to the schema. One ASCII character is one UTF-16 unit, so the 128 limit is the rule's.
  * -1 when not sure.
  */
 function idEnd(text: string, i: number, end: number): number {

@@ -1,4 +1,4 @@
-import { DOMAIN_PATTERN, EXTERNAL_ID_PATTERN, isoTimestamp, uuid } from './common-fields';
+import { DOMAIN_PATTERN, isExternalId, isoTimestamp, uuid } from './common-fields';
 import { feedbackEventV1, type FeedbackEventV1 } from './feedback-event.v1';
 import { parseJsonWith, parseWith, type Parsed } from './validation-issue';
 
@@ -7,14 +7,15 @@ const UUID_PATTERN = (uuid as unknown as { _zod: { pattern: RegExp } })._zod.pat
 const TIMESTAMP_PATTERN = (isoTimestamp as unknown as { _zod: { pattern: RegExp } })._zod.pattern;
 
 const BASE_KEYS = ['schemaVersion', 'eventId', 'userId', 'occurredAt', 'domain', 'type', 'listId'];
-const KEYS: Record<string, ReadonlySet<string>> = {
-  rating: new Set([...BASE_KEYS, 'itemId', 'value', 'scale']),
-  click: new Set([...BASE_KEYS, 'itemId']),
-  skip: new Set([...BASE_KEYS, 'itemId']),
-  pairwise: new Set([...BASE_KEYS, 'chosenId', 'rejectedId', 'tie']),
-};
+// A Map, not an object literal: `type` is untrusted, and "constructor" or "__proto__" would find Object.prototype's.
+const KEYS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['rating', new Set([...BASE_KEYS, 'itemId', 'value', 'scale'])],
+  ['click', new Set([...BASE_KEYS, 'itemId'])],
+  ['skip', new Set([...BASE_KEYS, 'itemId'])],
+  ['pairwise', new Set([...BASE_KEYS, 'chosenId', 'rejectedId', 'tie'])],
+]);
 
-const isId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 128 && EXTERNAL_ID_PATTERN.test(v);
+const isId = isExternalId;
 const isFinite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -26,7 +27,7 @@ const isFinite = (v: unknown): v is number => typeof v === 'number' && Number.is
 export function fastParseFeedbackEvent(input: unknown): FeedbackEventV1 | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input) || Object.getPrototypeOf(input) !== Object.prototype) return undefined;
   const e = input as Record<string, unknown>;
-  const allowed = typeof e.type === 'string' ? KEYS[e.type] : undefined;
+  const allowed = typeof e.type === 'string' ? KEYS.get(e.type) : undefined;
   if (!allowed) return undefined;
   for (const key in e) if (!allowed.has(key)) return undefined;
   if (e.schemaVersion !== undefined && e.schemaVersion !== 1) return undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName, externalId, isoTimestamp, uuid } from './common-fields';
+import { domainName, externalId, isoTimestamp, storableText, uuid } from './common-fields';
 
 /** Maximum events in one POST /v1/feedback batch. */
 export const FEEDBACK_BATCH_LIMIT = 1000;
@@ -9,9 +9,9 @@ export const FEEDBACK_BATCH_LIMIT = 1000;
  * conditions) from constructed ones (consistent within a framing, flipping across framings).
  */
 export const feedbackContextV1 = z.strictObject({
-  surface: z.string().min(1).max(64).optional(),
+  surface: storableText('surface', { min: 1, max: 64 }).optional(),
   position: z.number().int().nonnegative().optional(),
-  framingId: z.string().min(1).max(128).optional(),
+  framingId: storableText('framingId', { min: 1, max: 128 }).optional(),
   order: z.number().int().nonnegative().optional(),
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { categoryWeights, domainName, externalId, stance } from './common-fields';
+import { categoryWeights, denseFeature, domainName, externalId, stance, storableText } from './common-fields';
 
 export const MAX_DENSE_FEATURES = 64;
 export const ITEM_IMPORT_LIMIT = 5000;
@@ -9,11 +9,12 @@ export const itemBodyV1 = z.strictObject({
   domain: domainName,
   categories: categoryWeights,
   stance: stance.optional(),
+  /** Dense features, each finite with |x| ≤ DENSE_FEATURE_BOUND (see there for why). */
   features: z
-    .array(z.number().finite())
+    .array(denseFeature)
     .max(MAX_DENSE_FEATURES, `at most ${MAX_DENSE_FEATURES} dense features`)
     .optional(),
-  title: z.string().max(512).optional(),
+  title: storableText('title', { max: 512 }).optional(),
 });
 
 /** The catalogue record carried on chorus.items.v1 and in bulk imports. */

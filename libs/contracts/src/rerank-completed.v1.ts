@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName, externalId, isoTimestamp, uuid } from './common-fields';
+import { categoryName, domainName, externalId, isoTimestamp, storableText, uuid } from './common-fields';
 import { rerankReasonV1 } from './rerank-job.v1';
 
 /**
@@ -11,11 +11,11 @@ export const rerankCompletedV1 = z.strictObject({
   /** The stored calibrated list (calibrated_lists.list_id). */
   listId: uuid,
   /** The BullMQ job that produced it; deterministic per user, domain, model version (and λ, n when overridden). */
-  jobId: z.string().min(1).max(512),
+  jobId: storableText('jobId', { min: 1, max: 512 }),
   userId: externalId,
   domain: domainName,
   /** The model the scores came from: `<user events seen>.<aggregate events seen>`. */
-  modelVersion: z.string().min(1).max(64),
+  modelVersion: storableText('modelVersion', { min: 1, max: 64 }),
   reason: rerankReasonV1,
   lambda: z.number().min(0).max(1),
   n: z.number().int().positive(),
@@ -28,7 +28,7 @@ export const rerankCompletedV1 = z.strictObject({
   relevanceRetained: z.number().finite().nullable(),
   /** Categories under 20% of the user's profile: their share of the profile, of the stored list, of the accuracy list. */
   minorityShare: z.strictObject({
-    categories: z.array(z.string()),
+    categories: z.array(categoryName),
     profileShare: z.number().finite(),
     listShare: z.number().finite(),
     listShareBefore: z.number().finite(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName, externalId } from './common-fields';
+import { domainName, externalId, storableText } from './common-fields';
 
 /** Longest calibrated list a job may ask for (the gateway serves at most 200 items too). */
 export const RERANK_MAX_LIST_SIZE = 200;
@@ -10,19 +10,15 @@ export const RERANK_MAX_USERS = 10_000;
 export const rerankReasonV1 = z
   .strictObject({
     kind: z.enum(['alert', 'schedule', 'manual'], { error: 'reason.kind must be "alert", "schedule" or "manual"' }),
-    alertId: z.string().min(1).max(128).optional(),
+    alertId: storableText('alertId', { min: 1, max: 128 }).optional(),
   })
   .refine((reason) => reason.kind !== 'alert' || reason.alertId !== undefined, {
     message: 'a rerank triggered by an alert must name the alert (alertId)',
     path: ['alertId'],
   });
 
-/** A segment's name, for traceability (e.g. drift-watch's scope key): printable, no whitespace. */
-export const segmentName = z
-  .string({ error: 'segment must be a name such as "cohort-2026-01"' })
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[^\s]*$/, 'must not contain whitespace');
+/** A segment's name (e.g. "cohort-2026-01"; the subject of its drift alerts): the external id rule. */
+export const segmentName = externalId;
 
 const userIdList = z
   .array(externalId, { error: 'userIds must be an array of user ids' })

@@ -18,8 +18,19 @@ export function formatPath(path: readonly PropertyKey[], root = ''): string {
   return out === '' ? '(root)' : out;
 }
 
+/**
+ * Zod's issues as ValidationIssues. A record key that fails its schema is reported at the record (`categories`), with
+ * the key quoted and what is wrong with it, instead of Zod's bare "Invalid key in record" at a path holding the key
+ * itself (which may hold the very control character being refused).
+ */
 export function toIssues(error: z.ZodError, root = ''): ValidationIssue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path, root), message: issue.message }));
+  return error.issues.map((issue) => {
+    if (issue.code === 'invalid_key') {
+      const reasons = issue.issues.map((inner) => inner.message).join('; ');
+      return { path: formatPath(issue.path.slice(0, -1), root), message: `key ${JSON.stringify(issue.path[issue.path.length - 1] ?? '')}: ${reasons}` };
+    }
+    return { path: formatPath(issue.path, root), message: issue.message };
+  });
 }
 
 /** Parse with a schema and return issues instead of throwing. */
