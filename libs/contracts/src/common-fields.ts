@@ -19,7 +19,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * What is wrong with `id` as an external id (users, items, lists, segments), or undefined when it is valid: 1 to 128
- * UTF-16 code units of {@link EXTERNAL_ID_PATTERN}. The one rule for ids: {@link externalId}, the consumers' fast path
+ * UTF-16 code units of {@link EXTERNAL_ID_PATTERN}. `maxLength` is for ids Chorus composes from external ids (rerank
+ * job ids), which follow the same character rule but are longer. The one rule for ids: {@link externalId}, the consumers' fast path
  * and the byte decoder all agree with it (pinned by literal cases in common-fields.spec.ts).
  *
  * Why these limits: Postgres `text` cannot hold NUL, and a lone surrogate would be stored as U+FFFD, so two different
@@ -27,10 +28,10 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * 128 units are at most 384 UTF-8 bytes (3 bytes per unit at worst; a 4-byte character takes 2 units), far below
  * Postgres' B-tree entry limit (about 2,700 bytes), so no separate byte limit is needed even in composite keys.
  */
-export function externalIdIssue(id: string): string | undefined {
-  if (id.length >= 1 && id.length <= EXTERNAL_ID_MAX_LENGTH && EXTERNAL_ID_PATTERN.test(id)) return undefined;
+export function externalIdIssue(id: string, maxLength = EXTERNAL_ID_MAX_LENGTH): string | undefined {
+  if (id.length >= 1 && id.length <= maxLength && EXTERNAL_ID_PATTERN.test(id)) return undefined;
   if (id.length === 0) return 'must not be empty';
-  if (id.length > EXTERNAL_ID_MAX_LENGTH) return `must be at most ${EXTERNAL_ID_MAX_LENGTH} characters (UTF-16 code units; an emoji counts 2)`;
+  if (id.length > maxLength) return `must be at most ${maxLength} characters (UTF-16 code units; an emoji counts 2)`;
   if (LONE_SURROGATE.test(id)) return 'must not contain a lone surrogate (an unpaired UTF-16 half such as \\ud800); send well-formed Unicode';
   if (/\p{Cc}/u.test(id)) return 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)';
   return 'must not contain whitespace';

@@ -10,6 +10,7 @@ export * from './drift-segment.v1';
 export * from './exposure.v1';
 export * from './feedback-event.v1';
 export * from './item.v1';
+export * from './model-read.v1';
 export * from './rerank-completed.v1';
 export * from './rerank-job.v1';
 export * from './topic-payloads';

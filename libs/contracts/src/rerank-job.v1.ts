@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { domainName, externalId, storableText } from './common-fields';
+import { domainName, externalId, externalIdIssue, storableText } from './common-fields';
 
 /** Longest calibrated list a job may ask for (the gateway serves at most 200 items too). */
 export const RERANK_MAX_LIST_SIZE = 200;
@@ -19,6 +19,17 @@ export const rerankReasonV1 = z
 
 /** A segment's name (e.g. "cohort-2026-01"; the subject of its drift alerts): the external id rule. */
 export const segmentName = externalId;
+
+/** Longest rerank job id: `user.<domain>.<user id>.v<version>[.l<λ>][.n<n>]` or `fan-out.<scope>.<uuid>`, with room. */
+export const RERANK_JOB_ID_MAX_LENGTH = 512;
+
+/** A rerank job id as GET /v1/admin/rerank/jobs/:id takes it: the external id rule, up to 512 characters. */
+export const rerankJobId = z
+  .string({ error: 'expected a rerank job id from POST /v1/admin/rerank' })
+  .superRefine((id, ctx) => {
+    const issue = externalIdIssue(id, RERANK_JOB_ID_MAX_LENGTH);
+    if (issue !== undefined) ctx.addIssue({ code: 'custom', message: issue });
+  });
 
 const userIdList = z
   .array(externalId, { error: 'userIds must be an array of user ids' })

@@ -4,7 +4,7 @@ import { DomainError } from './domain-error';
 import { RateLimitedError } from './rate-limited.error';
 
 /** Error code → HTTP status, in one place. Anything unmapped from the domain is a 422. */
-const statusByCode: Record<string, number> = {
+const statusByCode: ReadonlyMap<string, number> = new Map(Object.entries({
   'REQUEST.INVALID': 400,
   'REQUEST.TOO_LARGE': 413,
   'AUTH.MISSING_KEY': 401,
@@ -27,7 +27,14 @@ const statusByCode: Record<string, number> = {
   'SUBSCRIPTION.NOT_FOUND': 404,
   'SUBSCRIPTION.LIMIT_REACHED': 409,
   'WEBHOOK.URL_REFUSED': 400,
-};
+}));
+
+/** Codes for the client errors Express's body parser raises (http-errors with `expose`), by status. */
+const codeByClientStatus: ReadonlyMap<number, string> = new Map([
+  [400, 'REQUEST.INVALID'],
+  [413, 'REQUEST.TOO_LARGE'],
+  [415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE'],
+]);
 
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -35,7 +42,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof DomainError) {
       if (error instanceof RateLimitedError && error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(error.retryAfterSeconds));
-      response.status(statusByCode[error.code] ?? 422).json({ code: error.code, message: error.message, issues: error.issues });
+      response.status(statusByCode.get(error.code) ?? 422).json({ code: error.code, message: error.message, issues: error.issues });
       return;
     }
     if (error instanceof HttpException) {
@@ -48,13 +55,21 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.status(status).json({ code, message: Array.isArray(message) ? message.join('; ') : String(message) });
       return;
     }
-    const typed = error as { type?: string; status?: number; message?: string };
+    const typed = error as { type?: string; status?: number; expose?: boolean; message?: string };
     if (typed?.type === 'entity.too.large') {
       response.status(413).json({ code: 'REQUEST.TOO_LARGE', message: `request body too large: ${typed.message}; send smaller batches` });
       return;
     }
     if (typed?.type === 'entity.parse.failed') {
       response.status(400).json({ code: 'REQUEST.INVALID', message: `body is not valid JSON: ${typed.message}` });
+      return;
+    }
+    // Any other client error of the body parser: an unsupported charset or Content-Encoding (415), a body that is not
+    // what its Content-Encoding says or that ended early (400). `expose` marks the message as safe to show.
+    if (typed?.expose === true && typeof typed.status === 'number' && typed.status >= 400 && typed.status < 500) {
+      const code = codeByClientStatus.get(typed.status) ?? 'REQUEST.INVALID';
+      const hint = typed.status === 415 ? '; send JSON as UTF-8 (Content-Type: application/json) without Content-Encoding, or gzip/deflate' : '';
+      response.status(typed.status).json({ code, message: `${typed.message ?? 'the request body could not be read'}${hint}` });
       return;
     }
     response.status(500).json({ code: 'INTERNAL', message: 'internal error; see the service log' });

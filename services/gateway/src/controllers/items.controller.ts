@@ -1,7 +1,9 @@
 import { Body, Controller, Get, Inject, Param, Post, Put } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { externalId } from '@chorus/contracts';
 import { DomainError, RequireScope } from '@chorus/platform';
 import { ItemsRepository } from '../persistence/items.repository';
+import { parseRequest } from '../usecases/parse-request';
 import { UpsertItemsUseCase } from '../usecases/upsert-items.usecase';
 import { openApiSchemas } from './openapi-schemas';
 
@@ -33,9 +35,10 @@ export class ItemsController {
   @Get(':id')
   @RequireScope('read')
   @ApiOperation({ summary: 'Read an item' })
-  async get(@Param('id') id: string) {
+  async get(@Param('id') rawId: string) {
+    const id = parseRequest(externalId, rawId, 'the item id in the path', 'id');
     const item = await this.items.find(id);
-    if (!item) throw new DomainError('ITEM.NOT_FOUND', `no item "${id}"; create it with PUT /v1/items/${id}`);
+    if (!item) throw new DomainError('ITEM.NOT_FOUND', `no item "${id}"; create it with PUT /v1/items/${encodeURIComponent(id)}`);
     return item;
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '@chorus/platform';
-import { parseDomain, ReadModelsUseCase } from '../usecases/read-models.usecase';
+import { ReadModelsUseCase } from '../usecases/read-models.usecase';
 
 @ApiTags('models')
 @ApiSecurity('api-key')
@@ -13,17 +13,17 @@ export class ModelsController {
   @RequireScope('read')
   @ApiOperation({ summary: 'The population model of a domain: posterior mean and sd per feature' })
   @ApiQuery({ name: 'domain', required: true })
-  @ApiQuery({ name: 'includeItems', required: false, description: 'also list per-item intercepts' })
-  aggregate(@Query('domain') domain: unknown, @Query('includeItems') includeItems?: string) {
-    return this.read.aggregate(parseDomain(domain), includeItems === 'true');
+  @ApiQuery({ name: 'includeItems', required: false, enum: ['true', 'false'], description: 'also list per-item intercepts' })
+  aggregate(@Query() query: Record<string, unknown>) {
+    return this.read.aggregate(query);
   }
 
   @Get('users/:id/model')
   @RequireScope('read')
   @ApiOperation({ summary: "A user's personalized model: deviation from the aggregate, uncertainty, events seen, divergence" })
   @ApiQuery({ name: 'domain', required: true })
-  user(@Param('id') id: string, @Query('domain') domain: unknown) {
-    return this.read.userModel(id, parseDomain(domain));
+  user(@Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.read.userModel(id, query);
   }
 
   @Get('users/:id/recommendations')
@@ -31,7 +31,7 @@ export class ModelsController {
   @ApiOperation({ summary: 'Top n unseen catalogue items by personalized reward; the list is logged to chorus.exposures.v1' })
   @ApiQuery({ name: 'domain', required: true })
   @ApiQuery({ name: 'n', required: false, description: '1..200, default 10' })
-  recommendations(@Param('id') id: string, @Query('domain') domain: unknown, @Query('n') n?: string) {
-    return this.read.recommend(id, parseDomain(domain), n === undefined ? 10 : Number(n));
+  recommendations(@Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.read.recommend(id, query);
   }
 }

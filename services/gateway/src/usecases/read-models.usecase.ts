@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { domainName, exposureV1, parseWith, topicName, type ExposureV1 } from '@chorus/contracts';
-import { DomainError, modelVersion, type PersonalizedScorer } from '@chorus/platform';
+import { aggregateQueryV1, externalId, exposureV1, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
+import { modelVersion, type PersonalizedScorer } from '@chorus/platform';
 import { deviationNorm, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogistic } from '@chorus/reward';
 import type { Producer } from 'kafkajs';
 import type { CalibratedListsRepository, StoredCalibratedList } from '../persistence/calibrated-lists.repository';
-
-const MAX_RECOMMENDATIONS = 200;
+import { parseRequest } from './parse-request';
 
 /** Which list `GET /v1/users/:id/recommendations` serves (SERVING_POLICY). */
 export interface ServingPolicy {
@@ -13,13 +12,6 @@ export interface ServingPolicy {
   policy: 'calibrated' | 'accuracy';
   /** A calibrated list is fresh while younger than this, or while the user's model version is the one it was made from. */
   maxAgeMs: number;
-}
-
-export function parseDomain(value: unknown): string {
-  if (value === undefined) throw new DomainError('REQUEST.INVALID', 'query parameter "domain" is required, e.g. ?domain=movies', [{ path: 'domain', message: 'required' }]);
-  const parsed = parseWith(domainName, value, 'domain');
-  if (!parsed.ok) throw new DomainError('REQUEST.INVALID', 'query parameter "domain" is not valid', parsed.issues);
-  return parsed.value;
 }
 
 /**
@@ -41,12 +33,15 @@ export class ReadModelsUseCase {
     this.scorer.invalidateCatalogue(domains);
   }
 
-  async aggregate(domain: string, includeItems: boolean) {
+  async aggregate(rawQuery: unknown) {
+    const { domain, includeItems } = parseRequest(aggregateQueryV1, rawQuery, 'the query');
     const { model, eventsSeen, shards } = await this.scorer.aggregate(domain);
     return { domain, eventsSeen, shards, weights: describe(model, (f) => includeItems || !f.startsWith(ITEM_FEATURE_PREFIX)) };
   }
 
-  async userModel(userId: string, domain: string) {
+  async userModel(rawUserId: string, rawQuery: unknown) {
+    const userId = parseRequest(externalId, rawUserId, 'the user id in the path', 'id');
+    const { domain } = parseRequest(userModelQueryV1, rawQuery, 'the query');
     const [aggregate, stored] = await Promise.all([this.scorer.aggregate(domain), this.scorer.models.user(userId, domain)]);
     const tau2 = this.scorer.priors.tau2(domain);
     const deviation = this.scorer.deviation(stored, domain);
@@ -68,10 +63,9 @@ export class ReadModelsUseCase {
     };
   }
 
-  async recommend(userId: string, domain: string, n: number) {
-    if (!Number.isInteger(n) || n < 1 || n > MAX_RECOMMENDATIONS) {
-      throw new DomainError('REQUEST.INVALID', `n must be an integer from 1 to ${MAX_RECOMMENDATIONS}`, [{ path: 'n', message: `expected 1..${MAX_RECOMMENDATIONS}` }]);
-    }
+  async recommend(rawUserId: string, rawQuery: unknown) {
+    const userId = parseRequest(externalId, rawUserId, 'the user id in the path', 'id');
+    const { domain, n } = parseRequest(recommendationsQueryV1, rawQuery, 'the query');
     if (this.serving.policy === 'calibrated') {
       const calibrated = await this.freshCalibratedList(userId, domain, n);
       if (calibrated) {

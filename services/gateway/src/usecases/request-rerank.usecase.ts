@@ -1,5 +1,6 @@
-import { parseWith, rerankRequestV1, type RerankJobInputV1 } from '@chorus/contracts';
+import { parseWith, rerankJobId, rerankRequestV1, type RerankJobInputV1 } from '@chorus/contracts';
 import { DomainError, type EnqueuedRerankJob, type RerankJobStatus, type RerankQueue } from '@chorus/platform';
+import { parseRequest } from './parse-request';
 
 /**
  * The operator's trigger of calibrated reranking (POST /v1/admin/rerank) and the job status read
@@ -26,7 +27,8 @@ export class RequestRerankUseCase {
     return { jobIds: jobs.map((job) => job.jobId), jobs };
   }
 
-  async status(jobId: string): Promise<RerankJobStatus> {
+  async status(rawJobId: string): Promise<RerankJobStatus> {
+    const jobId = parseRequest(rerankJobId, rawJobId, 'the job id in the path', 'id');
     const status = await this.queue.status(jobId);
     if (!status) {
       throw new DomainError('RERANK.JOB_NOT_FOUND', `no rerank job "${jobId}" in the queue (unknown, or removed after RERANK_KEEP_COMPLETED_SECONDS / RERANK_KEEP_FAILED_SECONDS)`);
