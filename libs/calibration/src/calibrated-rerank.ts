@@ -3,8 +3,10 @@ import { CalibrationInputError } from './calibration-input.error';
 import {
   describeValue,
   DISTRIBUTION_SUM_TOLERANCE,
+  emptyCategoryMap,
   normalisedCategoryDistribution,
   validatedWeightSum,
+  weightOf,
   type CategoryDistribution,
 } from './category-distribution';
 
@@ -399,7 +401,7 @@ export function calibratedRerank(input: CalibratedRerankInput): CalibratedRerank
     let share = 0;
     for (const i of order) {
       const categories = candidates[i].categories;
-      for (const category of minorityCategories) share += (categories[category] ?? 0) / weightSums[i];
+      for (const category of minorityCategories) share += weightOf(categories, category) / weightSums[i];
     }
     return share / n;
   };
@@ -437,10 +439,10 @@ function calibrationTarget(profile: Record<string, number>, prior: CalibrationPr
     );
   }
   const priorDistribution = normalisedCategoryDistribution(prior.distribution, 'prior.distribution');
-  const target: Record<string, number> = {};
+  const target = emptyCategoryMap();
   for (const category of Object.keys(profile)) target[category] = (1 - beta) * profile[category];
   for (const category of Object.keys(priorDistribution)) {
-    target[category] = (target[category] ?? 0) + beta * priorDistribution[category];
+    target[category] = weightOf(target, category) + beta * priorDistribution[category];
   }
   for (const category of Object.keys(target)) if (!(target[category] > 0)) delete target[category];
   return target;

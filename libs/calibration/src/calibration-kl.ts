@@ -1,5 +1,5 @@
 import { CalibrationInputError } from './calibration-input.error';
-import { describeValue, normalisedCategoryDistribution, type CategoryDistribution } from './category-distribution';
+import { describeValue, normalisedCategoryDistribution, weightOf, type CategoryDistribution } from './category-distribution';
 
 /** Steck's default for α in q̃ = (1−α)q + αp. */
 export const DEFAULT_ALPHA = 0.01;
@@ -52,7 +52,7 @@ export function calibrationKl(
   let kl = 0;
   for (const category of Object.keys(p)) {
     const pg = p[category];
-    const q = (listCategoryMass[category] ?? 0) / total;
+    const q = weightOf(listCategoryMass as Record<string, number>, category) / total;
     kl += pg * Math.log(pg / ((1 - alpha) * q + alpha * pg));
   }
   return kl;

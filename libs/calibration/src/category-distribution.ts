@@ -6,6 +6,19 @@ import { CalibrationInputError } from './calibration-input.error';
  */
 export type CategoryDistribution = Readonly<Record<string, number>>;
 
+/**
+ * The weight of `category` in `distribution`, 0 when it has none. Own entries only: category names come from the
+ * catalogue, and `distribution.constructor` of a plain object is Object, not a weight.
+ */
+export function weightOf(distribution: Readonly<Record<string, number>>, category: string): number {
+  return Object.prototype.hasOwnProperty.call(distribution, category) ? distribution[category]! : 0;
+}
+
+/** A new, empty category → number map without a prototype, so any category name is an ordinary key. */
+export function emptyCategoryMap(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
+}
+
 /** Absolute tolerance on |Σ weights − 1| when a distribution is validated. */
 export const DISTRIBUTION_SUM_TOLERANCE = 1e-6;
 
@@ -22,7 +35,7 @@ export interface CategoryHistoryEntry {
  */
 export function normalisedCategoryDistribution(distribution: unknown, label: string): Record<string, number> {
   const sum = validatedWeightSum(distribution, label);
-  const normalised: Record<string, number> = {};
+  const normalised = emptyCategoryMap();
   for (const [category, weight] of Object.entries(distribution as Record<string, number>)) {
     if (weight > 0) normalised[category] = weight / sum;
   }
@@ -73,7 +86,7 @@ export function uniformCategoryDistribution(categories: readonly string[]): Reco
       'uniformCategoryDistribution needs at least one category; give uncategorised items an explicit category such as "(no genres listed)".',
     );
   }
-  const distribution: Record<string, number> = {};
+  const distribution = emptyCategoryMap();
   for (const category of unique) distribution[category] = 1 / unique.length;
   return distribution;
 }
@@ -97,7 +110,7 @@ export function categoryDistribution(history: readonly CategoryHistoryEntry[]): 
       'categoryDistribution needs a non-empty history; a user without history has no profile — use the population distribution (or a prior) instead.',
     );
   }
-  const mass: Record<string, number> = {};
+  const mass = emptyCategoryMap();
   let totalWeight = 0;
   history.forEach((entry, position) => {
     const weight = entry?.weight ?? 1;
@@ -110,7 +123,7 @@ export function categoryDistribution(history: readonly CategoryHistoryEntry[]): 
     totalWeight += weight;
     if (weight === 0) return;
     for (const category of Object.keys(categories)) {
-      mass[category] = (mass[category] ?? 0) + weight * categories[category];
+      mass[category] = weightOf(mass, category) + weight * categories[category]!;
     }
   });
   if (!(totalWeight > 0)) {

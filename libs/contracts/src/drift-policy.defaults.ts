@@ -59,16 +59,18 @@ export const BUILT_IN_DRIFT_CONFIG: Readonly<Record<DriftMetricName, DriftDetect
  * - `movies`: narrowing and miscalibration are harm (Steck's crowded-out minority interest is a movie example), but
  *   taste camps are not opinion camps: stance and polarization metrics do not alert.
  */
-export const BUILT_IN_DOMAIN_POLICY: Readonly<Record<string, Partial<Record<DriftMetricName, { harmful: boolean }>>>> = {
-  code: Object.fromEntries(
-    (Object.keys(DRIFT_METRICS) as DriftMetricName[]).map((metric) => [metric, { harmful: false }]),
-  ) as Partial<Record<DriftMetricName, { harmful: boolean }>>,
-  movies: Object.fromEntries(
-    (Object.keys(DRIFT_METRICS) as DriftMetricName[])
-      .filter((metric) => ['stance', 'polarization'].includes(DRIFT_METRICS[metric].family))
-      .map((metric) => [metric, { harmful: false }]),
-  ) as Partial<Record<DriftMetricName, { harmful: boolean }>>,
-};
+// A Map keyed by domain: domains are client-chosen names, and "constructor" must not find Object.prototype's.
+export const BUILT_IN_DOMAIN_POLICY: ReadonlyMap<string, ReadonlyMap<DriftMetricName, { harmful: boolean }>> = new Map([
+  ['code', new Map((Object.keys(DRIFT_METRICS) as DriftMetricName[]).map((metric) => [metric, { harmful: false }]))],
+  [
+    'movies',
+    new Map(
+      (Object.keys(DRIFT_METRICS) as DriftMetricName[])
+        .filter((metric) => ['stance', 'polarization'].includes(DRIFT_METRICS[metric].family))
+        .map((metric) => [metric, { harmful: false }]),
+    ),
+  ],
+]);
 
 /** A stored configuration version (a row of drift_detector_configs). */
 export interface StoredDriftConfig {
@@ -108,7 +110,7 @@ export function resolveDriftConfig(
   const own = latest.get(driftConfigKey(metric, domain));
   if (own && domain !== '*') return { metric, domain, config: own.config, version: own.version, changeId: own.changeId, source: 'domain' };
   const base = latest.get(driftConfigKey(metric, '*'));
-  const policy = BUILT_IN_DOMAIN_POLICY[domain]?.[metric];
+  const policy = BUILT_IN_DOMAIN_POLICY.get(domain)?.get(metric);
   const config = base?.config ?? BUILT_IN_DRIFT_CONFIG[metric];
   return {
     metric,

@@ -65,7 +65,8 @@ export const env = {
       .string()
       .default(fallback)
       .transform((text, ctx) => {
-        const out: Record<string, number> = {};
+        // No prototype: the names are looked up with untrusted strings (a domain "constructor"), and "__proto__" is a name.
+        const out: Record<string, number> = Object.create(null);
         for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
           const [key, raw] = pair.split('=');
           const value = Number(raw);

@@ -33,7 +33,9 @@ export class ModelPriors {
   }
 
   tau2(domain: string): number {
-    return this.config.LEARNER_TAU2_BY_DOMAIN[domain] ?? this.config.LEARNER_TAU2;
+    // Own entries only: domains are client-chosen names, and "constructor" must not find Object.prototype's.
+    const byDomain = this.config.LEARNER_TAU2_BY_DOMAIN;
+    return Object.prototype.hasOwnProperty.call(byDomain, domain) ? byDomain[domain]! : this.config.LEARNER_TAU2;
   }
 
   user(domain: string): DiagonalGaussianLogisticOptions {
