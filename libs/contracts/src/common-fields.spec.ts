@@ -179,3 +179,23 @@ describe('numbers in items', () => {
     expect(parsed).toEqual({ ok: false, issues: [{ path: 'categories', message: 'key "dra\\u0000ma": a category name must not contain NUL (U+0000)' }] });
   });
 });
+
+describe('numbers in rating events', () => {
+  // [scale, value, valid]: the decoder takes exactly the valid ones (all are canonical ASCII JSON).
+  const CASES: readonly (readonly [{ min: number; max: number }, number, boolean])[] = [
+    [{ min: 1, max: 5 }, 4, true],
+    [{ min: -1e9, max: 1e9 }, 0, true],
+    [{ min: -1e9, max: 1e9 }, 1e9, true],
+    [{ min: 0, max: 1000000001 }, 5, false],
+    [{ min: -1000000001, max: 0 }, -5, false],
+    [{ min: 1e308, max: 1.7e308 }, 1.5e308, false],
+    [{ min: -1.7e308, max: 1.7e308 }, 0, false],
+  ];
+
+  it.each(CASES)('scale %j with value %j: valid=%j in the schema, the fast path and the decoder', (scale, value, valid) => {
+    const event = { ...feedbackBase, type: 'rating', itemId: 'm-1', value, scale };
+    expect(feedbackEventV1.safeParse(event).success).toBe(valid);
+    expect(fastParseFeedbackEvent(event) !== undefined).toBe(valid);
+    expect(decode(Buffer.from(JSON.stringify(event), 'utf8')) !== undefined).toBe(valid);
+  });
+});

@@ -1,4 +1,4 @@
-import type { FeedbackEventV1 } from './feedback-event.v1';
+import { RATING_SCALE_BOUND, type FeedbackEventV1 } from './feedback-event.v1';
 
 // A single-pass reader of the canonical chorus.feedback.v1 message straight from a batch's latin1 text: no per-message
 // utf8 decode, no intermediate JSON object, no regexes. It knows only the flat shapes `fastParseFeedbackEvent` knows
@@ -496,6 +496,7 @@ export function decodeFeedbackEvent(text: string, start: number, end: number): F
     allowed |= SCALE;
     // Finite, ordered scale and the value on it: the schema's refinements. A huge exponent gives ±Infinity.
     if (!(Number.isFinite(value) && Number.isFinite(scaleMin) && Number.isFinite(scaleMax) && scaleMax > scaleMin)) return undefined;
+    if (!(Math.abs(scaleMin) <= RATING_SCALE_BOUND && Math.abs(scaleMax) <= RATING_SCALE_BOUND)) return undefined;
     if (!(value >= scaleMin && value <= scaleMax)) return undefined;
   } else if (type === PAIRWISE) {
     required |= CHOSEN_ID | REJECTED_ID;

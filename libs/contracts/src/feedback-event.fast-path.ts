@@ -1,5 +1,5 @@
 import { DOMAIN_PATTERN, isExternalId, isoTimestamp, uuid } from './common-fields';
-import { feedbackEventV1, type FeedbackEventV1 } from './feedback-event.v1';
+import { feedbackEventV1, RATING_SCALE_BOUND, type FeedbackEventV1 } from './feedback-event.v1';
 import { parseJsonWith, parseWith, type Parsed } from './validation-issue';
 
 // The very patterns the schema checks with, taken from the schema objects, so the two cannot disagree.
@@ -53,6 +53,7 @@ export function fastParseFeedbackEvent(input: unknown): FeedbackEventV1 | undefi
         if (typeof scale !== 'object' || scale === null || Object.getPrototypeOf(scale) !== Object.prototype) return undefined;
         for (const key in scale) if (key !== 'min' && key !== 'max') return undefined;
         if (!isFinite(scale.min) || !isFinite(scale.max) || !(scale.max > scale.min)) return undefined;
+        if (Math.abs(scale.min) > RATING_SCALE_BOUND || Math.abs(scale.max) > RATING_SCALE_BOUND) return undefined;
         scale = { min: scale.min, max: scale.max };
       }
       if (e.value < (scale.min as number) || e.value > (scale.max as number)) return undefined;

@@ -25,10 +25,24 @@ const base = {
   listId: externalId.optional(),
 };
 
+/**
+ * Largest |min| and |max| of a rating scale. The rating's weight is 0.5 + |value − (min + max)/2| / (max − min): with
+ * bounds near the largest double, min + max overflows to Infinity and so does the weight, which the reward model
+ * refuses. 10⁹ is beyond any real scale and keeps every term of that formula exact enough and finite.
+ */
+export const RATING_SCALE_BOUND = 1e9;
+
+const scaleBound = (name: 'min' | 'max') =>
+  z
+    .number({ error: `scale.${name} must be a number` })
+    .finite()
+    .min(-RATING_SCALE_BOUND, `scale.${name} must be ≥ -${RATING_SCALE_BOUND}`)
+    .max(RATING_SCALE_BOUND, `scale.${name} must be ≤ ${RATING_SCALE_BOUND}`);
+
 export const ratingScale = z
   .strictObject({
-    min: z.number().finite(),
-    max: z.number().finite(),
+    min: scaleBound('min'),
+    max: scaleBound('max'),
     /** Ratings at or above this value are positive; default: 75% of the way up the scale (4 on 1–5). */
     positiveAt: z.number().finite().optional(),
   })
