@@ -29,7 +29,8 @@ const segments = (domain: string): SegmentDefinition[] => [
 const of = (alerts: AlertCandidate[], scope: string, subject?: string) => alerts.filter((a) => a.alert.scope === scope && (subject === undefined || a.alert.subject === subject));
 const strip = (list: AlertCandidate[]) => list.map(({ alert: { raisedAt: _raised, ...alert }, eventAtMs, source }) => ({ alert, eventAtMs, source }));
 
-describe('drift engine: segments', () => {
+// Each case replays whole scenarios through the engine (3–5 s on this machine): a timeout says nothing about correctness.
+describe('drift engine: segments', { timeout: 60_000 }, () => {
   const messages = scenario('news');
   const harness = new EngineHarness(driftCatalogue('news'), { bucketMs: 600_000 }, [], segments('news'));
   const alerts = harness.run(messages);
