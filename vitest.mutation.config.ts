@@ -9,5 +9,7 @@ import base from './vitest.config';
 export default defineConfig({
   plugins: base.plugins,
   resolve: base.resolve,
-  test: { include: mutationLibrary().specs },
+  // Stryker's instrumented code is slower, and the machine is shared: a property spec that takes 2 s alone must not
+  // fail the initial run by Vitest's 5 s default.
+  test: { include: mutationLibrary().specs, testTimeout: 60_000 },
 });

@@ -185,3 +185,32 @@ describe('classifyAddress against the IANA special-purpose registries', () => {
     expect(describeAddress('2606:4700:4700::1111')).toEqual({ kind: 'public' });
   });
 });
+
+describe('classifyAddress: every special-purpose range and the exact shape of embedded IPv4', () => {
+  it.each<[string, AddressKind]>([
+    ['192.0.0.8', 'reserved'], // IETF protocol assignments
+    ['192.88.99.1', 'reserved'], // 6to4 relay anycast
+    ['198.51.100.20', 'reserved'], // TEST-NET-2
+    ['198.19.255.255', 'reserved'], // benchmarking is a /15: 198.18.0.0–198.19.255.255
+    ['198.20.0.1', 'public'],
+    ['192.0.3.1', 'public'],
+  ])('IPv4 %s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+
+  it.each<[string, AddressKind]>([
+    ['64:ff9b::169.254.169.254', 'link-local'], // NAT64 written with a dotted tail
+    ['2002:a00:1::', 'private'], // 6to4 of 10.0.0.1: high and low bytes of each group
+    ['2002:a9fe:a9fe::', 'link-local'], // 6to4 of 169.254.169.254
+    ['::ffff:a9fe:a9fe', 'link-local'], // IPv4-mapped, hex form
+    // Near misses carry no IPv4: judged as the IPv6 addresses they are (none is in a special range).
+    ['64:ff9b:0:0:0:1:a9fe:a9fe', 'public'], // not the well-known NAT64 /96 (a non-zero group inside it)
+    ['65:ff9b::a9fe:a9fe', 'public'],
+    ['64:ff9a::a9fe:a9fe', 'public'],
+    ['2003:a9fe:a9fe::', 'public'], // not 2002::/16
+    ['0:0:0:0:1:ffff:a9fe:a9fe', 'public'], // not ::ffff:0:0/96
+    ['::fffe:a9fe:a9fe', 'public'],
+  ])('IPv6 %s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+});
