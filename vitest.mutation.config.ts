@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { mutationLibrary } from './mutation/libraries.mjs';
 import base from './vitest.config';
+import { LoadFailureReporter } from './mutation/load-failure.reporter';
 
 /**
  * The unit specs of the library under mutation (CHORUS_MUTATION_LIB), for Stryker (`stryker.config.mjs`): the same SWC
@@ -11,5 +12,5 @@ export default defineConfig({
   resolve: base.resolve,
   // Stryker's instrumented code is slower, and the machine is shared: a property spec that takes 2 s alone must not
   // fail the initial run by Vitest's 5 s default.
-  test: { include: mutationLibrary().specs, testTimeout: 60_000 },
+  test: { include: mutationLibrary().specs, testTimeout: 60_000, reporters: [new LoadFailureReporter(), 'default'] },
 });

@@ -214,3 +214,16 @@ describe('classifyAddress: every special-purpose range and the exact shape of em
     expect(classifyAddress(address)).toBe(kind);
   });
 });
+
+describe('classifyAddress: brackets, zones and how the IPv6 text is written', () => {
+  it.each<[string, AddressKind]>([
+    ['[fe80::1]', 'link-local'],
+    ['fe80::1]', 'reserved'], // brackets count only as a pair
+    ['[1::1', 'reserved'],
+    ['64:ff9b::169.254.169.254%eth0', 'link-local'], // the zone goes before the dotted tail is read
+    ['2002:a9fe:a9fe:0:0:0:0:1', 'link-local'], // 6to4 written out in full, without '::'
+    ['2002:ffff:ffff::', 'reserved'], // 6to4 of 255.255.255.255: a group may be 0xffff
+  ])('%s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+});
