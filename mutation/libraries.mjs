@@ -3,7 +3,7 @@
  * (a library's own specs only: a mutant in libs/reward that only a libs/platform spec notices is not tested by
  * libs/reward). Read by stryker.config.mjs (mutate) and vitest.mutation.config.ts (include).
  */
-const PURE_PLATFORM = ['kafka/log-positions', 'kafka/bounded-send', 'reward/model-priors', 'http/private-address', 'crypto/secret-box'];
+const PURE_PLATFORM = ['kafka/log-positions', 'kafka/bounded-send', 'reward/model-priors', 'http/private-address'];
 
 const wholeLibrary = (name) => ({ mutate: [`libs/${name}/src/**/*.ts`], specs: [`libs/${name}/src/**/*.spec.ts`] });
 
