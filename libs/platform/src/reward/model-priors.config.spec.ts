@@ -1,0 +1,90 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ModelPriors, rewardPriorConfigShape, type RewardPriorConfig } from './model-priors';
+
+const config: RewardPriorConfig = {
+  LEARNER_TAU2: 2,
+  LEARNER_TAU2_BY_DOMAIN: { news: 0.5 },
+  LEARNER_PRIOR_VARIANCE: 3,
+  LEARNER_ITEM_PRIOR_VARIANCE: 7,
+  LEARNER_FORGETTING: 0.25,
+};
+
+describe('rewardPriorConfigShape', () => {
+  const schema = z.object(rewardPriorConfigShape);
+
+  it('defaults to τ² = 1, no per-domain τ², unit prior variances and no forgetting', () => {
+    expect(schema.parse({})).toEqual({
+      LEARNER_TAU2: 1,
+      LEARNER_TAU2_BY_DOMAIN: {},
+      LEARNER_PRIOR_VARIANCE: 1,
+      LEARNER_ITEM_PRIOR_VARIANCE: 1,
+      LEARNER_FORGETTING: 0,
+    });
+  });
+
+  it('reads per-domain τ² and accepts 0 where 0 means something (τ², forgetting)', () => {
+    expect(schema.parse({ LEARNER_TAU2: '0', LEARNER_TAU2_BY_DOMAIN: 'news=0.5,code=0', LEARNER_FORGETTING: '0' })).toMatchObject({
+      LEARNER_TAU2: 0,
+      LEARNER_TAU2_BY_DOMAIN: { news: 0.5, code: 0 },
+      LEARNER_FORGETTING: 0,
+    });
+  });
+
+  it.each([
+    ['LEARNER_TAU2', '-0.1'],
+    ['LEARNER_TAU2_BY_DOMAIN', 'news=-1'],
+    ['LEARNER_PRIOR_VARIANCE', '0'],
+    ['LEARNER_ITEM_PRIOR_VARIANCE', '0'],
+    ['LEARNER_FORGETTING', '-0.5'],
+  ])('refuses %s=%s', (key, value) => {
+    const result = schema.safeParse({ [key]: value });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.path)).toEqual([[key]]);
+  });
+});
+
+describe('ModelPriors: which prior each feature and domain gets', () => {
+  // Built in each test, not at collection: Stryker activates a mutant of the constructor only while tests run.
+  let priors: ModelPriors;
+  beforeEach(() => {
+    priors = new ModelPriors(config);
+  });
+
+  it('gives per-item intercepts the item prior variance and every other feature the weight prior variance', () => {
+    const priorVariance = priors.aggregate.priorVariance as (feature: string) => number;
+    expect(priorVariance('item:m42')).toBe(7);
+    expect(priorVariance('cat:drama')).toBe(3);
+    expect(priorVariance('bias')).toBe(3);
+    // The prefix must lead: a feature that merely contains it is a weight.
+    expect(priorVariance('cat:item:x')).toBe(3);
+    expect(priors.aggregate.forgetting).toBe(0.25);
+  });
+
+  it('uses a domain τ² where one is configured and the global τ² elsewhere', () => {
+    expect(priors.tau2('news')).toBe(0.5);
+    expect(priors.tau2('movies')).toBe(2);
+    expect(priors.user('news')).toEqual({ priorVariance: 0.5 });
+    expect(priors.user('movies')).toEqual({ priorVariance: 2 });
+  });
+
+  it('keeps a stored variance equal to τ² as it is, and caps only the ones above it', () => {
+    const restored = priors.restoreUser('news', { bias: [0.4, 0.5], 'cat:drama': [-0.2, 0.9], 'cat:war': [0.1, 0.3] });
+    expect(restored.toJSON()).toEqual({ bias: [0.4, 0.5], 'cat:drama': [-0.2, 0.5], 'cat:war': [0.1, 0.3] });
+  });
+
+  it('combines shard posteriors under the aggregate prior (Gaussian product rule, worked by hand)', () => {
+    // Two shards hold "cat:drama" (prior 3): precision = 1/3 + (1/1.5 − 1/3) + (1/2 − 1/3) = 0.8333…;
+    // mean = (0.6/1.5 + 0.2/2) / precision = 0.5 / (5/6) = 0.6. One shard holds "item:m1" (copied as it is).
+    const combined = priors.combineAggregate([
+      { 'cat:drama': [0.6, 1.5], 'item:m1': [0.3, 6] },
+      { 'cat:drama': [0.2, 2] },
+    ]);
+    expect(combined.mean('cat:drama')).toBeCloseTo(0.6, 12);
+    expect(combined.variance('cat:drama')).toBeCloseTo(1.2, 12);
+    expect(combined.toJSON()['item:m1']).toEqual([0.3, 6]);
+    // The combined model keeps the aggregate's prior: an unseen item is at the item prior.
+    expect(combined.variance('item:unseen')).toBe(7);
+    expect(combined.variance('cat:unseen')).toBe(3);
+  });
+});

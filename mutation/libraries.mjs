@@ -1,0 +1,30 @@
+/**
+ * What mutation testing covers, per library: the files Stryker mutates and the specs that may kill their mutants
+ * (a library's own specs only: a mutant in libs/reward that only a libs/platform spec notices is not tested by
+ * libs/reward). Read by stryker.config.mjs (mutate) and vitest.mutation.config.ts (include).
+ */
+const PURE_PLATFORM = ['kafka/log-positions', 'kafka/bounded-send', 'reward/model-priors', 'http/private-address'];
+
+const wholeLibrary = (name) => ({ mutate: [`libs/${name}/src/**/*.ts`], specs: [`libs/${name}/src/**/*.spec.ts`] });
+
+export const MUTATION_LIBRARIES = {
+  reward: wholeLibrary('reward'),
+  calibration: wholeLibrary('calibration'),
+  metrics: wholeLibrary('metrics'),
+  // The pure parts of the adapters library: no broker, database, Redis, DNS or HTTP behind them.
+  platform: {
+    mutate: PURE_PLATFORM.map((part) => `libs/platform/src/${part}.ts`),
+    specs: PURE_PLATFORM.map((part) => `libs/platform/src/${part}*.spec.ts`),
+  },
+  drift: wholeLibrary('drift'),
+  contracts: wholeLibrary('contracts'),
+};
+
+/** The library named by CHORUS_MUTATION_LIB (set by scripts/mutation-test.sh), or an error saying what to set. */
+export function mutationLibrary() {
+  const name = process.env.CHORUS_MUTATION_LIB ?? '';
+  if (!Object.hasOwn(MUTATION_LIBRARIES, name)) {
+    throw new Error(`CHORUS_MUTATION_LIB=${JSON.stringify(name)}: expected one of ${Object.keys(MUTATION_LIBRARIES).join(', ')} (run npm run test:mutation -- <lib>)`);
+  }
+  return { name, ...MUTATION_LIBRARIES[name] };
+}
