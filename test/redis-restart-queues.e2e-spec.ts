@@ -8,6 +8,7 @@ import { DRIFT_TEST_ENV, startDriftWatch } from './support/drift-watch';
 import { AlertProducer, driftAlert, notifierEnv, startNotifier, WebhookReceiver } from './support/notifier';
 import { pollUntil } from './support/poll';
 import { PrivateRedis } from './support/private-redis';
+import { startReranker } from './support/reranker';
 import { serviceEnv, TestStack } from './support/test-stack';
 
 /**
@@ -70,6 +71,22 @@ describe('queues through a Redis SIGKILL and restart', () => {
       await queue.close();
       connection.disconnect();
       await driftWatch.app.close();
+    }
+  });
+
+  it('the periodic population rerank is scheduled again', async () => {
+    const prefix = `chorus-${stack.id}-schedule`;
+    const reranker = await startReranker(
+      serviceEnv(stack, url, { REDIS_URL: redis.url, RERANK_QUEUE_PREFIX: prefix, RERANK_SCHEDULE_EVERY_SECONDS: '3600', RERANK_SCHEDULE_DOMAINS: 'movies' }),
+    );
+    try {
+      const schedulers = async () => (await reranker.runtime.queue.queue.getJobSchedulers()).map((s) => s.key);
+      expect(await schedulers()).toEqual(['schedule.movies']);
+      await redis.kill();
+      await redis.start();
+      await pollUntil(schedulers, (keys) => keys.length === 1 && keys[0] === 'schedule.movies', { what: 'the schedule to be in Redis again', timeoutMs: 20_000 });
+    } finally {
+      await reranker.app.close();
     }
   });
 

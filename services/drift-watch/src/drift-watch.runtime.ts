@@ -133,6 +133,8 @@ export class DriftWatchRuntime {
     const reconcile = () =>
       void this.outbox.reconcileReranks(this.config.RERANK_KEEP_COMPLETED_SECONDS * 1000).catch((error: Error) => this.log.warn('checking rerank jobs against Redis failed; the next check retries', { error: error.message }));
     reconcile();
+    // At once when Redis comes back, besides the periodic check.
+    this.rerank?.onReconnect(reconcile);
     this.retention.start();
     this.timers = [
       setInterval(() => void this.reloadConfigs(false).catch((error: Error) => this.log.warn('reading the detector configuration failed; keeping the current one', { error: error.message })), this.config.DRIFT_CONFIG_POLL_MS),
