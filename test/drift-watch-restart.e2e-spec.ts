@@ -44,7 +44,9 @@ describe('drift-watch crash recovery', () => {
     refDb = ref.db;
     crashDb = crash.db;
     for (const db of [refDb, crashDb]) await seedCatalogue(db, driftCatalogue('news'));
-    const common = { ...DRIFT_TEST_ENV, DRIFT_RERANK_ENABLED: 'false' };
+    // A merge that waits long for the other topic: on a loaded machine a fetch can lag the default 2 s, and a run that
+    // stops waiting applies events in another order than the other run (seen as differing user states).
+    const common = { ...DRIFT_TEST_ENV, DRIFT_RERANK_ENABLED: 'false', DRIFT_MERGE_IDLE_MS: '6000' };
     reference = await startDriftWatch(serviceEnv(stack, ref.url, { ...common, DRIFT_GROUP_ID: refGroup }));
     crashEnv = serviceEnv(stack, crash.url, { ...common, DRIFT_GROUP_ID: crashGroup, DRIFT_FLUSH_EVENTS: '60', DRIFT_FLUSH_INTERVAL_MS: '600000' });
     alertsConsumer = await collectAlerts(stack.kafka, stack, published);
