@@ -81,3 +81,17 @@ export async function driftCommitted(db: DataSource, groupId: string): Promise<n
   const [row] = await db.query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM consumer_offsets WHERE group_id = $1`, [groupId]);
   return Number(row.n);
 }
+
+/** Everything drift-watch commits, minus wall-clock times: what two runs over the same events must agree on. */
+export async function driftCommittedState(db: DataSource) {
+  return {
+    users: await db.query(`SELECT user_id, domain, state::text AS state, events_seen FROM drift_user_state ORDER BY user_id, domain`),
+    shards: await db.query(`SELECT domain, shard, state::text AS state FROM drift_population_state ORDER BY domain, shard`),
+    alerts: await db.query(
+      `SELECT alert_id, scope, subject, domain, metric, detector, direction, value, baseline, severity, window_start, window_end,
+              config_version, occurrences, last_event_at, last_value, source FROM drift_alerts ORDER BY alert_id`,
+    ),
+    userSeries: await db.query(`SELECT user_id, domain, metric, bucket_start, value FROM drift_user_series ORDER BY 1, 2, 3, 4`),
+    populationSeries: await db.query(`SELECT domain, metric, shard, bucket_start, value, users, events FROM drift_population_series ORDER BY 1, 2, 3, 4`),
+  };
+}

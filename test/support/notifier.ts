@@ -128,15 +128,15 @@ export interface ReceivedRequest {
 
 /**
  * A webhook receiver: a real HTTP server on 127.0.0.1. Each path answers with the status its behaviour returns for
- * the n-th request on that path (0-based); unknown paths answer 404.
+ * the n-th request on that path (0-based; a promise holds the request open until it settles); unknown paths answer 404.
  */
 export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
-  private readonly behaviours = new Map<string, (n: number) => number>();
+  private readonly behaviours = new Map<string, (n: number) => number | Promise<number>>();
   private server?: Server;
   url = '';
 
-  on(path: string, behaviour: (n: number) => number): this {
+  on(path: string, behaviour: (n: number) => number | Promise<number>): this {
     this.behaviours.set(path, behaviour);
     return this;
   }
@@ -145,11 +145,13 @@ export class WebhookReceiver {
     this.server = createServer((request: IncomingMessage, response: ServerResponse) => {
       const chunks: Buffer[] = [];
       request.on('data', (c: Buffer) => chunks.push(c));
-      request.on('end', () => {
+      request.on('end', async () => {
         const path = request.url ?? '/';
         const behaviour = this.behaviours.get(path);
-        const n = this.requests.filter((r) => r.path === path).length;
-        const status = behaviour ? behaviour(n) : 404;
+        const n = this.requests.filter((r) => r.path === path).length + this.holding.filter((p) => p === path).length;
+        this.holding.push(path);
+        const status = behaviour ? await behaviour(n) : 404;
+        this.holding.splice(this.holding.indexOf(path), 1);
         this.requests.push({ path, headers: request.headers, rawBody: Buffer.concat(chunks), status, at: Date.now() });
         response.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `receiver says no (${status}) to request #${n}` : 'ok');
       });
@@ -157,6 +159,9 @@ export class WebhookReceiver {
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
+
+  /** Paths of requests being held open (their behaviour has not settled yet), one entry per request. */
+  readonly holding: string[] = [];
 
   hits(path: string): ReceivedRequest[] {
     return this.requests.filter((r) => r.path === path);

@@ -24,6 +24,8 @@ export class ServiceProcess {
   private child?: ChildProcess;
   readonly output: string[] = [];
   port = 0;
+  /** Resolves when the latest start's process exits: its exit code, or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
 
   constructor(
     private readonly service: 'gateway' | 'learner' | 'reranker' | 'drift-watch' | 'notifier',
@@ -38,12 +40,19 @@ export class ServiceProcess {
       env: { ...process.env, ...this.env, ...extra, [this.portVariable]: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const child = this.child;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     this.child.stdout!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     await pollUntil(() => fetch(`http://127.0.0.1:${this.port}/health`).then((r) => r.status), (s) => s === 200, {
       what: `${this.service} /health`,
       timeoutMs: 60_000,
     });
+  }
+
+  /** The process is running (started and not yet exited). */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get pid(): number | undefined {

@@ -40,3 +40,4 @@ export * from './failures/failure-class';
 export * from './failures/infrastructure-retry';
 export * from './failures/poison-isolation';
 export * from './failures/unprocessable-message.error';
+export * from './queues/queue-reconciliation';

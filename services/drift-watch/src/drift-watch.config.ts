@@ -60,6 +60,11 @@ export const driftWatchConfigSchema = z.object({
   DRIFT_OUTBOX_INTERVAL_MS: env.int(5_000, { min: 50 }),
   /** Enqueue calibrated-rerank jobs for harmful calibration and diversity alerts. */
   DRIFT_RERANK_ENABLED: env.bool(true),
+  /**
+   * How often (and at start) the rerank jobs Postgres records as enqueued are checked against Redis; an alert whose
+   * job Redis no longer knows (Redis restarted without persistence) is put back in the outbox and requested again.
+   */
+  DRIFT_RERANK_RECONCILE_MS: env.int(60_000, { min: 50, max: 86_400_000 }),
   /** Users kept in memory (least recently used beyond this are evicted once committed). */
   DRIFT_USER_CACHE_SIZE: env.int(200_000, { min: 100 }),
   /**

@@ -130,11 +130,17 @@ export class DriftWatchRuntime {
     await this.input.start();
     // Alerts committed by a previous run but not yet published (a crash between commit and send) go out now.
     void this.outbox.drain();
+    const reconcile = () =>
+      void this.outbox.reconcileReranks(this.config.RERANK_KEEP_COMPLETED_SECONDS * 1000).catch((error: Error) => this.log.warn('checking rerank jobs against Redis failed; the next check retries', { error: error.message }));
+    reconcile();
+    // At once when Redis comes back, besides the periodic check.
+    this.rerank?.onReconnect(reconcile);
     this.retention.start();
     this.timers = [
       setInterval(() => void this.reloadConfigs(false).catch((error: Error) => this.log.warn('reading the detector configuration failed; keeping the current one', { error: error.message })), this.config.DRIFT_CONFIG_POLL_MS),
       setInterval(() => void this.reloadSegments(false).catch((error: Error) => this.log.warn('reading the drift segments failed; keeping the current ones', { error: error.message })), this.config.DRIFT_CONFIG_POLL_MS),
       setInterval(() => void this.outbox.drain(), this.config.DRIFT_OUTBOX_INTERVAL_MS),
+      setInterval(reconcile, this.config.DRIFT_RERANK_RECONCILE_MS),
     ];
   }
 

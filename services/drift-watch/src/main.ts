@@ -8,7 +8,9 @@ async function bootstrap(): Promise<void> {
   const config = loadDriftWatchConfig();
   const logger = new JsonLogger('drift-watch', config.LOG_LEVEL);
   const app = await NestFactory.create(DriftWatchModule.register(config), { logger });
-  app.enableShutdownHooks();
+  // On SIGTERM: stop consuming, commit what was applied, then exit 0 (1 if the drain failed), so a supervisor can
+  // tell a clean stop from a failed one. Nest's default re-raises the signal instead, which hides that difference.
+  app.enableShutdownHooks([], { useProcessExit: true });
   await app.listen(config.DRIFT_HTTP_PORT);
   logger.write('info', 'drift-watch ready', { port: config.DRIFT_HTTP_PORT, group: config.DRIFT_GROUP_ID });
 }

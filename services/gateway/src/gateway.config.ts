@@ -18,6 +18,11 @@ export const gatewayConfigSchema = z.object({
   FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
   /** Largest accepted request body. A full feedback batch (1000 events) is a few hundred kB. */
   GATEWAY_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'expected a size such as "5mb" or "512kb"').default('5mb'),
+  /**
+   * How long POST /v1/feedback waits for the broker's acknowledgement before answering 503. kafkajs keeps retrying a
+   * dead broker for about 12 s; a client is better told sooner, and resends (the learner drops repeated eventIds).
+   */
+  GATEWAY_PRODUCE_TIMEOUT_MS: env.int(5_000, { min: 100, max: 120_000 }),
   /** Seconds a domain's catalogue and aggregate stay cached for serving. */
   GATEWAY_MODEL_CACHE_SECONDS: env.number(2, { min: 0, max: 3600 }),
   /** What GET /v1/users/:id/recommendations serves: the latest calibrated list while fresh (else the accuracy list), or always the accuracy list. */

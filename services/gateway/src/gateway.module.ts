@@ -114,7 +114,11 @@ export class GatewayModule {
         },
         { provide: RerankQueue, inject: [RewardModelsRepository], useFactory: (models: RewardModelsRepository) => RerankQueue.fromConfig(config, models) },
         { provide: RequestRerankUseCase, inject: [RerankQueue], useFactory: (queue: RerankQueue) => new RequestRerankUseCase(queue) },
-        { provide: IngestFeedbackUseCase, inject: [KAFKA_PRODUCER], useFactory: (producer: Producer) => new IngestFeedbackUseCase(producer, prefix) },
+        {
+          provide: IngestFeedbackUseCase,
+          inject: [KAFKA_PRODUCER],
+          useFactory: (producer: Producer) => new IngestFeedbackUseCase(producer, prefix, config.GATEWAY_PRODUCE_TIMEOUT_MS),
+        },
         {
           provide: UpsertItemsUseCase,
           inject: [ItemsRepository, KAFKA_PRODUCER, ReadModelsUseCase],

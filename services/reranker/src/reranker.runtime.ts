@@ -75,7 +75,12 @@ export class RerankerRuntime {
     await this.admin.connect();
     await ensureTopics(this.admin, { partitions: this.config.FEEDBACK_PARTITIONS, prefix: this.config.KAFKA_TOPIC_PREFIX });
     await this.producer.connect();
-    const schedules = await this.queue.syncSchedules(this.config.RERANK_SCHEDULE_DOMAINS, this.config.RERANK_SCHEDULE_EVERY_SECONDS * 1000);
+    const syncSchedules = () => this.queue.syncSchedules(this.config.RERANK_SCHEDULE_DOMAINS, this.config.RERANK_SCHEDULE_EVERY_SECONDS * 1000);
+    const schedules = await syncSchedules();
+    // Schedules live only in Redis: a Redis restarted without its data would otherwise stop them until our restart.
+    this.queue.onReconnect(() =>
+      void syncSchedules().catch((error: Error) => this.logger.write('warn', 'restoring the rerank schedules after a Redis reconnect failed; restart the reranker', { error: error.message })),
+    );
     this.processor.start();
     await this.processor.waitUntilReady();
     this.retention.start();

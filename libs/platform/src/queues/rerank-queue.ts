@@ -229,6 +229,18 @@ export class RerankQueue {
     };
   }
 
+  /**
+   * Calls `listener` whenever the connection to Redis is established again after a loss (not the first time): a Redis
+   * without persistence may have come back empty, and what only lives in Redis (schedules) has to be put back.
+   */
+  onReconnect(listener: () => void): void {
+    let connected = this.connection.status === 'ready';
+    this.connection.on('ready', () => {
+      if (connected) listener();
+      connected = true;
+    });
+  }
+
   /** Round trip to the queue's Redis (health probes, start-up checks). */
   async ping(): Promise<void> {
     await this.connection.ping();

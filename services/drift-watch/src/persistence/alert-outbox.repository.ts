@@ -47,4 +47,25 @@ export class AlertOutboxRepository {
       return { requested: rows.length - failed, failed };
     });
   }
+
+  /**
+   * Alerts whose rerank was enqueued less than `horizonMs` ago, with their job ids, `limit` at a time after
+   * `afterAlertId`. Redis keeps a finished job's record RERANK_KEEP_COMPLETED_SECONDS, so within that horizon every
+   * one of these jobs must be known to Redis, whatever its state.
+   */
+  async recentlyEnqueuedReranks(horizonMs: number, limit: number, afterAlertId?: string): Promise<{ alertId: string; jobIds: string[] }[]> {
+    const rows: { alert_id: string; rerank_job_ids: string[] }[] = await this.db.query(
+      `SELECT alert_id, rerank_job_ids FROM drift_alerts
+        WHERE rerank_requested AND rerank_enqueued_at > now() - make_interval(secs => $1::double precision / 1000)
+          AND cardinality(rerank_job_ids) > 0 AND ($2::uuid IS NULL OR alert_id > $2::uuid)
+        ORDER BY alert_id LIMIT $3`,
+      [horizonMs, afterAlertId ?? null, limit],
+    );
+    return rows.map((r) => ({ alertId: r.alert_id, jobIds: r.rerank_job_ids }));
+  }
+
+  /** Puts alerts back in the rerank outbox, noting why: the next drain requests their reranks again. */
+  async requestRerankAgain(alertIds: string[], why: string): Promise<void> {
+    await this.db.query(`UPDATE drift_alerts SET rerank_enqueued_at = NULL, rerank_error = $2 WHERE alert_id = ANY($1::uuid[]) AND rerank_requested`, [alertIds, why]);
+  }
 }

@@ -1,5 +1,5 @@
 import { driftAlertKey, topicName, type DriftAlertV1 } from '@chorus/contracts';
-import type { ContextLogger, RerankQueue } from '@chorus/platform';
+import { jobsUnknownToQueue, type ContextLogger, type RerankQueue } from '@chorus/platform';
 import type { Producer } from 'kafkajs';
 import type { AlertOutboxRepository } from '../persistence/alert-outbox.repository';
 import type { DriftSegmentRepository } from '../persistence/drift-segment.repository';
@@ -43,6 +43,33 @@ export class AlertOutbox {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  /**
+   * Redis runs without persistence, so a restart loses every job; Postgres still records which alerts' reranks were
+   * enqueued. An alert enqueued within `horizonMs` (how long Redis keeps finished jobs) whose job Redis no longer
+   * knows goes back in the outbox and is requested again (a per-user job whose list was made already finds it and
+   * does nothing; a fan-out is expanded again). Returns how many alerts were put back.
+   */
+  async reconcileReranks(horizonMs: number): Promise<number> {
+    if (!this.rerank) return 0;
+    let lost = 0;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await this.repository.recentlyEnqueuedReranks(horizonMs, BATCH, after);
+      if (rows.length === 0) break;
+      const unknown = await jobsUnknownToQueue(this.rerank.queue, rows.flatMap((r) => r.jobIds));
+      const gone = rows.filter((r) => r.jobIds.some((id) => unknown.has(id)));
+      if (gone.length > 0) {
+        await this.repository.requestRerankAgain(gone.map((r) => r.alertId), 'the rerank queue lost its job (Redis restarted without its data); requested again');
+        this.log.warn('rerank jobs lost by Redis; requesting them again', { alerts: gone.length, alertIds: gone.slice(0, 10).map((r) => r.alertId) });
+      }
+      lost += gone.length;
+      after = rows.at(-1)!.alertId;
+      if (rows.length < BATCH) break;
+    }
+    if (lost > 0) await this.drain();
+    return lost;
   }
 
   private async drainOnce(): Promise<void> {

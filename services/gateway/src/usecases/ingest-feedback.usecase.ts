@@ -10,18 +10,33 @@ export class IngestFeedbackUseCase {
   constructor(
     private readonly producer: Producer,
     private readonly prefix: string,
+    /** Answer 503 if the broker has not acknowledged (acks=all) within this long. */
+    private readonly timeoutMs = 5_000,
   ) {}
 
+  /**
+   * 202 only once the broker acknowledged every event with acks=all (kafkajs' default). A failure or the deadline is
+   * a 503: the request may or may not have been written, and the client resends it with the same eventIds.
+   */
   async ingest(body: unknown): Promise<{ accepted: number; eventIds: string[] }> {
     const events = this.validate(body);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.producer.send({
-        topic: topicName('feedback', this.prefix),
-        // Keyed by user: one user's events stay ordered in one partition, which the learner's per-user model needs.
-        messages: events.map((event) => ({ key: event.userId, value: JSON.stringify(event) })),
-      });
+      await Promise.race([
+        this.producer.send({
+          topic: topicName('feedback', this.prefix),
+          acks: -1,
+          // Keyed by user: one user's events stay ordered in one partition, which the learner's per-user model needs.
+          messages: events.map((event) => ({ key: event.userId, value: JSON.stringify(event) })),
+        }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no acknowledgement from the broker within ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
+      ]);
     } catch (error) {
-      throw new DomainError('KAFKA.UNAVAILABLE', `could not write to Kafka (${(error as Error).message}); nothing was accepted, retry with the same eventIds`);
+      throw new DomainError('KAFKA.UNAVAILABLE', `could not write to Kafka (${(error as Error).message}); resend the same request with the same eventIds (a repeated eventId is applied once)`);
+    } finally {
+      clearTimeout(timer);
     }
     return { accepted: events.length, eventIds: events.map((e) => e.eventId) };
   }

@@ -74,6 +74,23 @@ export class DeliveriesRepository {
     return rows.map((r) => ({ id: r.id, jobId: r.job_id }));
   }
 
+  /** Open deliveries (pending, retrying) marked enqueued, `limit` at a time after `afterId`: each must have a job in Redis. */
+  async enqueuedOpen(limit: number, afterId?: string): Promise<{ id: string; jobId: string }[]> {
+    const rows: { id: string; job_id: string }[] = await this.db.query(
+      `SELECT id, job_id FROM alert_deliveries
+        WHERE enqueued_at IS NOT NULL AND status IN ('pending', 'retrying') AND ($1::uuid IS NULL OR id > $1::uuid)
+        ORDER BY id LIMIT $2`,
+      [afterId ?? null, limit],
+    );
+    return rows.map((r) => ({ id: r.id, jobId: r.job_id }));
+  }
+
+  /** Back in the outbox: deliveries whose job Redis lost; the next sweep enqueues them again. */
+  async markUnenqueued(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE alert_deliveries SET enqueued_at = NULL WHERE id = ANY ($1::uuid[]) AND status IN ('pending', 'retrying')`, [ids]);
+  }
+
   async target(deliveryId: string): Promise<DeliveryTarget | undefined> {
     const rows: RawTarget[] = await this.db.query(
       `SELECT d.id, d.kind, d.status, d.subscription_id, s.url, s.secret,
