@@ -43,7 +43,14 @@ export class ServiceProcess {
     await pollUntil(() => fetch(`http://127.0.0.1:${this.port}/health`).then((r) => r.status), (s) => s === 200, {
       what: `${this.service} /health`,
       timeoutMs: 60_000,
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; ${this.alive ? 'still running' : 'exited'}, its output ends: ${this.output.join('').slice(-2_000)}`);
     });
+  }
+
+  /** Started and not exited (a crashed or killed service is not alive). */
+  get alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get pid(): number | undefined {
