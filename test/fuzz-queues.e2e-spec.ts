@@ -28,7 +28,7 @@ import { serviceEnv, TestStack } from './support/test-stack';
  * failed), none left waiting or active. FUZZ_RUNS jobs per queue (CI default below), seeded by FUZZ_SEED.
  */
 const CI_JOBS_PER_QUEUE = 150;
-const BATCH = 50;
+const BATCH = 25;
 const SETTLE_MS = 30_000;
 
 const jsonSchemaOf = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
@@ -132,7 +132,7 @@ describe('fuzz: every queue a worker consumes', () => {
     const t = tally(`queue ${surface.name}`);
     const runs = fuzzRuns(CI_JOBS_PER_QUEUE);
     const jobs = fc.array(fc.record({ name: jobName(surface.jobNames), data: payload(surface.valid) }), { minLength: 1, maxLength: Math.min(BATCH, runs), size: 'max' });
-    const property = fc.asyncProperty(fc.limitShrink(jobs, 12), async (batch) => {
+    const property = fc.asyncProperty(fc.limitShrink(jobs, 20), async (batch) => {
       if (dirty) {
         await reset();
         dirty = false;
@@ -143,7 +143,7 @@ describe('fuzz: every queue a worker consumes', () => {
       let last: string[] = [];
       const problems = async () => {
         const found: string[] = [];
-        if (!surface.worker().alive) found.push(`the ${surface.name} worker exited: ${surface.worker().output.join('').slice(-1_500)}`);
+        if (!surface.worker().alive) found.push(`the ${surface.name} worker exited: ${surface.worker().lastErrors()}`);
         if (!(await processed())) found.push('the valid canary job was not processed');
         const states = await Promise.all(added.map(async (job) => [job, await surface.queue().getJobState(job.id!)] as const));
         const open = states.filter(([, state]) => state !== 'completed' && state !== 'failed');

@@ -60,15 +60,24 @@ const LONG_STRINGS = ['a'.repeat(128), 'a'.repeat(129), 'é'.repeat(128), '😀'
 
 const hostileCharacter = fc.constantFrom(...HOSTILE_CHARACTERS);
 
-/** Hostile strings: fixed nasties, a valid-looking id with a hostile character inside, any code points, long ones. */
+/** What Postgres text cannot store or stores as something else, and what breaks lines: the likeliest to do harm. */
+export const STORAGE_HOSTILE_CHARACTERS = ['\u0000', '\ud800', '\udfff', '\udc00\ud800', '\u0001', '\u001f', '\u007f', '\u0085', '\u009f', '\u2028', '\u00a0'] as const;
+
+/** Keys a plain-object lookup answers from Object.prototype. */
+export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const;
+
+const idLike = (middle: fc.Arbitrary<string>) =>
+  fc.tuple(fc.constantFrom('u-1', 'item-1', 'movies', 'user-0', ''), middle, fc.constantFrom('', 'x', 'u-1')).map(([before, hostile, after]) => `${before}${hostile}${after}`);
+
+/**
+ * Hostile strings: a valid-looking id holding a character storage cannot keep (most often: they are the likeliest to
+ * do harm), prototype keys, fixed nasties, any code points (lone surrogates included), long ones.
+ */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_WORDS, ...HOSTILE_CHARACTERS) },
-  {
-    weight: 3,
-    arbitrary: fc
-      .tuple(fc.constantFrom('u-1', 'item-1', 'movies', 'user-0', ''), hostileCharacter, fc.constantFrom('', 'x', 'u-1'))
-      .map(([before, hostile, after]) => `${before}${hostile}${after}`),
-  },
+  { weight: 4, arbitrary: idLike(fc.constantFrom(...STORAGE_HOSTILE_CHARACTERS)) },
+  { weight: 2, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS) },
+  { weight: 2, arbitrary: fc.constantFrom(...HOSTILE_WORDS, ...HOSTILE_CHARACTERS) },
+  { weight: 2, arbitrary: idLike(hostileCharacter) },
   // Every code point, lone surrogates included.
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 24 }) },
@@ -98,7 +107,7 @@ const rawNumberToken = fc.constantFrom(...RAW_NUMBER_TOKENS).map((text) => new R
 export const hostileKey: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...HOSTILE_WORDS) }, { weight: 1, arbitrary: hostileString });
 
 const hostileLeaf: fc.Arbitrary<JsonDoc> = fc.oneof(
-  { weight: 4, arbitrary: hostileString },
+  { weight: 6, arbitrary: hostileString },
   { weight: 3, arbitrary: hostileNumber },
   { weight: 1, arbitrary: rawNumberToken },
   { weight: 1, arbitrary: fc.boolean() },
@@ -121,13 +130,13 @@ type Mutation =
   | { kind: 'wrap'; at: Step; asArray: boolean };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), value: fc.oneof({ weight: 4, arbitrary: hostileLeaf }, { weight: 1, arbitrary: hostileJson }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), at: fc.nat() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat({ max: 63 }), value: fc.oneof({ weight: 4, arbitrary: hostileLeaf }, { weight: 1, arbitrary: hostileJson }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), at: fc.nat({ max: 63 }) }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('add' as const), at: fc.nat(), key: hostileKey, existingKey: fc.boolean(), value: hostileJson, position: fc.nat() }),
+    arbitrary: fc.record({ kind: fc.constant('add' as const), at: fc.nat({ max: 63 }), key: hostileKey, existingKey: fc.boolean(), value: hostileJson, position: fc.nat({ max: 63 }) }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('wrap' as const), at: fc.nat(), asArray: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('wrap' as const), at: fc.nat({ max: 63 }), asArray: fc.boolean() }) },
 );
 
 type Path = readonly number[];

@@ -53,6 +53,13 @@ export class ServiceProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The error lines the service logged last (why it stopped), or the end of its output. */
+  lastErrors(): string {
+    const lines = this.output.join('').split('\n');
+    const errors = lines.filter((line) => /"level":"(error|fatal)"|Error:/.test(line));
+    return (errors.length > 0 ? errors.slice(-3) : lines.slice(-5)).join('\n').slice(-2_000);
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
