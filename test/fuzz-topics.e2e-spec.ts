@@ -2,7 +2,7 @@ import { driftAlertKey, driftAlertV1, exposureV1, feedbackEventV1, itemV1, type 
 import { sendBounded } from '@chorus/platform';
 import fc from 'fast-check';
 import { join } from 'node:path';
-import { Partitioners, type Message, type Producer } from 'kafkajs';
+import { AssignerProtocol, Partitioners, type Message, type Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -111,6 +111,7 @@ describe('fuzz: every topic a service consumes', () => {
     notifier = new NotifierProcess(env);
     // One after another: three Node services booting at once on a busy 2-core machine can miss the health deadline.
     for (const [, service] of services()) await service.start();
+    await awaitCatalogueGroups([]);
     producer = stack.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
   });
@@ -142,13 +143,25 @@ describe('fuzz: every topic a service consumes', () => {
     return [...end].filter(([p, high]) => high > 0 && (at.get(p) ?? -1) < high).map(([p, high]) => `${groupId} ${topic}[${p}] at ${at.get(p)} of ${high}`);
   }
 
-  /** The catalogue-change groups of the running learner and drift-watch (each instance has its own). */
+  /** Catalogue-change groups with members (each learner and drift-watch instance has its own, starting at the log end). */
   async function catalogueGroups(): Promise<string[]> {
     const { groups } = await stack.admin.listGroups();
     const candidates = groups.map((g) => g.groupId).filter((g) => g.startsWith('chorus-learner-catalogue-') || g.startsWith('chorus-drift-watch-catalogue-'));
     if (candidates.length === 0) return [];
     const described = await stack.admin.describeGroups(candidates);
-    return described.groups.filter((g) => g.members.length > 0).map((g) => g.groupId);
+    // Group names are not per stack (other test files' services use the same broker): keep the groups reading ours.
+    const readsOurs = (metadata: Buffer) => AssignerProtocol.MemberMetadata.decode(metadata)?.topics.includes(stack.topic('items')) ?? false;
+    return described.groups.filter((g) => g.state === 'Stable' && g.members.some((m) => readsOurs(m.memberMetadata))).map((g) => g.groupId);
+  }
+
+  /** The groups of the learner and drift-watch just started, once they have joined (so they read what is sent next). */
+  let liveCatalogueGroups: string[] = [];
+  async function awaitCatalogueGroups(before: readonly string[]): Promise<void> {
+    liveCatalogueGroups = await pollUntil(async () => (await catalogueGroups()).filter((g) => !before.includes(g)), (groups) => groups.length === 2, {
+      what: 'the catalogue-change consumers of the learner and drift-watch to join',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
   }
 
   async function dlqRecords(): Promise<Record<string, number>> {
@@ -168,8 +181,10 @@ describe('fuzz: every topic a service consumes', () => {
         await db.query(`UPDATE consumer_offsets SET next_offset = $1 WHERE topic = $2 AND partition = $3 AND group_id = ANY($4)`, [high, stack.topic(topic), partition, [learnerGroup(), driftGroup()]]);
       }
     }
+    const before = await catalogueGroups();
     await learner.start();
     await drift.start();
+    await awaitCatalogueGroups(before);
   }
 
   async function resetNotifier(): Promise<void> {
@@ -218,9 +233,11 @@ describe('fuzz: every topic a service consumes', () => {
     found.push(...(await behindInPostgres(learnerGroup(), 'feedback')), ...(await behindInPostgres(driftGroup(), 'feedback')), ...(await behindInPostgres(driftGroup(), 'exposures')));
     found.push(...(await behindInKafka(notifierGroup(), 'driftAlerts')));
     if (topic === 'items') {
-      const groups = await catalogueGroups();
-      if (groups.length < 2) found.push(`catalogue-change consumers in a group: ${groups.length} of 2`);
-      for (const group of groups) found.push(...(await behindInKafka(group, 'items')));
+      const joined = await catalogueGroups();
+      for (const group of liveCatalogueGroups) {
+        if (!joined.includes(group)) found.push(`catalogue-change group ${group} has no member`);
+        found.push(...(await behindInKafka(group, 'items')));
+      }
     }
     const dlq = await dlqRecords();
     for (const [consumer, count] of Object.entries(refused)) {
