@@ -22,7 +22,7 @@ import { serviceEnv, TestStack } from './support/test-stack';
  * shrunk to a minimal request by fast-check; every route runs, and the test fails listing each failing route's
  * counterexample.
  */
-const CI_RUNS_PER_SERVICE = 300;
+const CI_RUNS_PER_SERVICE = 200;
 
 describe('fuzz: HTTP routes of every service', () => {
   const stack = new TestStack(3);

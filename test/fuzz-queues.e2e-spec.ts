@@ -27,7 +27,7 @@ import { serviceEnv, TestStack } from './support/test-stack';
  * (a calibrated-rerank attempt; a signed ping that reaches the test's receiver), and every fuzz job ended (completed or
  * failed), none left waiting or active. FUZZ_RUNS jobs per queue (CI default below), seeded by FUZZ_SEED.
  */
-const CI_JOBS_PER_QUEUE = 150;
+const CI_JOBS_PER_QUEUE = 100;
 const BATCH = 25;
 const SETTLE_MS = 30_000;
 

@@ -33,7 +33,7 @@ import { serviceEnv, TestStack } from './support/test-stack';
  * shrunk (bounded) by fast-check; between attempts the stack is reset: dead or stuck consumers are stopped, their
  * positions moved to the end of the log, and they are started again.
  */
-const CI_MESSAGES_PER_TOPIC = 200;
+const CI_MESSAGES_PER_TOPIC = 150;
 const BATCH = 25;
 const SETTLE_MS = 30_000;
 
