@@ -48,8 +48,19 @@ describe('fuzz: HTTP routes of every service', () => {
         DRIFT_RERANK_ENABLED: 'false',
         LEARNER_FLUSH_INTERVAL_MS: '100',
       }),
-      // Fuzzed URLs are all rewritten to the receiver (http://127.0.0.1): nothing else is ever a target.
-      { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' },
+      {
+        // Fuzzed URLs are all rewritten to the receiver (http://127.0.0.1): nothing else is ever a target.
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        // Quotas still count every request, but so high that 10,000 cases reach the handlers instead of a 429.
+        GATEWAY_QUOTA_INGEST: '10000000',
+        GATEWAY_QUOTA_READ: '10000000',
+        GATEWAY_QUOTA_ADMIN: '10000000',
+        NOTIFIER_QUOTA_SUBSCRIBER: '10000000',
+        NOTIFIER_QUOTA_PING: '1000000',
+        NOTIFIER_MAX_SUBSCRIPTIONS_PER_KEY: '100000',
+        QUOTA_KEY_LOOKUPS_PER_ADDRESS: '1000000',
+      },
     );
     const [gateway, notifier, learner, reranker, drift] = await Promise.all([startGateway(env), startNotifier(env), startLearner(env), startReranker(env), startDriftWatch(env)]);
     for (const [name, app] of Object.entries({ gateway: gateway.app, notifier: notifier.app, learner: learner.app, reranker: reranker.app, 'drift-watch': drift.app })) {

@@ -77,7 +77,8 @@ describe('fuzz: every queue a worker consumes', () => {
     const env = notifierEnv(
       stack,
       serviceEnv(stack, database.url, { RERANK_QUEUE_PREFIX: queuePrefix(stack), RERANK_JOB_ATTEMPTS: '2', RERANK_BACKOFF_MS: '50', RERANK_LOCK_DURATION_MS: '5000', RERANK_STALLED_INTERVAL_MS: '1000' }),
-      { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', NOTIFIER_SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+      // One ping per batch as the canary: more than the default ping quota allows in a window.
+      { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', NOTIFIER_SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64'), NOTIFIER_QUOTA_PING: '1000000' },
     );
     reranker = new RerankerProcess(env);
     notifier = new NotifierProcess(env);
