@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIFT_TEST_ENV, seedCatalogue, startDriftWatch } from './support/drift-watch';
 import { catalogue } from './support/feedback-factory';
-import { failureOf, fuzzParameters, fuzzRuns, report, tally, type SurfaceTally } from './support/fuzz-run';
+import { failureOf, FUZZ_DEBUG, fuzzParameters, fuzzRuns, report, tally, type SurfaceTally } from './support/fuzz-run';
 import { describeRequest, operationOf, requestArbitrary, routesOf, send, type Route } from './support/http-fuzz';
 import type { JsonSchema } from './support/json-schema-arbitrary';
 import { dropQueueKeys, notifierEnv, queuePrefix, startNotifier, WebhookReceiver } from './support/notifier';
@@ -101,7 +101,7 @@ describe('fuzz: HTTP routes of every service', () => {
       const property = fc.asyncProperty(arbitrary, async (request) => {
         t.cases++;
         const answer = await send(port, request);
-        if (process.env.FUZZ_DEBUG) console.error(`[fuzz] ${name} ${answer.status} ${describeRequest(request).slice(0, 300)}`);
+        if (FUZZ_DEBUG) console.error(`[fuzz] ${name} ${answer.status} ${describeRequest(request).slice(0, 300)}`);
         if (answer.status >= 500 || answer.status === 0) {
           t.serverErrors++;
           throw new Error(`${answer.status || 'no answer'} from ${describeRequest(request)}: ${answer.body}`);

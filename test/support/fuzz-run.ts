@@ -10,9 +10,12 @@ import fc from 'fast-check';
  * - `FUZZ_RUNS`: cases per surface (a service's HTTP routes, a topic, a queue). Each spec has a small default for CI;
  *   `npm run fuzz` sets 10,000.
  * - `FUZZ_SUMMARY`: a file each surface's line is appended to (JSON per line), for the `npm run fuzz` summary.
+ * - `FUZZ_DEBUG`: set to log every HTTP case with its answer.
  */
 export const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? 20_261_206 : Number(process.env.FUZZ_SEED);
 if (!Number.isSafeInteger(FUZZ_SEED)) throw new Error(`FUZZ_SEED must be an integer, got "${process.env.FUZZ_SEED}"`);
+
+export const FUZZ_DEBUG = Boolean(process.env.FUZZ_DEBUG);
 
 /** Cases per surface: FUZZ_RUNS when set, else the spec's CI default. */
 export function fuzzRuns(ciDefault: number): number {

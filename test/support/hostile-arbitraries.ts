@@ -121,13 +121,12 @@ export const hostileJson: fc.Arbitrary<JsonDoc> = fc.letrec<{ value: JsonDoc; ar
   object: fc.array(fc.tuple(hostileKey, tie('value')), { maxLength: 4 }).map((entries) => new JsonEntries(entries)),
 })).value;
 
-type Step = number;
 /** A mutation of a document, with the target chosen by index among the document's nodes (so it shrinks toward the first). */
 type Mutation =
-  | { kind: 'replace'; at: Step; value: JsonDoc }
-  | { kind: 'remove'; at: Step }
-  | { kind: 'add'; at: Step; key: string; existingKey: boolean; value: JsonDoc; position: Step }
-  | { kind: 'wrap'; at: Step; asArray: boolean };
+  | { kind: 'replace'; at: number; value: JsonDoc }
+  | { kind: 'remove'; at: number }
+  | { kind: 'add'; at: number; key: string; existingKey: boolean; value: JsonDoc; position: number }
+  | { kind: 'wrap'; at: number; asArray: boolean };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat({ max: 63 }), value: fc.oneof({ weight: 4, arbitrary: hostileLeaf }, { weight: 1, arbitrary: hostileJson }) }) },
