@@ -130,7 +130,7 @@ describe('fuzz: HTTP routes of every service', () => {
 
   it('learner, reranker, drift-watch: their ops routes answer no 5xx to hostile requests', { timeout: 1_800_000 }, async () => {
     const failures: string[] = [];
-    for (const name of ['learner', 'reranker', 'drift-watch']) failures.push(...(await fuzzService(name, fuzzRuns(CI_RUNS_PER_SERVICE) / 3)).failures);
+    for (const name of ['learner', 'reranker', 'drift-watch']) failures.push(...(await fuzzService(name, fuzzRuns(CI_RUNS_PER_SERVICE))).failures);
     expect(failures).toEqual([]);
   });
 });
