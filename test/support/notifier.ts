@@ -13,6 +13,7 @@ import { AlertsRepository } from '../../services/notifier/src/persistence/alerts
 import { DeliveriesRepository } from '../../services/notifier/src/persistence/deliveries.repository';
 import { SubscriptionsRepository } from '../../services/notifier/src/persistence/subscriptions.repository';
 import { seededUuid } from './feedback-factory';
+import { ServiceProcess } from './service-process';
 import type { TestStack } from './test-stack';
 
 /** The notifier in this process, listening on a free port. Fatal errors are collected (the test fails on them). */
@@ -21,6 +22,13 @@ export async function startNotifier(env: NodeJS.ProcessEnv): Promise<{ app: Nest
   const app = await createNotifierApp(loadNotifierConfig(env), (error) => fatal.push(error));
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl(), runtime: app.get(NotifierRuntime), fatal };
+}
+
+/** The notifier as a real OS process, so a test can see it exit and SIGKILL it. */
+export class NotifierProcess extends ServiceProcess {
+  constructor(env: NodeJS.ProcessEnv) {
+    super('notifier', 'NOTIFIER_HTTP_PORT', env);
+  }
 }
 
 /**

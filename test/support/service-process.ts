@@ -47,12 +47,21 @@ export class ServiceProcess {
     await pollUntil(() => fetch(`http://127.0.0.1:${this.port}/health`).then((r) => r.status), (s) => s === 200, {
       what: `${this.service} /health`,
       timeoutMs: 60_000,
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; ${this.running ? 'still running' : 'exited'}, its output ends: ${this.output.join('').slice(-2_000)}`);
     });
   }
 
   /** The process is running (started and not yet exited). */
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The error lines the service logged last (why it stopped), or the end of its output. */
+  lastErrors(): string {
+    const lines = this.output.join('').split('\n');
+    const errors = lines.filter((line) => /"level":"(error|fatal)"|Error:/.test(line));
+    return (errors.length > 0 ? errors.slice(-3) : lines.slice(-5)).join('\n').slice(-2_000);
   }
 
   get pid(): number | undefined {
