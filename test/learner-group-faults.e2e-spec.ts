@@ -80,9 +80,7 @@ describe('learner group membership faults', () => {
     expect(survivor.fatal).toEqual([]);
   });
 
-  // Skipped: passed on the learner before main's poison isolation (5a2382a); on main it does not converge within 4 min
-  // (see the faults report). Unskip once the stalled learner's fate after eviction is settled.
-  it.skip('a member stalled past the session timeout by a table lock is evicted; the fence keeps the effect exactly once', async () => {
+  it('a member stalled past the session timeout by a table lock is evicted; the fence keeps the effect exactly once', async () => {
     const { db, url } = await database('slow');
     // The test's own connection holds an ACCESS EXCLUSIVE lock on user_models: the first member's apply thread blocks
     // loading its first users. Events keep arriving, so batches queue up to the hand-off limit, then the batch handler

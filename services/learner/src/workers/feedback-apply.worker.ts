@@ -149,14 +149,14 @@ async function main(): Promise<void> {
     // Checked first: every batch calls this, and waiting for the write in flight would end the overlap of the two.
     if (!failure) return;
     while (writing) await writing;
+    const giveUp = (error: unknown) => error instanceof PartitionFencedError;
+    if (giveUp(failure.error)) throw failure.error;
     log('warn', 'applying or committing feedback failed; applying the uncommitted batches again from Postgres', {
       error: describeFailure(failure.error),
       batches: retained.length,
     });
     const units: Unit[] = [];
     for (const { partition, view } of retained) for (let index = 0; index < view.length; index++) units.push({ partition, view, index });
-    const giveUp = (error: unknown) => error instanceof PartitionFencedError;
-    if (giveUp(failure.error)) throw failure.error;
     await retryOnInfrastructure(() => isolatePoison(units, { attempt, quarantine }), {
       what: 'applying feedback',
       giveUp,
@@ -227,7 +227,13 @@ async function main(): Promise<void> {
       });
     } else {
       void serially(async () => {
-        await commitAll();
+        // Answered even when the commit fails (a fence above all): the failure is reported as fatal, and the learner
+        // must still be able to let go of its partitions and stop. Unanswered, its close would wait forever.
+        try {
+          await commitAll();
+        } catch (error) {
+          fail(error);
+        }
         state.clear();
         if (message.type === 'stop') {
           clearInterval(timer);
