@@ -58,3 +58,4 @@ export {
   type OfflineRunOptions,
   type RoundMeasures,
 } from './offline-loop.runner';
+export type { AuditAlert, AuditPopulation, AuditResult, DetectionScore, PolicyRunResult } from './audit-result';

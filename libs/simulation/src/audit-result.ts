@@ -1,0 +1,78 @@
+import type { RoundMeasures } from './offline-loop.runner';
+
+/**
+ * What an aggregation audit (issue #12) produces, and what the report renders: the contract between the runner that
+ * drives a planted population through the live services (`npm run audit`), the MovieLens replay, and the report.
+ * Every figure is plain data (JSON-serialisable), so a report can be drawn again from a saved `audit.json`.
+ */
+export interface AuditResult {
+  readonly kind: 'audit' | 'replay';
+  readonly title: string;
+  /** ISO 8601 time the run finished. */
+  readonly generatedAt: string;
+  readonly seed: number;
+  readonly population: AuditPopulation;
+  /** The run's settings as given (rounds, list length, candidates, …), shown in the report as they are. */
+  readonly options: Readonly<Record<string, string | number | boolean>>;
+  /** One entry per serving policy, in the order they ran. */
+  readonly runs: readonly PolicyRunResult[];
+  /** How well drift-watch's alerts found what was planted, per domain (absent when nothing was scored). */
+  readonly detection?: readonly DetectionScore[];
+}
+
+export interface AuditPopulation {
+  readonly users: number;
+  readonly items: number;
+  readonly domain: string;
+  /** Users per planted group (majority, minority, mixed, …). */
+  readonly groups: Readonly<Record<string, number>>;
+}
+
+/** One serving policy's run: the truth-side measures per round, and what the live pipeline did meanwhile. */
+export interface PolicyRunResult {
+  /** 'aggregate' (τ² = 0), 'pooled', 'personal' (large τ²), 'calibrated', or a policy added later, by name. */
+  readonly policy: string;
+  /** One line for people: what the policy serves and how. */
+  readonly description: string;
+  /** τ² the models were pooled with. */
+  readonly tau2: number;
+  /** Whether the served lists were calibrated (Steck). */
+  readonly calibrated: boolean;
+  readonly rounds: readonly RoundMeasures[];
+  /** Feedback events produced by the choice model and accepted. */
+  readonly events: number;
+  /** Drift alerts raised during the run, by the round in which they arrived. */
+  readonly alerts: readonly AuditAlert[];
+  /** Calibrated lists completed by the reranker, per round (index = round − 1). */
+  readonly reranksPerRound: readonly number[];
+  /** Wall-clock seconds the run took. */
+  readonly seconds: number;
+}
+
+export interface AuditAlert {
+  readonly round: number;
+  readonly scope: 'user' | 'segment' | 'population';
+  readonly metric: string;
+  readonly domain: string;
+  readonly severity: string;
+  /** The user id, segment name or domain the alert is about. */
+  readonly subject: string;
+}
+
+/** Alerts scored against planted narrowing onsets (recall, delay) and stationary stretches (false alarms). */
+export interface DetectionScore {
+  readonly domain: string;
+  readonly policy: string;
+  /** Round at which narrowing was planted; undefined when nothing was planted in this domain. */
+  readonly plantedOnsetRound: number | undefined;
+  /** Users whose taste was planted to narrow. */
+  readonly plantedUsers: number;
+  /** Of those, how many got a narrowing alert at or after the onset. */
+  readonly detectedUsers: number;
+  /** detectedUsers / plantedUsers; undefined when nothing was planted. */
+  readonly recall: number | undefined;
+  /** Mean rounds from onset to the first alert, over detected users. */
+  readonly meanDelayRounds: number | undefined;
+  /** Alerts on users and rounds with nothing planted, per 1,000 user-rounds. */
+  readonly falseAlarmsPer1000UserRounds: number;
+}
