@@ -4,9 +4,11 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FEEDBACK_BATCH_LIMIT, ITEM_IMPORT_LIMIT, topicName, type FeedbackEventInputV1, type ItemV1 } from '@chorus/contracts';
-import { ApiKeyRepository, countRecords, createDataSource, createKafka, deleteTopics, dropDatabase, ensureTopics, migrate } from '@chorus/platform';
+import { ApiKeyRepository, countRecords, createDataSource, createKafka, deleteTopics, dropDatabase, ensureTopics, migrate, RERANK_QUEUE } from '@chorus/platform';
 import { rocAuc } from '@chorus/reward';
+import { Queue } from 'bullmq';
 import { MultiBar, Presets } from 'cli-progress';
+import type { DataSource } from 'typeorm';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
 
 const root = resolve(__dirname, '..', '..');
@@ -16,12 +18,23 @@ const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] 
   --tau2          pooling strength τ² of the personalized models (default 1)
   --partitions    partitions of the feedback topic (default 6)
   --port          gateway port (default 3000; learner, reranker, drift-watch and notifier use port + 1 … + 4)
-  --keep-running  leave gateway and learner running after the summary (default: when stdin is a terminal)`;
+  --keep-running  leave the services running after the summary (default: when stdin is a terminal;
+                  --no-keep-running to stop them)`;
 
 class UsageError extends Error {}
 
+function explainUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 function options() {
-  const { values } = parseArgs({
+  // Node's refusals (an unknown flag, a value given to a switch) become a usage message, not a stack trace.
+  const { values } = explainUsage(() => parseArgs({
+    allowNegative: true,
     options: {
       data: { type: 'string', default: resolve(root, '..', 'shared', 'data', 'movielens-latest-small') },
       limit: { type: 'string' },
@@ -31,7 +44,7 @@ function options() {
       'keep-running': { type: 'boolean' },
       help: { type: 'boolean' },
     },
-  });
+  }));
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     process.exit(0);
@@ -225,6 +238,7 @@ async function main(): Promise<void> {
       120_000,
     ).then(() => !stopped.has('drift-watch'), () => false);
     const alerts: { metric: string; scope: string; n: number }[] = await db.query(`SELECT metric, scope, count(*)::int AS n FROM drift_alerts GROUP BY metric, scope ORDER BY n DESC`);
+    const calibration = await calibratedReranking(db, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', env.RERANK_QUEUE_PREFIX);
     const deadLettered = await countRecords(admin, topicName('feedbackDlq', prefix));
     const driftDeadLettered = await countRecords(admin, topicName('driftWatchDlq', prefix));
 
@@ -247,6 +261,7 @@ async function main(): Promise<void> {
         `  drift-watch dead-lettered    ${driftDeadLettered}`,
         `  drift alerts${driftCaughtUp ? '' : stopped.has('drift-watch') ? ' (drift-watch stopped early)' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,
         ...alerts.map((a) => `    ${a.scope.padEnd(10)} ${a.metric.padEnd(28)} ${a.n}`),
+        ...calibrationSummary(calibration),
         `  total time                   ${((Date.now() - started) / 1000).toFixed(1)} s`,
         ...[...stopped].map(([name, code]) => `  STOPPED WITH AN ERROR         ${name} (exit code ${code}; see .chorus/demo/${name}.log)`),
         '',
@@ -264,6 +279,66 @@ async function main(): Promise<void> {
       await db.destroy();
     }
   }
+}
+
+interface CalibratedReranking {
+  /** The rerank queue emptied before the summary (false: the figures are of the lists made so far). */
+  drained: boolean;
+  lists: number;
+  users: number;
+  klBefore: number | null;
+  klAfter: number | null;
+  relevanceRetained: number | null;
+  /** Over lists whose user has minority interests (categories under their profile's threshold). */
+  minority: { lists: number; profileShare: number | null; before: number | null; after: number | null };
+}
+
+/**
+ * What the calibrated reranking triggered by drift alerts did during the replay (DESIGN §6): waits (up to two
+ * minutes) for the rerank queue to empty, then reads the reranker's lists. C_KL is Steck's miscalibration of the list
+ * against the user's profile; the minority share is the list's share of the user's minority interests, against the
+ * profile's share of them.
+ */
+async function calibratedReranking(db: DataSource, redisUrl: string, queuePrefix: string): Promise<CalibratedReranking> {
+  const url = new URL(redisUrl);
+  const queue = new Queue(RERANK_QUEUE, { connection: { host: url.hostname, port: Number(url.port || 6379) }, prefix: queuePrefix });
+  let drained = false;
+  try {
+    const pending = async () => Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')).reduce((a, b) => a + b, 0);
+    drained = await until(pending, (n) => n === 0, 'the rerank queue to empty', 120_000).then(() => true, () => false);
+  } finally {
+    await queue.close();
+  }
+  const [overall] = await db.query(
+    `SELECT count(*)::int AS lists, count(DISTINCT user_id)::int AS users, avg(kl_before) AS kl_before, avg(kl_after) AS kl_after, avg(relevance_retained) AS relevance
+       FROM calibrated_lists`,
+  );
+  const [minority] = await db.query(
+    `SELECT count(*)::int AS lists, avg((minority_share->>'profileShare')::float8) AS profile,
+            avg((minority_share->>'listShareBefore')::float8) AS before, avg((minority_share->>'listShare')::float8) AS after
+       FROM calibrated_lists WHERE jsonb_array_length(minority_share->'categories') > 0`,
+  );
+  return {
+    drained,
+    lists: overall.lists,
+    users: overall.users,
+    klBefore: overall.kl_before,
+    klAfter: overall.kl_after,
+    relevanceRetained: overall.relevance,
+    minority: { lists: minority.lists, profileShare: minority.profile, before: minority.before, after: minority.after },
+  };
+}
+
+function calibrationSummary(c: CalibratedReranking): string[] {
+  const f = (x: number | null) => (x === null ? '-' : x.toFixed(3));
+  if (c.lists === 0) return [`  calibrated reranking         no lists${c.drained ? '' : ' yet (the rerank queue had not emptied)'}`];
+  return [
+    `  calibrated reranking${c.drained ? '' : ' (so far: the rerank queue had not emptied)'}:`,
+    `    lists made                 ${c.lists} for ${c.users} users`,
+    `    mean C_KL                  ${f(c.klBefore)} before → ${f(c.klAfter)} after`,
+    `    relevance kept             ${f(c.relevanceRetained)} (share of the accuracy list's relevance)`,
+    `    minority interests (<20%)  ${c.minority.lists} lists: profile share ${f(c.minority.profileShare)}, list share ${f(c.minority.before)} before → ${f(c.minority.after)} after`,
+  ];
 }
 
 main().catch((error: Error) => {
