@@ -17,3 +17,5 @@ export { binaryObservation, pairwiseObservation, pairwiseObservationOf, type Ite
 export type { PrequentialLogits } from './personalized-reward';
 export { deviationNorm, personalizedLogit, updateOnObservation } from './personalized-reward';
 export { rocAuc } from './roc-auc';
+export type { PoolingStrengthPrior } from './pooling-strength';
+export { DEFAULT_POOLING_STRENGTH_PRIOR, PoolingStrengthEvidence, PoolingStrengthGrid, rebasePosterior } from './pooling-strength';

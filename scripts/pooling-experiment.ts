@@ -1,0 +1,202 @@
+/**
+ * The pooling strength τ² on MovieLens latest-small, offline, with the project's own libraries (issue #16): fixed τ²
+ * against τ² learned by empirical Bayes while the replay runs.
+ *
+ *   npm run experiment:pooling -- [--data <dir>] [--fixed 0.25,1,4,16] [--every 2000] [--steps 20] [--grid 0.25,0.5,…,32]
+ *
+ * Protocol (the demo's): every rating in time order is scored by the aggregate and the personalized model *before*
+ * either learns it (prequential), ratings ≥ 4 are positive, and the figure is ROC AUC on the last 10% in time. The
+ * models are the learner's: aggregate over genres + item intercepts, a deviation per user with prior N(0, τ²), ratings
+ * weighted by distance from the scale's midpoint (ratingLabel), updateOnObservation.
+ *
+ * Learned τ²: starts at the prior's mode (1); every `every` events the users' posteriors give the EM M-step
+ * (PoolingStrengthEvidence, DEFAULT_POOLING_STRENGTH_PRIOR) and every stored posterior is rebased to the new value
+ * (rebasePosterior) — `steps` such alternations per re-estimation, which converge to EM's fixed point for the
+ * posteriors held at that moment. No event is replayed, as in a live learner.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_POOLING_STRENGTH_PRIOR,
+  DiagonalGaussianLogistic,
+  itemFeatures,
+  PoolingStrengthEvidence,
+  PoolingStrengthGrid,
+  ratingLabel,
+  rebasePosterior,
+  rocAuc,
+  updateOnObservation,
+  withItemIntercept,
+  type SparseVector,
+} from '@chorus/reward';
+import { inReplayOrder, readMovieLens } from './movielens-reader';
+
+const SCALE = { min: 0.5, max: 5 };
+const usage = `usage: npm run experiment:pooling -- [--data <dir>] [--fixed 0.25,1,4,16] [--every 2000] [--steps 20] [--grid 0.25,0.5,1,2,4,8,16,32]`;
+
+class UsageError extends Error {}
+
+function options() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
+        fixed: { type: 'string', default: '0.25,1,4,16' },
+        every: { type: 'string', default: '2000' },
+        steps: { type: 'string', default: '20' },
+        grid: { type: 'string', default: '0.25,0.5,1,2,4,8,16,32' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const integer = (name: string, text: string, min: number) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${text}"`);
+    return value;
+  };
+  const list = (name: string, text: string, min: number) =>
+    text.split(',').map((item) => {
+      const value = Number(item);
+      if (!(value >= min) || !Number.isFinite(value) || item.trim() === '') throw new UsageError(`--${name} takes τ² values ≥ ${min} separated by commas, got "${item}"`);
+      return value;
+    });
+  const grid = list('grid', values.grid, Number.MIN_VALUE);
+  if (grid.some((tau2, k) => k > 0 && !(tau2 > grid[k - 1]!))) throw new UsageError(`--grid must ascend, got "${values.grid}"`);
+  return { data: values.data, fixed: list('fixed', values.fixed, 0), grid, every: integer('every', values.every, 1), steps: integer('steps', values.steps, 1) };
+}
+
+interface Replay {
+  label: string;
+  tail: { aggregate: number; personalized: number };
+  all: { aggregate: number; personalized: number };
+  tau2: number;
+  /** τ² after each re-estimation (learned runs). */
+  path: number[];
+}
+
+function replay(label: string, data: ReturnType<typeof readMovieLens>, tau2: number, learn?: { every: number; steps: number }): Replay {
+  const vectors = new Map<string, { phi: SparseVector; aggregateX: SparseVector }>();
+  for (const movie of data.movies) {
+    const phi = itemFeatures({ categories: Object.fromEntries(movie.genres.map((genre) => [genre, 1])) });
+    vectors.set(movie.movieId, { phi, aggregateX: withItemIntercept(phi, movie.movieId) });
+  }
+  // The learner's defaults: LEARNER_PRIOR_VARIANCE = LEARNER_ITEM_PRIOR_VARIANCE = 1.
+  const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
+  const users = new Map<string, DiagonalGaussianLogistic>();
+  const ratings = inReplayOrder(data.ratings);
+  const scores = { aggregate: new Float64Array(ratings.length), personalized: new Float64Array(ratings.length) };
+  const labels = new Uint8Array(ratings.length);
+  const path: number[] = [];
+  let current = tau2;
+  ratings.forEach((rating, index) => {
+    const item = vectors.get(rating.movieId);
+    if (!item) throw new Error(`rating of movie ${rating.movieId}, which movies.csv does not list`);
+    let user = users.get(rating.userId);
+    if (!user) users.set(rating.userId, (user = new DiagonalGaussianLogistic({ priorVariance: current })));
+    const { y, weight } = ratingLabel(rating.rating, SCALE);
+    const logits = updateOnObservation(aggregate, user, { aggregateX: item.aggregateX, userX: item.phi, y, weight });
+    scores.aggregate[index] = logits.aggregate;
+    scores.personalized[index] = logits.personalized;
+    labels[index] = rating.rating >= 4 ? 1 : 0;
+    if (learn && (index + 1) % learn.every === 0) {
+      for (let step = 0; step < learn.steps; step++) {
+        const evidence = new PoolingStrengthEvidence();
+        for (const model of users.values()) evidence.add(model.toJSON());
+        const next = evidence.estimate(DEFAULT_POOLING_STRENGTH_PRIOR);
+        for (const [id, model] of users) {
+          users.set(id, DiagonalGaussianLogistic.fromJSON(rebasePosterior(model.toJSON(), current, next), { priorVariance: next }));
+        }
+        current = next;
+      }
+      path.push(current);
+    }
+  });
+  const auc = (from: number) => ({
+    aggregate: rocAuc(Array.from(scores.aggregate.subarray(from)), Array.from(labels.subarray(from), (l) => l === 1)),
+    personalized: rocAuc(Array.from(scores.personalized.subarray(from)), Array.from(labels.subarray(from), (l) => l === 1)),
+  });
+  return { label, tail: auc(Math.floor(ratings.length * 0.9)), all: auc(0), tau2: current, path };
+}
+
+/**
+ * τ² chosen by evidence (PoolingStrengthGrid): the user deviations run once per τ² of the grid (one aggregate, shared:
+ * its update does not depend on τ²), and each event is served by the grid member whose predictions have the smallest
+ * cumulative weighted log-loss so far (type-II maximum likelihood on the grid, measured on predictions).
+ */
+function replayGrid(label: string, data: ReturnType<typeof readMovieLens>, grid: readonly number[]): Replay {
+  const vectors = new Map<string, { phi: SparseVector; aggregateX: SparseVector }>();
+  for (const movie of data.movies) {
+    const phi = itemFeatures({ categories: Object.fromEntries(movie.genres.map((genre) => [genre, 1])) });
+    vectors.set(movie.movieId, { phi, aggregateX: withItemIntercept(phi, movie.movieId) });
+  }
+  const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
+  const evidence = new PoolingStrengthGrid(grid);
+  const users = grid.map(() => new Map<string, DiagonalGaussianLogistic>());
+  const ratings = inReplayOrder(data.ratings);
+  const scores = { aggregate: new Float64Array(ratings.length), personalized: new Float64Array(ratings.length) };
+  const labels = new Uint8Array(ratings.length);
+  const path: number[] = [];
+  ratings.forEach((rating, index) => {
+    const item = vectors.get(rating.movieId)!;
+    const { y, weight } = ratingLabel(rating.rating, SCALE);
+    const leader = evidence.leaderIndex();
+    const offset = aggregate.update(item.aggregateX, y, weight);
+    grid.forEach((tau2, k) => {
+      let user = users[k]!.get(rating.userId);
+      if (!user) users[k]!.set(rating.userId, (user = new DiagonalGaussianLogistic({ priorVariance: tau2 })));
+      const z = user.update(item.phi, y, weight, offset);
+      if (k === leader) scores.personalized[index] = z;
+      evidence.record(k, z, y, weight);
+    });
+    scores.aggregate[index] = offset;
+    labels[index] = rating.rating >= 4 ? 1 : 0;
+    if ((index + 1) % 2000 === 0) path.push(grid[leader]!);
+  });
+  const auc = (from: number) => ({
+    aggregate: rocAuc(Array.from(scores.aggregate.subarray(from)), Array.from(labels.subarray(from), (l) => l === 1)),
+    personalized: rocAuc(Array.from(scores.personalized.subarray(from)), Array.from(labels.subarray(from), (l) => l === 1)),
+  });
+  return { label, tail: auc(Math.floor(ratings.length * 0.9)), all: auc(0), tau2: path.at(-1) ?? grid[0]!, path };
+}
+
+function main(): void {
+  const opts = options();
+  const data = readMovieLens(opts.data);
+  process.stdout.write(`[pooling] MovieLens: ${data.ratings.length} ratings, ${data.movies.length} movies; prequential AUC, last 10% in time\n`);
+  const rows: Replay[] = [];
+  for (const tau2 of opts.fixed) {
+    const started = Date.now();
+    rows.push(replay(`fixed τ² = ${tau2}`, data, tau2));
+    process.stdout.write(`[pooling] fixed τ² = ${tau2}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  const started = Date.now();
+  rows.push(replay('τ² by EM',  data, DEFAULT_POOLING_STRENGTH_PRIOR.scale / (DEFAULT_POOLING_STRENGTH_PRIOR.shape + 1), opts));
+  process.stdout.write(`[pooling] learned: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  rows.push(replayGrid('τ² by evidence', data, opts.grid));
+  process.stdout.write('\n');
+  const f = (x: number) => x.toFixed(3);
+  process.stdout.write(`${'policy'.padEnd(20)}${'τ² at end'.padStart(10)}${'AUC tail agg'.padStart(14)}${'AUC tail pers'.padStart(15)}${'AUC all pers'.padStart(14)}\n`);
+  for (const row of rows) {
+    process.stdout.write(`${row.label.padEnd(20)}${f(row.tau2).padStart(10)}${f(row.tail.aggregate).padStart(14)}${f(row.tail.personalized).padStart(15)}${f(row.all.personalized).padStart(14)}\n`);
+  }
+  process.stdout.write('\nτ² after 25 / 50 / 75 / 100% of the replay:\n');
+  for (const row of rows.filter((r) => r.path.length > 0)) {
+    const quartiles = [0.25, 0.5, 0.75, 1].map((q) => row.path[Math.max(0, Math.ceil(q * row.path.length) - 1)]!);
+    process.stdout.write(`  ${row.label.padEnd(18)}${quartiles.map(f).join(' / ')}\n`);
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  process.stderr.write(error instanceof UsageError ? `${(error as Error).message}\n${usage}\n` : `[pooling] failed: ${(error as Error).message}\n`);
+  process.exit(1);
+}
