@@ -9,8 +9,9 @@ class InMemoryModels implements UserModelCounts {
   async aggregateEventsSeen(): Promise<number> {
     return 77;
   }
+  /** As the repository answers: 0 for a user without a model. */
   async userEventsSeen(_domain: string, userIds: readonly string[]): Promise<Map<string, number>> {
-    return new Map(userIds.flatMap((id) => (this.users.has(id) ? [[id, this.users.get(id)!] as [string, number]] : [])));
+    return new Map(userIds.map((id) => [id, this.users.get(id) ?? 0]));
   }
   async usersPage(_domain: string, afterUserId: string, limit: number): Promise<{ userId: string; eventsSeen: number }[]> {
     this.pagesAsked.push(afterUserId);
@@ -30,9 +31,9 @@ describe('FanOutRerankUseCase', () => {
   it('expands the named users once each, with their events seen and one aggregate version for all', async () => {
     const models = new InMemoryModels(new Map([['ann', 3], ['bob', 5]]));
     const queue = new InMemoryQueue();
-    const result = await new FanOutRerankUseCase(models, queue).execute({ scope: 'segment', domain: 'movies', userIds: ['bob', 'ann', 'bob'], segment: 'cohort', reason: { kind: 'manual' } });
-    expect(result).toEqual({ scope: 'segment', domain: 'movies', users: 2 });
-    expect(queue.calls).toEqual([{ users: [{ userId: 'bob', eventsSeen: 5 }, { userId: 'ann', eventsSeen: 3 }], aggregate: 77 }]);
+    const result = await new FanOutRerankUseCase(models, queue).execute({ scope: 'segment', domain: 'movies', userIds: ['bob', 'ann', 'bob', 'new'], segment: 'cohort', reason: { kind: 'manual' } });
+    expect(result).toEqual({ scope: 'segment', domain: 'movies', users: 3 });
+    expect(queue.calls).toEqual([{ users: [{ userId: 'bob', eventsSeen: 5 }, { userId: 'ann', eventsSeen: 3 }, { userId: 'new', eventsSeen: 0 }], aggregate: 77 }]);
   });
 
   it('pages through a population by user id, a thousand at a time, until a page comes back empty', async () => {
