@@ -6,6 +6,11 @@ import type { DriftSegmentRepository } from '../persistence/drift-segment.reposi
 
 const BATCH = 200;
 
+/** The outbox's ports (AlertOutboxRepository, the Kafka producer and RerankQueue in production). */
+export type AlertOutboxStore = Pick<AlertOutboxRepository, 'publishPending' | 'requestPendingReranks' | 'recentlyEnqueuedReranks' | 'requestRerankAgain'>;
+export type AlertProducer = Pick<Producer, 'send'>;
+export type AlertRerankQueue = Pick<RerankQueue, 'enqueue' | 'queue'>;
+
 /**
  * Delivers committed alerts: publishes them to chorus.drift-alerts.v1 (keyed by scope key) and, for harmful
  * calibration and diversity alerts, enqueues calibrated-rerank jobs through the shared RerankQueue (a user alert →
@@ -21,9 +26,9 @@ export class AlertOutbox {
   private again = false;
 
   constructor(
-    private readonly repository: AlertOutboxRepository,
-    private readonly producer: Producer,
-    private readonly rerank: RerankQueue | undefined,
+    private readonly repository: AlertOutboxStore,
+    private readonly producer: AlertProducer,
+    private readonly rerank: AlertRerankQueue | undefined,
     private readonly segments: Pick<DriftSegmentRepository, 'members'>,
     private readonly prefix: string,
     private readonly log: ContextLogger,

@@ -30,6 +30,13 @@ export interface BatchOutcome {
   deadLetters: DeadLetterV1[];
 }
 
+/** The stores the use case reads (CatalogueRepository, DriftStateRepository, UserModelRepository in production). */
+export interface ObserveEventsStores {
+  catalogue: Pick<CatalogueRepository, 'findMany' | 'vocabulary'>;
+  state: Pick<DriftStateRepository, 'loadUsers'>;
+  models: Pick<UserModelRepository, 'deviations'>;
+}
+
 type Parsed = { message: IncomingMessage } & ({ feedback: FeedbackEventV1 } | { exposure: ExposureV1 });
 
 const emptyOutcome = (): BatchOutcome => ({ applied: 0, duplicates: 0, redelivered: 0, deadLetters: [] });
@@ -52,7 +59,7 @@ export class ObserveEventsUseCase {
     private readonly state: DriftState,
     private readonly engine: DriftEngine,
     private readonly catalogue: ItemCatalogue,
-    private readonly repositories: { catalogue: CatalogueRepository; state: DriftStateRepository; models: UserModelRepository },
+    private readonly repositories: ObserveEventsStores,
     private readonly options: {
       topics: { feedback: string; exposures: string };
       consumer: string;

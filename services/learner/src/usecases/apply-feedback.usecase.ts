@@ -9,10 +9,9 @@ import {
 import { NonFiniteUpdateError, pairwiseObservationOf, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { BatchView } from '../workers/apply-worker.protocol';
-import type { LearnerStateRepository } from '../persistence/learner-state.repository';
 import { eventDedupeKey } from './event-dedupe-key';
 import type { CatalogueItem, ItemCatalogue } from './item-catalogue';
-import type { LearnerState, UserState } from './learner-state';
+import type { LearnerState, StoredUsers, UserState } from './learner-state';
 
 export interface BatchOutcome {
   applied: number;
@@ -43,7 +42,7 @@ export class ApplyFeedbackUseCase {
   constructor(
     private readonly state: LearnerState,
     private readonly catalogue: ItemCatalogue,
-    private readonly repository: LearnerStateRepository,
+    private readonly repository: StoredUsers,
     private readonly options: { topic: string; consumer: string; dedupeWindow: number; logPredictions: boolean },
   ) {}
 

@@ -1,5 +1,5 @@
 import { itemFeatures, withItemIntercept, type SparseVector } from '@chorus/reward';
-import type { CatalogueRepository } from '../persistence/catalogue.repository';
+import type { CatalogueRow } from '../persistence/catalogue.repository';
 
 export interface CatalogueItem {
   domain: string;
@@ -7,6 +7,11 @@ export interface CatalogueItem {
   phi: SparseVector;
   /** φ(i) plus the item's own intercept — what the aggregate sees. Kept so binary events allocate no vectors. */
   aggregateX: SparseVector;
+}
+
+/** The port the catalogue reads items through (CatalogueRepository in production): the rows of the ids found. */
+export interface CatalogueRows {
+  findMany(itemIds: string[]): Promise<CatalogueRow[]>;
 }
 
 /**
@@ -17,7 +22,7 @@ export class ItemCatalogue {
   private readonly items = new Map<string, CatalogueItem>();
 
   constructor(
-    private readonly repository: CatalogueRepository,
+    private readonly repository: CatalogueRows,
     private readonly capacity = 1_000_000,
   ) {}
 

@@ -34,3 +34,30 @@ describe('LearnerState interaction rows', () => {
     for (let k = 0; k < 50; k++) expect(commit(state, 'ann', `item-${k}`).compactInteractions).toEqual([]);
   });
 });
+
+describe('LearnerState memory', () => {
+  it('over capacity evicts the least recently used users at the snapshot, down to 90% of the capacity', () => {
+    const state = new LearnerState(priors(), 10);
+    for (let k = 0; k < 12; k++) state.installUser(`u-${k}`, 'movies');
+    state.cachedUser('u-0', 'movies');
+    state.snapshot();
+    const kept = Array.from({ length: 12 }, (_, k) => `u-${k}`).filter((id) => state.hasUser(id, 'movies'));
+    expect(kept).toEqual(['u-0', 'u-4', 'u-5', 'u-6', 'u-7', 'u-8', 'u-9', 'u-10', 'u-11']);
+  });
+
+  it('adopts a partition at its stored offset with its shards, commits offsets only when they moved, and forgets all on clear()', () => {
+    const state = new LearnerState(priors(), 100);
+    state.adoptPartition(4, 20, [{ domain: 'movies', state: { bias: [0.5, 0.25] }, eventsSeen: 9 }]);
+    expect(state.hasPartition(4)).toBe(true);
+    expect(state.shard('movies', 4).eventsSeen).toBe(9);
+    expect(state.shard('movies', 4).model.toJSON()).toEqual({ bias: [0.5, 0.25] });
+    expect(state.snapshot().offsets).toEqual([]);
+    state.nextOffset.set(4, 25);
+    state.count('applied', 5);
+    expect(state.snapshot()).toMatchObject({ offsets: [{ partition: 4, from: 20, to: 25 }], counters: { applied: 5 } });
+    expect(state.snapshot()).toMatchObject({ offsets: [], counters: {} });
+    state.clear();
+    expect(state.hasPartition(4)).toBe(false);
+    expect(state.shard('movies', 4).eventsSeen).toBe(0);
+  });
+});

@@ -35,6 +35,14 @@ export interface StoredUserState {
   recentEventIds: number[];
 }
 
+/**
+ * The port through which applying feedback reads users that are not in memory (LearnerStateRepository in production).
+ * Keyed `${userId}\u0001${domain}`; users never stored are absent.
+ */
+export interface StoredUsers {
+  loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, { state: StoredUserState; eventsSeen: number; interactionRows: number }>>;
+}
+
 export interface FlushSnapshot {
   /** `state`: the JSON of user_models.state (the deviation's posterior); `recentEventKeys`: the encoded dedupe window. */
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];

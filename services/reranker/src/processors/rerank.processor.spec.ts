@@ -1,7 +1,13 @@
-import { RERANK_JOB } from '@chorus/platform';
+import type { RerankJobV1 } from '@chorus/contracts';
+import { JsonLogger, RERANK_JOB, type EnqueuedRerankJob, type ScoringItem, type UserScores } from '@chorus/platform';
+import { UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { relevanceOf } from '../usecases/calibrate-user.usecase';
-import { assertOneHandlerPerJobName } from './rerank.processor';
+import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
+import { CalibrateUserUseCase, relevanceOf, type CalibratedLists, type UserScoring } from '../usecases/calibrate-user.usecase';
+import { FanOutRerankUseCase } from '../usecases/fan-out-rerank.usecase';
+import { assertOneHandlerPerJobName, RerankProcessor, type RerankJobHandle } from './rerank.processor';
 
 describe('job handlers', () => {
   it('accept exactly one handler per job name', () => {
@@ -18,5 +24,129 @@ describe('relevanceOf', () => {
     expect(relevanceOf(2) + relevanceOf(-2)).toBeCloseTo(1, 15);
     expect(relevanceOf(1000)).toBe(1);
     expect(relevanceOf(-1000)).toBe(0);
+  });
+});
+
+/** process() with the real use cases over in-memory ports; the BullMQ worker itself is not started (no Redis). */
+describe('RerankProcessor.process', () => {
+  const item = (itemId: string, categories: Record<string, number>): ScoringItem => ({ itemId, categories, userX: new Map(), aggregateX: new Map() });
+
+  function setup(options: { candidateCategories?: Record<string, number>; listsFail?: Error } = {}) {
+    const scoring: UserScoring = {
+      async scoreUnseen(userId, domain): Promise<UserScores> {
+        return {
+          userId,
+          domain,
+          modelVersion: '1.2',
+          seen: new Set(['h-1']),
+          history: [item('h-1', { drama: 1 })],
+          ranked: [{ item: item('d-1', options.candidateCategories ?? { drama: 1 }), logit: 1 }],
+        };
+      },
+      async catalogue() {
+        return [];
+      },
+    };
+    const stored: CalibratedListRecord[] = [];
+    const lists: CalibratedLists = {
+      async findByJob(jobId) {
+        return stored.find((r) => r.jobId === jobId);
+      },
+      async insertOnce(list: NewCalibratedList) {
+        if (options.listsFail) throw options.listsFail;
+        const record = { ...list, listId: '00000000-0000-4000-8000-000000000001', createdAt: new Date('2026-12-01T00:00:00Z'), publishedAt: null };
+        stored.push(record);
+        return { record, inserted: true };
+      },
+      async markPublished() {},
+    };
+    const calibrate = new CalibrateUserUseCase(scoring, lists, { send: async () => [] }, '', { lambda: 0.5, n: 10, candidates: 10, alpha: 0.01, priorWeight: 0 });
+    const enqueued: string[][] = [];
+    const fanOut = new FanOutRerankUseCase(
+      { aggregateEventsSeen: async () => 5, userEventsSeen: async (_d, ids) => new Map(ids.map((id) => [id, 1])), usersPage: async () => [] },
+      {
+        enqueueUsers: async (_t, users): Promise<EnqueuedRerankJob[]> => {
+          enqueued.push(users.map((u) => u.userId));
+          return users.map((u) => ({ jobId: `user.${u.userId}`, name: RERANK_JOB.user, userId: u.userId }));
+        },
+      },
+    );
+    const logs: { level: string; message: string }[] = [];
+    const registry = new Registry();
+    const processor = new RerankProcessor(
+      new Redis({ lazyConnect: true }),
+      { prefix: 'test', concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, delayBeforeStoreMs: 0 },
+      calibrate,
+      fanOut,
+      new JsonLogger('reranker', 'debug', (line) => logs.push(JSON.parse(line))).child('rerank'),
+      registry,
+    );
+    const progress: unknown[] = [];
+    const job = (name: string, data: unknown): RerankJobHandle => ({ id: 'job-1', name, data, updateProgress: async (value: unknown) => void progress.push(value) }) as RerankJobHandle;
+    const outcomes = async () => (await registry.getSingleMetric('reranker_jobs_total')!.get()).values.map((v) => [v.labels.name, v.labels.outcome, v.value]);
+    return { processor, job, progress, enqueued, outcomes, stored };
+  }
+
+  const userJob: RerankJobV1 = { scope: 'user', domain: 'movies', userIds: ['ann'], reason: { kind: 'manual' } };
+
+  it('runs a user job through the calibration, reporting progress once computed, and counts its outcome', async () => {
+    const { processor, job, progress, outcomes, stored } = setup();
+    expect(await processor.process(job(RERANK_JOB.user, userJob))).toMatchObject({ outcome: 'stored', userId: 'ann', items: 1 });
+    expect(progress).toEqual([{ stage: 'computed', klBefore: 0, klAfter: 0, items: 1 }]);
+    expect(stored.map((r) => r.jobId)).toEqual(['job-1']);
+    expect(await outcomes()).toEqual([['rerank-user', 'stored', 1]]);
+  });
+
+  it('runs a fan-out job through the fan-out', async () => {
+    const { processor, job, enqueued, outcomes } = setup();
+    expect(await processor.process(job(RERANK_JOB.fanOut, { scope: 'segment', domain: 'movies', userIds: ['a', 'b'], segment: 's', reason: { kind: 'manual' } }))).toEqual({
+      scope: 'segment',
+      domain: 'movies',
+      users: 2,
+    });
+    expect(enqueued).toEqual([['a', 'b']]);
+    expect(await outcomes()).toEqual([['rerank-fan-out', 'completed', 1]]);
+  });
+
+  it('fails an unknown job name at once, naming the known ones', async () => {
+    const { processor, job, outcomes } = setup();
+    const run = processor.process(job('constructor', userJob));
+    await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run).rejects.toThrow('RERANK.UNKNOWN_JOB: no handler for job name "constructor"; known names: rerank-user, rerank-fan-out');
+    expect(await outcomes()).toEqual([['constructor', 'unrecoverable', 1]]);
+  });
+
+  it('fails a payload that is not a rerank job v1 at once, saying what is wrong', async () => {
+    const { processor, job } = setup();
+    const run = processor.process(job(RERANK_JOB.user, { scope: 'user', domain: 'movies', userIds: [], reason: { kind: 'manual' } }));
+    await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run).rejects.toThrow('RERANK.INVALID_JOB: the payload is not a valid rerank job v1: userIds: userIds must name at least one user');
+  });
+
+  it('fails a user job that names more than one user at once, pointing to the fan-out', async () => {
+    const { processor, job } = setup();
+    await expect(processor.process(job(RERANK_JOB.user, { ...userJob, userIds: ['ann', 'bob'] }))).rejects.toThrow(
+      'RERANK.INVALID_JOB: a "rerank-user" job reranks exactly one user (scope "user", one userId); got scope "user" with 2 users. Enqueue through RerankQueue.enqueue, which fans out.',
+    );
+  });
+
+  it('fails at once when the calibration refuses its input (retrying would refuse it again)', async () => {
+    const { processor, job } = setup({ candidateCategories: { drama: 0.5 } });
+    const run = processor.process(job(RERANK_JOB.user, userJob));
+    await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run).rejects.toThrow(/^CALIBRATION\.INVALID_INPUT: /);
+  });
+
+  it('fails at once when Postgres refuses a value of the job, and lets infrastructure failures be retried', async () => {
+    const refused = Object.assign(new Error('invalid input syntax'), { code: '22P02' });
+    const run = setup({ listsFail: refused }).processor.process(setup().job(RERANK_JOB.user, userJob));
+    await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run).rejects.toThrow('RERANK.UNPROCESSABLE: SQLSTATE 22P02: invalid input syntax');
+
+    const down = setup({ listsFail: new Error('connect ECONNREFUSED 127.0.0.1:5432') });
+    const retried = down.processor.process(down.job(RERANK_JOB.user, userJob));
+    await expect(retried).rejects.not.toBeInstanceOf(UnrecoverableError);
+    await expect(retried).rejects.toThrow('connect ECONNREFUSED 127.0.0.1:5432');
+    expect(await down.outcomes()).toEqual([['rerank-user', 'error', 1]]);
   });
 });

@@ -16,7 +16,10 @@ export interface RerankWorkerOptions {
   delayBeforeStoreMs: number;
 }
 
-type Handler = (job: Job, payload: RerankJobV1) => Promise<unknown>;
+/** What processing reads of a BullMQ job (a Job in production). */
+export type RerankJobHandle = Pick<Job, 'id' | 'name' | 'data' | 'updateProgress'>;
+
+type Handler = (job: RerankJobHandle, payload: RerankJobV1) => Promise<unknown>;
 
 /**
  * The BullMQ worker of the `rerank` queue. Each job name has exactly one handler (checked at construction). Payloads
@@ -97,7 +100,7 @@ export class RerankProcessor {
     await this.worker?.close();
   }
 
-  async process(job: Job): Promise<unknown> {
+  async process(job: RerankJobHandle): Promise<unknown> {
     const stop = this.metrics.seconds.startTimer({ name: job.name });
     const handler = this.handlers.get(job.name);
     try {

@@ -1,8 +1,8 @@
 import { calibratedRerank, categoryDistribution, type CalibrationPrior, type RerankCandidate } from '@chorus/calibration';
 import { rerankCompletedV1, topicName, type RerankCompletedV1, type RerankJobV1 } from '@chorus/contracts';
-import type { PersonalizedScorer } from '@chorus/platform';
+import type { ScoringItem, UserScores } from '@chorus/platform';
 import type { Producer } from 'kafkajs';
-import type { CalibratedListRecord, CalibratedListsRepository } from '../persistence/calibrated-lists.repository';
+import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 
 export interface CalibrationSettings {
   /** Defaults for jobs that do not set them. */
@@ -31,6 +31,20 @@ export type CalibrateUserResult =
     }
   | { outcome: 'skipped'; userId: string; domain: string; modelVersion: string; reason: string };
 
+/** The use case's ports. In production: PersonalizedScorer, CalibratedListsRepository and the Kafka producer. */
+export interface UserScoring {
+  scoreUnseen(userId: string, domain: string): Promise<UserScores>;
+  catalogue(domain: string): Promise<ScoringItem[]>;
+}
+
+export interface CalibratedLists {
+  findByJob(jobId: string): Promise<CalibratedListRecord | undefined>;
+  insertOnce(list: NewCalibratedList): Promise<{ record: CalibratedListRecord; inserted: boolean }>;
+  markPublished(listId: string): Promise<void>;
+}
+
+export type CompletedEventProducer = Pick<Producer, 'send'>;
+
 /** σ(logit): the model's probability that the user likes the item — relevance on [0, 1] as Steck's objective expects. */
 export function relevanceOf(logit: number): number {
   return 1 / (1 + Math.exp(-logit));
@@ -50,9 +64,9 @@ export function relevanceOf(logit: number): number {
  */
 export class CalibrateUserUseCase {
   constructor(
-    private readonly scorer: PersonalizedScorer,
-    private readonly lists: CalibratedListsRepository,
-    private readonly producer: Producer,
+    private readonly scorer: UserScoring,
+    private readonly lists: CalibratedLists,
+    private readonly producer: CompletedEventProducer,
     private readonly topicPrefix: string,
     private readonly settings: CalibrationSettings,
   ) {}

@@ -1,6 +1,10 @@
 import type { RerankJobV1 } from '@chorus/contracts';
 import type { RerankQueue, RewardModelsRepository } from '@chorus/platform';
 
+/** The use case's ports (RewardModelsRepository and RerankQueue in production). */
+export type UserModelCounts = Pick<RewardModelsRepository, 'aggregateEventsSeen' | 'userEventsSeen' | 'usersPage'>;
+export type UserJobQueue = Pick<RerankQueue, 'enqueueUsers'>;
+
 /** Users read and enqueued per round of a population fan-out (keyset paging keeps memory flat at any size). */
 const PAGE = 1000;
 
@@ -11,8 +15,8 @@ const PAGE = 1000;
  */
 export class FanOutRerankUseCase {
   constructor(
-    private readonly models: RewardModelsRepository,
-    private readonly queue: RerankQueue,
+    private readonly models: UserModelCounts,
+    private readonly queue: UserJobQueue,
   ) {}
 
   async execute(job: RerankJobV1): Promise<{ scope: RerankJobV1['scope']; domain: string; users: number }> {

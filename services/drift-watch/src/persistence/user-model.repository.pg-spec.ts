@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { UserModelRepository } from './user-model.repository';
+
+let pg: MigratedDatabase;
+beforeAll(async () => {
+  pg = await migratedDatabase('drift_user_models');
+});
+afterAll(async () => {
+  await pg?.drop();
+});
+
+describe('drift-watch UserModelRepository', () => {
+  it('reads the posterior means of each user\'s deviation; users without a model are absent', async () => {
+    await pg.db.query(
+      `INSERT INTO user_models (user_id, domain, state, events_seen) VALUES
+         ('ann', 'movies', '{"weights":{"bias":[0.5,1],"cat:drama":[-0.25,0.5]}}', 3),
+         ('bob', 'movies', '{"weights":{}}', 0)`,
+    );
+    const models = new UserModelRepository(pg.db);
+    const found = await models.deviations([{ userId: 'ann', domain: 'movies' }, { userId: 'bob', domain: 'movies' }, { userId: 'ann', domain: 'books' }, { userId: 'cyd', domain: 'movies' }]);
+    expect([...found.keys()].sort()).toEqual(['ann\u0001movies', 'bob\u0001movies']);
+    expect([...found.get('ann\u0001movies')!].sort()).toEqual([-0.25, 0.5]);
+    expect(found.get('bob\u0001movies')).toEqual([]);
+    expect(await models.deviations([])).toEqual(new Map());
+  });
+});

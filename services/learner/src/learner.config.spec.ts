@@ -1,0 +1,30 @@
+import { ConfigError } from '@chorus/platform';
+import { describe, expect, it } from 'vitest';
+import { loadLearnerConfig } from './learner.config';
+
+describe('learner config', () => {
+  it('has working defaults', () => {
+    expect(loadLearnerConfig({})).toMatchObject({
+      LEARNER_GROUP_ID: 'chorus-learner',
+      LEARNER_FLUSH_EVENTS: 50_000,
+      LEARNER_FLUSH_INTERVAL_MS: 1000,
+      LEARNER_FLUSH_IDLE_MS: 100,
+      LEARNER_INTERACTION_ROWS_PER_USER: 32,
+      LEARNER_DEDUPE_WINDOW: 64,
+      LEARNER_USER_CACHE_SIZE: 200_000,
+      LEARNER_PREQUENTIAL_LOG: false,
+    });
+  });
+
+  it('names every bad key with its value and the rule it broke', () => {
+    let error: unknown;
+    try {
+      loadLearnerConfig({ LEARNER_GROUP_ID: 'a group', LEARNER_DEDUPE_WINDOW: '0', LEARNER_SESSION_TIMEOUT_MS: '1000' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.key).sort()).toEqual(['LEARNER_DEDUPE_WINDOW', 'LEARNER_GROUP_ID', 'LEARNER_SESSION_TIMEOUT_MS']);
+    expect((error as ConfigError).message).toContain('LEARNER_GROUP_ID="a group": expected letters, digits, ".", "_" or "-"');
+  });
+});

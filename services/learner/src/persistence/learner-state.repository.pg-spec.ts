@@ -1,0 +1,250 @@
+import { deadLetterFor, type DeadLetterV1 } from '@chorus/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import type { FlushSnapshot } from '../usecases/learner-state';
+import { encodeDedupeWindow } from './dedupe-window.codec';
+import { LearnerStateRepository, PartitionFencedError } from './learner-state.repository';
+
+/** The learner's store of record on a real migrated Postgres (no Kafka): one transaction per commit, fenced offsets. */
+
+let pg: MigratedDatabase;
+beforeAll(async () => {
+  pg = await migratedDatabase('learner_state');
+});
+afterAll(async () => {
+  await pg?.drop();
+});
+
+let groups = 0;
+/** A repository of a group of its own, so tests sharing the database never see each other's offsets or outbox. */
+const repository = (group = `learner-${++groups}`, topic = 'chorus.feedback.v1') => new LearnerStateRepository(pg.db, group, topic);
+
+const empty = (): FlushSnapshot => ({ users: [], shards: [], interactions: [], compactInteractions: [], predictions: [], offsets: [], counters: {}, deadLetters: [] });
+const letter = (offset: number, code = 'FEEDBACK.INVALID'): DeadLetterV1 =>
+  deadLetterFor({ topic: 'chorus.feedback.v1', partition: 0, offset: String(offset), consumer: 'chorus-learner' }, { key: 'u-1', value: `bad ${offset}` }, code, `reason ${offset}`);
+const user = (userId: string, state: string, window: number[], eventsSeen: number) => ({ userId, domain: 'movies', state, recentEventKeys: encodeDedupeWindow(window), eventsSeen });
+const count = async (sql: string, params: unknown[]) => ((await pg.db.query(sql, params)) as { n: number }[])[0]!.n;
+
+describe('LearnerStateRepository offsets', () => {
+  it('storedNextOffset is 0 for a partition never committed and creates no row; loadPartition creates it at 0', async () => {
+    const repo = repository('offsets-a');
+    expect(await repo.storedNextOffset(2)).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM consumer_offsets WHERE group_id = $1`, ['offsets-a'])).toBe(0);
+    expect(await repo.loadPartition(2)).toEqual({ nextOffset: 0, shards: [] });
+    expect(await count(`SELECT count(*)::int AS n FROM consumer_offsets WHERE group_id = $1 AND partition = 2 AND next_offset = 0`, ['offsets-a'])).toBe(1);
+  });
+
+  it('a commit advances the offset from where it was loaded; the new resume point is what the next load reads', async () => {
+    const repo = repository();
+    await repo.loadPartition(0);
+    await repo.flush({ ...empty(), offsets: [{ partition: 0, from: 0, to: 42 }] });
+    expect(await repo.storedNextOffset(0)).toBe(42);
+    expect((await repo.loadPartition(0)).nextOffset).toBe(42);
+    await repo.flush({ ...empty(), offsets: [{ partition: 0, from: 42, to: 50 }] });
+    expect(await repo.storedNextOffset(0)).toBe(50);
+  });
+
+  it('keeps the offsets of groups and topics apart', async () => {
+    const a = repository('same-group', 'topic-a');
+    const b = repository('same-group', 'topic-b');
+    await a.loadPartition(0);
+    await b.loadPartition(0);
+    await a.flush({ ...empty(), offsets: [{ partition: 0, from: 0, to: 7 }] });
+    expect(await a.storedNextOffset(0)).toBe(7);
+    expect(await b.storedNextOffset(0)).toBe(0);
+  });
+});
+
+describe('LearnerStateRepository fence', () => {
+  it('refuses a stale writer (one that loaded the partition before another learner committed it) and writes nothing of its commit', async () => {
+    const group = 'fenced-group';
+    const owner = repository(group);
+    const zombie = repository(group);
+    await owner.loadPartition(0);
+    await zombie.loadPartition(0);
+    await owner.flush({ ...empty(), offsets: [{ partition: 0, from: 0, to: 10 }] });
+
+    const stale: FlushSnapshot = {
+      ...empty(),
+      users: [user('zombie-user', '{"weights":{}}', [1], 1)],
+      shards: [{ domain: 'movies', partition: 0, state: '{}', eventsSeen: 3 }],
+      interactions: [{ userId: 'zombie-user', domain: 'movies', itemIds: ['m-1'] }],
+      offsets: [{ partition: 0, from: 0, to: 5 }],
+      counters: { applied: 5 },
+      deadLetters: [letter(3)],
+    };
+    const refused = zombie.flush(stale);
+    await expect(refused).rejects.toBeInstanceOf(PartitionFencedError);
+    await expect(refused).rejects.toMatchObject({
+      code: 'LEARNER.PARTITION_FENCED',
+      message: 'partitions 0 were committed by another learner since this one loaded them; reload state from Postgres',
+    });
+    expect(await owner.storedNextOffset(0)).toBe(10);
+    expect(await owner.loadUsers([{ userId: 'zombie-user', domain: 'movies' }])).toEqual(new Map());
+    expect(await owner.outbox()).toEqual([]);
+    expect(await owner.counters()).toEqual({});
+    expect(await count(`SELECT count(*)::int AS n FROM user_item_batches WHERE user_id = 'zombie-user'`, [])).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM aggregate_shards WHERE domain = 'movies' AND shard = 0`, [])).toBe(0);
+  });
+
+  it('names only the fenced partitions, and rolls back the partitions that would have advanced', async () => {
+    const group = 'fenced-mixed';
+    const owner = repository(group);
+    await owner.loadPartition(1);
+    await owner.loadPartition(2);
+    await owner.loadPartition(3);
+    await owner.flush({ ...empty(), offsets: [{ partition: 2, from: 0, to: 4 }] });
+    const stale = repository(group).flush({
+      ...empty(),
+      offsets: [
+        { partition: 1, from: 0, to: 9 },
+        { partition: 2, from: 0, to: 9 },
+        { partition: 3, from: 0, to: 9 },
+      ],
+    });
+    await expect(stale).rejects.toThrow('partitions 2 were committed by another learner since this one loaded them; reload state from Postgres');
+    expect([await owner.storedNextOffset(1), await owner.storedNextOffset(2), await owner.storedNextOffset(3)]).toEqual([0, 4, 0]);
+  });
+
+  it('refuses a commit for a partition this group never loaded (no row to advance)', async () => {
+    await expect(repository().flush({ ...empty(), offsets: [{ partition: 5, from: 0, to: 1 }] })).rejects.toThrow('partitions 5 were committed');
+  });
+});
+
+describe('LearnerStateRepository commits', () => {
+  it('writes users with their dedupe windows, and reads them back with their interaction rows', async () => {
+    const repo = repository();
+    await repo.loadPartition(0);
+    // Multi-byte UTF-8 in one state and windows of different lengths: each user's slice of the two byte strings must
+    // start where the previous one ended, in bytes.
+    await repo.flush({
+      ...empty(),
+      users: [
+        user('ann', '{"weights":{"cat:café":[0.5,0.25]}}', [1, 2 ** 52 + 3, 9], 3),
+        user('bob', '{"weights":{"cat:東京":[-1,0.5]}}', [], 0),
+        user('cyd', '{"weights":{}}', [7], 1),
+      ],
+      interactions: [
+        { userId: 'ann', domain: 'movies', itemIds: ['m-1', 'm-2'] },
+        { userId: 'cyd', domain: 'movies', itemIds: ['m-3'] },
+      ],
+      offsets: [{ partition: 0, from: 0, to: 4 }],
+    });
+    await repo.flush({ ...empty(), interactions: [{ userId: 'ann', domain: 'movies', itemIds: ['m-2'] }] });
+
+    const loaded = await repo.loadUsers([
+      { userId: 'ann', domain: 'movies' },
+      { userId: 'bob', domain: 'movies' },
+      { userId: 'cyd', domain: 'movies' },
+      { userId: 'ann', domain: 'books' },
+    ]);
+    expect(loaded).toEqual(
+      new Map([
+        ['ann\u0001movies', { state: { weights: { 'cat:café': [0.5, 0.25] }, recentEventIds: [1, 2 ** 52 + 3, 9] }, eventsSeen: 3, interactionRows: 2 }],
+        ['bob\u0001movies', { state: { weights: { 'cat:東京': [-1, 0.5] }, recentEventIds: [] }, eventsSeen: 0, interactionRows: 0 }],
+        ['cyd\u0001movies', { state: { weights: {}, recentEventIds: [7] }, eventsSeen: 1, interactionRows: 1 }],
+      ]),
+    );
+  });
+
+  it('replaces a user\'s row on the next commit', async () => {
+    const repo = repository();
+    await repo.flush({ ...empty(), users: [user('dee', '{"weights":{"bias":[0,1]}}', [1], 1)] });
+    await repo.flush({ ...empty(), users: [user('dee', '{"weights":{"bias":[0.3,0.9]}}', [1, 2], 2)] });
+    expect(await repo.loadUsers([{ userId: 'dee', domain: 'movies' }])).toEqual(
+      new Map([['dee\u0001movies', { state: { weights: { bias: [0.3, 0.9] }, recentEventIds: [1, 2] }, eventsSeen: 2, interactionRows: 0 }]]),
+    );
+  });
+
+  it('reads the dedupe window of a row written before recent_event_keys existed from its JSON state', async () => {
+    await pg.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('old', 'movies', $1::jsonb, 4)`, [JSON.stringify({ weights: {}, recentEventIds: [11, 12] })]);
+    await pg.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('older', 'movies', '{"weights":{}}', 1)`);
+    expect(await repository().loadUsers([{ userId: 'old', domain: 'movies' }, { userId: 'older', domain: 'movies' }])).toEqual(
+      new Map([
+        ['old\u0001movies', { state: { weights: {}, recentEventIds: [11, 12] }, eventsSeen: 4, interactionRows: 0 }],
+        ['older\u0001movies', { state: { weights: {}, recentEventIds: [] }, eventsSeen: 1, interactionRows: 0 }],
+      ]),
+    );
+  });
+
+  it('loadUsers of no keys asks nothing and finds nothing', async () => {
+    expect(await repository().loadUsers([])).toEqual(new Map());
+  });
+
+  it('writes aggregate shards per (domain, partition) and returns them with the partition', async () => {
+    const repo = repository();
+    await repo.loadPartition(7);
+    await repo.flush({ ...empty(), shards: [{ domain: 'news', partition: 7, state: '{"bias":[0.1,0.9]}', eventsSeen: 5 }] });
+    await repo.flush({ ...empty(), shards: [{ domain: 'news', partition: 7, state: '{"bias":[0.2,0.8]}', eventsSeen: 9 }, { domain: 'podcasts', partition: 7, state: '{}', eventsSeen: 1 }] });
+    const { shards } = await repo.loadPartition(7);
+    expect(shards.sort((a, b) => (a.domain < b.domain ? -1 : 1))).toEqual([
+      { domain: 'news', state: { bias: [0.2, 0.8] }, eventsSeen: 9 },
+      { domain: 'podcasts', state: {}, eventsSeen: 1 },
+    ]);
+  });
+
+  it('merges a user\'s interaction rows into one, each item once, after the commit\'s own rows are in', async () => {
+    const repo = repository();
+    await repo.flush({ ...empty(), interactions: [{ userId: 'eve', domain: 'movies', itemIds: ['m-3', 'm-1'] }] });
+    await repo.flush({ ...empty(), interactions: [{ userId: 'eve', domain: 'books', itemIds: ['b-1'] }] });
+    await repo.flush({
+      ...empty(),
+      interactions: [{ userId: 'eve', domain: 'movies', itemIds: ['m-1', 'm-2'] }],
+      compactInteractions: [{ userId: 'eve', domain: 'movies' }],
+    });
+    const rows: { domain: string; item_ids: string[] }[] = await pg.db.query(`SELECT domain, item_ids FROM user_item_batches WHERE user_id = 'eve' ORDER BY domain`);
+    expect(rows).toEqual([
+      { domain: 'books', item_ids: ['b-1'] },
+      { domain: 'movies', item_ids: ['m-1', 'm-2', 'm-3'] },
+    ]);
+  });
+
+  it('stores each prequential prediction once, however often its event is committed', async () => {
+    const prediction = { eventId: '00000000-0000-4000-8000-0000000000aa', domain: 'movies', userId: 'fay', occurredAt: '2026-11-27T10:00:00Z', label: 1, weight: 0.75, pAggregate: 0.25, pPersonalized: 0.625 };
+    const repo = repository();
+    await repo.flush({ ...empty(), predictions: [prediction] });
+    await repo.flush({ ...empty(), predictions: [{ ...prediction, label: 0 }] });
+    expect(await pg.db.query(`SELECT user_id, label, weight, p_aggregate, p_personalized FROM prequential_predictions WHERE event_id = $1`, [prediction.eventId])).toEqual([
+      { user_id: 'fay', label: 1, weight: 0.75, p_aggregate: 0.25, p_personalized: 0.625 },
+    ]);
+  });
+
+  it('adds counters to what the group counted before, per group', async () => {
+    const repo = repository('counters-a');
+    await repo.flush({ ...empty(), counters: { applied: 3, duplicates: 1 } });
+    await repo.flush({ ...empty(), counters: { applied: 2, dead_lettered: 4 } });
+    await repository('counters-b').flush({ ...empty(), counters: { applied: 100 } });
+    expect(await repo.counters()).toEqual({ applied: 5, duplicates: 1, dead_lettered: 4 });
+  });
+});
+
+describe('LearnerStateRepository dead-letter outbox', () => {
+  it('commits the letters with the snapshot, returns their ids in order, lists them oldest first and deletes them by id', async () => {
+    const repo = repository('outbox-a');
+    await repo.loadPartition(0);
+    const first = await repo.flush({ ...empty(), offsets: [{ partition: 0, from: 0, to: 4 }], deadLetters: [letter(1), letter(3, 'FEEDBACK.UNKNOWN_ITEM')] });
+    const second = await repo.flush({ ...empty(), deadLetters: [letter(6, 'FEEDBACK.NON_FINITE_UPDATE')] });
+    await repository('outbox-b').flush({ ...empty(), deadLetters: [letter(99)] });
+    expect(first).toHaveLength(2);
+    expect(second).toHaveLength(1);
+    expect(Number(first[0]) < Number(first[1]!) && Number(first[1]) < Number(second[0]!)).toBe(true);
+
+    const pending = await repo.outbox();
+    expect(pending.map((p) => p.id)).toEqual([...first, ...second]);
+    expect(pending.map((p) => [p.letter.source.offset, p.letter.code, p.letter.reason, p.letter.value])).toEqual([
+      ['1', 'FEEDBACK.INVALID', 'reason 1', 'bad 1'],
+      ['3', 'FEEDBACK.UNKNOWN_ITEM', 'reason 3', 'bad 3'],
+      ['6', 'FEEDBACK.NON_FINITE_UPDATE', 'reason 6', 'bad 6'],
+    ]);
+    expect((await repo.outbox(2)).map((p) => p.id)).toEqual(first);
+
+    await repo.deleteFromOutbox([first[0]!, second[0]!]);
+    expect((await repo.outbox()).map((p) => p.id)).toEqual([first[1]]);
+    await repo.deleteFromOutbox([]);
+    expect((await repository('outbox-b').outbox()).map((p) => p.letter.source.offset)).toEqual(['99']);
+  });
+
+  it('a commit without letters returns no outbox ids', async () => {
+    expect(await repository().flush({ ...empty(), counters: { applied: 1 } })).toEqual([]);
+  });
+});

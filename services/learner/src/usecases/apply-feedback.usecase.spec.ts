@@ -1,0 +1,259 @@
+import { ModelPriors } from '@chorus/platform';
+import { describe, expect, it } from 'vitest';
+import type { CatalogueRow } from '../persistence/catalogue.repository';
+import { BatchView, packBatch } from '../workers/apply-worker.protocol';
+import { ApplyFeedbackUseCase } from './apply-feedback.usecase';
+import { eventDedupeKey } from './event-dedupe-key';
+import { ItemCatalogue, type CatalogueRows } from './item-catalogue';
+import { LearnerState, type StoredUserState, type StoredUsers } from './learner-state';
+
+/** The learner's apply loop against in-memory implementations of its two ports; no Kafka, no Postgres. */
+
+const TOPIC = 'chorus.feedback.v1';
+const CONSUMER = 'chorus-learner';
+const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const AT = '2026-11-27T10:00:00Z';
+
+class InMemoryCatalogueRows implements CatalogueRows {
+  readonly rows = new Map<string, CatalogueRow>();
+  readonly asked: string[][] = [];
+  add(itemId: string, domain: string, categories: Record<string, number>, features: number[] | null = null): void {
+    this.rows.set(itemId, { itemId, domain, categories, stance: null, features });
+  }
+  async findMany(itemIds: string[]): Promise<CatalogueRow[]> {
+    this.asked.push([...itemIds]);
+    return itemIds.flatMap((id) => (this.rows.has(id) ? [this.rows.get(id)!] : []));
+  }
+}
+
+type Stored = { state: StoredUserState; eventsSeen: number; interactionRows: number };
+class InMemoryStoredUsers implements StoredUsers {
+  readonly stored = new Map<string, Stored>();
+  readonly asked: string[][] = [];
+  async loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, Stored>> {
+    this.asked.push(keys.map((k) => `${k.userId}/${k.domain}`));
+    const out = new Map<string, Stored>();
+    for (const { userId, domain } of keys) {
+      const row = this.stored.get(`${userId}\u0001${domain}`);
+      if (row) out.set(`${userId}\u0001${domain}`, row);
+    }
+    return out;
+  }
+}
+
+function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number } = {}) {
+  const priors = new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0 });
+  const state = new LearnerState(priors, 1000);
+  const items = new InMemoryCatalogueRows();
+  items.add('m-1', 'movies', { drama: 1 });
+  items.add('m-2', 'movies', { comedy: 1 });
+  items.add('b-1', 'books', { fiction: 1 });
+  // A dense feature so large that x² overflows: the model must refuse the update.
+  items.add('m-huge', 'movies', { drama: 1 }, [1e200]);
+  const users = new InMemoryStoredUsers();
+  const usecase = new ApplyFeedbackUseCase(state, new ItemCatalogue(items), users, {
+    topic: TOPIC,
+    consumer: CONSUMER,
+    dedupeWindow: options.dedupeWindow ?? 64,
+    logPredictions: options.logPredictions ?? false,
+  });
+  state.adoptPartition(0, options.resumeAt ?? 0, []);
+  return { state, items, users, usecase };
+}
+
+/** A packed batch of partition 0 as the Kafka thread hands it over: [offset, value] pairs, objects JSON-encoded. */
+function batch(messages: [offset: number, value: object | string | null][]): BatchView {
+  return new BatchView(
+    packBatch(
+      0,
+      messages.map(([offset, value]) => ({
+        offset: String(offset),
+        key: Buffer.from('u-1'),
+        value: value === null ? null : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+      })),
+    ),
+  );
+}
+
+const click = (n: number, itemId = 'm-1', userId = 'u-1') => ({ eventId: ID(n), userId, occurredAt: AT, domain: 'movies', type: 'click', itemId });
+
+describe('ApplyFeedbackUseCase', () => {
+  it('applies each event type in offset order, advances the partition and counts what it applied', async () => {
+    const { state, usecase } = setup();
+    const outcome = await usecase.apply(
+      0,
+      batch([
+        [0, click(1)],
+        [1, { ...click(2), type: 'skip', itemId: 'm-2' }],
+        [2, { ...click(3), type: 'rating', value: 4.5, scale: { min: 0.5, max: 5 } }],
+        [3, { eventId: ID(4), userId: 'u-1', occurredAt: AT, domain: 'movies', type: 'pairwise', chosenId: 'm-1', rejectedId: 'm-2', tie: true }],
+      ]),
+    );
+    expect(outcome).toEqual({ applied: 4, duplicates: 0, redelivered: 0, deadLetters: [] });
+    expect(state.nextOffset.get(0)).toBe(4);
+    expect(state.pendingEvents).toBe(4);
+    const user = state.cachedUser('u-1', 'movies')!;
+    expect(user.eventsSeen).toBe(4);
+    expect(user.recentEventIds).toEqual([ID(1), ID(2), ID(3), ID(4)].map(eventDedupeKey));
+    const snapshot = state.snapshot();
+    expect(snapshot.offsets).toEqual([{ partition: 0, from: 0, to: 4 }]);
+    expect(snapshot.counters).toEqual({ applied: 4 });
+    expect(snapshot.interactions).toEqual([{ userId: 'u-1', domain: 'movies', itemIds: ['m-1', 'm-2', 'm-1', 'm-1', 'm-2'] }]);
+    expect(snapshot.shards.map((s) => [s.domain, s.partition, s.eventsSeen])).toEqual([['movies', 0, 4]]);
+    expect(snapshot.users.map((u) => [u.userId, u.domain, u.eventsSeen])).toEqual([['u-1', 'movies', 4]]);
+  });
+
+  it('counts a repeated eventId within the user\'s window as a duplicate and applies it once', async () => {
+    const { state, usecase } = setup();
+    expect(await usecase.apply(0, batch([[0, click(1)], [1, click(1)], [2, click(2)]]))).toEqual({ applied: 2, duplicates: 1, redelivered: 0, deadLetters: [] });
+    // A retry of the producer in a later batch, even with another item, is still the same event.
+    expect(await usecase.apply(0, batch([[3, click(1, 'm-2')]]))).toEqual({ applied: 0, duplicates: 1, redelivered: 0, deadLetters: [] });
+    expect(state.cachedUser('u-1', 'movies')!.eventsSeen).toBe(2);
+    expect(state.nextOffset.get(0)).toBe(4);
+    expect(state.snapshot().counters).toEqual({ applied: 2, duplicates: 2 });
+  });
+
+  it('keeps only the last dedupeWindow event ids: an id that fell out of the window is applied again', async () => {
+    const { state, usecase } = setup({ dedupeWindow: 2 });
+    await usecase.apply(0, batch([[0, click(1)], [1, click(2)], [2, click(3)]]));
+    expect(state.cachedUser('u-1', 'movies')!.recentEventIds).toEqual([eventDedupeKey(ID(2)), eventDedupeKey(ID(3))]);
+    expect(await usecase.apply(0, batch([[3, click(3)], [4, click(1)]]))).toEqual({ applied: 1, duplicates: 1, redelivered: 0, deadLetters: [] });
+  });
+
+  it('dedupes against the window stored with the user, and continues the stored user\'s counts', async () => {
+    const { state, users, usecase } = setup();
+    users.stored.set('u-1\u0001movies', { state: { weights: {}, recentEventIds: [eventDedupeKey(ID(1))] }, eventsSeen: 7, interactionRows: 2 });
+    expect(await usecase.apply(0, batch([[0, click(1)], [1, click(2)]]))).toEqual({ applied: 1, duplicates: 1, redelivered: 0, deadLetters: [] });
+    const user = state.cachedUser('u-1', 'movies')!;
+    expect(user.eventsSeen).toBe(8);
+    expect(user.interactionRows).toBe(2);
+  });
+
+  it('skips offsets below the partition\'s committed resume point (a redelivery) and never moves it back', async () => {
+    const { state, usecase } = setup({ resumeAt: 10 });
+    expect(await usecase.apply(0, batch([[8, click(1)], [9, click(2)], [10, click(3)], [11, click(4)]]))).toEqual({ applied: 2, duplicates: 0, redelivered: 2, deadLetters: [] });
+    expect(state.nextOffset.get(0)).toBe(12);
+    expect(state.pendingEvents).toBe(2);
+    expect(await usecase.apply(0, batch([[5, click(5)], [6, click(6)]]))).toEqual({ applied: 0, duplicates: 0, redelivered: 2, deadLetters: [] });
+    expect(state.nextOffset.get(0)).toBe(12);
+    expect(state.pendingEvents).toBe(2);
+    expect(state.cachedUser('u-1', 'movies')!.recentEventIds).toEqual([ID(3), ID(4)].map(eventDedupeKey));
+  });
+
+  it('dead-letters what it cannot apply with stable codes, in offset order, and keeps the batch flowing', async () => {
+    const { state, usecase } = setup();
+    const outcome = await usecase.apply(
+      0,
+      batch([
+        [0, click(1, 'm-404')],
+        [1, '{"not json'],
+        [2, null],
+        [3, { ...click(4), itemId: 'b-1' }],
+        [4, { ...click(5), eventId: 'not-a-uuid' }],
+        [5, click(6)],
+        [6, click(7, 'm-huge')],
+      ]),
+    );
+    expect(outcome.applied).toBe(1);
+    expect(outcome.deadLetters.map((l) => [l.source.offset, l.code])).toEqual([
+      ['0', 'FEEDBACK.UNKNOWN_ITEM'],
+      ['1', 'FEEDBACK.INVALID'],
+      ['2', 'FEEDBACK.INVALID'],
+      ['3', 'FEEDBACK.DOMAIN_MISMATCH'],
+      ['4', 'FEEDBACK.INVALID'],
+      ['6', 'FEEDBACK.NON_FINITE_UPDATE'],
+    ]);
+    const [unknown, , nullValue, mismatch, invalid, nonFinite] = outcome.deadLetters;
+    expect(unknown).toMatchObject({
+      reason: 'item "m-404" is not in the catalogue; PUT /v1/items/m-404 first, then replay this event',
+      source: { topic: TOPIC, partition: 0, offset: '0' },
+      consumer: CONSUMER,
+      key: 'u-1',
+      value: JSON.stringify(click(1, 'm-404')),
+    });
+    expect(nullValue!.value).toBeNull();
+    expect(mismatch!.reason).toBe('item "b-1" belongs to domain "books" but the event says "movies"');
+    expect(invalid!.reason).toBe('the message is not a valid chorus.feedback.v1 event');
+    expect(invalid!.issues).toEqual([{ path: 'eventId', message: 'must be a UUID (e.g. from crypto.randomUUID())' }]);
+    expect(nonFinite!.reason).toMatch(/^the model refused the event: update: the score variance Σ x_f² v_f overflowed \(Infinity\)/);
+    expect(state.nextOffset.get(0)).toBe(7);
+    expect(state.pendingEvents).toBe(7);
+    const snapshot = state.snapshot();
+    expect(snapshot.counters).toEqual({ applied: 1, dead_lettered: 6 });
+    expect(snapshot.deadLetters.map((l) => l.source.offset)).toEqual(['0', '1', '2', '3', '4', '6']);
+  });
+
+  it('refuses a non-finite update before either model changes, and does not remember the refused event', async () => {
+    const { state, usecase } = setup();
+    await usecase.apply(0, batch([[0, click(1)]]));
+    const user = state.cachedUser('u-1', 'movies')!;
+    const shard = state.shard('movies', 0);
+    const before = { user: user.model.toJSONText(), shard: shard.model.toJSONText() };
+    const outcome = await usecase.apply(0, batch([[1, click(2, 'm-huge')]]));
+    expect(outcome.deadLetters.map((l) => l.code)).toEqual(['FEEDBACK.NON_FINITE_UPDATE']);
+    expect({ user: user.model.toJSONText(), shard: shard.model.toJSONText() }).toEqual(before);
+    expect(user.eventsSeen).toBe(1);
+    expect(shard.eventsSeen).toBe(1);
+    expect(user.recentEventIds).toEqual([eventDedupeKey(ID(1))]);
+  });
+
+  it('applies an event refused for an unknown item once it is replayed after the item was added', async () => {
+    const { items, usecase } = setup();
+    expect((await usecase.apply(0, batch([[0, click(1, 'm-new')]]))).deadLetters.map((l) => l.code)).toEqual(['FEEDBACK.UNKNOWN_ITEM']);
+    items.add('m-new', 'movies', { drama: 1 });
+    expect(await usecase.apply(0, batch([[1, click(1, 'm-new')]]))).toEqual({ applied: 1, duplicates: 0, redelivered: 0, deadLetters: [] });
+  });
+
+  it('reads unseen users and items once per batch, and not at all once they are in memory', async () => {
+    const { items, users, usecase } = setup();
+    await usecase.apply(0, batch([[0, click(1, 'm-1', 'u-1')], [1, click(2, 'm-2', 'u-2')], [2, click(3, 'm-1', 'u-1')]]));
+    expect(users.asked).toEqual([['u-1/movies', 'u-2/movies']]);
+    expect(items.asked).toEqual([['m-1', 'm-2']]);
+    await usecase.apply(0, batch([[3, click(4, 'm-2', 'u-1')], [4, click(5, 'm-1', 'u-2')]]));
+    expect(users.asked).toHaveLength(1);
+    expect(items.asked).toHaveLength(1);
+  });
+
+  it('applies a batch larger than one decoding chunk (1024 messages) completely, reading per chunk', async () => {
+    const { state, users, usecase } = setup();
+    const messages: [number, object][] = Array.from({ length: 1030 }, (_, k) => [k, click(k + 1, 'm-1', `u-${k}`)]);
+    expect(await usecase.apply(0, batch(messages))).toEqual({ applied: 1030, duplicates: 0, redelivered: 0, deadLetters: [] });
+    expect(users.asked.map((keys) => keys.length)).toEqual([1024, 6]);
+    expect(state.nextOffset.get(0)).toBe(1030);
+  });
+
+  it('logs a prequential prediction per applied event when asked, with the label and weight the event implies', async () => {
+    const { state, usecase } = setup({ logPredictions: true });
+    await usecase.apply(0, batch([[0, { ...click(1), type: 'rating', value: 3 }], [1, click(1)]]));
+    // A fresh model scores every item at logit 0: both probabilities are exactly 1/2. Rating 3 on 1–5: below the
+    // positive threshold (4), weight 0.5 + |3 − 3| / 4.
+    expect(state.snapshot().predictions).toEqual([
+      { eventId: ID(1), domain: 'movies', userId: 'u-1', occurredAt: AT, label: 0, weight: 0.5, pAggregate: 0.5, pPersonalized: 0.5 },
+    ]);
+  });
+
+  it('logs no predictions unless asked', async () => {
+    const { state, usecase } = setup();
+    await usecase.apply(0, batch([[0, click(1)]]));
+    expect(state.snapshot().predictions).toEqual([]);
+  });
+
+  it('refuse() commits one message as a dead letter without applying it, passing its offset', async () => {
+    const { state, usecase } = setup({ resumeAt: 3 });
+    const view = batch([[3, click(1)], [4, click(2)]]);
+    usecase.refuse(0, view, 1, 'FEEDBACK.UNSTORABLE', 'Postgres refused a value of this event');
+    expect(state.nextOffset.get(0)).toBe(5);
+    expect(state.pendingEvents).toBe(1);
+    expect(state.hasUser('u-1', 'movies')).toBe(false);
+    const snapshot = state.snapshot();
+    expect(snapshot.counters).toEqual({ dead_lettered: 1 });
+    expect(snapshot.offsets).toEqual([{ partition: 0, from: 3, to: 5 }]);
+    expect(snapshot.deadLetters).toHaveLength(1);
+    expect(snapshot.deadLetters[0]).toMatchObject({
+      code: 'FEEDBACK.UNSTORABLE',
+      reason: 'Postgres refused a value of this event',
+      source: { topic: TOPIC, partition: 0, offset: '4' },
+      value: JSON.stringify(click(2)),
+    });
+  });
+});
