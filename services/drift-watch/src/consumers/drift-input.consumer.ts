@@ -5,6 +5,7 @@ import {
   describeFailure,
   isolatePoison,
   LogPositions,
+  PartitionFencedError,
   retryOnInfrastructure,
   sendDeadLetters,
   type ContextLogger,
@@ -12,7 +13,7 @@ import {
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DriftWatchConfig } from '../drift-watch.config';
-import { PartitionFencedError, type DriftStateRepository, type FlushResult } from '../persistence/drift-state.repository';
+import type { DriftStateRepository, FlushResult } from '../persistence/drift-state.repository';
 import type { AlertOutbox } from '../usecases/alert-outbox';
 import type { DriftSnapshot, DriftState } from '../usecases/drift-state';
 import type { BatchOutcome, IncomingMessage, ObserveEventsUseCase } from '../usecases/observe-events.usecase';

@@ -1,17 +1,9 @@
 import { driftAlertKey, type DriftAlertV1 } from '@chorus/contracts';
-import { returnedRows } from '@chorus/platform';
+import { PartitionFencedError, returnedRows } from '@chorus/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AlertCandidate, DriftSnapshot } from '../usecases/drift-state';
 import type { StoredPopulationShard } from '../usecases/population-shard';
 import type { StoredUserDriftState } from '../usecases/user-drift-state';
-
-/** Another drift-watch instance committed these partitions since we loaded them: our in-memory state is stale. */
-export class PartitionFencedError extends Error {
-  readonly code = 'DRIFT.PARTITION_FENCED';
-  constructor(partitions: string[]) {
-    super(`topic-partitions ${partitions.join(', ')} were committed by another drift-watch instance since this one loaded them; reload state from Postgres`);
-  }
-}
 
 export interface FlushResult {
   /** Alerts inserted by this commit (to publish); repeats folded into an open alert are not in it. */
@@ -210,7 +202,7 @@ export class DriftStateRepository {
     );
     if (advanced.length !== offsets.length) {
       const ok = new Set(advanced.map((a) => `${a.topic}[${a.partition}]`));
-      throw new PartitionFencedError(offsets.map((o) => `${o.topic}[${o.partition}]`).filter((k) => !ok.has(k)));
+      throw new PartitionFencedError('DRIFT.PARTITION_FENCED', 'drift-watch instance', offsets.map((o) => `${o.topic}[${o.partition}]`).filter((k) => !ok.has(k)));
     }
   }
 }
