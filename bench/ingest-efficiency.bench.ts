@@ -14,14 +14,15 @@
  */
 import 'reflect-metadata';
 import { feedbackEventV1, topicName } from '@chorus/contracts';
-import { CONSUMER_MAX_WAIT_MS, createDataSource, JsonLogger } from '@chorus/platform';
+import { NestFactory } from '@nestjs/core';
+import { CONSUMER_MAX_WAIT_MS, createDataSource, JsonLogger, OffsetsOfRecordTransport, startHybridService } from '@chorus/platform';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Partitioners } from 'kafkajs';
-import { Registry } from 'prom-client';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
-import { LearnerRuntime } from '../services/learner/src/learner.runtime';
+import { FeedbackIngestService } from '../services/learner/src/consumers/feedback-ingest.service';
+import { LearnerModule } from '../services/learner/src/learner.module';
 import { packBatch, transferList } from '../services/learner/src/workers/apply-worker.protocol';
 import { catalogue, feedbackStream } from '../test/support/feedback-factory';
 import { benchStack, flag } from './bench-stack';
@@ -180,19 +181,20 @@ async function learnerConsume(stack: Awaited<ReturnType<typeof benchStack>>, rou
     LOG_LEVEL: 'warn',
   });
   let fatal: Error | undefined;
-  const runtime = new LearnerRuntime(config, db, new JsonLogger('bench-learner', 'warn'), new Registry(), (error) => (fatal = error));
+  const app = await NestFactory.create(LearnerModule.register(config, (error) => (fatal = error)), { logger: new JsonLogger('bench-learner', 'warn') });
+  const ingest = app.get(FeedbackIngestService);
   let committed = 0;
   const done = new Promise<void>((resolve) => {
-    runtime.feedback.onFlushed((snapshot) => {
+    ingest.onFlushed((snapshot) => {
       for (const o of snapshot.offsets) committed += o.to - o.from;
       if (committed >= EVENTS) resolve();
     });
   });
-  await runtime.start();
+  await startHybridService(app, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
   await done;
-  const seconds = Number(process.hrtime.bigint() - runtime.feedback.firstBatchAt!) / 1e9;
-  const cpuPerEvent = cpuMicros(runtime.feedback.firstBatchCpu!);
-  await runtime.stop();
+  const seconds = Number(process.hrtime.bigint() - ingest.firstBatchAt!) / 1e9;
+  const cpuPerEvent = cpuMicros(ingest.firstBatchCpu!);
+  await app.close();
   await db.destroy();
   if (fatal) throw fatal;
   return { rate: EVENTS / seconds, cpuMicros: cpuPerEvent };

@@ -16,14 +16,16 @@
 import 'reflect-metadata';
 import { calibratedRerank, type RerankCandidate } from '@chorus/calibration';
 import { feedbackEventV1, topicName, type ItemV1 } from '@chorus/contracts';
-import { createDataSource, JsonLogger, RERANK_QUEUE, RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { NestFactory } from '@nestjs/core';
+import { createDataSource, JsonLogger, OffsetsOfRecordTransport, RERANK_QUEUE, RerankQueue, RewardModelsRepository, startHybridService } from '@chorus/platform';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Partitioners } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
-import { LearnerRuntime } from '../services/learner/src/learner.runtime';
+import { FeedbackIngestService } from '../services/learner/src/consumers/feedback-ingest.service';
+import { LearnerModule } from '../services/learner/src/learner.module';
 import { loadRerankerConfig } from '../services/reranker/src/reranker.config';
 import { RerankerRuntime } from '../services/reranker/src/reranker.runtime';
 import { mulberry32, seededUuid } from '../test/support/feedback-factory';
@@ -156,19 +158,19 @@ async function seedModels(stack: Awaited<ReturnType<typeof benchStack>>, db: Awa
   }
   await producer.disconnect();
   const config = loadLearnerConfig({ KAFKA_TOPIC_PREFIX: stack.prefix, DATABASE_URL: stack.databaseUrl, LEARNER_GROUP_ID: `bench-${stack.id}`, FEEDBACK_PARTITIONS: '3', LOG_LEVEL: 'warn' });
-  const learner = new LearnerRuntime(config, db, new JsonLogger('bench-learner', 'warn'), new Registry(), (error) => {
-    throw error;
-  });
+  let fatal: Error | undefined;
+  const learner = await NestFactory.create(LearnerModule.register(config, (error) => (fatal = error)), { logger: new JsonLogger('bench-learner', 'warn') });
   let committed = 0;
   const done = new Promise<void>((resolve) => {
-    learner.feedback.onFlushed((snapshot) => {
+    learner.get(FeedbackIngestService).onFlushed((snapshot) => {
       for (const o of snapshot.offsets) committed += o.to - o.from;
       if (committed >= events.length) resolve();
     });
   });
-  await learner.start();
+  await startHybridService(learner, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
   await done;
-  await learner.stop();
+  await learner.close();
+  if (fatal) throw fatal;
   process.stdout.write(`seeded ${USERS} users × ${HISTORY} ratings over ${ITEMS} items (${G} genres) through the learner\n`);
 }
 

@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { JsonLogger } from '@chorus/platform';
+import { JsonLogger, OffsetsOfRecordTransport, startHybridService } from '@chorus/platform';
 import { createGatewayApp } from '../../services/gateway/src/gateway.app';
 import { loadGatewayConfig } from '../../services/gateway/src/gateway.config';
 import { loadLearnerConfig } from '../../services/learner/src/learner.config';
 import { LearnerModule } from '../../services/learner/src/learner.module';
-import { LearnerRuntime } from '../../services/learner/src/learner.runtime';
+import { FeedbackIngestService } from '../../services/learner/src/consumers/feedback-ingest.service';
 import { ServiceProcess } from './service-process';
 
 export async function startGateway(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; url: string }> {
@@ -15,13 +15,13 @@ export async function startGateway(env: NodeJS.ProcessEnv): Promise<{ app: INest
 }
 
 /** The learner in this process (for tests that do not kill it). Fatal errors fail the test instead of exiting. */
-export async function startLearner(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; runtime: LearnerRuntime; fatal: Error[] }> {
+export async function startLearner(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; ingest: FeedbackIngestService; fatal: Error[] }> {
   const fatal: Error[] = [];
   const app = await NestFactory.create(LearnerModule.register(loadLearnerConfig(env), (error) => fatal.push(error)), {
     logger: new JsonLogger('learner', 'warn'),
   });
-  await app.listen(0, '127.0.0.1');
-  return { app, runtime: app.get(LearnerRuntime), fatal };
+  await startHybridService(app, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
+  return { app, ingest: app.get(FeedbackIngestService), fatal };
 }
 
 export { freePort } from './service-process';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, JsonLogger } from '@chorus/platform';
+import { ConfigError, JsonLogger, OffsetsOfRecordTransport, startHybridService } from '@chorus/platform';
 import { loadLearnerConfig } from './learner.config';
 import { LearnerModule } from './learner.module';
 
@@ -11,7 +11,7 @@ async function bootstrap(): Promise<void> {
   // On SIGTERM: stop consuming, commit what was applied, then exit 0 (1 if the drain failed), so a supervisor can
   // tell a clean stop from a failed one. Nest's default re-raises the signal instead, which hides that difference.
   app.enableShutdownHooks([], { useProcessExit: true });
-  await app.listen(config.LEARNER_HTTP_PORT);
+  await startHybridService(app, OffsetsOfRecordTransport, { port: config.LEARNER_HTTP_PORT });
   logger.write('info', 'learner ready', { port: config.LEARNER_HTTP_PORT, group: config.LEARNER_GROUP_ID });
 }
 

@@ -3,20 +3,20 @@ import type { Response } from 'express';
 import { Registry } from 'prom-client';
 import { MetricsAccess, Public } from '../auth/route-access';
 import { checkHealth } from '../health/health-probes';
-import { SERVICE_RUNTIME, type ServiceRuntime } from './runtime-service.providers';
+import { SERVICE_HEALTH, type ServiceHealth } from './runtime-service.providers';
 
-/** /health (the runtime's dependencies; 503 when any is down) and /metrics (Prometheus) of a background service. */
+/** /health (the service's dependencies; 503 when any is down) and /metrics (Prometheus) of a background service. */
 @Controller()
 export class RuntimeOpsController {
   constructor(
-    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(SERVICE_HEALTH) private readonly service: ServiceHealth,
     @Inject(Registry) private readonly registry: Registry,
   ) {}
 
   @Get('health')
   @Public()
   async health(@Res() response: Response): Promise<void> {
-    const result = await checkHealth(this.runtime.healthProbes());
+    const result = await checkHealth(this.service.healthProbes());
     response.status(result.status === 'up' ? 200 : 503).json(result);
   }
 

@@ -10,25 +10,31 @@ import type { Probe } from '../health/health-probes';
 import { JsonLogger } from '../logging/json-logger';
 import { createMetricsRegistry } from '../metrics/metrics-registry';
 
-/** What a background service (learner, drift-watch, reranker) exposes to its Nest module. */
-export interface ServiceRuntime {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** The dependencies /health checks, by name. */
+/** What /health checks of a background service: its dependencies, by name. */
+export interface ServiceHealth {
   healthProbes(): Record<string, Probe>;
 }
 
-/** The running service's runtime, whatever its class (for the shared ops routes). */
-export const SERVICE_RUNTIME = Symbol('SERVICE_RUNTIME');
+/** The service's {@link ServiceHealth}, whatever provides it (for the shared ops routes). */
+export const SERVICE_HEALTH = Symbol('SERVICE_HEALTH');
 
-export interface RuntimeServiceOptions<R extends ServiceRuntime> {
+/** What a background service still wired as one runtime object (drift-watch, reranker) exposes to its Nest module. */
+export interface ServiceRuntime extends ServiceHealth {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
   /** Service name: log and metric label, and the Postgres application_name `chorus-<service>`. */
   service: string;
   config: { DATABASE_URL: string; LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error'; METRICS_SCOPE?: Scope };
+  poolSize?: number;
+}
+
+export interface RuntimeServiceOptions<R extends ServiceRuntime> extends ServiceOptions {
   /** The runtime's injection token (its class). */
   runtime: InjectionToken;
   create: (db: DataSource, registry: Registry, logger: JsonLogger) => R;
-  poolSize?: number;
 }
 
 /** Starts the runtime once the application is up; stops it, then closes Postgres, on shutdown. */
@@ -49,12 +55,11 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 const LIFECYCLE = Symbol('RUNTIME_LIFECYCLE');
 
 /**
- * The providers every background service shares: its logger, a Prometheus registry, the Postgres connection, the
- * runtime built from them, the lifecycle that starts and stops it, and the authorization of its ops routes
- * (`/metrics` behind METRICS_SCOPE when set).
+ * The providers every background service shares: its logger, a Prometheus registry, the Postgres connection (closed
+ * at the very end of shutdown, after the microservices drained), and the authorization of its ops routes (`/metrics`
+ * behind METRICS_SCOPE when set). The service provides {@link SERVICE_HEALTH}.
  */
-export function runtimeServiceProviders<R extends ServiceRuntime>(options: RuntimeServiceOptions<R>): Provider[] {
-  const logger = new JsonLogger(options.service, options.config.LOG_LEVEL);
+export function serviceProviders(options: ServiceOptions, logger = new JsonLogger(options.service, options.config.LOG_LEVEL)): Provider[] {
   return [
     { provide: JsonLogger, useValue: logger },
     { provide: Registry, useFactory: () => createMetricsRegistry(options.service) },
@@ -62,12 +67,33 @@ export function runtimeServiceProviders<R extends ServiceRuntime>(options: Runti
       provide: DataSource,
       useFactory: () => connectDatabase(options.config.DATABASE_URL, { applicationName: `chorus-${options.service}`, poolSize: options.poolSize }),
     },
-    { provide: options.runtime, inject: [DataSource, Registry], useFactory: (db: DataSource, registry: Registry) => options.create(db, registry, logger) },
-    { provide: SERVICE_RUNTIME, useExisting: options.runtime },
-    { provide: LIFECYCLE, inject: [options.runtime, DataSource], useFactory: (runtime: R, db: DataSource) => new RuntimeLifecycle(runtime, db) },
     ...accessControlProviders({ policy: { metricsScope: options.config.METRICS_SCOPE } }),
     // Error codes → statuses (an unauthorized /metrics answers 401/403, not 500).
     { provide: APP_FILTER, useClass: HttpErrorFilter },
+  ];
+}
+
+/** Closes Postgres on shutdown: `onApplicationShutdown` runs after Nest closed the microservices (their drain commits). */
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(private readonly db: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+/** A provider that closes the service's Postgres connection once everything else has stopped. */
+export function databaseLifecycleProvider(): Provider {
+  return { provide: DatabaseLifecycle, inject: [DataSource], useFactory: (db: DataSource) => new DatabaseLifecycle(db) };
+}
+
+/** {@link serviceProviders}, plus a runtime object built from them, started once the application is up and stopped on shutdown. */
+export function runtimeServiceProviders<R extends ServiceRuntime>(options: RuntimeServiceOptions<R>): Provider[] {
+  const logger = new JsonLogger(options.service, options.config.LOG_LEVEL);
+  return [
+    ...serviceProviders(options, logger),
+    { provide: options.runtime, inject: [DataSource, Registry], useFactory: (db: DataSource, registry: Registry) => options.create(db, registry, logger) },
+    { provide: SERVICE_HEALTH, useExisting: options.runtime },
+    { provide: LIFECYCLE, inject: [options.runtime, DataSource], useFactory: (runtime: R, db: DataSource) => new RuntimeLifecycle(runtime, db) },
   ];
 }
 

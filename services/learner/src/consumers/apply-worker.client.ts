@@ -1,11 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { LearnerConfig } from '../learner.config';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { LEARNER_CONFIG, type LearnerConfig } from '../learner.config';
 import { packBatch, transferList, type FromWorker, type ToWorker } from '../workers/apply-worker.protocol';
 
 type Applied = Extract<FromWorker, { type: 'applied' }>;
-type Flushed = Extract<FromWorker, { type: 'flushed' }>;
+export type Flushed = Extract<FromWorker, { type: 'flushed' }>;
+
+/** Where the worker's reports go (the feedback ingest). */
+export interface ApplyWorkerEvents {
+  flushed(flushed: Flushed): void;
+  fatal(error: Error): void;
+  log(message: Extract<FromWorker, { type: 'log' }>): void;
+}
 
 /** Compiled worker script: beside this file in dist/, or in dist/ when this file runs from source (tests). */
 function workerScript(): string {
@@ -19,24 +27,27 @@ function workerScript(): string {
 /**
  * The Kafka thread's handle on the apply worker: posts batches (at most `maxInFlight` unanswered, so a slow worker
  * slows fetching instead of queueing without bound) and hears back about applied batches and committed snapshots.
+ *
+ * Once the worker thread has exited, every request still waiting and every later one is rejected with the reason, and
+ * the exit is reported as fatal: an answer that can no longer come must not be waited for.
  */
-export class ApplyWorkerClient {
+@Injectable()
+export class ApplyWorkerClient implements OnModuleInit {
   private readonly worker: Worker;
   private seq = 0;
-  private readonly pending = new Map<number, (value: Applied | undefined) => void>();
+  private readonly pending = new Map<number, { resolve: (value: Applied | undefined) => void; reject: (error: Error) => void }>();
   private batchesInFlight = 0;
   private slotFreed?: () => void;
   private readonly ready: Promise<void>;
+  private events?: ApplyWorkerEvents;
+  /** Why the worker is gone (set when it exits). */
+  private gone?: Error;
+  private terminating = false;
+  readonly maxInFlight = 4;
 
-  constructor(
-    config: LearnerConfig,
-    private readonly onFlushed: (flushed: Flushed) => void,
-    private readonly onFatal: (error: Error) => void,
-    private readonly onLog: (message: Extract<FromWorker, { type: 'log' }>) => void,
-    private readonly maxInFlight = 4,
-  ) {
+  constructor(@Inject(LEARNER_CONFIG) config: LearnerConfig) {
     this.worker = new Worker(workerScript(), { workerData: config });
-    this.ready = new Promise((resolveReady) => {
+    this.ready = new Promise((resolveReady, rejectReady) => {
       this.worker.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'ready':
@@ -47,34 +58,47 @@ export class ApplyWorkerClient {
               this.batchesInFlight--;
               this.slotFreed?.();
             }
-            this.pending.get(message.seq)?.(message.type === 'applied' ? message : undefined);
+            this.pending.get(message.seq)?.resolve(message.type === 'applied' ? message : undefined);
             this.pending.delete(message.seq);
             return;
           case 'flushed':
-            return this.onFlushed(message);
+            return this.events?.flushed(message);
           case 'log':
-            return this.onLog(message);
+            return this.events?.log(message);
           case 'fatal':
-            return this.onFatal(Object.assign(new Error(message.message), { stack: message.stack }));
+            return this.events?.fatal(Object.assign(new Error(message.message), { stack: message.stack }));
         }
       });
+      this.worker.on('error', (error) => this.events?.fatal(error));
+      this.worker.on('exit', (code) => {
+        this.gone = new Error(`learner apply worker exited with code ${code}${this.terminating ? ' (stopped)' : ''}; restart the learner to resume from Postgres`);
+        rejectReady(this.gone);
+        for (const { reject } of this.pending.values()) reject(this.gone);
+        this.pending.clear();
+        this.slotFreed?.();
+        if (!this.terminating) this.events?.fatal(this.gone);
+      });
     });
-    this.worker.on('error', (error) => this.onFatal(error));
-    this.worker.on('exit', (code) => {
-      if (code !== 0) this.onFatal(new Error(`learner apply worker exited with code ${code}`));
-    });
+    // A worker that dies before anyone awaits start() is reported through `fatal`, not as an unhandled rejection.
+    this.ready.catch(() => undefined);
   }
 
-  async start(): Promise<void> {
+  /** Set once, by whoever consumes the worker's reports. */
+  report(events: ApplyWorkerEvents): void {
+    this.events = events;
+  }
+
+  async onModuleInit(): Promise<void> {
     await this.ready;
   }
 
   /**
    * Post a batch once fewer than `maxInFlight` are outstanding. Resolves when it is posted; `applied` resolves when
-   * the worker has applied it.
+   * the worker has applied it. Both reject once the worker is gone.
    */
   async apply(partition: number, messages: readonly { offset: string; key: Buffer | null; value: Buffer | null }[]): Promise<{ applied: Promise<Applied | undefined> }> {
-    while (this.batchesInFlight >= this.maxInFlight) await new Promise<void>((resolve) => (this.slotFreed = resolve));
+    while (this.batchesInFlight >= this.maxInFlight && !this.gone) await new Promise<void>((resolve) => (this.slotFreed = resolve));
+    if (this.gone) throw this.gone;
     const packed = packBatch(partition, messages);
     this.batchesInFlight++;
     return { applied: this.post({ type: 'batch', seq: ++this.seq, ...packed }, transferList(packed)) };
@@ -82,7 +106,7 @@ export class ApplyWorkerClient {
 
   /** Drop cached catalogue entries whose items changed. */
   evict(itemIds: string[]): void {
-    this.worker.postMessage({ type: 'evict', itemIds } satisfies ToWorker);
+    if (!this.gone) this.worker.postMessage({ type: 'evict', itemIds } satisfies ToWorker);
   }
 
   /** Commit what the worker holds and forget it (after a rebalance). */
@@ -90,13 +114,16 @@ export class ApplyWorkerClient {
     return this.post({ type: 'reassign', seq: ++this.seq });
   }
 
+  /** Commit what the worker holds, then end the thread. */
   async stop(): Promise<void> {
-    await this.post({ type: 'stop', seq: ++this.seq });
+    if (!this.gone) await this.post({ type: 'stop', seq: ++this.seq });
+    this.terminating = true;
     await this.worker.terminate();
   }
 
   private post(message: Extract<ToWorker, { seq: number }>, transfer: ArrayBuffer[] = []): Promise<Applied | undefined> {
-    const answered = new Promise<Applied | undefined>((resolveAnswer) => this.pending.set(message.seq, resolveAnswer));
+    if (this.gone) return Promise.reject(this.gone);
+    const answered = new Promise<Applied | undefined>((resolve, reject) => this.pending.set(message.seq, { resolve, reject }));
     this.worker.postMessage(message, transfer);
     return answered;
   }

@@ -1,17 +1,8 @@
-import { returnedRows } from '@chorus/platform';
-import type { DeadLetterV1 } from '@chorus/contracts';
+import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
 import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredUserState } from '../usecases/learner-state';
 import { decodeDedupeWindow } from './dedupe-window.codec';
-
-/** Another learner committed this partition since we read it: our in-memory state is stale and must be dropped. */
-export class PartitionFencedError extends Error {
-  readonly code = 'LEARNER.PARTITION_FENCED';
-  constructor(partitions: number[]) {
-    super(`partitions ${partitions.join(', ')} were committed by another learner since this one loaded them; reload state from Postgres`);
-  }
-}
 
 /**
  * The learner's store of record. Model state and consumed offsets are written in ONE transaction, and the offset
@@ -19,11 +10,15 @@ export class PartitionFencedError extends Error {
  * zombie learner that lost its partitions cannot overwrite the new owner's state.
  */
 export class LearnerStateRepository {
+  private readonly deadLetters: DeadLetterOutbox;
+
   constructor(
     private readonly db: DataSource,
     private readonly groupId: string,
     private readonly topic: string,
-  ) {}
+  ) {
+    this.deadLetters = new DeadLetterOutbox(db, groupId);
+  }
 
   /** Stored users, keyed `${userId}\u0001${domain}`, with the number of interaction rows each has. */
   async loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, { state: StoredUserState; eventsSeen: number; interactionRows: number }>> {
@@ -118,14 +113,7 @@ export class LearnerStateRepository {
           [p.map((x) => x.eventId), p.map((x) => x.domain), p.map((x) => x.userId), p.map((x) => x.occurredAt), p.map((x) => x.label), p.map((x) => x.weight), p.map((x) => x.pAggregate), p.map((x) => x.pPersonalized)],
         );
       }
-      let outboxIds: string[] = [];
-      if (snapshot.deadLetters.length) {
-        const rows: { id: string }[] = await tx.query(
-          `INSERT INTO dead_letter_outbox (group_id, letter) SELECT $1, l FROM unnest($2::text[]) WITH ORDINALITY AS t(l, n) ORDER BY n RETURNING id`,
-          [this.groupId, snapshot.deadLetters.map((letter) => JSON.stringify(letter))],
-        );
-        outboxIds = rows.map((r) => String(r.id));
-      }
+      const outboxIds = await this.deadLetters.insert(tx, snapshot.deadLetters);
       // Sorted: learners of one group commit concurrently and share these rows, so they must lock them in one order.
       const counters = Object.entries(snapshot.counters).sort(([a], [b]) => (a < b ? -1 : 1));
       if (counters.length) {
@@ -179,19 +167,6 @@ export class LearnerStateRepository {
     );
   }
 
-  /** Dead letters committed but not yet published (oldest first). */
-  async outbox(limit = 1000): Promise<{ id: string; letter: DeadLetterV1 }[]> {
-    const rows: { id: string; letter: string }[] = await this.db.query(
-      `SELECT id, letter FROM dead_letter_outbox WHERE group_id = $1 ORDER BY id LIMIT $2`,
-      [this.groupId, limit],
-    );
-    return rows.map((r) => ({ id: String(r.id), letter: JSON.parse(r.letter) as DeadLetterV1 }));
-  }
-
-  async deleteFromOutbox(ids: string[]): Promise<void> {
-    if (ids.length) await this.db.query(`DELETE FROM dead_letter_outbox WHERE id = ANY($1::bigint[])`, [ids]);
-  }
-
   async counters(): Promise<Record<string, number>> {
     const rows: { name: string; value: string }[] = await this.db.query(`SELECT name, value FROM learner_counters WHERE group_id = $1`, [this.groupId]);
     return Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]));
@@ -208,7 +183,7 @@ export class LearnerStateRepository {
     ));
     if (advanced.length !== offsets.length) {
       const ok = new Set(advanced.map((a) => a.partition));
-      throw new PartitionFencedError(offsets.map((o) => o.partition).filter((p) => !ok.has(p)));
+      throw new PartitionFencedError('LEARNER.PARTITION_FENCED', 'learner', offsets.map((o) => o.partition).filter((p) => !ok.has(p)));
     }
   }
 }

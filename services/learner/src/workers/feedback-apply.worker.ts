@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { topicName } from '@chorus/contracts';
-import { connectDatabase, describeFailure, isolatePoison, ModelPriors, retryOnInfrastructure, UnprocessableMessageError } from '@chorus/platform';
+import { connectDatabase, describeFailure, isolatePoison, ModelPriors, PartitionFencedError, retryOnInfrastructure, UnprocessableMessageError } from '@chorus/platform';
 import type { LearnerConfig } from '../learner.config';
 import { CatalogueRepository } from '../persistence/catalogue.repository';
-import { LearnerStateRepository, PartitionFencedError } from '../persistence/learner-state.repository';
+import { LearnerStateRepository } from '../persistence/learner-state.repository';
 import { ApplyFeedbackUseCase } from '../usecases/apply-feedback.usecase';
 import { ItemCatalogue } from '../usecases/item-catalogue';
 import { LearnerState } from '../usecases/learner-state';
