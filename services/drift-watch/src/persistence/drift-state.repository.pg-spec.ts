@@ -3,7 +3,8 @@ import { migratedDatabase, type MigratedDatabase } from '../../../../test/suppor
 import { alertCandidate, driftAlert } from '../testing/drift-alert.fixture';
 import type { DriftSnapshot } from '../usecases/drift-state';
 import type { StoredUserDriftState } from '../usecases/user-drift-state';
-import { DriftStateRepository, PartitionFencedError } from './drift-state.repository';
+import { PartitionFencedError } from '@chorus/platform';
+import { DriftStateRepository } from './drift-state.repository';
 
 /** drift-watch's store of record on a real migrated Postgres (no Kafka): fenced commits, alerts folded within the cooldown. */
 
@@ -62,7 +63,7 @@ describe('DriftStateRepository offsets and fence', () => {
     await expect(stale).rejects.toBeInstanceOf(PartitionFencedError);
     await expect(stale).rejects.toMatchObject({
       code: 'DRIFT.PARTITION_FENCED',
-      message: `topic-partitions ${EXPOSURES}[0] were committed by another drift-watch instance since this one loaded them; reload state from Postgres`,
+      message: `partitions ${EXPOSURES}[0] were committed by another drift-watch instance since this one loaded them; reload state from Postgres`,
     });
     const { offsets } = await owner.loadPartition(0, [FEEDBACK, EXPOSURES]);
     expect(offsets.sort((a, b) => (a.topic < b.topic ? -1 : 1))).toEqual([

@@ -1,9 +1,10 @@
 import { deadLetterFor, type DeadLetterV1 } from '@chorus/contracts';
+import { DeadLetterOutbox, PartitionFencedError } from '@chorus/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
 import type { FlushSnapshot } from '../usecases/learner-state';
 import { encodeDedupeWindow } from './dedupe-window.codec';
-import { LearnerStateRepository, PartitionFencedError } from './learner-state.repository';
+import { LearnerStateRepository } from './learner-state.repository';
 
 /** The learner's store of record on a real migrated Postgres (no Kafka): one transaction per commit, fenced offsets. */
 
@@ -81,7 +82,7 @@ describe('LearnerStateRepository fence', () => {
     });
     expect(await owner.storedNextOffset(0)).toBe(10);
     expect(await owner.loadUsers([{ userId: 'zombie-user', domain: 'movies' }])).toEqual(new Map());
-    expect(await owner.outbox()).toEqual([]);
+    expect(await new DeadLetterOutbox(pg.db, group).pending()).toEqual([]);
     expect(await owner.counters()).toEqual({});
     expect(await count(`SELECT count(*)::int AS n FROM user_item_batches WHERE user_id = 'zombie-user'`, [])).toBe(0);
     expect(await count(`SELECT count(*)::int AS n FROM aggregate_shards WHERE domain = 'movies' AND shard = 0`, [])).toBe(0);
@@ -229,19 +230,21 @@ describe('LearnerStateRepository dead-letter outbox', () => {
     expect(second).toHaveLength(1);
     expect(Number(first[0]) < Number(first[1]!) && Number(first[1]) < Number(second[0]!)).toBe(true);
 
-    const pending = await repo.outbox();
+    // The letters live in the transport's outbox (one dead-letter policy), rows per consumer group.
+    const outbox = new DeadLetterOutbox(pg.db, 'outbox-a');
+    const pending = await outbox.pending();
     expect(pending.map((p) => p.id)).toEqual([...first, ...second]);
     expect(pending.map((p) => [p.letter.source.offset, p.letter.code, p.letter.reason, p.letter.value])).toEqual([
       ['1', 'FEEDBACK.INVALID', 'reason 1', 'bad 1'],
       ['3', 'FEEDBACK.UNKNOWN_ITEM', 'reason 3', 'bad 3'],
       ['6', 'FEEDBACK.NON_FINITE_UPDATE', 'reason 6', 'bad 6'],
     ]);
-    expect((await repo.outbox(2)).map((p) => p.id)).toEqual(first);
+    expect((await outbox.pending(2)).map((p) => p.id)).toEqual(first);
 
-    await repo.deleteFromOutbox([first[0]!, second[0]!]);
-    expect((await repo.outbox()).map((p) => p.id)).toEqual([first[1]]);
-    await repo.deleteFromOutbox([]);
-    expect((await repository('outbox-b').outbox()).map((p) => p.letter.source.offset)).toEqual(['99']);
+    await outbox.delete([first[0]!, second[0]!]);
+    expect((await outbox.pending()).map((p) => p.id)).toEqual([first[1]]);
+    await outbox.delete([]);
+    expect((await new DeadLetterOutbox(pg.db, 'outbox-b').pending()).map((p) => p.letter.source.offset)).toEqual(['99']);
   });
 
   it('a commit without letters returns no outbox ids', async () => {
