@@ -3,17 +3,15 @@ import { RERANK_QUEUE } from '@chorus/platform';
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { DRIFT_TEST_ENV, startDriftWatch } from './support/drift-watch';
-import { seededUuid } from './support/feedback-factory';
 import { AlertProducer, driftAlert, notifierEnv, startNotifier, WebhookReceiver } from './support/notifier';
 import { pollUntil } from './support/poll';
 import { PrivateRedis } from './support/private-redis';
+import { learnRerankHistories } from './support/rerank-histories';
 import { startReranker } from './support/reranker';
-import { startGateway, startLearner } from './support/services';
+import { startGateway } from './support/services';
 import { serviceEnv, TestStack } from './support/test-stack';
 
 /**
@@ -104,30 +102,8 @@ describe('queues through a Redis SIGKILL and restart', () => {
       );
 
     beforeAll(async () => {
-      await new ItemsRepository(db).upsert([
-        ...Array.from({ length: 30 }, (_, i) => ({ itemId: `drama-${i}`, domain: 'movies', categories: { drama: 1 } })),
-        ...Array.from({ length: 20 }, (_, i) => ({ itemId: `doc-${i}`, domain: 'movies', categories: { documentary: 1 } })),
-      ]);
       // Users with a history, so every job computes and stores a list (a user without one is skipped at once).
-      const learner = await startLearner(serviceEnv(stack, url, { LEARNER_FLUSH_INTERVAL_MS: '100' }));
-      const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-      await producer.connect();
-      const events = users.flatMap((userId) =>
-        [...Array.from({ length: 7 }, (_, k) => `drama-${k}`), ...Array.from({ length: 3 }, (_, k) => `doc-${k}`)].map((itemId, k) => ({
-          eventId: seededUuid(`operator:${userId}:${k}`),
-          userId,
-          domain: 'movies',
-          occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, k)).toISOString(),
-          type: 'rating',
-          itemId,
-          value: 5,
-          scale: { min: 1, max: 5 },
-        })),
-      );
-      await producer.send({ topic: stack.topic('feedback'), messages: events.map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
-      await producer.disconnect();
-      await pollUntil(() => db.query(`SELECT count(*)::int AS n FROM user_models WHERE events_seen = 10`), (rows: { n: number }[]) => rows[0]?.n === users.length, { what: 'the four users\' models' });
-      await learner.app.close();
+      await learnRerankHistories(stack, url, db, users);
       env = serviceEnv(stack, url, {
         REDIS_URL: redis.url,
         RERANK_QUEUE_PREFIX: prefix,

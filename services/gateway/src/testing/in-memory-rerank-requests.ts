@@ -1,6 +1,8 @@
 import type { RerankJobInputV1 } from '@chorus/contracts';
-import { RERANK_JOB, type EnqueuedRerankJob, type PlannedRerankJob, type RerankJobStatus } from '@chorus/platform';
+import { JsonLogger, RERANK_JOB, type EnqueuedRerankJob, type PlannedRerankJob, type RerankJobStatus } from '@chorus/platform';
+import { ReconcileRerankRequestsUseCase } from '../usecases/reconcile-rerank-requests.usecase';
 import type { RerankJobQueue, RerankRequestRecord, RerankRequestStore } from '../usecases/rerank-requests.port';
+import { RequestRerankUseCase } from '../usecases/request-rerank.usecase';
 
 interface StoredRow extends RerankRequestRecord {
   state: 'pending' | 'enqueued';
@@ -113,4 +115,13 @@ export class InMemoryRerankQueue implements RerankJobQueue {
   private check(): void {
     if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
   }
+}
+
+/** The request path and the reconciler over one in-memory store and queue; `lines` holds what they logged. */
+export function rerankRequestsHarness() {
+  const queue = new InMemoryRerankQueue();
+  const requests = new InMemoryRerankRequests();
+  const lines: string[] = [];
+  const log = new JsonLogger('test', 'info', (line) => lines.push(line)).child('rerank-requests');
+  return { queue, requests, lines, request: new RequestRerankUseCase(queue, requests, log), reconciler: new ReconcileRerankRequestsUseCase(queue, requests, log) };
 }

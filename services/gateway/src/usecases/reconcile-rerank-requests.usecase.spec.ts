@@ -1,23 +1,13 @@
-import { JsonLogger } from '@chorus/platform';
 import { describe, expect, it } from 'vitest';
-import { InMemoryRerankQueue, InMemoryRerankRequests } from '../testing/in-memory-rerank-requests';
-import { IN_FLIGHT_GRACE_MS, ReconcileRerankRequestsUseCase } from './reconcile-rerank-requests.usecase';
-import { RequestRerankUseCase } from './request-rerank.usecase';
+import { rerankRequestsHarness } from '../testing/in-memory-rerank-requests';
+import { IN_FLIGHT_GRACE_MS } from './reconcile-rerank-requests.usecase';
 
 const HOUR = 3_600_000;
 const HORIZON = 7 * 24 * HOUR;
 
-function setup() {
-  const queue = new InMemoryRerankQueue();
-  const requests = new InMemoryRerankRequests();
-  const lines: string[] = [];
-  const log = new JsonLogger('test', 'info', (line) => lines.push(line)).child('rerank-reconciler');
-  return { queue, requests, lines, request: new RequestRerankUseCase(queue, requests, log), reconciler: new ReconcileRerankRequestsUseCase(queue, requests, log) };
-}
-
 describe('ReconcileRerankRequestsUseCase', () => {
   it('adds again, with the same ids, the jobs Redis lost of requests enqueued within the horizon, and only those', async () => {
-    const { queue, requests, request, reconciler, lines } = setup();
+    const { queue, requests, request, reconciler, lines } = rerankRequestsHarness();
     requests.now = 0;
     const old = await request.request({ domain: 'movies', userIds: ['old'] });
     requests.now = 2 * HORIZON;
@@ -41,7 +31,7 @@ describe('ReconcileRerankRequestsUseCase', () => {
   });
 
   it('adds only the lost jobs of a request whose other jobs Redis still holds, and restarts its horizon', async () => {
-    const { queue, requests, request, reconciler } = setup();
+    const { queue, requests, request, reconciler } = rerankRequestsHarness();
     const answer = await request.request({ domain: 'movies', userIds: ['ann', 'bob'] });
     queue.jobs.delete(answer.jobIds[1]!);
     requests.now = HORIZON - 1;
@@ -53,7 +43,7 @@ describe('ReconcileRerankRequestsUseCase', () => {
   });
 
   it('leaves a pending request without an error to its request path for the in-flight grace period, then enqueues it', async () => {
-    const { queue, requests, reconciler } = setup();
+    const { queue, requests, reconciler } = rerankRequestsHarness();
     // Recorded by a request path that then died: pending, no error.
     await requests.record({ requestId: '00000000-0000-4000-8000-000000000001', payload: { scope: 'population', domain: 'movies', reason: { kind: 'manual' } }, jobs: [{ jobId: 'fan-out.population.p', name: 'rerank-fan-out' }] });
     requests.now = IN_FLIGHT_GRACE_MS;
@@ -64,7 +54,7 @@ describe('ReconcileRerankRequestsUseCase', () => {
   });
 
   it('runs one round at a time: a call during a round joins it', async () => {
-    const { queue, request, reconciler } = setup();
+    const { queue, request, reconciler } = rerankRequestsHarness();
     await request.request({ domain: 'movies', userIds: ['ann'] });
     queue.flush();
     const first = reconciler.reconcile(HORIZON);

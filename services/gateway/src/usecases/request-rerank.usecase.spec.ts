@@ -1,16 +1,6 @@
-import { DomainError, JsonLogger } from '@chorus/platform';
+import { DomainError } from '@chorus/platform';
 import { describe, expect, it } from 'vitest';
-import { InMemoryRerankQueue, InMemoryRerankRequests } from '../testing/in-memory-rerank-requests';
-import { ReconcileRerankRequestsUseCase } from './reconcile-rerank-requests.usecase';
-import { RequestRerankUseCase } from './request-rerank.usecase';
-
-function setup() {
-  const queue = new InMemoryRerankQueue();
-  const requests = new InMemoryRerankRequests();
-  const lines: string[] = [];
-  const log = new JsonLogger('test', 'info', (line) => lines.push(line)).child('rerank-requests');
-  return { queue, requests, lines, usecase: new RequestRerankUseCase(queue, requests, log), reconciler: new ReconcileRerankRequestsUseCase(queue, requests, log) };
-}
+import { rerankRequestsHarness } from '../testing/in-memory-rerank-requests';
 
 const failure = async (promise: Promise<unknown>) => {
   try {
@@ -23,7 +13,7 @@ const failure = async (promise: Promise<unknown>) => {
 
 describe('RequestRerankUseCase.request', () => {
   it('records the request in Postgres before it enqueues, then marks it enqueued with the job ids it answers', async () => {
-    const { queue, requests, usecase } = setup();
+    const { queue, requests, request } = rerankRequestsHarness();
     queue.versions.set('ann', '3.40');
     const add = queue.add.bind(queue);
     const seenAtEnqueue: unknown[] = [];
@@ -31,7 +21,7 @@ describe('RequestRerankUseCase.request', () => {
       seenAtEnqueue.push(...[...requests.rows.values()].map((r) => ({ state: r.state, jobIds: r.jobs.map((j) => j.jobId) })));
       return add(jobs);
     };
-    const answer = await usecase.request({ domain: 'movies', userIds: ['ann', 'bob', 'ann'], lambda: 0.5 });
+    const answer = await request.request({ domain: 'movies', userIds: ['ann', 'bob', 'ann'], lambda: 0.5 });
     expect(answer).toEqual({
       requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       state: 'enqueued',
@@ -49,18 +39,18 @@ describe('RequestRerankUseCase.request', () => {
   });
 
   it('records the job a fan-out joined (an equal one already queued), which is the id it answers', async () => {
-    const { usecase, requests } = setup();
-    const first = await usecase.request({ domain: 'movies', all: true });
-    const second = await usecase.request({ domain: 'movies', all: true });
+    const { request, requests } = rerankRequestsHarness();
+    const first = await request.request({ domain: 'movies', all: true });
+    const second = await request.request({ domain: 'movies', all: true });
     expect(first.jobIds).toEqual(['fan-out.population.1']);
     expect(second.jobIds).toEqual(['fan-out.population.1']);
     expect(requests.rows.get(second.requestId)!.jobs.map((j) => j.jobId)).toEqual(['fan-out.population.1']);
   });
 
   it('with Redis down, answers pending with the ids its jobs will have, and the reconciler enqueues exactly those', async () => {
-    const { queue, requests, usecase, reconciler, lines } = setup();
+    const { queue, requests, request, reconciler, lines } = rerankRequestsHarness();
     queue.down = true;
-    const answer = await usecase.request({ domain: 'movies', segment: { name: 'cohort', userIds: ['a', 'b'] } });
+    const answer = await request.request({ domain: 'movies', segment: { name: 'cohort', userIds: ['a', 'b'] } });
     expect(answer).toMatchObject({ state: 'pending', jobIds: ['fan-out.segment.1'], jobs: [{ jobId: 'fan-out.segment.1', name: 'rerank-fan-out' }] });
     expect(queue.jobs.size).toBe(0);
     expect(requests.rows.get(answer.requestId)).toMatchObject({ state: 'pending', enqueueError: expect.stringContaining('ECONNREFUSED') });
@@ -77,9 +67,9 @@ describe('RequestRerankUseCase.request', () => {
   });
 
   it('with Postgres down, refuses with 503 RERANK.NOT_RECORDED and enqueues nothing', async () => {
-    const { queue, requests, usecase } = setup();
+    const { queue, requests, request } = rerankRequestsHarness();
     requests.down = true;
-    const error = await failure(usecase.request({ domain: 'movies', userIds: ['ann'] }));
+    const error = await failure(request.request({ domain: 'movies', userIds: ['ann'] }));
     expect(error).toBeInstanceOf(DomainError);
     expect(error.code).toBe('RERANK.NOT_RECORDED');
     expect(error.message).toContain('nothing was recorded or enqueued, retry it');
@@ -87,8 +77,8 @@ describe('RequestRerankUseCase.request', () => {
   });
 
   it('refuses an invalid body naming each field, recording and enqueuing nothing', async () => {
-    const { queue, requests, usecase } = setup();
-    const error = await failure(usecase.request({ domain: 'movies', userIds: ['ok', 'has space'], n: 0, extra: 1 }));
+    const { queue, requests, request } = rerankRequestsHarness();
+    const error = await failure(request.request({ domain: 'movies', userIds: ['ok', 'has space'], n: 0, extra: 1 }));
     expect(error.code).toBe('REQUEST.INVALID');
     expect(error.issues!.map((i) => i.path).sort()).toEqual(['(root)', 'n', 'userIds[1]']);
     expect(error.issues!.find((i) => i.path === '(root)')!.message).toContain('extra');
