@@ -248,6 +248,9 @@ describe('queues through a Redis SIGKILL and restart', () => {
         await pollUntil(() => status(`user${path.replace('/', '-')}`), (s) => s?.status === 'succeeded', { what: `the delivery to ${path} to succeed`, timeoutMs: 20_000 });
         expect(receiver.hits(path).filter((h) => h.status === 200)).toHaveLength(1);
       }
+      // The attempt count lives in Postgres, not only in the job Redis lost: the retry after the restart is attempt 2.
+      expect(receiver.hits('/retrying').map((h) => [h.headers['chorus-attempt'], h.status])).toEqual([['1', 503], ['2', 200]]);
+      expect((await db.query(`SELECT d.attempts FROM alert_deliveries d JOIN notifier_alerts a USING (alert_id) WHERE a.subject = 'user-retrying'`))[0]).toEqual({ attempts: 2 });
       expect(notifier.fatal).toEqual([]);
     } finally {
       release[0]!();
