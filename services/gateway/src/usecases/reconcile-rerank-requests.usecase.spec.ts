@@ -1,3 +1,4 @@
+import { DomainError } from '@chorus/platform';
 import { describe, expect, it } from 'vitest';
 import { rerankRequestsHarness } from '../testing/in-memory-rerank-requests';
 import { IN_FLIGHT_GRACE_MS } from './reconcile-rerank-requests.usecase';
@@ -51,6 +52,22 @@ describe('ReconcileRerankRequestsUseCase', () => {
     requests.now = IN_FLIGHT_GRACE_MS + 1;
     expect(await reconciler.reconcile(HORIZON)).toEqual({ enqueued: 1, restored: 0 });
     expect([...queue.jobs.keys()]).toEqual(['fan-out.population.p']);
+  });
+
+  it('skips, and logs, a recorded request the queue no longer accepts, and still restores the others', async () => {
+    const { queue, request, reconciler, lines } = rerankRequestsHarness();
+    const broken = await request.request({ domain: 'movies', userIds: ['ann'] });
+    const fine = await request.request({ domain: 'movies', userIds: ['bob'] });
+    queue.flush();
+    const restore = queue.restore.bind(queue);
+    queue.restore = async (input, jobs) => {
+      if (input.userIds?.[0] === 'ann') throw new DomainError('RERANK.INVALID_JOB', 'the rerank job is not valid; fix the fields listed', [{ path: 'domain', message: 'x' }]);
+      return restore(input, jobs);
+    };
+    expect(await reconciler.reconcile(HORIZON)).toEqual({ enqueued: 0, restored: 1 });
+    expect([...queue.jobs.keys()]).toEqual(fine.jobIds);
+    expect(queue.jobs.has(broken.jobIds[0]!)).toBe(false);
+    expect(lines.map((l) => JSON.parse(l)).find((l) => l.level === 'error')).toMatchObject({ message: 'a recorded rerank request cannot be enqueued again; skipped', requestId: broken.requestId, code: 'RERANK.INVALID_JOB' });
   });
 
   it('runs one round at a time: a call during a round joins it', async () => {

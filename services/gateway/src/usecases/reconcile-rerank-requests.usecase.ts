@@ -1,5 +1,5 @@
-import type { ContextLogger } from '@chorus/platform';
-import type { RerankJobQueue, RerankRequestStore } from './rerank-requests.port';
+import { DomainError, type ContextLogger, type EnqueuedRerankJob } from '@chorus/platform';
+import type { RerankJobQueue, RerankRequestRecord, RerankRequestStore } from './rerank-requests.port';
 
 const BATCH = 200;
 
@@ -59,13 +59,28 @@ export class ReconcileRerankRequestsUseCase {
     for (;;) {
       const rows = await this.requests.pending(inFlightGraceMs, BATCH, after);
       for (const row of rows) {
-        await this.queue.restore(row.payload, row.jobs);
+        if (!(await this.restore(row, row.jobs))) continue;
         await this.requests.markEnqueued(row.requestId, row.jobs);
         this.log.info('enqueued a pending rerank request', { requestId: row.requestId, jobIds: row.jobs.map((j) => j.jobId) });
+        enqueued++;
       }
-      enqueued += rows.length;
       if (rows.length < BATCH) return enqueued;
       after = rows.at(-1)!.requestId;
+    }
+  }
+
+  /**
+   * Adds `jobs` of `row` again; false if the queue refuses the recorded payload (a row no longer valid, e.g. recorded
+   * under an older schema): that row is logged and skipped, so it cannot hold up the others. Queue faults throw.
+   */
+  private async restore(row: RerankRequestRecord, jobs: EnqueuedRerankJob[]): Promise<boolean> {
+    try {
+      await this.queue.restore(row.payload, jobs);
+      return true;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      this.log.error('a recorded rerank request cannot be enqueued again; skipped', { requestId: row.requestId, code: error.code, error: error.message, issues: error.issues });
+      return false;
     }
   }
 
@@ -78,8 +93,7 @@ export class ReconcileRerankRequestsUseCase {
       const unknown = await this.queue.unknownJobIds(rows.flatMap((r) => r.jobs.map((j) => j.jobId)));
       for (const row of rows) {
         const lost = row.jobs.filter((job) => unknown.has(job.jobId));
-        if (lost.length === 0) continue;
-        await this.queue.restore(row.payload, lost);
+        if (lost.length === 0 || !(await this.restore(row, lost))) continue;
         // Enqueued again now: the horizon counts from here, as Redis keeps these jobs from now on.
         await this.requests.markEnqueued(row.requestId, row.jobs);
         this.log.warn('rerank jobs lost by Redis (restarted without its data); added them again', { requestId: row.requestId, jobIds: lost.map((j) => j.jobId) });
