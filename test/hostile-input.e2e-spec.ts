@@ -93,6 +93,22 @@ describe('hostile input at the HTTP edge', () => {
     expect(await db.query('SELECT count(*)::int AS n FROM items')).toEqual([{ n: 0 }]);
   });
 
+  it('POST /v1/admin/rerank with a hostile body is a 400 naming the field, and nothing is recorded or enqueued', async () => {
+    const cases: [string | Record<string, unknown>, string[]][] = [
+      [{ domain: 'movies', userIds: ['ok', 'nul\u0000'] }, ['userIds[1]']],
+      [JSON.stringify({ domain: 'mo\ud800vies', userIds: ['a'] }), ['domain']],
+      [{ domain: 'movies', segment: { name: 'co hort', userIds: ['a', '\u0085'] } }, ['segment.name', 'segment.userIds[1]']],
+      [{ domain: 'movies', all: true, lambda: 'high', n: 1e9 }, ['lambda', 'n']],
+      [{ domain: 'movies', userIds: ['a'], all: true }, ['all', 'userIds']],
+      ['{"domain":"movies","userIds":["a"],"__proto__":{"all":true}}', ['(root)']],
+    ];
+    for (const [body, paths] of cases) {
+      const answer = await gw('POST', '/v1/admin/rerank', admin, body);
+      expect([answer.status, answer.body?.code, issuePaths(answer.body)], JSON.stringify(body)).toEqual([400, 'REQUEST.INVALID', paths]);
+    }
+    expect(await db.query('SELECT count(*)::int AS n FROM rerank_requests')).toEqual([{ n: 0 }]);
+  });
+
   // Path segments as a client writes them: a space, 129 characters, NUL, a C1 control, and bytes that are not UTF-8.
   const badIds: [string, string][] = [
     ['a space', 'a%20b'],

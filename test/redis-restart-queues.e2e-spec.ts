@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RERANK_QUEUE } from '@chorus/platform';
+import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -8,12 +9,15 @@ import { DRIFT_TEST_ENV, startDriftWatch } from './support/drift-watch';
 import { AlertProducer, driftAlert, notifierEnv, startNotifier, WebhookReceiver } from './support/notifier';
 import { pollUntil } from './support/poll';
 import { PrivateRedis } from './support/private-redis';
+import { learnRerankHistories } from './support/rerank-histories';
 import { startReranker } from './support/reranker';
+import { startGateway } from './support/services';
 import { serviceEnv, TestStack } from './support/test-stack';
 
 /**
  * Redis runs without persistence (`--save "" --appendonly no`), so a restart loses every job. Postgres knows what was
- * asked for: drift alerts whose rerank was enqueued, webhook deliveries still pending or retrying. After a SIGKILL and
+ * asked for: drift alerts whose rerank was enqueued, the operator's rerank requests, webhook deliveries still pending
+ * or retrying. After a SIGKILL and
  * restart of a private Redis, what Redis lost is found again from Postgres and enqueued again: no requested rerank and
  * no delivery is lost for good.
  */
@@ -72,6 +76,104 @@ describe('queues through a Redis SIGKILL and restart', () => {
       connection.disconnect();
       await driftWatch.app.close();
     }
+  });
+
+  describe('reranks requested by the operator (POST /v1/admin/rerank)', () => {
+    const prefix = `chorus-${stack.id}-operator`;
+    const users = ['ann', 'bob', 'cid', 'dee'];
+    let gateway: { app: INestApplication; url: string };
+    let reranker: Awaited<ReturnType<typeof startReranker>> | undefined;
+    let admin: string;
+    let env: NodeJS.ProcessEnv;
+
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    };
+    const jobState = async (jobId: string) => (await call('GET', `/v1/admin/rerank/jobs/${jobId}`)).body?.state as string | undefined;
+    const listsOf = async (jobIds: string[]) =>
+      (await db.query(`SELECT job_id, count(*)::int AS n FROM calibrated_lists WHERE job_id = ANY($1) GROUP BY job_id ORDER BY job_id`, [jobIds])).map(
+        (r: { job_id: string; n: number }) => [r.job_id, r.n],
+      );
+
+    beforeAll(async () => {
+      // Users with a history, so every job computes and stores a list (a user without one is skipped at once).
+      await learnRerankHistories(stack, url, db, users);
+      env = serviceEnv(stack, url, {
+        REDIS_URL: redis.url,
+        RERANK_QUEUE_PREFIX: prefix,
+        RERANK_BACKOFF_MS: '200',
+        GATEWAY_RERANK_RECONCILE_MS: '300',
+        GATEWAY_MODEL_CACHE_SECONDS: '0',
+        RERANK_MODEL_CACHE_SECONDS: '0',
+      });
+      gateway = await startGateway(env);
+      admin = await stack.apiKey(db, ['admin'], 'operator');
+    });
+
+    afterAll(async () => {
+      await reranker?.app.close();
+      await gateway?.app.close();
+    });
+
+    it('waiting and active at the kill, they are enqueued again from Postgres and complete', async () => {
+      // One job at a time, each held 2 s between computing its list and storing it: at the kill one job is active
+      // (computed, not stored) and the others wait behind it.
+      reranker = await startReranker({ ...env, RERANK_CONCURRENCY: '1', RERANK_JOB_DELAY_MS: '2000' });
+      const perUser = await call('POST', '/v1/admin/rerank', { domain: 'movies', userIds: ['ann', 'bob'] });
+      expect(perUser.status).toBe(202);
+      const segment = await call('POST', '/v1/admin/rerank', { domain: 'movies', segment: { name: 'cohort', userIds: ['cid', 'dee'] } });
+      expect(segment.status).toBe(202);
+      const jobIds: string[] = [...perUser.body.jobIds, ...segment.body.jobIds];
+      expect(jobIds).toHaveLength(3);
+      await pollUntil(() => Promise.all(jobIds.map(jobState)), (s) => s.includes('active') && s.filter((x) => x === 'waiting').length === 2, {
+        what: 'one operator job active and two waiting',
+        timeoutMs: 20_000,
+      });
+
+      await redis.kill();
+      await redis.start();
+
+      // Every job the operator was answered with completes, found again from Postgres (same ids), after the restart.
+      const states = await pollUntil(() => Promise.all(jobIds.map(jobState)), (s) => s.every((state) => state === 'completed'), {
+        what: 'every operator rerank job to complete after the Redis restart',
+        timeoutMs: 60_000,
+        intervalMs: 300,
+      });
+      expect(states).toEqual(['completed', 'completed', 'completed']);
+      // One list per per-user job (the active job's list, stored by the run Redis forgot, is found, not made again) ...
+      expect(await listsOf(perUser.body.jobIds)).toEqual(perUser.body.jobIds.map((id: string) => [id, 1]).sort());
+      // ... and the segment's fan-out expanded again into lists for its members.
+      const members = await pollUntil(
+        () => db.query(`SELECT DISTINCT user_id FROM calibrated_lists WHERE user_id = ANY($1) ORDER BY user_id`, [['cid', 'dee']]),
+        (rows: { user_id: string }[]) => rows.length === 2,
+        { what: "the segment's members to get their lists", timeoutMs: 30_000 },
+      );
+      expect(members.map((r: { user_id: string }) => r.user_id)).toEqual(['cid', 'dee']);
+    });
+
+    it('requested while Redis is down, it is recorded and answered 202 pending, then enqueued once Redis is back', async () => {
+      await redis.kill();
+      let requested;
+      try {
+        requested = await call('POST', '/v1/admin/rerank', { domain: 'movies', userIds: ['dee'], lambda: 0.8 });
+      } finally {
+        await redis.start();
+      }
+      expect(requested.status).toBe(202);
+      expect(requested.body).toMatchObject({ state: 'pending', jobIds: [expect.stringMatching(/^user\.movies\.dee\.v.*\.l0\.8$/)] });
+      expect(requested.body.requestId).toEqual(expect.any(String));
+      const [jobId] = requested.body.jobIds as string[];
+      await pollUntil(() => jobState(jobId!), (state) => state === 'completed', { what: 'the pending request to be enqueued and completed', timeoutMs: 60_000, intervalMs: 300 });
+      expect(await listsOf([jobId!])).toEqual([[jobId, 1]]);
+      const [row] = await db.query(`SELECT state, ARRAY(SELECT j->>'jobId' FROM jsonb_array_elements(jobs) j) AS job_ids FROM rerank_requests WHERE request_id = $1`, [requested.body.requestId]);
+      expect(row).toEqual({ state: 'enqueued', job_ids: [jobId] });
+    });
   });
 
   it('the periodic population rerank is scheduled again', async () => {
@@ -146,6 +248,9 @@ describe('queues through a Redis SIGKILL and restart', () => {
         await pollUntil(() => status(`user${path.replace('/', '-')}`), (s) => s?.status === 'succeeded', { what: `the delivery to ${path} to succeed`, timeoutMs: 20_000 });
         expect(receiver.hits(path).filter((h) => h.status === 200)).toHaveLength(1);
       }
+      // The attempt count lives in Postgres, not only in the job Redis lost: the retry after the restart is attempt 2.
+      expect(receiver.hits('/retrying').map((h) => [h.headers['chorus-attempt'], h.status])).toEqual([['1', 503], ['2', 200]]);
+      expect((await db.query(`SELECT d.attempts FROM alert_deliveries d JOIN notifier_alerts a USING (alert_id) WHERE a.subject = 'user-retrying'`))[0]).toEqual({ attempts: 2 });
       expect(notifier.fatal).toEqual([]);
     } finally {
       release[0]!();

@@ -1,13 +1,10 @@
 import { RerankQueue, RewardModelsRepository } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
-import { seededUuid } from './support/feedback-factory';
 import { pollUntil } from './support/poll';
+import { learnRerankHistories } from './support/rerank-histories';
 import { RerankerProcess } from './support/reranker';
-import { startLearner } from './support/services';
 import { serviceEnv, TestStack } from './support/test-stack';
-import { Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
 
 /**
@@ -25,28 +22,8 @@ describe('reranker crash recovery', () => {
   beforeAll(async () => {
     await stack.start();
     ({ db, url } = await stack.database());
-    await new ItemsRepository(db).upsert([
-      ...Array.from({ length: 30 }, (_, i) => ({ itemId: `drama-${i}`, domain: 'movies', categories: { drama: 1 } })),
-      ...Array.from({ length: 20 }, (_, i) => ({ itemId: `doc-${i}`, domain: 'movies', categories: { documentary: 1 } })),
-    ]);
     // The user's model comes from the real learner, which then stops: the crash concerns the reranker only.
-    const learner = await startLearner(serviceEnv(stack, url, { LEARNER_FLUSH_INTERVAL_MS: '100' }));
-    const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    const events = [...Array.from({ length: 7 }, (_, k) => `drama-${k}`), ...Array.from({ length: 3 }, (_, k) => `doc-${k}`)].map((itemId, k) => ({
-      eventId: seededUuid(`crash:${k}`),
-      userId: 'erin',
-      domain: 'movies',
-      occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, k)).toISOString(),
-      type: 'rating',
-      itemId,
-      value: 5,
-      scale: { min: 1, max: 5 },
-    }));
-    await producer.send({ topic: stack.topic('feedback'), messages: events.map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
-    await producer.disconnect();
-    await pollUntil(() => db.query(`SELECT events_seen FROM user_models WHERE user_id = 'erin'`), (rows: any[]) => rows[0]?.events_seen === 10, { what: "erin's model" });
-    await learner.app.close();
+    await learnRerankHistories(stack, url, db, ['erin']);
     queue = RerankQueue.fromConfig(
       { REDIS_URL: 'redis://127.0.0.1:6379', RERANK_QUEUE_PREFIX: queuePrefix, RERANK_JOB_ATTEMPTS: 3, RERANK_BACKOFF_MS: 200, RERANK_KEEP_COMPLETED_SECONDS: 3600, RERANK_KEEP_FAILED_SECONDS: 3600 },
       new RewardModelsRepository(db),

@@ -7,6 +7,7 @@ import { Retention1764666000000 } from './1764666000000-retention';
 import { DriftSegments1764752400000 } from './1764752400000-drift-segments';
 import { NotifierAlertRetention1764838800000 } from './1764838800000-notifier-alert-retention';
 import { WebhookSecretRotation1764925200000 } from './1764925200000-webhook-secret-rotation';
+import { RerankRequests1765011600000 } from './1765011600000-rerank-requests';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   DriftSegments1764752400000,
   NotifierAlertRetention1764838800000,
   WebhookSecretRotation1764925200000,
+  RerankRequests1765011600000,
 ];

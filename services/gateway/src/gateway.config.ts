@@ -1,4 +1,4 @@
-import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = z.object({
@@ -29,6 +29,18 @@ export const gatewayConfigSchema = z.object({
   SERVING_POLICY: z.enum(['calibrated', 'accuracy'], { error: 'expected calibrated or accuracy' }).default('calibrated'),
   /** A calibrated list is served while younger than this, or while the user's model has not changed since it was made. */
   CALIBRATED_LIST_MAX_AGE_SECONDS: env.int(24 * 3600, { min: 0 }),
+  /**
+   * How often (besides at start and whenever the queue's Redis connection comes back) the operator's rerank requests
+   * recorded in Postgres are checked against Redis: pending ones are enqueued, and jobs Redis lost are added again.
+   */
+  GATEWAY_RERANK_RECONCILE_MS: env.int(60_000, { min: 50, max: 86_400_000 }),
+  /**
+   * Days an operator rerank request is kept after it was made. Never while pending, nor while its jobs were added
+   * within RERANK_KEEP_COMPLETED_SECONDS (the reconciler still checks them). 30: a month of "who asked for what".
+   */
+  GATEWAY_RERANK_REQUEST_RETENTION_DAYS: retentionEnv.days(30),
+  GATEWAY_RETENTION_INTERVAL_MS: retentionEnv.intervalMs(),
+  GATEWAY_RETENTION_BATCH_SIZE: retentionEnv.batchSize(),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

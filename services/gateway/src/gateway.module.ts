@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import {
   accessControlProviders,
@@ -12,6 +12,7 @@ import {
   ModelPriors,
   PersonalizedScorer,
   RerankQueue,
+  RetentionSweeper,
   RewardModelsRepository,
 } from '@chorus/platform';
 import { Redis } from 'ioredis';
@@ -34,22 +35,51 @@ import { DriftAlertsRepository } from './persistence/drift-alerts.repository';
 import { DriftConfigRepository } from './persistence/drift-config.repository';
 import { DriftSegmentsRepository } from './persistence/drift-segments.repository';
 import { DriftSeriesRepository } from './persistence/drift-series.repository';
+import { RerankRequestsRepository } from './persistence/rerank-requests.repository';
+import { gatewayRetentionPolicies } from './persistence/retention.policy';
 import { DriftAdminUseCase } from './usecases/drift-admin.usecase';
 import { DriftSegmentsUseCase } from './usecases/drift-segments.usecase';
 import { IngestFeedbackUseCase } from './usecases/ingest-feedback.usecase';
 import { ReadModelsUseCase } from './usecases/read-models.usecase';
+import { ReconcileRerankRequestsUseCase } from './usecases/reconcile-rerank-requests.usecase';
 import { RequestRerankUseCase } from './usecases/request-rerank.usecase';
 import { UpsertItemsUseCase } from './usecases/upsert-items.usecase';
 
-class GatewayLifecycle implements OnApplicationShutdown {
+class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private stopping = false;
+
   constructor(
     @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
     @Inject(KAFKA_ADMIN) private readonly admin: Admin,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(Redis) private readonly redis: Redis,
     @Inject(RerankQueue) private readonly rerankQueue: RerankQueue,
+    @Inject(ReconcileRerankRequestsUseCase) private readonly reconciler: ReconcileRerankRequestsUseCase,
+    @Inject(RetentionSweeper) private readonly retention: RetentionSweeper,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
+
+  /** Operator rerank requests Redis lost (or never got) are enqueued from Postgres: now, on every reconnect, periodically. */
+  onApplicationBootstrap(): void {
+    const log = this.logger.child('rerank-reconciler');
+    const reconcile = () => {
+      if (this.stopping) return;
+      void this.reconciler
+        .reconcile(this.config.RERANK_KEEP_COMPLETED_SECONDS * 1000)
+        .catch((error: Error) => log.warn('checking rerank requests against Redis failed; the next check retries', { error: error.message }));
+    };
+    reconcile();
+    this.rerankQueue.onReconnect(reconcile);
+    this.timer = setInterval(reconcile, this.config.GATEWAY_RERANK_RECONCILE_MS);
+    this.retention.start();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([this.retention.stop(), this.reconciler.idle()]);
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.rerankQueue.close()]);
     await Promise.allSettled([this.db.destroy(), this.redis.quit()]);
   }
@@ -113,7 +143,29 @@ export class GatewayModule {
             new ReadModelsUseCase(scorer, lists, producer, prefix, { policy: config.SERVING_POLICY, maxAgeMs: config.CALIBRATED_LIST_MAX_AGE_SECONDS * 1000 }),
         },
         { provide: RerankQueue, inject: [RewardModelsRepository], useFactory: (models: RewardModelsRepository) => RerankQueue.fromConfig(config, models) },
-        { provide: RequestRerankUseCase, inject: [RerankQueue], useFactory: (queue: RerankQueue) => new RequestRerankUseCase(queue) },
+        { provide: RerankRequestsRepository, inject: [DataSource], useFactory: (db: DataSource) => new RerankRequestsRepository(db) },
+        {
+          provide: RequestRerankUseCase,
+          inject: [RerankQueue, RerankRequestsRepository],
+          useFactory: (queue: RerankQueue, requests: RerankRequestsRepository) => new RequestRerankUseCase(queue, requests, logger.child('rerank-requests')),
+        },
+        {
+          provide: ReconcileRerankRequestsUseCase,
+          inject: [RerankQueue, RerankRequestsRepository],
+          useFactory: (queue: RerankQueue, requests: RerankRequestsRepository) => new ReconcileRerankRequestsUseCase(queue, requests, logger.child('rerank-reconciler')),
+        },
+        {
+          provide: RetentionSweeper,
+          inject: [DataSource, Registry],
+          useFactory: (db: DataSource, registry: Registry) =>
+            new RetentionSweeper(gatewayRetentionPolicies(db, config), {
+              intervalMs: config.GATEWAY_RETENTION_INTERVAL_MS,
+              batchSize: config.GATEWAY_RETENTION_BATCH_SIZE,
+              log: logger.child('retention'),
+              registry,
+              metric: 'gateway_retention_deleted_rows_total',
+            }),
+        },
         {
           provide: IngestFeedbackUseCase,
           inject: [KAFKA_PRODUCER],

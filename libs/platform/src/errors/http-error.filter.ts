@@ -20,7 +20,7 @@ const statusByCode: ReadonlyMap<string, number> = new Map(Object.entries({
   'KAFKA.UNAVAILABLE': 503,
   'RERANK.INVALID_JOB': 400,
   'RERANK.JOB_NOT_FOUND': 404,
-  'QUEUE.UNAVAILABLE': 503,
+  'RERANK.NOT_RECORDED': 503,
   'DRIFT.ALERT_NOT_FOUND': 404,
   'DRIFT.SEGMENT_NOT_FOUND': 404,
   // A subscription owned by another key is reported exactly like a missing one: ids must not probe other tenants.

@@ -7,6 +7,7 @@ import { env } from '../config/load-config';
 import { DomainError } from '../errors/domain-error';
 import { modelVersion } from '../reward/personalized-scorer';
 import type { RewardModelsRepository } from '../reward/reward-models.repository';
+import { jobsUnknownToQueue } from './queue-reconciliation';
 
 /** The BullMQ queue every rerank trigger feeds and the reranker consumes (DESIGN §6). */
 export const RERANK_QUEUE = 'rerank';
@@ -43,6 +44,16 @@ export interface EnqueuedRerankJob {
   userId?: string;
   /** The model version the per-user job id was derived from. */
   modelVersion?: string;
+}
+
+/** A job chosen by {@link RerankQueue.plan}, not yet in Redis: its id, and the data it will carry. */
+export interface PlannedRerankJob extends EnqueuedRerankJob {
+  data: RerankJobV1;
+}
+
+/** What a caller keeps of a job: everything but its data. */
+function enqueued({ jobId, name, userId, modelVersion: version }: PlannedRerankJob): EnqueuedRerankJob {
+  return { jobId, name, ...(userId === undefined ? {} : { userId }), ...(version === undefined ? {} : { modelVersion: version }) };
 }
 
 export interface RerankJobStatus {
@@ -138,53 +149,99 @@ export class RerankQueue {
 
   /** Validate and enqueue; returns the job ids (per-user jobs, or the one fan-out job). */
   async enqueue(input: RerankJobInputV1): Promise<EnqueuedRerankJob[]> {
-    const parsed = parseWith(rerankJobV1, input);
-    if (!parsed.ok) throw new DomainError('RERANK.INVALID_JOB', 'the rerank job is not valid; fix the fields listed', parsed.issues);
-    const job = parsed.value;
-    if (job.scope === 'user') {
-      const userIds = [...new Set(job.userIds!)];
-      const [events, aggregateEvents] = await Promise.all([this.models.userEventsSeen(job.domain, userIds), this.models.aggregateEventsSeen(job.domain)]);
-      return this.enqueueUsers(
-        job,
-        userIds.map((userId) => ({ userId, eventsSeen: events.get(userId) ?? 0 })),
-        aggregateEvents,
-      );
-    }
-    // While a fan-out of the same request waits or runs, another joins it (the id returned is the queued job's): it
-    // reranks everyone with the models current when it runs. drift-watch raises population and segment alerts per
-    // partition shard, so one drift can ask for the same fan-out once per shard, each a rerank of every user.
-    const added = await this.queue.add(RERANK_JOB.fanOut, job, {
-      ...this.jobOptions,
-      jobId: `fan-out.${job.scope}.${randomUUID()}`,
-      deduplication: { id: fanOutKey(job) },
-    });
-    return [{ jobId: added.id!, name: RERANK_JOB.fanOut }];
+    return this.add(await this.plan(input));
   }
 
   /**
-   * One `rerank-user` job per user, ids from {@link rerankJobId}. Used by {@link enqueue} and by the reranker's
-   * fan-out, which already knows the users' versions. A job whose id exists (waiting, active, or kept after
-   * completion) is not added again.
+   * Validate and choose the jobs of a request without touching Redis (the per-user ids read the users' model versions
+   * from Postgres): a caller that must record a request before it is enqueued (the gateway) records these, then
+   * {@link add}s them. A `user` payload plans one job per user with the id of {@link rerankJobId}; `segment` and
+   * `population` payloads plan one fan-out job with a fresh id.
+   */
+  async plan(input: RerankJobInputV1): Promise<PlannedRerankJob[]> {
+    const job = this.parse(input);
+    if (job.scope === 'user') {
+      const userIds = [...new Set(job.userIds!)];
+      const [events, aggregateEvents] = await Promise.all([this.models.userEventsSeen(job.domain, userIds), this.models.aggregateEventsSeen(job.domain)]);
+      return userIds.map((userId) => this.userJob(job, userId, modelVersion(events.get(userId) ?? 0, aggregateEvents)));
+    }
+    return [{ jobId: `fan-out.${job.scope}.${randomUUID()}`, name: RERANK_JOB.fanOut, data: job }];
+  }
+
+  /**
+   * Add planned jobs. A job whose id exists (waiting, active, or kept after completion) is not added again. While a
+   * fan-out of the same request waits or runs, another joins it (the id returned is the queued job's): it reranks
+   * everyone with the models current when it runs. drift-watch raises population and segment alerts per partition
+   * shard, so one drift can ask for the same fan-out once per shard, each a rerank of every user.
+   */
+  async add(jobs: readonly PlannedRerankJob[]): Promise<EnqueuedRerankJob[]> {
+    const users = jobs.filter((job) => job.name === RERANK_JOB.user);
+    await this.addUsers(users);
+    const added: EnqueuedRerankJob[] = users.map(enqueued);
+    for (const fanOut of jobs.filter((job) => job.name === RERANK_JOB.fanOut)) {
+      const job = await this.queue.add(RERANK_JOB.fanOut, fanOut.data, { ...this.jobOptions, jobId: fanOut.jobId, deduplication: { id: fanOutKey(fanOut.data) } });
+      added.push({ jobId: job.id!, name: RERANK_JOB.fanOut });
+    }
+    return added;
+  }
+
+  /**
+   * Add again, with the same ids, the jobs `jobs` of a request recorded as `input` whose jobs Redis lost (or never
+   * got): a per-user job gets the same data as when it was planned; a fan-out is added under its recorded id without
+   * joining an equal one, so the id the requester was given is the one that runs (an equal fan-out running meanwhile
+   * only makes its per-user jobs twice, and those are the same ids: no-ops). Ids that exist are not added again.
+   */
+  async restore(input: RerankJobInputV1, jobs: readonly Pick<EnqueuedRerankJob, 'jobId' | 'name' | 'userId' | 'modelVersion'>[]): Promise<void> {
+    const job = this.parse(input);
+    const planned = jobs.map((recorded): PlannedRerankJob => {
+      if (recorded.name === RERANK_JOB.fanOut) return { jobId: recorded.jobId, name: RERANK_JOB.fanOut, data: job };
+      if (recorded.userId === undefined) throw new DomainError('RERANK.INVALID_JOB', `the recorded per-user job ${recorded.jobId} has no userId; it cannot be added again`);
+      return { ...this.userJob(job, recorded.userId, recorded.modelVersion ?? ''), jobId: recorded.jobId };
+    });
+    await this.addUsers(planned.filter((p) => p.name === RERANK_JOB.user));
+    const fanOuts = planned.filter((p) => p.name === RERANK_JOB.fanOut);
+    if (fanOuts.length > 0) await this.queue.addBulk(fanOuts.map(({ name, data, jobId }) => ({ name, data, opts: { ...this.jobOptions, jobId } })));
+  }
+
+  /** The ids among `jobIds` this queue holds no record of in Redis (see {@link jobsUnknownToQueue}). */
+  unknownJobIds(jobIds: readonly string[]): Promise<Set<string>> {
+    return jobsUnknownToQueue(this.queue, jobIds);
+  }
+
+  /**
+   * One `rerank-user` job per user, ids from {@link rerankJobId}. Used by the reranker's fan-out, which already knows
+   * the users' versions. A job whose id exists (waiting, active, or kept after completion) is not added again.
    */
   async enqueueUsers(template: RerankJobV1, users: readonly { userId: string; eventsSeen: number }[], aggregateEventsSeen: number): Promise<EnqueuedRerankJob[]> {
-    const jobs = users.map(({ userId, eventsSeen }) => {
-      const version = modelVersion(eventsSeen, aggregateEventsSeen);
-      const data: RerankJobV1 = {
-        scope: 'user',
-        domain: template.domain,
-        userIds: [userId],
-        reason: template.reason,
-        ...(template.segment === undefined ? {} : { segment: template.segment }),
-        ...(template.lambda === undefined ? {} : { lambda: template.lambda }),
-        ...(template.n === undefined ? {} : { n: template.n }),
-      };
-      const jobId = rerankJobId(template.domain, userId, version, { lambda: template.lambda, n: template.n });
-      return { name: RERANK_JOB.user, data, opts: { ...this.jobOptions, jobId }, userId, version };
-    });
+    const jobs = users.map(({ userId, eventsSeen }) => this.userJob(template, userId, modelVersion(eventsSeen, aggregateEventsSeen)));
+    await this.addUsers(jobs);
+    return jobs.map(enqueued);
+  }
+
+  private parse(input: RerankJobInputV1): RerankJobV1 {
+    const parsed = parseWith(rerankJobV1, input);
+    if (!parsed.ok) throw new DomainError('RERANK.INVALID_JOB', 'the rerank job is not valid; fix the fields listed', parsed.issues);
+    return parsed.value;
+  }
+
+  /** The per-user job of `template` for one user at one model version. */
+  private userJob(template: RerankJobV1, userId: string, version: string): PlannedRerankJob {
+    const data: RerankJobV1 = {
+      scope: 'user',
+      domain: template.domain,
+      userIds: [userId],
+      reason: template.reason,
+      ...(template.segment === undefined ? {} : { segment: template.segment }),
+      ...(template.lambda === undefined ? {} : { lambda: template.lambda }),
+      ...(template.n === undefined ? {} : { n: template.n }),
+    };
+    return { jobId: rerankJobId(template.domain, userId, version, { lambda: template.lambda, n: template.n }), name: RERANK_JOB.user, data, userId, modelVersion: version };
+  }
+
+  private async addUsers(jobs: readonly PlannedRerankJob[]): Promise<void> {
     for (let i = 0; i < jobs.length; i += 1000) {
-      await this.queue.addBulk(jobs.slice(i, i + 1000).map(({ name, data, opts }) => ({ name, data, opts })));
+      await this.queue.addBulk(jobs.slice(i, i + 1000).map(({ name, data, jobId }) => ({ name, data, opts: { ...this.jobOptions, jobId } })));
     }
-    return jobs.map(({ opts, userId, version }) => ({ jobId: opts.jobId, name: RERANK_JOB.user, userId, modelVersion: version }));
   }
 
   /**

@@ -18,11 +18,13 @@ export class RerankAdminController {
     description:
       'Body: exactly one of "userIds", "segment": { name, userIds } or "all": true, plus "domain" and optional "lambda", "n". ' +
       'Users get one job each, with an id deterministic in user, domain and model version (a repeat is the same job); a segment or "all" gets one fan-out job. ' +
+      'The request is recorded in Postgres before it is enqueued: jobs Redis loses (a restart) are enqueued again with the same ids, and a request made while Redis is down is answered "pending" and enqueued once it is back. ' +
       'The queue dashboard is at /admin/queues.',
   })
   @ApiBody({ schema: openApiSchemas.rerankRequest })
-  @ApiResponse({ status: 202, description: 'Enqueued: { jobIds, jobs: [{ jobId, name, userId?, modelVersion? }] }' })
+  @ApiResponse({ status: 202, description: 'Recorded, and enqueued or pending: { requestId, state, jobIds, jobs: [{ jobId, name, userId?, modelVersion? }] }', schema: openApiSchemas.rerankAnswer })
   @ApiResponse({ status: 400, description: 'Invalid: { code, message, issues: [{ path, message }] } naming each offending field' })
+  @ApiResponse({ status: 503, description: 'RERANK.NOT_RECORDED: Postgres could not record the request; nothing was recorded or enqueued, retry it' })
   request(@Body() body: unknown) {
     return this.rerank.request(body);
   }

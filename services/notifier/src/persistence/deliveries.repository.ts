@@ -18,6 +18,8 @@ export interface DeliveryTarget {
   body: string;
   alertId: string | null;
   alertSeq: string | null;
+  /** Attempts recorded so far (Postgres' count: it survives a Redis restart, the job's own count does not). */
+  attempts: number;
 }
 
 export interface AttemptRecord {
@@ -94,7 +96,7 @@ export class DeliveriesRepository {
   async target(deliveryId: string): Promise<DeliveryTarget | undefined> {
     const rows: RawTarget[] = await this.db.query(
       `SELECT d.id, d.kind, d.status, d.subscription_id, s.url, s.secret,
-              CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret, coalesce(a.body, d.ping_body) AS body, d.alert_id, d.alert_seq::text AS alert_seq
+              CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret, coalesce(a.body, d.ping_body) AS body, d.alert_id, d.alert_seq::text AS alert_seq, d.attempts
          FROM alert_deliveries d
          JOIN alert_subscriptions s ON s.id = d.subscription_id
          LEFT JOIN notifier_alerts a ON a.seq = d.alert_seq
@@ -114,6 +116,7 @@ export class DeliveriesRepository {
       body: row.body,
       alertId: row.alert_id,
       alertSeq: row.alert_seq,
+      attempts: row.attempts,
     };
   }
 
@@ -202,6 +205,7 @@ interface RawTarget {
   body: string;
   alert_id: string | null;
   alert_seq: string | null;
+  attempts: number;
 }
 
 interface RawLog {

@@ -33,6 +33,9 @@ export class DeliverWebhookUseCase {
     const target = await this.deliveries.target(deliveryId);
     if (!target) return this.skip(jobId, deliveryId, 'the delivery no longer exists (its subscription was deleted)');
     if (target.status === 'succeeded' || target.status === 'dead') return this.skip(jobId, deliveryId, `the delivery is already ${target.status}`);
+    // BullMQ counts attempts in the job, and a job added again after Redis lost it starts again from 0; the delivery row
+    // keeps the attempts made, so the attempt's number (and whether it is the last) follows Postgres.
+    attempt = Math.max(attempt, target.attempts + 1);
 
     let secret: string;
     try {
