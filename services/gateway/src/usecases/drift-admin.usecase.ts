@@ -15,10 +15,10 @@ import {
 } from '@chorus/contracts';
 import { createDetector, DriftInputError } from '@chorus/drift';
 import { DomainError } from '@chorus/platform';
-import type { DriftAlertsRepository, StoredDriftAlert } from '../persistence/drift-alerts.repository';
-import type { DriftConfigRepository, DriftConfigVersion } from '../persistence/drift-config.repository';
-import type { DriftSeriesRepository } from '../persistence/drift-series.repository';
+import type { StoredDriftAlert } from '../persistence/drift-alerts.repository';
+import type { DriftConfigVersion } from '../persistence/drift-config.repository';
 import { parseRequest } from './parse-request';
+import type { DriftAlertsPort, DriftConfigPort, DriftSeriesPort } from './ports';
 
 const parse = parseRequest;
 
@@ -28,9 +28,9 @@ const parse = parseRequest;
  */
 export class DriftAdminUseCase {
   constructor(
-    private readonly alerts: DriftAlertsRepository,
-    private readonly series: DriftSeriesRepository,
-    private readonly configs: DriftConfigRepository,
+    private readonly alerts: DriftAlertsPort,
+    private readonly series: DriftSeriesPort,
+    private readonly configs: DriftConfigPort,
   ) {}
 
   async listAlerts(rawQuery: unknown): Promise<{ items: StoredDriftAlert[]; nextCursor: string | null }> {
