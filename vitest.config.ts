@@ -20,7 +20,8 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['services/*/src/**/*.ts'],
-      exclude: ['**/*.spec.ts', '**/*.pg-spec.ts', '**/*.e2e-spec.ts'],
+      // src/testing/ holds test doubles and fixtures (in-memory ports): test code, not the service's.
+      exclude: ['**/*.spec.ts', '**/*.pg-spec.ts', '**/*.e2e-spec.ts', 'services/*/src/testing/**'],
       reporter: ['json'],
       // A run with a failing test still reports what it covered (the summary line already says it failed).
       reportOnFailure: true,

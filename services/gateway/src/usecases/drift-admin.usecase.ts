@@ -3,6 +3,7 @@ import {
   driftAlertAckV1,
   driftAlertQueryV1,
   driftConfigDomain,
+  driftConfigKey,
   driftDetectorConfigBodyV1,
   driftMetricName,
   driftSeriesQueryV1,
@@ -106,7 +107,7 @@ export class DriftAdminUseCase {
   }
 
   private async latestMap() {
-    return new Map((await this.configs.latest()).map((row) => [`${row.metric}\u0001${row.domain}`, row]));
+    return new Map((await this.configs.latest()).map((row) => [driftConfigKey(row.metric, row.domain), row]));
   }
 }
 
