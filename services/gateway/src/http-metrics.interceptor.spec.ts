@@ -18,7 +18,7 @@ describe('HttpMetricsInterceptor', () => {
     await lastValueFrom(interceptor.intercept(context('GET', '/v1/items/:id', 200), handler));
     await lastValueFrom(interceptor.intercept(context('POST', undefined, 404), handler));
     const counts = (await registry.getSingleMetric('gateway_http_request_seconds')!.get()).values
-      .filter((v) => v.metricName === 'gateway_http_request_seconds_count')
+      .filter((v) => (v as { metricName?: string }).metricName === 'gateway_http_request_seconds_count')
       .map((v) => [v.labels.method, v.labels.route, v.labels.status, v.value]);
     expect(counts).toEqual([
       ['GET', '/v1/items/:id', '200', 2],
