@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Make sure the services Chorus needs answer on this machine: PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379)
 # are used when they answer and started when they do not; the Kafka broker is started from infra/kafka.
+# `local-services.sh postgres` sees to PostgreSQL only (the middle test tier needs nothing else).
 set -euo pipefail
+only="${1:-}"
+case "$only" in ''|postgres) ;; *) echo "[services] ERROR: unknown argument \"$only\"; use no argument (everything) or \"postgres\"" >&2; exit 2 ;; esac
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf '[services] %s\n' "$*"; }
@@ -19,6 +22,7 @@ else
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
   wait_for "PostgreSQL" pg_isready -q -h 127.0.0.1 -p 5432
 fi
+[ "$only" = postgres ] && exit 0
 
 if [ "$(redis-cli -h 127.0.0.1 ping 2>/dev/null)" = "PONG" ]; then
   say "Redis answers on 127.0.0.1:6379"

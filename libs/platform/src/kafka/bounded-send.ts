@@ -14,7 +14,7 @@ export const PRODUCE_REQUEST_MAX_BYTES = 512 * 1024;
  * order holds). A single message larger than `maxBytes` goes alone. Requests are sent one after another: if one fails,
  * the earlier ones stay sent and the error propagates, so callers must be at-least-once (every caller here is).
  */
-export async function sendBounded(producer: Producer, topic: string, messages: readonly Message[], maxBytes = PRODUCE_REQUEST_MAX_BYTES): Promise<void> {
+export async function sendBounded(producer: Pick<Producer, 'send'>, topic: string, messages: readonly Message[], maxBytes = PRODUCE_REQUEST_MAX_BYTES): Promise<void> {
   let start = 0;
   while (start < messages.length) {
     let end = start;

@@ -4,6 +4,7 @@ import { externalId } from '@chorus/contracts';
 import { DomainError, RequireScope } from '@chorus/platform';
 import { ItemsRepository } from '../persistence/items.repository';
 import { parseRequest } from '../usecases/parse-request';
+import type { ItemsPort } from '../usecases/ports';
 import { UpsertItemsUseCase } from '../usecases/upsert-items.usecase';
 import { openApiSchemas } from './openapi-schemas';
 
@@ -13,7 +14,7 @@ import { openApiSchemas } from './openapi-schemas';
 export class ItemsController {
   constructor(
     @Inject(UpsertItemsUseCase) private readonly upsert: UpsertItemsUseCase,
-    @Inject(ItemsRepository) private readonly items: ItemsRepository,
+    @Inject(ItemsRepository) private readonly items: ItemsPort,
   ) {}
 
   @Post('import')

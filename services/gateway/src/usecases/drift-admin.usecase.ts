@@ -3,6 +3,7 @@ import {
   driftAlertAckV1,
   driftAlertQueryV1,
   driftConfigDomain,
+  driftConfigKey,
   driftDetectorConfigBodyV1,
   driftMetricName,
   driftSeriesQueryV1,
@@ -15,10 +16,10 @@ import {
 } from '@chorus/contracts';
 import { createDetector, DriftInputError } from '@chorus/drift';
 import { DomainError } from '@chorus/platform';
-import type { DriftAlertsRepository, StoredDriftAlert } from '../persistence/drift-alerts.repository';
-import type { DriftConfigRepository, DriftConfigVersion } from '../persistence/drift-config.repository';
-import type { DriftSeriesRepository } from '../persistence/drift-series.repository';
+import type { StoredDriftAlert } from '../persistence/drift-alerts.repository';
+import type { DriftConfigVersion } from '../persistence/drift-config.repository';
 import { parseRequest } from './parse-request';
+import type { DriftAlertsPort, DriftConfigPort, DriftSeriesPort } from './ports';
 
 const parse = parseRequest;
 
@@ -28,9 +29,9 @@ const parse = parseRequest;
  */
 export class DriftAdminUseCase {
   constructor(
-    private readonly alerts: DriftAlertsRepository,
-    private readonly series: DriftSeriesRepository,
-    private readonly configs: DriftConfigRepository,
+    private readonly alerts: DriftAlertsPort,
+    private readonly series: DriftSeriesPort,
+    private readonly configs: DriftConfigPort,
   ) {}
 
   async listAlerts(rawQuery: unknown): Promise<{ items: StoredDriftAlert[]; nextCursor: string | null }> {
@@ -106,7 +107,7 @@ export class DriftAdminUseCase {
   }
 
   private async latestMap() {
-    return new Map((await this.configs.latest()).map((row) => [`${row.metric}\u0001${row.domain}`, row]));
+    return new Map((await this.configs.latest()).map((row) => [driftConfigKey(row.metric, row.domain), row]));
   }
 }
 

@@ -7,8 +7,9 @@ import {
   type DriftSegmentKeyV1,
 } from '@chorus/contracts';
 import { DomainError } from '@chorus/platform';
-import type { DriftSegmentSeriesPoint, DriftSegmentsRepository, DriftSegmentSummary } from '../persistence/drift-segments.repository';
+import type { DriftSegmentSeriesPoint, DriftSegmentSummary } from '../persistence/drift-segments.repository';
 import { parseRequest } from './parse-request';
+import type { DriftSegmentsPort } from './ports';
 
 /**
  * Drift segments (DESIGN §5, scope `segment`): named member lists per domain that drift-watch watches as cohorts —
@@ -16,7 +17,7 @@ import { parseRequest } from './parse-request';
  * table and picks a change up within DRIFT_CONFIG_POLL_MS.
  */
 export class DriftSegmentsUseCase {
-  constructor(private readonly segments: DriftSegmentsRepository) {}
+  constructor(private readonly segments: DriftSegmentsPort) {}
 
   /** Replaces the membership (creating the segment); repeated ids count once. */
   async replace(rawDomain: string, rawName: string, body: unknown, by: string): Promise<DriftSegmentSummary> {

@@ -1,6 +1,6 @@
 import { FEEDBACK_BATCH_LIMIT, feedbackEventV1, parseWith, topicName, type FeedbackEventV1, type ValidationIssue } from '@chorus/contracts';
 import { DomainError } from '@chorus/platform';
-import type { Producer } from 'kafkajs';
+import type { EventProducer } from './ports';
 
 /**
  * POST /v1/feedback: one event, or `{ events: [...] }`. All-or-nothing: if any event is invalid nothing is produced
@@ -8,7 +8,7 @@ import type { Producer } from 'kafkajs';
  */
 export class IngestFeedbackUseCase {
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: EventProducer,
     private readonly prefix: string,
     /** Answer 503 if the broker has not acknowledged (acks=all) within this long. */
     private readonly timeoutMs = 5_000,

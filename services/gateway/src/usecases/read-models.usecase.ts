@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { aggregateQueryV1, externalId, exposureV1, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
 import { modelVersion, type PersonalizedScorer } from '@chorus/platform';
 import { deviationNorm, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogistic } from '@chorus/reward';
-import type { Producer } from 'kafkajs';
-import type { CalibratedListsRepository, StoredCalibratedList } from '../persistence/calibrated-lists.repository';
+import type { StoredCalibratedList } from '../persistence/calibrated-lists.repository';
 import { parseRequest } from './parse-request';
+import type { CalibratedListsPort, EventProducer } from './ports';
 
 /** Which list `GET /v1/users/:id/recommendations` serves (SERVING_POLICY). */
 export interface ServingPolicy {
@@ -23,8 +23,8 @@ export interface ServingPolicy {
 export class ReadModelsUseCase {
   constructor(
     private readonly scorer: PersonalizedScorer,
-    private readonly calibratedLists: CalibratedListsRepository,
-    private readonly producer: Producer,
+    private readonly calibratedLists: CalibratedListsPort,
+    private readonly producer: EventProducer,
     private readonly prefix: string,
     private readonly serving: ServingPolicy,
   ) {}

@@ -1,7 +1,6 @@
 import { ITEM_IMPORT_LIMIT, itemBodyV1, itemImportV1, itemV1, normaliseCategories, parseWith, topicName, type ItemV1, type ValidationIssue } from '@chorus/contracts';
 import { DomainError, sendBounded } from '@chorus/platform';
-import type { Producer } from 'kafkajs';
-import type { ItemsRepository } from '../persistence/items.repository';
+import type { EventProducer, ItemsPort } from './ports';
 
 /**
  * Catalogue writes: Postgres is the record (so the learner and serving read it consistently), and each change is
@@ -9,8 +8,8 @@ import type { ItemsRepository } from '../persistence/items.repository';
  */
 export class UpsertItemsUseCase {
   constructor(
-    private readonly items: ItemsRepository,
-    private readonly producer: Producer,
+    private readonly items: ItemsPort,
+    private readonly producer: EventProducer,
     private readonly prefix: string,
     private readonly onChanged: (domains: Set<string>) => void,
   ) {}

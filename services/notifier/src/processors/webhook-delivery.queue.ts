@@ -1,4 +1,5 @@
 import { WEBHOOK_DELIVERY_JOB, WEBHOOK_DELIVERY_QUEUE, type WebhookDeliveryJobV1 } from '@chorus/contracts';
+import { jobsUnknownToQueue } from '@chorus/platform';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -43,6 +44,11 @@ export class WebhookDeliveryQueue {
         })),
       );
     }
+  }
+
+  /** The job ids Redis does not hold (it lost them in a restart, or they never were enqueued). */
+  unknownJobs(jobIds: readonly string[]): Promise<Set<string>> {
+    return jobsUnknownToQueue(this.queue, jobIds);
   }
 
   async close(): Promise<void> {

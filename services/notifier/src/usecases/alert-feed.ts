@@ -1,6 +1,7 @@
 import { alertMatchesFilters, type AlertFiltersV1 } from '@chorus/contracts';
 import type { ContextLogger } from '@chorus/platform';
-import type { AlertsRepository, StoredAlert } from '../persistence/alerts.repository';
+import type { StoredAlert } from '../persistence/alerts.repository';
+import type { AlertsReadPort } from './ports';
 
 /** Where a stream client's alerts go (the SSE response, in production). */
 export interface AlertSink {
@@ -97,7 +98,7 @@ export class AlertFeed {
   private heartbeatTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly alerts: AlertsRepository,
+    private readonly alerts: AlertsReadPort,
     private readonly options: { pollMs: number; heartbeatMs: number },
     private readonly log: ContextLogger,
   ) {}

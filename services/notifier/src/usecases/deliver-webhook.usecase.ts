@@ -1,7 +1,7 @@
 import { CHORUS_DELIVERY_ID_HEADER, CHORUS_EVENT_HEADER, CHORUS_SIGNATURE_HEADER, signChorusPayload } from '@chorus/contracts';
-import { WebhookRequestError, type ContextLogger, type SecretBox, type WebhookHttpClient } from '@chorus/platform';
+import { WebhookRequestError, type ContextLogger, type SecretBox } from '@chorus/platform';
 import type { Counter } from 'prom-client';
-import type { DeliveriesRepository } from '../persistence/deliveries.repository';
+import type { DeliveriesPort, WebhookPoster } from './ports';
 import { jitterFraction, retryDelayMs, type RetryDelayOptions } from './retry-delay';
 
 export type AttemptOutcome =
@@ -20,8 +20,8 @@ export type AttemptOutcome =
  */
 export class DeliverWebhookUseCase {
   constructor(
-    private readonly deliveries: DeliveriesRepository,
-    private readonly http: WebhookHttpClient,
+    private readonly deliveries: DeliveriesPort,
+    private readonly http: WebhookPoster,
     private readonly secrets: SecretBox,
     private readonly backoff: RetryDelayOptions,
     private readonly log: ContextLogger,

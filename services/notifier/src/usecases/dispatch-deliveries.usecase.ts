@@ -1,6 +1,6 @@
-import { jobsUnknownToQueue, type ContextLogger } from '@chorus/platform';
-import type { DeliveriesRepository } from '../persistence/deliveries.repository';
-import type { DeliveryJobRef, WebhookDeliveryQueue } from '../processors/webhook-delivery.queue';
+import type { ContextLogger } from '@chorus/platform';
+import type { DeliveryJobRef } from '../processors/webhook-delivery.queue';
+import type { DeliveriesPort, DeliveryQueuePort } from './ports';
 
 /**
  * Hands committed deliveries to the queue, then marks them enqueued. The delivery rows are the outbox: a crash after
@@ -15,8 +15,8 @@ export class DispatchDeliveriesUseCase {
   private sweeping = false;
 
   constructor(
-    private readonly queue: WebhookDeliveryQueue,
-    private readonly deliveries: DeliveriesRepository,
+    private readonly queue: DeliveryQueuePort,
+    private readonly deliveries: DeliveriesPort,
     private readonly log: ContextLogger,
   ) {}
 
@@ -52,7 +52,7 @@ export class DispatchDeliveriesUseCase {
     for (;;) {
       const open = await this.deliveries.enqueuedOpen(1000, after);
       if (open.length === 0) return lost;
-      const unknown = await jobsUnknownToQueue(this.queue.queue, open.map((d) => d.jobId));
+      const unknown = await this.queue.unknownJobs(open.map((d) => d.jobId));
       const gone = open.filter((d) => unknown.has(d.jobId));
       if (gone.length > 0) {
         await this.deliveries.markUnenqueued(gone.map((d) => d.id));

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSubscriptionV1, parseWith, updateSubscriptionV1, uuid, webhookPingV1, type ValidationIssue, type WebhookPingV1 } from '@chorus/contracts';
 import { checkOutboundTarget, DomainError, type OutboundTargetPolicy, type ResolveAll, type SecretBox } from '@chorus/platform';
-import { DELIVERY_STATUSES, type DeliveriesRepository, type DeliveryLogEntry, type DeliveryStatus } from '../persistence/deliveries.repository';
-import type { SubscriptionsRepository, SubscriptionView } from '../persistence/subscriptions.repository';
-import type { DispatchDeliveriesUseCase } from './dispatch-deliveries.usecase';
+import { DELIVERY_STATUSES, type DeliveryLogEntry, type DeliveryStatus } from '../persistence/deliveries.repository';
+import type { SubscriptionView } from '../persistence/subscriptions.repository';
+import type { DeliveriesPort, DispatchPort, SubscriptionsPort } from './ports';
 
 const LOG_PAGE_MAX = 200;
 
@@ -13,9 +13,9 @@ const LOG_PAGE_MAX = 200;
  */
 export class ManageSubscriptionsUseCase {
   constructor(
-    private readonly subscriptions: SubscriptionsRepository,
-    private readonly deliveries: DeliveriesRepository,
-    private readonly dispatcher: DispatchDeliveriesUseCase,
+    private readonly subscriptions: SubscriptionsPort,
+    private readonly deliveries: DeliveriesPort,
+    private readonly dispatcher: DispatchPort,
     private readonly secrets: SecretBox,
     private readonly policy: OutboundTargetPolicy,
     private readonly limits: { maxPerKey: number; maxAttempts: number; secretGraceSeconds: number },

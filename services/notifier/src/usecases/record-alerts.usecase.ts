@@ -1,7 +1,7 @@
 import { deadLetterFor, driftAlertV1, parseJsonWith, type DeadLetterV1, type ValidationIssue } from '@chorus/contracts';
 import { describeFailure, type ContextLogger } from '@chorus/platform';
-import type { AlertsRepository, IncomingAlert, StoreOutcome } from '../persistence/alerts.repository';
-import type { DispatchDeliveriesUseCase } from './dispatch-deliveries.usecase';
+import type { IncomingAlert, StoreOutcome } from '../persistence/alerts.repository';
+import type { AlertsStorePort, DispatchPort } from './ports';
 
 export interface AlertMessage {
   partition: number;
@@ -21,8 +21,8 @@ export interface RecordOutcome extends StoreOutcome {
  */
 export class RecordAlertsUseCase {
   constructor(
-    private readonly alerts: AlertsRepository,
-    private readonly dispatcher: DispatchDeliveriesUseCase,
+    private readonly alerts: AlertsStorePort,
+    private readonly dispatcher: DispatchPort,
     private readonly maxAttempts: number,
     private readonly source: { topic: string; consumer: string },
     private readonly log: ContextLogger,

@@ -1,5 +1,5 @@
 import type { ContextLogger, SecretBox } from '@chorus/platform';
-import type { SubscriptionsRepository } from '../persistence/subscriptions.repository';
+import type { SubscriptionsPort } from './ports';
 
 const PAGE = 500;
 
@@ -11,7 +11,7 @@ const PAGE = 500;
  */
 export class ResealSecretsUseCase {
   constructor(
-    private readonly subscriptions: SubscriptionsRepository,
+    private readonly subscriptions: SubscriptionsPort,
     private readonly secrets: SecretBox,
     private readonly log: ContextLogger,
   ) {}

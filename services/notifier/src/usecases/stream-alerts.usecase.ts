@@ -1,7 +1,7 @@
 import { ALERT_FILTER_FIELDS, alertFiltersV1, parseWith, type AlertFiltersV1, type ValidationIssue } from '@chorus/contracts';
 import { DomainError } from '@chorus/platform';
-import type { AlertsRepository } from '../persistence/alerts.repository';
 import { FeedClient, type AlertFeed, type AlertSink } from './alert-feed';
+import type { AlertsReadPort } from './ports';
 
 const REPLAY_PAGE = 500;
 
@@ -14,7 +14,7 @@ const REPLAY_PAGE = 500;
  */
 export class StreamAlertsUseCase {
   constructor(
-    private readonly alerts: AlertsRepository,
+    private readonly alerts: AlertsReadPort,
     private readonly feed: AlertFeed,
     private readonly maxBuffered: number,
   ) {}

@@ -1,0 +1,19 @@
+import type { Producer } from 'kafkajs';
+import type { CalibratedListsRepository } from '../persistence/calibrated-lists.repository';
+import type { DriftAlertsRepository } from '../persistence/drift-alerts.repository';
+import type { DriftConfigRepository } from '../persistence/drift-config.repository';
+import type { DriftSegmentsRepository } from '../persistence/drift-segments.repository';
+import type { DriftSeriesRepository } from '../persistence/drift-series.repository';
+import type { ItemsRepository } from '../persistence/items.repository';
+
+// What the use cases and controllers need of the outside, method by method. The Postgres repositories implement these
+// (Nest wires them in gateway.module.ts); unit specs pass in-memory ones, the middle tier (*.pg-spec.ts) tests the real.
+
+export type ItemsPort = Pick<ItemsRepository, 'upsert' | 'find'>;
+export type CalibratedListsPort = Pick<CalibratedListsRepository, 'latest'>;
+export type DriftAlertsPort = Pick<DriftAlertsRepository, 'list' | 'find' | 'acknowledge'>;
+export type DriftSeriesPort = Pick<DriftSeriesRepository, 'user' | 'population'>;
+export type DriftConfigPort = Pick<DriftConfigRepository, 'latest' | 'versions' | 'append'>;
+export type DriftSegmentsPort = Pick<DriftSegmentsRepository, 'replace' | 'list' | 'find' | 'members' | 'delete' | 'series'>;
+/** Writes to Kafka: the producer's `send` (acks, keys and topics are the use case's). */
+export type EventProducer = Pick<Producer, 'send'>;

@@ -1,0 +1,134 @@
+import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/platform';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { errorAnswer } from '../../../../test/support/http-error-answer';
+import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { ModelsController } from '../controllers/models.controller';
+import { loadGatewayConfig } from '../gateway.config';
+import { CalibratedListsRepository } from '../persistence/calibrated-lists.repository';
+import { ItemsRepository } from '../persistence/items.repository';
+import { RecordingProducer } from '../testing/in-memory-ports';
+import { ReadModelsUseCase, type ServingPolicy } from './read-models.usecase';
+
+// The read side over what the learner and the reranker commit, on a real PostgreSQL: the shared scorer and the
+// repositories are the production ones; only Kafka is replaced by a recording producer (exposures are checked as sent).
+//
+// The news aggregate is one shard holding drama +2, comedy −1 and an item intercept of +0.5 for "c"; user u-1 leans
+// to comedy (+4) and has seen item "a".
+
+let database: MigratedDatabase;
+let producer: RecordingProducer;
+
+function readModels(serving: ServingPolicy = { policy: 'accuracy', maxAgeMs: 60_000 }) {
+  const scorer = new PersonalizedScorer(new RewardModelsRepository(database.db), new ModelPriors(loadGatewayConfig({})), 0);
+  return new ReadModelsUseCase(scorer, new CalibratedListsRepository(database.db), producer, 't1.', serving);
+}
+
+async function insertCalibratedList(jobId: string, createdAt: string, modelVersion: string, items: string[]) {
+  await database.db.query(
+    `INSERT INTO calibrated_lists (job_id, user_id, domain, items, kl_before, kl_after, relevance_retained, minority_share, lambda, n, candidates, list_source, model_version, reason, created_at)
+     VALUES ($1, 'u-1', 'news', $2, 0.5, 0.125, 0.75, '{}', 0.25, 2, 3, 'accuracy', $3, '{}', $4)`,
+    [jobId, JSON.stringify(items.map((itemId, rank) => ({ itemId, score: 3 - rank }))), modelVersion, createdAt],
+  );
+}
+
+beforeAll(async () => {
+  database = await migratedDatabase('gateway_read_models');
+  await new ItemsRepository(database.db).upsert([
+    { itemId: 'a', domain: 'news', categories: { drama: 1 } },
+    { itemId: 'b', domain: 'news', categories: { comedy: 1 } },
+    { itemId: 'c', domain: 'news', categories: { drama: 1 } },
+    { itemId: 'd', domain: 'news', categories: { comedy: 1, drama: 1 } },
+  ]);
+  await database.db.query(`INSERT INTO aggregate_shards (domain, shard, state, events_seen) VALUES ('news', 0, $1, 40)`, [
+    JSON.stringify({ bias: [0, 0.5], 'cat:drama': [2, 0.25], 'cat:comedy': [-1, 0.25], 'item:c': [0.5, 0.25] }),
+  ]);
+  await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-1', 'news', $1, 7)`, [JSON.stringify({ weights: { 'cat:comedy': [4, 0.01] } })]);
+  await database.db.query(`INSERT INTO user_item_batches (user_id, domain, item_ids) VALUES ('u-1', 'news', ARRAY['a'])`);
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+beforeEach(() => {
+  producer = new RecordingProducer();
+});
+
+describe('ReadModelsUseCase on PostgreSQL', () => {
+  it('the aggregate: weights as mean and sd, item intercepts only when asked', async () => {
+    const read = readModels();
+    expect(await read.aggregate({ domain: 'news' })).toEqual({
+      domain: 'news',
+      eventsSeen: 40,
+      shards: 1,
+      weights: { bias: { mean: 0, sd: Math.sqrt(0.5) }, 'cat:drama': { mean: 2, sd: 0.5 }, 'cat:comedy': { mean: -1, sd: 0.5 } },
+    });
+    expect((await read.aggregate({ domain: 'news', includeItems: 'true' })).weights['item:c']).toEqual({ mean: 0.5, sd: 0.5 });
+  });
+
+  it("a user's model: the deviation, and personalized = aggregate + deviation", async () => {
+    const model = await readModels().userModel('u-1', { domain: 'news' });
+    expect(model).toMatchObject({ userId: 'u-1', domain: 'news', eventsSeen: 7, deviation: { 'cat:comedy': { mean: 4, sd: 0.1 } } });
+    expect(model.personalized).toEqual({ bias: 0, 'cat:drama': 2, 'cat:comedy': 3 });
+    expect(model.divergence.deviationNormInPriorSd).toBeGreaterThan(0);
+  });
+
+  it('a user without events is the aggregate exactly', async () => {
+    const model = await readModels().userModel('u-9', { domain: 'news' });
+    expect([model.eventsSeen, model.updatedAt, model.deviation, model.personalized, model.divergence]).toEqual([
+      0,
+      null,
+      {},
+      { bias: 0, 'cat:drama': 2, 'cat:comedy': -1 },
+      { deviationNormInPriorSd: 0 },
+    ]);
+  });
+
+  it('accuracy serving ranks the unseen items by personalized logit and logs the list as an exposure keyed by user', async () => {
+    const answer = await readModels().recommend('u-1', { domain: 'news', n: '2' });
+    // b (comedy): −1 + 4 = 3; d (half each): 0.5 + 1.5 = 2; c (drama + intercept): 2.5; a was seen.
+    expect(answer).toMatchObject({ userId: 'u-1', domain: 'news', policy: 'accuracy', candidates: 3, items: [{ itemId: 'b', rank: 0, score: 3 }, { itemId: 'c', rank: 1, score: 2.5 }] });
+    expect(producer.sent.map((s) => [s.topic, s.messages.map((m) => m.key)])).toEqual([['t1.chorus.exposures.v1', ['u-1']]]);
+    expect(producer.values()).toEqual([JSON.parse(JSON.stringify({ listId: answer.listId, userId: 'u-1', domain: 'news', policy: 'accuracy', servedAt: answer.servedAt, items: answer.items }))]);
+  });
+
+  it('a user without events is served the aggregate ranking under policy "aggregate"', async () => {
+    const answer = await readModels().recommend('u-9', { domain: 'news' });
+    expect([answer.policy, answer.items.map((i) => i.itemId)]).toEqual(['aggregate', ['c', 'a', 'd', 'b']]);
+  });
+
+  it('nothing to recommend (an empty catalogue): no list, nothing logged', async () => {
+    const answer = await readModels().recommend('u-1', { domain: 'books' });
+    expect([answer.listId, answer.items, answer.candidates, producer.sent]).toEqual([null, [], 0, []]);
+  });
+
+  it('calibrated serving: a fresh calibrated list wins, without the items consumed since; a stale one made from an older model does not', async () => {
+    await insertCalibratedList('job-1', new Date(Date.now() - 10_000).toISOString(), '7.40', ['a', 'd', 'b']);
+    const fresh = await readModels({ policy: 'calibrated', maxAgeMs: 60_000 }).recommend('u-1', { domain: 'news', n: '2' });
+    expect(fresh).toMatchObject({ policy: 'calibrated', candidates: 3, items: [{ itemId: 'd', rank: 0, score: 2 }, { itemId: 'b', rank: 1, score: 1 }], calibration: { jobId: 'job-1', modelVersion: '7.40', lambda: 0.25, klBefore: 0.5, klAfter: 0.125, relevanceRetained: 0.75 } });
+    // Older than maxAge, but made from the user's current model version (7 user events, 40 aggregate): still served.
+    const sameModel = await readModels({ policy: 'calibrated', maxAgeMs: 0 }).recommend('u-1', { domain: 'news', n: '2' });
+    expect(sameModel.policy).toBe('calibrated');
+    await insertCalibratedList('job-2', new Date(Date.now() - 5_000).toISOString(), '6.40', ['b', 'd', 'c']);
+    const stale = await readModels({ policy: 'calibrated', maxAgeMs: 0 }).recommend('u-1', { domain: 'news', n: '2' });
+    expect(stale.policy).toBe('accuracy');
+    // Fresh by age but holding fewer than n unseen items: the accuracy list.
+    expect((await readModels({ policy: 'calibrated', maxAgeMs: 60_000 }).recommend('u-1', { domain: 'news', n: '4' })).policy).toBe('accuracy');
+  });
+
+  it('names a bad user id, a missing domain and a bad n (400)', async () => {
+    const read = readModels();
+    expect((await errorAnswer(read.recommend('has space', { domain: 'news' }))).body.issues!.map((i) => i.path)).toEqual(['id']);
+    expect((await errorAnswer(read.userModel('u-1', {}))).body.issues!.map((i) => i.path)).toEqual(['domain']);
+    const n = await errorAnswer(read.recommend('u-1', { domain: 'news', n: '500' }));
+    expect([n.status, n.body.issues!.map((i) => i.path)]).toEqual([400, ['n']]);
+    expect((await errorAnswer(read.aggregate({ domain: 'news', includeItems: 'yes' }))).body.issues!.map((i) => i.path)).toEqual(['includeItems']);
+  });
+
+  it('ModelsController passes the path and query through', async () => {
+    const controller = new ModelsController(readModels());
+    expect((await controller.aggregate({ domain: 'news' })).eventsSeen).toBe(40);
+    expect((await controller.user('u-1', { domain: 'news' })).eventsSeen).toBe(7);
+    expect((await controller.recommendations('u-9', { domain: 'news', n: '1' })).items.map((i) => i.itemId)).toEqual(['c']);
+  });
+});
