@@ -28,6 +28,7 @@ function setup(script: ConstructorParameters<typeof ScriptedPoster>[0], target: 
     body: BODY,
     alertId: 'a-1',
     alertSeq: '42',
+    attempts: 0,
     ...target,
   });
   const poster = new ScriptedPoster(script);
