@@ -26,7 +26,8 @@ import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { LearnerRuntime } from '../services/learner/src/learner.runtime';
 import { loadRerankerConfig } from '../services/reranker/src/reranker.config';
 import { RerankerRuntime } from '../services/reranker/src/reranker.runtime';
-import { mulberry32, seededUuid } from '../test/support/feedback-factory';
+import { mulberry32 } from '@chorus/random';
+import { seededUuid } from '../test/support/feedback-factory';
 import { benchStack, flag } from './bench-stack';
 
 const USERS = flag('users', 1000);
