@@ -65,6 +65,22 @@ module.exports = {
       to: { path: '^(libs/(platform|reward|drift|metrics|calibration|simulation)|services)/' },
     },
     {
+      name: 'contracts-import-no-framework',
+      comment: 'Contracts are plain schemas: Zod, and no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express or Prometheus.',
+      severity: 'error',
+      from: { path: '^libs/contracts/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS, pathNot: '(^|/)node_modules/zod/' },
+    },
+    {
+      name: 'libs-never-import-infra',
+      comment:
+        'Infrastructure (migrations, the broker, Docker) builds on the libraries, never the reverse: a library that needs something from ' +
+        'infra/ takes it as a parameter (createDataSource takes the migrations that infra/database/migrate-database.ts passes).',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^infra/' },
+    },
+    {
       name: 'libs-never-import-services',
       severity: 'error',
       from: { path: '^libs/' },

@@ -4,10 +4,11 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FEEDBACK_BATCH_LIMIT, ITEM_IMPORT_LIMIT, topicName, type FeedbackEventInputV1, type ItemV1 } from '@chorus/contracts';
-import { ApiKeyRepository, countRecords, createDataSource, createKafka, deleteTopics, dropDatabase, ensureTopics, migrate } from '@chorus/platform';
+import { ApiKeyRepository, countRecords, createDataSource, createKafka, deleteTopics, dropDatabase, ensureTopics } from '@chorus/platform';
 import { rocAuc } from '@chorus/reward';
 import { MultiBar, Presets } from 'cli-progress';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
+import { migrate } from '../infra/database/migrate-database';
 
 const root = resolve(__dirname, '..', '..');
 const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] [--partitions <n>] [--port <n>] [--keep-running]
