@@ -2,9 +2,9 @@
  * The layering rule, executable: services → platform → {contracts, math libs} → random. Math libraries import no
  * framework and nothing of ours but each other and libs/random (the one seeded PRNG), so they can be tested
  * exhaustively and reused offline. libs/random imports nothing at all (of ours or a framework), so any library may
- * use it. The simulator
- * (libs/simulation) sits beside them: no framework either, and of ours only the math libraries and the contracts (it
- * speaks chorus.feedback.v1); nothing but services, scripts, benches and tests may build on it.
+ * use it. The simulator (libs/simulation) sits beside the math libraries: no framework either, and of ours only the
+ * math libraries, libs/random and the contracts (it speaks chorus.feedback.v1); nothing but services, scripts, benches
+ * and tests may build on it. No library imports infra/ or a service.
  */
 const MATH = '^libs/(reward|drift|metrics|calibration)/';
 const SIMULATION = '^libs/simulation/';
@@ -12,6 +12,8 @@ const RANDOM = '^libs/random/';
 // Matched against the resolved file (node_modules/<package>/…, or ../../<checkout>/node_modules/… when node_modules is
 // a link), never the bare specifier: a pattern anchored at the package name matched nothing, so this rule could not fail.
 const FRAMEWORKS = '(^|/)node_modules/(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board|zod)/';
+// Every kind of edge into an npm package (dependency-cruiser names them by how package.json lists the package).
+const PACKAGE = ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'];
 
 module.exports = {
   forbidden: [
@@ -20,7 +22,7 @@ module.exports = {
       comment: 'Math libraries must not import Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
       severity: 'error',
       from: { path: MATH },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS },
+      to: { dependencyTypes: PACKAGE, path: FRAMEWORKS },
     },
     {
       name: 'math-imports-only-math',
@@ -34,7 +36,7 @@ module.exports = {
       comment: 'The seeded PRNG is plain arithmetic: no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
       severity: 'error',
       from: { path: RANDOM },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS },
+      to: { dependencyTypes: PACKAGE, path: FRAMEWORKS },
     },
     {
       name: 'random-imports-nothing-of-ours',
@@ -48,7 +50,7 @@ module.exports = {
       comment: 'The simulator is pure and seeded: no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
       severity: 'error',
       from: { path: SIMULATION },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS },
+      to: { dependencyTypes: PACKAGE, path: FRAMEWORKS },
     },
     {
       name: 'simulation-imports-only-math-and-contracts',
@@ -69,7 +71,7 @@ module.exports = {
       comment: 'Contracts are plain schemas: Zod, and no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express or Prometheus.',
       severity: 'error',
       from: { path: '^libs/contracts/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS, pathNot: '(^|/)node_modules/zod/' },
+      to: { dependencyTypes: PACKAGE, path: FRAMEWORKS, pathNot: '(^|/)node_modules/zod/' },
     },
     {
       name: 'libs-never-import-infra',
