@@ -1,14 +1,19 @@
 /**
- * The layering rule, executable: services → platform → {contracts, math libs}. Math libraries import no framework
- * and nothing of ours but each other, so they can be tested exhaustively and reused offline. The simulator
- * (libs/simulation) sits beside them: no framework either, and of ours only the math libraries and the contracts (it
- * speaks chorus.feedback.v1); nothing but services, scripts, benches and tests may build on it.
+ * The layering rule, executable: services → platform → {contracts, math libs} → random. Math libraries import no
+ * framework and nothing of ours but each other and libs/random (the one seeded PRNG), so they can be tested
+ * exhaustively and reused offline. libs/random imports nothing at all (of ours or a framework), so any library may
+ * use it. The simulator (libs/simulation) sits beside the math libraries: no framework either, and of ours only the
+ * math libraries, libs/random and the contracts (it speaks chorus.feedback.v1); nothing but services, scripts, benches
+ * and tests may build on it. No library imports infra/ or a service.
  */
 const MATH = '^libs/(reward|drift|metrics|calibration)/';
 const SIMULATION = '^libs/simulation/';
+const RANDOM = '^libs/random/';
 // Matched against the resolved file (node_modules/<package>/…, or ../../<checkout>/node_modules/… when node_modules is
 // a link), never the bare specifier: a pattern anchored at the package name matched nothing, so this rule could not fail.
 const FRAMEWORKS = '(^|/)node_modules/(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board|zod)/';
+// Every kind of edge into an npm package (dependency-cruiser names them by how package.json lists the package).
+const PACKAGE = ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'];
 
 module.exports = {
   forbidden: [
@@ -17,35 +22,65 @@ module.exports = {
       comment: 'Math libraries must not import Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
       severity: 'error',
       from: { path: MATH },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS },
+      to: { dependencyTypes: PACKAGE, path: FRAMEWORKS },
     },
     {
       name: 'math-imports-only-math',
-      comment: 'Math libraries import nothing of ours but each other (no contracts, platform, simulation, services).',
+      comment: 'Math libraries import nothing of ours but each other and libs/random (no contracts, platform, simulation, services).',
       severity: 'error',
       from: { path: MATH },
       to: { path: '^(libs/(contracts|platform|simulation)|services|infra|scripts|bench|test)/' },
+    },
+    {
+      name: 'random-imports-no-framework',
+      comment: 'The seeded PRNG is plain arithmetic: no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
+      severity: 'error',
+      from: { path: RANDOM },
+      to: { dependencyTypes: PACKAGE, path: FRAMEWORKS },
+    },
+    {
+      name: 'random-imports-nothing-of-ours',
+      comment: 'Every library may import libs/random, so it imports no library, service, script, bench or test of ours.',
+      severity: 'error',
+      from: { path: RANDOM },
+      to: { path: '^(libs|services|infra|scripts|bench|test)/', pathNot: RANDOM },
     },
     {
       name: 'simulation-imports-no-framework',
       comment: 'The simulator is pure and seeded: no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
       severity: 'error',
       from: { path: SIMULATION },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS },
+      to: { dependencyTypes: PACKAGE, path: FRAMEWORKS },
     },
     {
       name: 'simulation-imports-only-math-and-contracts',
-      comment: 'The simulator imports of ours only the math libraries and the contracts (no platform, services, scripts).',
+      comment: 'The simulator imports of ours only the math libraries, libs/random and the contracts (no platform, services, scripts).',
       severity: 'error',
       from: { path: SIMULATION },
       to: { path: '^(libs/platform|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'contracts-stay-pure',
-      comment: 'Contracts are schemas and names; they depend on nothing of ours.',
+      comment: 'Contracts are schemas and names; of ours they may use only libs/random (their specs draw seeded streams from it).',
       severity: 'error',
       from: { path: '^libs/contracts/' },
       to: { path: '^(libs/(platform|reward|drift|metrics|calibration|simulation)|services)/' },
+    },
+    {
+      name: 'contracts-import-no-framework',
+      comment: 'Contracts are plain schemas: Zod, and no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express or Prometheus.',
+      severity: 'error',
+      from: { path: '^libs/contracts/' },
+      to: { dependencyTypes: PACKAGE, path: FRAMEWORKS, pathNot: '(^|/)node_modules/zod/' },
+    },
+    {
+      name: 'libs-never-import-infra',
+      comment:
+        'Infrastructure (migrations, the broker, Docker) builds on the libraries, never the reverse: a library that needs something from ' +
+        'infra/ takes it as a parameter (createDataSource takes the migrations that infra/database/migrate-database.ts passes).',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^infra/' },
     },
     {
       name: 'libs-never-import-services',

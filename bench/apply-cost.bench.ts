@@ -13,7 +13,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { decodeFeedbackEvent, feedbackEventV1 } from '@chorus/contracts';
-import { connectDatabase, dropDatabase, migrate, ModelPriors } from '@chorus/platform';
+import { connectDatabase, dropDatabase, ModelPriors } from '@chorus/platform';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { CatalogueRepository } from '../services/learner/src/persistence/catalogue.repository';
@@ -24,6 +24,7 @@ import { LearnerState } from '../services/learner/src/usecases/learner-state';
 import { BatchView, packBatch, type PackedBatch } from '../services/learner/src/workers/apply-worker.protocol';
 import { catalogue, feedbackStream } from '../test/support/feedback-factory';
 import { flag } from './bench-stack';
+import { migrate } from '../infra/database/migrate-database';
 
 const EVENTS = flag('events', 200_000);
 const USERS = flag('users', 2000);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createKafka, deleteTopics, dropDatabase, ensureTopics, migrate } from '@chorus/platform';
+import { createKafka, deleteTopics, dropDatabase, ensureTopics } from '@chorus/platform';
 import type { Kafka } from 'kafkajs';
+import { migrate } from '../infra/database/migrate-database';
 
 /** A throwaway slice of the local stack for one benchmark run: own database, own topic prefix. */
 export async function benchStack(name: string, partitions: number) {

@@ -28,7 +28,8 @@ import { FeedbackIngestService } from '../services/learner/src/consumers/feedbac
 import { LearnerModule } from '../services/learner/src/learner.module';
 import { loadRerankerConfig } from '../services/reranker/src/reranker.config';
 import { RerankerRuntime } from '../services/reranker/src/reranker.runtime';
-import { mulberry32, seededUuid } from '../test/support/feedback-factory';
+import { mulberry32 } from '@chorus/random';
+import { seededUuid } from '../test/support/feedback-factory';
 import { benchStack, flag } from './bench-stack';
 
 const USERS = flag('users', 1000);

@@ -18,6 +18,7 @@ export const MUTATION_LIBRARIES = {
   },
   drift: wholeLibrary('drift'),
   contracts: wholeLibrary('contracts'),
+  random: wholeLibrary('random'),
 };
 
 /** The library named by CHORUS_MUTATION_LIB (set by scripts/mutation-test.sh), or an error saying what to set. */

@@ -4,12 +4,13 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FEEDBACK_BATCH_LIMIT, ITEM_IMPORT_LIMIT, topicName, type FeedbackEventInputV1, type ItemV1 } from '@chorus/contracts';
-import { ApiKeyRepository, countRecords, createDataSource, createKafka, deleteTopics, dropDatabase, ensureTopics, migrate, RERANK_QUEUE } from '@chorus/platform';
+import { ApiKeyRepository, countRecords, createDataSource, createKafka, deleteTopics, dropDatabase, ensureTopics, RERANK_QUEUE } from '@chorus/platform';
 import { rocAuc } from '@chorus/reward';
 import { Queue } from 'bullmq';
 import { MultiBar, Presets } from 'cli-progress';
 import type { DataSource } from 'typeorm';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
+import { migrate } from '../infra/database/migrate-database';
 
 const root = resolve(__dirname, '..', '..');
 const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] [--partitions <n>] [--port <n>] [--keep-running]

@@ -1,5 +1,5 @@
 import type { DriftAlertV1 } from '@chorus/contracts';
-import { migrate } from '@chorus/platform';
+import { migrate } from '../infra/database/migrate-database';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../infra/database/migrations';

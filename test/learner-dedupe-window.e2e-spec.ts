@@ -1,4 +1,4 @@
-import { migrate } from '@chorus/platform';
+import { migrate } from '../infra/database/migrate-database';
 import { Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

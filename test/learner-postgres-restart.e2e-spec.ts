@@ -1,4 +1,4 @@
-import { createDataSource, migrate } from '@chorus/platform';
+import { createDataSource } from '@chorus/platform';
 import type { INestApplication } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { pollUntil } from './support/poll';
 import { PrivatePostgres } from './support/private-postgres';
 import { LearnerProcess, startLearner } from './support/services';
 import { serviceEnv, TestStack } from './support/test-stack';
+import { migrate } from '../infra/database/migrate-database';
 
 const TOTAL = 15_000;
 

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsRepository, type IncomingAlert } from '../services/notifier/src/persistence/alerts.repository';
 import type { SubscriptionsRepository } from '../services/notifier/src/persistence/subscriptions.repository';
-import { mulberry32 } from './support/feedback-factory';
+import { mulberry32 } from '@chorus/random';
 import { driftAlert, openNotifierStore } from './support/notifier';
 import { TestStack } from './support/test-stack';
 

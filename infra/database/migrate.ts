@@ -1,5 +1,6 @@
-import { loadConfig, migrate, sharedConfigShape } from '@chorus/platform';
+import { loadConfig, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
+import { migrate } from './migrate-database';
 
 /** `node dist/infra/database/migrate.js`: create the database if missing and apply pending migrations. */
 async function main(): Promise<void> {

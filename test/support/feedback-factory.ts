@@ -1,22 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FeedbackEventInputV1, ItemV1 } from '@chorus/contracts';
+import { mulberry32 } from '@chorus/random';
 
 /** Deterministic UUID from a seed string, so streams are reproducible run to run. */
 export function seededUuid(seed: string): string {
   const h = createHash('sha256').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-/** Small deterministic PRNG (mulberry32) for generated streams. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const GENRES = ['drama', 'comedy', 'documentary', 'horror', 'romance', 'scifi'];

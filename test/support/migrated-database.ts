@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createDataSource, dropDatabase, migrate } from '@chorus/platform';
+import { createDataSource, dropDatabase } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
 import { PG_BASE } from './test-stack';
+import { migrate } from '../../infra/database/migrate-database';
 
 /** A fresh database with every migration applied, for the middle test tier (repositories on real Postgres, no Kafka). */
 export interface MigratedDatabase {

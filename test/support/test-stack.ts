@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ApiKeyRepository, countRecords, createDataSource, createKafka, dropDatabase, ensureTopics, migrate, deleteTopics } from '@chorus/platform';
+import { ApiKeyRepository, countRecords, createDataSource, createKafka, dropDatabase, ensureTopics, deleteTopics } from '@chorus/platform';
 import { topicName, type TopicKey } from '@chorus/contracts';
 import type { Admin, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
+import { migrate } from '../../infra/database/migrate-database';
+import { migrations } from '../../infra/database/migrations';
 
 export const BROKERS = ['127.0.0.1:9092'];
 export const PG_BASE = 'postgres://postgres@127.0.0.1:5432';
@@ -34,7 +36,7 @@ export class TestStack {
   async database(label = 'main'): Promise<{ url: string; db: DataSource }> {
     const url = `${PG_BASE}/chorus_test_${this.id}_${label}`;
     await migrate(url);
-    const db = await createDataSource(url, { poolSize: 3, applicationName: 'chorus-test' }).initialize();
+    const db = await createDataSource(url, { poolSize: 3, applicationName: 'chorus-test', migrations }).initialize();
     this.databases.push(url);
     this.sources.push(db);
     return { url, db };

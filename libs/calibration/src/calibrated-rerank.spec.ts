@@ -1,8 +1,9 @@
+import { mulberry32 } from '@chorus/random';
 import { describe, expect, it } from 'vitest';
 import { calibratedRerank, type RerankCandidate } from './calibrated-rerank';
 import { CalibrationInputError } from './calibration-input.error';
 import { batchKl, batchObjective, topNByScore } from './testing/brute-force-rerank';
-import { randomInstance, seededRandom } from './testing/seeded-random';
+import { randomInstance } from './testing/random-instance';
 
 /** Float comparisons: results are sums of a few dozen logs, so 1e-12 absolute is ample. */
 const DIGITS = 12;
@@ -12,7 +13,7 @@ const byId = (candidates: readonly RerankCandidate[], ids: readonly string[]): R
 
 /** 25 drama items scored 0.6–1, 10 documentaries 0.3–0.7, 5 half-and-half items 0.3–0.7; seeded. */
 function seventyThirtyCatalogue(): RerankCandidate[] {
-  const random = seededRandom(2018);
+  const random = mulberry32(2018);
   return Array.from({ length: 40 }, (_, i): RerankCandidate => ({
     id: `m${String(i).padStart(2, '0')}`,
     score: Math.round((i < 25 ? 0.6 + 0.4 * random() : 0.3 + 0.4 * random()) * 1000) / 1000,
@@ -59,7 +60,7 @@ describe('calibratedRerank', () => {
   });
 
   it('λ = 0 returns exactly the top n by score, ties broken by id, on seeded random instances', () => {
-    const random = seededRandom(1);
+    const random = mulberry32(1);
     for (let trial = 0; trial < 200; trial++) {
       // Scores with one decimal: plenty of ties.
       const { candidates, profile, n } = randomInstance(random, { candidates: [1, 12], maxN: 12, categories: [1, 5], scoreDecimals: 1 });
@@ -72,7 +73,7 @@ describe('calibratedRerank', () => {
   });
 
   it('klBefore, klAfter, objectives and relevance match a direct batch computation', () => {
-    const random = seededRandom(2);
+    const random = mulberry32(2);
     for (let trial = 0; trial < 200; trial++) {
       const { candidates, profile, n } = randomInstance(random, { candidates: [1, 15], maxN: 8, categories: [1, 6] });
       const lambda = random();
@@ -113,7 +114,7 @@ describe('calibratedRerank', () => {
   });
 
   it('returns items in the order the greedy picked them, and is invariant to the key order of category objects', () => {
-    const random = seededRandom(3);
+    const random = mulberry32(3);
     for (let trial = 0; trial < 50; trial++) {
       const { candidates, profile, n } = randomInstance(random, { candidates: [2, 10], maxN: 5, categories: [2, 5] });
       const reversed = candidates.map((item) => ({ ...item, categories: Object.fromEntries(Object.entries(item.categories).reverse()) }));

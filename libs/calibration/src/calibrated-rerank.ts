@@ -1,23 +1,23 @@
 import { assertAlpha, DEFAULT_ALPHA } from './calibration-kl';
 import { CalibrationInputError } from './calibration-input.error';
 import {
+  accuracyListOrder,
+  candidateRows,
+  internTargetCategories,
+  type CandidateRows,
+  type RerankCandidate,
+  type TargetCategories,
+} from './candidate-rows';
+import {
   describeValue,
-  DISTRIBUTION_SUM_TOLERANCE,
   emptyCategoryMap,
   normalisedCategoryDistribution,
-  validatedWeightSum,
   weightOf,
   type CategoryDistribution,
 } from './category-distribution';
+import { groupIdenticalRows, steckGreedyOrder } from './steck-greedy';
 
-/** A candidate item: its relevance score s(i) and its category distribution p(g|i). */
-export interface RerankCandidate {
-  readonly id: string;
-  /** Relevance s(i), used as given (not rescaled). DESIGN §6 expects scores normalised to [0,1]; see below. */
-  readonly score: number;
-  /** p(g|i): category → weight, summing to 1 (±1e-6; renormalised exactly before use). */
-  readonly categories: CategoryDistribution;
-}
+export type { RerankCandidate } from './candidate-rows';
 
 /** Diversity prior: the target becomes p̃ = β·p₀ + (1−β)·p, so calibration never locks a user into their past. */
 export interface CalibrationPrior {
@@ -83,9 +83,6 @@ export interface CalibratedRerankResult {
 /** Default for {@link CalibratedRerankInput.minorityThreshold}. */
 export const MINORITY_INTEREST_THRESHOLD = 0.2;
 
-/** Greedy gains closer than this (relative, floor 1) count as tied and fall to the score-then-id tie-break. */
-const TIE_TOLERANCE = 1e-12;
-
 /**
  * Calibrated reranking (Steck 2018, §3): choose N of the candidates maximising
  *
@@ -143,6 +140,45 @@ const TIE_TOLERANCE = 1e-12;
  * Reference: H. Steck, "Calibrated Recommendations", RecSys 2018, doi 10.1145/3240323.3240372.
  */
 export function calibratedRerank(input: CalibratedRerankInput): CalibratedRerankResult {
+  const settings = validatedSettings(input);
+  const profile = normalisedCategoryDistribution(input.profile, 'profile');
+  const target = calibrationTarget(profile, input.prior);
+  const categories = internTargetCategories(target, settings.alpha);
+  const rows = candidateRows(settings.candidates, categories.index);
+
+  const accuracyOrder = accuracyListOrder(rows, settings.n);
+  const greedyOrder = steckGreedyOrder(rows, groupIdenticalRows(rows), categories, settings);
+  const accuracy = listStatistics(accuracyOrder, rows, categories, settings);
+  const greedy = listStatistics(greedyOrder, rows, categories, settings);
+  const useAccuracyList =
+    settings.fallbackToAccuracyList && objectiveOf(greedy, settings.lambda) < objectiveOf(accuracy, settings.lambda);
+  const returnedOrder = useAccuracyList ? accuracyOrder : greedyOrder;
+  const returned = useAccuracyList ? accuracy : greedy;
+
+  return {
+    items: returnedOrder.map((i) => rows.ids[i]),
+    klBefore: accuracy.kl,
+    klAfter: returned.kl,
+    relevance: { before: accuracy.score, after: returned.score },
+    relevanceRetained: accuracy.score > 0 ? returned.score / accuracy.score : null,
+    minorityShare: minorityShareOf(profile, rows, settings, { returned: returnedOrder, accuracy: accuracyOrder }),
+    objective: { before: objectiveOf(accuracy, settings.lambda), after: objectiveOf(returned, settings.lambda) },
+    listSource: useAccuracyList ? 'accuracy-list' : 'greedy',
+    target,
+  };
+}
+
+/** The input's scalar settings, checked, with their defaults filled in (the profile and prior are checked apart). */
+interface RerankSettings {
+  readonly candidates: readonly RerankCandidate[];
+  readonly n: number;
+  readonly lambda: number;
+  readonly alpha: number;
+  readonly minorityThreshold: number;
+  readonly fallbackToAccuracyList: boolean;
+}
+
+function validatedSettings(input: CalibratedRerankInput): RerankSettings {
   if (input === null || typeof input !== 'object') {
     throw new CalibrationInputError(
       `calibratedRerank expects an object { candidates, profile, n, lambda, alpha?, prior? }; got ${describeValue(input)}.`,
@@ -175,253 +211,7 @@ export function calibratedRerank(input: CalibratedRerankInput): CalibratedRerank
       `minorityThreshold must be a number in (0, 1] (default ${MINORITY_INTEREST_THRESHOLD}); got ${describeValue(minorityThreshold)}.`,
     );
   }
-
-  const profile = normalisedCategoryDistribution(input.profile, 'profile');
-  const target = calibrationTarget(profile, input.prior);
-
-  // Intern the target's categories once per call, in sorted order, so every sum runs in the same order whatever the
-  // key order of the caller's objects (identical distributions then give bit-identical gains).
-  const categoryNames = Object.keys(target).sort();
-  const categoryCount = categoryNames.length;
-  const categoryIndex = new Map<string, number>();
-  const targetMass = new Float64Array(categoryCount);
-  const alphaTarget = new Float64Array(categoryCount);
-  for (let g = 0; g < categoryCount; g++) {
-    categoryIndex.set(categoryNames[g], g);
-    targetMass[g] = target[categoryNames[g]];
-    alphaTarget[g] = alpha * targetMass[g];
-  }
-
-  // Validate candidates and lay their target-category weights out as CSR rows sorted by category index, in one pass.
-  const ids: string[] = new Array(candidateCount);
-  const scores = new Float64Array(candidateCount);
-  const weightSums = new Float64Array(candidateCount);
-  const rowStart = new Int32Array(candidateCount + 1);
-  let entryCategory = new Int32Array(candidateCount * 4);
-  let entryWeight = new Float64Array(candidateCount * 4);
-  const seen = new Map<string, number>();
-  const labelOf = (i: number): string => `candidates[${i}] (id ${JSON.stringify(candidates[i].id)})`;
-  const rejectCategories = (i: number): never => {
-    validatedWeightSum(candidates[i].categories, `${labelOf(i)} categories`); // throws the descriptive error
-    throw new CalibrationInputError(`${labelOf(i)} categories must be a distribution over categories summing to 1.`);
-  };
-  let entryCount = 0;
-  for (let i = 0; i < candidateCount; i++) {
-    const candidate = candidates[i];
-    if (candidate === null || typeof candidate !== 'object') {
-      throw new CalibrationInputError(`candidates[${i}] must be an object { id, score, categories }; got ${describeValue(candidate)}.`);
-    }
-    const { id, score, categories } = candidate;
-    if (typeof id !== 'string' || id.length === 0) {
-      throw new CalibrationInputError(`candidates[${i}].id must be a non-empty string; got ${describeValue(id)}.`);
-    }
-    const first = seen.get(id);
-    if (first !== undefined) {
-      throw new CalibrationInputError(
-        `${labelOf(i)} repeats the id of candidates[${first}]; ids must be unique — deduplicate the candidates before reranking.`,
-      );
-    }
-    seen.set(id, i);
-    if (typeof score !== 'number' || !Number.isFinite(score)) {
-      throw new CalibrationInputError(`${labelOf(i)}: score must be a finite number; got ${describeValue(score)}.`);
-    }
-    if (categories === null || typeof categories !== 'object' || Array.isArray(categories)) {
-      rejectCategories(i);
-    }
-    const rowBegin = entryCount;
-    let sum = 0;
-    for (const category in categories) {
-      const weight: unknown = categories[category];
-      if (typeof weight !== 'number' || !(weight >= 0) || weight === Infinity) {
-        rejectCategories(i);
-      }
-      const w = weight as number;
-      sum += w;
-      const g = categoryIndex.get(category);
-      if (g === undefined || w === 0) continue;
-      if (entryCount === entryCategory.length) {
-        const grownCategory = new Int32Array(entryCount * 2);
-        grownCategory.set(entryCategory);
-        entryCategory = grownCategory;
-        const grownWeight = new Float64Array(entryCount * 2);
-        grownWeight.set(entryWeight);
-        entryWeight = grownWeight;
-      }
-      // Insertion sort by category index: rows are short (an item's few categories).
-      let slot = entryCount++;
-      while (slot > rowBegin && entryCategory[slot - 1] > g) {
-        entryCategory[slot] = entryCategory[slot - 1];
-        entryWeight[slot] = entryWeight[slot - 1];
-        slot--;
-      }
-      entryCategory[slot] = g;
-      entryWeight[slot] = w;
-    }
-    if (!(Math.abs(sum - 1) <= DISTRIBUTION_SUM_TOLERANCE)) {
-      rejectCategories(i);
-    }
-    for (let e = rowBegin; e < entryCount; e++) entryWeight[e] /= sum;
-    ids[i] = id;
-    scores[i] = score;
-    weightSums[i] = sum;
-    rowStart[i + 1] = entryCount;
-  }
-
-  const prefers = (i: number, j: number): boolean =>
-    scores[i] > scores[j] || (scores[i] === scores[j] && ids[i] < ids[j]);
-
-  // The accuracy list: top n by score, ties by id — a bounded insertion buffer, O(C·n) worst case, usually ~O(C).
-  const accuracyOrder: number[] = [];
-  for (let i = 0; i < candidateCount; i++) {
-    if (accuracyOrder.length === n && !prefers(i, accuracyOrder[n - 1])) continue;
-    if (accuracyOrder.length < n) accuracyOrder.push(i);
-    let slot = accuracyOrder.length - 1;
-    while (slot > 0 && prefers(i, accuracyOrder[slot - 1])) {
-      accuracyOrder[slot] = accuracyOrder[slot - 1];
-      slot--;
-    }
-    accuracyOrder[slot] = i;
-  }
-
-  // Candidates whose target-category rows are identical get identical KL increments in every step, so only the best
-  // remaining member of such a group (highest score, then id) can win a step: the greedy evaluates groups, not
-  // candidates. Exact, and a large saving when items share category sets (genre combinations, single-genre items).
-  const groupRow = new Int32Array(candidateCount); // a representative member, whose CSR row the group shares
-  const groupHead = new Int32Array(candidateCount); // the group's best unselected member, −1 once exhausted
-  const groupFirstMember = new Int32Array(candidateCount);
-  const nextMember = new Int32Array(candidateCount);
-  const nextInBucket = new Int32Array(candidateCount);
-  const bucketByHash = new Map<number, number>();
-  const rowsEqual = (a: number, b: number): boolean => {
-    const length = rowStart[a + 1] - rowStart[a];
-    if (rowStart[b + 1] - rowStart[b] !== length) return false;
-    for (let k = 0; k < length; k++) {
-      const ea = rowStart[a] + k;
-      const eb = rowStart[b] + k;
-      if (entryCategory[ea] !== entryCategory[eb] || entryWeight[ea] !== entryWeight[eb]) return false;
-    }
-    return true;
-  };
-  let groupCount = 0;
-  for (let i = 0; i < candidateCount; i++) {
-    const hash = rowHash(entryCategory, entryWeight, rowStart[i], rowStart[i + 1]);
-    const bucket = bucketByHash.get(hash) ?? -1;
-    let group = bucket;
-    while (group >= 0 && !rowsEqual(groupRow[group], i)) group = nextInBucket[group];
-    if (group < 0) {
-      group = groupCount++;
-      groupRow[group] = i;
-      groupHead[group] = i;
-      groupFirstMember[group] = -1;
-      nextInBucket[group] = bucket;
-      bucketByHash.set(hash, group);
-    } else if (prefers(i, groupHead[group])) {
-      groupHead[group] = i;
-    }
-    nextMember[i] = groupFirstMember[group];
-    groupFirstMember[group] = i;
-  }
-
-  // Steck's greedy with running category mass.
-  const mass = new Float64Array(categoryCount);
-  const base = new Float64Array(categoryCount);
-  const selected = new Uint8Array(candidateCount);
-  const greedyOrder: number[] = [];
-  const keep = 1 - alpha;
-  const scoreWeight = 1 - lambda;
-  for (let step = 0; step < n; step++) {
-    const scale = keep / (step + 1);
-    for (let g = 0; g < categoryCount; g++) {
-      base[g] = targetMass[g] * Math.log(scale * mass[g] + alphaTarget[g]);
-    }
-    let best = -1;
-    let bestGroup = -1;
-    let bestGain = -Infinity;
-    let tolerance = 0;
-    for (let group = 0; group < groupCount; group++) {
-      const i = groupHead[group];
-      if (i < 0) continue;
-      let delta = 0;
-      const row = groupRow[group];
-      for (let e = rowStart[row], end = rowStart[row + 1]; e < end; e++) {
-        const g = entryCategory[e];
-        delta += targetMass[g] * Math.log(scale * (mass[g] + entryWeight[e]) + alphaTarget[g]) - base[g];
-      }
-      const gain = scoreWeight * scores[i] + lambda * delta;
-      const difference = gain - bestGain;
-      if (best < 0 || difference > tolerance || (difference >= -tolerance && prefers(i, best))) {
-        best = i;
-        bestGroup = group;
-        bestGain = gain;
-        tolerance = TIE_TOLERANCE * (bestGain > 1 ? bestGain : bestGain < -1 ? -bestGain : 1);
-      }
-    }
-    selected[best] = 1;
-    greedyOrder.push(best);
-    for (let e = rowStart[best], end = rowStart[best + 1]; e < end; e++) mass[entryCategory[e]] += entryWeight[e];
-    let head = -1;
-    for (let member = groupFirstMember[bestGroup]; member >= 0; member = nextMember[member]) {
-      if (selected[member] === 0 && (head < 0 || prefers(member, head))) head = member;
-    }
-    groupHead[bestGroup] = head;
-  }
-
-  // Batch statistics of both lists, summed in candidate-index order so equal sets give bit-identical values.
-  const listStatistics = (order: readonly number[]): { score: number; kl: number } => {
-    const inList = new Uint8Array(candidateCount);
-    for (const i of order) inList[i] = 1;
-    const listMass = new Float64Array(categoryCount);
-    let score = 0;
-    for (let i = 0; i < candidateCount; i++) {
-      if (inList[i] !== 1) continue;
-      score += scores[i];
-      for (let e = rowStart[i], end = rowStart[i + 1]; e < end; e++) listMass[entryCategory[e]] += entryWeight[e];
-    }
-    let kl = 0;
-    for (let g = 0; g < categoryCount; g++) {
-      const p = targetMass[g];
-      kl += p * Math.log(p / ((keep * listMass[g]) / n + alphaTarget[g]));
-    }
-    return { score, kl };
-  };
-  const objectiveOf = (statistics: { score: number; kl: number }): number =>
-    (1 - lambda) * statistics.score - lambda * statistics.kl;
-
-  const accuracy = listStatistics(accuracyOrder);
-  const greedy = listStatistics(greedyOrder);
-  const useAccuracyList = fallbackToAccuracyList && objectiveOf(greedy) < objectiveOf(accuracy);
-  const returnedOrder = useAccuracyList ? accuracyOrder : greedyOrder;
-  const returned = useAccuracyList ? accuracy : greedy;
-
-  // Minority interests are the user's own (p, not p̃): categories with 0 < p(g|u) < threshold.
-  const minorityCategories = Object.keys(profile)
-    .filter((category) => profile[category] < minorityThreshold)
-    .sort();
-  const minorityListShare = (order: readonly number[]): number => {
-    let share = 0;
-    for (const i of order) {
-      const categories = candidates[i].categories;
-      for (const category of minorityCategories) share += weightOf(categories, category) / weightSums[i];
-    }
-    return share / n;
-  };
-
-  return {
-    items: returnedOrder.map((i) => ids[i]),
-    klBefore: accuracy.kl,
-    klAfter: returned.kl,
-    relevance: { before: accuracy.score, after: returned.score },
-    relevanceRetained: accuracy.score > 0 ? returned.score / accuracy.score : null,
-    minorityShare: {
-      categories: minorityCategories,
-      profileShare: minorityCategories.reduce((sum, category) => sum + profile[category], 0),
-      listShare: minorityListShare(returnedOrder),
-      listShareBefore: minorityListShare(accuracyOrder),
-    },
-    objective: { before: objectiveOf(accuracy), after: objectiveOf(returned) },
-    listSource: useAccuracyList ? 'accuracy-list' : 'greedy',
-    target,
-  };
+  return { candidates, n, lambda, alpha, minorityThreshold, fallbackToAccuracyList };
 }
 
 /** p̃ = β·p₀ + (1−β)·p, or p without a prior; zero entries dropped. */
@@ -448,17 +238,67 @@ function calibrationTarget(profile: Record<string, number>, prior: CalibrationPr
   return target;
 }
 
-const hashScratch = new Float64Array(1);
-const hashScratchWords = new Uint32Array(hashScratch.buffer);
+interface ListStatistics {
+  /** Σ s(i) over the list. */
+  readonly score: number;
+  /** C_KL(p̃ ‖ q̃) of the list. */
+  readonly kl: number;
+}
 
-/** A 30-bit hash of one CSR row (category indices and the exact bits of their weights). */
-function rowHash(categories: Int32Array, weights: Float64Array, begin: number, end: number): number {
-  let hash = 0x811c9dc5 ^ (end - begin);
-  for (let e = begin; e < end; e++) {
-    hashScratch[0] = weights[e];
-    hash = Math.imul(hash ^ categories[e], 0x01000193);
-    hash = Math.imul(hash ^ hashScratchWords[0], 0x01000193);
-    hash = Math.imul(hash ^ hashScratchWords[1], 0x01000193);
+/** Batch statistics of a list, summed in candidate-index order so equal sets give bit-identical values. */
+function listStatistics(
+  order: readonly number[],
+  rows: CandidateRows,
+  target: TargetCategories,
+  settings: { readonly n: number; readonly alpha: number },
+): ListStatistics {
+  const { scores, rowStart, entryCategory, entryWeight } = rows;
+  const categoryCount = target.mass.length;
+  const keep = 1 - settings.alpha;
+  const inList = new Uint8Array(rows.count);
+  for (const i of order) inList[i] = 1;
+  const listMass = new Float64Array(categoryCount);
+  let score = 0;
+  for (let i = 0; i < rows.count; i++) {
+    if (inList[i] !== 1) continue;
+    score += scores[i];
+    for (let e = rowStart[i], end = rowStart[i + 1]; e < end; e++) listMass[entryCategory[e]] += entryWeight[e];
   }
-  return hash & 0x3fffffff;
+  let kl = 0;
+  for (let g = 0; g < categoryCount; g++) {
+    const p = target.mass[g];
+    kl += p * Math.log(p / ((keep * listMass[g]) / settings.n + target.alphaMass[g]));
+  }
+  return { score, kl };
+}
+
+/** F(I) = (1−λ)·Σ s(i) − λ·C_KL. */
+function objectiveOf(statistics: ListStatistics, lambda: number): number {
+  return (1 - lambda) * statistics.score - lambda * statistics.kl;
+}
+
+/** Minority interests are the user's own (p, not p̃): categories with 0 < p(g|u) < threshold, and their share in both lists. */
+function minorityShareOf(
+  profile: Readonly<Record<string, number>>,
+  rows: CandidateRows,
+  settings: RerankSettings,
+  lists: { readonly returned: readonly number[]; readonly accuracy: readonly number[] },
+): MinorityShare {
+  const categories = Object.keys(profile)
+    .filter((category) => profile[category] < settings.minorityThreshold)
+    .sort();
+  const listShare = (order: readonly number[]): number => {
+    let share = 0;
+    for (const i of order) {
+      const itemCategories = settings.candidates[i].categories;
+      for (const category of categories) share += weightOf(itemCategories, category) / rows.weightSums[i];
+    }
+    return share / settings.n;
+  };
+  return {
+    categories,
+    profileShare: categories.reduce((sum, category) => sum + profile[category], 0),
+    listShare: listShare(lists.returned),
+    listShareBefore: listShare(lists.accuracy),
+  };
 }

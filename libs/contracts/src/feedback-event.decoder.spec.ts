@@ -3,7 +3,7 @@ import { isoTimestamp, uuid } from './common-fields';
 import { decodeFeedbackEvent } from './feedback-event.decoder';
 import { feedbackEventV1 } from './feedback-event.v1';
 import { commonFeedbackShapes, feedbackBase } from './testing/feedback-shapes';
-import { mulberry32 } from './testing/mulberry32.prng';
+import { mulberry32 } from '@chorus/random';
 
 // The oracle is the slow path the decoder stands in for: utf8 text → JSON.parse → feedbackEventV1. The decoder may
 // decline (undefined) but must never disagree; on the canonical shapes it must not decline either.

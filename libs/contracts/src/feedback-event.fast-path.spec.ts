@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fastParseFeedbackEvent, parseFeedbackMessage } from './feedback-event.fast-path';
 import { feedbackEventV1 } from './feedback-event.v1';
 import { commonFeedbackShapes } from './testing/feedback-shapes';
-import { mulberry32 } from './testing/mulberry32.prng';
+import { mulberry32 } from '@chorus/random';
 
 const valid = commonFeedbackShapes;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BIMODALITY_THRESHOLD, BimodalityCoefficient, bimodalityFromMoments } from './bimodality-coefficient.metric';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 import { twoCampStances, unimodalStances } from './stance-population.fixture';
 
 /** Batch oracle: G1, G2 and BC from a two-pass computation, written out as in SAS / Pfister et al. 2013. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EstebanRayPolarization } from './esteban-ray-polarization.metric';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 import { twoCampStances, unimodalStances } from './stance-population.fixture';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExponentialCategoryMix, type EntropyNormalizer } from './exponential-category-mix.metric';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 
 const G = 6;
 

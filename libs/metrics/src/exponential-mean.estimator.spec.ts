@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveDecayFactor } from './exponential-decay.config';
 import { ExponentialMean } from './exponential-mean.estimator';
 import { MetricInputError } from './metric-input.error';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 
 // Batch oracle: x̄_T = Σ λ^{T−t} x_t / Σ λ^{T−t}, computed from scratch.
 function batchMean(xs: number[], lambda: number): number {

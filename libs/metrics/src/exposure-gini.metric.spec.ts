@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExposureGini, giniCoefficient } from './exposure-gini.metric';
 import { MetricInputError } from './metric-input.error';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 
 // Oracle for the oracle: the definition Σ_i Σ_j |x_i − x_j| / (2 n Σx), O(n²).
 function pairwiseGini(values: number[]): number | undefined {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Homogenization } from './homogenization.metric';
 import { MinHashSketch, exactJaccard } from './minhash.sketch';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 import { sampleUserPairs } from './user-pair.sampler';
 
 const users = Array.from({ length: 30 }, (_, i) => `u${i}`);

@@ -9,7 +9,6 @@ export { DISTRIBUTION_SUM_TOLERANCE } from './metric-input.guard';
 export { resolveDecayFactor, type DecayOptions } from './exponential-decay.config';
 export { ExponentialMean, type ExponentialMeanState } from './exponential-mean.estimator';
 export { klDivergence, normalizedEntropy, shannonEntropy, softmax } from './information.formula';
-export { mulberry32 } from './seeded-random.prng';
 
 // Per user
 export {

@@ -1,7 +1,7 @@
 import { MetricInputError } from './metric-input.error';
 import { requireInteger } from './metric-input.guard';
 import { invalidState, readFiniteNumber, readFiniteNumberArray, readStateRecord } from './metric-state.guard';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 
 export interface MinHashSketchState {
   readonly kind: 'minhash-sketch';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deviationInPriorSd, predictiveMixDivergence } from './personal-aggregate-divergence.metric';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 
 // Batch oracle: naive softmax (no shift) then KL, fine for |scores| ≤ 5.
 function naiveDivergence(personal: number[], aggregate: number[]): number {

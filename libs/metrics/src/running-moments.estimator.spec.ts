@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunningMoments } from './running-moments.estimator';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 
 // Batch oracle: two passes — the mean, then Σ (x − x̄)^p.
 function batchMoments(xs: number[]): { mean: number; m2: number; m3: number; m4: number } {

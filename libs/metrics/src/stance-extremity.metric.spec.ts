@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 import { StanceExtremity } from './stance-extremity.metric';
 
 function batchMean(xs: number[], lambda: number): number {

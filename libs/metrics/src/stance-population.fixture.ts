@@ -1,4 +1,4 @@
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 
 /**
  * Seeded stance populations shared by the polarization specs (test fixture, not used by the library).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExponentialCategoryMix } from './exponential-category-mix.metric';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 import { STECK_ALPHA, servedCategoryMix, steckMiscalibration } from './steck-miscalibration.metric';
 
 function randomDistribution(random: () => number, g: number, zeros = 0): number[] {

@@ -1,6 +1,6 @@
 import { MetricInputError } from './metric-input.error';
 import { requireInteger } from './metric-input.guard';
-import { mulberry32 } from './seeded-random.prng';
+import { mulberry32 } from '@chorus/random';
 
 /**
  * Draws `pairCount` distinct unordered pairs of distinct users, uniformly, reproducibly from `seed`. The result depends

@@ -4,7 +4,7 @@ import { NonFiniteUpdateError } from './non-finite-update.error';
 import { rocAuc } from './roc-auc';
 import { batchLaplaceMap } from './testing/batch-laplace-map.reference';
 import { logisticStream, toSparse } from './testing/logistic-stream.fixture';
-import { gaussian, mulberry32 } from './testing/mulberry32.prng';
+import { gaussian, mulberry32 } from '@chorus/random';
 
 const NAMES = ['bias', 'cat:a', 'cat:b', 'stance', 'dense:0'];
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DiagonalGaussianLogistic } from './diagonal-gaussian-logistic';
 import { binaryObservation, pairwiseObservation, pairwiseObservationOf } from './feedback-observation';
 import { itemFeatures } from './item-features';
-import { mulberry32 } from './testing/mulberry32.prng';
+import { mulberry32 } from '@chorus/random';
 
 const dramaPhi = itemFeatures({ categories: { drama: 3, romance: 1 }, stance: 0.5 });
 const docPhi = itemFeatures({ categories: { documentary: 1, drama: 1 } });

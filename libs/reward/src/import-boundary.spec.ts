@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** Every .ts file under a directory, recursively. */
@@ -13,20 +13,21 @@ function sourceFiles(directory: string): string[] {
 
 const IMPORT_SPECIFIER = /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s+['"]([^'"]+)['"]/g;
 
-// STYLE.md: math libs import nothing of ours but each other, and no framework. The reward lib needs nothing beyond its
-// own files; specs may also use vitest and node built-ins. (A dependency check in CI covers the whole repository; this
-// keeps the rule executable for this lib on its own.)
+// STYLE.md: math libs import nothing of ours but each other (and @chorus/random, the one seeded PRNG), and no
+// framework. The reward lib needs nothing beyond its own files; its test code (specs and testing/) may also use vitest,
+// node built-ins and @chorus/random. (A dependency check in CI covers the whole repository; this keeps the rule
+// executable for this lib on its own.)
 describe('libs/reward import boundary', () => {
-  it('imports only its own files (specs: plus vitest and node:*)', () => {
+  it('imports only its own files (test code: plus vitest, node:* and @chorus/random)', () => {
     const offending: string[] = [];
     let checked = 0;
     for (const file of sourceFiles(__dirname)) {
-      const isSpec = file.endsWith('.spec.ts');
+      const isTestCode = file.endsWith('.spec.ts') || relative(__dirname, file).startsWith(`testing${sep}`);
       for (const [, specifier] of readFileSync(file, 'utf8').matchAll(IMPORT_SPECIFIER)) {
         checked++;
         const allowed = specifier!.startsWith('.')
           ? !relative(__dirname, resolve(dirname(file), specifier!)).startsWith('..')
-          : isSpec && (specifier === 'vitest' || specifier!.startsWith('node:'));
+          : isTestCode && (specifier === 'vitest' || specifier === '@chorus/random' || specifier!.startsWith('node:'));
         if (!allowed) offending.push(`${relative(__dirname, file)} imports ${specifier}`);
       }
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { solveLaplaceStep } from './laplace-step.solver';
 import { sigmoid } from './logistic-function';
-import { gaussian, mulberry32 } from './testing/mulberry32.prng';
+import { gaussian, mulberry32 } from '@chorus/random';
 
 /** g(α) = α − c·(y − σ(z₀ + α·s)), the scalar equation whose root is the mode. */
 function residual(alpha: number, z0: number, s: number, y: number, c: number): number {

@@ -4,7 +4,7 @@ import { binaryObservation, pairwiseObservation, type FeedbackObservation } from
 import { itemFeatures } from './item-features';
 import { NonFiniteUpdateError } from './non-finite-update.error';
 import { deviationNorm, personalizedLogit, updateOnObservation } from './personalized-reward';
-import { mulberry32 } from './testing/mulberry32.prng';
+import { mulberry32 } from '@chorus/random';
 
 const catalogue = [
   { id: 'd1', phi: itemFeatures({ categories: { drama: 1 }, stance: 0.6 }) },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DiagonalGaussianLogistic, type DiagonalGaussianLogisticJSON } from './diagonal-gaussian-logistic';
 import { DEFAULT_POOLING_STRENGTH_PRIOR, PoolingStrengthEvidence, PoolingStrengthGrid, rebasePosterior } from './pooling-strength';
-import { gaussian, mulberry32 } from './testing/mulberry32.prng';
+import { gaussian, mulberry32 } from '@chorus/random';
 
 /** α = β = 0: the improper scale prior p(τ²) ∝ 1/τ², bounds far away. */
 const SCALE_PRIOR = { shape: 0, scale: 0, min: 1e-4, max: 1e4 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rocAuc } from './roc-auc';
-import { mulberry32 } from './testing/mulberry32.prng';
+import { mulberry32 } from '@chorus/random';
 
 /** The definition: P(s₊ > s₋) + ½ P(s₊ = s₋) over all positive/negative pairs, O(n₊·n₋). */
 function bruteForceAuc(scores: readonly number[], labels: readonly (0 | 1)[]): number {

@@ -1,7 +1,7 @@
 import { feedbackEventV1, type FeedbackEventV1 } from '@chorus/contracts';
 import { describe, expect, it } from 'vitest';
 import { simulateSession } from './choice.model';
-import { sampleWithoutReplacement } from './mulberry32.prng';
+import { sampleWithoutReplacement } from '@chorus/random';
 import { plantPopulation, type Population } from './planted-population';
 import { examinationProbability, personaUtility, trueUtility } from './truth.measures';
 

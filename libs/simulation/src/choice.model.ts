@@ -1,5 +1,5 @@
 import type { FeedbackEventV1 } from '@chorus/contracts';
-import { gaussian, gumbel, mulberry32, randomIndex, seededUuid, stableHash } from './mulberry32.prng';
+import { gaussian, gumbel, mulberry32, randomIndex, seededUuid, stableHash } from '@chorus/random';
 import type { Population, SimulatedUser, UserPersona } from './planted-population';
 import { SimulationInputError } from './simulation-input.error';
 import { examinationProbability, itemOf, personaUtility } from './truth.measures';

@@ -4,7 +4,6 @@
  * of ours only @chorus/contracts (event types) and the math libraries.
  */
 export { SimulationInputError } from './simulation-input.error';
-export { gaussian, gumbel, mulberry32, randomIndex, sampleWithoutReplacement, seededUuid, stableHash } from './mulberry32.prng';
 export {
   catalogueItems,
   DEFAULT_POPULATION_OPTIONS,

@@ -1,4 +1,4 @@
-import { mulberry32, sampleWithoutReplacement, stableHash } from './mulberry32.prng';
+import { mulberry32, sampleWithoutReplacement, stableHash } from '@chorus/random';
 import type { Population, SimulatedItem, SimulatedUser } from './planted-population';
 import { simulateSession, type ChoiceOptions, type Session } from './choice.model';
 import type { PolicyFactory } from './serving.policy';

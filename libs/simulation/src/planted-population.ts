@@ -1,5 +1,5 @@
 import type { ItemV1 } from '@chorus/contracts';
-import { gaussian, mulberry32, randomIndex } from './mulberry32.prng';
+import { gaussian, mulberry32, randomIndex } from '@chorus/random';
 import { SimulationInputError } from './simulation-input.error';
 
 /** A taste: a distribution over categories (what a persona likes). */

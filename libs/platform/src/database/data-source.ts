@@ -1,18 +1,27 @@
-import { DataSource } from 'typeorm';
-import { migrations } from '../../../../infra/database/migrations';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+
+export interface DataSourceSettings {
+  poolSize?: number;
+  applicationName?: string;
+  /**
+   * The migration classes, for a connection that applies or reverts them: infra/database owns them and passes them in
+   * (a library never imports infra). Services leave them out: the schema is migrated before they start.
+   */
+  migrations?: DataSourceOptions['migrations'];
+}
 
 /**
  * The Postgres connection of record. Schema comes from migrations only (never `synchronize`), so every environment
  * runs exactly the schema that was reviewed.
  */
-export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {
+export function createDataSource(url: string, options: DataSourceSettings = {}): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
     synchronize: false,
     migrationsRun: false,
     migrationsTableName: 'schema_migrations',
-    migrations,
+    migrations: options.migrations ?? [],
     extra: { max: options.poolSize ?? 10, application_name: options.applicationName ?? 'chorus' },
   });
 }
@@ -21,7 +30,7 @@ export function createDataSource(url: string, options: { poolSize?: number; appl
  * Open the store of record. A database that does not exist yet is the usual first-run mistake: say how to create it
  * instead of surfacing the driver's bare error.
  */
-export async function connectDatabase(url: string, options: { poolSize?: number; applicationName?: string } = {}): Promise<DataSource> {
+export async function connectDatabase(url: string, options: DataSourceSettings = {}): Promise<DataSource> {
   try {
     return await createDataSource(url, options).initialize();
   } catch (error) {
@@ -60,19 +69,6 @@ export async function dropDatabase(url: string): Promise<void> {
   await ds.initialize();
   try {
     await ds.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await ds.destroy();
-  }
-}
-
-/** Create the database if needed and apply pending migrations; returns the names applied. */
-export async function migrate(url: string): Promise<string[]> {
-  await ensureDatabase(url);
-  const ds = createDataSource(url, { poolSize: 2, applicationName: 'chorus-migrate' });
-  await ds.initialize();
-  try {
-    const applied = await ds.runMigrations({ transaction: 'each' });
-    return applied.map((m) => m.name);
   } finally {
     await ds.destroy();
   }

@@ -1,6 +1,6 @@
 import { sigmoid } from '../logistic-function';
 import type { DenseObservation } from './batch-laplace-map.reference';
-import { gaussian, mulberry32 } from './mulberry32.prng';
+import { gaussian, mulberry32 } from '@chorus/random';
 
 /**
  * A seeded stream from a known logistic model: x = (1, z₁, …, z_{d−1}) with z ~ N(0, 1), y ~ Bernoulli(σ(truth·x)).

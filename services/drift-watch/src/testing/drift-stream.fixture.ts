@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ExposureV1, FeedbackEventV1, ItemV1 } from '@chorus/contracts';
-import { mulberry32 } from '@chorus/metrics';
+import { mulberry32 } from '@chorus/random';
 
 /**
  * Deterministic drift scenarios for drift-watch's tests and benchmark: a catalogue with categories and stances, and

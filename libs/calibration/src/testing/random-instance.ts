@@ -1,16 +1,5 @@
 import type { RerankCandidate } from '../calibrated-rerank';
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). Deterministic across platforms. */
-export function seededRandom(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface RerankInstance {
   readonly candidates: RerankCandidate[];
   readonly profile: Record<string, number>;

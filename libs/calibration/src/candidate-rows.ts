@@ -1,0 +1,152 @@
+import { CalibrationInputError } from './calibration-input.error';
+import { describeValue, DISTRIBUTION_SUM_TOLERANCE, validatedWeightSum, type CategoryDistribution } from './category-distribution';
+
+/** A candidate item: its relevance score s(i) and its category distribution p(g|i). */
+export interface RerankCandidate {
+  readonly id: string;
+  /** Relevance s(i), used as given (not rescaled). DESIGN §6 expects scores normalised to [0,1]; see `calibratedRerank`. */
+  readonly score: number;
+  /** p(g|i): category → weight, summing to 1 (±1e-6; renormalised exactly before use). */
+  readonly categories: CategoryDistribution;
+}
+
+/**
+ * The target's categories interned once per call, in sorted order, so every sum runs in the same order whatever the
+ * key order of the caller's objects (identical distributions then give bit-identical gains).
+ */
+export interface TargetCategories {
+  readonly names: readonly string[];
+  readonly index: ReadonlyMap<string, number>;
+  /** p̃_g per category index. */
+  readonly mass: Float64Array;
+  /** α·p̃_g per category index (the smoothing term of q̃). */
+  readonly alphaMass: Float64Array;
+}
+
+export function internTargetCategories(target: Readonly<Record<string, number>>, alpha: number): TargetCategories {
+  const names = Object.keys(target).sort();
+  const index = new Map<string, number>();
+  const mass = new Float64Array(names.length);
+  const alphaMass = new Float64Array(names.length);
+  for (let g = 0; g < names.length; g++) {
+    index.set(names[g], g);
+    mass[g] = target[names[g]];
+    alphaMass[g] = alpha * mass[g];
+  }
+  return { names, index, mass, alphaMass };
+}
+
+/**
+ * The validated candidates as typed arrays, with each candidate's target-category weights (renormalised by its own
+ * weight sum) laid out as a CSR row sorted by category index: row i is entries rowStart[i] … rowStart[i+1]−1.
+ */
+export interface CandidateRows {
+  readonly count: number;
+  readonly ids: readonly string[];
+  readonly scores: Float64Array;
+  /** Σ_g p(g|i) as given (within tolerance of 1), by which the row's weights were divided. */
+  readonly weightSums: Float64Array;
+  readonly rowStart: Int32Array;
+  readonly entryCategory: Int32Array;
+  readonly entryWeight: Float64Array;
+}
+
+/** Validates every candidate (unique non-empty id, finite score, a distribution of categories) and lays out its row, in one pass. */
+export function candidateRows(candidates: readonly RerankCandidate[], categoryIndex: ReadonlyMap<string, number>): CandidateRows {
+  const count = candidates.length;
+  const ids: string[] = new Array(count);
+  const scores = new Float64Array(count);
+  const weightSums = new Float64Array(count);
+  const rowStart = new Int32Array(count + 1);
+  let entryCategory = new Int32Array(count * 4);
+  let entryWeight = new Float64Array(count * 4);
+  const seen = new Map<string, number>();
+  const labelOf = (i: number): string => `candidates[${i}] (id ${JSON.stringify(candidates[i].id)})`;
+  const rejectCategories = (i: number): never => {
+    validatedWeightSum(candidates[i].categories, `${labelOf(i)} categories`); // throws the descriptive error
+    throw new CalibrationInputError(`${labelOf(i)} categories must be a distribution over categories summing to 1.`);
+  };
+  let entryCount = 0;
+  for (let i = 0; i < count; i++) {
+    const candidate = candidates[i];
+    if (candidate === null || typeof candidate !== 'object') {
+      throw new CalibrationInputError(`candidates[${i}] must be an object { id, score, categories }; got ${describeValue(candidate)}.`);
+    }
+    const { id, score, categories } = candidate;
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new CalibrationInputError(`candidates[${i}].id must be a non-empty string; got ${describeValue(id)}.`);
+    }
+    const first = seen.get(id);
+    if (first !== undefined) {
+      throw new CalibrationInputError(
+        `${labelOf(i)} repeats the id of candidates[${first}]; ids must be unique — deduplicate the candidates before reranking.`,
+      );
+    }
+    seen.set(id, i);
+    if (typeof score !== 'number' || !Number.isFinite(score)) {
+      throw new CalibrationInputError(`${labelOf(i)}: score must be a finite number; got ${describeValue(score)}.`);
+    }
+    if (categories === null || typeof categories !== 'object' || Array.isArray(categories)) {
+      rejectCategories(i);
+    }
+    const rowBegin = entryCount;
+    let sum = 0;
+    for (const category in categories) {
+      const weight: unknown = categories[category];
+      if (typeof weight !== 'number' || !(weight >= 0) || weight === Infinity) {
+        rejectCategories(i);
+      }
+      const w = weight as number;
+      sum += w;
+      const g = categoryIndex.get(category);
+      if (g === undefined || w === 0) continue;
+      if (entryCount === entryCategory.length) {
+        const grownCategory = new Int32Array(entryCount * 2);
+        grownCategory.set(entryCategory);
+        entryCategory = grownCategory;
+        const grownWeight = new Float64Array(entryCount * 2);
+        grownWeight.set(entryWeight);
+        entryWeight = grownWeight;
+      }
+      // Insertion sort by category index: rows are short (an item's few categories).
+      let slot = entryCount++;
+      while (slot > rowBegin && entryCategory[slot - 1] > g) {
+        entryCategory[slot] = entryCategory[slot - 1];
+        entryWeight[slot] = entryWeight[slot - 1];
+        slot--;
+      }
+      entryCategory[slot] = g;
+      entryWeight[slot] = w;
+    }
+    if (!(Math.abs(sum - 1) <= DISTRIBUTION_SUM_TOLERANCE)) {
+      rejectCategories(i);
+    }
+    for (let e = rowBegin; e < entryCount; e++) entryWeight[e] /= sum;
+    ids[i] = id;
+    scores[i] = score;
+    weightSums[i] = sum;
+    rowStart[i + 1] = entryCount;
+  }
+  return { count, ids, scores, weightSums, rowStart, entryCategory, entryWeight };
+}
+
+/** The ranking order of the accuracy list and of ties everywhere: the higher score, then the id that sorts first. */
+export function rankedAbove(rows: CandidateRows, i: number, j: number): boolean {
+  return rows.scores[i] > rows.scores[j] || (rows.scores[i] === rows.scores[j] && rows.ids[i] < rows.ids[j]);
+}
+
+/** The accuracy list: top n by score, ties by id — a bounded insertion buffer, O(C·n) worst case, usually ~O(C). */
+export function accuracyListOrder(rows: CandidateRows, n: number): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < rows.count; i++) {
+    if (order.length === n && !rankedAbove(rows, i, order[n - 1])) continue;
+    if (order.length < n) order.push(i);
+    let slot = order.length - 1;
+    while (slot > 0 && rankedAbove(rows, i, order[slot - 1])) {
+      order[slot] = order[slot - 1];
+      slot--;
+    }
+    order[slot] = i;
+  }
+  return order;
+}
