@@ -2,10 +2,11 @@
  * The layering rule, executable: services → platform → {contracts, math libs}. Math libraries import no framework
  * and nothing of ours but each other, so they can be tested exhaustively and reused offline. The simulator
  * (libs/simulation) sits beside them: no framework either, and of ours only the math libraries and the contracts (it
- * speaks chorus.feedback.v1); nothing but services, scripts, benches and tests may build on it.
+ * speaks chorus.feedback.v1); nothing but services, scripts, benches, tests and the report (libs/report) may build on it.
  */
 const MATH = '^libs/(reward|drift|metrics|calibration)/';
 const SIMULATION = '^libs/simulation/';
+const REPORT = '^libs/report/';
 // Matched against the resolved file (node_modules/<package>/…, or ../../<checkout>/node_modules/… when node_modules is
 // a link), never the bare specifier: a pattern anchored at the package name matched nothing, so this rule could not fail.
 const FRAMEWORKS = '(^|/)node_modules/(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board|zod)/';
@@ -21,10 +22,10 @@ module.exports = {
     },
     {
       name: 'math-imports-only-math',
-      comment: 'Math libraries import nothing of ours but each other (no contracts, platform, simulation, services).',
+      comment: 'Math libraries import nothing of ours but each other (no contracts, platform, simulation, report, services).',
       severity: 'error',
       from: { path: MATH },
-      to: { path: '^(libs/(contracts|platform|simulation)|services|infra|scripts|bench|test)/' },
+      to: { path: '^(libs/(contracts|platform|simulation|report)|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'simulation-imports-no-framework',
@@ -35,17 +36,35 @@ module.exports = {
     },
     {
       name: 'simulation-imports-only-math-and-contracts',
-      comment: 'The simulator imports of ours only the math libraries and the contracts (no platform, services, scripts).',
+      comment: 'The simulator imports of ours only the math libraries and the contracts (no platform, report, services, scripts).',
       severity: 'error',
       from: { path: SIMULATION },
-      to: { path: '^(libs/platform|services|infra|scripts|bench|test)/' },
+      to: { path: '^(libs/(platform|report)|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'contracts-stay-pure',
       comment: 'Contracts are schemas and names; they depend on nothing of ours.',
       severity: 'error',
       from: { path: '^libs/contracts/' },
-      to: { path: '^(libs/(platform|reward|drift|metrics|calibration|simulation)|services)/' },
+      to: { path: '^(libs/(platform|reward|drift|metrics|calibration|simulation|report)|services)/' },
+    },
+    {
+      name: 'report-imports-no-service-code',
+      comment:
+        'The report (charts, HTML, reading) draws an AuditResult: of ours it uses the simulator and the math libraries, never the platform, services or the Nest/Kafka/Postgres stack, so a saved audit.json can be drawn anywhere.',
+      severity: 'error',
+      from: { path: REPORT },
+      to: { path: '^(libs/(platform|contracts)|services|infra|scripts|bench|test)/' },
+    },
+    {
+      name: 'report-imports-no-service-framework',
+      comment: 'No Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express or Prometheus in the report (zod, vega and vega-lite are its own).',
+      severity: 'error',
+      from: { path: REPORT },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
+        path: '(^|/)node_modules/(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board)/',
+      },
     },
     {
       name: 'libs-never-import-services',
