@@ -163,7 +163,7 @@ figure.chart { margin: 28px 0; }
 figcaption { color: var(--muted); font-size: 0.92rem; max-width: 80ch; margin-top: 4px; }
 .table { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.84rem; font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: right; white-space: nowrap; }
+th, td { padding: 4px 6px; border-bottom: 1px solid var(--rule); text-align: right; white-space: nowrap; }
 th { background: #f6f8fa; font-weight: 600; }
 th:first-child, td:first-child, table.summary td:nth-child(2), table.summary th:nth-child(2), table.policies td:nth-child(2), table.policies th:nth-child(2), table.detection td:nth-child(2), table.detection th:nth-child(2) { text-align: left; }
 table.policies td:nth-child(2) { white-space: normal; min-width: 320px; }
