@@ -9,7 +9,11 @@ const SIMULATION = '^libs/simulation/';
 const REPORT = '^libs/report/';
 // Matched against the resolved file (node_modules/<package>/…, or ../../<checkout>/node_modules/… when node_modules is
 // a link), never the bare specifier: a pattern anchored at the package name matched nothing, so this rule could not fail.
-const FRAMEWORKS = '(^|/)node_modules/(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board|zod)/';
+const SERVICE_STACK = '@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board';
+const FRAMEWORKS = `(^|/)node_modules/(${SERVICE_STACK}|zod)/`;
+// The report validates its input with zod (its own boundary) but must not pull in the services' stack.
+const SERVICE_FRAMEWORKS = `(^|/)node_modules/(${SERVICE_STACK})/`;
+const NPM = ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'];
 
 module.exports = {
   forbidden: [
@@ -18,7 +22,7 @@ module.exports = {
       comment: 'Math libraries must not import Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
       severity: 'error',
       from: { path: MATH },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS },
+      to: { dependencyTypes: NPM, path: FRAMEWORKS },
     },
     {
       name: 'math-imports-only-math',
@@ -32,7 +36,7 @@ module.exports = {
       comment: 'The simulator is pure and seeded: no Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express, Prometheus or Zod.',
       severity: 'error',
       from: { path: SIMULATION },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: FRAMEWORKS },
+      to: { dependencyTypes: NPM, path: FRAMEWORKS },
     },
     {
       name: 'simulation-imports-only-math-and-contracts',
@@ -61,10 +65,7 @@ module.exports = {
       comment: 'No Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express or Prometheus in the report (zod, vega and vega-lite are its own).',
       severity: 'error',
       from: { path: REPORT },
-      to: {
-        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
-        path: '(^|/)node_modules/(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board)/',
-      },
+      to: { dependencyTypes: NPM, path: SERVICE_FRAMEWORKS },
     },
     {
       name: 'libs-never-import-services',
