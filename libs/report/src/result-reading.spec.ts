@@ -13,6 +13,7 @@ describe('readingOfResult', () => {
       'Without calibration (pooled) users’ minority interests got 10.0% of their lists against a true share of 30.0%; with calibration (pooled-calibrated) 28.0% against 30.0%, at a regret of 0.174 instead of 0.162 (+0.012).',
       'Polarization of true stances went from 0.200 to 0.260 (+0.060) under near-pure-personal (τ² = 100) and from 0.200 to 0.210 (+0.010) under pooled: personal serving polarized more than pooled serving (aggregation moderates).',
       'By regret at the last round, majority users did best under aggregate-only (0.100) and worst under near-pure-personal (0.150); minority users did best under near-pure-personal (0.180) and worst under aggregate-only (0.500); mixed users did best under pooled (0.250) and worst under near-pure-personal (0.350).',
+      'Detection: in news under pooled drift-watch alerted on 3 of 4 users planted to narrow (recall 75.0%, mean delay 0.5 rounds); false alarms per 1,000 user-rounds with nothing planted ranged from 0.00 (code, pooled) to 1.25 (news, pooled).',
       'Over all policies drift-watch raised 3 alerts (2 user, 1 population) and the reranker completed 7 calibrated lists.',
     ]);
   });
@@ -50,9 +51,11 @@ describe('readingOfResult', () => {
 
   it('leaves out what the result cannot answer and counts in the singular', () => {
     const audit = handMadeAudit();
-    const onlyPersonal: AuditResult = { ...audit, runs: [{ ...audit.runs[2]!, reranksPerRound: [0, 1] }] };
+    const onlyPersonal: AuditResult = { ...audit, runs: [{ ...audit.runs[2]!, reranksPerRound: [0, 1] }], detection: undefined };
     expect(readingOfResult(onlyPersonal)).toEqual(['Over all policies drift-watch raised 1 alert (1 population) and the reranker completed 1 calibrated list.']);
     const quiet: AuditResult = { ...audit, runs: audit.runs.map((run) => ({ ...run, alerts: [], reranksPerRound: [0, 0] })) };
     expect(readingOfResult(quiet).at(-1)).toBe('Over all policies drift-watch raised 0 alerts and the reranker completed 0 calibrated lists.');
+    const nothingPlanted: AuditResult = { ...audit, detection: [audit.detection![1]!, { ...audit.detection![1]!, domain: 'movies' }] };
+    expect(readingOfResult(nothingPlanted).at(-2)).toBe('Detection: false alarms were 0.00 per 1,000 user-rounds with nothing planted.');
   });
 });

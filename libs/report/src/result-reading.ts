@@ -8,6 +8,7 @@ import { groupNames, lastRound, policyAtLastRound } from './policy-summary';
  * - crowding out: the minority-interest share of the lists against the true share, without and with calibration;
  * - aggregation moderates: the change in polarization of true stances under near-pure personal and pooled serving;
  * - per group, the policy with the lowest and the highest regret;
+ * - how drift-watch's alerts scored against what was planted (recall, delay, false alarms);
  * - alerts raised and reranks completed.
  * Policies are found by what they are (τ², calibrated), not by name, so a renamed or added policy reads the same.
  */
@@ -20,6 +21,7 @@ export function readingOfResult(result: AuditResult): string[] {
   if (roles.calibrated && uncalibrated) sentences.push(...crowdingOut(uncalibrated, roles.calibrated));
   if (roles.personal && roles.pooled) sentences.push(polarization(roles.personal, roles.pooled));
   sentences.push(...gainersAndLosers(result));
+  sentences.push(...detection(result));
   sentences.push(alertsAndReranks(result));
   return sentences;
 }
@@ -116,6 +118,27 @@ function gainersAndLosers(result: AuditResult): string[] {
     parts.push(`${group} users did best under ${best.policy} (${fixed(best.regret)}) and worst under ${worst.policy} (${fixed(worst.regret)})`);
   }
   return parts.length ? [`By regret at the last round, ${parts.join('; ')}.`] : [];
+}
+
+function detection(result: AuditResult): string[] {
+  const scores = result.detection ?? [];
+  if (scores.length === 0) return [];
+  const found = scores
+    .filter((score) => score.recall !== undefined)
+    .map(
+      (score) =>
+        `in ${score.domain} under ${score.policy} drift-watch alerted on ${score.detectedUsers} of ${score.plantedUsers} users planted to narrow ` +
+        `(recall ${percent(score.recall!)}${score.meanDelayRounds === undefined ? '' : `, mean delay ${score.meanDelayRounds.toFixed(1)} rounds`})`,
+    );
+  const byRate = [...scores].sort((a, b) => a.falseAlarmsPer1000UserRounds - b.falseAlarmsPer1000UserRounds);
+  const low = byRate[0]!;
+  const high = byRate[byRate.length - 1]!;
+  const rate = (score: typeof low) => score.falseAlarmsPer1000UserRounds.toFixed(2);
+  const alarms =
+    rate(low) === rate(high)
+      ? `false alarms were ${rate(low)} per 1,000 user-rounds with nothing planted`
+      : `false alarms per 1,000 user-rounds with nothing planted ranged from ${rate(low)} (${low.domain}, ${low.policy}) to ${rate(high)} (${high.domain}, ${high.policy})`;
+  return [`Detection: ${[...found, alarms].join('; ')}.`];
 }
 
 function alertsAndReranks(result: AuditResult): string {
