@@ -63,6 +63,7 @@ ${policiesTable(result)}
 ${htmlTable(summaryTable(result), 'summary')}
 </section>
 <section id="tradeoff">
+<h2>Policies against each other</h2>
 ${tradeoff}
 </section>
 <section id="metrics">
@@ -70,6 +71,7 @@ ${tradeoff}
 ${metricFigures.join('\n')}
 </section>
 <section id="timeline">
+<h2>What the live pipeline did</h2>
 ${timeline}
 </section>
 <section id="detection">
