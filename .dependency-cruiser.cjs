@@ -3,15 +3,19 @@
  * framework and nothing of ours but each other and libs/random (the one seeded PRNG), so they can be tested
  * exhaustively and reused offline. libs/random imports nothing at all (of ours or a framework), so any library may
  * use it. The simulator (libs/simulation) sits beside the math libraries: no framework either, and of ours only the
- * math libraries, libs/random and the contracts (it speaks chorus.feedback.v1); nothing but services, scripts, benches
- * and tests may build on it. No library imports infra/ or a service.
+ * math libraries, libs/random and the contracts (it speaks chorus.feedback.v1); nothing but services, scripts,
+ * benches, tests and the report (libs/report) may build on it. No library imports infra/ or a service.
  */
 const MATH = '^libs/(reward|drift|metrics|calibration)/';
 const SIMULATION = '^libs/simulation/';
 const RANDOM = '^libs/random/';
+const REPORT = '^libs/report/';
 // Matched against the resolved file (node_modules/<package>/…, or ../../<checkout>/node_modules/… when node_modules is
 // a link), never the bare specifier: a pattern anchored at the package name matched nothing, so this rule could not fail.
-const FRAMEWORKS = '(^|/)node_modules/(@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board|zod)/';
+const SERVICE_STACK = '@nestjs|typeorm|kafkajs|bullmq|ioredis|pg|express|prom-client|rxjs|reflect-metadata|@bull-board';
+const FRAMEWORKS = `(^|/)node_modules/(${SERVICE_STACK}|zod)/`;
+// The report validates its input with zod (its own boundary) but must not pull in the services' stack.
+const SERVICE_FRAMEWORKS = `(^|/)node_modules/(${SERVICE_STACK})/`;
 // Every kind of edge into an npm package (dependency-cruiser names them by how package.json lists the package).
 const PACKAGE = ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'];
 
@@ -26,10 +30,10 @@ module.exports = {
     },
     {
       name: 'math-imports-only-math',
-      comment: 'Math libraries import nothing of ours but each other and libs/random (no contracts, platform, simulation, services).',
+      comment: 'Math libraries import nothing of ours but each other and libs/random (no contracts, platform, simulation, report, services).',
       severity: 'error',
       from: { path: MATH },
-      to: { path: '^(libs/(contracts|platform|simulation)|services|infra|scripts|bench|test)/' },
+      to: { path: '^(libs/(contracts|platform|simulation|report)|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'random-imports-no-framework',
@@ -54,17 +58,32 @@ module.exports = {
     },
     {
       name: 'simulation-imports-only-math-and-contracts',
-      comment: 'The simulator imports of ours only the math libraries, libs/random and the contracts (no platform, services, scripts).',
+      comment: 'The simulator imports of ours only the math libraries, libs/random and the contracts (no platform, report, services, scripts).',
       severity: 'error',
       from: { path: SIMULATION },
-      to: { path: '^(libs/platform|services|infra|scripts|bench|test)/' },
+      to: { path: '^(libs/(platform|report)|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'contracts-stay-pure',
       comment: 'Contracts are schemas and names; of ours they may use only libs/random (their specs draw seeded streams from it).',
       severity: 'error',
       from: { path: '^libs/contracts/' },
-      to: { path: '^(libs/(platform|reward|drift|metrics|calibration|simulation)|services)/' },
+      to: { path: '^(libs/(platform|reward|drift|metrics|calibration|simulation|report)|services)/' },
+    },
+    {
+      name: 'report-imports-no-service-code',
+      comment:
+        'The report (charts, HTML, reading) draws an AuditResult: of ours it uses the simulator and the math libraries, never the platform, services or the Nest/Kafka/Postgres stack, so a saved audit.json can be drawn anywhere.',
+      severity: 'error',
+      from: { path: REPORT },
+      to: { path: '^(libs/(platform|contracts)|services|infra|scripts|bench|test)/' },
+    },
+    {
+      name: 'report-imports-no-service-framework',
+      comment: 'No Nest, TypeORM, kafkajs, BullMQ, Redis, Postgres, Express or Prometheus in the report (zod, vega and vega-lite are its own).',
+      severity: 'error',
+      from: { path: REPORT },
+      to: { dependencyTypes: PACKAGE, path: SERVICE_FRAMEWORKS },
     },
     {
       name: 'contracts-import-no-framework',

@@ -1,0 +1,174 @@
+import type { AuditResult } from '@chorus/simulation';
+import { AUDIT_METRICS } from './audit-metrics';
+import { alertRows, metricOverRoundsSpec, timelineSpec, tradeoffSpec } from './chart-specs';
+import { readingOfResult } from './result-reading';
+import { summaryTable } from './summary-table';
+import { renderSvg } from './svg.renderer';
+
+export interface ReportHtmlOptions {
+  /** The JSON file written beside the report (linked from it). Default 'audit.json'. */
+  readonly jsonFileName?: string;
+}
+
+/**
+ * The report as one self-contained HTML file: inline CSS, the charts as inline SVG rendered in Node from Vega-Lite
+ * specifications, tables as HTML, and the result itself embedded as JSON (a data block, never executed). It needs no
+ * script to be read and fetches nothing: it holds no URL.
+ */
+export async function renderReportHtml(result: AuditResult, options: ReportHtmlOptions = {}): Promise<string> {
+  const jsonFileName = options.jsonFileName ?? 'audit.json';
+  const metricFigures: string[] = [];
+  for (const metric of AUDIT_METRICS) {
+    metricFigures.push(figure(`chart-${metric.key}`, metric.title, await renderSvg(metricOverRoundsSpec(result, metric)), metric.caption));
+  }
+  const tradeoff = figure(
+    'chart-tradeoff',
+    'The τ trade-off at the last round',
+    await renderSvg(tradeoffSpec(result)),
+    'One point per policy, over all users. Left: regret against the minority-interest share of the lists (dashed: the users’ true share). Right: regret against the Esteban–Ray polarization of true stances.',
+  );
+  const noAlerts = alertRows(result).length === 0 ? ' No alert was raised in any run, so only the reranks are drawn.' : '';
+  const timeline = figure(
+    'chart-timeline',
+    'Alerts and reranks over rounds',
+    await renderSvg(timelineSpec(result)),
+    `Top: drift alerts per policy and round, sized by count, coloured by scope. Bottom: calibrated lists the reranker completed per round (reranks).${noAlerts}`,
+  );
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${text(result.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${text(result.title)}</h1>
+<p class="meta">${text(result.kind === 'audit' ? 'Aggregation audit' : 'MovieLens replay')} · finished ${text(result.generatedAt)} · seed ${result.seed} ·
+${result.population.users} users (${Object.entries(result.population.groups).map(([group, n]) => `${text(group)} ${n}`).join(', ')}) · ${result.population.items} items · domain ${text(result.population.domain)}</p>
+<p class="meta">${Object.entries(result.options).map(([key, value]) => `<span class="option">${text(key)} <b>${text(String(value))}</b></span>`).join(' ')}</p>
+</header>
+<section id="reading">
+<h2>Reading of the result</h2>
+<p class="reading">${readingOfResult(result).map(text).join(' ')}</p>
+</section>
+<section id="policies">
+<h2>Policies</h2>
+${policiesTable(result)}
+</section>
+<section id="summary">
+<h2>At the last round</h2>
+${htmlTable(summaryTable(result), 'summary')}
+</section>
+<section id="tradeoff">
+<h2>Policies against each other</h2>
+${tradeoff}
+</section>
+<section id="metrics">
+<h2>Measures over rounds, against the planted truth</h2>
+${metricFigures.join('\n')}
+</section>
+<section id="timeline">
+<h2>What the live pipeline did</h2>
+${timeline}
+</section>
+<section id="detection">
+<h2>Detection against what was planted</h2>
+${detectionTable(result)}
+</section>
+<section id="data">
+<h2>Data</h2>
+<p>Every number in this report is in <a href="${attribute(encodeURIComponent(jsonFileName))}">${text(jsonFileName)}</a> beside this file, and embedded in it (the <code>audit-result</code> block), so the report can be drawn again from either.</p>
+</section>
+</main>
+<script type="application/json" id="audit-result">${embeddedJson(result)}</script>
+</body>
+</html>
+`;
+}
+
+function figure(id: string, title: string, svg: string, caption: string): string {
+  return `<figure class="chart" id="${id}">
+<h3>${text(title)}</h3>
+<div class="plot">${svg}</div>
+<figcaption>${text(caption)}</figcaption>
+</figure>`;
+}
+
+function policiesTable(result: AuditResult): string {
+  return htmlTable(
+    {
+      header: ['policy', 'what it serves', 'τ²', 'calibrated', 'events', 'seconds'],
+      rows: result.runs.map((run) => [run.policy, run.description, String(run.tau2), run.calibrated ? 'yes' : 'no', String(run.events), run.seconds.toFixed(1)]),
+    },
+    'policies',
+  );
+}
+
+function detectionTable(result: AuditResult): string {
+  if (!result.detection?.length) return '<p>No detection was scored in this run.</p>';
+  const optional = (value: number | undefined, digits: number) => (value === undefined ? '—' : value.toFixed(digits));
+  return htmlTable(
+    {
+      header: ['domain', 'policy', 'planted onset (round)', 'planted users', 'detected', 'recall', 'mean delay (rounds)', 'false alarms / 1,000 user-rounds'],
+      rows: result.detection.map((d) => [
+        d.domain,
+        d.policy,
+        d.plantedOnsetRound === undefined ? 'nothing planted' : String(d.plantedOnsetRound),
+        String(d.plantedUsers),
+        String(d.detectedUsers),
+        d.recall === undefined ? '—' : `${(100 * d.recall).toFixed(1)}%`,
+        optional(d.meanDelayRounds, 1),
+        d.falseAlarmsPer1000UserRounds.toFixed(2),
+      ]),
+    },
+    'detection',
+  );
+}
+
+function htmlTable(table: { readonly header: readonly string[]; readonly rows: readonly (readonly string[])[] }, className: string): string {
+  const head = table.header.map((cell) => `<th>${text(cell)}</th>`).join('');
+  const body = table.rows.map((row) => `<tr>${row.map((cell) => `<td>${text(cell)}</td>`).join('')}</tr>`).join('\n');
+  return `<div class="table"><table class="${className}"><thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
+}
+
+/** Escapes text for an HTML element's content. */
+function text(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function attribute(value: string): string {
+  return text(value).replace(/"/g, '&quot;');
+}
+
+/** The result as JSON safe inside a script data block: no "<" can close it early. */
+function embeddedJson(result: AuditResult): string {
+  return JSON.stringify(result).replace(/</g, '\\u003c');
+}
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --rule: #d8dee4; --accent: #0b5cad; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f6f8fa; color: var(--ink); font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 32px 28px 64px; background: white; }
+h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 8px; }
+h2 { font-size: 1.35rem; margin: 40px 0 12px; padding-top: 12px; border-top: 1px solid var(--rule); }
+h3 { font-size: 1.08rem; margin: 0 0 6px; }
+.meta { color: var(--muted); font-size: 0.92rem; margin: 4px 0; }
+.option { display: inline-block; margin-right: 14px; white-space: nowrap; }
+.reading { font-size: 1.06rem; max-width: 75ch; background: #f0f6fc; border-left: 4px solid var(--accent); padding: 14px 18px; margin: 0; }
+figure.chart { margin: 28px 0; }
+.plot { overflow-x: auto; }
+.plot svg { display: block; max-width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: 0.92rem; max-width: 80ch; margin-top: 4px; }
+.table { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.84rem; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 6px; border-bottom: 1px solid var(--rule); text-align: right; white-space: nowrap; }
+th { background: #f6f8fa; font-weight: 600; }
+th:first-child, td:first-child, table.summary td:nth-child(2), table.summary th:nth-child(2), table.policies td:nth-child(2), table.policies th:nth-child(2), table.detection td:nth-child(2), table.detection th:nth-child(2) { text-align: left; }
+table.policies td:nth-child(2) { white-space: normal; min-width: 320px; }
+a { color: var(--accent); }
+code { font-size: 0.9em; }
+`;

@@ -1,0 +1,121 @@
+// A real browser checks the aggregation audit's report (issue #12 part 4): the report of a default-size offline audit
+// (offlineAuditResult, from the build) is written by the built CLI (dist/, as `npm run report` runs it: vega loaded
+// with import() from CommonJS), opened from a file:// URL in headless Chromium (Debian's, through playwright-core), and
+// must load with no console error, no request beyond its own file, a drawn mark in every chart and the reading of the
+// result. A screenshot of the whole page is saved to reports/report-browser.png (ignored by git) for people to look at.
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureChromium } from './support/chromium';
+
+const root = join(__dirname, '..');
+const workDir = join(root, '.chorus', 'report-browser');
+const screenshot = join(root, 'reports', 'report-browser.png');
+const run = promisify(execFile);
+
+/**
+ * Runs node on the build (dist/) in a child process, asynchronously: the default-size offline audit takes a CPU-minute
+ * on a busy machine, and computed in the test worker it starved Vitest's RPC ("Timeout calling onTaskUpdate").
+ */
+async function node(args: string[]): Promise<string> {
+  try {
+    const { stdout, stderr } = await run('node', args, { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    return `${stdout}${stderr}`;
+  } catch (error) {
+    const failed = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(`node ${args.join(' ')} failed: ${failed.message}\n${failed.stdout ?? ''}${failed.stderr ?? ''}`);
+  }
+}
+
+describe('the audit report in a real browser', () => {
+  let browser: Browser;
+  let reportPath: string;
+  let cliOutput: string;
+
+  beforeAll(async () => {
+    // A first run on a fresh machine installs chromium with apt-get: minutes, not the default hook timeout.
+    const executablePath = ensureChromium();
+    rmSync(workDir, { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    const auditPath = join(workDir, 'audit.json');
+    await node([
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(auditPath)}, JSON.stringify(require('./dist/libs/report/src').offlineAuditResult(), null, 1))`,
+    ]);
+    cliOutput = await node([join(root, 'dist/scripts/report.js'), auditPath, '--out', join(workDir, 'out')]);
+    reportPath = join(workDir, 'out', 'report.html');
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  }, 900_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('holds no URL: nothing to fetch at view time', () => {
+    const html = readFileSync(reportPath, 'utf8');
+    expect(html).not.toMatch(/(https?|ftp|wss?):\/\/|\/\/[a-z0-9.-]+\.[a-z]{2,}\//i);
+    expect(html).not.toMatch(/<(link|img|iframe|object|embed)\b/i);
+    expect(readFileSync(join(workDir, 'out', 'audit.json'), 'utf8')).toBe(readFileSync(join(workDir, 'audit.json'), 'utf8'));
+    // The figures the closing note reports: the file's size and what the CLI said about rendering it.
+    console.log(`report.html: ${(statSync(reportPath).size / 1024).toFixed(0)} KiB; ${cliOutput.trim().split('\n').at(-1)}`);
+  });
+
+  it('loads from file:// with no console error and no request beyond itself, draws every chart and reads the result', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+    page.on('request', (request) => requests.push(request.url()));
+    const url = pathToFileURL(reportPath).href;
+    const response = await page.goto(url, { waitUntil: 'load' });
+    expect(response?.ok()).toBe(true);
+
+    const charts = await page.$$eval('figure.chart', (figures) =>
+      figures.map((figure) => {
+        // Marks are the children of Vega's mark groups; count those the browser laid out with a size (drawn).
+        const drawn = [...figure.querySelectorAll('svg g.role-mark > :not(g)')].filter((element) => {
+          const box = element.getBoundingClientRect();
+          return box.width > 0 || box.height > 0;
+        });
+        return { id: figure.id, title: figure.querySelector('h3')?.textContent ?? '', marks: drawn.length };
+      }),
+    );
+    const reading = await page.$eval('#reading p.reading', (p) => p.textContent ?? '');
+    // At a common laptop width nothing needs a horizontal scroll bar (the summary table once did).
+    const overflowing = await page.$$eval('div.table, div.plot', (boxes) =>
+      boxes.filter((box) => box.scrollWidth > box.clientWidth).map((box) => `${box.closest('section')?.id}: ${box.scrollWidth} > ${box.clientWidth} px`),
+    );
+    await page.screenshot({ path: screenshot, fullPage: true });
+    await page.close();
+
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([url]);
+    expect(overflowing).toEqual([]);
+    expect(charts.map((chart) => chart.id)).toEqual([
+      'chart-tradeoff',
+      'chart-regret',
+      'chart-auc',
+      'chart-minorityShare',
+      'chart-calibrationKl',
+      'chart-exposureEntropy',
+      'chart-stanceReinforcement',
+      'chart-stanceExtremityChange',
+      'chart-polarization',
+      'chart-exposureGini',
+      'chart-timeline',
+    ]);
+    for (const chart of charts) expect(chart.marks, `${chart.id} (${chart.title}) drew no mark`).toBeGreaterThan(0);
+    expect(reading).toMatch(/^Under aggregate-only \(τ² = 0\) the minority group’s regret at round 19 was \d+\.\d{3} against the majority group’s \d+\.\d{3}/);
+    expect(reading).toMatch(/Without calibration \(pooled\) .* with calibration \(pooled-calibrated\)/);
+    expect(reading).toMatch(/Polarization of true stances went from /);
+    console.log(`charts and marks drawn: ${charts.map((chart) => `${chart.id} ${chart.marks}`).join(', ')}; screenshot ${screenshot}`);
+  });
+});
