@@ -58,4 +58,14 @@ export {
   type OfflineRunOptions,
   type RoundMeasures,
 } from './offline-loop.runner';
+export {
+  applyNarrowing,
+  NARROWING_METRICS,
+  planNarrowing,
+  scoreDetection,
+  type DetectionInput,
+  type NarrowingOptions,
+  type NarrowingSchedule,
+  type ScoredAlert,
+} from './narrowing-onset';
 export type { AuditAlert, AuditPopulation, AuditResult, DetectionScore, PolicyRunResult } from './audit-result';
