@@ -52,8 +52,11 @@ export {
   type ServingPolicy,
 } from './serving.policy';
 export {
+  measureServedList,
   runOffline,
+  summarizeRound,
   type GroupRoundMeasures,
+  type UserRoundMeasures,
   type OfflineRun,
   type OfflineRunOptions,
   type RoundMeasures,
