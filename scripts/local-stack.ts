@@ -84,7 +84,17 @@ export class LocalStack {
     await dropDatabase(databaseUrl);
     const applied = await migrate(databaseUrl);
     this.say(`[${label}] migrations applied: ${applied.join(', ')}`);
-    await ensureTopics(this.admin, { partitions, prefix });
+    // Leaders of new partitions can take longer than kafkajs waits on a busy broker ("does not host this
+    // topic-partition"); the topics exist by then, and ensureTopics creates only what is still missing.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensureTopics(this.admin, { partitions, prefix });
+        break;
+      } catch (error) {
+        if (attempt >= 5 || !(error as { retriable?: boolean }).retriable) throw error;
+        await new Promise((r) => setTimeout(r, 2000 * attempt));
+      }
+    }
     this.db = await createDataSource(databaseUrl, { poolSize: 3, applicationName: `chorus-${label}` }).initialize();
     this.key = (await new ApiKeyRepository(this.db).create(label, ['admin'])).key;
   }
