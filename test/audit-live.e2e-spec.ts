@@ -127,14 +127,18 @@ describe('npm run audit, at a tiny size', () => {
   });
 });
 
-// Detection: the planted narrowing (half the broad users onto comedy from round 10) is alerted in `news` and not in
-// `code`; the same population with nothing planted raises narrowing alerts below the stated false-alarm rate.
-const DETECTION = ['--users', '60', '--items', '200', '--rounds', '22', '--policies', 'pooled', '--seed', '3'];
-const ONSET = 10;
-/** Stated bounds, from the runs recorded in the README (recall, delay in rounds, false alarms per 1,000 user-rounds). */
-const MIN_RECALL = 0.5;
-const MAX_MEAN_DELAY_ROUNDS = 10;
-const MAX_FALSE_ALARMS_PER_1000 = 20;
+// Detection: the planted narrowing (half of the 20 broad users onto drama from round 12) is alerted in `news` and not
+// in `code`; the same population with nothing planted raises narrowing alerts below the stated false-alarm rate.
+const DETECTION = ['--users', '100', '--items', '300', '--rounds', '24', '--policies', 'pooled', '--seed', '1'];
+const ONSET = 12;
+/**
+ * Stated bounds, with slack over the runs recorded in the README (pooled, this size: recall 0.5, mean delay 8.8
+ * rounds, 14 false alarms per 1,000 quiet user-rounds planted and 15 stationary). Lists depend on when the gateway's
+ * 2-second model cache was filled, so runs of one seed differ a little.
+ */
+const MIN_RECALL = 0.3;
+const MAX_MEAN_DELAY_ROUNDS = 12;
+const MAX_FALSE_ALARMS_PER_1000 = 30;
 
 describe('drift-watch against planted narrowing, through the live audit', () => {
   let planted: AuditResult;
@@ -147,14 +151,14 @@ describe('drift-watch against planted narrowing, through the live audit', () => 
   it(`raises a narrowing alert in news for at least ${MIN_RECALL * 100}% of the planted users, within ${MAX_MEAN_DELAY_ROUNDS} rounds on average`, () => {
     const news = planted.detection!.find((d) => d.domain === 'news')!;
     expect(news.plantedOnsetRound).toBe(ONSET);
-    expect(news.plantedUsers).toBe(6);
+    expect(news.plantedUsers).toBe(10);
     expect(news.recall).toBeGreaterThanOrEqual(MIN_RECALL);
     expect(news.meanDelayRounds).toBeLessThanOrEqual(MAX_MEAN_DELAY_ROUNDS);
   });
 
   it('raises none in code, where the same narrowing is planted (the domain decides)', () => {
     const code = planted.detection!.find((d) => d.domain === 'code')!;
-    expect(code.plantedUsers).toBe(6);
+    expect(code.plantedUsers).toBe(10);
     expect(planted.runs[0]!.alerts.filter((alert) => alert.domain === 'code')).toEqual([]);
   });
 

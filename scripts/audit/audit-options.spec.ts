@@ -4,7 +4,7 @@ import { parseAuditOptions, UsageError } from './audit-options';
 describe('parseAuditOptions', () => {
   it('has defaults for everything, the onset half-way, all four policies in order', () => {
     const options = parseAuditOptions([], '/repo')!;
-    expect(options).toMatchObject({ users: 150, items: 300, rounds: 24, seed: 1, onset: 12, listLength: 10, code: true, progress: true, out: '/repo/.chorus/audit' });
+    expect(options).toMatchObject({ users: 100, items: 300, rounds: 24, seed: 1, onset: 12, listLength: 10, code: true, progress: true, out: '/repo/.chorus/audit' });
     expect(options.policies).toEqual(['aggregate', 'pooled', 'personal', 'calibrated']);
   });
 

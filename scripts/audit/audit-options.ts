@@ -32,7 +32,7 @@ export interface AuditOptions {
 }
 
 export const AUDIT_USAGE = `usage: npm run audit -- [options]
-  --users <n>            planted users in the news population (default 150; 10..5000)
+  --users <n>            planted users in the news population (default 100; 10..5000)
   --items <n>            catalogue items (default 300; 40..5000). The gateway serves only items a user has not
                          interacted with, so keep items ≳ 5 × rounds
   --rounds <n>           rounds per policy (default 24; 2..200)
@@ -114,7 +114,7 @@ export function parseAuditOptions(argv: readonly string[], cwd = process.cwd()):
   if (new Set(policies).size !== policies.length) throw new UsageError(`--policies names a policy twice ("${policyText}"); name each once`);
   const onset = number('onset', Math.ceil(rounds / 2), 0, rounds);
   return {
-    users: number('users', 150, 10, 5000),
+    users: number('users', 100, 10, 5000),
     items,
     rounds,
     seed: number('seed', 1, 0, 2 ** 31 - 1),

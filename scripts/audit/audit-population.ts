@@ -1,8 +1,12 @@
 import { DEFAULT_POPULATION_OPTIONS, planNarrowing, plantPopulation, type GroupSpec, type NarrowingSchedule, type Population, type TasteSpec } from '@chorus/simulation';
 import type { AuditOptions } from './audit-options';
 
-/** The category the planted users narrow onto: one no single-taste group holds, so narrowing is a change for them. */
-export const NARROWING_CATEGORY = 'comedy';
+/**
+ * The category the planted users narrow onto: drama, the majority's taste and so what pooled and aggregate serving
+ * already serve most — the echo-chamber case, where a user's taste closes onto what the system shows. (Narrowing onto
+ * a category the lists rarely hold gives drift-watch about one consumption per round to see it by.)
+ */
+export const NARROWING_CATEGORY = 'drama';
 
 /**
  * The broad group: users who hold all four tastes at once (a session draws one). Narrowing is planted among them,

@@ -64,30 +64,43 @@ interface DomainRun {
   readonly measured: boolean;
 }
 
+/** A policy's stack, up and holding the catalogue, ready for its first round. */
+export interface PreparedStack {
+  readonly policy: AuditPolicy;
+  readonly stack: LocalStack;
+  readonly gateway: GatewayClient;
+  readonly domains: readonly DomainRun[];
+  /** When preparation began (the run's seconds count from here). */
+  readonly started: number;
+  /** Stops the services and drops the database and topics. */
+  close(): Promise<void>;
+}
+
 /**
- * Runs one policy through a stack of its own (fresh database, topic prefix, consumer groups and queues): the services
- * are configured for the policy (τ², serving), the catalogue is imported through the gateway, then each round every
- * user is served by the gateway, answers with the choice model, and the feedback goes back through POST /v1/feedback;
- * the round ends when the learner has applied it and drift-watch has read it (and, for calibrated serving, when every
- * user's rerank has completed). The truth-side measures are taken on the lists as served.
+ * Brings up a stack of the policy's own (fresh database, topic prefix, consumer groups and queues) with the services
+ * configured for it (τ², serving), and imports the catalogue through the gateway. The audit prepares the next policy's
+ * stack while the current one runs its rounds: starting five services is most of a small run's time.
  */
-export async function runPolicyLive(policy: AuditPolicy, options: AuditOptions, progress: PolicyProgress = () => undefined): Promise<LivePolicyRun> {
+export async function prepareLiveStack(policy: AuditPolicy, options: AuditOptions, progress: PolicyProgress = () => undefined): Promise<PreparedStack> {
   const started = Date.now();
   const runId = randomBytes(3).toString('hex');
-  const name = `audit${runId}.${policy.name}`;
   const stack = new LocalStack({
     label: `audit-${policy.name}`,
     databaseUrl: `postgres://postgres@127.0.0.1:5432/chorus_audit_${runId}_${policy.name}`,
-    prefix: `${name}.`,
+    prefix: `audit${runId}.${policy.name}.`,
     partitions: options.partitions,
     logDir: join(options.out, 'logs', policy.name),
     say: () => undefined,
   });
-  const report = (round: number, phase: string) => progress({ policy: policy.name, round, rounds: options.rounds, phase });
+  const report = (phase: string) => progress({ policy: policy.name, round: 0, rounds: options.rounds, phase });
   const interrupt = () => stack.kill();
   process.once('SIGINT', interrupt);
+  const close = async () => {
+    process.removeListener('SIGINT', interrupt);
+    await stack.close({ drop: true });
+  };
   try {
-    report(0, 'starting the stack');
+    report('starting the stack');
     await stack.reset();
     const env: NodeJS.ProcessEnv = {
       LOG_LEVEL: 'warn',
@@ -116,16 +129,33 @@ export async function runPolicyLive(policy: AuditPolicy, options: AuditOptions, 
       const code = codePopulation(options, news.users.filter((user) => user.group === 'broad').length);
       domains.push({ population: code, schedule: narrowingOf(code, options), seen: new Map(), measured: false });
     }
-    report(0, 'importing the catalogue');
+    report('importing the catalogue');
     for (const { population } of domains) {
       const items = catalogueItems(population);
       for (let i = 0; i < items.length; i += ITEM_IMPORT_LIMIT) await gateway.post('/v1/items/import', { items: items.slice(i, i + ITEM_IMPORT_LIMIT) });
     }
     // The other services read the catalogue from Postgres on first use; started after the import, none sees an
     // event about an item it cannot find.
-    report(0, 'starting the services');
+    report('starting the services');
     await Promise.all(services.slice(1).map((service, k) => stack.start(service, ports[k + 1]!, env)));
+    return { policy, stack, gateway, domains, started, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
+/**
+ * Runs one policy's rounds on its prepared stack, then closes it: each round every user is served by the gateway,
+ * answers with the choice model, and the feedback goes back through POST /v1/feedback; the round ends when the learner
+ * has applied it and drift-watch has read it (and, for calibrated serving, when every user's rerank has completed).
+ * The truth-side measures are taken on the lists as served.
+ */
+export async function runPolicyLive(prepared: PreparedStack, options: AuditOptions, progress: PolicyProgress = () => undefined): Promise<LivePolicyRun> {
+  const { policy, stack, gateway, domains, started } = prepared;
+  const news = domains[0]!.population;
+  const report = (round: number, phase: string) => progress({ policy: policy.name, round, rounds: options.rounds, phase });
+  try {
     const rounds: RoundMeasures[] = [];
     const alerts: AuditAlert[] = [];
     const reranksPerRound: number[] = [];
@@ -241,8 +271,7 @@ export async function runPolicyLive(policy: AuditPolicy, options: AuditOptions, 
       },
     };
   } finally {
-    process.removeListener('SIGINT', interrupt);
-    await stack.close({ drop: true });
+    await prepared.close();
   }
 }
 
