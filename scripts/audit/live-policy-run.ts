@@ -249,7 +249,8 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
         domain: domain.population.domain,
         policy: policy.name,
         schedule: domain.schedule,
-        userIds: domain.population.users.filter((user) => user.group === 'broad').map((user) => user.id),
+        // Every user of the domain: an alert on any unplanted user is a false alarm, so all of them are the quiet user-rounds.
+        userIds: domain.population.users.map((user) => user.id),
         rounds: options.rounds,
         alerts,
       }),
