@@ -128,8 +128,8 @@ describe('npm run audit, at a tiny size', () => {
 const DETECTION = ['--users', '100', '--items', '300', '--rounds', '24', '--policies', 'pooled', '--seed', '1'];
 const ONSET = 12;
 /**
- * Stated bounds, from the runs recorded in the README (pooled at this size: recall 0.2–0.5, mean delay 6.5–8.8
- * rounds; false alarms 1.8–3.1 per 1,000 quiet user-rounds planted, 2.9 stationary). Served lists depend on when the
+ * Stated bounds, from the runs recorded in the README (pooled at this size: recall 0.2–0.7, mean delay 6.5–8.8
+ * rounds; false alarms 1.8–4.4 per 1,000 quiet user-rounds planted, 2.9 stationary). Served lists depend on when the
  * gateway's 2-second model cache was filled, so runs of one seed differ, and 10 planted users make recall coarse: the
  * claim held is that drift-watch catches a planted narrowing in news before the run ends (12 rounds), not how often.
  */
