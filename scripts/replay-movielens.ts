@@ -1,16 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FEEDBACK_BATCH_LIMIT, ITEM_IMPORT_LIMIT, topicName, type FeedbackEventInputV1, type ItemV1 } from '@chorus/contracts';
-import { ApiKeyRepository, countRecords, createDataSource, createKafka, deleteTopics, dropDatabase, ensureTopics, RERANK_QUEUE } from '@chorus/platform';
+import { countRecords, RERANK_QUEUE } from '@chorus/platform';
 import { rocAuc } from '@chorus/reward';
 import { Queue } from 'bullmq';
 import { MultiBar, Presets } from 'cli-progress';
 import type { DataSource } from 'typeorm';
+import { LocalStack, until } from './local-stack';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
-import { migrate } from '../infra/database/migrate-database';
 
 const root = resolve(__dirname, '..', '..');
 const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] [--partitions <n>] [--port <n>] [--keep-running]
@@ -74,16 +73,6 @@ function eventId(userId: string, movieId: string, timestamp: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 600_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function main(): Promise<void> {
   const opts = options();
   const started = Date.now();
@@ -98,64 +87,32 @@ async function main(): Promise<void> {
 
   // A clean slate each run, so the summary describes this replay alone.
   process.stdout.write('[demo] resetting the demo database (chorus_demo) and topics (demo.*)\n');
-  const kafka = createKafka('chorus-demo', ['127.0.0.1:9092']);
-  const admin = kafka.admin();
-  await admin.connect();
-  await deleteTopics(admin, prefix);
-  await until(async () => (await admin.listTopics()).filter((t) => t.startsWith(prefix)).length, (n) => n === 0, 'topic deletion', 60_000);
-  await dropDatabase(databaseUrl);
-  const applied = await migrate(databaseUrl);
-  process.stdout.write(`[demo] migrations applied: ${applied.join(', ')}\n`);
-  await ensureTopics(admin, { partitions: opts.partitions, prefix });
-
-  const db = await createDataSource(databaseUrl, { poolSize: 2, applicationName: 'chorus-demo' }).initialize();
-  const { key } = await new ApiKeyRepository(db).create('demo', ['admin']);
+  const stack = new LocalStack({ label: 'demo', databaseUrl, prefix, partitions: opts.partitions, logDir });
+  await stack.reset();
+  const { admin, db, key } = stack;
 
   const env = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    KAFKA_TOPIC_PREFIX: prefix,
-    FEEDBACK_PARTITIONS: String(opts.partitions),
     GATEWAY_PORT: String(opts.port),
     LEARNER_HTTP_PORT: String(opts.port + 1),
     RERANKER_HTTP_PORT: String(opts.port + 2),
     DRIFT_HTTP_PORT: String(opts.port + 3),
     NOTIFIER_HTTP_PORT: String(opts.port + 4),
-    RERANK_QUEUE_PREFIX: 'chorus-demo',
-    NOTIFIER_QUEUE_PREFIX: 'chorus-demo',
     LEARNER_TAU2: String(opts.tau2),
     LEARNER_PREQUENTIAL_LOG: 'true',
     LOG_LEVEL: 'info',
   };
-  const children: ChildProcess[] = [];
-  /** Services that exited on their own with an error: the summary names them and the demo exits non-zero. */
-  const stopped = new Map<string, number>();
-  const startService = async (name: string, port: number) => {
-    const log = createWriteStream(join(logDir, `${name}.log`));
-    const child = spawn(process.execPath, [join(root, 'dist', 'services', name, 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    child.once('exit', (code) => {
-      if (code === 0 || code === null) return;
-      stopped.set(name, code);
-      process.stderr.write(`[demo] ${name} exited with code ${code}; see ${join(logDir, `${name}.log`)}\n`);
-    });
-    children.push(child);
-    await until(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status), (s) => s === 200, `${name} /health`, 60_000);
-    process.stdout.write(`[demo] ${name} is up on :${port} (log: .chorus/demo/${name}.log)\n`);
-  };
-  const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
+  const stopped = stack.stopped;
   process.once('SIGINT', () => {
-    stopAll();
+    stack.kill();
     process.exit(130);
   });
 
   try {
-    await startService('gateway', opts.port);
-    await startService('learner', opts.port + 1);
-    await startService('reranker', opts.port + 2);
-    await startService('drift-watch', opts.port + 3);
-    await startService('notifier', opts.port + 4);
+    await stack.start('gateway', opts.port, env);
+    await stack.start('learner', opts.port + 1, env);
+    await stack.start('reranker', opts.port + 2, env);
+    await stack.start('drift-watch', opts.port + 3, env);
+    await stack.start('notifier', opts.port + 4, env);
     const gateway = `http://127.0.0.1:${opts.port}`;
     const post = async (path: string, body: unknown) => {
       const response = await fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
@@ -233,13 +190,13 @@ async function main(): Promise<void> {
     // drift-watch follows the same feedback; give it a moment to catch up, then report what it raised.
     const feedbackTopic = topicName('feedback', prefix);
     const driftCaughtUp = await until(
-      async () => Number((await db.query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM consumer_offsets WHERE group_id = 'chorus-drift-watch' AND topic = $1`, [feedbackTopic]))[0].n),
+      async () => Number((await db.query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM consumer_offsets WHERE group_id = $1 AND topic = $2`, [stack.baseEnv().DRIFT_GROUP_ID, feedbackTopic]))[0].n),
       (n) => n >= accepted || stopped.has('drift-watch'),
       'drift-watch to catch up',
       120_000,
     ).then(() => !stopped.has('drift-watch'), () => false);
     const alerts: { metric: string; scope: string; n: number }[] = await db.query(`SELECT metric, scope, count(*)::int AS n FROM drift_alerts GROUP BY metric, scope ORDER BY n DESC`);
-    const calibration = await calibratedReranking(db, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', env.RERANK_QUEUE_PREFIX);
+    const calibration = await calibratedReranking(db, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', stack.baseEnv().RERANK_QUEUE_PREFIX!);
     const deadLettered = await countRecords(admin, topicName('feedbackDlq', prefix));
     const driftDeadLettered = await countRecords(admin, topicName('driftWatchDlq', prefix));
 
@@ -274,11 +231,7 @@ async function main(): Promise<void> {
       await new Promise(() => undefined);
     }
   } finally {
-    if (!opts.keepRunning) {
-      stopAll();
-      await admin.disconnect();
-      await db.destroy();
-    }
+    if (!opts.keepRunning) await stack.close();
   }
 }
 

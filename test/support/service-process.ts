@@ -1,20 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/local-stack';
 import { pollUntil } from './poll';
 
-const root = join(__dirname, '..', '..');
+export { freePort };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+const root = join(__dirname, '..', '..');
 
 /**
  * A Chorus service as a real OS process running dist/ (compiled by the e2e global setup), on a free port, so a test

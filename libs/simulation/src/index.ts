@@ -51,10 +51,23 @@ export {
   type ServingPolicy,
 } from './serving.policy';
 export {
+  measureServedList,
   runOffline,
+  summarizeRound,
   type GroupRoundMeasures,
+  type UserRoundMeasures,
   type OfflineRun,
   type OfflineRunOptions,
   type RoundMeasures,
 } from './offline-loop.runner';
+export {
+  applyNarrowing,
+  NARROWING_METRICS,
+  planNarrowing,
+  scoreDetection,
+  type DetectionInput,
+  type NarrowingOptions,
+  type NarrowingSchedule,
+  type ScoredAlert,
+} from './narrowing-onset';
 export type { AuditAlert, AuditPopulation, AuditResult, DetectionScore, PolicyRunResult } from './audit-result';

@@ -104,7 +104,7 @@ export function runOffline(population: Population, policyFactory: PolicyFactory,
           : policy.serve(user, candidates, listLength);
       checkList(policy.name, list, candidates, listLength);
       // Measured on the list as served, before the session moves the user's taste.
-      const measures = measureList(population, user, list, candidates);
+      const measures = measureServedList(population, user, list, candidates);
       const session = simulateSession(population, user, list, {
         ...options.choice,
         occurredAt: new Date(startAt + round * 86_400_000 + user.index * 1000),
@@ -117,29 +117,13 @@ export function runOffline(population: Population, policyFactory: PolicyFactory,
       perUser.push({ user, measures: { ...measures, consumption: session.chosen.length } });
     }
     const withAuc = aucEvery > 0 && (round + 1) % aucEvery === 0;
-    const groups: Record<string, GroupRoundMeasures> = {};
-    for (const group of population.groups) {
-      const members = perUser.filter(({ user }) => user.group === group.name);
-      const withMinority = members.filter(({ measures }) => measures.minority !== undefined);
-      groups[group.name] = {
-        users: members.length,
-        regret: mean(members.map(({ measures }) => measures.regret)),
-        auc: withAuc ? mean(members.map(({ user }) => trueAuc(population, user, (item) => policy.score(user, item)))) : undefined,
-        minorityShare: withMinority.length ? mean(withMinority.map(({ measures }) => measures.minority!.list)) : undefined,
-        trueMinorityShare: withMinority.length ? mean(withMinority.map(({ measures }) => measures.minority!.truth)) : undefined,
-        calibrationKl: mean(members.map(({ measures }) => measures.calibrationKl)),
-        exposureEntropy: mean(members.map(({ measures }) => measures.exposureEntropy)),
-        stanceReinforcement: mean(members.map(({ measures }) => measures.stanceReinforcement)),
-        stanceExtremityChange: mean(members.map(({ user }) => stanceExtremityChange(user))),
-        consumption: mean(members.map(({ measures }) => measures.consumption)),
-      };
-    }
-    rounds.push({ round, groups, polarization: truePolarization(population.users), exposureGini: exposureGini(exposures) });
+    rounds.push(summarizeRound(population, round, perUser, withAuc ? (user) => trueAuc(population, user, (item) => policy.score(user, item)) : undefined, exposures));
   }
   return { policy: policy.name, rounds, events };
 }
 
-interface UserRoundMeasures {
+/** One user's measures of one served list (see {@link measureServedList}), plus what they consumed from it. */
+export interface UserRoundMeasures {
   regret: number;
   minority: { list: number; truth: number } | undefined;
   calibrationKl: number;
@@ -148,7 +132,12 @@ interface UserRoundMeasures {
   consumption: number;
 }
 
-function measureList(population: Population, user: SimulatedUser, list: readonly string[], candidates: readonly SimulatedItem[]): Omit<UserRoundMeasures, 'consumption'> {
+/**
+ * The truth-side measures of one served list, taken before the session (which may move the user's taste): regret
+ * against the best n of `candidates` (what could have been served), minority share and C_KL against the true profile,
+ * category entropy, stance reinforcement. The offline loop and the live audit both use it.
+ */
+export function measureServedList(population: Population, user: SimulatedUser, list: readonly string[], candidates: readonly SimulatedItem[]): Omit<UserRoundMeasures, 'consumption'> {
   return {
     regret: listRegret(population, user, list, { candidates }),
     minority: minorityShareOfList(population, user, list),
@@ -156,6 +145,38 @@ function measureList(population: Population, user: SimulatedUser, list: readonly
     exposureEntropy: listCategoryEntropy(population, list),
     stanceReinforcement: listStanceReinforcement(population, user, list),
   };
+}
+
+/**
+ * A round's measures from its users' lists: per planted group the means of {@link measureServedList}'s figures, AUC
+ * of the model's scores against the truth when `aucOf` is given, the change in true stance extremity; over the
+ * population the Esteban–Ray polarization of true stances and the Gini of `exposures` (served count per item index).
+ */
+export function summarizeRound(
+  population: Population,
+  round: number,
+  perUser: readonly { user: SimulatedUser; measures: UserRoundMeasures }[],
+  aucOf: ((user: SimulatedUser) => number) | undefined,
+  exposures: ArrayLike<number>,
+): RoundMeasures {
+  const groups: Record<string, GroupRoundMeasures> = {};
+  for (const group of population.groups) {
+    const members = perUser.filter(({ user }) => user.group === group.name);
+    const withMinority = members.filter(({ measures }) => measures.minority !== undefined);
+    groups[group.name] = {
+      users: members.length,
+      regret: mean(members.map(({ measures }) => measures.regret)),
+      auc: aucOf ? mean(members.map(({ user }) => aucOf(user))) : undefined,
+      minorityShare: withMinority.length ? mean(withMinority.map(({ measures }) => measures.minority!.list)) : undefined,
+      trueMinorityShare: withMinority.length ? mean(withMinority.map(({ measures }) => measures.minority!.truth)) : undefined,
+      calibrationKl: mean(members.map(({ measures }) => measures.calibrationKl)),
+      exposureEntropy: mean(members.map(({ measures }) => measures.exposureEntropy)),
+      stanceReinforcement: mean(members.map(({ measures }) => measures.stanceReinforcement)),
+      stanceExtremityChange: mean(members.map(({ user }) => stanceExtremityChange(user))),
+      consumption: mean(members.map(({ measures }) => measures.consumption)),
+    };
+  }
+  return { round, groups, polarization: truePolarization(population.users), exposureGini: exposureGini(exposures) };
 }
 
 /** Mean of a non-empty list; NaN for an empty group would poison every chart, so an empty group reads 0 users and 0. */

@@ -75,5 +75,14 @@ describe('plantPopulation', () => {
     refuse({ groups: [{ name: 'all', kind: 'majority', share: 0.9, personas: [{ taste: 'mainstream', weight: 1 }] }] }, /sum to 1/);
     refuse({ groups: [{ name: 'all', kind: 'mixed', share: 1, personas: [{ taste: 'mainstream', weight: 0.7 }, { taste: 'niche', weight: 0.2 }] }] }, /persona weights/);
     refuse({ groups: [{ name: 'all', kind: 'majority', share: 1, personas: [{ taste: 'unknown', weight: 1 }] }] }, /taste "unknown"/);
+    refuse({ idPrefix: 'Code!' }, /idPrefix is "Code!"/);
+  });
+
+  it('names items and users with idPrefix, so two populations can share one catalogue, and nothing else changes', () => {
+    const sim = plantPopulation({ seed: 4, userCount: 5, itemCount: 6 });
+    const code = plantPopulation({ seed: 4, userCount: 5, itemCount: 6, idPrefix: 'code' });
+    expect(code.items.map((item) => item.id)).toEqual(sim.items.map((item) => item.id.replace('sim-', 'code-')));
+    expect(code.users[4]!.id).toBe('code-u-0005');
+    expect(code.items.map((item) => item.quality)).toEqual(sim.items.map((item) => item.quality));
   });
 });

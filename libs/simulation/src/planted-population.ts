@@ -60,6 +60,11 @@ export interface PopulationOptions {
   readonly groups?: readonly GroupSpec[];
   /** Mixed into the event-id stream so two live runs with one seed do not reuse idempotency keys. Default 0. */
   readonly eventIdSalt?: number;
+  /**
+   * Prefix of item and user ids (`sim` → `sim-i-0001`, `sim-u-0001`). Catalogue item ids are global across domains, so
+   * two populations served by one stack (the audit's `news` and `code`) need different prefixes. Default `sim`.
+   */
+  readonly idPrefix?: string;
 }
 
 export const DEFAULT_POPULATION_OPTIONS = {
@@ -77,6 +82,7 @@ export const DEFAULT_POPULATION_OPTIONS = {
   deviationVariance: 0.1,
   susceptibility: 0,
   eventIdSalt: 0,
+  idPrefix: 'sim',
   tastes: [
     { name: 'mainstream', profile: { drama: 1 } },
     { name: 'niche', profile: { documentary: 1 } },
@@ -188,7 +194,7 @@ export function plantPopulation(options: PopulationOptions = {}): Population {
     const quality = resolved.qualitySd * gaussian(random);
     const stance = resolved.opinion ? roundStance(2 * random() - 1) : undefined;
     items.push({
-      id: `sim-i-${String(i + 1).padStart(4, '0')}`,
+      id: `${resolved.idPrefix}-i-${String(i + 1).padStart(4, '0')}`,
       index: i,
       categories: record,
       weights,
@@ -209,7 +215,7 @@ export function plantPopulation(options: PopulationOptions = {}): Population {
       for (let c = 0; c < categories.length; c++) deviation[c] = tau * gaussian(random);
       const stance = roundStance(Math.max(-1, Math.min(1, stanceSpec.mean + stanceSpec.sd * gaussian(random))));
       users.push({
-        id: `sim-u-${String(index + 1).padStart(4, '0')}`,
+        id: `${resolved.idPrefix}-u-${String(index + 1).padStart(4, '0')}`,
         index,
         group: group.name,
         kind: group.kind,
@@ -286,6 +292,7 @@ function profileVector(taste: TasteSpec, categoryIndex: ReadonlyMap<string, numb
   return vector;
 }
 
+const ID_PREFIX_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 const ID_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 
 function validate(o: Required<PopulationOptions>): void {
@@ -315,6 +322,7 @@ function validate(o: Required<PopulationOptions>): void {
   finiteAtLeast('deviationVariance', o.deviationVariance, 0);
   if (!(o.susceptibility >= 0 && o.susceptibility <= 1)) fail(`susceptibility is ${o.susceptibility}; it must lie in [0, 1] (0 = none)`);
   if (!Number.isInteger(o.eventIdSalt)) fail(`eventIdSalt is ${o.eventIdSalt}; it must be an integer`);
+  if (!ID_PREFIX_PATTERN.test(o.idPrefix)) fail(`idPrefix is ${JSON.stringify(o.idPrefix)}; use 1–32 lowercase letters, digits or "-", starting with a letter`);
   const tastes = new Set(o.tastes.map((t) => t.name));
   if (tastes.size !== o.tastes.length) fail('tastes must have distinct names');
   if (o.groups.length === 0) fail('groups must name at least one group');

@@ -1,0 +1,64 @@
+import type { AuditResult, DetectionScore, PolicyRunResult, Population } from '@chorus/simulation';
+import type { AuditOptions } from './audit-options';
+import { AUDIT_POLICIES } from './audit-policies';
+import { NARROWING_CATEGORY } from './audit-population';
+import { prepareLiveStack, runPolicyLive, type PolicyProgress, type PreparedStack } from './live-policy-run';
+
+/**
+ * The aggregation audit: the planted population through the live services once per policy, in the order given, each
+ * policy in a stack of its own; the next policy's stack starts while the current one runs its rounds. Returns the
+ * AuditResult the report renders.
+ */
+export async function runAudit(options: AuditOptions, progress?: PolicyProgress): Promise<AuditResult> {
+  const runs: PolicyRunResult[] = [];
+  const detection: DetectionScore[] = [];
+  let population: Population | undefined;
+  const prepare = (k: number): Promise<PreparedStack> | undefined => {
+    if (k >= options.policies.length) return undefined;
+    const prepared = prepareLiveStack(AUDIT_POLICIES[options.policies[k]!]!, options, progress);
+    prepared.catch(() => undefined); // awaited in its turn; this only keeps it from counting as unhandled meanwhile
+    return prepared;
+  };
+  let next = prepare(0);
+  for (let k = 0; k < options.policies.length; k++) {
+    const current = next!;
+    next = prepare(k + 1);
+    try {
+      const live = await runPolicyLive(await current, options, progress);
+      runs.push(live.result);
+      detection.push(...live.detection);
+      population = live.population;
+    } catch (error) {
+      await next?.then((stack) => stack.close(), () => undefined);
+      throw error;
+    }
+  }
+  const groups: Record<string, number> = {};
+  for (const group of population!.groups) groups[group.name] = population!.users.filter((user) => user.group === group.name).length;
+  return {
+    kind: 'audit',
+    title: `Aggregation audit: ${options.users} planted users, ${options.rounds} rounds, ${options.policies.length} policies through the live services`,
+    generatedAt: new Date().toISOString(),
+    seed: options.seed,
+    population: { users: options.users, items: options.items, domain: population!.domain, groups },
+    options: {
+      users: options.users,
+      items: options.items,
+      rounds: options.rounds,
+      seed: options.seed,
+      policies: options.policies.join(','),
+      listLength: options.listLength,
+      narrowingOnsetRound: options.onset,
+      narrowingShare: options.narrowingShare,
+      narrowingCategory: NARROWING_CATEGORY,
+      codeDomain: options.code,
+      aucEvery: options.aucEvery,
+      susceptibility: options.susceptibility,
+      partitions: options.partitions,
+      driftHalfLifeEvents: options.driftHalfLife,
+      driftMinEvents: options.driftMinEvents,
+    },
+    runs,
+    detection,
+  };
+}
