@@ -41,7 +41,7 @@ export const AUDIT_USAGE = `usage: npm run audit -- [options]
 ${Object.values(AUDIT_POLICIES)
   .map((p) => `                           ${p.name.padEnd(11)} ${p.description}`)
   .join('\n')}
-  --out <dir>            where audit.json goes (default .chorus/audit)
+  --out <dir>            where audit.json and report.html go (default .chorus/audit)
   --list-length <n>      items per served list (default 10; 2..50)
   --onset <round>        round from which planted users narrow onto one category (default rounds/2; 0 = plant nothing)
   --narrowing-share <x>  share of the broad group that narrows (default 0.5; 0..1)
