@@ -48,6 +48,7 @@ describe('DeliveriesRepository (PostgreSQL)', () => {
       body: '{"type":"ping"}',
       alertId: null,
       alertSeq: null,
+      attempts: 0,
     });
     expect(await deliveries.target(alertDelivery)).toMatchObject({ event: 'drift-alert', body: incoming(1).body, alertId: alertUuid(1), alertSeq: '1' });
     expect(await deliveries.target('31000000-0000-4000-8000-0000000000ff')).toBeUndefined();
@@ -78,6 +79,8 @@ describe('DeliveriesRepository (PostgreSQL)', () => {
 
   it('records attempts: retrying keeps it open, a final status closes it and later attempts change nothing', async () => {
     expect(await deliveries.recordAttempt(PING_1, { attempt: 1, statusCode: 500, error: 'HTTP 500', durationMs: 12, outcome: 'retrying', nextAttemptAt: new Date('2030-01-01T00:00:00Z') })).toBe(true);
+    // The target carries Postgres' attempt count: a job re-added after a Redis restart numbers its next attempt 2, not 1.
+    expect((await deliveries.target(PING_1))!.attempts).toBe(1);
     expect(await statusOf(PING_1)).toEqual({ status: 'retrying', attempts: 1, last_status_code: 500, last_error: 'HTTP 500', completed: false, enqueued: false });
     expect(await deliveries.recordAttempt(PING_1, { attempt: 2, statusCode: 204, error: null, durationMs: 8, outcome: 'succeeded', nextAttemptAt: null })).toBe(true);
     expect(await statusOf(PING_1)).toMatchObject({ status: 'succeeded', attempts: 2, last_status_code: 204, last_error: null, completed: true });
