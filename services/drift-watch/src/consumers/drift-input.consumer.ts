@@ -1,14 +1,16 @@
-import { topicName, type DeadLetterV1 } from '@chorus/contracts';
+import { topicName } from '@chorus/contracts';
 import {
+  CONSUMER_MAX_WAIT_MS,
+  CoPartitionedAssigner,
   describeFailure,
   isolatePoison,
+  LogPositions,
   PartitionFencedError,
   retryOnInfrastructure,
+  sendDeadLetters,
   type ContextLogger,
-  type OffsetsOfRecord,
-  type OffsetsOfRecordListener,
-  type TopicBatch,
 } from '@chorus/platform';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DriftWatchConfig } from '../drift-watch.config';
 import type { DriftStateRepository, FlushResult } from '../persistence/drift-state.repository';
@@ -21,15 +23,13 @@ type InputTopic = 'feedback' | 'exposures';
 type Unit = { topic: InputTopic; partition: number; message: IncomingMessage };
 
 /**
- * drift-watch's side of the offsets-of-record transport, which consumes chorus.feedback.v1 and chorus.exposures.v1 in
- * one consumer group. Partition p of both topics holds the same users, and the transport's co-partitioned assignment
- * gives both to the same instance, so each user's state has one owner.
+ * Consumes chorus.feedback.v1 and chorus.exposures.v1 in one consumer group. Partition p of both topics holds the same
+ * users, and a co-partitioned assignment gives both to the same instance, so each user's state has one owner.
  *
  * Batches are applied in memory; state, series, alerts and offsets reach Postgres in one transaction every
  * DRIFT_FLUSH_EVENTS messages or DRIFT_FLUSH_INTERVAL_MS. The write of one snapshot overlaps the application of the
- * next batches. Offsets of record live in Postgres; the transport seeks each assigned topic-partition to them on every
- * group join and lets Kafka's committed offsets follow each commit. Dead letters are committed in the same transaction
- * (the transport's outbox) and relayed after it, so an isolated message is dead-lettered once, not once per attempt.
+ * next batches. Offsets of record live in Postgres; Kafka's committed offsets follow them (committed only after
+ * Postgres) but are not trusted: on every group join each assigned topic-partition is sought to its Postgres offset.
  * After each commit the alert outbox publishes the new alerts and requests their reranks.
  *
  * No single message stops it. Messages handed to the use case are kept until their offsets are committed; when
@@ -38,18 +38,18 @@ type Unit = { topic: InputTopic; partition: number; message: IncomingMessage };
  * is narrowed down to it (isolatePoison) and it is dead-lettered (DRIFT.UNSTORABLE), the others are applied once; an
  * infrastructure failure is retried with capped exponential backoff.
  */
-export class DriftInputConsumer implements OffsetsOfRecord {
+export class DriftInputConsumer {
+  private readonly consumer: Consumer;
   private readonly topics: { feedback: string; exposures: string };
-  private transport?: OffsetsOfRecordListener;
+  private readonly dlqTopic: string;
   private lock: Promise<unknown> = Promise.resolve();
   private inFlight: Promise<void> = Promise.resolve();
   private lastFlushAt = Date.now();
+  private readonly positions = new LogPositions();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
-  /** Partition numbers adopted since the latest group join. */
+  /** Partition numbers assigned at the latest group join. */
   private assigned: number[] = [];
-  /** Dead letters of applied messages, committed with the next snapshot. */
-  private letters: DeadLetterV1[] = [];
   /** Messages handed to the use case whose offsets are not committed yet, in arrival order. */
   private retained: Unit[] = [];
   /** Set when applying or committing failed: the state is not to be trusted until recover() has run. */
@@ -58,6 +58,9 @@ export class DriftInputConsumer implements OffsetsOfRecord {
   private readonly metrics;
 
   constructor(
+    kafka: Kafka,
+    /** Connected and disconnected by the runtime (shared with the alert outbox). */
+    private readonly producer: Producer,
     private readonly config: DriftWatchConfig,
     private readonly state: DriftState,
     private readonly usecase: ObserveEventsUseCase,
@@ -68,6 +71,15 @@ export class DriftInputConsumer implements OffsetsOfRecord {
     private readonly onFatal: (error: Error) => void,
   ) {
     this.topics = { feedback: topicName('feedback', config.KAFKA_TOPIC_PREFIX), exposures: topicName('exposures', config.KAFKA_TOPIC_PREFIX) };
+    this.dlqTopic = topicName('driftWatchDlq', config.KAFKA_TOPIC_PREFIX);
+    this.consumer = kafka.consumer({
+      groupId: config.DRIFT_GROUP_ID,
+      partitionAssigners: [CoPartitionedAssigner],
+      sessionTimeout: config.DRIFT_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.floor(config.DRIFT_SESSION_TIMEOUT_MS / 10),
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS,
+    });
     this.metrics = {
       messages: new Counter({ name: 'drift_watch_messages_total', help: 'Consumed messages by outcome', labelNames: ['outcome'], registers: [registry] }),
       consumed: new Gauge({ name: 'drift_watch_next_offset', help: 'Next offset to apply, per topic-partition (in memory; messages waiting in the topic merge are not applied yet)', labelNames: ['topic', 'partition'], registers: [registry] }),
@@ -78,13 +90,19 @@ export class DriftInputConsumer implements OffsetsOfRecord {
     };
   }
 
-  /** The transport hears about commits and fatal failures from here on. */
-  attach(transport: OffsetsOfRecordListener): void {
-    this.transport = transport;
-  }
-
-  /** The periodic flush, merge release and model retry (the transport delivers the batches). */
-  start(): void {
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.topics.feedback, this.topics.exposures], fromBeginning: true });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      const assignment = event.payload.memberAssignment;
+      this.log.info('joined consumer group', { assignment });
+      // Queued on the lock now, so it runs before any batch of this generation is applied.
+      void this.exclusive(() => this.adoptAssignment(assignment)).catch(this.onFatal);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (!event.payload.restart && !this.stopped) this.onFatal(event.payload.error);
+    });
+    await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
     this.timers = [
       setInterval(() => {
         if (Date.now() - this.lastFlushAt >= this.config.DRIFT_FLUSH_INTERVAL_MS) void this.guarded(() => this.flush());
@@ -110,10 +128,11 @@ export class DriftInputConsumer implements OffsetsOfRecord {
     ];
   }
 
-  /** Fetching has stopped: commit what was applied, so a graceful stop loses no work and replays none. */
-  async drain(): Promise<void> {
+  /** Stop consuming and commit what was applied: a graceful stop loses no work and replays none. */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    await this.consumer.disconnect();
     // What waits in the topic merge is applied (out of order at worst) rather than redelivered: a stop loses nothing.
     await this.exclusive(async () => {
       await this.releaseWaiting(true).catch((error: unknown) => void (this.failure ??= { error }));
@@ -129,45 +148,51 @@ export class DriftInputConsumer implements OffsetsOfRecord {
     return () => this.flushListeners.delete(listener);
   }
 
-  /** A batch of feedback or exposures from the transport (the key is the topic's: 'feedback' or 'exposures'). */
-  async apply(batch: TopicBatch): Promise<void> {
-    const topic = batch.key as InputTopic;
-    if (batch.missing > 0) this.metrics.messages.inc({ outcome: 'missing_from_log' }, batch.missing);
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const topic = batch.topic === this.topics.feedback ? 'feedback' : 'exposures';
     await this.guarded(async () => {
+      // Fetched from Kafka's committed offset before the join's seek took effect: refetched from Postgres's offset.
+      if (isStale()) return;
+      const missing = this.positions.advanceBatch(batch, this.log);
+      if (missing > 0) this.metrics.messages.inc({ outcome: 'missing_from_log' }, missing);
       for (const message of batch.messages) this.retained.push({ topic, partition: batch.partition, message });
       // While a failure waits for recovery the batch is only kept: recovery applies it with the rest.
       if (this.failure) return;
       await this.record(await this.usecase.apply(topic, batch.partition, batch.messages));
       await this.flushIfDue();
     });
+    await heartbeat();
   }
 
-  /** A group join (partitions may have moved): commit what we hold and forget it; partitions are loaded as they are sought. */
-  release(): Promise<void> {
-    return this.exclusive(async () => {
-      await this.releaseWaiting(true).catch((error: unknown) => void (this.failure ??= { error }));
-      await this.flush();
-      await this.inFlight;
-      await this.recover();
-      this.retained = [];
-      this.letters = [];
-      this.state.clear();
-      this.usecase.clear();
-      this.assigned = [];
-    });
-  }
-
-  /** The first topic of a partition number loads it (both topics' offsets and its population shards) from Postgres. */
-  storedNextOffset(topic: string, partition: number): Promise<number> {
-    return this.exclusive(async () => {
-      if (!this.assigned.includes(partition)) {
-        const stored = await this.repository.loadPartition(partition, [this.topics.feedback, this.topics.exposures]);
-        this.state.adoptPartition(partition, stored.offsets, stored.shards);
-        this.assigned.push(partition);
-        this.log.info('resuming partition from Postgres', { partition, offsets: stored.offsets, shards: stored.shards.length });
+  /**
+   * After a group join (partitions may have moved): commit what we hold and forget it, then load each assigned
+   * partition from Postgres and seek both topics to its offsets of record. Kafka's committed offsets only follow
+   * Postgres, and another member of the group (a zombie, or a deployment sharing the group id) can have moved them
+   * past what this store holds: resuming from them would silently skip events.
+   */
+  private async adoptAssignment(assignment: Record<string, number[]>): Promise<void> {
+    await this.releaseWaiting(true).catch((error: unknown) => void (this.failure ??= { error }));
+    await this.flush();
+    await this.inFlight;
+    await this.recover();
+    this.retained = [];
+    this.state.clear();
+    this.usecase.clear();
+    this.positions.clear();
+    const topics = [this.topics.feedback, this.topics.exposures];
+    const partitions = [...new Set(topics.flatMap((t) => assignment[t] ?? []))].sort((a, b) => a - b);
+    this.assigned = partitions;
+    for (const partition of partitions) {
+      const stored = await this.repository.loadPartition(partition, topics);
+      this.state.adoptPartition(partition, stored.offsets, stored.shards);
+      for (const { topic, nextOffset } of stored.offsets) {
+        if (!assignment[topic]?.includes(partition)) continue;
+        this.positions.start(topic, partition, nextOffset);
+        this.consumer.seek({ topic, partition, offset: String(nextOffset) });
       }
-      return this.state.next(topic, partition);
-    });
+      this.log.info('resuming partition from Postgres', { partition, offsets: stored.offsets, shards: stored.shards.length });
+    }
   }
 
   private async flushIfDue(): Promise<void> {
@@ -180,9 +205,16 @@ export class DriftInputConsumer implements OffsetsOfRecord {
     await this.record(await this.usecase.releaseIdle(force));
   }
 
-  /** Dead letters kept for the next commit, counters, and the applied-offset gauges after a batch or a release. */
+  /** Dead letters to the DLQ, counters, and the applied-offset gauges after a batch or a release. */
   private async record(outcome: BatchOutcome): Promise<void> {
-    for (const letter of outcome.deadLetters) this.letters.push(letter);
+    if (outcome.deadLetters.length > 0) {
+      // Dead letters reach Kafka before their offsets can be committed: a crash in between re-sends them (at least
+      // once; each carries its source partition/offset to dedupe on) but never loses one.
+      await sendDeadLetters(this.producer, this.dlqTopic, outcome.deadLetters);
+      for (const letter of outcome.deadLetters) {
+        this.log.warn('dead-lettered message', { code: letter.code, reason: letter.reason, topic: letter.source.topic, partition: letter.source.partition, offset: letter.source.offset });
+      }
+    }
     this.metrics.messages.inc({ outcome: 'applied' }, outcome.applied);
     this.metrics.messages.inc({ outcome: 'duplicate' }, outcome.duplicates);
     this.metrics.messages.inc({ outcome: 'dead_lettered' }, outcome.deadLetters.length);
@@ -200,10 +232,9 @@ export class DriftInputConsumer implements OffsetsOfRecord {
     this.lastFlushAt = Date.now();
     const snapshot = this.state.snapshot();
     if (snapshot.offsets.length === 0 && snapshot.users.length === 0 && snapshot.shards.length === 0 && snapshot.alerts.length === 0) return;
-    const letters = this.letters.splice(0);
     const started = process.hrtime.bigint();
-    this.inFlight = this.repository.flush(snapshot, letters).then(
-      (result) => this.committed(snapshot, result, started, letters.length > 0),
+    this.inFlight = this.repository.flush(snapshot).then(
+      (result) => this.committed(snapshot, result, started),
       (error: unknown) => {
         // In-memory state is now ahead of the store: recover() drops it and applies the uncommitted messages again.
         this.failure ??= { error };
@@ -212,8 +243,8 @@ export class DriftInputConsumer implements OffsetsOfRecord {
     );
   }
 
-  /** After a snapshot is in Postgres: metrics, listeners, the alert outbox, the transport (Kafka, dead letters), and the kept messages. */
-  private async committed(snapshot: DriftSnapshot, result: FlushResult, started: bigint, deadLetters: boolean): Promise<void> {
+  /** After a snapshot is in Postgres: metrics, listeners, the alert outbox, Kafka's offsets, and the kept messages. */
+  private async committed(snapshot: DriftSnapshot, result: FlushResult, started: bigint): Promise<void> {
     this.metrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.metrics.alerts.inc({ outcome: 'raised' }, result.raised.length);
     this.metrics.alerts.inc({ outcome: 'folded' }, result.folded);
@@ -226,10 +257,11 @@ export class DriftInputConsumer implements OffsetsOfRecord {
     }
     for (const listener of this.flushListeners) listener(snapshot, result);
     if (result.raised.length > 0) void this.outbox.drain();
-    this.transport?.committed(
-      snapshot.offsets.map((o) => ({ topic: o.topic, partition: o.partition, nextOffset: o.to })),
-      deadLetters,
-    );
+    if (snapshot.offsets.length > 0) {
+      await this.consumer
+        .commitOffsets(snapshot.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.to) })))
+        .catch((error: Error) => this.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
+    }
   }
 
   /** Runs `work` under the lock; a failure in it is recovered from (see recover) before the lock is released. */
@@ -241,7 +273,7 @@ export class DriftInputConsumer implements OffsetsOfRecord {
         this.failure ??= { error };
       }
       await this.recover();
-    }).catch((error: Error) => (this.transport ? this.transport.fatal(error) : this.onFatal(error)));
+    }).catch(this.onFatal);
   }
 
   /**
@@ -276,7 +308,6 @@ export class DriftInputConsumer implements OffsetsOfRecord {
   private async reset(): Promise<void> {
     this.state.clear();
     this.usecase.clear();
-    this.letters = [];
     const topics = [this.topics.feedback, this.topics.exposures];
     for (const partition of this.assigned) {
       const stored = await this.repository.loadPartition(partition, topics);
@@ -313,9 +344,8 @@ export class DriftInputConsumer implements OffsetsOfRecord {
 
   private async commitNow(): Promise<void> {
     const snapshot = this.state.snapshot();
-    const letters = this.letters.splice(0);
     const started = process.hrtime.bigint();
-    await this.committed(snapshot, await this.repository.flush(snapshot, letters), started, letters.length > 0);
+    await this.committed(snapshot, await this.repository.flush(snapshot), started);
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
