@@ -30,7 +30,7 @@ describe('metricOverRoundsSpec', () => {
     it(`${metric.key}: rounds on x, the value on y, one colour per policy${metric.level === 'group' ? ', a column per planted group' : ''}`, () => {
       const spec = json(metricOverRoundsSpec(audit, metric));
       const unit = metric.level === 'group' ? spec.spec : spec;
-      expect(unit.mark.type).toBe('line');
+      expect(unit.mark).toMatchObject({ type: 'line', point: { size: 16 } }); // points mark the measured rounds
       expect(unit.encoding.x).toMatchObject({ field: 'round', type: 'quantitative', scale: { domain: [0, 1] } });
       expect(unit.encoding.y).toMatchObject({ field: 'value', type: 'quantitative', title: metric.axisTitle });
       expect(unit.encoding.color).toMatchObject({ field: 'policy', type: 'nominal', scale: { domain: POLICIES } });

@@ -91,7 +91,8 @@ export function metricOverRoundsSpec(result: AuditResult, metric: AuditMetric): 
       ? { strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: ['served', metric.reference.label], range: [[1, 0], [5, 4]] } } }
       : {}),
   };
-  const mark: UnitTopLevelSpec['mark'] = { type: 'line', interpolate: 'monotone' };
+  // Points mark the measured rounds: with few rounds a bare smooth curve reads as more data than there is.
+  const mark: UnitTopLevelSpec['mark'] = { type: 'line', interpolate: 'monotone', point: { size: 16 } };
   if (metric.level === 'round') {
     return { description: metric.title, config: CHART_CONFIG, data: { values: rows }, width: 560, height: 220, mark, encoding };
   }
