@@ -54,6 +54,8 @@ export class DriftInputConsumer {
   private retained: Unit[] = [];
   /** Set when applying or committing failed: the state is not to be trusted until recover() has run. */
   private failure?: { error: unknown };
+  /** Fences recovered from since the latest group join (see recover). */
+  private fencesRecovered = 0;
   private readonly flushListeners = new Set<(snapshot: DriftSnapshot, result: FlushResult) => void>();
   private readonly metrics;
 
@@ -176,6 +178,7 @@ export class DriftInputConsumer {
     await this.flush();
     await this.inFlight;
     await this.recover();
+    this.fencesRecovered = 0;
     this.retained = [];
     this.state.clear();
     this.usecase.clear();
@@ -286,8 +289,17 @@ export class DriftInputConsumer {
     await this.inFlight;
     const { error } = this.failure;
     if (error instanceof PartitionFencedError) {
-      this.log.error('lost partition ownership', { error: error.message });
-      throw error;
+      // One fence per generation is the rebalance race: the previous owner commits what it applied of a partition
+      // after its own join, which can land after this instance loaded the partition's offsets. Postgres is right and
+      // this instance's memory is stale: reload and apply the uncommitted messages again (what the previous owner
+      // committed is skipped as redelivered). A second fence in one generation is another owner (a zombie, or a
+      // deployment sharing the group id): fatal, and the restart lets go of what this instance held.
+      if (this.fencesRecovered > 0) {
+        this.log.error('lost partition ownership', { error: error.message });
+        throw error;
+      }
+      this.fencesRecovered++;
+      this.log.warn('another instance committed a partition since this one loaded it (a rebalance overlapping a commit); reloading it from Postgres', { error: error.message });
     }
     this.log.warn('applying or committing drift input failed; applying the uncommitted messages again from Postgres', {
       error: describeFailure(error),
