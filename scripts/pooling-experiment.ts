@@ -29,6 +29,7 @@ import {
   withItemIntercept,
   type SparseVector,
 } from '@chorus/reward';
+import { MAX_PRIOR_VARIANCE } from '@chorus/platform';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
 
 const SCALE = { min: 0.5, max: 5 };
@@ -62,15 +63,18 @@ function options() {
     if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${text}"`);
     return value;
   };
-  const list = (name: string, text: string, min: number) =>
+  // The learner's bound (LEARNER_TAU2): past it the score variance overflows on the first event.
+  const list = (name: string, text: string, positive: boolean) =>
     text.split(',').map((item) => {
       const value = Number(item);
-      if (!(value >= min) || !Number.isFinite(value) || item.trim() === '') throw new UsageError(`--${name} takes τ² values ≥ ${min} separated by commas, got "${item}"`);
+      if (item.trim() === '' || !(positive ? value > 0 : value >= 0) || !(value <= MAX_PRIOR_VARIANCE)) {
+        throw new UsageError(`--${name} takes τ² values in ${positive ? '(0' : '[0'}, ${MAX_PRIOR_VARIANCE}] separated by commas, got "${item}"`);
+      }
       return value;
     });
-  const grid = list('grid', values.grid, Number.MIN_VALUE);
+  const grid = list('grid', values.grid, true);
   if (grid.some((tau2, k) => k > 0 && !(tau2 > grid[k - 1]!))) throw new UsageError(`--grid must ascend, got "${values.grid}"`);
-  return { data: values.data, fixed: list('fixed', values.fixed, 0), grid, every: integer('every', values.every, 1), steps: integer('steps', values.steps, 1) };
+  return { data: values.data, fixed: list('fixed', values.fixed, false), grid, every: integer('every', values.every, 1), steps: integer('steps', values.steps, 1) };
 }
 
 interface Replay {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FEEDBACK_BATCH_LIMIT, ITEM_IMPORT_LIMIT, topicName, type FeedbackEventInputV1, type ItemV1 } from '@chorus/contracts';
-import { countRecords, RERANK_QUEUE } from '@chorus/platform';
+import { countRecords, MAX_PRIOR_VARIANCE, RERANK_QUEUE } from '@chorus/platform';
 import { rocAuc } from '@chorus/reward';
 import { Queue } from 'bullmq';
 import { MultiBar, Presets } from 'cli-progress';
@@ -60,7 +60,7 @@ function options() {
   return {
     data: values.data!,
     limit: number('limit', values.limit, 1, Number.MAX_SAFE_INTEGER, true),
-    tau2: number('tau2', values.tau2, 0, 1e6, false)!,
+    tau2: number('tau2', values.tau2, 0, MAX_PRIOR_VARIANCE, false)!,
     partitions: number('partitions', values.partitions, 1, 64, true)!,
     port: number('port', values.port, 1024, 65534, true)!,
     keepRunning: values['keep-running'] ?? Boolean(process.stdin.isTTY),

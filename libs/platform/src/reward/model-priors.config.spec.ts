@@ -37,6 +37,13 @@ describe('rewardPriorConfigShape', () => {
     ['LEARNER_PRIOR_VARIANCE', '0'],
     ['LEARNER_ITEM_PRIOR_VARIANCE', '0'],
     ['LEARNER_FORGETTING', '-0.5'],
+    // A variance this large overflows the score variance Σ x²v on the first event: every event would be dead-lettered.
+    ['LEARNER_TAU2', '1e308'],
+    ['LEARNER_TAU2', '1000001'],
+    ['LEARNER_TAU2_BY_DOMAIN', 'news=1e308'],
+    ['LEARNER_PRIOR_VARIANCE', '1e308'],
+    ['LEARNER_ITEM_PRIOR_VARIANCE', '1e308'],
+    ['LEARNER_FORGETTING', '1e308'],
   ])('refuses %s=%s', (key, value) => {
     const result = schema.safeParse({ [key]: value });
     expect(result.success).toBe(false);

@@ -3,18 +3,25 @@ import { combineShardPosteriors, type DiagonalGaussianLogisticJSON } from '@chor
 import { z } from 'zod';
 import { env } from '../config/load-config';
 
+/**
+ * The largest prior variance (and τ²) accepted. With features bounded at |x| ≤ 1e6 the score variance Σ x²v stays
+ * finite; a value like 1e308 overflows it on the first event, and every event would be dead-lettered. 1e6 is far past
+ * "near-pure personal" (the simulator's 100).
+ */
+export const MAX_PRIOR_VARIANCE = 1e6;
+
 /** The reward-model priors. Learner (training) and gateway (serving) must read the same values. */
 export const rewardPriorConfigShape = {
   /** τ²: prior variance of a user's deviation from the aggregate (pooling strength; 0 = pure aggregate). */
-  LEARNER_TAU2: env.number(1, { min: 0 }),
+  LEARNER_TAU2: env.number(1, { min: 0, max: MAX_PRIOR_VARIANCE }),
   /** Per-domain τ², e.g. "news=0.5,code=4"; domains not named use LEARNER_TAU2. */
-  LEARNER_TAU2_BY_DOMAIN: env.numberMap('', { min: 0 }),
+  LEARNER_TAU2_BY_DOMAIN: env.numberMap('', { min: 0, max: MAX_PRIOR_VARIANCE }),
   /** Prior variance of the aggregate's feature weights. */
-  LEARNER_PRIOR_VARIANCE: env.number(1, { min: 1e-9 }),
+  LEARNER_PRIOR_VARIANCE: env.number(1, { min: 1e-9, max: MAX_PRIOR_VARIANCE }),
   /** Prior variance of the aggregate's per-item intercepts. */
-  LEARNER_ITEM_PRIOR_VARIANCE: env.number(1, { min: 1e-9 }),
+  LEARNER_ITEM_PRIOR_VARIANCE: env.number(1, { min: 1e-9, max: MAX_PRIOR_VARIANCE }),
   /** Variance added to each touched aggregate weight per update so the population can drift (0 = none). */
-  LEARNER_FORGETTING: env.number(0, { min: 0 }),
+  LEARNER_FORGETTING: env.number(0, { min: 0, max: MAX_PRIOR_VARIANCE }),
 };
 
 const schema = z.object(rewardPriorConfigShape);
