@@ -86,12 +86,27 @@ interface Replay {
   path: number[];
 }
 
-function replay(label: string, data: ReturnType<typeof readMovieLens>, tau2: number, learn?: { every: number; steps: number }): Replay {
+/** Each movie's features as the learner builds them: genres as categories, plus the item intercept for the aggregate. */
+function movieVectors(data: ReturnType<typeof readMovieLens>): Map<string, { phi: SparseVector; aggregateX: SparseVector }> {
   const vectors = new Map<string, { phi: SparseVector; aggregateX: SparseVector }>();
   for (const movie of data.movies) {
     const phi = itemFeatures({ categories: Object.fromEntries(movie.genres.map((genre) => [genre, 1])) });
     vectors.set(movie.movieId, { phi, aggregateX: withItemIntercept(phi, movie.movieId) });
   }
+  return vectors;
+}
+
+/** ROC AUC of both models' prequential scores from event `from` on. */
+function aucFrom(scores: { aggregate: Float64Array; personalized: Float64Array }, labels: Uint8Array, from: number) {
+  const positive = Array.from(labels.subarray(from), (l) => l === 1);
+  return {
+    aggregate: rocAuc(Array.from(scores.aggregate.subarray(from)), positive),
+    personalized: rocAuc(Array.from(scores.personalized.subarray(from)), positive),
+  };
+}
+
+function replay(label: string, data: ReturnType<typeof readMovieLens>, tau2: number, learn?: { every: number; steps: number }): Replay {
+  const vectors = movieVectors(data);
   // The learner's defaults: LEARNER_PRIOR_VARIANCE = LEARNER_ITEM_PRIOR_VARIANCE = 1.
   const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
   const users = new Map<string, DiagonalGaussianLogistic>();
@@ -123,10 +138,7 @@ function replay(label: string, data: ReturnType<typeof readMovieLens>, tau2: num
       path.push(current);
     }
   });
-  const auc = (from: number) => ({
-    aggregate: rocAuc(Array.from(scores.aggregate.subarray(from)), Array.from(labels.subarray(from), (l) => l === 1)),
-    personalized: rocAuc(Array.from(scores.personalized.subarray(from)), Array.from(labels.subarray(from), (l) => l === 1)),
-  });
+  const auc = (from: number) => aucFrom(scores, labels, from);
   return { label, tail: auc(Math.floor(ratings.length * 0.9)), all: auc(0), tau2: current, path };
 }
 
@@ -136,11 +148,7 @@ function replay(label: string, data: ReturnType<typeof readMovieLens>, tau2: num
  * cumulative weighted log-loss so far (type-II maximum likelihood on the grid, measured on predictions).
  */
 function replayGrid(label: string, data: ReturnType<typeof readMovieLens>, grid: readonly number[]): Replay {
-  const vectors = new Map<string, { phi: SparseVector; aggregateX: SparseVector }>();
-  for (const movie of data.movies) {
-    const phi = itemFeatures({ categories: Object.fromEntries(movie.genres.map((genre) => [genre, 1])) });
-    vectors.set(movie.movieId, { phi, aggregateX: withItemIntercept(phi, movie.movieId) });
-  }
+  const vectors = movieVectors(data);
   const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
   const evidence = new PoolingStrengthGrid(grid);
   const users = grid.map(() => new Map<string, DiagonalGaussianLogistic>());
@@ -164,10 +172,7 @@ function replayGrid(label: string, data: ReturnType<typeof readMovieLens>, grid:
     labels[index] = rating.rating >= 4 ? 1 : 0;
     if ((index + 1) % 2000 === 0) path.push(grid[leader]!);
   });
-  const auc = (from: number) => ({
-    aggregate: rocAuc(Array.from(scores.aggregate.subarray(from)), Array.from(labels.subarray(from), (l) => l === 1)),
-    personalized: rocAuc(Array.from(scores.personalized.subarray(from)), Array.from(labels.subarray(from), (l) => l === 1)),
-  });
+  const auc = (from: number) => aucFrom(scores, labels, from);
   return { label, tail: auc(Math.floor(ratings.length * 0.9)), all: auc(0), tau2: path.at(-1) ?? grid[0]!, path };
 }
 
