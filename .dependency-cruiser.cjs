@@ -6,7 +6,7 @@
  * math libraries, libs/random and the contracts (it speaks chorus.feedback.v1); nothing but services, scripts,
  * benches, tests and the report (libs/report) may build on it. No library imports infra/ or a service.
  */
-const MATH = '^libs/(reward|drift|metrics|calibration)/';
+const MATH = '^libs/(reward|drift|metrics|calibration|reliability)/';
 const SIMULATION = '^libs/simulation/';
 const RANDOM = '^libs/random/';
 const REPORT = '^libs/report/';
@@ -68,7 +68,7 @@ module.exports = {
       comment: 'Contracts are schemas and names; of ours they may use only libs/random (their specs draw seeded streams from it).',
       severity: 'error',
       from: { path: '^libs/contracts/' },
-      to: { path: '^(libs/(platform|reward|drift|metrics|calibration|simulation|report)|services)/' },
+      to: { path: '^(libs/(platform|reward|drift|metrics|calibration|reliability|simulation|report)|services)/' },
     },
     {
       name: 'report-imports-no-service-code',
