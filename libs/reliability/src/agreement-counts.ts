@@ -1,5 +1,7 @@
 import type { ConditionCounts } from './judgment-class';
 
+type Counts = Pick<ConditionCounts, 'n' | 'a'>;
+
 /** Agreeing pairs and pairs compared: an agreement rate with its denominator (null rate when nothing was compared). */
 export interface Agreement {
   agreeing: number;
@@ -10,7 +12,7 @@ export interface Agreement {
  * Test–retest agreement: the share of pairs of judgments *under the same condition* that agree, Σ_c [C(a_c, 2) +
  * C(b_c, 2)] / Σ_c C(n_c, 2). Every pair of repeats counts, not only consecutive ones, so it needs only the counts.
  */
-export function retestAgreement(conditions: Iterable<ConditionCounts>): Agreement {
+export function retestAgreement(conditions: Iterable<Counts>): Agreement {
   let agreeing = 0;
   let compared = 0;
   for (const { n, a } of conditions) {
@@ -25,7 +27,7 @@ export function retestAgreement(conditions: Iterable<ConditionCounts>): Agreemen
  * Agreement across conditions: the share of pairs of judgments made *under different conditions* that agree,
  * Σ_{c<c'} (a_c a_c' + b_c b_c') / Σ_{c<c'} n_c n_c'. Computed from the totals: Σ_{c<c'} x_c x_c' = ½[(Σx)² − Σx²].
  */
-export function crossConditionAgreement(conditions: Iterable<ConditionCounts>): Agreement {
+export function crossConditionAgreement(conditions: Iterable<Counts>): Agreement {
   let a = 0;
   let b = 0;
   let n = 0;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classLogLikelihoods, classPosterior, decideClass, logConsistent } from './judgment-class';
+import { classLogLikelihoods, classPosterior, decideClass, logConsistent, logConsistentPlaced, unplacedCounts, type ConditionCounts } from './judgment-class';
 
 const PRIOR = { genuine: 0.6, 'non-attitude': 0.25, constructed: 0.15 };
 
@@ -26,14 +26,41 @@ describe('logConsistent', () => {
   });
 });
 
+describe('logConsistentPlaced', () => {
+  it('equals the mixture "favoured position w.p. β, else the preference w.p. 1 − ε", judgment by judgment', () => {
+    // A judgment: (a chosen?, where the chosen item was shown: 0, 1 or unknown).
+    const judgment = fc.tuple(fc.boolean(), fc.constantFrom(0, 1, undefined));
+    fc.assert(
+      fc.property(fc.array(judgment, { maxLength: 20 }), fc.double({ min: 0.01, max: 0.49, noNaN: true }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), (judgments, epsilon, firstShown) => {
+        const beta = Math.abs(2 * firstShown - 1);
+        const favoured = firstShown >= 0.5 ? 0 : 1;
+        let likelihood = 0;
+        for (const preferA of [true, false]) {
+          let product = 0.5;
+          for (const [aChosen, shown] of judgments) {
+            const preferredChosen = aChosen === preferA;
+            const follows = preferredChosen ? 1 - epsilon : epsilon;
+            product *= shown === undefined ? follows : (shown === favoured ? beta : 0) + (1 - beta) * follows;
+          }
+          likelihood += product;
+        }
+        const counts: ConditionCounts = unplacedCounts(judgments.length, judgments.filter(([aChosen]) => aChosen).length);
+        for (const [aChosen, shown] of judgments) {
+          if (shown === 0) counts[aChosen ? 'aFirst' : 'bFirst']++;
+          if (shown === 1) counts[aChosen ? 'aSecond' : 'bSecond']++;
+        }
+        expect(Math.exp(logConsistentPlaced(counts, epsilon, firstShown))).toBeCloseTo(likelihood, 12);
+      }),
+    );
+  });
+});
+
 describe('classPosterior', () => {
-  const posterior = (conditions: { n: number; a: number }[], positions = { first: 0, second: 0, unknown: 0 }, firstShown = 0.5) => {
-    const unknown = positions.first + positions.second + positions.unknown === 0 ? conditions.reduce((s, c) => s + c.n, 0) : positions.unknown;
-    return classPosterior(classLogLikelihoods(conditions, { ...positions, unknown }, 0.1, firstShown), PRIOR);
-  };
+  const posterior = (conditions: ConditionCounts[], firstShown = 0.5) => classPosterior(classLogLikelihoods(conditions, 0.1, firstShown), PRIOR);
+  const counts = (n: number, a: number) => unplacedCounts(n, a);
 
   it('sums to 1 and is proportional to prior × likelihood', () => {
-    const p = posterior([{ n: 3, a: 3 }, { n: 2, a: 0 }]);
+    const p = posterior([counts(3, 3), counts(2, 0)]);
     expect(p.genuine + p['non-attitude'] + p.constructed).toBeCloseTo(1, 14);
     // By hand: genuine ½(0.9³·0.1² + 0.1³·0.9²), constructed ½(0.9³ + 0.1³)·½(0.9² + 0.1²), non-attitude 2⁻⁵.
     const g = 0.6 * 0.5 * (0.729 * 0.01 + 0.001 * 0.81);
@@ -44,21 +71,26 @@ describe('classPosterior', () => {
   });
 
   it('calls the same answer under every framing genuine, a flip between framings constructed, a split non-attitude', () => {
-    expect(decideClass(posterior([{ n: 3, a: 3 }, { n: 3, a: 3 }]), 6, 0.7, 2)).toBe('genuine');
-    expect(decideClass(posterior([{ n: 3, a: 3 }, { n: 3, a: 0 }]), 6, 0.7, 2)).toBe('constructed');
-    expect(decideClass(posterior([{ n: 3, a: 1 }, { n: 3, a: 2 }]), 6, 0.7, 2)).toBe('non-attitude');
+    expect(decideClass(posterior([counts(3, 3), counts(3, 3)]), 6, 0.7, 2)).toBe('genuine');
+    expect(decideClass(posterior([counts(3, 3), counts(3, 0)]), 6, 0.7, 2)).toBe('constructed');
+    expect(decideClass(posterior([counts(3, 1), counts(3, 2)]), 6, 0.7, 2)).toBe('non-attitude');
   });
 
   it('stays unknown on thin evidence', () => {
-    expect(decideClass(posterior([{ n: 1, a: 1 }]), 1, 0.7, 2)).toBe('unknown');
-    expect(decideClass(posterior([{ n: 2, a: 2 }]), 2, 0.7, 2)).toBe('unknown'); // 0.66 genuine: one condition cannot rule out constructed
+    expect(decideClass(posterior([counts(1, 1)]), 1, 0.7, 2)).toBe('unknown');
+    expect(decideClass(posterior([counts(2, 2)]), 2, 0.7, 2)).toBe('unknown'); // 0.66 genuine: one condition cannot rule out constructed
   });
 
-  it('reads answers that always follow the first-shown position as a non-attitude of a biased user', () => {
-    const positional = [{ n: 3, a: 2 }, { n: 3, a: 1 }];
-    const biased = posterior(positional, { first: 6, second: 0, unknown: 0 }, 0.9);
-    const unbiased = posterior(positional, { first: 6, second: 0, unknown: 0 }, 0.5);
-    expect(biased['non-attitude']).toBeGreaterThan(unbiased['non-attitude']);
-    expect(decideClass(biased, 6, 0.7, 2)).toBe('non-attitude');
+  it('lets a position bias explain choices that follow the position: a 3–3 split, all first shown, stops counting against genuine', () => {
+    // Six judgments, always the first shown, which was a three times and b three times.
+    const positional = [{ ...counts(3, 2), aFirst: 2, bFirst: 1 }, { ...counts(3, 1), aFirst: 1, bFirst: 2 }];
+    const unbiased = posterior(positional, 0.5);
+    const biased = posterior(positional, 0.9);
+    expect(decideClass(unbiased, 6, 0.7, 2)).toBe('non-attitude');
+    expect(biased.genuine).toBeGreaterThan(unbiased.genuine);
+    // What separates them is the user's choices *against* the bias, which only a genuine preference makes consistently.
+    const against = [{ ...counts(3, 3), aFirst: 1, aSecond: 2 }, { ...counts(3, 3), aFirst: 2, aSecond: 1 }];
+    expect(posterior(against, 0.9).genuine).toBeGreaterThan(0.8);
+    expect(posterior(against, 0.9).genuine).toBeGreaterThan(biased.genuine);
   });
 });

@@ -12,7 +12,7 @@ const judgmentArbitrary = fc.record({
   position: fc.constantFrom(0, 1, undefined),
   framingId: fc.constantFrom('short', 'long', undefined),
 });
-const toJudgment = (r: fc.RecordValue<typeof judgmentArbitrary> extends infer T ? T : never): PairJudgment => {
+const toJudgment = (r: typeof judgmentArbitrary extends fc.Arbitrary<infer T> ? T : never): PairJudgment => {
   const [x, y] = r.pair as [string, string];
   return { userId: r.userId, chosenId: r.flip ? y : x, rejectedId: r.flip ? x : y, tie: r.tie, framingId: r.framingId, ...(r.position === undefined ? {} : { position: r.position }) };
 };

@@ -6,9 +6,9 @@ import {
   decideClass,
   LABEL_CLASSES,
   type ClassPosterior,
+  unplacedCounts,
   type ConditionCounts,
   type LabelClass,
-  type PositionCounts,
 } from './judgment-class';
 import { ReliabilityInputError } from './reliability-input.error';
 
@@ -30,8 +30,14 @@ export interface PairJudgment {
 export interface ReliabilityOptions {
   /** ε: a genuine or constructed answer is reproduced with probability 1 − ε. */
   readonly epsilon: number;
-  /** Prior probability of each class for a signal. */
+  /** Prior probability of each class for a signal, before anything is known of its user. */
   readonly classPrior: ClassPosterior;
+  /**
+   * How much a signal's prior follows its user's type: prior = (1 − w)·classPrior + w·T, T the posterior of "the user
+   * is of one class" given the user's other signals (T ∝ classPrior · Π_others likelihood). w < 1 lets a user's
+   * signals differ in class.
+   */
+  readonly userTypeWeight: number;
   /** A signal's class is decided when its posterior reaches this and it has ≥ minJudgments; else "unknown". */
   readonly decisionThreshold: number;
   readonly minJudgments: number;
@@ -51,6 +57,7 @@ export interface ReliabilityOptions {
 export const DEFAULT_RELIABILITY_OPTIONS: ReliabilityOptions = {
   epsilon: 0.1,
   classPrior: { genuine: 0.6, 'non-attitude': 0.25, constructed: 0.15 },
+  userTypeWeight: 0.8,
   decisionThreshold: 0.7,
   minJudgments: 2,
   constructedWeight: 0.25,
@@ -126,9 +133,10 @@ interface SignalState {
   readonly first: string;
   readonly second: string;
   readonly conditions: Map<string, ConditionCounts>;
-  readonly positions: PositionCounts;
   n: number;
   a: number;
+  /** The class log-likelihoods when the signal last changed: its share in its user's type. */
+  readonly logLikelihood: Float64Array;
 }
 
 interface UserState {
@@ -138,6 +146,8 @@ interface UserState {
   chosenSecond: number;
   agree: number;
   disagree: number;
+  /** Σ of the signals' stored log-likelihoods (genuine, non-attitude, constructed), kept incrementally. */
+  readonly logLikelihood: Float64Array;
 }
 
 /** Serialised tracker: doubles round-trip exactly through JSON. */
@@ -145,8 +155,10 @@ export interface ReliabilityTrackerJSON {
   readonly version: 1;
   readonly users: Record<string, {
     readonly counts: readonly [judgments: number, chosenFirst: number, chosenSecond: number, agree: number, disagree: number];
-    /** pair key → [[condition, n, a]…], [first, second, unknown] */
-    readonly signals: Record<string, readonly [readonly (readonly [string, number, number])[], readonly [number, number, number]]>;
+    /** Σ of the signals' stored log-likelihoods. */
+    readonly logLikelihood: readonly [genuine: number, nonAttitude: number, constructed: number];
+    /** pair key → [[condition, n, a, aFirst, aSecond, bFirst, bSecond]…], stored log-likelihoods */
+    readonly signals: Record<string, readonly [readonly (readonly [string, number, number, number, number, number, number])[], readonly [number, number, number]]>;
   }>;
   /** pair key → [n, a] over every user. */
   readonly population: Record<string, readonly [number, number]>;
@@ -163,7 +175,7 @@ const SEPARATOR = '\u0001';
 export class ReliabilityTracker {
   readonly options: ReliabilityOptions;
   private readonly users = new Map<string, UserState>();
-  private readonly population = new Map<string, ConditionCounts>();
+  private readonly population = new Map<string, { n: number; a: number }>();
 
   constructor(options: Partial<ReliabilityOptions> = {}) {
     this.options = checkOptions({ ...DEFAULT_RELIABILITY_OPTIONS, ...options });
@@ -183,11 +195,11 @@ export class ReliabilityTracker {
     const condition = `${framingId ?? ''}${SEPARATOR}${surface ?? ''}${SEPARATOR}${order ?? ''}`;
 
     let user = this.users.get(userId);
-    if (user === undefined) this.users.set(userId, (user = { signals: new Map(), judgments: 0, chosenFirst: 0, chosenSecond: 0, agree: 0, disagree: 0 }));
+    if (user === undefined) this.users.set(userId, (user = { signals: new Map(), judgments: 0, chosenFirst: 0, chosenSecond: 0, agree: 0, disagree: 0, logLikelihood: new Float64Array(3) }));
     let signal = user.signals.get(key);
     if (signal === undefined) {
       const [first, second] = firstIsChosen ? [chosenId, rejectedId] : [rejectedId, chosenId];
-      user.signals.set(key, (signal = { first, second, conditions: new Map(), positions: { first: 0, second: 0, unknown: 0 }, n: 0, a: 0 }));
+      user.signals.set(key, (signal = { first, second, conditions: new Map(), n: 0, a: 0, logLikelihood: new Float64Array(3) }));
     }
     let total = this.population.get(key);
     if (total === undefined) this.population.set(key, (total = { n: 0, a: 0 }));
@@ -202,7 +214,7 @@ export class ReliabilityTracker {
     }
 
     let counts = signal.conditions.get(condition);
-    if (counts === undefined) signal.conditions.set(condition, (counts = { n: 0, a: 0 }));
+    if (counts === undefined) signal.conditions.set(condition, (counts = unplacedCounts(0, 0)));
     counts.n++;
     counts.a += outcome;
     signal.n++;
@@ -211,11 +223,23 @@ export class ReliabilityTracker {
     total.a += outcome;
     user.judgments++;
     const shown = !tie && (position === 0 || position === 1) ? position : undefined;
-    if (shown === 0) (signal.positions.first++, user.chosenFirst++);
-    else if (shown === 1) (signal.positions.second++, user.chosenSecond++);
-    else signal.positions.unknown++;
+    if (shown === 0) {
+      user.chosenFirst++;
+      if (outcome === 1) counts.aFirst++;
+      else counts.bFirst++;
+    } else if (shown === 1) {
+      user.chosenSecond++;
+      if (outcome === 1) counts.aSecond++;
+      else counts.bSecond++;
+    }
 
-    return this.weigh(user, signal, shown);
+    const { weight, logLikelihood } = this.weigh(user, signal, shown);
+    // The signal's new likelihoods replace its old share of its user's type (a fresh signal's share was ln 1 = 0).
+    for (let k = 0; k < 3; k++) {
+      user.logLikelihood[k] += logLikelihood[k]! - signal.logLikelihood[k]!;
+      signal.logLikelihood[k] = logLikelihood[k]!;
+    }
+    return weight;
   }
 
   /** A user's reliability report, or undefined for a user never seen. */
@@ -233,7 +257,7 @@ export class ReliabilityTracker {
     const edges: [string, string][] = [];
     const firstShown = this.firstShownProbability(user);
     for (const [key, signal] of user.signals) {
-      const { posterior, label } = this.classify(signal, firstShown);
+      const { posterior, label } = this.classify(user, signal, firstShown);
       classCounts[label]++;
       for (const c of LABEL_CLASSES) shares[c] += posterior[c];
       const r = retestAgreement(signal.conditions.values());
@@ -291,7 +315,7 @@ export class ReliabilityTracker {
       items: [signal.first, signal.second],
       judgments: signal.n,
       conditions: signal.conditions.size,
-      ...this.classify(signal, this.firstShownProbability(user)),
+      ...this.classify(user, signal, this.firstShownProbability(user)),
       retest: retestAgreement(signal.conditions.values()),
       acrossConditions: crossConditionAgreement(signal.conditions.values()),
     };
@@ -317,7 +341,7 @@ export class ReliabilityTracker {
       second += user.chosenSecond;
       if (this.positionBias(user).detected) usersWithPositionBias++;
       const firstShown = this.firstShownProbability(user);
-      for (const signal of user.signals.values()) classCounts[this.classify(signal, firstShown).label]++;
+      for (const signal of user.signals.values()) classCounts[this.classify(user, signal, firstShown).label]++;
     }
     return { users: this.users.size, judgments, signals, classCounts, firstShownShare: first + second === 0 ? 0.5 : first / (first + second), usersWithPositionBias };
   }
@@ -327,9 +351,13 @@ export class ReliabilityTracker {
     for (const [userId, user] of this.users) {
       const signals: Record<string, ReliabilityTrackerJSON['users'][string]['signals'][string]> = {};
       for (const [key, signal] of user.signals) {
-        signals[key] = [[...signal.conditions].map(([condition, { n, a }]) => [condition, n, a] as const), [signal.positions.first, signal.positions.second, signal.positions.unknown]];
+        signals[key] = [
+          [...signal.conditions].map(([condition, c]) => [condition, c.n, c.a, c.aFirst, c.aSecond, c.bFirst, c.bSecond] as const),
+          [signal.logLikelihood[0]!, signal.logLikelihood[1]!, signal.logLikelihood[2]!],
+        ];
       }
-      users[userId] = { counts: [user.judgments, user.chosenFirst, user.chosenSecond, user.agree, user.disagree], signals };
+      const sum = user.logLikelihood;
+      users[userId] = { counts: [user.judgments, user.chosenFirst, user.chosenSecond, user.agree, user.disagree], logLikelihood: [sum[0]!, sum[1]!, sum[2]!], signals };
     }
     const population: Record<string, readonly [number, number]> = {};
     for (const [key, { n, a }] of this.population) population[key] = [n, a];
@@ -345,17 +373,17 @@ export class ReliabilityTracker {
   static fromJSON(json: ReliabilityTrackerJSON, options: Partial<ReliabilityOptions> = {}): ReliabilityTracker {
     if (json.version !== 1) throw new ReliabilityInputError(`reliability state has version ${String(json.version)}; this build reads version 1`);
     const tracker = new ReliabilityTracker(options);
-    const sums = new Map<string, ConditionCounts>();
+    const sums = new Map<string, { n: number; a: number }>();
     for (const userId of Object.keys(json.users)) {
-      const { counts, signals } = json.users[userId]!;
+      const { counts, logLikelihood, signals } = json.users[userId]!;
       const [judgments, chosenFirst, chosenSecond, agree, disagree] = counts;
-      const user: UserState = { signals: new Map(), judgments, chosenFirst, chosenSecond, agree, disagree };
+      const user: UserState = { signals: new Map(), judgments, chosenFirst, chosenSecond, agree, disagree, logLikelihood: Float64Array.from(logLikelihood) };
       for (const key of Object.keys(signals)) {
-        const [conditions, [first, second, unknown]] = signals[key]!;
+        const [conditions, stored] = signals[key]!;
         const [firstId, secondId] = key.split(SEPARATOR) as [string, string];
-        const signal: SignalState = { first: firstId, second: secondId, conditions: new Map(), positions: { first, second, unknown }, n: 0, a: 0 };
-        for (const [condition, n, a] of conditions) {
-          signal.conditions.set(condition, { n, a });
+        const signal: SignalState = { first: firstId, second: secondId, conditions: new Map(), n: 0, a: 0, logLikelihood: Float64Array.from(stored) };
+        for (const [condition, n, a, aFirst, aSecond, bFirst, bSecond] of conditions) {
+          signal.conditions.set(condition, { n, a, aFirst, aSecond, bFirst, bSecond });
           signal.n += n;
           signal.a += a;
         }
@@ -377,19 +405,43 @@ export class ReliabilityTracker {
     return tracker;
   }
 
-  private weigh(user: UserState, signal: SignalState, shown: 0 | 1 | undefined): JudgmentWeight {
-    const { posterior, label } = this.classify(signal, this.firstShownProbability(user));
+  private weigh(user: UserState, signal: SignalState, shown: 0 | 1 | undefined): { weight: JudgmentWeight; logLikelihood: readonly number[] } {
+    const { posterior, label, logLikelihood } = this.classify(user, signal, this.firstShownProbability(user));
     const o = this.options;
     const signalWeight = posterior.genuine + o.constructedWeight * posterior.constructed + o.nonAttitudeWeight * posterior['non-attitude'];
     const userWeight = this.userFactor(user);
     const positionWeight = shown === undefined ? 1 : this.positionFactor(user, shown);
-    return { weight: Math.max(o.minWeight, signalWeight * userWeight * positionWeight), signal: signalWeight, user: userWeight, position: positionWeight, posterior, label };
+    const weight = Math.max(o.minWeight, signalWeight * userWeight * positionWeight);
+    return { weight: { weight, signal: signalWeight, user: userWeight, position: positionWeight, posterior, label }, logLikelihood };
   }
 
-  private classify(signal: SignalState, firstShown: number): { posterior: ClassPosterior; label: LabelClass | 'unknown' } {
+  private classify(user: UserState, signal: SignalState, firstShown: number): { posterior: ClassPosterior; label: LabelClass | 'unknown'; logLikelihood: readonly number[] } {
     const o = this.options;
-    const posterior = classPosterior(classLogLikelihoods(signal.conditions.values(), signal.positions, o.epsilon, firstShown), o.classPrior);
-    return { posterior, label: decideClass(posterior, signal.n, o.decisionThreshold, o.minJudgments) };
+    const l = classLogLikelihoods(signal.conditions.values(), o.epsilon, firstShown);
+    const posterior = classPosterior(l, this.userPrior(user, signal));
+    return { posterior, label: decideClass(posterior, signal.n, o.decisionThreshold, o.minJudgments), logLikelihood: [l.genuine, l['non-attitude'], l.constructed] };
+  }
+
+  /**
+   * The class prior of one of a user's signals: (1 − w)·classPrior + w·T, with T the posterior that the user is of one
+   * class given its other signals' stored likelihoods (the hierarchical step; likelihoods, not posteriors, so a user's
+   * type does not feed on its own prior).
+   */
+  private userPrior(user: UserState, signal: SignalState): ClassPosterior {
+    const { classPrior, userTypeWeight: w } = this.options;
+    const type = classPosterior(
+      {
+        genuine: user.logLikelihood[0]! - signal.logLikelihood[0]!,
+        'non-attitude': user.logLikelihood[1]! - signal.logLikelihood[1]!,
+        constructed: user.logLikelihood[2]! - signal.logLikelihood[2]!,
+      },
+      classPrior,
+    );
+    return {
+      genuine: (1 - w) * classPrior.genuine + w * type.genuine,
+      'non-attitude': (1 - w) * classPrior['non-attitude'] + w * type['non-attitude'],
+      constructed: (1 - w) * classPrior.constructed + w * type.constructed,
+    };
   }
 
   /** Posterior mean of P(first shown is chosen) under Beta(k, k). */
@@ -454,12 +506,13 @@ function checkJudgment(judgment: PairJudgment): void {
 }
 
 function checkOptions(options: ReliabilityOptions): ReliabilityOptions {
-  const { epsilon, classPrior, decisionThreshold, minJudgments, constructedWeight, nonAttitudeWeight, agreementPrior, referenceAgreement, positionPrior, minWeight } = options;
+  const { epsilon, classPrior, userTypeWeight, decisionThreshold, minJudgments, constructedWeight, nonAttitudeWeight, agreementPrior, referenceAgreement, positionPrior, minWeight } = options;
   const fail = (what: string) => {
     throw new ReliabilityInputError(`reliability options: ${what}`);
   };
   if (!(epsilon > 0 && epsilon < 0.5)) fail(`epsilon is ${epsilon}; it must lie in (0, 0.5)`);
   for (const c of LABEL_CLASSES) if (!(classPrior[c] > 0 && Number.isFinite(classPrior[c]))) fail(`classPrior.${c} is ${classPrior[c]}; it must be a finite number > 0`);
+  if (!(userTypeWeight >= 0 && userTypeWeight < 1)) fail(`userTypeWeight is ${userTypeWeight}; it must lie in [0, 1)`);
   if (!(decisionThreshold > 0.5 && decisionThreshold <= 1)) fail(`decisionThreshold is ${decisionThreshold}; it must lie in (0.5, 1]`);
   if (!(Number.isInteger(minJudgments) && minJudgments >= 1)) fail(`minJudgments is ${minJudgments}; it must be an integer ≥ 1`);
   for (const [name, value] of [['constructedWeight', constructedWeight], ['nonAttitudeWeight', nonAttitudeWeight], ['minWeight', minWeight]] as const) {

@@ -71,3 +71,12 @@ export {
   type ScoredAlert,
 } from './narrowing-onset';
 export type { AuditAlert, AuditPopulation, AuditResult, DetectionScore, PolicyRunResult } from './audit-result';
+export {
+  DEFAULT_ANNOTATOR_OPTIONS,
+  plantAnnotators,
+  trulyPreferred,
+  type AnnotatorOptions,
+  type PlantedAnnotator,
+  type PlantedAnnotators,
+  type PlantedJudgment,
+} from './planted-annotators';
