@@ -33,12 +33,12 @@ describe('plantAnnotators', () => {
 
 /**
  * Issue #15: classification accuracy of each class against the planted truth, on the default planted population (300
- * annotators, 60% genuine / 25% non-attitude / 15% constructed, 30% of them with a position bias of 1.5 logits, 40 pairs
- * each asked 6 times under two framings: 72,000 judgments). Measured when written (seed 15): per annotator (the class
- * of largest mean posterior) genuine 167/180, non-attitude 68/75, constructed 45/45; per signal, of those decided (88%,
- * 86%, 93% of each class's signals), genuine 5967/6306, non-attitude 2465/2567, constructed 1672/1672. The user-type
- * prior is what lifts per-signal accuracy: a constructed annotator's pair whose framing effects happen to agree is
- * consistent across framings and would alone look genuine.
+ * annotators, 45% genuine / 40% non-attitude / 15% constructed, 72 of them with a position bias of 1.5 logits, 40 of
+ * 4,000 pairs of 200 items each, every pair asked 6 times under two framings: 72,000 judgments). Measured when written
+ * (seed 15): per annotator (the class of largest mean posterior) genuine 127/135, non-attitude 115/120, constructed
+ * 42/45; per signal, of those decided (84%, 91%, 94% of each class's signals), genuine 4365/4524, non-attitude
+ * 4305/4345, constructed 1614/1688. The user-type prior is what lifts per-signal accuracy: a constructed annotator's
+ * pair whose framing effects happen to agree is consistent across framings and would alone look genuine.
  */
 describe('reliability classes against the planted truth', () => {
   const planted = plantAnnotators();

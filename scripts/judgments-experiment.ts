@@ -1,0 +1,99 @@
+/**
+ * Label reliability on any pairwise judgment file (issue #15): held-out accuracy of the aggregate Bradley–Terry model
+ * trained unweighted and reliability-weighted, the class shares, the annotators below 0.5 agreement with the others,
+ * and the position bias.
+ *
+ *   npm run experiment:judgments -- --file F.csv [--truth T.csv] [--seed 15] [--holdout 0.2] [--item-prior-variance 1]
+ *   npm run experiment:judgments -- --plant F.csv [--seed 15] [--annotators 300]   (writes a planted file and F.truth.csv)
+ *
+ * F.csv: header and columns annotatorId,chosenId,rejectedId, optionally occurredAt,tie,framingId,position,order
+ * (position = where chosenId was shown, 0 or 1). T.csv: itemId,quality (the planted truth; optional).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { plantAnnotators } from '@chorus/simulation';
+import { MAX_PRIOR_VARIANCE } from '@chorus/platform';
+import { parseJudgmentCsv } from './judgment-file';
+import { formatReplay, plantedJudgmentCsv, plantedTruthCsv, parseTruthCsv } from './judgment-report';
+import { replayJudgments } from './judgment-replay';
+
+const usage = [
+  'usage: npm run experiment:judgments -- --file F.csv [--truth T.csv] [--seed 15] [--holdout 0.2] [--item-prior-variance 1]',
+  '       npm run experiment:judgments -- --plant F.csv [--seed 15] [--annotators 300]',
+].join('\n');
+
+class UsageError extends Error {}
+
+function options() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        file: { type: 'string' },
+        truth: { type: 'string' },
+        plant: { type: 'string' },
+        seed: { type: 'string', default: '15' },
+        holdout: { type: 'string', default: '0.2' },
+        annotators: { type: 'string', default: '300' },
+        'item-prior-variance': { type: 'string', default: '1' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const integer = (name: string, text: string, min: number, max: number) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got "${text}"`);
+    return value;
+  };
+  const holdout = Number(values.holdout);
+  if (!(holdout > 0 && holdout < 1)) throw new UsageError(`--holdout must be a share in (0, 1), got "${values.holdout}"`);
+  const itemPriorVariance = Number(values['item-prior-variance']);
+  if (!(itemPriorVariance > 0 && itemPriorVariance <= MAX_PRIOR_VARIANCE)) {
+    throw new UsageError(`--item-prior-variance must lie in (0, ${MAX_PRIOR_VARIANCE}], got "${values['item-prior-variance']}"`);
+  }
+  if ((values.file === undefined) === (values.plant === undefined)) throw new UsageError('give exactly one of --file (run the experiment) and --plant (write a planted file)');
+  if (values.plant !== undefined && values.truth !== undefined) throw new UsageError('--truth goes with --file; --plant writes its own truth file');
+  return {
+    file: values.file,
+    truth: values.truth,
+    plant: values.plant,
+    seed: integer('seed', values.seed, 0, 2 ** 32 - 1),
+    holdout,
+    annotators: integer('annotators', values.annotators, 1, 1_000_000),
+    itemPriorVariance,
+  };
+}
+
+function main(): void {
+  const o = options();
+  if (o.plant !== undefined) {
+    const planted = plantAnnotators({ seed: o.seed, annotatorCount: o.annotators });
+    const truthFile = o.plant.replace(/(\.csv)?$/, '.truth.csv');
+    writeFileSync(o.plant, plantedJudgmentCsv(planted));
+    writeFileSync(truthFile, plantedTruthCsv(planted));
+    process.stdout.write(`wrote ${planted.judgments.length} judgments of ${planted.annotators.length} annotators to ${o.plant} and the planted item qualities to ${truthFile}\n`);
+    process.stdout.write(`run: npm run experiment:judgments -- --file ${o.plant} --truth ${truthFile}\n`);
+    return;
+  }
+  const started = process.hrtime.bigint();
+  const rows = parseJudgmentCsv(readFileSync(o.file!, 'utf8'), o.file!);
+  const truth = o.truth === undefined ? undefined : parseTruthCsv(readFileSync(o.truth, 'utf8'), o.truth, rows);
+  const result = replayJudgments(rows, { seed: o.seed, holdout: o.holdout, itemPriorVariance: o.itemPriorVariance, ...(truth === undefined ? {} : { truth }) });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  process.stdout.write(`${formatReplay(result, { file: o.file!, seed: o.seed, holdout: o.holdout, seconds })}\n`);
+}
+
+try {
+  main();
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${message}\n${error instanceof UsageError ? `${usage}\n` : ''}`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}
