@@ -66,6 +66,17 @@ describe('ReliabilityTracker', () => {
     );
   });
 
+  it('keeps ids like "__proto__" and "constructor" as ordinary keys through JSON', () => {
+    const tracker = new ReliabilityTracker();
+    tracker.observe({ userId: '__proto__', chosenId: 'constructor', rejectedId: '__proto__', position: 0 });
+    tracker.observe({ userId: 'toString', chosenId: '__proto__', rejectedId: 'constructor' });
+    const restored = ReliabilityTracker.fromJSON(JSON.parse(JSON.stringify(tracker)));
+    expect([...restored.userIds()].sort()).toEqual(['__proto__', 'toString']);
+    expect(restored.signal('__proto__', '__proto__', 'constructor')!.judgments).toBe(1);
+    expect(restored.user('toString')!.reliability.agree).toBe(0); // the other user chose the other way
+    expect(restored.user('toString')!.reliability.disagree).toBe(1);
+  });
+
   it('refuses a state whose population counts disagree with its users', () => {
     const tracker = new ReliabilityTracker();
     tracker.observe({ userId: 'u', chosenId: 'a', rejectedId: 'b' });

@@ -347,9 +347,10 @@ export class ReliabilityTracker {
   }
 
   toJSON(): ReliabilityTrackerJSON {
-    const users: Record<string, ReliabilityTrackerJSON['users'][string]> = {};
+    // Null-prototype records: ids are untrusted strings, and "__proto__" must stay an ordinary key.
+    const users: Record<string, ReliabilityTrackerJSON['users'][string]> = Object.create(null);
     for (const [userId, user] of this.users) {
-      const signals: Record<string, ReliabilityTrackerJSON['users'][string]['signals'][string]> = {};
+      const signals: Record<string, ReliabilityTrackerJSON['users'][string]['signals'][string]> = Object.create(null);
       for (const [key, signal] of user.signals) {
         signals[key] = [
           [...signal.conditions].map(([condition, c]) => [condition, c.n, c.a, c.aFirst, c.aSecond, c.bFirst, c.bSecond] as const),
@@ -359,7 +360,7 @@ export class ReliabilityTracker {
       const sum = user.logLikelihood;
       users[userId] = { counts: [user.judgments, user.chosenFirst, user.chosenSecond, user.agree, user.disagree], logLikelihood: [sum[0]!, sum[1]!, sum[2]!], signals };
     }
-    const population: Record<string, readonly [number, number]> = {};
+    const population: Record<string, readonly [number, number]> = Object.create(null);
     for (const [key, { n, a }] of this.population) population[key] = [n, a];
     return { version: 1, users, population };
   }
