@@ -27,6 +27,8 @@ const groupRound = z.strictObject({
   stanceReinforcement: finite.min(-1).max(1),
   stanceExtremityChange: finite.min(-1).max(1),
   consumption: finite.min(0),
+  consumptionEntropy: unit.optional(),
+  homogenization: unit,
 });
 const auditResultSchema = z.strictObject({
   kind: z.enum(['audit', 'replay']),
@@ -41,7 +43,7 @@ const auditResultSchema = z.strictObject({
       description: z.string().min(1),
       tau2: finite.min(0),
       calibrated: z.boolean(),
-      rounds: z.array(z.strictObject({ round: z.number().int().min(1), groups: z.record(z.string(), groupRound), polarization: finite.min(0), exposureGini: unit })),
+      rounds: z.array(z.strictObject({ round: z.number().int().min(1), groups: z.record(z.string(), groupRound), polarization: finite.min(0), exposureGini: unit, homogenization: unit })),
       events: z.number().int().min(1),
       alerts: z.array(
         z.strictObject({ round: z.number().int().min(1), scope: z.enum(['user', 'segment', 'population']), metric: z.string(), domain: z.string(), severity: z.string(), subject: z.string() }),

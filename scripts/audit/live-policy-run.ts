@@ -7,6 +7,7 @@ import {
   catalogueItems,
   measureServedList,
   scoreDetection,
+  sessionMeasures,
   simulateSession,
   summarizeRound,
   trueAuc,
@@ -60,6 +61,8 @@ interface DomainRun {
   readonly schedule: NarrowingSchedule | undefined;
   /** Items each user has interacted with: the gateway serves only the others, so they are the regret's candidates. */
   readonly seen: Map<string, Set<string>>;
+  /** Items each user has consumed so far (what homogenization compares). */
+  readonly consumed: Map<string, Set<string>>;
   /** Whether the truth-side measures are taken on it (the news population; code is there for detection only). */
   readonly measured: boolean;
 }
@@ -124,10 +127,10 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
     const gateway = new GatewayClient(stack.url('gateway'), stack.key);
 
     const news = newsPopulation(options);
-    const domains: DomainRun[] = [{ population: news, schedule: narrowingOf(news, options), seen: new Map(), measured: true }];
+    const domains: DomainRun[] = [{ population: news, schedule: narrowingOf(news, options), seen: new Map(), consumed: new Map(), measured: true }];
     if (options.code) {
       const code = codePopulation(options, news.users.filter((user) => user.group === 'broad').length);
-      domains.push({ population: code, schedule: narrowingOf(code, options), seen: new Map(), measured: false });
+      domains.push({ population: code, schedule: narrowingOf(code, options), seen: new Map(), consumed: new Map(), measured: false });
     }
     report('importing the catalogue');
     for (const { population } of domains) {
@@ -197,7 +200,8 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
           }
           events.push(...session.events);
           for (const itemId of list) counts[population.itemById.get(itemId)!.index]! += 1;
-          if (measures) measured.push({ user, measures: { ...measures, consumption: session.chosen.length } });
+          const consumption = sessionMeasures(population, session, domain.consumed);
+          if (measures) measured.push({ user, measures: { ...measures, ...consumption } });
         });
         if (domain.measured) exposureCounts = counts;
       }
@@ -240,7 +244,7 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
       }
       const [{ n: reranks }] = (await stack.db.query(`SELECT count(*)::int AS n FROM calibrated_lists WHERE created_at >= $1`, [roundStart])) as { n: number }[];
       reranksPerRound.push(reranks);
-      rounds.push(summarizeRound(news, round, measured, aucOf, exposureCounts));
+      rounds.push(summarizeRound(news, round, measured, aucOf, exposureCounts, domains[0]!.consumed));
       measured = [];
     }
 

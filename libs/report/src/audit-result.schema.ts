@@ -22,6 +22,8 @@ const groupRoundMeasures = z.object({
   stanceReinforcement: finite,
   stanceExtremityChange: finite,
   consumption: finite,
+  consumptionEntropy: optionalFinite,
+  homogenization: finite,
 });
 
 const roundMeasures = z.object({
@@ -29,6 +31,7 @@ const roundMeasures = z.object({
   groups: z.record(z.string(), groupRoundMeasures),
   polarization: finite,
   exposureGini: finite,
+  homogenization: finite,
 });
 
 const auditAlert = z.object({

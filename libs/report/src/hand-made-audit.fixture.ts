@@ -17,6 +17,8 @@ export function group(regret: number, extra: Partial<GroupRoundMeasures> = {}): 
     stanceReinforcement: 0.1,
     stanceExtremityChange: 0.02,
     consumption: 1.5,
+    consumptionEntropy: 0.4,
+    homogenization: 0.05,
     ...extra,
   };
 }
@@ -43,6 +45,7 @@ function policyRun(f: PolicyFigures): PolicyRunResult {
     },
     polarization: f.polarization[r]!,
     exposureGini: 0.4,
+    homogenization: 0.03,
   });
   return {
     policy: f.policy,

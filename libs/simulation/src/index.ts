@@ -51,9 +51,19 @@ export {
   type ServingPolicy,
 } from './serving.policy';
 export {
+  consumptionEntropy,
+  HOMOGENIZATION_PAIRS,
+  neighbourHomogenization,
+  populationHomogenization,
+  trueTasteNeighbours,
+  trueTasteVector,
+} from './homogenization.measures';
+export {
   measureServedList,
   runOffline,
+  sessionMeasures,
   summarizeRound,
+  type SessionMeasures,
   type GroupRoundMeasures,
   type UserRoundMeasures,
   type OfflineRun,
