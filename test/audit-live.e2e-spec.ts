@@ -46,7 +46,7 @@ const auditResultSchema = z.strictObject({
       rounds: z.array(z.strictObject({ round: z.number().int().min(1), groups: z.record(z.string(), groupRound), polarization: finite.min(0), exposureGini: unit, homogenization: unit })),
       events: z.number().int().min(1),
       alerts: z.array(
-        z.strictObject({ round: z.number().int().min(1), scope: z.enum(['user', 'segment', 'population']), metric: z.string(), domain: z.string(), severity: z.string(), subject: z.string() }),
+        z.strictObject({ round: z.number().int().min(1), scope: z.enum(['user', 'segment', 'population']), metric: z.string(), domain: z.string(), severity: z.string(), subject: z.string(), group: z.string().optional() }),
       ),
       reranksPerRound: z.array(z.number().int().min(0)),
       seconds: finite.min(0),

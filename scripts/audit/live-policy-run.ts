@@ -233,7 +233,8 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
       );
       failIfStopped(stack);
       for (const alert of await newAlerts(gateway, knownAlerts)) {
-        alerts.push({ round, scope: alert.scope, metric: alert.metric, domain: alert.domain, severity: alert.severity, subject: alert.subject });
+        const group = alert.scope === 'user' && alert.domain === news.domain ? news.userById.get(alert.subject)?.group : undefined;
+        alerts.push({ round, scope: alert.scope, metric: alert.metric, domain: alert.domain, severity: alert.severity, subject: alert.subject, ...(group ? { group } : {}) });
       }
 
       const withAuc = round === options.rounds || (options.aucEvery > 0 && round % options.aucEvery === 0);

@@ -1,11 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderReportHtml } from '@chorus/report';
+import { formatSummaryTable, renderReportHtml } from '@chorus/report';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { AUDIT_USAGE, parseAuditOptions, UsageError } from './audit-options';
-import { newsPopulation } from './audit-population';
 import { runAudit } from './audit-runner';
-import { summaryTable } from './summary-table';
 
 /** `npm run audit`: the planted population through the live services, once per policy; writes <out>/audit.json and the report beside it. */
 async function main(): Promise<void> {
@@ -37,11 +35,10 @@ async function main(): Promise<void> {
   ).finally(() => bars.stop());
   const file = join(options.out, 'audit.json');
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  const groupOf = new Map(newsPopulation(options).users.map((user) => [user.id, user.group]));
   // The report is drawn from the same result the JSON holds (npm run report draws it again from a saved audit.json).
   const report = join(options.out, 'report.html');
   writeFileSync(report, await renderReportHtml(result));
-  process.stdout.write(`\n${summaryTable(result, (userId) => groupOf.get(userId))}\n\n[audit] wrote ${file} and ${report} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`\n${formatSummaryTable(result)}\n\n[audit] wrote ${file} and ${report} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }
 
 main().catch((error: Error) => {

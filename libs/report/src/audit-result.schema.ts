@@ -41,6 +41,7 @@ const auditAlert = z.object({
   domain: z.string(),
   severity: z.string(),
   subject: z.string(),
+  group: z.string().nullish().transform((value) => value ?? undefined),
 });
 
 const policyRunResult = z.object({

@@ -11,7 +11,7 @@ export { offlineAuditResult, type OfflineAuditOptions } from './offline-audit';
 export { groupNames, lastRound, policyAtLastRound, type PolicyAtRound } from './policy-summary';
 export { renderReportHtml, type ReportHtmlOptions } from './report-html';
 export { readingOfResult } from './result-reading';
-export { formatSummaryTable, summaryTable, type SummaryTable } from './summary-table';
+export { detectionTable, formatSummaryTable, formatTable, policyTable, summaryTable, type SummaryTable } from './summary-table';
 export { renderSvg } from './svg.renderer';
 export { auditResultSchema, parseAuditResult } from './audit-result.schema';
 export { readAuditFile } from './audit-file.reader';

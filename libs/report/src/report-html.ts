@@ -2,7 +2,7 @@ import type { AuditResult } from '@chorus/simulation';
 import { AUDIT_METRICS } from './audit-metrics';
 import { alertRows, metricOverRoundsSpec, timelineSpec, tradeoffSpec } from './chart-specs';
 import { readingOfResult } from './result-reading';
-import { summaryTable } from './summary-table';
+import { detectionTable, policyTable, summaryTable } from './summary-table';
 import { renderSvg } from './svg.renderer';
 
 export interface ReportHtmlOptions {
@@ -60,7 +60,10 @@ ${policiesTable(result)}
 </section>
 <section id="summary">
 <h2>At the last round</h2>
+<h3>Per planted group</h3>
 ${htmlTable(summaryTable(result), 'summary')}
+<h3>Per policy, over all users</h3>
+${htmlTable(policyTable(result), 'policy-figures')}
 </section>
 <section id="tradeoff">
 <h2>Policies against each other</h2>
@@ -76,7 +79,7 @@ ${timeline}
 </section>
 <section id="detection">
 <h2>Detection against what was planted</h2>
-${detectionTable(result)}
+${result.detection?.length ? htmlTable(detectionTable(result), 'detection') : '<p>No detection was scored in this run.</p>'}
 </section>
 <section id="data">
 <h2>Data</h2>
@@ -104,27 +107,6 @@ function policiesTable(result: AuditResult): string {
       rows: result.runs.map((run) => [run.policy, run.description, String(run.tau2), run.calibrated ? 'yes' : 'no', String(run.events), run.seconds.toFixed(1)]),
     },
     'policies',
-  );
-}
-
-function detectionTable(result: AuditResult): string {
-  if (!result.detection?.length) return '<p>No detection was scored in this run.</p>';
-  const optional = (value: number | undefined, digits: number) => (value === undefined ? '—' : value.toFixed(digits));
-  return htmlTable(
-    {
-      header: ['domain', 'policy', 'planted onset (round)', 'planted users', 'detected', 'recall', 'mean delay (rounds)', 'false alarms / 1,000 user-rounds'],
-      rows: result.detection.map((d) => [
-        d.domain,
-        d.policy,
-        d.plantedOnsetRound === undefined ? 'nothing planted' : String(d.plantedOnsetRound),
-        String(d.plantedUsers),
-        String(d.detectedUsers),
-        d.recall === undefined ? '—' : `${(100 * d.recall).toFixed(1)}%`,
-        optional(d.meanDelayRounds, 1),
-        d.falseAlarmsPer1000UserRounds.toFixed(2),
-      ]),
-    },
-    'detection',
   );
 }
 

@@ -1,7 +1,7 @@
 import type { AuditResult } from '@chorus/simulation';
 import { groupNames, lastRound } from './policy-summary';
 
-/** The summary at the last round: a header and rows of already formatted cells (shared by the terminal and the HTML). */
+/** A table of already formatted cells: the terminal and the HTML draw the same ones. */
 export interface SummaryTable {
   readonly header: readonly string[];
   readonly rows: readonly (readonly string[])[];
@@ -10,48 +10,108 @@ export interface SummaryTable {
 const MISSING = '—';
 
 /**
- * Per policy and planted group at the last round: users, regret, AUC, minority share (true share), C_KL, exposure
- * entropy, stance reinforcement, change in stance extremity; and per policy (on its first group's row) polarization,
- * exposure Gini, alerts raised and reranks completed over the whole run.
+ * Per policy and planted group at the last round: users, regret, AUC (the last round that measured it), minority share
+ * (true share), C_KL, exposure and consumption entropy, homogenization with true-taste neighbours, stance
+ * reinforcement, change in stance extremity, and the user alerts raised over the run on the group's members.
  */
 export function summaryTable(result: AuditResult): SummaryTable {
-  const header = ['policy', 'group', 'users', 'regret', 'AUC', 'minority (true)', 'C_KL', 'entropy', 'reinforce', 'Δ extremity', 'polarization', 'Gini', 'alerts', 'reranks'];
+  const header = ['policy', 'group', 'users', 'regret', 'AUC', 'minority (true)', 'C_KL', 'exposure H', 'consumed H', 'homog.', 'reinforce', 'Δ extremity', 'alerts'];
   const rows: string[][] = [];
   for (const run of result.runs) {
     const round = lastRound(run);
+    const aucRound = [...run.rounds].reverse().find((r) => Object.values(r.groups).some((g) => g.auc !== undefined));
     groupNames(result).forEach((group, i) => {
       const m = round.groups[group];
       if (!m) return;
-      const first = i === 0;
+      const auc = aucRound?.groups[group]?.auc;
       rows.push([
-        first ? run.policy : '',
+        i === 0 ? run.policy : '',
         group,
         String(m.users),
         m.regret.toFixed(3),
-        m.auc === undefined ? MISSING : m.auc.toFixed(3),
+        auc === undefined ? MISSING : auc.toFixed(3),
         m.minorityShare === undefined || m.trueMinorityShare === undefined ? MISSING : `${share(m.minorityShare)} (${share(m.trueMinorityShare)})`,
         m.calibrationKl.toFixed(3),
         m.exposureEntropy.toFixed(3),
+        m.consumptionEntropy === undefined ? MISSING : m.consumptionEntropy.toFixed(3),
+        m.homogenization.toFixed(3),
         m.stanceReinforcement.toFixed(3),
         m.stanceExtremityChange.toFixed(3),
-        first ? round.polarization.toFixed(3) : '',
-        first ? round.exposureGini.toFixed(3) : '',
-        first ? String(run.alerts.length) : '',
-        first ? String(run.reranksPerRound.reduce((a, b) => a + b, 0)) : '',
+        String(run.alerts.filter((alert) => alert.scope === 'user' && alert.group === group).length),
       ]);
     });
   }
   return { header, rows };
 }
 
-/** The summary table as fixed-width text for a terminal: columns padded, numbers right-aligned, a rule under the header. */
-export function formatSummaryTable(result: AuditResult): string {
-  const { header, rows } = summaryTable(result);
+/**
+ * Per policy over the whole population: τ², calibrated or not, events, polarization of true stances, exposure Gini and
+ * homogenization over random pairs at the last round, alerts raised over the run by scope (user alerts on users of no
+ * measured group, such as the code population's, counted too), reranks completed.
+ */
+export function policyTable(result: AuditResult): SummaryTable {
+  const header = ['policy', 'τ²', 'calibrated', 'events', 'polarization', 'Gini', 'homog. (pairs)', 'user alerts', 'segment alerts', 'population alerts', 'reranks'];
+  const rows = result.runs.map((run) => {
+    const round = lastRound(run);
+    const alerts = (scope: string) => String(run.alerts.filter((alert) => alert.scope === scope).length);
+    return [
+      run.policy,
+      String(run.tau2),
+      run.calibrated ? 'yes' : 'no',
+      String(run.events),
+      round.polarization.toFixed(3),
+      round.exposureGini.toFixed(3),
+      round.homogenization.toFixed(3),
+      alerts('user'),
+      alerts('segment'),
+      alerts('population'),
+      String(run.reranksPerRound.reduce((a, b) => a + b, 0)),
+    ];
+  });
+  return { header, rows };
+}
+
+/** The detection scores: per policy and domain, what was planted, recall, delay and false alarms. Empty rows when none. */
+export function detectionTable(result: AuditResult): SummaryTable {
+  const optional = (value: number | undefined, digits: number) => (value === undefined ? MISSING : value.toFixed(digits));
+  return {
+    header: ['policy', 'domain', 'planted onset', 'planted users', 'detected', 'recall', 'mean delay (rounds)', 'false alarms / 1,000 user-rounds'],
+    rows: (result.detection ?? []).map((d) => [
+      d.policy,
+      d.domain,
+      d.plantedOnsetRound === undefined ? 'nothing planted' : `round ${d.plantedOnsetRound}`,
+      String(d.plantedUsers),
+      String(d.detectedUsers),
+      d.recall === undefined ? MISSING : share(d.recall),
+      optional(d.meanDelayRounds, 1),
+      d.falseAlarmsPer1000UserRounds.toFixed(2),
+    ]),
+  };
+}
+
+/**
+ * A table as fixed-width text for a terminal: columns padded, the first `nameColumns` (names) left-aligned, figures
+ * right-aligned so their decimal points line up, a rule under the header.
+ */
+export function formatTable(table: SummaryTable, nameColumns = 2): string {
+  const { header, rows } = table;
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c]!.length)));
-  // Text columns (policy, group) read left-aligned; figures right-aligned so their decimal points line up.
-  const line = (cells: readonly string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) => cells.map((cell, c) => (c < nameColumns ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The terminal summary of an audit (`npm run audit`, `npm run report`): the group table at the last round, the policy
+ * table, and the detection scores when there are any.
+ */
+export function formatSummaryTable(result: AuditResult): string {
   const lastRounds = [...new Set(result.runs.map((run) => lastRound(run).round))].join(', ');
-  return [`${result.title}: last round ${lastRounds}`, line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const parts = [`${result.title}: last round ${lastRounds}; minority = served share (true share)`, formatTable(summaryTable(result)), '', formatTable(policyTable(result), 1)];
+  const detection = detectionTable(result);
+  if (detection.rows.length > 0) {
+    parts.push('', 'Narrowing detection (user alerts on consumption or exposure entropy; false alarms on user-rounds with nothing planted):', formatTable(detection));
+  }
+  return parts.join('\n');
 }
 
 function share(value: number): string {

@@ -57,6 +57,8 @@ export interface AuditAlert {
   readonly severity: string;
   /** The user id, segment name or domain the alert is about. */
   readonly subject: string;
+  /** For a user alert on a user of the measured population: the user's planted group. */
+  readonly group?: string;
 }
 
 /** Alerts scored against planted narrowing onsets (recall, delay) and stationary stretches (false alarms). */
