@@ -66,6 +66,34 @@ const auditResultSchema = z.strictObject({
       }),
     )
     .optional(),
+  alertSignal: z
+    .array(
+      z.strictObject({
+        domain: z.string(),
+        policy: z.string(),
+        scope: z.enum(['user', 'segment', 'population']),
+        plantedOnsetRound: z.number().int().min(1).optional(),
+        trueAlerts: z.number().int().min(0),
+        falseAlarms: z.number().int().min(0),
+        unscored: z.number().int().min(0),
+        precision: unit.optional(),
+        firstDelayRounds: finite.min(0).optional(),
+      }),
+    )
+    .optional(),
+  spread: z
+    .array(
+      z.strictObject({
+        figure: z.string(),
+        values: z.array(finite.nullable()),
+        seeds: z.array(z.number().int()),
+        mean: finite.optional(),
+        sd: finite.min(0).optional(),
+        min: finite.optional(),
+        max: finite.optional(),
+      }),
+    )
+    .optional(),
 });
 
 const out = mkdtempSync(join(tmpdir(), 'chorus-audit-'));

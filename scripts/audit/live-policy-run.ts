@@ -6,11 +6,13 @@ import {
   applyNarrowing,
   catalogueItems,
   measureServedList,
+  scoreAlertSignal,
   scoreDetection,
   sessionMeasures,
   simulateSession,
   summarizeRound,
   trueAuc,
+  type AlertSignal,
   type AuditAlert,
   type DetectionScore,
   type NarrowingSchedule,
@@ -34,6 +36,7 @@ export interface PolicyProgress {
 export interface LivePolicyRun {
   readonly result: PolicyRunResult;
   readonly detection: DetectionScore[];
+  readonly alertSignal: AlertSignal[];
   readonly population: Population;
 }
 
@@ -92,7 +95,7 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
     databaseUrl: `postgres://postgres@127.0.0.1:5432/chorus_audit_${runId}_${policy.name}`,
     prefix: `audit${runId}.${policy.name}.`,
     partitions: options.partitions,
-    logDir: join(options.out, 'logs', policy.name),
+    logDir: join(options.logDir ?? join(options.out, 'logs'), policy.name),
     say: () => undefined,
   });
   const report = (phase: string) => progress({ policy: policy.name, round: 0, rounds: options.rounds, phase });
@@ -120,6 +123,11 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
       DRIFT_FLUSH_INTERVAL_MS: '250',
       DRIFT_USER_HALF_LIFE_EVENTS: String(options.driftHalfLife),
       DRIFT_USER_MIN_EVENTS: String(options.driftMinEvents),
+      // A round is a few seconds of wall time (the events' time): population points need buckets about that wide,
+      // closed a second after their end (the round's feedback follows its exposures within a second or two).
+      DRIFT_BUCKET_SECONDS: String(options.driftBucketSeconds),
+      DRIFT_BUCKET_LATENESS_SECONDS: '1',
+      DRIFT_ALERT_COOLDOWN_SECONDS: String(options.driftCooldownSeconds),
     };
     const services: ServiceName[] = ['gateway', 'learner', 'reranker', 'drift-watch', 'notifier'];
     const ports = await Promise.all(services.map(() => freePort()));
@@ -260,10 +268,14 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
         alerts,
       }),
     );
+    const alertSignal = domains.flatMap((domain) =>
+      scoreAlertSignal({ domain: domain.population.domain, policy: policy.name, schedule: domain.schedule, alerts }),
+    );
     report(options.rounds, 'done');
     return {
       population: news,
       detection,
+      alertSignal,
       result: {
         policy: policy.name,
         description: policy.description,

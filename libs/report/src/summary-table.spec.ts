@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handMadeAudit } from './hand-made-audit.fixture';
-import { detectionTable, formatSummaryTable, policyTable, summaryTable } from './summary-table';
+import { alertSignalTable, detectionTable, formatSummaryTable, policyTable, summaryTable } from './summary-table';
 
 // Expected cells worked out from the hand-made fixture (hand-made-audit.fixture.ts), not from the code under test.
 describe('summaryTable', () => {
@@ -34,6 +34,24 @@ describe('detectionTable', () => {
       ['pooled', 'news', 'round 1', '4', '3', '75.0%', '0.5', '1.25'],
       ['pooled', 'code', 'nothing planted', '0', '0', '—', '—', '0.00'],
     ]);
+  });
+});
+
+describe('alertSignalTable', () => {
+  it('has a row per policy, domain and scope: true alerts, false alarms, precision, first delay, other metrics', () => {
+    const result = {
+      ...handMadeAudit(),
+      alertSignal: [
+        { domain: 'news', policy: 'pooled', scope: 'population' as const, plantedOnsetRound: 12, trueAlerts: 3, falseAlarms: 1, unscored: 2, precision: 0.75, firstDelayRounds: 4 },
+        { domain: 'code', policy: 'pooled', scope: 'user' as const, plantedOnsetRound: undefined, trueAlerts: 0, falseAlarms: 0, unscored: 0, precision: undefined, firstDelayRounds: undefined },
+      ],
+    };
+    expect(alertSignalTable(result).rows).toEqual([
+      ['pooled', 'news', 'population', 'round 12', '3', '1', '75.0%', '4', '2'],
+      ['pooled', 'code', 'user', 'nothing planted', '0', '0', '—', '—', '0'],
+    ]);
+    expect(formatSummaryTable(result)).toMatch(/\nAlerts against what was planted .*\npolicy  domain  scope {9}planted onset  true alerts/);
+    expect(alertSignalTable(handMadeAudit()).rows).toEqual([]);
   });
 });
 

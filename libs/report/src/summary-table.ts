@@ -90,6 +90,37 @@ export function detectionTable(result: AuditResult): SummaryTable {
 }
 
 /**
+ * Every alert judged against what was planted, per policy, domain and scope: true alerts (on a narrowing metric,
+ * matching the planted narrowing), false alarms (on a narrowing metric, nothing planted behind them), their precision,
+ * the delay of the first true one, and the alerts on other metrics (unscored).
+ */
+export function alertSignalTable(result: AuditResult): SummaryTable {
+  return {
+    header: ['policy', 'domain', 'scope', 'planted onset', 'true alerts', 'false alarms', 'precision', 'first true after (rounds)', 'other metrics'],
+    rows: (result.alertSignal ?? []).map((a) => [
+      a.policy,
+      a.domain,
+      a.scope,
+      a.plantedOnsetRound === undefined ? 'nothing planted' : `round ${a.plantedOnsetRound}`,
+      String(a.trueAlerts),
+      String(a.falseAlarms),
+      a.precision === undefined ? MISSING : share(a.precision),
+      a.firstDelayRounds === undefined ? MISSING : String(a.firstDelayRounds),
+      String(a.unscored),
+    ]),
+  };
+}
+
+/** The spread of the headline figures over repeated runs with other seeds: mean ± sd, range, each seed's value. */
+export function spreadTable(result: AuditResult): SummaryTable {
+  const f = (x: number | undefined | null) => (x === undefined || x === null ? MISSING : Number.isInteger(x) ? String(x) : x.toFixed(3));
+  return {
+    header: ['figure', 'mean', 'sd', 'min', 'max', `per seed (${result.spread?.[0]?.seeds.join(', ') ?? ''})`],
+    rows: (result.spread ?? []).map((s) => [s.figure, f(s.mean), f(s.sd), f(s.min), f(s.max), s.values.map(f).join('  ')]),
+  };
+}
+
+/**
  * A table as fixed-width text for a terminal: columns padded, the first `nameColumns` (names) left-aligned, figures
  * right-aligned so their decimal points line up, a rule under the header.
  */
@@ -110,6 +141,14 @@ export function formatSummaryTable(result: AuditResult): string {
   const detection = detectionTable(result);
   if (detection.rows.length > 0) {
     parts.push('', 'Narrowing detection (user alerts on consumption or exposure entropy; false alarms on user-rounds with nothing planted):', formatTable(detection));
+  }
+  const spread = spreadTable(result);
+  if (spread.rows.length > 0) {
+    parts.push('', `Spread of the headline figures over ${result.spread![0]!.seeds.length} runs (seeds ${result.spread![0]!.seeds.join(', ')}; the tables above are the first run's):`, formatTable(spread, 1));
+  }
+  const signal = alertSignalTable(result);
+  if (signal.rows.length > 0) {
+    parts.push('', 'Alerts against what was planted (narrowing metrics: user consumption/exposure entropy, population mean of either):', formatTable(signal, 3));
   }
   return parts.join('\n');
 }

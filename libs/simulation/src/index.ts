@@ -80,4 +80,5 @@ export {
   type NarrowingSchedule,
   type ScoredAlert,
 } from './narrowing-onset';
-export type { AuditAlert, AuditPopulation, AuditResult, DetectionScore, PolicyRunResult } from './audit-result';
+export type { AlertSignal, AuditAlert, AuditPopulation, AuditResult, DetectionScore, FigureSpread, PolicyRunResult } from './audit-result';
+export { POPULATION_NARROWING_METRICS, scoreAlertSignal, type AlertSignalInput } from './alert-signal';
