@@ -79,10 +79,10 @@ export function detectionTable(result: AuditResult): SummaryTable {
     rows: (result.detection ?? []).map((d) => [
       d.policy,
       d.domain,
-      d.plantedOnsetRound === undefined ? 'nothing planted' : `round ${d.plantedOnsetRound}`,
+      plantedOnset(d.plantedOnsetRound),
       String(d.plantedUsers),
       String(d.detectedUsers),
-      d.recall === undefined ? MISSING : share(d.recall),
+      optionalShare(d.recall),
       optional(d.meanDelayRounds, 1),
       d.falseAlarmsPer1000UserRounds.toFixed(2),
     ]),
@@ -101,10 +101,10 @@ export function alertSignalTable(result: AuditResult): SummaryTable {
       a.policy,
       a.domain,
       a.scope,
-      a.plantedOnsetRound === undefined ? 'nothing planted' : `round ${a.plantedOnsetRound}`,
+      plantedOnset(a.plantedOnsetRound),
       String(a.trueAlerts),
       String(a.falseAlarms),
-      a.precision === undefined ? MISSING : share(a.precision),
+      optionalShare(a.precision),
       a.firstDelayRounds === undefined ? MISSING : String(a.firstDelayRounds),
       String(a.unscored),
     ]),
@@ -155,4 +155,12 @@ export function formatSummaryTable(result: AuditResult): string {
 
 function share(value: number): string {
   return `${(100 * value).toFixed(1)}%`;
+}
+
+function optionalShare(value: number | undefined): string {
+  return value === undefined ? MISSING : share(value);
+}
+
+function plantedOnset(round: number | undefined): string {
+  return round === undefined ? 'nothing planted' : `round ${round}`;
 }

@@ -1,33 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { consumptionEntropy, neighbourHomogenization, populationHomogenization, trueTasteNeighbours, trueTasteVector } from './homogenization.measures';
+import { HAND_WORKED_POPULATION } from './hand-worked-population.fixture';
 import { runOffline } from './offline-loop.runner';
 import { plantPopulation, type PopulationOptions } from './planted-population';
 import { STANDARD_POLICIES } from './serving.policy';
 
 /**
- * Six users worked out by hand: two categories, single-category items, no deviation, stances all 0 (sd 0), strength 2.
- * Taste vectors: a-fans (2, 0, 0), b-fans (0, 2, 0), mixed 70/30 (1.4, 0.6, 0); two users per group, in group order.
+ * Six users worked out by hand: the hand-worked population (two categories, single-category items, no deviation,
+ * strength 2) with two users per group and every stance 0. Taste vectors: a-fans (2, 0, 0), b-fans (0, 2, 0), mixed
+ * 70/30 (1.4, 0.6, 0).
  */
 const handWorked: PopulationOptions = {
-  seed: 1,
-  categories: ['a', 'b'],
-  itemCount: 4,
+  ...HAND_WORKED_POPULATION,
   userCount: 6,
-  primaryCategoryWeight: 1,
-  opinion: false,
-  qualitySd: 0,
-  deviationVariance: 0,
-  tasteStrength: 2,
-  baseline: -1,
-  tastes: [
-    { name: 'likes-a', profile: { a: 1 } },
-    { name: 'likes-b', profile: { b: 1 } },
-  ],
-  groups: [
-    { name: 'a-fans', kind: 'majority', share: 1 / 3, personas: [{ taste: 'likes-a', weight: 1 }], stance: { mean: 0, sd: 0 } },
-    { name: 'b-fans', kind: 'minority', share: 1 / 3, personas: [{ taste: 'likes-b', weight: 1 }], stance: { mean: 0, sd: 0 } },
-    { name: 'mixed', kind: 'mixed', share: 1 / 3, personas: [{ taste: 'likes-a', weight: 0.7 }, { taste: 'likes-b', weight: 0.3 }], stance: { mean: 0, sd: 0 } },
-  ],
+  groups: HAND_WORKED_POPULATION.groups!.map((group) => ({ ...group, stance: { mean: 0, sd: 0 } })),
 };
 
 describe('trueTasteVector and trueTasteNeighbours', () => {
