@@ -53,6 +53,9 @@ describe('figureSpread', () => {
       '3.250',
       '1.250  3.250',
     ]);
+    // A count prints as a count, its mean and sd with two decimals.
+    const counted = { ...result, spread: [{ figure: 'p: population alerts, true', values: [0, 1, null], seeds: [1, 2, 3], mean: 0.5, sd: Math.SQRT1_2, min: 0, max: 1 }] };
+    expect(spreadTable(counted).rows).toEqual([['p: population alerts, true', '0.50', '0.71', '0', '1', '0  1  —']]);
     expect(formatSummaryTable(result)).toMatch(/\nSpread of the headline figures over 2 runs \(seeds 4, 5; the tables above are the first run's\):\nfigure /);
     expect(formatSummaryTable(handMadeAudit())).not.toMatch(/Spread/);
   });

@@ -113,10 +113,15 @@ export function alertSignalTable(result: AuditResult): SummaryTable {
 
 /** The spread of the headline figures over repeated runs with other seeds: mean ± sd, range, each seed's value. */
 export function spreadTable(result: AuditResult): SummaryTable {
-  const f = (x: number | undefined | null) => (x === undefined || x === null ? MISSING : Number.isInteger(x) ? String(x) : x.toFixed(3));
   return {
     header: ['figure', 'mean', 'sd', 'min', 'max', `per seed (${result.spread?.[0]?.seeds.join(', ') ?? ''})`],
-    rows: (result.spread ?? []).map((s) => [s.figure, f(s.mean), f(s.sd), f(s.min), f(s.max), s.values.map(f).join('  ')]),
+    rows: (result.spread ?? []).map((s) => {
+      // Counts print as counts; any other figure with three decimals everywhere in its row, so the columns line up.
+      const counts = s.values.every((v) => v === null || Number.isInteger(v));
+      const f = (x: number | undefined | null, digits: number) => (x === undefined || x === null ? MISSING : x.toFixed(digits));
+      const [value, summary] = counts ? [0, 2] : [3, 3];
+      return [s.figure, f(s.mean, summary), f(s.sd, summary), f(s.min, value), f(s.max, value), s.values.map((v) => f(v, value)).join('  ')];
+    }),
   };
 }
 
