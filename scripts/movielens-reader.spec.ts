@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DataFileError, inReplayOrder, parseMovies, parseRatings, splitCsvLine } from './movielens-reader';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataFileError, inReplayOrder, missingMovieLensFiles, parseMovies, parseRatings, splitCsvLine } from './movielens-reader';
 
 describe('MovieLens reader', () => {
   it('splits quoted CSV fields with commas and doubled quotes', () => {
@@ -29,5 +32,19 @@ describe('MovieLens reader', () => {
       { userId: '3', movieId: '1', rating: 4, timestamp: 1 },
     ]);
     expect(ordered.map((r) => `${r.userId}:${r.movieId}`)).toEqual(['3:1', '1:3', '1:9', '2:1']);
+  });
+
+  it('names the files missing from a folder, all of them when the folder is not there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chorus-movielens-'));
+    try {
+      expect(missingMovieLensFiles(join(dir, 'nowhere'))).toEqual(['ratings.csv', 'movies.csv']);
+      expect(missingMovieLensFiles(dir)).toEqual(['ratings.csv', 'movies.csv']);
+      writeFileSync(join(dir, 'movies.csv'), 'movieId,title,genres\n');
+      expect(missingMovieLensFiles(dir)).toEqual(['ratings.csv']);
+      writeFileSync(join(dir, 'ratings.csv'), 'userId,movieId,rating,timestamp\n');
+      expect(missingMovieLensFiles(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface MovieLensRating {
@@ -81,6 +81,14 @@ export function parseMovies(text: string, file = 'movies.csv'): MovieLensMovie[]
 /** Ratings in replay order: by time, ties broken by user then movie so every run replays the same sequence. */
 export function inReplayOrder(ratings: MovieLensRating[]): MovieLensRating[] {
   return [...ratings].sort((a, b) => a.timestamp - b.timestamp || Number(a.userId) - Number(b.userId) || Number(a.movieId) - Number(b.movieId));
+}
+
+/** The files the replay reads from a MovieLens folder. */
+export const MOVIELENS_FILES = ['ratings.csv', 'movies.csv'] as const;
+
+/** Which of the replay's files are missing from `dir` (all of them when the folder is not there); empty when it can replay. */
+export function missingMovieLensFiles(dir: string): string[] {
+  return MOVIELENS_FILES.filter((name) => !existsSync(join(dir, name)));
 }
 
 export function readMovieLens(dir: string): { ratings: MovieLensRating[]; movies: MovieLensMovie[] } {

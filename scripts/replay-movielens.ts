@@ -8,12 +8,17 @@ import { rocAuc } from '@chorus/reward';
 import { Queue } from 'bullmq';
 import { MultiBar, Presets } from 'cli-progress';
 import type { DataSource } from 'typeorm';
+import { parseAuditOptions } from './audit/audit-options';
+import { runAuditCommand } from './audit/audit.command';
 import { LocalStack, until } from './local-stack';
-import { inReplayOrder, readMovieLens } from './movielens-reader';
+import { inReplayOrder, missingMovieLensFiles, readMovieLens } from './movielens-reader';
 
 const root = resolve(__dirname, '..', '..');
+const DEFAULT_DATA = resolve(root, '..', 'shared', 'data', 'movielens-latest-small');
 const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] [--partitions <n>] [--port <n>] [--keep-running]
-  --data          folder with MovieLens ratings.csv and movies.csv (default ../shared/data/movielens-latest-small)
+  --data          folder with MovieLens ratings.csv and movies.csv (default ../shared/data/movielens-latest-small;
+                  when the default folder is not there, the demo says so and runs the simulated population of
+                  \`npm run audit\` instead, writing its report to .chorus/demo/audit/)
   --limit         replay only the first n ratings in time order (default: all)
   --tau2          pooling strength τ² of the personalized models (default 1)
   --partitions    partitions of the feedback topic (default 6)
@@ -36,7 +41,7 @@ function options() {
   const { values } = explainUsage(() => parseArgs({
     allowNegative: true,
     options: {
-      data: { type: 'string', default: resolve(root, '..', 'shared', 'data', 'movielens-latest-small') },
+      data: { type: 'string' },
       limit: { type: 'string' },
       tau2: { type: 'string', default: '1' },
       partitions: { type: 'string', default: '6' },
@@ -58,7 +63,8 @@ function options() {
     return value;
   };
   return {
-    data: values.data!,
+    data: values.data === undefined ? DEFAULT_DATA : resolve(values.data),
+    dataGiven: values.data !== undefined,
     limit: number('limit', values.limit, 1, Number.MAX_SAFE_INTEGER, true),
     tau2: number('tau2', values.tau2, 0, MAX_PRIOR_VARIANCE, false)!,
     partitions: number('partitions', values.partitions, 1, 64, true)!,
@@ -75,6 +81,19 @@ function eventId(userId: string, movieId: string, timestamp: number): string {
 
 async function main(): Promise<void> {
   const opts = options();
+  const missing = missingMovieLensFiles(opts.data);
+  if (missing.length > 0) {
+    const where = `${missing.join(' and ')} not found in ${opts.data}`;
+    // A folder the user named and mistyped should not turn into a different run of several minutes.
+    if (opts.dataGiven) throw new UsageError(`--data: ${where}; pass the folder holding MovieLens latest-small's ratings.csv and movies.csv`);
+    process.stdout.write(
+      `[demo] MovieLens is not here (${where}), so the demo runs the simulated population instead: the aggregation audit ` +
+        `(npm run audit) with its default settings, through the same services. To replay MovieLens, put ml-latest-small ` +
+        `(https://grouplens.org/datasets/movielens/latest/) there or pass --data <folder>. The replay's options (--limit, --tau2, …) do not apply.\n`,
+    );
+    await runAuditCommand(parseAuditOptions(['--out', join(root, '.chorus', 'demo', 'audit'), ...(process.stdout.isTTY ? [] : ['--no-progress'])], root)!, 'demo');
+    return;
+  }
   const started = Date.now();
   const databaseUrl = 'postgres://postgres@127.0.0.1:5432/chorus_demo';
   const prefix = 'demo.';

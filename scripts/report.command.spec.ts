@@ -90,7 +90,7 @@ describe('npm run report', () => {
     const beside = await run(file);
     expect(beside.err).toBe('');
     expect(beside.status).toBe(0);
-    expect(beside.out).toMatch(/^Hand-made audit: last round 1\npolicy {14}group/);
+    expect(beside.out).toMatch(/^Hand-made audit: last round 1; minority = served share \(true share\)\npolicy {14}group/);
     expect(beside.out).toMatch(new RegExp(`wrote ${join(dir, 'report.html')} \\(\\d+ KiB, rendered in [\\d.]+ s\\) beside ${file}\\n$`));
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<a href="audit.json">audit.json</a>');
 

@@ -27,6 +27,8 @@ const groupRound = z.strictObject({
   stanceReinforcement: finite.min(-1).max(1),
   stanceExtremityChange: finite.min(-1).max(1),
   consumption: finite.min(0),
+  consumptionEntropy: unit.optional(),
+  homogenization: unit,
 });
 const auditResultSchema = z.strictObject({
   kind: z.enum(['audit', 'replay']),
@@ -41,10 +43,10 @@ const auditResultSchema = z.strictObject({
       description: z.string().min(1),
       tau2: finite.min(0),
       calibrated: z.boolean(),
-      rounds: z.array(z.strictObject({ round: z.number().int().min(1), groups: z.record(z.string(), groupRound), polarization: finite.min(0), exposureGini: unit })),
+      rounds: z.array(z.strictObject({ round: z.number().int().min(1), groups: z.record(z.string(), groupRound), polarization: finite.min(0), exposureGini: unit, homogenization: unit })),
       events: z.number().int().min(1),
       alerts: z.array(
-        z.strictObject({ round: z.number().int().min(1), scope: z.enum(['user', 'segment', 'population']), metric: z.string(), domain: z.string(), severity: z.string(), subject: z.string() }),
+        z.strictObject({ round: z.number().int().min(1), scope: z.enum(['user', 'segment', 'population']), metric: z.string(), domain: z.string(), severity: z.string(), subject: z.string(), group: z.string().optional() }),
       ),
       reranksPerRound: z.array(z.number().int().min(0)),
       seconds: finite.min(0),
@@ -61,6 +63,34 @@ const auditResultSchema = z.strictObject({
         recall: unit.optional(),
         meanDelayRounds: finite.min(0).optional(),
         falseAlarmsPer1000UserRounds: finite.min(0),
+      }),
+    )
+    .optional(),
+  alertSignal: z
+    .array(
+      z.strictObject({
+        domain: z.string(),
+        policy: z.string(),
+        scope: z.enum(['user', 'segment', 'population']),
+        plantedOnsetRound: z.number().int().min(1).optional(),
+        trueAlerts: z.number().int().min(0),
+        falseAlarms: z.number().int().min(0),
+        unscored: z.number().int().min(0),
+        precision: unit.optional(),
+        firstDelayRounds: finite.min(0).optional(),
+      }),
+    )
+    .optional(),
+  spread: z
+    .array(
+      z.strictObject({
+        figure: z.string(),
+        values: z.array(finite.nullable()),
+        seeds: z.array(z.number().int()),
+        mean: finite.optional(),
+        sd: finite.min(0).optional(),
+        min: finite.optional(),
+        max: finite.optional(),
       }),
     )
     .optional(),

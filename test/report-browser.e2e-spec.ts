@@ -106,10 +106,13 @@ describe('the audit report in a real browser', () => {
       'chart-minorityShare',
       'chart-calibrationKl',
       'chart-exposureEntropy',
+      'chart-consumptionEntropy',
+      'chart-homogenization',
       'chart-stanceReinforcement',
       'chart-stanceExtremityChange',
       'chart-polarization',
       'chart-exposureGini',
+      'chart-populationHomogenization',
       'chart-timeline',
     ]);
     for (const chart of charts) expect(chart.marks, `${chart.id} (${chart.title}) drew no mark`).toBeGreaterThan(0);

@@ -6,6 +6,15 @@ describe('parseAuditOptions', () => {
     const options = parseAuditOptions([], '/repo')!;
     expect(options).toMatchObject({ users: 100, items: 300, rounds: 24, seed: 1, onset: 12, listLength: 10, code: true, progress: true, out: '/repo/.chorus/audit' });
     expect(options.policies).toEqual(['aggregate', 'pooled', 'personal', 'calibrated']);
+    expect(options).toMatchObject({ driftBucketSeconds: 5, driftCooldownSeconds: 0, repeats: 1 });
+  });
+
+  it('takes the population bucket, the alert cooldown and repeats', () => {
+    expect(parseAuditOptions(['--drift-bucket-seconds', '12', '--drift-cooldown-seconds', '600', '--repeats', '3'], '/repo')).toMatchObject({
+      driftBucketSeconds: 12,
+      driftCooldownSeconds: 600,
+      repeats: 3,
+    });
   });
 
   it('takes policies by name in the order given, and --onset 0 for a stationary population', () => {
@@ -31,6 +40,10 @@ describe('parseAuditOptions', () => {
     [['--policies', 'pooled,pooled'], /names a policy twice/],
     [['--colour'], /Unknown option '--colour'/],
     [['--users'], /argument missing/],
+    [['--drift-bucket-seconds', '0'], /--drift-bucket-seconds must be an integer in \[1, 3600\], got "0"/],
+    [['--drift-bucket-seconds', '2.5'], /--drift-bucket-seconds must be an integer/],
+    [['--drift-cooldown-seconds', 'never'], /--drift-cooldown-seconds must be an integer in \[0, 86400\]/],
+    [['--repeats', '11'], /--repeats must be an integer in \[1, 10\], got "11"/],
   ])('refuses %j, saying what was wrong', (argv, message) => {
     expect(() => parseAuditOptions(argv)).toThrow(UsageError);
     expect(() => parseAuditOptions(argv)).toThrow(message);

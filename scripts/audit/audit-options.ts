@@ -27,6 +27,14 @@ export interface AuditOptions {
   readonly driftHalfLife: number;
   /** drift-watch's DRIFT_USER_MIN_EVENTS: events before a user's signals are watched. */
   readonly driftMinEvents: number;
+  /** drift-watch's DRIFT_BUCKET_SECONDS: width of the population buckets (event time = wall time in the audit). */
+  readonly driftBucketSeconds: number;
+  /** drift-watch's DRIFT_ALERT_COOLDOWN_SECONDS: repeats of an alert within this span fold into it. */
+  readonly driftCooldownSeconds: number;
+  /** Runs of the whole audit with seeds seed, seed + 1, …; the headline figures' spread over them is reported. */
+  readonly repeats: number;
+  /** Where the services' logs go (one folder per policy inside); default <out>/logs. */
+  readonly logDir?: string;
   /** Show progress bars (off in tests). */
   readonly progress: boolean;
 }
@@ -53,6 +61,16 @@ ${Object.values(AUDIT_POLICIES)
   --drift-half-life <n>  drift-watch's per-user half-life in events (default 10; the service's own default is 25):
                          a round is one session of ~6 events, so 25 would need ~40 rounds to see a narrowing
   --drift-min-events <n> events before drift-watch watches a user (default 20; the service's default is 30)
+  --drift-bucket-seconds <n>
+                         width of drift-watch's population buckets (default 5; 1..3600; the service's default is
+                         3600): a point per bucket, so it must be about a round long for the population watch to see
+                         ~one point per round (an hour would close no bucket in a run of minutes)
+  --drift-cooldown-seconds <n>
+                         repeats of an alert within this span fold into the first (default 0: every detection is an
+                         alert, so every one is scored; the service's default, 6 h, would let an early alarm hide a
+                         later true one for the whole run)
+  --repeats <n>          run the whole audit n times with seeds seed, seed + 1, … and report the spread of the
+                         headline figures over them (default 1; 1..10); the charts and tables show the first run
   --no-progress          no progress bars
   --help                 this text`;
 
@@ -83,6 +101,9 @@ export function parseAuditOptions(argv: readonly string[], cwd = process.cwd()):
         partitions: { type: 'string' },
         'drift-half-life': { type: 'string' },
         'drift-min-events': { type: 'string' },
+        'drift-bucket-seconds': { type: 'string' },
+        'drift-cooldown-seconds': { type: 'string' },
+        repeats: { type: 'string' },
         progress: { type: 'boolean', default: true },
         help: { type: 'boolean' },
       },
@@ -130,6 +151,9 @@ export function parseAuditOptions(argv: readonly string[], cwd = process.cwd()):
     partitions: number('partitions', 3, 1, 64),
     driftHalfLife: number('drift-half-life', 10, 1, 1000, false),
     driftMinEvents: number('drift-min-events', 20, 1, 10_000),
+    driftBucketSeconds: number('drift-bucket-seconds', 5, 1, 3600),
+    driftCooldownSeconds: number('drift-cooldown-seconds', 0, 0, 86_400),
+    repeats: number('repeats', 1, 1, 10),
     progress: values.progress !== false,
   };
 }

@@ -1,4 +1,6 @@
-import type { AuditResult, DetectionScore, PolicyRunResult, Population } from '@chorus/simulation';
+import { join } from 'node:path';
+import { figureSpread } from '@chorus/report';
+import type { AlertSignal, AuditResult, DetectionScore, PolicyRunResult, Population } from '@chorus/simulation';
 import type { AuditOptions } from './audit-options';
 import { AUDIT_POLICIES } from './audit-policies';
 import { NARROWING_CATEGORY } from './audit-population';
@@ -7,11 +9,26 @@ import { prepareLiveStack, runPolicyLive, type PolicyProgress, type PreparedStac
 /**
  * The aggregation audit: the planted population through the live services once per policy, in the order given, each
  * policy in a stack of its own; the next policy's stack starts while the current one runs its rounds. Returns the
- * AuditResult the report renders.
+ * AuditResult the report renders. With `repeats` > 1 the whole audit runs again with seeds seed + 1, … (services'
+ * logs under logs/seed-<n>/) and the result is the first run's with the spread of the headline figures over all runs.
  */
 export async function runAudit(options: AuditOptions, progress?: PolicyProgress): Promise<AuditResult> {
+  if (options.repeats === 1) return runAuditOnce(options, progress);
+  const seeds = Array.from({ length: options.repeats }, (_, k) => options.seed + k);
+  const results: AuditResult[] = [];
+  for (const seed of seeds) {
+    const tag = (policy: string) => `${policy} (seed ${seed})`;
+    results.push(
+      await runAuditOnce({ ...options, seed, logDir: join(options.logDir ?? join(options.out, 'logs'), `seed-${seed}`) }, progress && ((event) => progress({ ...event, policy: tag(event.policy) }))),
+    );
+  }
+  return { ...results[0]!, options: { ...results[0]!.options, repeats: options.repeats }, spread: figureSpread(results, seeds) };
+}
+
+async function runAuditOnce(options: AuditOptions, progress?: PolicyProgress): Promise<AuditResult> {
   const runs: PolicyRunResult[] = [];
   const detection: DetectionScore[] = [];
+  const alertSignal: AlertSignal[] = [];
   let population: Population | undefined;
   const prepare = (k: number): Promise<PreparedStack> | undefined => {
     if (k >= options.policies.length) return undefined;
@@ -27,6 +44,7 @@ export async function runAudit(options: AuditOptions, progress?: PolicyProgress)
       const live = await runPolicyLive(await current, options, progress);
       runs.push(live.result);
       detection.push(...live.detection);
+      alertSignal.push(...live.alertSignal);
       population = live.population;
     } catch (error) {
       await next?.then((stack) => stack.close(), () => undefined);
@@ -57,8 +75,11 @@ export async function runAudit(options: AuditOptions, progress?: PolicyProgress)
       partitions: options.partitions,
       driftHalfLifeEvents: options.driftHalfLife,
       driftMinEvents: options.driftMinEvents,
+      driftBucketSeconds: options.driftBucketSeconds,
+      driftCooldownSeconds: options.driftCooldownSeconds,
     },
     runs,
     detection,
+    alertSignal,
   };
 }

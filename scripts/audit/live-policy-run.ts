@@ -6,10 +6,13 @@ import {
   applyNarrowing,
   catalogueItems,
   measureServedList,
+  scoreAlertSignal,
   scoreDetection,
+  sessionMeasures,
   simulateSession,
   summarizeRound,
   trueAuc,
+  type AlertSignal,
   type AuditAlert,
   type DetectionScore,
   type NarrowingSchedule,
@@ -33,6 +36,7 @@ export interface PolicyProgress {
 export interface LivePolicyRun {
   readonly result: PolicyRunResult;
   readonly detection: DetectionScore[];
+  readonly alertSignal: AlertSignal[];
   readonly population: Population;
 }
 
@@ -60,6 +64,8 @@ interface DomainRun {
   readonly schedule: NarrowingSchedule | undefined;
   /** Items each user has interacted with: the gateway serves only the others, so they are the regret's candidates. */
   readonly seen: Map<string, Set<string>>;
+  /** Items each user has consumed so far (what homogenization compares). */
+  readonly consumed: Map<string, Set<string>>;
   /** Whether the truth-side measures are taken on it (the news population; code is there for detection only). */
   readonly measured: boolean;
 }
@@ -89,7 +95,7 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
     databaseUrl: `postgres://postgres@127.0.0.1:5432/chorus_audit_${runId}_${policy.name}`,
     prefix: `audit${runId}.${policy.name}.`,
     partitions: options.partitions,
-    logDir: join(options.out, 'logs', policy.name),
+    logDir: join(options.logDir ?? join(options.out, 'logs'), policy.name),
     say: () => undefined,
   });
   const report = (phase: string) => progress({ policy: policy.name, round: 0, rounds: options.rounds, phase });
@@ -117,6 +123,11 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
       DRIFT_FLUSH_INTERVAL_MS: '250',
       DRIFT_USER_HALF_LIFE_EVENTS: String(options.driftHalfLife),
       DRIFT_USER_MIN_EVENTS: String(options.driftMinEvents),
+      // A round is a few seconds of wall time (the events' time): population points need buckets about that wide,
+      // closed a second after their end (the round's feedback follows its exposures within a second or two).
+      DRIFT_BUCKET_SECONDS: String(options.driftBucketSeconds),
+      DRIFT_BUCKET_LATENESS_SECONDS: '1',
+      DRIFT_ALERT_COOLDOWN_SECONDS: String(options.driftCooldownSeconds),
     };
     const services: ServiceName[] = ['gateway', 'learner', 'reranker', 'drift-watch', 'notifier'];
     const ports = await Promise.all(services.map(() => freePort()));
@@ -124,10 +135,10 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
     const gateway = new GatewayClient(stack.url('gateway'), stack.key);
 
     const news = newsPopulation(options);
-    const domains: DomainRun[] = [{ population: news, schedule: narrowingOf(news, options), seen: new Map(), measured: true }];
+    const domains: DomainRun[] = [{ population: news, schedule: narrowingOf(news, options), seen: new Map(), consumed: new Map(), measured: true }];
     if (options.code) {
       const code = codePopulation(options, news.users.filter((user) => user.group === 'broad').length);
-      domains.push({ population: code, schedule: narrowingOf(code, options), seen: new Map(), measured: false });
+      domains.push({ population: code, schedule: narrowingOf(code, options), seen: new Map(), consumed: new Map(), measured: false });
     }
     report('importing the catalogue');
     for (const { population } of domains) {
@@ -197,7 +208,8 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
           }
           events.push(...session.events);
           for (const itemId of list) counts[population.itemById.get(itemId)!.index]! += 1;
-          if (measures) measured.push({ user, measures: { ...measures, consumption: session.chosen.length } });
+          const consumption = sessionMeasures(population, session, domain.consumed);
+          if (measures) measured.push({ user, measures: { ...measures, ...consumption } });
         });
         if (domain.measured) exposureCounts = counts;
       }
@@ -229,7 +241,8 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
       );
       failIfStopped(stack);
       for (const alert of await newAlerts(gateway, knownAlerts)) {
-        alerts.push({ round, scope: alert.scope, metric: alert.metric, domain: alert.domain, severity: alert.severity, subject: alert.subject });
+        const group = alert.scope === 'user' && alert.domain === news.domain ? news.userById.get(alert.subject)?.group : undefined;
+        alerts.push({ round, scope: alert.scope, metric: alert.metric, domain: alert.domain, severity: alert.severity, subject: alert.subject, ...(group ? { group } : {}) });
       }
 
       const withAuc = round === options.rounds || (options.aucEvery > 0 && round % options.aucEvery === 0);
@@ -240,7 +253,7 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
       }
       const [{ n: reranks }] = (await stack.db.query(`SELECT count(*)::int AS n FROM calibrated_lists WHERE created_at >= $1`, [roundStart])) as { n: number }[];
       reranksPerRound.push(reranks);
-      rounds.push(summarizeRound(news, round, measured, aucOf, exposureCounts));
+      rounds.push(summarizeRound(news, round, measured, aucOf, exposureCounts, domains[0]!.consumed));
       measured = [];
     }
 
@@ -255,10 +268,14 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
         alerts,
       }),
     );
+    const alertSignal = domains.flatMap((domain) =>
+      scoreAlertSignal({ domain: domain.population.domain, policy: policy.name, schedule: domain.schedule, alerts }),
+    );
     report(options.rounds, 'done');
     return {
       population: news,
       detection,
+      alertSignal,
       result: {
         policy: policy.name,
         description: policy.description,

@@ -2,7 +2,16 @@ import type { GroupRoundMeasures, RoundMeasures } from '@chorus/simulation';
 
 /** A truth-side measure kept per planted group and round. */
 export interface GroupMetric {
-  readonly key: 'regret' | 'auc' | 'minorityShare' | 'calibrationKl' | 'exposureEntropy' | 'stanceReinforcement' | 'stanceExtremityChange';
+  readonly key:
+    | 'regret'
+    | 'auc'
+    | 'minorityShare'
+    | 'calibrationKl'
+    | 'exposureEntropy'
+    | 'consumptionEntropy'
+    | 'homogenization'
+    | 'stanceReinforcement'
+    | 'stanceExtremityChange';
   readonly level: 'group';
   readonly title: string;
   /** The y axis title: short, since a rotated title longer than the plot is high makes the chart taller. */
@@ -16,7 +25,7 @@ export interface GroupMetric {
 
 /** A truth-side measure kept once per round (over the whole population). */
 export interface RoundMetric {
-  readonly key: 'polarization' | 'exposureGini';
+  readonly key: 'polarization' | 'exposureGini' | 'populationHomogenization';
   readonly level: 'round';
   readonly title: string;
   readonly axisTitle: string;
@@ -70,6 +79,23 @@ export const AUDIT_METRICS: readonly AuditMetric[] = [
     value: (m) => m.exposureEntropy,
   },
   {
+    key: 'consumptionEntropy',
+    axisTitle: 'consumption entropy',
+    level: 'group',
+    title: 'Consumption entropy',
+    caption: 'Normalised category entropy of what users consumed in the round (users who consumed something); lower means narrower consumption.',
+    value: (m) => m.consumptionEntropy,
+  },
+  {
+    key: 'homogenization',
+    axisTitle: 'Jaccard',
+    level: 'group',
+    title: 'Homogenization with true-taste neighbours',
+    caption:
+      'Jaccard index of each user’s consumed items so far with those of the user closest in true taste (Chaney et al. 2018’s pairing); rising means alike users are pushed onto the same items.',
+    value: (m) => m.homogenization,
+  },
+  {
     key: 'stanceReinforcement',
     axisTitle: 'reinforcement',
     level: 'group',
@@ -100,5 +126,13 @@ export const AUDIT_METRICS: readonly AuditMetric[] = [
     title: 'Exposure Gini over the catalogue',
     caption: 'Concentration of the round’s exposures over items; 0 is even, 1 is everything on one item.',
     value: (r) => r.exposureGini,
+  },
+  {
+    key: 'populationHomogenization',
+    axisTitle: 'Jaccard',
+    level: 'round',
+    title: 'Homogenization over random pairs of users',
+    caption: 'Mean Jaccard index of consumed items so far over random pairs of users; rising means everyone is pushed onto the same items.',
+    value: (r) => r.homogenization,
   },
 ];

@@ -22,6 +22,8 @@ const groupRoundMeasures = z.object({
   stanceReinforcement: finite,
   stanceExtremityChange: finite,
   consumption: finite,
+  consumptionEntropy: optionalFinite,
+  homogenization: finite,
 });
 
 const roundMeasures = z.object({
@@ -29,6 +31,7 @@ const roundMeasures = z.object({
   groups: z.record(z.string(), groupRoundMeasures),
   polarization: finite,
   exposureGini: finite,
+  homogenization: finite,
 });
 
 const auditAlert = z.object({
@@ -38,6 +41,7 @@ const auditAlert = z.object({
   domain: z.string(),
   severity: z.string(),
   subject: z.string(),
+  group: z.string().nullish().transform((value) => value ?? undefined),
 });
 
 const policyRunResult = z.object({
@@ -63,6 +67,28 @@ const detectionScore = z.object({
   falseAlarmsPer1000UserRounds: finite,
 });
 
+const alertSignal = z.object({
+  domain: z.string(),
+  policy: z.string(),
+  scope: z.enum(['user', 'segment', 'population']),
+  plantedOnsetRound: z.number().int().nullish().transform((value) => value ?? undefined),
+  trueAlerts: count,
+  falseAlarms: count,
+  unscored: count,
+  precision: optionalFinite,
+  firstDelayRounds: optionalFinite,
+});
+
+const figureSpread = z.object({
+  figure: z.string(),
+  values: z.array(finite.nullable()),
+  seeds: z.array(finite),
+  mean: optionalFinite,
+  sd: optionalFinite,
+  min: optionalFinite,
+  max: optionalFinite,
+});
+
 export const auditResultSchema = z
   .object({
     kind: z.enum(['audit', 'replay']),
@@ -73,6 +99,8 @@ export const auditResultSchema = z
     options: z.record(z.string(), z.union([z.string(), finite, z.boolean()])),
     runs: z.array(policyRunResult).min(1, { message: 'an audit result needs at least one policy run' }),
     detection: z.array(detectionScore).optional(),
+    alertSignal: z.array(alertSignal).optional(),
+    spread: z.array(figureSpread).optional(),
   })
   .superRefine((result, context) => {
     const seen = new Set<string>();

@@ -19,10 +19,13 @@ describe('metricOverRoundsSpec', () => {
       'minorityShare',
       'calibrationKl',
       'exposureEntropy',
+      'consumptionEntropy',
+      'homogenization',
       'stanceReinforcement',
       'stanceExtremityChange',
       'polarization',
       'exposureGini',
+      'populationHomogenization',
     ]);
   });
 

@@ -17,6 +17,8 @@ export function group(regret: number, extra: Partial<GroupRoundMeasures> = {}): 
     stanceReinforcement: 0.1,
     stanceExtremityChange: 0.02,
     consumption: 1.5,
+    consumptionEntropy: 0.4,
+    homogenization: 0.05,
     ...extra,
   };
 }
@@ -43,6 +45,7 @@ function policyRun(f: PolicyFigures): PolicyRunResult {
     },
     polarization: f.polarization[r]!,
     exposureGini: 0.4,
+    homogenization: 0.03,
   });
   return {
     policy: f.policy,
@@ -58,7 +61,15 @@ function policyRun(f: PolicyFigures): PolicyRunResult {
 }
 
 export function handMadeAudit(): AuditResult {
-  const alert = (round: number, scope: AuditAlert['scope'], subject: string): AuditAlert => ({ round, scope, metric: 'exposure-entropy', domain: 'news', severity: 'warning', subject });
+  const alert = (round: number, scope: AuditAlert['scope'], subject: string, group?: string): AuditAlert => ({
+    round,
+    scope,
+    metric: 'exposure-entropy',
+    domain: 'news',
+    severity: 'warning',
+    subject,
+    ...(group ? { group } : {}),
+  });
   return {
     kind: 'audit',
     title: 'Hand-made audit',
@@ -74,7 +85,7 @@ export function handMadeAudit(): AuditResult {
         regret: { majority: 0.1, minority: 0.5, mixed: 0.3 },
         minorityShare: [0.05, 0.3],
         polarization: [0.2, 0.22],
-        alerts: [alert(1, 'user', 'u-1'), alert(1, 'user', 'u-2')],
+        alerts: [alert(1, 'user', 'u-1', 'majority'), alert(1, 'user', 'u-2', 'minority')],
       }),
       policyRun({ policy: 'pooled', tau2: 1, calibrated: false, regret: { majority: 0.12, minority: 0.2, mixed: 0.25 }, minorityShare: [0.1, 0.3], polarization: [0.2, 0.21] }),
       policyRun({

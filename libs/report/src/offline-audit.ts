@@ -107,7 +107,8 @@ function runPolicy(name: string, populationOptions: PopulationOptions, rounds: n
       let detector = detectors.get(session.userId);
       if (!detector) detectors.set(session.userId, (detector = new PageHinkley(NARROWING_DETECTOR)));
       if (detector.update(listCategoryEntropy(population, list)).driftDetected) {
-        alerts.push({ round, scope: 'user', metric: 'exposure-entropy', domain: population.domain, severity: 'warning', subject: session.userId });
+        const group = population.userById.get(session.userId)!.group;
+        alerts.push({ round, scope: 'user', metric: 'exposure-entropy', domain: population.domain, severity: 'warning', subject: session.userId, group });
       }
     },
   });

@@ -2,7 +2,7 @@ import type { AuditResult } from '@chorus/simulation';
 import { AUDIT_METRICS } from './audit-metrics';
 import { alertRows, metricOverRoundsSpec, timelineSpec, tradeoffSpec } from './chart-specs';
 import { readingOfResult } from './result-reading';
-import { summaryTable } from './summary-table';
+import { alertSignalTable, detectionTable, policyTable, spreadTable, summaryTable } from './summary-table';
 import { renderSvg } from './svg.renderer';
 
 export interface ReportHtmlOptions {
@@ -60,7 +60,17 @@ ${policiesTable(result)}
 </section>
 <section id="summary">
 <h2>At the last round</h2>
+<h3>Per planted group</h3>
 ${htmlTable(summaryTable(result), 'summary')}
+<h3>Per policy, over all users</h3>
+${htmlTable(policyTable(result), 'policy-figures')}
+${
+  result.spread?.length
+    ? `<h3>Run to run: the headline figures over ${result.spread[0]!.seeds.length} seeds</h3>
+<p>The same audit run again with other seeds (the tables and charts show the first run). Part of the spread is the seed (population, sessions, narrowed users), part the live pipeline’s timing: the gateway serves from a model cache refreshed every 2 s, so when it was filled changes the lists.</p>
+${htmlTable(spreadTable(result), 'spread')}`
+    : ''
+}
 </section>
 <section id="tradeoff">
 <h2>Policies against each other</h2>
@@ -76,7 +86,14 @@ ${timeline}
 </section>
 <section id="detection">
 <h2>Detection against what was planted</h2>
-${detectionTable(result)}
+${result.detection?.length ? htmlTable(detectionTable(result), 'detection') : '<p>No detection was scored in this run.</p>'}
+${
+  result.alertSignal?.length
+    ? `<h3>Alerts: signal against noise</h3>
+<p>Every alert of the run judged against what was planted. On a narrowing metric (a user’s consumption or exposure entropy, the population’s mean of either) an alert is true when it matches the planted narrowing (a planted user, or the population, from the onset) and a false alarm otherwise; alerts on other metrics have nothing planted to be judged against.</p>
+${htmlTable(alertSignalTable(result), 'alert-signal')}`
+    : ''
+}
 </section>
 <section id="data">
 <h2>Data</h2>
@@ -104,27 +121,6 @@ function policiesTable(result: AuditResult): string {
       rows: result.runs.map((run) => [run.policy, run.description, String(run.tau2), run.calibrated ? 'yes' : 'no', String(run.events), run.seconds.toFixed(1)]),
     },
     'policies',
-  );
-}
-
-function detectionTable(result: AuditResult): string {
-  if (!result.detection?.length) return '<p>No detection was scored in this run.</p>';
-  const optional = (value: number | undefined, digits: number) => (value === undefined ? '—' : value.toFixed(digits));
-  return htmlTable(
-    {
-      header: ['domain', 'policy', 'planted onset (round)', 'planted users', 'detected', 'recall', 'mean delay (rounds)', 'false alarms / 1,000 user-rounds'],
-      rows: result.detection.map((d) => [
-        d.domain,
-        d.policy,
-        d.plantedOnsetRound === undefined ? 'nothing planted' : String(d.plantedOnsetRound),
-        String(d.plantedUsers),
-        String(d.detectedUsers),
-        d.recall === undefined ? '—' : `${(100 * d.recall).toFixed(1)}%`,
-        optional(d.meanDelayRounds, 1),
-        d.falseAlarmsPer1000UserRounds.toFixed(2),
-      ]),
-    },
-    'detection',
   );
 }
 
@@ -167,7 +163,7 @@ figcaption { color: var(--muted); font-size: 0.92rem; max-width: 80ch; margin-to
 table { border-collapse: collapse; font-size: 0.84rem; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 6px; border-bottom: 1px solid var(--rule); text-align: right; white-space: nowrap; }
 th { background: #f6f8fa; font-weight: 600; }
-th:first-child, td:first-child, table.summary td:nth-child(2), table.summary th:nth-child(2), table.policies td:nth-child(2), table.policies th:nth-child(2), table.detection td:nth-child(2), table.detection th:nth-child(2) { text-align: left; }
+th:first-child, td:first-child, table.summary td:nth-child(2), table.summary th:nth-child(2), table.policies td:nth-child(2), table.policies th:nth-child(2), table.detection td:nth-child(2), table.detection th:nth-child(2), table.alert-signal td:nth-child(-n+3), table.alert-signal th:nth-child(-n+3) { text-align: left; }
 table.policies td:nth-child(2) { white-space: normal; min-width: 320px; }
 a { color: var(--accent); }
 code { font-size: 0.9em; }

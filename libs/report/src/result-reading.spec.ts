@@ -12,6 +12,7 @@ describe('readingOfResult', () => {
       // Only the mixed group has a minority interest; regret over all users (6·0.12 + 2·0.2 + 2·0.25)/10 = 0.162, calibrated 0.174.
       'Without calibration (pooled) users’ minority interests got 10.0% of their lists against a true share of 30.0%; with calibration (pooled-calibrated) 28.0% against 30.0%, at a regret of 0.174 instead of 0.162 (+0.012).',
       'Polarization of true stances went from 0.200 to 0.260 (+0.060) under near-pure-personal (τ² = 100) and from 0.200 to 0.210 (+0.010) under pooled: personal serving polarized more than pooled serving (aggregation moderates).',
+      'By round 1 random pairs of users had consumed alike to a Jaccard index of 0.030 under aggregate-only and 0.030 under pooled; the minority group’s overlap with its true-taste neighbours was 0.050 and 0.050.',
       'By regret at the last round, majority users did best under aggregate-only (0.100) and worst under near-pure-personal (0.150); minority users did best under near-pure-personal (0.180) and worst under aggregate-only (0.500); mixed users did best under pooled (0.250) and worst under near-pure-personal (0.350).',
       'Detection: in news under pooled drift-watch alerted on 3 of 4 users planted to narrow (recall 75.0%, mean delay 0.5 rounds); false alarms per 1,000 user-rounds with nothing planted ranged from 0.00 (code, pooled) to 1.25 (news, pooled).',
       'Over all policies drift-watch raised 3 alerts (2 user, 1 population) and the reranker completed 7 calibrated lists.',
@@ -57,5 +58,26 @@ describe('readingOfResult', () => {
     expect(readingOfResult(quiet).at(-1)).toBe('Over all policies drift-watch raised 0 alerts and the reranker completed 0 calibrated lists.');
     const nothingPlanted: AuditResult = { ...audit, detection: [audit.detection![1]!, { ...audit.detection![1]!, domain: 'movies' }] };
     expect(readingOfResult(nothingPlanted).at(-2)).toBe('Detection: false alarms were 0.00 per 1,000 user-rounds with nothing planted.');
+  });
+
+  it('says when serving the aggregate homogenized consumption, and how the alerts scored against what was planted', () => {
+    const audit = handMadeAudit();
+    const aggregate = audit.runs[0]!;
+    const homogenized: AuditResult = {
+      ...audit,
+      runs: [{ ...aggregate, rounds: [aggregate.rounds[0]!, { ...aggregate.rounds[1]!, homogenization: 0.3 }] }, ...audit.runs.slice(1)],
+      alertSignal: [
+        { domain: 'news', policy: 'pooled', scope: 'user', plantedOnsetRound: 1, trueAlerts: 3, falseAlarms: 1, unscored: 0, precision: 0.75, firstDelayRounds: 0 },
+        { domain: 'news', policy: 'aggregate-only', scope: 'user', plantedOnsetRound: 1, trueAlerts: 0, falseAlarms: 4, unscored: 0, precision: 0, firstDelayRounds: undefined },
+        { domain: 'news', policy: 'pooled', scope: 'population', plantedOnsetRound: 1, trueAlerts: 0, falseAlarms: 0, unscored: 2, precision: undefined, firstDelayRounds: undefined },
+        { domain: 'code', policy: 'pooled', scope: 'user', plantedOnsetRound: 1, trueAlerts: 5, falseAlarms: 0, unscored: 0, precision: 1, firstDelayRounds: 0 },
+      ],
+    };
+    const reading = readingOfResult(homogenized);
+    expect(reading).toContain(
+      'By round 1 random pairs of users had consumed alike to a Jaccard index of 0.300 under aggregate-only and 0.030 under pooled: serving everyone the aggregate homogenized consumption; the minority group’s overlap with its true-taste neighbours was 0.050 and 0.050.',
+    );
+    // news only: 3 + 0 true, 1 + 4 false; the population scope raised nothing on narrowing.
+    expect(reading).toContain('Against what was planted in news, over all policies: user alerts on narrowing were 3 true and 5 false (precision 37.5%; first true alert, in rounds after the onset: pooled after 0).');
   });
 });

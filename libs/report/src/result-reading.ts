@@ -7,8 +7,11 @@ import { groupNames, lastRound, policyAtLastRound } from './policy-summary';
  * - aggregation erases: minority against majority regret under aggregate-only serving, and how much pooling closes;
  * - crowding out: the minority-interest share of the lists against the true share, without and with calibration;
  * - aggregation moderates: the change in polarization of true stances under near-pure personal and pooled serving;
+ * - homogenization: how alike random pairs of users consumed under aggregate-only and pooled serving, and the minority
+ *   group's overlap with its true-taste neighbours;
  * - per group, the policy with the lowest and the highest regret;
- * - how drift-watch's alerts scored against what was planted (recall, delay, false alarms);
+ * - how drift-watch's alerts scored against what was planted (recall, delay, false alarms), and its alerts per scope
+ *   as true alerts against false alarms;
  * - alerts raised and reranks completed.
  * Policies are found by what they are (τ², calibrated), not by name, so a renamed or added policy reads the same.
  */
@@ -20,8 +23,10 @@ export function readingOfResult(result: AuditResult): string[] {
   const uncalibrated = roles.calibrated && (result.runs.find((run) => !run.calibrated && run.tau2 === roles.calibrated!.tau2) ?? roles.pooled);
   if (roles.calibrated && uncalibrated) sentences.push(...crowdingOut(uncalibrated, roles.calibrated));
   if (roles.personal && roles.pooled) sentences.push(polarization(roles.personal, roles.pooled));
+  if (roles.aggregate && roles.pooled && minority) sentences.push(homogenization(roles.aggregate, roles.pooled, minority));
   sentences.push(...gainersAndLosers(result));
   sentences.push(...detection(result));
+  sentences.push(...alertSignal(result));
   sentences.push(alertsAndReranks(result));
   return sentences;
 }
@@ -104,6 +109,20 @@ function polarization(personal: PolicyRunResult, pooled: PolicyRunResult): strin
   );
 }
 
+function homogenization(aggregate: PolicyRunResult, pooled: PolicyRunResult, minority: string): string {
+  const a = lastRound(aggregate);
+  const p = lastRound(pooled);
+  const verdict = a.homogenization > p.homogenization ? ': serving everyone the aggregate homogenized consumption' : '';
+  const neighbours = (round: typeof a) => round.groups[minority]?.homogenization;
+  const [an, pn] = [neighbours(a), neighbours(p)];
+  const minorityPart =
+    an === undefined || pn === undefined ? '' : `; the ${minority} group’s overlap with its true-taste neighbours was ${fixed(an)} and ${fixed(pn)}`;
+  return (
+    `By round ${a.round} random pairs of users had consumed alike to a Jaccard index of ${fixed(a.homogenization)} under ${aggregate.policy} ` +
+    `and ${fixed(p.homogenization)} under ${pooled.policy}${verdict}${minorityPart}.`
+  );
+}
+
 function gainersAndLosers(result: AuditResult): string[] {
   if (result.runs.length < 2) return [];
   const parts: string[] = [];
@@ -139,6 +158,24 @@ function detection(result: AuditResult): string[] {
       ? `false alarms were ${rate(low)} per 1,000 user-rounds with nothing planted`
       : `false alarms per 1,000 user-rounds with nothing planted ranged from ${rate(low)} (${low.domain}, ${low.policy}) to ${rate(high)} (${high.domain}, ${high.policy})`;
   return [`Detection: ${[...found, alarms].join('; ')}.`];
+}
+
+/** Alerts of the measured domain judged against what was planted, summed over policies, per scope that alerted. */
+function alertSignal(result: AuditResult): string[] {
+  const domain = result.population.domain;
+  const parts: string[] = [];
+  for (const scope of ['user', 'population'] as const) {
+    const signals = (result.alertSignal ?? []).filter((s) => s.domain === domain && s.scope === scope);
+    const trueAlerts = signals.reduce((sum, s) => sum + s.trueAlerts, 0);
+    const falseAlarms = signals.reduce((sum, s) => sum + s.falseAlarms, 0);
+    if (trueAlerts + falseAlarms === 0) continue;
+    const caught = signals.filter((s) => s.firstDelayRounds !== undefined).map((s) => `${s.policy} after ${s.firstDelayRounds}`);
+    parts.push(
+      `${scope} alerts on narrowing were ${trueAlerts} true and ${falseAlarms} false (precision ${percent(trueAlerts / (trueAlerts + falseAlarms))}` +
+        `${caught.length ? `; first true alert, in rounds after the onset: ${caught.join(', ')}` : ''})`,
+    );
+  }
+  return parts.length ? [`Against what was planted in ${domain}, over all policies: ${parts.join('; ')}.`] : [];
 }
 
 function alertsAndReranks(result: AuditResult): string {

@@ -18,6 +18,10 @@ export interface AuditResult {
   readonly runs: readonly PolicyRunResult[];
   /** How well drift-watch's alerts found what was planted, per domain (absent when nothing was scored). */
   readonly detection?: readonly DetectionScore[];
+  /** Every alert judged against what was planted, per policy, domain and scope: true alerts against false alarms. */
+  readonly alertSignal?: readonly AlertSignal[];
+  /** Spread of the headline figures over repeated runs with other seeds (absent for a single run). */
+  readonly spread?: readonly FigureSpread[];
 }
 
 export interface AuditPopulation {
@@ -57,6 +61,8 @@ export interface AuditAlert {
   readonly severity: string;
   /** The user id, segment name or domain the alert is about. */
   readonly subject: string;
+  /** For a user alert on a user of the measured population: the user's planted group. */
+  readonly group?: string;
 }
 
 /** Alerts scored against planted narrowing onsets (recall, delay) and stationary stretches (false alarms). */
@@ -75,4 +81,37 @@ export interface DetectionScore {
   readonly meanDelayRounds: number | undefined;
   /** Alerts on users and rounds with nothing planted, per 1,000 user-rounds. */
   readonly falseAlarmsPer1000UserRounds: number;
+}
+
+/** One policy's alerts in one domain and scope, judged against what was planted (`scoreAlertSignal`). */
+export interface AlertSignal {
+  readonly domain: string;
+  readonly policy: string;
+  readonly scope: 'user' | 'segment' | 'population';
+  /** Round at which narrowing was planted in the domain; undefined when nothing was planted. */
+  readonly plantedOnsetRound: number | undefined;
+  /** Alerts on a narrowing metric that match the planted narrowing (its users or its population, from the onset). */
+  readonly trueAlerts: number;
+  /** Alerts on a narrowing metric with nothing planted behind them (another user, or before the onset). */
+  readonly falseAlarms: number;
+  /** Alerts on other metrics: nothing planted says whether they are right. */
+  readonly unscored: number;
+  /** trueAlerts / (trueAlerts + falseAlarms); undefined with neither. */
+  readonly precision: number | undefined;
+  /** Rounds from the onset to the first true alert (0 = the onset round); undefined without one. */
+  readonly firstDelayRounds: number | undefined;
+}
+
+/** A headline figure measured over several runs with different seeds: how much of it is the run rather than the policy. */
+export interface FigureSpread {
+  /** What the figure is, for people ("pooled: minority AUC at the last round"). */
+  readonly figure: string;
+  /** The value of each run, in seed order (null where a run did not measure it). */
+  readonly values: readonly (number | null)[];
+  readonly seeds: readonly number[];
+  readonly mean: number | undefined;
+  /** Sample standard deviation (n − 1); undefined with fewer than two values. */
+  readonly sd: number | undefined;
+  readonly min: number | undefined;
+  readonly max: number | undefined;
 }

@@ -51,9 +51,19 @@ export {
   type ServingPolicy,
 } from './serving.policy';
 export {
+  consumptionEntropy,
+  HOMOGENIZATION_PAIRS,
+  neighbourHomogenization,
+  populationHomogenization,
+  trueTasteNeighbours,
+  trueTasteVector,
+} from './homogenization.measures';
+export {
   measureServedList,
   runOffline,
+  sessionMeasures,
   summarizeRound,
+  type SessionMeasures,
   type GroupRoundMeasures,
   type UserRoundMeasures,
   type OfflineRun,
@@ -70,7 +80,8 @@ export {
   type NarrowingSchedule,
   type ScoredAlert,
 } from './narrowing-onset';
-export type { AuditAlert, AuditPopulation, AuditResult, DetectionScore, PolicyRunResult } from './audit-result';
+export type { AlertSignal, AuditAlert, AuditPopulation, AuditResult, DetectionScore, FigureSpread, PolicyRunResult } from './audit-result';
+export { POPULATION_NARROWING_METRICS, scoreAlertSignal, type AlertSignalInput } from './alert-signal';
 export {
   DEFAULT_ANNOTATOR_OPTIONS,
   plantAnnotators,

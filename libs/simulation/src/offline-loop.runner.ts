@@ -2,6 +2,7 @@ import { mulberry32, sampleWithoutReplacement, stableHash } from '@chorus/random
 import type { Population, SimulatedItem, SimulatedUser } from './planted-population';
 import { simulateSession, type ChoiceOptions, type Session } from './choice.model';
 import type { PolicyFactory } from './serving.policy';
+import { consumptionEntropy, neighbourHomogenization, populationHomogenization } from './homogenization.measures';
 import { SimulationInputError } from './simulation-input.error';
 import {
   exposureGini,
@@ -55,6 +56,13 @@ export interface GroupRoundMeasures {
   readonly stanceExtremityChange: number;
   /** Consumptions per user in the round. */
   readonly consumption: number;
+  /** Mean normalised category entropy of what users consumed in the round, over users who consumed something. */
+  readonly consumptionEntropy: number | undefined;
+  /**
+   * Mean Jaccard index of a user's consumed set so far with their true-taste nearest neighbour's (Chaney et al. 2018's
+   * homogenization), over users where either has consumed something; 0 when none has.
+   */
+  readonly homogenization: number;
 }
 
 export interface RoundMeasures {
@@ -64,6 +72,8 @@ export interface RoundMeasures {
   readonly polarization: number;
   /** Gini of the round's exposure counts over the catalogue. */
   readonly exposureGini: number;
+  /** Mean Jaccard index of consumed sets so far over random pairs of users (everyone pushed onto the same items). */
+  readonly homogenization: number;
 }
 
 export interface OfflineRun {
@@ -89,6 +99,7 @@ export function runOffline(population: Population, policyFactory: PolicyFactory,
   checkOptions(population, options.rounds, listLength, candidateCount, warmupRounds, aucEvery);
   const policy = policyFactory(population);
   const rounds: RoundMeasures[] = [];
+  const consumed = new Map<string, Set<string>>();
   let events = 0;
 
   for (let round = 0; round < options.rounds; round++) {
@@ -114,10 +125,11 @@ export function runOffline(population: Population, policyFactory: PolicyFactory,
       policy.learn(session.events);
       events += session.events.length;
       for (const itemId of list) exposures[population.itemById.get(itemId)!.index]! += 1;
-      perUser.push({ user, measures: { ...measures, consumption: session.chosen.length } });
+      perUser.push({ user, measures: { ...measures, ...sessionMeasures(population, session, consumed) } });
     }
     const withAuc = aucEvery > 0 && (round + 1) % aucEvery === 0;
-    rounds.push(summarizeRound(population, round, perUser, withAuc ? (user) => trueAuc(population, user, (item) => policy.score(user, item)) : undefined, exposures));
+    const aucOf = withAuc ? (user: SimulatedUser) => trueAuc(population, user, (item) => policy.score(user, item)) : undefined;
+    rounds.push(summarizeRound(population, round, perUser, aucOf, exposures, consumed));
   }
   return { policy: policy.name, rounds, events };
 }
@@ -130,6 +142,22 @@ export interface UserRoundMeasures {
   exposureEntropy: number;
   stanceReinforcement: number;
   consumption: number;
+  /** Normalised category entropy of the consumed items; undefined when nothing was consumed. */
+  consumptionEntropy: number | undefined;
+}
+
+/** What a session consumed, measured: how many items, their category entropy. */
+export type SessionMeasures = Pick<UserRoundMeasures, 'consumption' | 'consumptionEntropy'>;
+
+/**
+ * The consumption side of one session, and its items added to the user's consumed set in `consumed` (the sets
+ * homogenization compares). The offline loop and the live audit both use it.
+ */
+export function sessionMeasures(population: Population, session: Session, consumed: Map<string, Set<string>>): SessionMeasures {
+  let set = consumed.get(session.userId);
+  if (!set) consumed.set(session.userId, (set = new Set()));
+  for (const itemId of session.chosen) set.add(itemId);
+  return { consumption: session.chosen.length, consumptionEntropy: consumptionEntropy(population, session.chosen) };
 }
 
 /**
@@ -137,7 +165,7 @@ export interface UserRoundMeasures {
  * against the best n of `candidates` (what could have been served), minority share and C_KL against the true profile,
  * category entropy, stance reinforcement. The offline loop and the live audit both use it.
  */
-export function measureServedList(population: Population, user: SimulatedUser, list: readonly string[], candidates: readonly SimulatedItem[]): Omit<UserRoundMeasures, 'consumption'> {
+export function measureServedList(population: Population, user: SimulatedUser, list: readonly string[], candidates: readonly SimulatedItem[]): Omit<UserRoundMeasures, keyof SessionMeasures> {
   return {
     regret: listRegret(population, user, list, { candidates }),
     minority: minorityShareOfList(population, user, list),
@@ -148,9 +176,11 @@ export function measureServedList(population: Population, user: SimulatedUser, l
 }
 
 /**
- * A round's measures from its users' lists: per planted group the means of {@link measureServedList}'s figures, AUC
- * of the model's scores against the truth when `aucOf` is given, the change in true stance extremity; over the
- * population the Esteban–Ray polarization of true stances and the Gini of `exposures` (served count per item index).
+ * A round's measures from its users' lists: per planted group the means of {@link measureServedList}'s and
+ * {@link sessionMeasures}' figures, AUC of the model's scores against the truth when `aucOf` is given, the change in
+ * true stance extremity, homogenization with true-taste neighbours; over the population the Esteban–Ray polarization
+ * of true stances, the Gini of `exposures` (served count per item index) and homogenization over random pairs.
+ * `consumed` holds every user's consumed set so far (after this round).
  */
 export function summarizeRound(
   population: Population,
@@ -158,11 +188,15 @@ export function summarizeRound(
   perUser: readonly { user: SimulatedUser; measures: UserRoundMeasures }[],
   aucOf: ((user: SimulatedUser) => number) | undefined,
   exposures: ArrayLike<number>,
+  consumed: ReadonlyMap<string, ReadonlySet<string>>,
 ): RoundMeasures {
   const groups: Record<string, GroupRoundMeasures> = {};
+  const neighbourJaccard = neighbourHomogenization(population, consumed);
   for (const group of population.groups) {
     const members = perUser.filter(({ user }) => user.group === group.name);
     const withMinority = members.filter(({ measures }) => measures.minority !== undefined);
+    const entropies = members.map(({ measures }) => measures.consumptionEntropy).filter((h): h is number => h !== undefined);
+    const jaccards = members.map(({ user }) => neighbourJaccard.get(user.id)).filter((j): j is number => j !== undefined);
     groups[group.name] = {
       users: members.length,
       regret: mean(members.map(({ measures }) => measures.regret)),
@@ -174,9 +208,17 @@ export function summarizeRound(
       stanceReinforcement: mean(members.map(({ measures }) => measures.stanceReinforcement)),
       stanceExtremityChange: mean(members.map(({ user }) => stanceExtremityChange(user))),
       consumption: mean(members.map(({ measures }) => measures.consumption)),
+      consumptionEntropy: entropies.length ? mean(entropies) : undefined,
+      homogenization: mean(jaccards),
     };
   }
-  return { round, groups, polarization: truePolarization(population.users), exposureGini: exposureGini(exposures) };
+  return {
+    round,
+    groups,
+    polarization: truePolarization(population.users),
+    exposureGini: exposureGini(exposures),
+    homogenization: populationHomogenization(population, consumed),
+  };
 }
 
 /** Mean of a non-empty list; NaN for an empty group would poison every chart, so an empty group reads 0 users and 0. */
