@@ -48,3 +48,4 @@ export * from './transport/offsets-of-record.transport';
 export * from './transport/partition-fenced.error';
 export * from './service/hybrid-service.bootstrap';
 export * from './transport/handler-error.filter';
+export * from './http/openapi-answers';
