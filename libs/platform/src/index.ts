@@ -41,6 +41,7 @@ export * from './failures/infrastructure-retry';
 export * from './failures/poison-isolation';
 export * from './failures/unprocessable-message.error';
 export * from './queues/queue-reconciliation';
+export * from './queues/webhook-queue.config';
 export * from './transport/dead-letter.outbox';
 export * from './transport/missing-handler.error';
 export * from './transport/offsets-of-record.port';

@@ -1,4 +1,4 @@
-import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape, webhookQueueConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = z.object({
@@ -6,6 +6,8 @@ export const gatewayConfigSchema = z.object({
   ...rewardPriorConfigShape,
   ...rerankQueueConfigShape,
   ...quotaConfigShape,
+  /** The notifier's queue, shown beside the rerank queue in Bull Board (/admin/queues). */
+  ...webhookQueueConfigShape,
   /**
    * Requests per API key and QUOTA_WINDOW_SECONDS on each class of route (a feedback batch is one request). High
    * enough that one client posting batches back to back (the demo) is never refused.
