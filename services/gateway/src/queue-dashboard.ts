@@ -15,14 +15,16 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
  * Bull Board over every queue of the stack: `rerank` (the gateway's own) and the notifier's `webhook-deliveries`
  * (opened here on the gateway's Redis connection, under NOTIFIER_QUEUE_PREFIX), behind the admin scope. It is a
  * plain Express router, so Nest's guard does not see it: the same API keys are checked by `apiKeyMiddleware`, which
- * also accepts HTTP Basic (any user name, the key as password) so a browser can open the page.
+ * also accepts HTTP Basic (any user name, the key as password) so a browser can open the page. Returns the queues shown.
  */
-export function mountQueueDashboard(app: NestExpressApplication): void {
+export function mountQueueDashboard(app: NestExpressApplication): Queue[] {
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   // A shared connection: BullMQ leaves it open on close, and the gateway quits it at shutdown. A Queue keeps no timer.
   const deliveries = new Queue(WEBHOOK_DELIVERY_QUEUE, { connection: app.get(Redis), prefix: config.NOTIFIER_QUEUE_PREFIX });
   const board = new ExpressAdapter();
   board.setBasePath(QUEUE_DASHBOARD_PATH);
-  createBullBoard({ queues: [new BullMQAdapter(app.get(RerankQueue).queue), new BullMQAdapter(deliveries)], serverAdapter: board });
+  const queues: Queue[] = [app.get(RerankQueue).queue, deliveries];
+  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
   app.use(QUEUE_DASHBOARD_PATH, apiKeyMiddleware(app.get(ApiKeyVerifier), 'admin'), board.getRouter());
+  return queues;
 }
