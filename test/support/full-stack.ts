@@ -22,7 +22,15 @@ export async function startFullStack(stack: TestStack, extraEnv: Record<string, 
     serviceEnv(stack, database.url, { ...DRIFT_TEST_ENV, RERANK_QUEUE_PREFIX: queuePrefix(stack), LEARNER_FLUSH_INTERVAL_MS: '100' }),
     { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...extraEnv },
   );
-  const [gateway, notifier, learner, reranker, drift] = await Promise.all([startGateway(env), startNotifier(env), startLearner(env), startReranker(env), startDriftWatch(env)]);
+  // The gateway first: its origin is the one whose pages (the console) may call the notifier.
+  const gateway = await startGateway(env);
+  const gatewayOrigin = new URL(gateway.url.replace('[::1]', '127.0.0.1')).origin;
+  const [notifier, learner, reranker, drift] = await Promise.all([
+    startNotifier({ NOTIFIER_CORS_ORIGINS: gatewayOrigin, ...env }),
+    startLearner(env),
+    startReranker(env),
+    startDriftWatch(env),
+  ]);
   const apps: Record<ServiceName, INestApplication> = { gateway: gateway.app, learner: learner.app, reranker: reranker.app, 'drift-watch': drift.app, notifier: notifier.app };
   const urls = {} as Record<ServiceName, string>;
   for (const name of SERVICES) urls[name] = (await apps[name].getUrl()).replace('[::1]', '127.0.0.1');

@@ -4,6 +4,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger } from '@chorus/platform';
 import type { Admin } from 'kafkajs';
 import { Registry } from 'prom-client';
+import { mountConsole } from './console-assets';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { gatewayOpenApiDocument } from './gateway.openapi';
@@ -19,6 +20,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestExpre
   });
   app.useBodyParser('json', { limit: config.GATEWAY_BODY_LIMIT });
   app.enableShutdownHooks();
+  mountConsole(app, config.GATEWAY_CONSOLE_DIR);
   const queues = mountQueueDashboard(app);
   registerStackGauges(app.get(Registry), { queues, admin: app.get<Admin>(KAFKA_ADMIN), topicPrefix: config.KAFKA_TOPIC_PREFIX });
   const document = gatewayOpenApiDocument(app);

@@ -14,6 +14,9 @@ export async function createNotifierApp(config: NotifierConfig, onFatal?: (error
   });
   app.useBodyParser('json', { limit: config.NOTIFIER_BODY_LIMIT });
   app.enableShutdownHooks();
+  if (config.NOTIFIER_CORS_ORIGINS.length > 0) {
+    app.enableCors({ origin: config.NOTIFIER_CORS_ORIGINS, allowedHeaders: ['authorization', 'content-type', 'last-event-id'], maxAge: 600 });
+  }
   const document = notifierOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;

@@ -64,6 +64,15 @@ export const notifierConfigSchema = z.object({
   NOTIFIER_STREAM_MAX_BUFFERED: env.int(1_000, { min: 10, max: 1_000_000 }),
   /** How often deliveries committed but not yet enqueued (a crash in between) are enqueued. */
   NOTIFIER_OUTBOX_SWEEP_MS: env.int(10_000, { min: 50, max: 3_600_000 }),
+  /**
+   * Origins whose pages may call the notifier from a browser (CORS), comma-separated: the console the gateway serves
+   * at /console reads the alert stream and the subscriptions from here. Unset: none.
+   */
+  NOTIFIER_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected origins such as http://127.0.0.1:3000, comma-separated' }))),
   /** Largest accepted request body. */
   NOTIFIER_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'expected a size such as "64kb" or "1mb"').default('64kb'),
   /** Subscriptions one API key may hold. */
