@@ -337,209 +337,9 @@ export interface components {
                 message: string;
             }[];
         };
-        FeedbackAccepted: {
-            accepted: number;
-            eventIds: string[];
-        };
-        ItemWritten: {
-            itemId: string;
-            version: number;
-        };
-        ItemsImported: {
-            imported: number;
-            items: components["schemas"]["ItemWritten"][];
-        };
-        StoredItem: {
+        DriftSegmentSeries: {
             domain: string;
-            categories: {
-                [key: string]: number;
-            };
-            stance?: number;
-            features?: number[];
-            title?: string;
-            /** @description an id: 1–128 UTF-16 code units, no whitespace, control characters or lone surrogates */
-            itemId: string;
-            version: number;
-            /** @description ISO-8601 timestamp */
-            updatedAt: string;
-        };
-        AggregateModel: {
-            domain: string;
-            eventsSeen: number;
-            shards: number;
-            /** @description Per feature (cat:<category>, bias, item:<id> with includeItems) */
-            weights: {
-                [key: string]: {
-                    mean: number;
-                    sd: number;
-                };
-            };
-        };
-        UserModel: {
-            userId: string;
-            domain: string;
-            eventsSeen: number;
-            /** @description ISO-8601 timestamp */
-            updatedAt: string | null;
-            /** @description Prior variance of the deviation from the aggregate */
-            tau2: number;
-            /** @description The user's deviation from the aggregate, per feature, with its posterior sd */
-            deviation: {
-                [key: string]: {
-                    mean: number;
-                    sd: number;
-                };
-            };
-            /** @description Aggregate mean plus deviation mean, per feature */
-            personalized: {
-                [key: string]: number;
-            };
-            divergence: {
-                deviationNormInPriorSd: number;
-            };
-        };
-        CalibrationSummary: {
-            listId: string;
-            jobId: string;
-            /** @description ISO-8601 timestamp */
-            createdAt: string;
-            modelVersion: string;
-            lambda: number;
-            /** @description Steck miscalibration C_KL of the accuracy list */
-            klBefore: number;
-            /** @description C_KL of the calibrated list */
-            klAfter: number;
-            /** @description share of the accuracy list relevance the calibrated list keeps; null when it had none */
-            relevanceRetained: number | null;
-        };
-        Recommendations: {
-            /** @description null when nothing is left to serve (nothing is logged then) */
-            listId: string | null;
-            userId: string;
-            domain: string;
-            /** @description calibrated, accuracy or aggregate */
-            policy: string;
-            /** @description ISO-8601 timestamp */
-            servedAt: string;
-            items: {
-                /** @description an id: 1–128 UTF-16 code units, no whitespace, control characters or lone surrogates */
-                itemId: string;
-                rank: number;
-                score: number;
-            }[];
-            candidates: number;
-            /** @enum {number} */
-            schemaVersion?: 1;
-            /** @description policy calibrated: the list it comes from */
-            calibration?: components["schemas"]["CalibrationSummary"];
-        };
-        RerankRequestAnswer: {
-            /** @description The request as recorded in Postgres (rerank_requests) */
-            requestId: string;
-            /**
-             * @description enqueued: the jobs are in the queue. pending: recorded, but Redis was unreachable; the gateway enqueues the jobs, with these ids, once it is back
-             * @enum {string}
-             */
-            state: "enqueued" | "pending";
-            jobIds: string[];
-            jobs: {
-                jobId: string;
-                /** @enum {string} */
-                name: "rerank-user" | "rerank-fan-out";
-                /** @description per-user jobs */
-                userId?: string;
-                /** @description per-user jobs: the model version the id was derived from */
-                modelVersion?: string;
-            }[];
-        };
-        RerankJobStatus: {
-            jobId: string;
-            name: string;
-            /** @description BullMQ state: waiting, active, delayed, completed, failed, prioritized, waiting-children, or unknown */
-            state: string;
-            attemptsMade: number;
-            attemptsStarted: number;
-            attemptsAllowed: number;
-            failedReason: string | null;
-            result: unknown;
-            progress: unknown;
-            data: unknown;
-            /** @description ISO-8601 timestamp */
-            enqueuedAt: string;
-            /** @description ISO-8601 timestamp */
-            processedAt: string | null;
-            /** @description ISO-8601 timestamp */
-            finishedAt: string | null;
-        };
-        StoredDriftAlert: {
-            /** @enum {number} */
-            schemaVersion?: 1;
-            /** Format: uuid */
-            alertId: string;
-            /** @enum {string} */
-            scope: "user" | "segment" | "population";
-            subject: string;
-            domain: string;
-            /** @enum {string} */
-            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality";
-            /** @enum {string} */
-            detector: "ADWIN" | "PageHinkley" | "CUSUM" | "KSWIN" | "DDM" | "EDDM" | "HDDM_A" | "HDDM_W";
-            /** @enum {string} */
-            direction: "up" | "down";
-            value: number;
-            baseline: number;
-            /** @enum {string} */
-            severity: "warning" | "critical";
-            window: {
-                /** Format: date-time */
-                start: string;
-                /** Format: date-time */
-                end: string;
-                observations: number;
-                bucketSeconds?: number;
-                shard?: number;
-            };
-            configVersion: number;
-            /** Format: date-time */
-            raisedAt: string;
-            rerankRequested: boolean;
-            occurrences: number;
-            /** @description ISO-8601 timestamp */
-            lastSeenAt: string;
-            /** @description ISO-8601 timestamp */
-            lastEventAt: string;
-            lastValue: number;
-            /** @description ISO-8601 timestamp */
-            acknowledgedAt: string | null;
-            acknowledgedBy: string | null;
-            acknowledgedNote: string | null;
-            /** @description ISO-8601 timestamp */
-            publishedAt: string | null;
-            rerank: {
-                requested: boolean;
-                jobIds: string[];
-                /** @description ISO-8601 timestamp */
-                enqueuedAt: string | null;
-                error: string | null;
-            };
-        };
-        DriftAlertPage: {
-            items: components["schemas"]["StoredDriftAlert"][];
-            /** @description pass as cursor for the next page; null on the last */
-            nextCursor: string | null;
-        };
-        UserSeries: {
-            userId: string;
-            domain: string;
-            points: {
-                metric: string;
-                /** @description ISO-8601 timestamp */
-                bucketStart: string;
-                value: number;
-            }[];
-        };
-        PopulationSeries: {
-            domain: string;
+            segment: string;
             points: {
                 metric: string;
                 /** @description ISO-8601 timestamp */
@@ -548,171 +348,39 @@ export interface components {
                 /** @description the Kafka partition whose users the estimate is drawn from */
                 shard: number;
                 users: number;
-                events: number;
             }[];
         };
-        EffectiveDriftConfig: {
-            /** @enum {string} */
-            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality";
+        DriftSegmentSummary: {
             domain: string;
+            name: string;
             version: number;
             changeId: number;
-            config: {
-                /** @enum {string} */
-                detector: "ADWIN";
-                params: {
-                    delta?: number;
-                    clock?: number;
-                    maxBuckets?: number;
-                    minWindowLength?: number;
-                    gracePeriod?: number;
-                };
-                /** @enum {string} */
-                direction: "up" | "down" | "both";
-                harmful: boolean;
-                criticalChange: number;
-                binaryThreshold?: number;
-                /** @default 20 */
-                referenceSize: number;
-                /** @default true */
-                enabled: boolean;
-                comment?: string;
-            } | {
-                /** @enum {string} */
-                detector: "PageHinkley";
-                params: {
-                    minInstances?: number;
-                    delta?: number;
-                    threshold?: number;
-                    alpha?: number;
-                    /** @enum {string} */
-                    mode?: "up" | "down" | "both";
-                };
-                /** @enum {string} */
-                direction: "up" | "down" | "both";
-                harmful: boolean;
-                criticalChange: number;
-                binaryThreshold?: number;
-                /** @default 20 */
-                referenceSize: number;
-                /** @default true */
-                enabled: boolean;
-                comment?: string;
-            } | {
-                /** @enum {string} */
-                detector: "CUSUM";
-                params: {
-                    minInstances?: number;
-                    slack?: number;
-                    threshold?: number;
-                    /** @enum {string} */
-                    mode?: "up" | "down" | "both";
-                };
-                /** @enum {string} */
-                direction: "up" | "down" | "both";
-                harmful: boolean;
-                criticalChange: number;
-                binaryThreshold?: number;
-                /** @default 20 */
-                referenceSize: number;
-                /** @default true */
-                enabled: boolean;
-                comment?: string;
-            } | {
-                /** @enum {string} */
-                detector: "KSWIN";
-                params: {
-                    alpha?: number;
-                    windowSize?: number;
-                    statSize?: number;
-                    seed?: number;
-                };
-                /** @enum {string} */
-                direction: "up" | "down" | "both";
-                harmful: boolean;
-                criticalChange: number;
-                binaryThreshold?: number;
-                /** @default 20 */
-                referenceSize: number;
-                /** @default true */
-                enabled: boolean;
-                comment?: string;
-            } | {
-                /** @enum {string} */
-                detector: "DDM";
-                params: {
-                    warmStart?: number;
-                    warningThreshold?: number;
-                    driftThreshold?: number;
-                };
-                /** @enum {string} */
-                direction: "up" | "down" | "both";
-                harmful: boolean;
-                criticalChange: number;
-                binaryThreshold?: number;
-                /** @default 20 */
-                referenceSize: number;
-                /** @default true */
-                enabled: boolean;
-                comment?: string;
-            } | {
-                /** @enum {string} */
-                detector: "EDDM";
-                params: {
-                    warmStart?: number;
-                    alpha?: number;
-                    beta?: number;
-                };
-                /** @enum {string} */
-                direction: "up" | "down" | "both";
-                harmful: boolean;
-                criticalChange: number;
-                binaryThreshold?: number;
-                /** @default 20 */
-                referenceSize: number;
-                /** @default true */
-                enabled: boolean;
-                comment?: string;
-            } | {
-                /** @enum {string} */
-                detector: "HDDM_A";
-                params: {
-                    driftConfidence?: number;
-                    warningConfidence?: number;
-                    twoSidedTest?: boolean;
-                };
-                /** @enum {string} */
-                direction: "up" | "down" | "both";
-                harmful: boolean;
-                criticalChange: number;
-                binaryThreshold?: number;
-                /** @default 20 */
-                referenceSize: number;
-                /** @default true */
-                enabled: boolean;
-                comment?: string;
-            } | {
-                /** @enum {string} */
-                detector: "HDDM_W";
-                params: {
-                    driftConfidence?: number;
-                    warningConfidence?: number;
-                    twoSidedTest?: boolean;
-                    lambdaVal?: number;
-                };
-                /** @enum {string} */
-                direction: "up" | "down" | "both";
-                harmful: boolean;
-                criticalChange: number;
-                binaryThreshold?: number;
-                /** @default 20 */
-                referenceSize: number;
-                /** @default true */
-                enabled: boolean;
-                comment?: string;
-            };
-            /** @enum {string} */
-            source: "domain" | "default" | "built-in";
+            members: number;
+            /** @description ISO-8601 timestamp */
+            createdAt: string;
+            createdBy: string | null;
+            /** @description ISO-8601 timestamp */
+            updatedAt: string;
+            updatedBy: string | null;
+        };
+        DriftSegmentPage: {
+            domain: string;
+            name: string;
+            version: number;
+            changeId: number;
+            members: number;
+            /** @description ISO-8601 timestamp */
+            createdAt: string;
+            createdBy: string | null;
+            /** @description ISO-8601 timestamp */
+            updatedAt: string;
+            updatedBy: string | null;
+            userIds: string[];
+            /** @description pass as after for the next page of members */
+            nextAfter: string | null;
+        };
+        DriftSegmentList: {
+            items: components["schemas"]["DriftSegmentSummary"][];
         };
         DriftConfigVersion: {
             /** @enum {string} */
@@ -878,49 +546,179 @@ export interface components {
             createdAt: string;
             createdBy: string | null;
         };
-        EffectiveDriftConfigs: {
-            domain: string;
-            metrics: components["schemas"]["EffectiveDriftConfig"][];
-        };
         DriftConfigHistory: {
             effective: components["schemas"]["EffectiveDriftConfig"];
             versions: components["schemas"]["DriftConfigVersion"][];
         };
-        DriftSegmentSummary: {
+        EffectiveDriftConfig: {
+            /** @enum {string} */
+            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality";
             domain: string;
-            name: string;
             version: number;
             changeId: number;
-            members: number;
-            /** @description ISO-8601 timestamp */
-            createdAt: string;
-            createdBy: string | null;
-            /** @description ISO-8601 timestamp */
-            updatedAt: string;
-            updatedBy: string | null;
+            config: {
+                /** @enum {string} */
+                detector: "ADWIN";
+                params: {
+                    delta?: number;
+                    clock?: number;
+                    maxBuckets?: number;
+                    minWindowLength?: number;
+                    gracePeriod?: number;
+                };
+                /** @enum {string} */
+                direction: "up" | "down" | "both";
+                harmful: boolean;
+                criticalChange: number;
+                binaryThreshold?: number;
+                /** @default 20 */
+                referenceSize: number;
+                /** @default true */
+                enabled: boolean;
+                comment?: string;
+            } | {
+                /** @enum {string} */
+                detector: "PageHinkley";
+                params: {
+                    minInstances?: number;
+                    delta?: number;
+                    threshold?: number;
+                    alpha?: number;
+                    /** @enum {string} */
+                    mode?: "up" | "down" | "both";
+                };
+                /** @enum {string} */
+                direction: "up" | "down" | "both";
+                harmful: boolean;
+                criticalChange: number;
+                binaryThreshold?: number;
+                /** @default 20 */
+                referenceSize: number;
+                /** @default true */
+                enabled: boolean;
+                comment?: string;
+            } | {
+                /** @enum {string} */
+                detector: "CUSUM";
+                params: {
+                    minInstances?: number;
+                    slack?: number;
+                    threshold?: number;
+                    /** @enum {string} */
+                    mode?: "up" | "down" | "both";
+                };
+                /** @enum {string} */
+                direction: "up" | "down" | "both";
+                harmful: boolean;
+                criticalChange: number;
+                binaryThreshold?: number;
+                /** @default 20 */
+                referenceSize: number;
+                /** @default true */
+                enabled: boolean;
+                comment?: string;
+            } | {
+                /** @enum {string} */
+                detector: "KSWIN";
+                params: {
+                    alpha?: number;
+                    windowSize?: number;
+                    statSize?: number;
+                    seed?: number;
+                };
+                /** @enum {string} */
+                direction: "up" | "down" | "both";
+                harmful: boolean;
+                criticalChange: number;
+                binaryThreshold?: number;
+                /** @default 20 */
+                referenceSize: number;
+                /** @default true */
+                enabled: boolean;
+                comment?: string;
+            } | {
+                /** @enum {string} */
+                detector: "DDM";
+                params: {
+                    warmStart?: number;
+                    warningThreshold?: number;
+                    driftThreshold?: number;
+                };
+                /** @enum {string} */
+                direction: "up" | "down" | "both";
+                harmful: boolean;
+                criticalChange: number;
+                binaryThreshold?: number;
+                /** @default 20 */
+                referenceSize: number;
+                /** @default true */
+                enabled: boolean;
+                comment?: string;
+            } | {
+                /** @enum {string} */
+                detector: "EDDM";
+                params: {
+                    warmStart?: number;
+                    alpha?: number;
+                    beta?: number;
+                };
+                /** @enum {string} */
+                direction: "up" | "down" | "both";
+                harmful: boolean;
+                criticalChange: number;
+                binaryThreshold?: number;
+                /** @default 20 */
+                referenceSize: number;
+                /** @default true */
+                enabled: boolean;
+                comment?: string;
+            } | {
+                /** @enum {string} */
+                detector: "HDDM_A";
+                params: {
+                    driftConfidence?: number;
+                    warningConfidence?: number;
+                    twoSidedTest?: boolean;
+                };
+                /** @enum {string} */
+                direction: "up" | "down" | "both";
+                harmful: boolean;
+                criticalChange: number;
+                binaryThreshold?: number;
+                /** @default 20 */
+                referenceSize: number;
+                /** @default true */
+                enabled: boolean;
+                comment?: string;
+            } | {
+                /** @enum {string} */
+                detector: "HDDM_W";
+                params: {
+                    driftConfidence?: number;
+                    warningConfidence?: number;
+                    twoSidedTest?: boolean;
+                    lambdaVal?: number;
+                };
+                /** @enum {string} */
+                direction: "up" | "down" | "both";
+                harmful: boolean;
+                criticalChange: number;
+                binaryThreshold?: number;
+                /** @default 20 */
+                referenceSize: number;
+                /** @default true */
+                enabled: boolean;
+                comment?: string;
+            };
+            /** @enum {string} */
+            source: "domain" | "default" | "built-in";
         };
-        DriftSegmentList: {
-            items: components["schemas"]["DriftSegmentSummary"][];
-        };
-        DriftSegmentPage: {
+        EffectiveDriftConfigs: {
             domain: string;
-            name: string;
-            version: number;
-            changeId: number;
-            members: number;
-            /** @description ISO-8601 timestamp */
-            createdAt: string;
-            createdBy: string | null;
-            /** @description ISO-8601 timestamp */
-            updatedAt: string;
-            updatedBy: string | null;
-            userIds: string[];
-            /** @description pass as after for the next page of members */
-            nextAfter: string | null;
+            metrics: components["schemas"]["EffectiveDriftConfig"][];
         };
-        DriftSegmentSeries: {
+        PopulationSeries: {
             domain: string;
-            segment: string;
             points: {
                 metric: string;
                 /** @description ISO-8601 timestamp */
@@ -929,87 +727,209 @@ export interface components {
                 /** @description the Kafka partition whose users the estimate is drawn from */
                 shard: number;
                 users: number;
+                events: number;
             }[];
         };
-        Subscription: {
-            id: string;
-            description: string | null;
-            url: string;
-            active: boolean;
-            filters: {
-                scopes: unknown;
-                metrics: unknown;
-                severities: unknown;
-                domains: unknown;
-                subjects: unknown;
-            };
-            /** @description until when the secret replaced last still signs deliveries; null when none does */
-            previousSecretExpiresAt: string | null;
-            /** @description ISO-8601 timestamp */
-            createdAt: string;
-            /** @description ISO-8601 timestamp */
-            updatedAt: string;
-        };
-        CreatedSubscription: {
-            id: string;
-            description: string | null;
-            url: string;
-            active: boolean;
-            filters: {
-                scopes: unknown;
-                metrics: unknown;
-                severities: unknown;
-                domains: unknown;
-                subjects: unknown;
-            };
-            /** @description until when the secret replaced last still signs deliveries; null when none does */
-            previousSecretExpiresAt: string | null;
-            /** @description ISO-8601 timestamp */
-            createdAt: string;
-            /** @description ISO-8601 timestamp */
-            updatedAt: string;
-            /** @description shown only in this answer */
-            secret: string;
-        };
-        SubscriptionList: {
-            subscriptions: components["schemas"]["Subscription"][];
-        };
-        DeliveryLogEntry: {
-            id: string;
-            /** @enum {string} */
-            event: "drift-alert" | "ping";
-            alertId: string | null;
-            alertSequence: string | null;
-            /** @enum {string} */
-            status: "pending" | "retrying" | "succeeded" | "dead";
-            attempts: number;
-            maxAttempts: number;
-            lastStatusCode: number | null;
-            lastError: string | null;
-            /** @description ISO-8601 timestamp */
-            nextAttemptAt: string | null;
-            /** @description ISO-8601 timestamp */
-            createdAt: string;
-            /** @description ISO-8601 timestamp */
-            completedAt: string | null;
-            attemptLog: {
-                attempt: number;
+        UserSeries: {
+            userId: string;
+            domain: string;
+            points: {
+                metric: string;
                 /** @description ISO-8601 timestamp */
-                at: string;
-                statusCode: number | null;
-                error: string | null;
-                durationMs: number;
+                bucketStart: string;
+                value: number;
             }[];
         };
-        DeliveryLog: {
-            deliveries: components["schemas"]["DeliveryLogEntry"][];
-            /** @description pass as before for the next page */
-            next: string | null;
-        };
-        PingAnswer: {
-            deliveryId: string;
+        StoredDriftAlert: {
+            /** @enum {number} */
+            schemaVersion?: 1;
+            /** Format: uuid */
+            alertId: string;
             /** @enum {string} */
-            status: "pending";
+            scope: "user" | "segment" | "population";
+            subject: string;
+            domain: string;
+            /** @enum {string} */
+            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality";
+            /** @enum {string} */
+            detector: "ADWIN" | "PageHinkley" | "CUSUM" | "KSWIN" | "DDM" | "EDDM" | "HDDM_A" | "HDDM_W";
+            /** @enum {string} */
+            direction: "up" | "down";
+            value: number;
+            baseline: number;
+            /** @enum {string} */
+            severity: "warning" | "critical";
+            window: {
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+                observations: number;
+                bucketSeconds?: number;
+                shard?: number;
+            };
+            configVersion: number;
+            /** Format: date-time */
+            raisedAt: string;
+            rerankRequested: boolean;
+            occurrences: number;
+            /** @description ISO-8601 timestamp */
+            lastSeenAt: string;
+            /** @description ISO-8601 timestamp */
+            lastEventAt: string;
+            lastValue: number;
+            /** @description ISO-8601 timestamp */
+            acknowledgedAt: string | null;
+            acknowledgedBy: string | null;
+            acknowledgedNote: string | null;
+            /** @description ISO-8601 timestamp */
+            publishedAt: string | null;
+            rerank: {
+                requested: boolean;
+                jobIds: string[];
+                /** @description ISO-8601 timestamp */
+                enqueuedAt: string | null;
+                error: string | null;
+            };
+        };
+        DriftAlertPage: {
+            items: components["schemas"]["StoredDriftAlert"][];
+            /** @description pass as cursor for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        RerankJobStatus: {
+            jobId: string;
+            name: string;
+            /** @description BullMQ state: waiting, active, delayed, completed, failed, prioritized, waiting-children, or unknown */
+            state: string;
+            attemptsMade: number;
+            attemptsStarted: number;
+            attemptsAllowed: number;
+            failedReason: string | null;
+            result: unknown;
+            progress: unknown;
+            data: unknown;
+            /** @description ISO-8601 timestamp */
+            enqueuedAt: string;
+            /** @description ISO-8601 timestamp */
+            processedAt: string | null;
+            /** @description ISO-8601 timestamp */
+            finishedAt: string | null;
+        };
+        RerankRequestAnswer: {
+            /** @description The request as recorded in Postgres (rerank_requests) */
+            requestId: string;
+            /**
+             * @description enqueued: the jobs are in the queue. pending: recorded, but Redis was unreachable; the gateway enqueues the jobs, with these ids, once it is back
+             * @enum {string}
+             */
+            state: "enqueued" | "pending";
+            jobIds: string[];
+            jobs: {
+                jobId: string;
+                /** @enum {string} */
+                name: "rerank-user" | "rerank-fan-out";
+                /** @description per-user jobs */
+                userId?: string;
+                /** @description per-user jobs: the model version the id was derived from */
+                modelVersion?: string;
+            }[];
+        };
+        Recommendations: {
+            /** @description null when nothing is left to serve (nothing is logged then) */
+            listId: string | null;
+            userId: string;
+            domain: string;
+            /** @description calibrated, accuracy or aggregate */
+            policy: string;
+            /** @description ISO-8601 timestamp */
+            servedAt: string;
+            items: {
+                /** @description an id: 1–128 UTF-16 code units, no whitespace, control characters or lone surrogates */
+                itemId: string;
+                rank: number;
+                score: number;
+            }[];
+            candidates: number;
+            /** @enum {number} */
+            schemaVersion?: 1;
+            /** @description policy calibrated: the list it comes from */
+            calibration?: components["schemas"]["CalibrationSummary"];
+        };
+        CalibrationSummary: {
+            listId: string;
+            jobId: string;
+            /** @description ISO-8601 timestamp */
+            createdAt: string;
+            modelVersion: string;
+            lambda: number;
+            /** @description Steck miscalibration C_KL of the accuracy list */
+            klBefore: number;
+            /** @description C_KL of the calibrated list */
+            klAfter: number;
+            /** @description share of the accuracy list relevance the calibrated list keeps; null when it had none */
+            relevanceRetained: number | null;
+        };
+        UserModel: {
+            userId: string;
+            domain: string;
+            eventsSeen: number;
+            /** @description ISO-8601 timestamp */
+            updatedAt: string | null;
+            /** @description Prior variance of the deviation from the aggregate */
+            tau2: number;
+            /** @description The user's deviation from the aggregate, per feature, with its posterior sd */
+            deviation: {
+                [key: string]: {
+                    mean: number;
+                    sd: number;
+                };
+            };
+            /** @description Aggregate mean plus deviation mean, per feature */
+            personalized: {
+                [key: string]: number;
+            };
+            divergence: {
+                deviationNormInPriorSd: number;
+            };
+        };
+        AggregateModel: {
+            domain: string;
+            eventsSeen: number;
+            shards: number;
+            /** @description Per feature (cat:<category>, bias, item:<id> with includeItems) */
+            weights: {
+                [key: string]: {
+                    mean: number;
+                    sd: number;
+                };
+            };
+        };
+        StoredItem: {
+            domain: string;
+            categories: {
+                [key: string]: number;
+            };
+            stance?: number;
+            features?: number[];
+            title?: string;
+            /** @description an id: 1–128 UTF-16 code units, no whitespace, control characters or lone surrogates */
+            itemId: string;
+            version: number;
+            /** @description ISO-8601 timestamp */
+            updatedAt: string;
+        };
+        ItemWritten: {
+            itemId: string;
+            version: number;
+        };
+        ItemsImported: {
+            imported: number;
+            items: components["schemas"]["ItemWritten"][];
+        };
+        FeedbackAccepted: {
+            accepted: number;
+            eventIds: string[];
         };
     };
     responses: never;

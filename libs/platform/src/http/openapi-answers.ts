@@ -16,6 +16,7 @@ export type RouteAnswers = Readonly<Record<string, RouteAnswer>>;
 
 const ERROR_BODY = 'ErrorBody';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const REF = /"#\/components\/schemas\/([^"]+)"/g;
 
 /**
  * Puts the answer schemas into a Nest-generated OpenAPI document: the Zod answer contracts under components.schemas,
@@ -27,9 +28,6 @@ export function addAnswerSchemas(document: OpenAPIObject, answers: RouteAnswers)
   const { schemas } = z.toJSONSchema(httpAnswerSchemas, { target: 'openapi-3.0', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as {
     schemas: Record<string, Record<string, unknown>>;
   };
-  document.components ??= {};
-  document.components.schemas ??= {};
-  for (const [id, { $schema: _schema, $id: _id, ...schema }] of Object.entries(schemas)) document.components.schemas[id] = schema as SchemaObject;
   const ref = (schema: z.ZodType) => {
     const id = httpAnswerSchemas.get(schema)?.id;
     if (!id) throw new Error('an answer schema must be registered in httpAnswerSchemas (libs/contracts/src/http-answers.v1.ts)');
@@ -62,5 +60,16 @@ export function addAnswerSchemas(document: OpenAPIObject, answers: RouteAnswers)
     }
   }
   if (unused.size > 0) throw new Error(`answer schemas for routes the service does not have: ${[...unused].join(', ')}`);
+  // Only the answer schemas this document refers to, directly or through another: the registry holds every service's.
+  document.components ??= {};
+  document.components.schemas ??= {};
+  const pending = [...JSON.stringify(document.paths).matchAll(REF)].map((match) => match[1]!);
+  while (pending.length > 0) {
+    const id = pending.pop()!;
+    if (document.components.schemas[id] || !schemas[id]) continue;
+    const { $schema: _schema, $id: _id, ...schema } = schemas[id];
+    document.components.schemas[id] = schema as SchemaObject;
+    pending.push(...[...JSON.stringify(schema).matchAll(REF)].map((match) => match[1]!));
+  }
   return document;
 }

@@ -29,6 +29,10 @@ describe('notifier route answers', () => {
       const stream = document.paths['/v1/alerts/stream']?.get?.responses['200'];
       expect(JSON.stringify(stream)).toContain('text/event-stream');
       expect(JSON.stringify(document.paths['/v1/subscriptions/{id}/deliveries']?.get?.responses)).toContain('#/components/schemas/DeliveryLog');
+      // Only the schemas this document refers to: none of the gateway's answers.
+      const own = ['CreatedSubscription', 'DeliveryLog', 'DeliveryLogEntry', 'ErrorBody', 'PingAnswer', 'Subscription', 'SubscriptionList'];
+      expect(Object.keys(document.components?.schemas ?? {}).filter((id) => !own.includes(id))).toEqual([]);
+      expect(Object.keys(document.components?.schemas ?? {})).not.toContain('RerankJobStatus');
       for (const item of Object.values(document.paths)) {
         for (const operation of [item.get, item.post, item.patch, item.delete]) {
           if (operation) expect(JSON.stringify(operation.responses.default)).toContain('#/components/schemas/ErrorBody');
