@@ -71,6 +71,13 @@ module.exports = {
       to: { path: '^(libs/(platform|reward|drift|metrics|calibration|reliability|simulation|report)|services)/' },
     },
     {
+      name: 'api-client-stands-alone',
+      comment: 'The typed API client is generated types plus openapi-fetch: it runs in the browser (the console), so it imports nothing of ours.',
+      severity: 'error',
+      from: { path: '^libs/api-client/' },
+      to: { path: '^(libs|services|infra|scripts|bench|test)/', pathNot: '^libs/api-client/' },
+    },
+    {
       name: 'report-imports-no-service-code',
       comment:
         'The report (charts, HTML, reading) draws an AuditResult: of ours it uses the simulator and the math libraries, never the platform, services or the Nest/Kafka/Postgres stack, so a saved audit.json can be drawn anywhere.',

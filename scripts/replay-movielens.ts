@@ -116,6 +116,8 @@ async function main(): Promise<void> {
     RERANKER_HTTP_PORT: String(opts.port + 2),
     DRIFT_HTTP_PORT: String(opts.port + 3),
     NOTIFIER_HTTP_PORT: String(opts.port + 4),
+    // The console (gateway /console) reads the alert stream from the notifier.
+    NOTIFIER_CORS_ORIGINS: `http://127.0.0.1:${opts.port},http://localhost:${opts.port}`,
     LEARNER_TAU2: String(opts.tau2),
     LEARNER_PREQUENTIAL_LOG: 'true',
     LOG_LEVEL: 'info',
@@ -246,7 +248,7 @@ async function main(): Promise<void> {
     );
     if (stopped.size > 0) process.exitCode = 1;
     if (opts.keepRunning) {
-      process.stdout.write(`Gateway: ${gateway}/docs (API key with admin scope: ${key})\nPress Ctrl-C to stop the services.\n`);
+      process.stdout.write(`Console: ${gateway}/console  Gateway: ${gateway}/docs (API key with admin scope: ${key})\nPress Ctrl-C to stop the services.\n`);
       await new Promise(() => undefined);
     }
   } finally {

@@ -47,6 +47,7 @@ const expected: Record<string, Record<string, string>> = {
     'DELETE /v1/admin/drift/segments/:domain/:name': 'admin',
     'GET /v1/admin/drift/segments/:domain/:name/series': 'admin',
     'USE /admin/queues': 'admin',
+    'USE /console': 'public',
     'USE /docs': 'public',
     'GET /docs': 'public',
     'GET /docs/': 'public',

@@ -9,6 +9,7 @@ export * from './drift-policy.defaults';
 export * from './drift-segment.v1';
 export * from './exposure.v1';
 export * from './feedback-event.v1';
+export * from './http-answers.v1';
 export * from './item.v1';
 export * from './model-read.v1';
 export * from './rerank-completed.v1';

@@ -1,4 +1,4 @@
-import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape, webhookQueueConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = z.object({
@@ -6,6 +6,8 @@ export const gatewayConfigSchema = z.object({
   ...rewardPriorConfigShape,
   ...rerankQueueConfigShape,
   ...quotaConfigShape,
+  /** The notifier's queue, shown beside the rerank queue in Bull Board (/admin/queues). */
+  ...webhookQueueConfigShape,
   /**
    * Requests per API key and QUOTA_WINDOW_SECONDS on each class of route (a feedback batch is one request). High
    * enough that one client posting batches back to back (the demo) is never refused.
@@ -14,6 +16,8 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_QUOTA_READ: env.int(6_000, { min: 1, max: 10_000_000 }),
   GATEWAY_QUOTA_ADMIN: env.int(1_200, { min: 1, max: 10_000_000 }),
   GATEWAY_PORT: env.int(3000, { min: 0, max: 65535 }),
+  /** The built console (`npm run build` bundles services/gateway/console there), served at /console. Relative to the working directory. */
+  GATEWAY_CONSOLE_DIR: z.string().min(1).default('dist/console'),
   /** Partitions of the keyed topics when the gateway has to create them. */
   FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
   /** Largest accepted request body. A full feedback batch (1000 events) is a few hundred kB. */

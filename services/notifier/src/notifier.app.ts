@@ -1,9 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger } from '@chorus/platform';
 import type { NotifierConfig } from './notifier.config';
 import { NotifierModule } from './notifier.module';
+import { notifierOpenApiDocument } from './notifier.openapi';
 
 /** Build the notifier's HTTP application (main and the end-to-end tests start it the same way). */
 export async function createNotifierApp(config: NotifierConfig, onFatal?: (error: Error) => void): Promise<NestExpressApplication> {
@@ -13,17 +14,10 @@ export async function createNotifierApp(config: NotifierConfig, onFatal?: (error
   });
   app.useBodyParser('json', { limit: config.NOTIFIER_BODY_LIMIT });
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Chorus notifier')
-      .setDescription(
-        'Drift-alert subscriptions: signed webhooks (Chorus-Signature: t=<unix>,v2=<HMAC-SHA256 hex of "<t>.<Chorus-Delivery-Id>.<raw body>">) and a resumable Server-Sent Events stream. Needs an API key with the `subscriber` scope; a key sees only its own subscriptions.',
-      )
-      .setVersion('1')
-      .addApiKey({ type: 'http', scheme: 'bearer', description: 'An API key with the subscriber scope (`gateway cli api-key create --scopes subscriber`)' }, 'api-key')
-      .build(),
-  );
+  if (config.NOTIFIER_CORS_ORIGINS.length > 0) {
+    app.enableCors({ origin: config.NOTIFIER_CORS_ORIGINS, allowedHeaders: ['authorization', 'content-type', 'last-event-id'], maxAge: 600 });
+  }
+  const document = notifierOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }

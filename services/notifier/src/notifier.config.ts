@@ -1,4 +1,4 @@
-import { env, loadConfig, MAKE_SECRET_BOX_KEY, outboundTargetConfigShape, quotaConfigShape, retentionEnv, secretBoxKey, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, MAKE_SECRET_BOX_KEY, outboundTargetConfigShape, quotaConfigShape, retentionEnv, secretBoxKey, sharedConfigShape, webhookQueueConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
 export const NOTIFIER_ROLES = ['api', 'consumer', 'worker'] as const;
@@ -31,8 +31,7 @@ export const notifierConfigSchema = z.object({
   NOTIFIER_SESSION_TIMEOUT_MS: env.int(30_000, { min: 6_000, max: 300_000 }),
   /** Partitions of the keyed topics when the notifier has to create them (same meaning as in gateway and learner). */
   FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
-  /** BullMQ key prefix in Redis: stacks (and test files) sharing one Redis use different prefixes. */
-  NOTIFIER_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').default('chorus'),
+  ...webhookQueueConfigShape,
   /** Attempts per delivery (the first one included) before it is marked dead. */
   NOTIFIER_WEBHOOK_MAX_ATTEMPTS: env.int(10, { min: 1, max: 50 }),
   /** Delay before the first retry; each further retry doubles it, up to NOTIFIER_WEBHOOK_BACKOFF_MAX_MS. */
@@ -65,6 +64,15 @@ export const notifierConfigSchema = z.object({
   NOTIFIER_STREAM_MAX_BUFFERED: env.int(1_000, { min: 10, max: 1_000_000 }),
   /** How often deliveries committed but not yet enqueued (a crash in between) are enqueued. */
   NOTIFIER_OUTBOX_SWEEP_MS: env.int(10_000, { min: 50, max: 3_600_000 }),
+  /**
+   * Origins whose pages may call the notifier from a browser (CORS), comma-separated: the console the gateway serves
+   * at /console reads the alert stream and the subscriptions from here. Unset: none.
+   */
+  NOTIFIER_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected origins such as http://127.0.0.1:3000, comma-separated' }))),
   /** Largest accepted request body. */
   NOTIFIER_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'expected a size such as "64kb" or "1mb"').default('64kb'),
   /** Subscriptions one API key may hold. */

@@ -16,33 +16,6 @@ export const openApiSchemas = {
   itemImport: { type: 'object', required: ['items'], properties: { items: { type: 'array', maxItems: 5000, items: jsonSchema(itemV1) } } },
   exposure: jsonSchema(exposureV1),
   rerankRequest: jsonSchema(rerankRequestV1),
-  /** The answer to POST /v1/admin/rerank (see RerankRequestAnswer). */
-  rerankAnswer: {
-    type: 'object',
-    required: ['requestId', 'state', 'jobIds', 'jobs'],
-    properties: {
-      requestId: { type: 'string', format: 'uuid', description: 'The request as recorded in Postgres (rerank_requests)' },
-      state: {
-        type: 'string',
-        enum: ['enqueued', 'pending'],
-        description: 'enqueued: the jobs are in the queue. pending: recorded, but the queue (Redis) was unreachable; the gateway enqueues the jobs, with these ids, once it is back',
-      },
-      jobIds: { type: 'array', items: { type: 'string' } },
-      jobs: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['jobId', 'name'],
-          properties: {
-            jobId: { type: 'string' },
-            name: { type: 'string', enum: ['rerank-user', 'rerank-fan-out'] },
-            userId: { type: 'string', description: 'per-user jobs' },
-            modelVersion: { type: 'string', description: 'per-user jobs: the model version the id was derived from' },
-          },
-        },
-      },
-    },
-  },
   driftDetectorConfig: jsonSchema(driftDetectorConfigBodyV1),
   driftSegmentMembers: jsonSchema(driftSegmentMembersV1),
 };

@@ -22,7 +22,7 @@ export class RerankAdminController {
       'The queue dashboard is at /admin/queues.',
   })
   @ApiBody({ schema: openApiSchemas.rerankRequest })
-  @ApiResponse({ status: 202, description: 'Recorded, and enqueued or pending: { requestId, state, jobIds, jobs: [{ jobId, name, userId?, modelVersion? }] }', schema: openApiSchemas.rerankAnswer })
+  @ApiResponse({ status: 202, description: 'Recorded, and enqueued or pending: { requestId, state, jobIds, jobs: [{ jobId, name, userId?, modelVersion? }] }' })
   @ApiResponse({ status: 400, description: 'Invalid: { code, message, issues: [{ path, message }] } naming each offending field' })
   @ApiResponse({ status: 503, description: 'RERANK.NOT_RECORDED: Postgres could not record the request; nothing was recorded or enqueued, retry it' })
   request(@Body() body: unknown) {
