@@ -156,7 +156,7 @@ describe('PoolingStrengthGrid', () => {
   });
 
   it('leads with the smallest loss, a tie going to the smaller τ² (more pooling)', () => {
-    const grid = new PoolingStrengthGrid([0.25, 1, 4]);
+    const grid = new PoolingStrengthGrid([0.25, 1, 4], { mode: 1, logSd: Infinity });
     expect(grid.leader()).toBe(0.25);
     grid.record(0, -1, 1);
     grid.record(1, 1, 1);

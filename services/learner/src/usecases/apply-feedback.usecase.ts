@@ -6,7 +6,7 @@ import {
   type FeedbackEventV1,
   type ValidationIssue,
 } from '@chorus/contracts';
-import { NonFiniteUpdateError, pairwiseObservationOf, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
+import { NonFiniteUpdateError, pairwiseObservationOf, ratingLabel, rebasedLogits, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { BatchView } from '../workers/apply-worker.protocol';
 import { eventDedupeKey } from './event-dedupe-key';
@@ -59,6 +59,8 @@ export class ApplyFeedbackUseCase {
       const last = batch.offset(batch.length - 1) + 1;
       if (last > next) this.state.nextOffset.set(partition, last);
     }
+    // τ² is constant within a batch: a learned one moves between batches, from the evidence the batch added.
+    for (const domain of this.state.learnedDomains()) this.state.refreshTau2(domain);
     this.state.pendingEvents += batch.length - outcome.redelivered;
     if (outcome.applied) this.state.count('applied', outcome.applied);
     if (outcome.duplicates) this.state.count('duplicates', outcome.duplicates);
@@ -154,9 +156,15 @@ export class ApplyFeedbackUseCase {
     if ('code' in observation) return observation;
 
     const shard = this.state.shard(event.domain, partition);
+    this.state.alignUser(user);
     let logits;
     try {
+      // Learned τ²: the event scored under every candidate τ² before anything learns it, recorded once it is applied.
+      const candidates = shard.evidence
+        ? rebasedLogits(shard.evidence.grid, user.model, user.tau2, observation.userX, shard.model.logit(observation.aggregateX), shard.model.predictiveVariance(observation.aggregateX))
+        : undefined;
       logits = updateOnObservation(shard.model, user.model, observation);
+      if (candidates) shard.evidence!.recordAll(candidates, observation.y, observation.weight);
     } catch (error) {
       // Refused before either model changed (the update is all or nothing): dead-letter it, keep flowing.
       const code = error instanceof NonFiniteUpdateError ? 'FEEDBACK.NON_FINITE_UPDATE' : 'FEEDBACK.UNPROCESSABLE';

@@ -1,4 +1,4 @@
-import { DiagonalGaussianLogistic, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import { DiagonalGaussianLogistic, PoolingStrengthGrid, rebasePosterior, type DiagonalGaussianLogisticJSON, type PoolingStrengthGridJSON } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
 import type { ModelPriors } from '@chorus/platform';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
@@ -8,6 +8,8 @@ export interface UserState {
   userId: string;
   domain: string;
   model: DiagonalGaussianLogistic;
+  /** τ² the deviation's posterior is learned under (stored with it, so a learned τ² can change under it). */
+  tau2: number;
   eventsSeen: number;
   /** Dedupe keys of the most recent event ids (see eventDedupeKey), oldest first, bounded by the dedupe window. */
   recentEventIds: number[];
@@ -25,6 +27,11 @@ export interface ShardState {
   domain: string;
   partition: number;
   model: DiagonalGaussianLogistic;
+  /**
+   * Where τ² is learned: the prequential evidence of each candidate τ² from this partition's events (persisted with
+   * the shard, so it is exactly-once like the posterior it sits beside). Undefined where τ² is fixed.
+   */
+  evidence?: PoolingStrengthGrid;
   eventsSeen: number;
   dirty: boolean;
 }
@@ -32,6 +39,8 @@ export interface ShardState {
 /** A user row as loaded: the deviation's posterior and the dedupe window. */
 export interface StoredUserState {
   weights: DiagonalGaussianLogisticJSON;
+  /** τ² the weights were learned under; absent on rows from before learned pooling. */
+  tau2?: number;
   recentEventIds: number[];
 }
 
@@ -46,7 +55,8 @@ export interface StoredUsers {
 export interface FlushSnapshot {
   /** `state`: the JSON of user_models.state (the deviation's posterior); `recentEventKeys`: the encoded dedupe window. */
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
-  shards: { domain: string; partition: number; state: string; eventsSeen: number }[];
+  /** `evidence`: the JSON of the shard's pooling evidence (learned τ²), or null where τ² is fixed. */
+  shards: { domain: string; partition: number; state: string; evidence?: string | null; eventsSeen: number }[];
   /** Items each touched user interacted with since the last snapshot. */
   interactions: { userId: string; domain: string; itemIds: string[] }[];
   /** Users whose interaction rows this commit merges into one (see LEARNER_INTERACTION_ROWS_PER_USER). */
@@ -79,6 +89,8 @@ export class LearnerState {
   private userCount = 0;
   private tick = 0;
   private readonly shards = new Map<string, ShardState[]>();
+  /** Per domain whose τ² is learned: the current estimate, the leader of this instance's partitions' evidence. */
+  private readonly learnedTau2 = new Map<string, number>();
   /** Per partition: the next offset to apply, and the one last committed to Postgres. */
   readonly nextOffset = new Map<number, number>();
   readonly committedOffset = new Map<number, number>();
@@ -97,6 +109,7 @@ export class LearnerState {
     this.users.clear();
     this.userCount = 0;
     this.shards.clear();
+    this.learnedTau2.clear();
     this.nextOffset.clear();
     this.committedOffset.clear();
     this.predictions = [];
@@ -109,7 +122,11 @@ export class LearnerState {
     return this.nextOffset.has(partition);
   }
 
-  adoptPartition(partition: number, nextOffset: number, shards: { domain: string; state: DiagonalGaussianLogisticJSON; eventsSeen: number }[]): void {
+  adoptPartition(
+    partition: number,
+    nextOffset: number,
+    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: PoolingStrengthGridJSON | null; eventsSeen: number }[],
+  ): void {
     this.nextOffset.set(partition, nextOffset);
     this.committedOffset.set(partition, nextOffset);
     for (const shard of shards) {
@@ -117,15 +134,66 @@ export class LearnerState {
         domain: shard.domain,
         partition,
         model: DiagonalGaussianLogistic.fromJSON(shard.state, this.priors.aggregate),
+        evidence: this.learnsTau2(shard.domain) ? PoolingStrengthGrid.fromJSON(shard.evidence, this.priors.tau2Grid) : undefined,
         eventsSeen: shard.eventsSeen,
         dirty: false,
       };
+      this.refreshTau2(shard.domain);
     }
   }
 
   shard(domain: string, partition: number): ShardState {
     const shards = this.domainShards(domain);
-    return (shards[partition] ??= { domain, partition, model: new DiagonalGaussianLogistic(this.priors.aggregate), eventsSeen: 0, dirty: false });
+    return (shards[partition] ??= {
+      domain,
+      partition,
+      model: new DiagonalGaussianLogistic(this.priors.aggregate),
+      evidence: this.learnsTau2(domain) ? new PoolingStrengthGrid(this.priors.tau2Grid) : undefined,
+      eventsSeen: 0,
+      dirty: false,
+    });
+  }
+
+  /** Whether a domain's τ² is learned (no fixed LEARNER_TAU2 / LEARNER_TAU2_BY_DOMAIN for it). */
+  learnsTau2(domain: string): boolean {
+    return this.priors.fixedTau2(domain) === undefined;
+  }
+
+  /** The τ² users of a domain are learned and served under now. */
+  tau2(domain: string): number {
+    return this.priors.fixedTau2(domain) ?? this.learnedTau2.get(domain) ?? this.priors.tau2(domain);
+  }
+
+  /**
+   * Re-reads a learned τ² from the evidence of the domain's partitions this instance holds: the sum of their
+   * prequential losses (log-likelihoods of disjoint users add), its MAP member. Called after each batch, so τ² is
+   * constant within a batch and a user is rebased at most once per batch.
+   */
+  refreshTau2(domain: string): void {
+    if (!this.learnsTau2(domain)) return;
+    const evidence = new PoolingStrengthGrid(this.priors.tau2Grid);
+    for (const shard of this.domainShards(domain)) if (shard?.evidence) evidence.add(shard.evidence.toJSON());
+    this.learnedTau2.set(domain, evidence.leader());
+  }
+
+  /** Domains whose τ² is learned and that this instance holds shards of. */
+  learnedDomains(): string[] {
+    return [...this.shards.keys()].filter((domain) => this.learnsTau2(domain));
+  }
+
+  /**
+   * Re-expresses a user's deviation under the domain's current τ² when it was learned under another (rebasePosterior:
+   * the data's evidence kept, the prior swapped), before the user's next event is scored. Not marked dirty: the stored
+   * row carries the τ² it was learned under, so it stays exact until the user's next update is written.
+   */
+  alignUser(user: UserState): void {
+    const tau2 = this.tau2(user.domain);
+    if (user.tau2 === tau2) return;
+    user.model =
+      user.tau2 > 0
+        ? DiagonalGaussianLogistic.fromJSON(rebasePosterior(user.model.toJSON(), user.tau2, tau2), this.priors.user(user.domain, tau2))
+        : new DiagonalGaussianLogistic(this.priors.user(user.domain, tau2));
+    user.tau2 = tau2;
   }
 
   cachedUser(userId: string, domain: string): UserState | undefined {
@@ -140,13 +208,13 @@ export class LearnerState {
 
   /** Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0). */
   installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number; interactionRows?: number }): UserState {
-    const options = this.priors.user(domain);
     // Decoded ids are slices of a whole fetch batch's text; one kept for the user's lifetime would keep the batch alive.
     userId = (' ' + userId).slice(1);
     const user: UserState = {
       userId,
       domain,
-      model: stored ? this.priors.restoreUser(domain, stored.state.weights) : new DiagonalGaussianLogistic(options),
+      model: stored ? this.priors.restoreUser(domain, stored.state.weights, stored.state.tau2) : new DiagonalGaussianLogistic(this.priors.user(domain, this.tau2(domain))),
+      tau2: 0,
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
       newItemIds: [],
@@ -154,6 +222,8 @@ export class LearnerState {
       lastUsed: ++this.tick,
       dirty: false,
     };
+    // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts under the current one.
+    user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : this.tau2(domain);
     let inDomain = this.users.get(domain);
     if (!inDomain) this.users.set(domain, (inDomain = new Map()));
     if (!inDomain.has(userId)) this.userCount++;
@@ -187,7 +257,7 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: `{"weights":${user.model.toJSONText()}}`,
+          state: `{"weights":${user.model.toJSONText()},"tau2":${user.tau2}}`,
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
@@ -206,7 +276,13 @@ export class LearnerState {
     for (const inDomain of this.shards.values()) {
       for (const shard of inDomain) {
         if (!shard?.dirty) continue;
-        shards.push({ domain: shard.domain, partition: shard.partition, state: shard.model.toJSONText(), eventsSeen: shard.eventsSeen });
+        shards.push({
+          domain: shard.domain,
+          partition: shard.partition,
+          state: shard.model.toJSONText(),
+          evidence: shard.evidence ? JSON.stringify(shard.evidence) : null,
+          eventsSeen: shard.eventsSeen,
+        });
         shard.dirty = false;
       }
     }
