@@ -23,6 +23,7 @@ export {
   DEFAULT_GRID_PRIOR,
   DEFAULT_POOLING_GRID,
   DEFAULT_POOLING_STRENGTH_PRIOR,
+  POOLING_REFRESH_EVENTS,
   PoolingStrengthEvidence,
   PoolingStrengthGrid,
   rebasePosterior,

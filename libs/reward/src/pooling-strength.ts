@@ -131,6 +131,12 @@ export const DEFAULT_GRID_PRIOR = { mode: 1, logSd: Math.log(4) } as const;
 /** The default candidate τ²: factor √2 apart from 1/16 to 64 (its ends are the bounds of the learned value). */
 export const DEFAULT_POOLING_GRID: readonly number[] = Array.from({ length: 21 }, (_, k) => 2 ** (k / 2 - 4));
 
+/**
+ * Events of a partition between two readings of its evidence's leader. Counted in the partition's own applied events,
+ * so when τ² changes is a function of the partition's log alone (a replay or another instance reproduces it).
+ */
+export const POOLING_REFRESH_EVENTS = 500;
+
 /** What a {@link PoolingStrengthGrid} persists: the grid and each member's cumulative weighted log-loss. */
 export interface PoolingStrengthGridJSON {
   readonly grid: readonly number[];

@@ -1,7 +1,7 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
-import type { DiagonalGaussianLogisticJSON, PoolingStrengthGridJSON } from '@chorus/reward';
+import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { FlushSnapshot, StoredUserState } from '../usecases/learner-state';
+import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
 import { decodeDedupeWindow } from './dedupe-window.codec';
 
 /**
@@ -57,7 +57,7 @@ export class LearnerStateRepository {
   /** The stored resume point of a partition (created at 0 the first time) and its aggregate shards. */
   async loadPartition(partition: number): Promise<{
     nextOffset: number;
-    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence: PoolingStrengthGridJSON | null; eventsSeen: number }[];
+    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence: StoredPoolingEvidence | null; eventsSeen: number }[];
   }> {
     await this.db.query(
       `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
@@ -67,7 +67,7 @@ export class LearnerStateRepository {
       `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`,
       [this.groupId, this.topic, partition],
     );
-    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; pooling_evidence: PoolingStrengthGridJSON | null; events_seen: string }[] = await this.db.query(
+    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; pooling_evidence: StoredPoolingEvidence | null; events_seen: string }[] = await this.db.query(
       `SELECT domain, state, pooling_evidence, events_seen FROM aggregate_shards WHERE shard = $1`,
       [partition],
     );

@@ -1,4 +1,11 @@
-import { DiagonalGaussianLogistic, PoolingStrengthGrid, rebasePosterior, type DiagonalGaussianLogisticJSON, type PoolingStrengthGridJSON } from '@chorus/reward';
+import {
+  DiagonalGaussianLogistic,
+  POOLING_REFRESH_EVENTS,
+  PoolingStrengthGrid,
+  rebasePosterior,
+  type DiagonalGaussianLogisticJSON,
+  type PoolingStrengthGridJSON,
+} from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
 import type { ModelPriors } from '@chorus/platform';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
@@ -32,9 +39,17 @@ export interface ShardState {
    * the shard, so it is exactly-once like the posterior it sits beside). Undefined where τ² is fixed.
    */
   evidence?: PoolingStrengthGrid;
+  /**
+   * The τ² this partition's users are learned and served under: the fixed one, or its evidence's leader as of the
+   * last multiple of POOLING_REFRESH_EVENTS of its events (persisted with the evidence).
+   */
+  tau2: number;
   eventsSeen: number;
   dirty: boolean;
 }
+
+/** A shard's pooling evidence as persisted: the evidence, and the τ² its partition's users are under. */
+export type StoredPoolingEvidence = PoolingStrengthGridJSON & { readonly tau2?: number };
 
 /** A user row as loaded: the deviation's posterior and the dedupe window. */
 export interface StoredUserState {
@@ -89,8 +104,6 @@ export class LearnerState {
   private userCount = 0;
   private tick = 0;
   private readonly shards = new Map<string, ShardState[]>();
-  /** Per domain whose τ² is learned: the current estimate, the leader of this instance's partitions' evidence. */
-  private readonly learnedTau2 = new Map<string, number>();
   /** Per partition: the next offset to apply, and the one last committed to Postgres. */
   readonly nextOffset = new Map<number, number>();
   readonly committedOffset = new Map<number, number>();
@@ -109,7 +122,6 @@ export class LearnerState {
     this.users.clear();
     this.userCount = 0;
     this.shards.clear();
-    this.learnedTau2.clear();
     this.nextOffset.clear();
     this.committedOffset.clear();
     this.predictions = [];
@@ -125,30 +137,36 @@ export class LearnerState {
   adoptPartition(
     partition: number,
     nextOffset: number,
-    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: PoolingStrengthGridJSON | null; eventsSeen: number }[],
+    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: StoredPoolingEvidence | null; eventsSeen: number }[],
   ): void {
     this.nextOffset.set(partition, nextOffset);
     this.committedOffset.set(partition, nextOffset);
     for (const shard of shards) {
+      const evidence = this.learnsTau2(shard.domain) ? PoolingStrengthGrid.fromJSON(shard.evidence, this.priors.tau2Grid) : undefined;
+      // The stored τ² when it is one of the grid's (the grid may have been reconfigured); else the evidence's leader.
+      const stored = shard.evidence?.tau2;
+      const tau2 = evidence ? (stored !== undefined && evidence.grid.includes(stored) ? stored : evidence.leader()) : this.priors.tau2(shard.domain);
       this.domainShards(shard.domain)[partition] = {
         domain: shard.domain,
         partition,
         model: DiagonalGaussianLogistic.fromJSON(shard.state, this.priors.aggregate),
-        evidence: this.learnsTau2(shard.domain) ? PoolingStrengthGrid.fromJSON(shard.evidence, this.priors.tau2Grid) : undefined,
+        evidence,
+        tau2,
         eventsSeen: shard.eventsSeen,
         dirty: false,
       };
-      this.refreshTau2(shard.domain);
     }
   }
 
   shard(domain: string, partition: number): ShardState {
     const shards = this.domainShards(domain);
+    const evidence = this.learnsTau2(domain) ? new PoolingStrengthGrid(this.priors.tau2Grid) : undefined;
     return (shards[partition] ??= {
       domain,
       partition,
       model: new DiagonalGaussianLogistic(this.priors.aggregate),
-      evidence: this.learnsTau2(domain) ? new PoolingStrengthGrid(this.priors.tau2Grid) : undefined,
+      evidence,
+      tau2: evidence ? evidence.leader() : this.priors.tau2(domain),
       eventsSeen: 0,
       dirty: false,
     });
@@ -159,35 +177,26 @@ export class LearnerState {
     return this.priors.fixedTau2(domain) === undefined;
   }
 
-  /** The τ² users of a domain are learned and served under now. */
-  tau2(domain: string): number {
-    return this.priors.fixedTau2(domain) ?? this.learnedTau2.get(domain) ?? this.priors.tau2(domain);
+  /**
+   * After a shard applied an event: every POOLING_REFRESH_EVENTS of its events, a learned τ² becomes its evidence's
+   * leader. Counted in the partition's own events, so where τ² moves is a function of the partition's log alone: a
+   * replay after a crash, or another instance after a rebalance, moves it at the same events. That is why each
+   * partition learns from its own users (a random share of them: users are partitioned by a hash of their id) rather
+   * than from what other instances committed, which would make the state depend on timing.
+   */
+  applied(shard: ShardState): void {
+    shard.eventsSeen++;
+    shard.dirty = true;
+    if (shard.evidence && shard.eventsSeen % POOLING_REFRESH_EVENTS === 0) shard.tau2 = shard.evidence.leader();
   }
 
   /**
-   * Re-reads a learned τ² from the evidence of the domain's partitions this instance holds: the sum of their
-   * prequential losses (log-likelihoods of disjoint users add), its MAP member. Called after each batch, so τ² is
-   * constant within a batch and a user is rebased at most once per batch.
+   * Re-expresses a user's deviation under their partition's current τ² when it was learned under another
+   * (rebasePosterior: the data's evidence kept, the prior swapped), before the user's next event is scored. Not marked
+   * dirty: the stored row carries the τ² it was learned under, so it stays exact until the user's next update.
    */
-  refreshTau2(domain: string): void {
-    if (!this.learnsTau2(domain)) return;
-    const evidence = new PoolingStrengthGrid(this.priors.tau2Grid);
-    for (const shard of this.domainShards(domain)) if (shard?.evidence) evidence.add(shard.evidence.toJSON());
-    this.learnedTau2.set(domain, evidence.leader());
-  }
-
-  /** Domains whose τ² is learned and that this instance holds shards of. */
-  learnedDomains(): string[] {
-    return [...this.shards.keys()].filter((domain) => this.learnsTau2(domain));
-  }
-
-  /**
-   * Re-expresses a user's deviation under the domain's current τ² when it was learned under another (rebasePosterior:
-   * the data's evidence kept, the prior swapped), before the user's next event is scored. Not marked dirty: the stored
-   * row carries the τ² it was learned under, so it stays exact until the user's next update is written.
-   */
-  alignUser(user: UserState): void {
-    const tau2 = this.tau2(user.domain);
+  alignUser(user: UserState, shard: ShardState): void {
+    const tau2 = shard.tau2;
     if (user.tau2 === tau2) return;
     user.model =
       user.tau2 > 0
@@ -213,7 +222,7 @@ export class LearnerState {
     const user: UserState = {
       userId,
       domain,
-      model: stored ? this.priors.restoreUser(domain, stored.state.weights, stored.state.tau2) : new DiagonalGaussianLogistic(this.priors.user(domain, this.tau2(domain))),
+      model: stored ? this.priors.restoreUser(domain, stored.state.weights, stored.state.tau2) : new DiagonalGaussianLogistic(this.priors.user(domain)),
       tau2: 0,
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
@@ -222,8 +231,9 @@ export class LearnerState {
       lastUsed: ++this.tick,
       dirty: false,
     };
-    // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts under the current one.
-    user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : this.tau2(domain);
+    // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts at the prior's mode and
+    // is aligned to their partition's τ² at their first event (alignUser), like any other.
+    user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : this.priors.tau2(domain);
     let inDomain = this.users.get(domain);
     if (!inDomain) this.users.set(domain, (inDomain = new Map()));
     if (!inDomain.has(userId)) this.userCount++;
@@ -280,7 +290,7 @@ export class LearnerState {
           domain: shard.domain,
           partition: shard.partition,
           state: shard.model.toJSONText(),
-          evidence: shard.evidence ? JSON.stringify(shard.evidence) : null,
+          evidence: shard.evidence ? JSON.stringify({ ...shard.evidence.toJSON(), tau2: shard.tau2 }) : null,
           eventsSeen: shard.eventsSeen,
         });
         shard.dirty = false;
