@@ -2,11 +2,13 @@
  * The near-miss experiment (issue #16, PRIME's profile swap) on MovieLens latest-small: how much worse is a user served
  * with another user's deviation, as a function of how similar that user is?
  *
- *   npm run experiment:profile-swap -- --data <dir> [--tau2 1] [--out reports/profile-swap]
+ *   npm run experiment:profile-swap -- --data <dir> [--split user|time] [--tau2 1] [--out reports/profile-swap]
  *
- * Protocol (the demo's split): ratings in time order, the last 10% held out, ratings ≥ 4 positive. The learner's models
- * (aggregate over genres + item intercepts, a deviation per user with prior N(0, τ²), ratingLabel, updateOnObservation)
- * learn the first 90% and are then frozen. Each held-out event of a user who has a deviation is scored
+ * Protocol: ratings in time order, ratings ≥ 4 positive, 10% held out — by default each user's own last 10% in time
+ * (`--split user`: every user with ≥ 10 ratings has a profile and held-out events), or the demo's global last 10%
+ * (`--split time`: on latest-small only ~30 users have both, most held-out events being new users'). The learner's
+ * models (aggregate over genres + item intercepts, a deviation per user with prior N(0, τ²), ratingLabel,
+ * updateOnObservation) learn the rest in time order and are then frozen. Each held-out event of a user who has a deviation is scored
  * aggregate(φ(i) + item) + b·φ(i) with b = the user's own deviation, the k-th most similar other user's (cosine of the
  * deviations' means), the least similar user's, or none (the aggregate alone). The figure is ROC AUC over all held-out
  * events, per policy. A U-shaped curve (PRIME) would show the nearest profiles hurting more than distant ones; a
@@ -24,7 +26,7 @@ import { inReplayOrder, readMovieLens } from './movielens-reader';
 
 const SCALE = { min: 0.5, max: 5 };
 const RANKS = [1, 2, 5, 10, 50, 100, 400];
-const usage = 'usage: npm run experiment:profile-swap -- --data <dir holding ratings.csv and movies.csv> [--tau2 1] [--out reports/profile-swap]';
+const usage = 'usage: npm run experiment:profile-swap -- --data <dir holding ratings.csv and movies.csv> [--split user|time] [--tau2 1] [--out reports/profile-swap]';
 
 class UsageError extends Error {}
 
@@ -35,6 +37,7 @@ function options() {
       options: {
         data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
         tau2: { type: 'string', default: '1' },
+        split: { type: 'string', default: 'user' },
         out: { type: 'string', default: resolve(__dirname, '..', '..', 'reports', 'profile-swap') },
         help: { type: 'boolean' },
       },
@@ -49,7 +52,8 @@ function options() {
   }
   const tau2 = Number(values.tau2);
   if (values.tau2.trim() === '' || !(tau2 > 0) || !(tau2 <= MAX_PRIOR_VARIANCE)) throw new UsageError(`--tau2 must be a number in (0, ${MAX_PRIOR_VARIANCE}], got "${values.tau2}"`);
-  return { data: values.data, tau2, out: values.out };
+  if (values.split !== 'user' && values.split !== 'time') throw new UsageError(`--split must be "user" or "time", got "${values.split}"`);
+  return { data: values.data, tau2, out: values.out, split: values.split as 'user' | 'time' };
 }
 
 interface Held {
@@ -86,10 +90,20 @@ async function main(): Promise<void> {
     }),
   );
   const ratings = inReplayOrder(data.ratings);
-  const split = Math.floor(ratings.length * 0.9);
+  const heldOut = new Uint8Array(ratings.length);
+  if (opts.split === 'time') heldOut.fill(1, Math.floor(ratings.length * 0.9));
+  else {
+    const byUser = new Map<string, number[]>();
+    ratings.forEach((rating, index) => (byUser.get(rating.userId) ?? byUser.set(rating.userId, []).get(rating.userId)!).push(index));
+    for (const indexes of byUser.values()) {
+      if (indexes.length < 10) continue;
+      for (const index of indexes.slice(Math.floor(indexes.length * 0.9))) heldOut[index] = 1;
+    }
+  }
   const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
   const users = new Map<string, DiagonalGaussianLogistic>();
-  for (const rating of ratings.slice(0, split)) {
+  for (const [index, rating] of ratings.entries()) {
+    if (heldOut[index]) continue;
     const item = vectors.get(rating.movieId);
     if (!item) throw new Error(`rating of movie ${rating.movieId}, which movies.csv does not list`);
     let user = users.get(rating.userId);
@@ -98,8 +112,8 @@ async function main(): Promise<void> {
   }
   // Held-out events of users with a deviation, scored by the frozen aggregate.
   const held: Held[] = [];
-  for (const rating of ratings.slice(split)) {
-    if (!users.has(rating.userId)) continue;
+  for (const [index, rating] of ratings.entries()) {
+    if (!heldOut[index] || !users.has(rating.userId)) continue;
     const item = vectors.get(rating.movieId)!;
     held.push({ userId: rating.userId, phi: item.phi, aggregateLogit: aggregate.logit(item.aggregateX), positive: rating.rating >= 4 });
   }
@@ -132,7 +146,7 @@ async function main(): Promise<void> {
       return { policy: policy.label, rank: policy.rank ?? null, auc: rocAuc(scores, held.map((h) => h.positive)) };
     });
 
-  process.stdout.write(`[profile-swap] MovieLens: ${ratings.length} ratings; learned on the first 90%, τ² = ${opts.tau2}; ${held.length} held-out events of ${heldUsers.length} users, ${donors.length} profiles\n\n`);
+  process.stdout.write(`[profile-swap] MovieLens: ${ratings.length} ratings; ${opts.split === 'user' ? "each user's last 10%" : 'the last 10% in time'} held out, τ² = ${opts.tau2}; ${held.length} held-out events of ${heldUsers.length} users, ${donors.length} profiles\n\n`);
   process.stdout.write(`${'deviation used'.padEnd(22)}${'AUC'.padStart(8)}\n`);
   for (const row of rows) process.stdout.write(`${row.policy.padEnd(22)}${row.auc.toFixed(4).padStart(8)}\n`);
 
@@ -165,11 +179,11 @@ async function main(): Promise<void> {
   const svg = await renderSvg(spec);
   mkdirSync(opts.out, { recursive: true });
   writeFileSync(join(opts.out, 'profile-swap.svg'), svg);
-  writeFileSync(join(opts.out, 'profile-swap.json'), `${JSON.stringify({ tau2: opts.tau2, heldOutEvents: held.length, users: heldUsers.length, rows }, null, 2)}\n`);
+  writeFileSync(join(opts.out, 'profile-swap.json'), `${JSON.stringify({ split: opts.split, tau2: opts.tau2, heldOutEvents: held.length, users: heldUsers.length, rows }, null, 2)}\n`);
   writeFileSync(
     join(opts.out, 'profile-swap.html'),
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Profile swap</title></head><body style="font-family:sans-serif">` +
-      `<h1>Profile swap on MovieLens latest-small</h1><p>τ² = ${opts.tau2}; ${held.length} held-out events of ${heldUsers.length} users.</p>${svg}</body></html>\n`,
+      `<h1>Profile swap on MovieLens latest-small</h1><p>Split: ${opts.split}; τ² = ${opts.tau2}; ${held.length} held-out events of ${heldUsers.length} users.</p>${svg}</body></html>\n`,
   );
   process.stdout.write(`\nplot: ${join(opts.out, 'profile-swap.html')} (and .svg, .json)\n`);
 }
