@@ -29,3 +29,5 @@ export {
   rebasePosterior,
   rebasedLogits,
 } from './pooling-strength';
+export type { BorrowingDecision, BorrowingGuardOptions } from './borrowing-guard';
+export { BorrowingEvidence, DEFAULT_BORROWING_GUARD } from './borrowing-guard';
