@@ -15,7 +15,7 @@ const root = resolve(__dirname, '..', '..');
 const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] [--partitions <n>] [--port <n>] [--keep-running]
   --data          folder with MovieLens ratings.csv and movies.csv (default ../shared/data/movielens-latest-small)
   --limit         replay only the first n ratings in time order (default: all)
-  --tau2          pooling strength τ² of the personalized models (default 1)
+  --tau2          a fixed pooling strength τ² of the personalized models (default: learned from the data)
   --partitions    partitions of the feedback topic (default 6)
   --port          gateway port (default 3000; learner, reranker, drift-watch and notifier use port + 1 … + 4)
   --keep-running  leave the services running after the summary (default: when stdin is a terminal;
@@ -38,7 +38,7 @@ function options() {
     options: {
       data: { type: 'string', default: resolve(root, '..', 'shared', 'data', 'movielens-latest-small') },
       limit: { type: 'string' },
-      tau2: { type: 'string', default: '1' },
+      tau2: { type: 'string' },
       partitions: { type: 'string', default: '6' },
       port: { type: 'string', default: '3000' },
       'keep-running': { type: 'boolean' },
@@ -60,7 +60,7 @@ function options() {
   return {
     data: values.data!,
     limit: number('limit', values.limit, 1, Number.MAX_SAFE_INTEGER, true),
-    tau2: number('tau2', values.tau2, 0, MAX_PRIOR_VARIANCE, false)!,
+    tau2: number('tau2', values.tau2, 0, MAX_PRIOR_VARIANCE, false),
     partitions: number('partitions', values.partitions, 1, 64, true)!,
     port: number('port', values.port, 1024, 65534, true)!,
     keepRunning: values['keep-running'] ?? Boolean(process.stdin.isTTY),
@@ -97,7 +97,8 @@ async function main(): Promise<void> {
     RERANKER_HTTP_PORT: String(opts.port + 2),
     DRIFT_HTTP_PORT: String(opts.port + 3),
     NOTIFIER_HTTP_PORT: String(opts.port + 4),
-    LEARNER_TAU2: String(opts.tau2),
+    // Unset: the learner learns τ² per partition (issue #16); the summary prints the value it published.
+    ...(opts.tau2 === undefined ? {} : { LEARNER_TAU2: String(opts.tau2) }),
     LEARNER_PREQUENTIAL_LOG: 'true',
     LOG_LEVEL: 'info',
   };
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
         `  ingest → learned             ${elapsed.toFixed(1)} s (${Math.round(accepted / elapsed)} events/s end to end)`,
         `  held-out tail (last 10% in time, ${predictions.length - tailStart} events, scored before learning, positive = rating ≥ 4):`,
         `    AUC aggregate              ${f(tail.aggregate)}`,
-        `    AUC personalized (τ²=${opts.tau2})`.padEnd(31) + f(tail.personalized),
+        `    AUC personalized (τ²=${opts.tau2 ?? 'learned'})`.padEnd(31) + f(tail.personalized),
         `  all events, prequential:     aggregate ${f(all.aggregate)}, personalized ${f(all.personalized)}`,
         `  drift-watch dead-lettered    ${driftDeadLettered}`,
         `  drift alerts${driftCaughtUp ? '' : stopped.has('drift-watch') ? ' (drift-watch stopped early)' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,
