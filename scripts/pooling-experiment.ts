@@ -17,13 +17,16 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  DEFAULT_POOLING_GRID,
   DEFAULT_POOLING_STRENGTH_PRIOR,
+  POOLING_REFRESH_EVENTS,
   DiagonalGaussianLogistic,
   itemFeatures,
   PoolingStrengthEvidence,
   PoolingStrengthGrid,
   ratingLabel,
   rebasePosterior,
+  rebasedLogits,
   rocAuc,
   updateOnObservation,
   withItemIntercept,
@@ -176,6 +179,60 @@ function replayGrid(label: string, data: ReturnType<typeof readMovieLens>, grid:
   return { label, tail: auc(Math.floor(ratings.length * 0.9)), all: auc(0), tau2: path.at(-1) ?? grid[0]!, path };
 }
 
+/**
+ * The learner's policy: one deviation per user; each event is scored under every τ² of the grid by rebasing that one
+ * posterior (rebasedLogits) and served and learned under its partition's current τ²; a partition re-reads the leader
+ * of its own evidence every POOLING_REFRESH_EVENTS of its events, and a user whose posterior was learned under another
+ * τ² is rebased at their next event. Users go to `partitions` partitions by a hash of their id (as Kafka's key
+ * partitioner does); each partition has its own evidence (and, as in the learner, its own aggregate shard is not
+ * modelled: the aggregate here is one).
+ */
+function replayRebased(label: string, data: ReturnType<typeof readMovieLens>, grid: readonly number[], partitions: number, mode = 1): Replay {
+  const vectors = movieVectors(data);
+  const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
+  const shards = Array.from({ length: partitions }, () => {
+    const evidence = new PoolingStrengthGrid(grid, { mode, logSd: Math.log(4) });
+    return { evidence, tau2: evidence.leader(), events: 0 };
+  });
+  const users = new Map<string, { model: DiagonalGaussianLogistic; tau2: number; shard: (typeof shards)[number] }>();
+  const ratings = inReplayOrder(data.ratings);
+  const scores = { aggregate: new Float64Array(ratings.length), personalized: new Float64Array(ratings.length) };
+  const labels = new Uint8Array(ratings.length);
+  const path: number[] = [];
+  ratings.forEach((rating, index) => {
+    const item = vectors.get(rating.movieId)!;
+    const { y, weight } = ratingLabel(rating.rating, SCALE);
+    let user = users.get(rating.userId);
+    if (!user) {
+      const shard = shards[hash(rating.userId) % partitions]!;
+      users.set(rating.userId, (user = { model: new DiagonalGaussianLogistic({ priorVariance: shard.tau2 }), tau2: shard.tau2, shard }));
+    }
+    const { shard } = user;
+    if (user.tau2 !== shard.tau2) {
+      user.model = DiagonalGaussianLogistic.fromJSON(rebasePosterior(user.model.toJSON(), user.tau2, shard.tau2), { priorVariance: shard.tau2 });
+      user.tau2 = shard.tau2;
+    }
+    const candidates = rebasedLogits(grid, user.model, user.tau2, item.phi, aggregate.logit(item.aggregateX), aggregate.predictiveVariance(item.aggregateX));
+    const logits = updateOnObservation(aggregate, user.model, { aggregateX: item.aggregateX, userX: item.phi, y, weight });
+    shard.evidence.recordAll(candidates, y, weight);
+    if (++shard.events % POOLING_REFRESH_EVENTS === 0) shard.tau2 = shard.evidence.leader();
+    scores.aggregate[index] = logits.aggregate;
+    scores.personalized[index] = logits.personalized;
+    labels[index] = rating.rating >= 4 ? 1 : 0;
+    if ((index + 1) % 2000 === 0) path.push(shards[0]!.tau2);
+  });
+  const auc = (from: number) => aucFrom(scores, labels, from);
+  return { label, tail: auc(Math.floor(ratings.length * 0.9)), all: auc(0), tau2: shards[0]!.tau2, path };
+}
+
+/** FNV-1a of a string, for assigning users to partitions. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+
 function main(): void {
   const opts = options();
   const data = readMovieLens(opts.data);
@@ -190,16 +247,22 @@ function main(): void {
   rows.push(replay('τ² by EM',  data, DEFAULT_POOLING_STRENGTH_PRIOR.scale / (DEFAULT_POOLING_STRENGTH_PRIOR.shape + 1), opts));
   process.stdout.write(`[pooling] learned: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   rows.push(replayGrid('τ² by evidence', data, opts.grid));
+  rows.push(replayRebased('τ² learned (learner)', data, DEFAULT_POOLING_GRID, 1));
+  rows.push(replayRebased('learned, prior mode ¼', data, DEFAULT_POOLING_GRID, 1, 0.25));
+  rows.push(replayRebased('learned, prior mode 4', data, DEFAULT_POOLING_GRID, 1, 4));
+  rows.push(replayRebased('learned, 3 partitions', data, DEFAULT_POOLING_GRID, 3));
+  rows.push(replayRebased('learned, 6 partitions', data, DEFAULT_POOLING_GRID, 6));
   process.stdout.write('\n');
   const f = (x: number) => x.toFixed(3);
-  process.stdout.write(`${'policy'.padEnd(20)}${'τ² at end'.padStart(10)}${'AUC tail agg'.padStart(14)}${'AUC tail pers'.padStart(15)}${'AUC all pers'.padStart(14)}\n`);
+  const g = (x: number) => x.toFixed(4);
+  process.stdout.write(`${'policy'.padEnd(22)}${'τ² at end'.padStart(10)}${'AUC tail agg'.padStart(14)}${'AUC tail pers'.padStart(15)}${'AUC all pers'.padStart(14)}\n`);
   for (const row of rows) {
-    process.stdout.write(`${row.label.padEnd(20)}${f(row.tau2).padStart(10)}${f(row.tail.aggregate).padStart(14)}${f(row.tail.personalized).padStart(15)}${f(row.all.personalized).padStart(14)}\n`);
+    process.stdout.write(`${row.label.padEnd(22)}${f(row.tau2).padStart(10)}${g(row.tail.aggregate).padStart(14)}${g(row.tail.personalized).padStart(15)}${g(row.all.personalized).padStart(14)}\n`);
   }
   process.stdout.write('\nτ² after 25 / 50 / 75 / 100% of the replay:\n');
   for (const row of rows.filter((r) => r.path.length > 0)) {
     const quartiles = [0.25, 0.5, 0.75, 1].map((q) => row.path[Math.max(0, Math.ceil(q * row.path.length) - 1)]!);
-    process.stdout.write(`  ${row.label.padEnd(18)}${quartiles.map(f).join(' / ')}\n`);
+    process.stdout.write(`  ${row.label.padEnd(22)}${quartiles.map(f).join(' / ')}\n`);
   }
 }
 

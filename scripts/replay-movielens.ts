@@ -20,7 +20,7 @@ const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] 
                   when the default folder is not there, the demo says so and runs the simulated population of
                   \`npm run audit\` instead, writing its report to .chorus/demo/audit/)
   --limit         replay only the first n ratings in time order (default: all)
-  --tau2          pooling strength τ² of the personalized models (default 1)
+  --tau2          a fixed pooling strength τ² of the personalized models (default: learned from the data)
   --partitions    partitions of the feedback topic (default 6)
   --port          gateway port (default 3000; learner, reranker, drift-watch and notifier use port + 1 … + 4)
   --keep-running  leave the services running after the summary (default: when stdin is a terminal;
@@ -43,7 +43,7 @@ function options() {
     options: {
       data: { type: 'string' },
       limit: { type: 'string' },
-      tau2: { type: 'string', default: '1' },
+      tau2: { type: 'string' },
       partitions: { type: 'string', default: '6' },
       port: { type: 'string', default: '3000' },
       'keep-running': { type: 'boolean' },
@@ -66,7 +66,7 @@ function options() {
     data: values.data === undefined ? DEFAULT_DATA : resolve(values.data),
     dataGiven: values.data !== undefined,
     limit: number('limit', values.limit, 1, Number.MAX_SAFE_INTEGER, true),
-    tau2: number('tau2', values.tau2, 0, MAX_PRIOR_VARIANCE, false)!,
+    tau2: number('tau2', values.tau2, 0, MAX_PRIOR_VARIANCE, false),
     partitions: number('partitions', values.partitions, 1, 64, true)!,
     port: number('port', values.port, 1024, 65534, true)!,
     keepRunning: values['keep-running'] ?? Boolean(process.stdin.isTTY),
@@ -118,7 +118,8 @@ async function main(): Promise<void> {
     NOTIFIER_HTTP_PORT: String(opts.port + 4),
     // The console (gateway /console) reads the alert stream from the notifier.
     NOTIFIER_CORS_ORIGINS: `http://127.0.0.1:${opts.port},http://localhost:${opts.port}`,
-    LEARNER_TAU2: String(opts.tau2),
+    // Unset: the learner learns τ² per partition (issue #16); the summary prints the value it published.
+    ...(opts.tau2 === undefined ? {} : { LEARNER_TAU2: String(opts.tau2) }),
     LEARNER_PREQUENTIAL_LOG: 'true',
     LOG_LEVEL: 'info',
   };
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
         `  ingest → learned             ${elapsed.toFixed(1)} s (${Math.round(accepted / elapsed)} events/s end to end)`,
         `  held-out tail (last 10% in time, ${predictions.length - tailStart} events, scored before learning, positive = rating ≥ 4):`,
         `    AUC aggregate              ${f(tail.aggregate)}`,
-        `    AUC personalized (τ²=${opts.tau2})`.padEnd(31) + f(tail.personalized),
+        `    AUC personalized (τ²=${opts.tau2 ?? 'learned'})`.padEnd(31) + f(tail.personalized),
         `  all events, prequential:     aggregate ${f(all.aggregate)}, personalized ${f(all.personalized)}`,
         `  drift-watch dead-lettered    ${driftDeadLettered}`,
         `  drift alerts${driftCaughtUp ? '' : stopped.has('drift-watch') ? ' (drift-watch stopped early)' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,

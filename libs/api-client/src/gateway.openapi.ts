@@ -897,7 +897,22 @@ export interface components {
             domain: string;
             eventsSeen: number;
             shards: number;
-            /** @description Per feature (cat:<category>, bias, item:<id> with includeItems) */
+            pooling: {
+                /** @enum {string} */
+                source: "fixed";
+                tau2: number;
+            } | {
+                /** @enum {string} */
+                source: "learned";
+                tau2: number;
+                shards: number;
+                grid: number[];
+                logEvidence: number[];
+                prior: {
+                    mode: number;
+                    logSd: number;
+                };
+            };
             weights: {
                 [key: string]: {
                     mean: number;

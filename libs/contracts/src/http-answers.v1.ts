@@ -4,6 +4,7 @@ import { driftDetectorConfigBodyV1 } from './drift-detector-config.v1';
 import { driftMetricName } from './drift-metric';
 import { exposureV1 } from './exposure.v1';
 import { itemV1 } from './item.v1';
+import { aggregateModelReadV1 } from './model-read.v1';
 import { alertFiltersV1 } from './alert-subscription.v1';
 import { WEBHOOK_EVENTS } from './webhook-delivery.v1';
 
@@ -46,8 +47,7 @@ export const storedItemV1 = answer('StoredItem', itemV1.extend({ version: z.numb
 const weight = z.object({ mean: z.number(), sd: z.number() });
 const weights = z.record(z.string(), weight);
 
-export const aggregateModelV1 = answer('AggregateModel', z
-  .object({ domain: z.string(), eventsSeen: count, shards: count, weights: weights.describe('Per feature (cat:<category>, bias, item:<id> with includeItems)') }));
+export const aggregateModelV1 = answer('AggregateModel', aggregateModelReadV1);
 
 export const userModelV1 = answer('UserModel', z
   .object({

@@ -15,6 +15,37 @@ export const aggregateQueryV1 = z.strictObject({
     .default(false),
 });
 
+/** A domain's pooling strength τ² in GET /v1/models/aggregate: set by configuration, or learned from the events. */
+export const poolingStrengthV1 = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('fixed'), tau2: z.number().min(0).finite() }),
+  z.strictObject({
+    source: z.literal('learned'),
+    /** The MAP τ² on the grid: what users are learned and served under once the learner reads the same evidence. */
+    tau2: z.number().positive().finite(),
+    /** Shards (partitions) whose evidence is summed (0: no event yet, the prior's mode). */
+    shards: z.number().int().min(0),
+    /** Candidate τ², ascending. */
+    grid: z.array(z.number().positive().finite()).min(1),
+    /** Per candidate, the prequential log-likelihood of the events so far (≤ 0). */
+    logEvidence: z.array(z.number().max(0).finite()),
+    /** The log-normal prior on τ²: its mode and the sd of ln τ². */
+    prior: z.strictObject({ mode: z.number().positive().finite(), logSd: z.number().positive() }),
+  }),
+]).refine((p) => p.source === 'fixed' || (p.logEvidence.length === p.grid.length && p.grid.includes(p.tau2)), {
+  message: 'a learned τ² must be one of its grid, with one log-evidence per grid member',
+});
+
+/** GET /v1/models/aggregate: the response (published, with its OpenAPI name, as `aggregateModelV1` in http-answers.v1). */
+export const aggregateModelReadV1 = z.strictObject({
+  domain: domainName,
+  eventsSeen: z.number().int().min(0),
+  shards: z.number().int().min(0),
+  pooling: poolingStrengthV1,
+  /** feature → posterior mean and sd. */
+  weights: z.record(z.string(), z.strictObject({ mean: z.number().finite(), sd: z.number().positive().finite() })),
+});
+export type AggregateModelV1 = z.output<typeof aggregateModelReadV1>;
+
 /** GET /v1/users/:id/model?domain= */
 export const userModelQueryV1 = z.strictObject({ domain: domainName });
 

@@ -18,4 +18,16 @@ export type { PrequentialLogits } from './personalized-reward';
 export { deviationNorm, personalizedLogit, updateOnObservation } from './personalized-reward';
 export { rocAuc } from './roc-auc';
 export type { PoolingStrengthPrior } from './pooling-strength';
-export { DEFAULT_POOLING_STRENGTH_PRIOR, PoolingStrengthEvidence, PoolingStrengthGrid, rebasePosterior } from './pooling-strength';
+export type { PoolingStrengthGridJSON } from './pooling-strength';
+export {
+  DEFAULT_GRID_PRIOR,
+  DEFAULT_POOLING_GRID,
+  DEFAULT_POOLING_STRENGTH_PRIOR,
+  POOLING_REFRESH_EVENTS,
+  PoolingStrengthEvidence,
+  PoolingStrengthGrid,
+  rebasePosterior,
+  rebasedLogits,
+} from './pooling-strength';
+export type { BorrowingDecision, BorrowingGuardOptions } from './borrowing-guard';
+export { BorrowingEvidence, DEFAULT_BORROWING_GUARD } from './borrowing-guard';

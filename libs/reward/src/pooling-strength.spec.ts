@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiagonalGaussianLogistic, type DiagonalGaussianLogisticJSON } from './diagonal-gaussian-logistic';
-import { DEFAULT_POOLING_STRENGTH_PRIOR, PoolingStrengthEvidence, PoolingStrengthGrid, rebasePosterior } from './pooling-strength';
+import { DEFAULT_POOLING_GRID, DEFAULT_POOLING_STRENGTH_PRIOR, PoolingStrengthEvidence, PoolingStrengthGrid, rebasedLogits, rebasePosterior } from './pooling-strength';
 import { gaussian, mulberry32 } from '@chorus/random';
 
 /** α = β = 0: the improper scale prior p(τ²) ∝ 1/τ², bounds far away. */
@@ -156,7 +156,7 @@ describe('PoolingStrengthGrid', () => {
   });
 
   it('leads with the smallest loss, a tie going to the smaller τ² (more pooling)', () => {
-    const grid = new PoolingStrengthGrid([0.25, 1, 4]);
+    const grid = new PoolingStrengthGrid([0.25, 1, 4], { mode: 1, logSd: Infinity });
     expect(grid.leader()).toBe(0.25);
     grid.record(0, -1, 1);
     grid.record(1, 1, 1);
@@ -203,4 +203,89 @@ describe('PoolingStrengthGrid', () => {
       expect(leader / planted, `planted ${planted}, leader ${leader}`).toBeLessThanOrEqual(2);
     }
   }, 60_000);
+});
+
+describe('learned τ² as the learner learns it (one posterior per user, rebased to each candidate)', () => {
+  const FEATURES = ['cat:a', 'cat:b', 'cat:c', 'cat:d', 'cat:e', 'cat:f'];
+  const POPULATION = [0.5, -0.3, 0.2, 0, -0.5, 0.8];
+
+  /**
+   * The learner's loop on planted users: each event scored under every τ² of the √2 grid from the user's one posterior
+   * (rebasedLogits), learned under the current leader, the leader re-read every 500 events and a user rebased to it
+   * at their next event. The population part is known (the offset), with no uncertainty.
+   */
+  function learnerTau2(planted: number, seed = 7): number {
+    const random = mulberry32(seed);
+    const evidence = new PoolingStrengthGrid(DEFAULT_POOLING_GRID);
+    let current = evidence.leader();
+    let events = 0;
+    for (let u = 0; u < 300; u++) {
+      const deviation = FEATURES.map(() => Math.sqrt(planted) * gaussian(random));
+      let tau2 = current;
+      let model = new DiagonalGaussianLogistic({ priorVariance: tau2 });
+      for (let i = 0; i < 60; i++) {
+        if (tau2 !== current) {
+          model = DiagonalGaussianLogistic.fromJSON(rebasePosterior(model.toJSON(), tau2, current), { priorVariance: current });
+          tau2 = current;
+        }
+        const f = Math.floor(random() * FEATURES.length);
+        const y = random() < 1 / (1 + Math.exp(-(POPULATION[f]! + deviation[f]!))) ? 1 : 0;
+        const x = new Map([[FEATURES[f]!, 1]]);
+        evidence.recordAll(rebasedLogits(evidence.grid, model, tau2, x, POPULATION[f]!, 0), y);
+        model.update(x, y, 1, POPULATION[f]!);
+        if (++events % 500 === 0) current = evidence.leader();
+      }
+    }
+    return evidence.leader();
+  }
+
+  // Tolerance: within a factor 2 (two steps of the √2 grid) of the planted value, for three seeds each.
+  it('recovers a planted τ² of 0.25, 1 and 4 within a factor 2 (300 users, 60 events each)', () => {
+    for (const planted of [0.25, 1, 4]) {
+      for (const seed of [7, 8, 9]) {
+        const learned = learnerTau2(planted, seed);
+        expect(learned / planted, `planted ${planted}, seed ${seed}, learned ${learned}`).toBeGreaterThanOrEqual(0.5);
+        expect(learned / planted, `planted ${planted}, seed ${seed}, learned ${learned}`).toBeLessThanOrEqual(2);
+      }
+    }
+  }, 120_000);
+
+  it('scores the current τ² exactly as the user model does, moderated by the score variance', () => {
+    const model = new DiagonalGaussianLogistic({ priorVariance: 2 });
+    model.update(new Map([['cat:a', 1]]), 1, 1, 0.3);
+    const x = new Map([['cat:a', 1], ['cat:b', 0.5]]);
+    const logits = rebasedLogits([1, 2, 4], model, 2, x, 0.3, 0.1);
+    // Under τ² = 2 the posterior is the model's own: μ = 0.3 + m_a, s = 0.1 + v_a + 0.25·2 (cat:b untouched).
+    const mu = model.logit(x, 0.3);
+    const s = 0.1 + model.predictiveVariance(x);
+    expect(logits[1]).toBeCloseTo(mu / Math.sqrt(1 + (Math.PI * s) / 8), 12);
+    // A smaller τ² shrinks the learned mean: the score moves towards the offset.
+    expect(logits[0]!).toBeLessThan(logits[1]!);
+    expect(() => rebasedLogits([1], model, 2, x, NaN, 0)).toThrow(/offset NaN/);
+  });
+
+  it('records all members or none, and sums the evidence of disjoint shards', () => {
+    const a = new PoolingStrengthGrid([1, 2]);
+    expect(() => a.recordAll([0, NaN], 1)).toThrow(/logit NaN/);
+    expect(a.cumulativeLosses()).toEqual([0, 0]);
+    a.recordAll([0, 1], 1);
+    const b = new PoolingStrengthGrid([1, 2]);
+    b.record(0, 2, 0);
+    const sum = PoolingStrengthGrid.fromJSON(a.toJSON(), [1, 2]).add(b.toJSON());
+    expect(sum.cumulativeLosses()[0]).toBeCloseTo(Math.log(2) + Math.log1p(Math.exp(2)), 12);
+    expect(sum.cumulativeLosses()[1]).toBeCloseTo(Math.log1p(Math.exp(-1)), 12);
+    expect(() => sum.add({ grid: [1, 4], losses: [0, 0] })).toThrow(/cannot add/);
+    // Evidence over another grid (the configuration changed) starts again from the prior.
+    expect(PoolingStrengthGrid.fromJSON({ grid: [1, 4], losses: [3, 1] }, [1, 2]).cumulativeLosses()).toEqual([0, 0]);
+    expect(() => PoolingStrengthGrid.fromJSON({ grid: [1, 2], losses: [3, -1] }, [1, 2])).toThrow(/finite numbers ≥ 0/);
+  });
+
+  it('with no evidence leads with the prior mode, and the prior gives way to the data', () => {
+    expect(new PoolingStrengthGrid(DEFAULT_POOLING_GRID).leader()).toBe(1);
+    const grid = new PoolingStrengthGrid([0.25, 1, 4]);
+    grid.record(2, -5, 0); // a little evidence for τ² = 4 (only its loss is small)
+    grid.record(0, 5, 0);
+    grid.record(1, 5, 0);
+    expect(grid.leader()).toBe(4);
+  });
 });

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ModelPriors, rewardPriorConfigShape, type RewardPriorConfig } from './model-priors';
+import { ModelPriors, rewardPriorConfigShape, type ModelPriorsConfig } from './model-priors';
 
-const config: RewardPriorConfig = {
+const config: ModelPriorsConfig = {
   LEARNER_TAU2: 2,
   LEARNER_TAU2_BY_DOMAIN: { news: 0.5 },
   LEARNER_PRIOR_VARIANCE: 3,
@@ -13,14 +13,22 @@ const config: RewardPriorConfig = {
 describe('rewardPriorConfigShape', () => {
   const schema = z.object(rewardPriorConfigShape);
 
-  it('defaults to τ² = 1, no per-domain τ², unit prior variances and no forgetting', () => {
-    expect(schema.parse({})).toEqual({
-      LEARNER_TAU2: 1,
+  it('defaults to a learned τ² (LEARNER_TAU2 unset) on the √2 grid 1/16 … 64, unit prior variances and no forgetting', () => {
+    const { LEARNER_TAU2_GRID: grid, ...rest } = schema.parse({});
+    expect(rest).toEqual({
       LEARNER_TAU2_BY_DOMAIN: {},
       LEARNER_PRIOR_VARIANCE: 1,
       LEARNER_ITEM_PRIOR_VARIANCE: 1,
       LEARNER_FORGETTING: 0,
     });
+    expect(rest.LEARNER_TAU2).toBeUndefined();
+    expect([grid.length, grid[0], grid.at(-1)]).toEqual([21, 1 / 16, 64]);
+    expect(grid).toContain(1);
+    for (let k = 1; k < grid.length; k++) expect(grid[k]! / grid[k - 1]!).toBeCloseTo(Math.SQRT2, 12);
+  });
+
+  it('reads a grid of candidate τ²', () => {
+    expect(schema.parse({ LEARNER_TAU2_GRID: '0.5, 1,2' }).LEARNER_TAU2_GRID).toEqual([0.5, 1, 2]);
   });
 
   it('reads per-domain τ² and accepts 0 where 0 means something (τ², forgetting)', () => {
@@ -39,6 +47,11 @@ describe('rewardPriorConfigShape', () => {
     ['LEARNER_FORGETTING', '-0.5'],
     // A variance this large overflows the score variance Σ x²v on the first event: every event would be dead-lettered.
     ['LEARNER_TAU2', '1e308'],
+    ['LEARNER_TAU2', ''],
+    ['LEARNER_TAU2_GRID', '1,0.5'],
+    ['LEARNER_TAU2_GRID', '0,1'],
+    ['LEARNER_TAU2_GRID', '1,,2'],
+    ['LEARNER_TAU2_GRID', '1,1e308'],
     ['LEARNER_TAU2', '1000001'],
     ['LEARNER_TAU2_BY_DOMAIN', 'news=1e308'],
     ['LEARNER_PRIOR_VARIANCE', '1e308'],

@@ -1,5 +1,5 @@
-import { DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
-import { combineShardPosteriors, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import { DEFAULT_GRID_PRIOR, DEFAULT_POOLING_GRID, DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
+import { combineShardPosteriors, PoolingStrengthGrid, rebasePosterior, type DiagonalGaussianLogisticJSON, type PoolingStrengthGridJSON } from '@chorus/reward';
 import { z } from 'zod';
 import { env } from '../config/load-config';
 
@@ -12,10 +12,39 @@ export const MAX_PRIOR_VARIANCE = 1e6;
 
 /** The reward-model priors. Learner (training) and gateway (serving) must read the same values. */
 export const rewardPriorConfigShape = {
-  /** τ²: prior variance of a user's deviation from the aggregate (pooling strength; 0 = pure aggregate). */
-  LEARNER_TAU2: env.number(1, { min: 0, max: MAX_PRIOR_VARIANCE }),
-  /** Per-domain τ², e.g. "news=0.5,code=4"; domains not named use LEARNER_TAU2. */
+  /**
+   * τ²: prior variance of a user's deviation from the aggregate (pooling strength; 0 = pure aggregate), fixed for every
+   * domain not in LEARNER_TAU2_BY_DOMAIN. Unset (the default): τ² is learned per domain (LEARNER_TAU2_GRID).
+   */
+  LEARNER_TAU2: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const value = Number(text);
+      if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > MAX_PRIOR_VARIANCE) {
+        ctx.addIssue({ code: 'custom', message: `expected a number in [0, ${MAX_PRIOR_VARIANCE}], or unset to learn τ² from the data` });
+        return z.NEVER;
+      }
+      return value;
+    }),
+  /** Per-domain fixed τ², e.g. "news=0.5,code=4"; domains not named use LEARNER_TAU2 (or learn it when that is unset). */
   LEARNER_TAU2_BY_DOMAIN: env.numberMap('', { min: 0, max: MAX_PRIOR_VARIANCE }),
+  /**
+   * Candidate τ² of the learned pooling strength, ascending (its ends bound the estimate); the prior on them is
+   * log-normal with mode 1 (DEFAULT_GRID_PRIOR). Default: factor √2 apart from 1/16 to 64.
+   */
+  LEARNER_TAU2_GRID: z
+    .string()
+    .default(DEFAULT_POOLING_GRID.join(','))
+    .transform((text, ctx) => {
+      const values = text.split(',').map((item) => (item.trim() === '' ? NaN : Number(item)));
+      if (values.some((value, k) => !(value > 0) || !(value <= MAX_PRIOR_VARIANCE) || (k > 0 && !(value > values[k - 1]!)))) {
+        ctx.addIssue({ code: 'custom', message: `expected ascending comma-separated τ² values in (0, ${MAX_PRIOR_VARIANCE}], e.g. "0.25,0.5,1,2,4,8"` });
+        return z.NEVER;
+      }
+      return values;
+    }),
   /** Prior variance of the aggregate's feature weights. */
   LEARNER_PRIOR_VARIANCE: env.number(1, { min: 1e-9, max: MAX_PRIOR_VARIANCE }),
   /** Prior variance of the aggregate's per-item intercepts. */
@@ -24,13 +53,32 @@ export const rewardPriorConfigShape = {
   LEARNER_FORGETTING: env.number(0, { min: 0, max: MAX_PRIOR_VARIANCE }),
 };
 
+/** Where learned pooling starts before any evidence: the grid prior's mode (the hand-set default it replaced). */
+export const LEARNED_TAU2_START = DEFAULT_GRID_PRIOR.mode;
+
+/** A domain's pooling strength and where it comes from. */
+export type PoolingStrength =
+  | { source: 'fixed'; tau2: number }
+  | {
+      source: 'learned';
+      tau2: number;
+      /** Shards (partitions) whose evidence it sums. */
+      shards: number;
+      grid: readonly number[];
+      /** Per grid member, the prequential log-likelihood of the events seen (minus the cumulative log-loss). */
+      logEvidence: number[];
+      prior: { mode: number; logSd: number };
+    };
+
 const schema = z.object(rewardPriorConfigShape);
 export type RewardPriorConfig = z.output<typeof schema>;
+/** What ModelPriors needs: the parsed configuration, τ² and its grid optional (unset: learned, on the default grid). */
+export type ModelPriorsConfig = Omit<RewardPriorConfig, 'LEARNER_TAU2' | 'LEARNER_TAU2_GRID'> & Partial<Pick<RewardPriorConfig, 'LEARNER_TAU2' | 'LEARNER_TAU2_GRID'>>;
 
 export class ModelPriors {
   readonly aggregate: DiagonalGaussianLogisticOptions;
 
-  constructor(private readonly config: RewardPriorConfig) {
+  constructor(private readonly config: ModelPriorsConfig) {
     const weights = config.LEARNER_PRIOR_VARIANCE;
     const items = config.LEARNER_ITEM_PRIOR_VARIANCE;
     this.aggregate = {
@@ -39,30 +87,76 @@ export class ModelPriors {
     };
   }
 
-  tau2(domain: string): number {
+  /** The τ² configured for a domain (LEARNER_TAU2_BY_DOMAIN, then LEARNER_TAU2), or undefined: learned from the data. */
+  fixedTau2(domain: string): number | undefined {
     // Own entries only: domains are client-chosen names, and "constructor" must not find Object.prototype's.
     const byDomain = this.config.LEARNER_TAU2_BY_DOMAIN;
     return Object.prototype.hasOwnProperty.call(byDomain, domain) ? byDomain[domain]! : this.config.LEARNER_TAU2;
   }
 
-  user(domain: string): DiagonalGaussianLogisticOptions {
-    return { priorVariance: this.tau2(domain) };
+  /** Candidate τ² of the learned pooling strength (LEARNER_TAU2_GRID). */
+  get tau2Grid(): readonly number[] {
+    return this.config.LEARNER_TAU2_GRID ?? DEFAULT_POOLING_GRID;
   }
 
   /**
-   * A user's stored deviation under the current τ². A posterior learned under a larger τ² can hold variances above
-   * the new prior, which the model refuses; those are capped at the new prior (the operator asked for less
-   * personalization, so the user's uncertainty may not exceed it) instead of failing every read and every replay.
-   * At τ² = 0 the deviation is gone: the user is the aggregate.
+   * The τ² a domain's new users start from: the fixed one, else the learned pooling prior's mode (what the estimate
+   * is before any evidence). Readers that need the τ² a stored deviation was learned under have it on the row.
    */
-  restoreUser(domain: string, weights: DiagonalGaussianLogisticJSON): DiagonalGaussianLogistic {
-    const tau2 = this.tau2(domain);
-    if (tau2 === 0) return new DiagonalGaussianLogistic(this.user(domain));
+  tau2(domain: string): number {
+    return this.fixedTau2(domain) ?? LEARNED_TAU2_START;
+  }
+
+  user(domain: string, tau2 = this.tau2(domain)): DiagonalGaussianLogisticOptions {
+    return { priorVariance: tau2 };
+  }
+
+  /**
+   * A user's stored deviation under the domain's fixed τ² or, where τ² is learned, under the τ² it was learned under
+   * (`learnedUnder`, stored with it; rows from before learned pooling were learned under the fixed default, 1).
+   * A posterior learned under another τ² than the fixed one is rebased to it when its τ² is known (rebasePosterior);
+   * otherwise variances above the new prior are capped at it (the operator asked for less personalization, so the
+   * user's uncertainty may not exceed it) instead of failing every read and every replay. At τ² = 0 the deviation is
+   * gone: the user is the aggregate.
+   */
+  restoreUser(domain: string, weights: DiagonalGaussianLogisticJSON, learnedUnder?: number): DiagonalGaussianLogistic {
+    const fixed = this.fixedTau2(domain);
+    const tau2 = fixed ?? learnedUnder ?? LEARNED_TAU2_START;
+    if (tau2 === 0) return new DiagonalGaussianLogistic(this.user(domain, 0));
+    if (learnedUnder !== undefined && learnedUnder > 0 && learnedUnder !== tau2) {
+      return DiagonalGaussianLogistic.fromJSON(rebasePosterior(weights, learnedUnder, tau2), this.user(domain, tau2));
+    }
     let capped: Record<string, readonly [number, number]> | undefined;
     for (const [feature, [mean, variance]] of Object.entries(weights)) {
       if (variance > tau2) (capped ??= { ...weights })[feature] = [mean, tau2];
     }
-    return DiagonalGaussianLogistic.fromJSON(capped ?? weights, this.user(domain));
+    return DiagonalGaussianLogistic.fromJSON(capped ?? weights, this.user(domain, tau2));
+  }
+
+  /**
+   * The pooling strength of a domain as the shards' evidence gives it: fixed, or learned — the MAP τ² of the evidence
+   * summed over the shards (prequential log-likelihoods of disjoint users add). Evidence over another grid than the
+   * configured one (written before a configuration change) is left out.
+   */
+  pooling(domain: string, shards: readonly (PoolingStrengthGridJSON | null | undefined)[]): PoolingStrength {
+    const fixed = this.fixedTau2(domain);
+    if (fixed !== undefined) return { source: 'fixed', tau2: fixed };
+    const evidence = new PoolingStrengthGrid(this.tau2Grid, DEFAULT_GRID_PRIOR);
+    let shardsWithEvidence = 0;
+    for (const shard of shards) {
+      if (!shard) continue;
+      const continued = PoolingStrengthGrid.fromJSON(shard, this.tau2Grid, DEFAULT_GRID_PRIOR);
+      if (continued.cumulativeLosses().some((loss) => loss > 0)) shardsWithEvidence++;
+      evidence.add(continued.toJSON());
+    }
+    return {
+      source: 'learned',
+      tau2: evidence.leader(),
+      shards: shardsWithEvidence,
+      grid: evidence.grid,
+      logEvidence: evidence.cumulativeLosses().map((loss) => -loss),
+      prior: DEFAULT_GRID_PRIOR,
+    };
   }
 
   /** The domain's aggregate: the Gaussian product of its per-partition shard posteriors. */

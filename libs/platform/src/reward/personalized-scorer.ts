@@ -1,6 +1,6 @@
 import { normaliseCategories } from '@chorus/contracts';
 import { DiagonalGaussianLogistic, itemFeatures, personalizedLogit, withItemIntercept, type SparseVector } from '@chorus/reward';
-import type { ModelPriors } from './model-priors';
+import type { ModelPriors, PoolingStrength } from './model-priors';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
 
 /** A catalogue item prepared for scoring: φ(i) for the user's deviation, φ(i) + item intercept for the aggregate. */
@@ -16,6 +16,8 @@ export interface AggregateSnapshot {
   model: DiagonalGaussianLogistic;
   eventsSeen: number;
   shards: number;
+  /** The domain's τ²: fixed, or learned from the shards' evidence. */
+  pooling: PoolingStrength;
 }
 
 /** One user's personalized scores over the catalogue of a domain. */
@@ -75,6 +77,7 @@ export class PersonalizedScorer {
       model: this.priors.combineAggregate(shards.map((s) => s.state)),
       eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
       shards: shards.length,
+      pooling: this.priors.pooling(domain, shards.map((s) => s.evidence)),
     };
     this.aggregates.set(domain, { value, until: Date.now() + this.cacheMs });
     return value;
@@ -94,7 +97,7 @@ export class PersonalizedScorer {
 
   /** The user's deviation as a model, or undefined for a user without events. */
   deviation(stored: StoredUserModel | undefined, domain: string): DiagonalGaussianLogistic | undefined {
-    return stored ? this.priors.restoreUser(domain, stored.weights) : undefined;
+    return stored ? this.priors.restoreUser(domain, stored.weights, stored.tau2) : undefined;
   }
 
   async scoreUnseen(userId: string, domain: string): Promise<UserScores> {

@@ -1,9 +1,11 @@
-import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import type { DiagonalGaussianLogisticJSON, PoolingStrengthGridJSON } from '@chorus/reward';
 import type { DataSource } from 'typeorm';
 
 /** What the learner stores of a user in one domain. */
 export interface StoredUserModel {
   weights: DiagonalGaussianLogisticJSON;
+  /** τ² the weights were learned under (absent on rows from before learned pooling). */
+  tau2?: number;
   eventsSeen: number;
   updatedAt: string;
 }
@@ -23,12 +25,12 @@ export interface CatalogueRecord {
 export class RewardModelsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async aggregateShards(domain: string): Promise<{ shard: number; state: DiagonalGaussianLogisticJSON; eventsSeen: number }[]> {
-    const rows: { shard: number; state: DiagonalGaussianLogisticJSON; events_seen: string }[] = await this.db.query(
-      `SELECT shard, state, events_seen FROM aggregate_shards WHERE domain = $1 ORDER BY shard`,
+  async aggregateShards(domain: string): Promise<{ shard: number; state: DiagonalGaussianLogisticJSON; evidence: PoolingStrengthGridJSON | null; eventsSeen: number }[]> {
+    const rows: { shard: number; state: DiagonalGaussianLogisticJSON; pooling_evidence: PoolingStrengthGridJSON | null; events_seen: string }[] = await this.db.query(
+      `SELECT shard, state, pooling_evidence, events_seen FROM aggregate_shards WHERE domain = $1 ORDER BY shard`,
       [domain],
     );
-    return rows.map((r) => ({ shard: r.shard, state: r.state, eventsSeen: Number(r.events_seen) }));
+    return rows.map((r) => ({ shard: r.shard, state: r.state, evidence: r.pooling_evidence, eventsSeen: Number(r.events_seen) }));
   }
 
   /** Events the aggregate of a domain has learned (Σ over shards): half of a user's model version. */
@@ -38,12 +40,12 @@ export class RewardModelsRepository {
   }
 
   async user(userId: string, domain: string): Promise<StoredUserModel | undefined> {
-    const rows: { state: { weights: DiagonalGaussianLogisticJSON }; events_seen: number; updated_at: Date }[] = await this.db.query(
+    const rows: { state: { weights: DiagonalGaussianLogisticJSON; tau2?: number }; events_seen: number; updated_at: Date }[] = await this.db.query(
       `SELECT state, events_seen, updated_at FROM user_models WHERE user_id = $1 AND domain = $2`,
       [userId, domain],
     );
     const row = rows[0];
-    return row ? { weights: row.state.weights, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() } : undefined;
+    return row ? { weights: row.state.weights, tau2: row.state.tau2, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() } : undefined;
   }
 
   /** Events seen per user (0 for a user without a model), in one query. */

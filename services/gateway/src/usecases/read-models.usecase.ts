@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { aggregateQueryV1, externalId, exposureV1, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
+import { aggregateModelV1, aggregateQueryV1, externalId, exposureV1, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
 import { modelVersion, type PersonalizedScorer } from '@chorus/platform';
 import { deviationNorm, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogistic } from '@chorus/reward';
 import type { StoredCalibratedList } from '../persistence/calibrated-lists.repository';
@@ -35,15 +35,17 @@ export class ReadModelsUseCase {
 
   async aggregate(rawQuery: unknown) {
     const { domain, includeItems } = parseRequest(aggregateQueryV1, rawQuery, 'the query');
-    const { model, eventsSeen, shards } = await this.scorer.aggregate(domain);
-    return { domain, eventsSeen, shards, weights: describe(model, (f) => includeItems || !f.startsWith(ITEM_FEATURE_PREFIX)) };
+    const { model, eventsSeen, shards, pooling } = await this.scorer.aggregate(domain);
+    // Checked against the contract on the way out: a shard's evidence is the learner's JSON, read back from Postgres.
+    return aggregateModelV1.parse({ domain, eventsSeen, shards, pooling, weights: describe(model, (f) => includeItems || !f.startsWith(ITEM_FEATURE_PREFIX)) });
   }
 
   async userModel(rawUserId: string, rawQuery: unknown) {
     const userId = parseRequest(externalId, rawUserId, 'the user id in the path', 'id');
     const { domain } = parseRequest(userModelQueryV1, rawQuery, 'the query');
     const [aggregate, stored] = await Promise.all([this.scorer.aggregate(domain), this.scorer.models.user(userId, domain)]);
-    const tau2 = this.scorer.priors.tau2(domain);
+    // The τ² this user's deviation is expressed under: the fixed one, or the learned one it was last updated under.
+    const tau2 = this.scorer.priors.fixedTau2(domain) ?? stored?.tau2 ?? this.scorer.priors.tau2(domain);
     const deviation = this.scorer.deviation(stored, domain);
     const aggregateWeights = describe(aggregate.model, (f) => !f.startsWith(ITEM_FEATURE_PREFIX));
     const personalized: Record<string, number> = {};

@@ -176,11 +176,19 @@ describe('LearnerStateRepository commits', () => {
     const repo = repository();
     await repo.loadPartition(7);
     await repo.flush({ ...empty(), shards: [{ domain: 'news', partition: 7, state: '{"bias":[0.1,0.9]}', eventsSeen: 5 }] });
-    await repo.flush({ ...empty(), shards: [{ domain: 'news', partition: 7, state: '{"bias":[0.2,0.8]}', eventsSeen: 9 }, { domain: 'podcasts', partition: 7, state: '{}', eventsSeen: 1 }] });
+    const evidence = { grid: [1, 2], losses: [3.5, 2.25], tau2: 2 };
+    await repo.flush({
+      ...empty(),
+      shards: [
+        { domain: 'news', partition: 7, state: '{"bias":[0.2,0.8]}', evidence: JSON.stringify(evidence), eventsSeen: 9 },
+        { domain: 'podcasts', partition: 7, state: '{}', eventsSeen: 1 },
+      ],
+    });
     const { shards } = await repo.loadPartition(7);
+    // The learned pooling evidence comes back with its shard; a fixed-τ² shard has none.
     expect(shards.sort((a, b) => (a.domain < b.domain ? -1 : 1))).toEqual([
-      { domain: 'news', state: { bias: [0.2, 0.8] }, eventsSeen: 9 },
-      { domain: 'podcasts', state: {}, eventsSeen: 1 },
+      { domain: 'news', state: { bias: [0.2, 0.8] }, evidence, eventsSeen: 9 },
+      { domain: 'podcasts', state: {}, evidence: null, eventsSeen: 1 },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
 import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { FlushSnapshot, StoredUserState } from '../usecases/learner-state';
+import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
 import { decodeDedupeWindow } from './dedupe-window.codec';
 
 /**
@@ -27,7 +27,7 @@ export class LearnerStateRepository {
     const rows: {
       user_id: string;
       domain: string;
-      state: { weights: DiagonalGaussianLogisticJSON; recentEventIds?: number[] };
+      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; recentEventIds?: number[] };
       recent_event_keys: Buffer | null;
       events_seen: number;
       interaction_rows: number;
@@ -40,7 +40,7 @@ export class LearnerStateRepository {
     for (const row of rows) {
       // Rows from before the recent_event_keys column keep their window in the JSON state.
       const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights: row.state.weights, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights: row.state.weights, tau2: row.state.tau2, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }
@@ -55,7 +55,10 @@ export class LearnerStateRepository {
   }
 
   /** The stored resume point of a partition (created at 0 the first time) and its aggregate shards. */
-  async loadPartition(partition: number): Promise<{ nextOffset: number; shards: { domain: string; state: DiagonalGaussianLogisticJSON; eventsSeen: number }[] }> {
+  async loadPartition(partition: number): Promise<{
+    nextOffset: number;
+    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence: StoredPoolingEvidence | null; eventsSeen: number }[];
+  }> {
     await this.db.query(
       `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
       [this.groupId, this.topic, partition],
@@ -64,11 +67,14 @@ export class LearnerStateRepository {
       `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`,
       [this.groupId, this.topic, partition],
     );
-    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; events_seen: string }[] = await this.db.query(
-      `SELECT domain, state, events_seen FROM aggregate_shards WHERE shard = $1`,
+    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; pooling_evidence: StoredPoolingEvidence | null; events_seen: string }[] = await this.db.query(
+      `SELECT domain, state, pooling_evidence, events_seen FROM aggregate_shards WHERE shard = $1`,
       [partition],
     );
-    return { nextOffset: Number(offset!.next_offset), shards: shards.map((s) => ({ domain: s.domain, state: s.state, eventsSeen: Number(s.events_seen) })) };
+    return {
+      nextOffset: Number(offset!.next_offset),
+      shards: shards.map((s) => ({ domain: s.domain, state: s.state, evidence: s.pooling_evidence, eventsSeen: Number(s.events_seen) })),
+    };
   }
 
   /** Commit a snapshot; returns the outbox ids of its dead letters, for the relay. */
@@ -78,10 +84,17 @@ export class LearnerStateRepository {
       if (snapshot.users.length) await this.upsertUsers(tx, snapshot.users);
       if (snapshot.shards.length) {
         await tx.query(
-          `INSERT INTO aggregate_shards (domain, shard, state, events_seen, updated_at)
-           SELECT d, p, s::jsonb, e, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[]) AS t(d, p, s, e)
-           ON CONFLICT (domain, shard) DO UPDATE SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, updated_at = now()`,
-          [snapshot.shards.map((s) => s.domain), snapshot.shards.map((s) => s.partition), snapshot.shards.map((s) => s.state), snapshot.shards.map((s) => s.eventsSeen)],
+          `INSERT INTO aggregate_shards (domain, shard, state, pooling_evidence, events_seen, updated_at)
+           SELECT d, p, s::jsonb, x::jsonb, e, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS t(d, p, s, x, e)
+           ON CONFLICT (domain, shard) DO UPDATE
+             SET state = EXCLUDED.state, pooling_evidence = EXCLUDED.pooling_evidence, events_seen = EXCLUDED.events_seen, updated_at = now()`,
+          [
+            snapshot.shards.map((s) => s.domain),
+            snapshot.shards.map((s) => s.partition),
+            snapshot.shards.map((s) => s.state),
+            snapshot.shards.map((s) => s.evidence ?? null),
+            snapshot.shards.map((s) => s.eventsSeen),
+          ],
         );
       }
       if (snapshot.interactions.length) {

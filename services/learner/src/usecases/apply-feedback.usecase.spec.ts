@@ -1,4 +1,6 @@
 import { ModelPriors } from '@chorus/platform';
+import { POOLING_REFRESH_EVENTS } from '@chorus/reward';
+import { decodeDedupeWindow } from '../persistence/dedupe-window.codec';
 import { describe, expect, it } from 'vitest';
 import type { CatalogueRow } from '../persistence/catalogue.repository';
 import { BatchView, packBatch } from '../workers/apply-worker.protocol';
@@ -41,8 +43,8 @@ class InMemoryStoredUsers implements StoredUsers {
   }
 }
 
-function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number } = {}) {
-  const priors = new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0 });
+function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean } = {}) {
+  const priors = new ModelPriors({ LEARNER_TAU2: options.learnTau2 ? undefined : 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0 });
   const state = new LearnerState(priors, 1000);
   const items = new InMemoryCatalogueRows();
   items.add('m-1', 'movies', { drama: 1 });
@@ -255,5 +257,88 @@ describe('ApplyFeedbackUseCase', () => {
       source: { topic: TOPIC, partition: 0, offset: '4' },
       value: JSON.stringify(click(2)),
     });
+  });
+});
+
+describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => {
+  // Users with strong, opposite tastes: each clicks one item and skips the other, so the evidence favours a large τ².
+  const events = (from: number, count: number) =>
+    Array.from({ length: count }, (_, k): [number, object] => {
+      const n = from + k;
+      const userId = `u-${n % 4}`;
+      const likes = n % 4 < 2 ? 'm-1' : 'm-2';
+      const itemId = n % 3 === 0 ? 'm-1' : 'm-2';
+      return [n, { ...click(n + 1, itemId, userId), type: itemId === likes ? 'click' : 'skip' }];
+    });
+  const inBatches = async (usecase: ApplyFeedbackUseCase, all: [number, object][], size: number) => {
+    for (let k = 0; k < all.length; k += size) await usecase.apply(0, batch(all.slice(k, k + size)));
+  };
+  const comparable = (snapshot: ReturnType<LearnerState['snapshot']>) => ({
+    users: snapshot.users.map((u) => ({ ...u, state: JSON.parse(u.state) })).sort((a, b) => a.userId.localeCompare(b.userId)),
+    shards: snapshot.shards.map((s) => ({ ...s, state: JSON.parse(s.state), evidence: JSON.parse(s.evidence!) })),
+  });
+
+  it('records each applied event under every candidate τ², moves τ² every POOLING_REFRESH_EVENTS events and rebases users to it', async () => {
+    const { state, usecase } = setup({ learnTau2: true });
+    expect(state.shard('movies', 0).tau2).toBe(1); // the prior's mode before any evidence
+    await usecase.apply(0, batch(events(0, POOLING_REFRESH_EVENTS - 1)));
+    expect(state.shard('movies', 0).tau2).toBe(1);
+    await usecase.apply(0, batch(events(POOLING_REFRESH_EVENTS - 1, 1)));
+    const learned = state.shard('movies', 0).tau2;
+    expect(learned).toBeGreaterThan(1);
+    const user = state.cachedUser('u-0', 'movies')!;
+    expect(user.tau2).toBe(1); // still under the τ² it was learned under, until its next event
+    await usecase.apply(0, batch([[POOLING_REFRESH_EVENTS, click(POOLING_REFRESH_EVENTS + 1, 'm-1', 'u-0')]]));
+    expect(user.tau2).toBe(learned);
+    expect(user.model.priorVariance('cat:drama')).toBe(learned);
+
+    const snapshot = state.snapshot();
+    const evidence = JSON.parse(snapshot.shards[0]!.evidence!) as { grid: number[]; losses: number[]; tau2: number };
+    expect(evidence.grid).toEqual(state.priors.tau2Grid);
+    expect(evidence.losses.every((loss) => loss > 0)).toBe(true);
+    expect(evidence.tau2).toBe(learned);
+    expect(JSON.parse(snapshot.users.find((u) => u.userId === 'u-0')!.state).tau2).toBe(learned);
+  });
+
+  it('ends in the same state whatever the batches, and after a restart from a commit (exactly-once)', async () => {
+    const all = events(0, 1300);
+    const whole = setup({ learnTau2: true });
+    await inBatches(whole.usecase, all, 1300);
+    const expected = comparable(whole.state.snapshot());
+    expect(expected.shards[0]!.evidence.tau2).toBeGreaterThan(1);
+
+    const small = setup({ learnTau2: true });
+    await inBatches(small.usecase, all, 7);
+    expect(comparable(small.state.snapshot())).toEqual(expected);
+
+    // Commit after 700 events, restart from the commit (a fresh state reading users and shards back), apply the rest.
+    const first = setup({ learnTau2: true });
+    await inBatches(first.usecase, all.slice(0, 700), 100);
+    const commit = first.state.snapshot();
+    const restarted = setup({ learnTau2: true });
+    restarted.state.clear();
+    restarted.state.adoptPartition(0, 700, commit.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state), evidence: JSON.parse(s.evidence!), eventsSeen: s.eventsSeen })));
+    for (const u of commit.users) {
+      const { weights, tau2 } = JSON.parse(u.state);
+      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
+    }
+    await inBatches(restarted.usecase, all.slice(700), 50);
+    const after = comparable(restarted.state.snapshot());
+    expect(after.shards).toEqual(expected.shards);
+    expect(after.users.map((u) => [u.userId, u.state, u.eventsSeen])).toEqual(expected.users.map((u) => [u.userId, u.state, u.eventsSeen]));
+  });
+
+  it('adds nothing to the evidence for a refused event, and keeps none where τ² is fixed', async () => {
+    const { state, usecase } = setup({ learnTau2: true });
+    await usecase.apply(0, batch([[0, click(1)]]));
+    const before = state.shard('movies', 0).evidence!.cumulativeLosses();
+    const outcome = await usecase.apply(0, batch([[1, click(2, 'm-huge')]]));
+    expect(outcome.deadLetters.map((d) => d.code)).toEqual(['FEEDBACK.NON_FINITE_UPDATE']);
+    expect(state.shard('movies', 0).evidence!.cumulativeLosses()).toEqual(before);
+
+    const fixed = setup();
+    await fixed.usecase.apply(0, batch([[0, click(1)]]));
+    expect(fixed.state.snapshot().shards[0]!.evidence).toBeNull();
+    expect(fixed.state.shard('movies', 0).tau2).toBe(1);
   });
 });

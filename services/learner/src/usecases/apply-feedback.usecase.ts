@@ -6,7 +6,15 @@ import {
   type FeedbackEventV1,
   type ValidationIssue,
 } from '@chorus/contracts';
-import { NonFiniteUpdateError, pairwiseObservationOf, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
+import {
+  NonFiniteUpdateError,
+  pairwiseObservationOf,
+  ratingLabel,
+  rebasedLogits,
+  updateOnObservation,
+  type DiagonalGaussianLogistic,
+  type FeedbackObservation,
+} from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { BatchView } from '../workers/apply-worker.protocol';
 import { eventDedupeKey } from './event-dedupe-key';
@@ -154,16 +162,19 @@ export class ApplyFeedbackUseCase {
     if ('code' in observation) return observation;
 
     const shard = this.state.shard(event.domain, partition);
+    this.state.alignUser(user, shard);
     let logits;
     try {
+      // Learned τ²: the event scored under every candidate τ² before anything learns it, recorded once it is applied.
+      const candidates = shard.evidence ? this.candidateLogits(shard.evidence.grid, shard.model, user, observation) : undefined;
       logits = updateOnObservation(shard.model, user.model, observation);
+      if (candidates) shard.evidence!.recordAll(candidates, observation.y, observation.weight);
     } catch (error) {
       // Refused before either model changed (the update is all or nothing): dead-letter it, keep flowing.
       const code = error instanceof NonFiniteUpdateError ? 'FEEDBACK.NON_FINITE_UPDATE' : 'FEEDBACK.UNPROCESSABLE';
       return { code, reason: `the model refused the event: ${(error as Error).message}` };
     }
-    shard.eventsSeen++;
-    shard.dirty = true;
+    this.state.applied(shard);
     this.remember(user, dedupeKey);
     if (event.type === 'pairwise') user.newItemIds.push(event.chosenId, event.rejectedId);
     else user.newItemIds.push(event.itemId);
@@ -180,6 +191,19 @@ export class ApplyFeedbackUseCase {
       });
     }
     return undefined;
+  }
+
+  /**
+   * The event's scores under every candidate τ², or undefined when they are not finite (features so large the score
+   * variance overflows): the model then refuses the event with its own reason, and should it not, the event adds no
+   * evidence rather than being refused for the estimator's sake.
+   */
+  private candidateLogits(grid: readonly number[], aggregate: DiagonalGaussianLogistic, user: UserState, observation: FeedbackObservation): Float64Array | undefined {
+    try {
+      return rebasedLogits(grid, user.model, user.tau2, observation.userX, aggregate.logit(observation.aggregateX), aggregate.predictiveVariance(observation.aggregateX));
+    } catch {
+      return undefined;
+    }
   }
 
   private observe(event: FeedbackEventV1): FeedbackObservation | { code: string; reason: string } {

@@ -1,4 +1,11 @@
-import { DiagonalGaussianLogistic, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import {
+  DiagonalGaussianLogistic,
+  POOLING_REFRESH_EVENTS,
+  PoolingStrengthGrid,
+  rebasePosterior,
+  type DiagonalGaussianLogisticJSON,
+  type PoolingStrengthGridJSON,
+} from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
 import type { ModelPriors } from '@chorus/platform';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
@@ -8,6 +15,8 @@ export interface UserState {
   userId: string;
   domain: string;
   model: DiagonalGaussianLogistic;
+  /** τ² the deviation's posterior is learned under (stored with it, so a learned τ² can change under it). */
+  tau2: number;
   eventsSeen: number;
   /** Dedupe keys of the most recent event ids (see eventDedupeKey), oldest first, bounded by the dedupe window. */
   recentEventIds: number[];
@@ -25,13 +34,28 @@ export interface ShardState {
   domain: string;
   partition: number;
   model: DiagonalGaussianLogistic;
+  /**
+   * Where τ² is learned: the prequential evidence of each candidate τ² from this partition's events (persisted with
+   * the shard, so it is exactly-once like the posterior it sits beside). Undefined where τ² is fixed.
+   */
+  evidence?: PoolingStrengthGrid;
+  /**
+   * The τ² this partition's users are learned and served under: the fixed one, or its evidence's leader as of the
+   * last multiple of POOLING_REFRESH_EVENTS of its events (persisted with the evidence).
+   */
+  tau2: number;
   eventsSeen: number;
   dirty: boolean;
 }
 
+/** A shard's pooling evidence as persisted: the evidence, and the τ² its partition's users are under. */
+export type StoredPoolingEvidence = PoolingStrengthGridJSON & { readonly tau2?: number };
+
 /** A user row as loaded: the deviation's posterior and the dedupe window. */
 export interface StoredUserState {
   weights: DiagonalGaussianLogisticJSON;
+  /** τ² the weights were learned under; absent on rows from before learned pooling. */
+  tau2?: number;
   recentEventIds: number[];
 }
 
@@ -46,7 +70,8 @@ export interface StoredUsers {
 export interface FlushSnapshot {
   /** `state`: the JSON of user_models.state (the deviation's posterior); `recentEventKeys`: the encoded dedupe window. */
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
-  shards: { domain: string; partition: number; state: string; eventsSeen: number }[];
+  /** `evidence`: the JSON of the shard's pooling evidence (learned τ²), or null where τ² is fixed. */
+  shards: { domain: string; partition: number; state: string; evidence?: string | null; eventsSeen: number }[];
   /** Items each touched user interacted with since the last snapshot. */
   interactions: { userId: string; domain: string; itemIds: string[] }[];
   /** Users whose interaction rows this commit merges into one (see LEARNER_INTERACTION_ROWS_PER_USER). */
@@ -109,14 +134,24 @@ export class LearnerState {
     return this.nextOffset.has(partition);
   }
 
-  adoptPartition(partition: number, nextOffset: number, shards: { domain: string; state: DiagonalGaussianLogisticJSON; eventsSeen: number }[]): void {
+  adoptPartition(
+    partition: number,
+    nextOffset: number,
+    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: StoredPoolingEvidence | null; eventsSeen: number }[],
+  ): void {
     this.nextOffset.set(partition, nextOffset);
     this.committedOffset.set(partition, nextOffset);
     for (const shard of shards) {
+      const evidence = this.learnsTau2(shard.domain) ? PoolingStrengthGrid.fromJSON(shard.evidence, this.priors.tau2Grid) : undefined;
+      // The stored τ² when it is one of the grid's (the grid may have been reconfigured); else the evidence's leader.
+      const stored = shard.evidence?.tau2;
+      const tau2 = evidence ? (stored !== undefined && evidence.grid.includes(stored) ? stored : evidence.leader()) : this.priors.tau2(shard.domain);
       this.domainShards(shard.domain)[partition] = {
         domain: shard.domain,
         partition,
         model: DiagonalGaussianLogistic.fromJSON(shard.state, this.priors.aggregate),
+        evidence,
+        tau2,
         eventsSeen: shard.eventsSeen,
         dirty: false,
       };
@@ -125,7 +160,49 @@ export class LearnerState {
 
   shard(domain: string, partition: number): ShardState {
     const shards = this.domainShards(domain);
-    return (shards[partition] ??= { domain, partition, model: new DiagonalGaussianLogistic(this.priors.aggregate), eventsSeen: 0, dirty: false });
+    const evidence = this.learnsTau2(domain) ? new PoolingStrengthGrid(this.priors.tau2Grid) : undefined;
+    return (shards[partition] ??= {
+      domain,
+      partition,
+      model: new DiagonalGaussianLogistic(this.priors.aggregate),
+      evidence,
+      tau2: evidence ? evidence.leader() : this.priors.tau2(domain),
+      eventsSeen: 0,
+      dirty: false,
+    });
+  }
+
+  /** Whether a domain's τ² is learned (no fixed LEARNER_TAU2 / LEARNER_TAU2_BY_DOMAIN for it). */
+  learnsTau2(domain: string): boolean {
+    return this.priors.fixedTau2(domain) === undefined;
+  }
+
+  /**
+   * After a shard applied an event: every POOLING_REFRESH_EVENTS of its events, a learned τ² becomes its evidence's
+   * leader. Counted in the partition's own events, so where τ² moves is a function of the partition's log alone: a
+   * replay after a crash, or another instance after a rebalance, moves it at the same events. That is why each
+   * partition learns from its own users (a random share of them: users are partitioned by a hash of their id) rather
+   * than from what other instances committed, which would make the state depend on timing.
+   */
+  applied(shard: ShardState): void {
+    shard.eventsSeen++;
+    shard.dirty = true;
+    if (shard.evidence && shard.eventsSeen % POOLING_REFRESH_EVENTS === 0) shard.tau2 = shard.evidence.leader();
+  }
+
+  /**
+   * Re-expresses a user's deviation under their partition's current τ² when it was learned under another
+   * (rebasePosterior: the data's evidence kept, the prior swapped), before the user's next event is scored. Not marked
+   * dirty: the stored row carries the τ² it was learned under, so it stays exact until the user's next update.
+   */
+  alignUser(user: UserState, shard: ShardState): void {
+    const tau2 = shard.tau2;
+    if (user.tau2 === tau2) return;
+    user.model =
+      user.tau2 > 0
+        ? DiagonalGaussianLogistic.fromJSON(rebasePosterior(user.model.toJSON(), user.tau2, tau2), this.priors.user(user.domain, tau2))
+        : new DiagonalGaussianLogistic(this.priors.user(user.domain, tau2));
+    user.tau2 = tau2;
   }
 
   cachedUser(userId: string, domain: string): UserState | undefined {
@@ -140,13 +217,13 @@ export class LearnerState {
 
   /** Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0). */
   installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number; interactionRows?: number }): UserState {
-    const options = this.priors.user(domain);
     // Decoded ids are slices of a whole fetch batch's text; one kept for the user's lifetime would keep the batch alive.
     userId = (' ' + userId).slice(1);
     const user: UserState = {
       userId,
       domain,
-      model: stored ? this.priors.restoreUser(domain, stored.state.weights) : new DiagonalGaussianLogistic(options),
+      model: stored ? this.priors.restoreUser(domain, stored.state.weights, stored.state.tau2) : new DiagonalGaussianLogistic(this.priors.user(domain)),
+      tau2: 0,
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
       newItemIds: [],
@@ -154,6 +231,9 @@ export class LearnerState {
       lastUsed: ++this.tick,
       dirty: false,
     };
+    // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts at the prior's mode and
+    // is aligned to their partition's τ² at their first event (alignUser), like any other.
+    user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : this.priors.tau2(domain);
     let inDomain = this.users.get(domain);
     if (!inDomain) this.users.set(domain, (inDomain = new Map()));
     if (!inDomain.has(userId)) this.userCount++;
@@ -187,7 +267,7 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: `{"weights":${user.model.toJSONText()}}`,
+          state: `{"weights":${user.model.toJSONText()},"tau2":${user.tau2}}`,
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
@@ -206,7 +286,13 @@ export class LearnerState {
     for (const inDomain of this.shards.values()) {
       for (const shard of inDomain) {
         if (!shard?.dirty) continue;
-        shards.push({ domain: shard.domain, partition: shard.partition, state: shard.model.toJSONText(), eventsSeen: shard.eventsSeen });
+        shards.push({
+          domain: shard.domain,
+          partition: shard.partition,
+          state: shard.model.toJSONText(),
+          evidence: shard.evidence ? JSON.stringify({ ...shard.evidence.toJSON(), tau2: shard.tau2 }) : null,
+          eventsSeen: shard.eventsSeen,
+        });
         shard.dirty = false;
       }
     }
