@@ -266,12 +266,14 @@ function listStatistics(
   const { scores, rowStart, entryCategory, entryWeight } = rows;
   const categoryCount = target.mass.length;
   const keep = 1 - settings.alpha;
-  const inList = arena.uint8(rows.count);
-  for (const i of order) inList[i] = 1;
+  // The list's candidates in index order (typed arrays sort numerically): the same summation order as a scan of all
+  // C candidates, without the scan.
+  const byIndex = arena.int32(order.length);
+  byIndex.set(order);
+  byIndex.sort();
   const listMass = arena.float64(categoryCount);
   let score = 0;
-  for (let i = 0; i < rows.count; i++) {
-    if (inList[i] !== 1) continue;
+  for (const i of byIndex) {
     score += scores[i];
     for (let e = rowStart[i], end = rowStart[i + 1]; e < end; e++) listMass[entryCategory[e]] += entryWeight[e];
   }

@@ -20,7 +20,10 @@ export interface IdenticalRowGroups {
   /** Members of a group as a linked list: firstMember[group], then nextMember[member] until −1. */
   readonly firstMember: Int32Array;
   readonly nextMember: Int32Array;
-  /** The group's row as term ids, in the row's (category-index) order: termId[termStart[group] … termStart[group+1]−1]. */
+  /**
+   * The group's row as term ids, in the row's (category-index) order: termId[termStart[group] … termStart[group+1]−1],
+   * possibly padded at the end with id `terms.count`, whose increment is 0.
+   */
   readonly termStart: Int32Array;
   readonly termId: Int32Array;
   readonly terms: RowTerms;
@@ -28,6 +31,7 @@ export interface IdenticalRowGroups {
 
 /** The distinct (category, weight) pairs of the groups' rows. */
 export interface RowTerms {
+  /** Number of terms; id `count` is the padding term. */
   readonly count: number;
   readonly category: Int32Array;
   readonly weight: Float64Array;
@@ -75,19 +79,30 @@ function internRowTerms(
   arena: ScratchArena,
 ): { termStart: Int32Array; termId: Int32Array; terms: RowTerms } {
   const { rowStart, entryCategory, entryWeight } = rows;
+  let longest = 0;
+  for (let group = 0; group < groupCount; group++) {
+    const i = representative[group];
+    longest = Math.max(longest, rowStart[i + 1] - rowStart[i]);
+  }
+  // Rows padded to one length with a term whose increment is 0 (delta + 0 = delta exactly): the greedy's inner loop
+  // then has the same trip count for every group, which the branch predictor learns. Only for short rows, where
+  // padding costs little.
+  const padded = longest <= MAX_PADDED_ROW;
   const termStart = arena.int32(groupCount + 1);
   for (let group = 0; group < groupCount; group++) {
     const i = representative[group];
-    termStart[group + 1] = termStart[group] + rowStart[i + 1] - rowStart[i];
+    termStart[group + 1] = termStart[group] + (padded ? longest : rowStart[i + 1] - rowStart[i]);
   }
-  const entryCount = termStart[groupCount];
-  const termId = arena.int32(entryCount);
-  const category = arena.int32(entryCount);
-  const weight = arena.float64(entryCount);
-  const table = new OpenAddressTable(entryCount, arena);
+  const slotCount = termStart[groupCount];
+  const termId = arena.int32(slotCount);
+  const category = arena.int32(slotCount + 1);
+  const weight = arena.float64(slotCount + 1);
+  const table = new OpenAddressTable(slotCount, arena);
   let count = 0;
   for (let group = 0; group < groupCount; group++) {
     const i = representative[group];
+    const firstPad = termStart[group] + rowStart[i + 1] - rowStart[i];
+    for (let t = firstPad; t < termStart[group + 1]; t++) termId[t] = ZERO_TERM;
     for (let e = rowStart[i], t = termStart[group]; e < rowStart[i + 1]; e++, t++) {
       const g = entryCategory[e];
       const w = entryWeight[e];
@@ -106,8 +121,14 @@ function internRowTerms(
       termId[t] = term;
     }
   }
+  // The padding term goes last, so that its slot in the greedy's increments is one no real term writes.
+  for (let t = 0; t < slotCount; t++) if (termId[t] === ZERO_TERM) termId[t] = count;
   return { termStart, termId, terms: { count, category, weight } };
 }
+
+/** Longest row (categories of an item in the target) for which rows are padded to one length. */
+const MAX_PADDED_ROW = 4;
+const ZERO_TERM = -1;
 
 /**
  * Steck's greedy with running category mass: n times, append the candidate that maximises F(I ∪ {i}), scored as
@@ -133,7 +154,8 @@ export function steckGreedyOrder(
   const groupCount = groups.count;
   const mass = arena.float64(categoryCount);
   const base = arena.float64(categoryCount);
-  const termIncrement = arena.float64(termCount);
+  // One more slot, never written: the padding term's increment, 0.
+  const termIncrement = arena.float64(termCount + 1);
   const selected = arena.uint8(rows.count);
   const order: number[] = [];
   const keep = 1 - alpha;
