@@ -1,4 +1,5 @@
 import { CalibrationInputError } from './calibration-input.error';
+import { OpenAddressTable } from './open-address-table';
 import type { ScratchArena } from './scratch-arena';
 import { describeValue, DISTRIBUTION_SUM_TOLERANCE, validatedWeightSum, type CategoryDistribution } from './category-distribution';
 
@@ -154,19 +155,12 @@ export function accuracyListOrder(rows: CandidateRows, n: number): number[] {
   return order;
 }
 
-/**
- * Duplicate-id detection: linear-probing slots over an FNV-1a hash of the id's tail, holding candidate indices into `ids`.
- * A Map costs about twice as much per candidate here (it grows several times per call and is garbage afterwards).
- */
+/** Duplicate-id detection: candidate indices into `ids` in an open-addressed table over a hash of the id's tail. */
 class IdSlots {
-  private readonly slots: Int32Array;
-  private readonly mask: number;
+  private readonly table: OpenAddressTable;
 
   constructor(capacity: number, arena: ScratchArena) {
-    let size = 4;
-    while (size < capacity * 2) size *= 2;
-    this.slots = arena.int32(size).fill(-1);
-    this.mask = size - 1;
+    this.table = new OpenAddressTable(capacity, arena);
   }
 
   /** Records ids[index] = id and returns −1, or returns the index of an earlier candidate with the same id. */
@@ -175,12 +169,13 @@ class IdSlots {
     // Only the probe length depends on the hash; equality decides.
     let hash = 0x811c9dc5 ^ id.length;
     for (let k = id.length > 8 ? id.length - 8 : 0; k < id.length; k++) hash = Math.imul(hash ^ id.charCodeAt(k), 0x01000193);
-    let slot = hash & this.mask;
-    for (let other = this.slots[slot]; other >= 0; other = this.slots[slot]) {
+    const { slots } = this.table;
+    let slot = this.table.firstSlot(hash);
+    for (let other = slots[slot]; other >= 0; other = slots[slot]) {
       if (ids[other] === id) return other;
-      slot = (slot + 1) & this.mask;
+      slot = this.table.nextSlot(slot);
     }
-    this.slots[slot] = index;
+    slots[slot] = index;
     ids[index] = id;
     return -1;
   }

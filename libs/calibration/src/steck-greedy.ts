@@ -1,4 +1,5 @@
 import { rankedAbove, type CandidateRows, type TargetCategories } from './candidate-rows';
+import { OpenAddressTable } from './open-address-table';
 import type { ScratchArena } from './scratch-arena';
 
 /** Greedy gains closer than this (relative, floor 1) count as tied and fall to the score-then-id tie-break. */
@@ -214,27 +215,6 @@ function rowsEqual(rows: CandidateRows, a: number, b: number): boolean {
     if (entryCategory[ea] !== entryCategory[eb] || entryWeight[ea] !== entryWeight[eb]) return false;
   }
   return true;
-}
-
-/** Linear-probing slots (−1 = empty) at most half full, sized for `capacity` keys; the caller compares keys. */
-class OpenAddressTable {
-  readonly slots: Int32Array;
-  private readonly mask: number;
-
-  constructor(capacity: number, arena: ScratchArena) {
-    let size = 4;
-    while (size < capacity * 2) size *= 2;
-    this.slots = arena.int32(size).fill(-1);
-    this.mask = size - 1;
-  }
-
-  firstSlot(hash: number): number {
-    return hash & this.mask;
-  }
-
-  nextSlot(slot: number): number {
-    return (slot + 1) & this.mask;
-  }
 }
 
 const hashScratch = new Float64Array(1);
