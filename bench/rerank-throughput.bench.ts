@@ -299,12 +299,14 @@ async function batchedFanOut(
 async function cloneUsers(db: Awaited<ReturnType<typeof createDataSource>>, size: number): Promise<void> {
   const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM user_models WHERE domain = 'movies'`);
   if (n >= size) return;
+  // Copies are numbered on from the users already there, so a larger size adds to a smaller one's copies.
   await db.query(
     `INSERT INTO user_models (user_id, domain, state, events_seen)
-       SELECT 'copy-' || k || '-' || m.user_id, m.domain, m.state, m.events_seen
-         FROM generate_series(1, $1::int) AS k CROSS JOIN (SELECT * FROM user_models WHERE domain = 'movies' AND user_id LIKE 'user-%' ORDER BY user_id) m
-        LIMIT $2`,
-    [Math.ceil((size - n) / USERS), size - n],
+       SELECT 'copy-' || ($3::int + copy.i) || '-' || copy.user_id, copy.domain, copy.state, copy.events_seen
+         FROM (SELECT row_number() OVER () AS i, m.*
+                 FROM generate_series(1, $1::int) AS k CROSS JOIN (SELECT * FROM user_models WHERE domain = 'movies' AND user_id LIKE 'user-%' ORDER BY user_id) m
+                LIMIT $2) copy`,
+    [Math.ceil((size - n) / USERS), size - n, n],
   );
   await db.query(
     `INSERT INTO user_item_batches (user_id, domain, item_ids)
