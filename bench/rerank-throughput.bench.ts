@@ -9,9 +9,18 @@
  *    processor returns at once, over the same number of jobs with the same job options. Jobs are queued while the
  *    queue is paused and the worker is up; the clock runs from resume to the last completion. Rounds alternate.
  *
- * The users of (2) are learned by the real learner from a seeded feedback stream before timing starts.
+ * 3. batched fan-out: a `population` fan-out through the same runtime, users in `rerank-batch` jobs of --batch users
+ *    (RERANK_BATCH_SIZE); the clock runs from resume to the last batch's completion. Printed as users/s and as a
+ *    ratio to (1), the greedy alone: what the queue, Postgres and Kafka leave of the greedy's rate.
+ * 4. fan-out growth: the same batched fan-out over --fan-out-sizes users, made by copying the learned users' models
+ *    and interactions under new ids in SQL (learning 100k users through the learner would take longer than the
+ *    bench); wall time per size, so the growth shows.
  *
- *   npm run bench:rerank -- [--users 1000] [--concurrency 2] [--rounds 2] [--pure-users 2000]
+ * The users of (2) and (3) are learned by the real learner from a seeded feedback stream before timing starts. The
+ * greedy's rate (1) is also given per CPU second of this process: on a shared, loaded machine it moves less.
+ *
+ *   npm run bench:rerank -- [--users 1000] [--concurrency 2] [--rounds 2] [--pure-users 2000] [--batch 100]
+ *                           [--fan-out-sizes 2000,10000]
  */
 import 'reflect-metadata';
 import { calibratedRerank, type RerankCandidate } from '@chorus/calibration';
@@ -36,6 +45,9 @@ const USERS = flag('users', 1000);
 const CONCURRENCY = flag('concurrency', 2);
 const ROUNDS = flag('rounds', 2);
 const PURE_USERS = flag('pure-users', 2000);
+const BATCH = flag('batch', 100);
+const FAN_OUT_SIZES = (process.argv.find((_, k) => process.argv[k - 1] === '--fan-out-sizes') ?? '2000,10000').split(',').map(Number);
+if (!FAN_OUT_SIZES.every((size) => Number.isInteger(size) && size > 0)) throw new Error('--fan-out-sizes expects comma-separated positive integers, e.g. 2000,10000');
 const C = 500;
 const N = 20;
 const G = 20;
@@ -55,7 +67,7 @@ function genresOf(random: () => number): Record<string, number> {
  * Figure 1: greedy throughput on synthetic users, against the accuracy list of the same inputs (copy, sort by score,
  * take n — what serving does without calibration). Both warmed up, then timed alternately, best of three each.
  */
-function pureRerank(): { rerankPerSecond: number; accuracyPerSecond: number } {
+function pureRerank(): { rerankPerSecond: number; rerankPerCpuSecond: number; accuracyPerSecond: number } {
   const random = mulberry32(20);
   const inputs = Array.from({ length: PURE_USERS }, (_, u) => {
     const candidates: RerankCandidate[] = Array.from({ length: C }, (_, i) => ({ id: `u${u}-i${i}`, score: random(), categories: genresOf(random) }));
@@ -70,26 +82,34 @@ function pureRerank(): { rerankPerSecond: number; accuracyPerSecond: number } {
   const accuracy = () => {
     for (const input of inputs) sink += [...input.candidates].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, N).length;
   };
+  let cpuRate = 0;
   const time = (run: () => void) => {
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     run();
+    const used = process.cpuUsage(cpu);
+    cpuRate = PURE_USERS / ((used.user + used.system) / 1e6);
     return PURE_USERS / (Number(process.hrtime.bigint() - started) / 1e9);
   };
   rerank();
   accuracy();
   const rerankRates: number[] = [];
+  const rerankCpuRates: number[] = [];
   const accuracyRates: number[] = [];
   for (let round = 0; round < 3; round++) {
     rerankRates.push(time(rerank));
+    rerankCpuRates.push(cpuRate);
     accuracyRates.push(time(accuracy));
   }
   if (sink === 0) throw new Error('nothing was ranked');
-  return { rerankPerSecond: Math.max(...rerankRates), accuracyPerSecond: Math.max(...accuracyRates) };
+  return { rerankPerSecond: Math.max(...rerankRates), rerankPerCpuSecond: Math.max(...rerankCpuRates), accuracyPerSecond: Math.max(...accuracyRates) };
 }
 
 async function main(): Promise<void> {
   const pure = pureRerank();
-  process.stdout.write(`calibratedRerank: ${fmt(pure.rerankPerSecond)} users/s (λ = 0.5); accuracy list (sort, top n): ${fmt(pure.accuracyPerSecond)} users/s\n`);
+  process.stdout.write(
+    `calibratedRerank: ${fmt(pure.rerankPerSecond)} users/s (λ = 0.5; ${fmt(pure.rerankPerCpuSecond)} per CPU second); accuracy list (sort, top n): ${fmt(pure.accuracyPerSecond)} users/s\n`,
+  );
 
   const stack = await benchStack('rerank', 3);
   const db = await createDataSource(stack.databaseUrl, { applicationName: 'bench-rerank' }).initialize();
@@ -99,13 +119,24 @@ async function main(): Promise<void> {
     await seedModels(stack, db);
     const noOp: number[] = [];
     const rerank: number[] = [];
+    const batched: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const noOpPrefix = `bench-noop-${stack.id}-${round}`;
       const rerankPrefix = `bench-rerank-${stack.id}-${round}`;
-      prefixes.push(noOpPrefix, rerankPrefix);
+      const batchedPrefix = `bench-batched-${stack.id}-${round}`;
+      prefixes.push(noOpPrefix, rerankPrefix, batchedPrefix);
       noOp.push(await noOpJobs(redis, noOpPrefix));
       rerank.push(await rerankJobs(stack, db, rerankPrefix));
-      process.stdout.write(`round ${round}: no-op ${fmt(noOp.at(-1)!)} jobs/s, rerank ${fmt(rerank.at(-1)!)} jobs/s\n`);
+      batched.push((await batchedFanOut(stack, db, batchedPrefix, USERS)).usersPerSecond);
+      process.stdout.write(`round ${round}: no-op ${fmt(noOp.at(-1)!)} jobs/s, rerank ${fmt(rerank.at(-1)!)} jobs/s, batched fan-out ${fmt(batched.at(-1)!)} users/s\n`);
+    }
+    const growth: { users: number; seconds: number; usersPerSecond: number }[] = [];
+    for (const size of FAN_OUT_SIZES) {
+      await cloneUsers(db, size);
+      const prefix = `bench-growth-${stack.id}-${size}`;
+      prefixes.push(prefix);
+      growth.push({ users: size, ...(await batchedFanOut(stack, db, prefix, size)) });
+      process.stdout.write(`fan-out over ${fmt(size)} users: ${growth.at(-1)!.seconds.toFixed(1)} s\n`);
     }
     const best = (xs: number[]) => Math.max(...xs);
     process.stdout.write(
@@ -116,6 +147,11 @@ async function main(): Promise<void> {
         `  BullMQ no-op jobs                          ${fmt(best(noOp))} jobs/s`,
         `  rerank jobs (Postgres + greedy + Kafka)    ${fmt(best(rerank))} jobs/s`,
         `  ratio rerank ÷ no-op                       ${(best(rerank) / best(noOp)).toFixed(3)}`,
+        `  batched fan-out (batches of ${BATCH})          ${fmt(best(batched))} users/s`,
+        `  ratio batched ÷ calibratedRerank alone     ${(best(batched) / pure.rerankPerSecond).toFixed(3)}   (target ≥ 0.5)`,
+        '',
+        `fan-out wall time (population, batches of ${BATCH}, worker concurrency ${CONCURRENCY}; users copied from the learned ones)`,
+        ...growth.map((g) => `  ${fmt(g.users).padStart(9)} users   ${g.seconds.toFixed(1).padStart(7)} s   ${fmt(g.usersPerSecond)} users/s`),
         '',
       ].join('\n'),
     );
@@ -207,17 +243,7 @@ async function noOpJobs(redis: Redis, prefix: string): Promise<number> {
 /** The reranker runtime on one job per user (each user's deterministic job id), queued before the worker starts. */
 async function rerankJobs(stack: Awaited<ReturnType<typeof benchStack>>, db: Awaited<ReturnType<typeof createDataSource>>, prefix: string): Promise<number> {
   await db.query(`TRUNCATE calibrated_lists`);
-  const config = loadRerankerConfig({
-    KAFKA_TOPIC_PREFIX: stack.prefix,
-    DATABASE_URL: stack.databaseUrl,
-    REDIS_URL,
-    RERANK_QUEUE_PREFIX: prefix,
-    RERANK_CONCURRENCY: String(CONCURRENCY),
-    RERANK_CANDIDATES: String(C),
-    RERANK_LIST_SIZE: String(N),
-    FEEDBACK_PARTITIONS: '3',
-    LOG_LEVEL: 'warn',
-  });
+  const config = benchRerankerConfig(stack, prefix);
   const models = new RewardModelsRepository(db);
   const producerQueue = RerankQueue.fromConfig(config, models);
   const userIds = Array.from({ length: USERS }, (_, u) => `user-${u}`);
@@ -236,6 +262,73 @@ async function rerankJobs(stack: Awaited<ReturnType<typeof benchStack>>, db: Awa
   const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calibrated_lists`);
   if (n !== USERS) throw new Error(`expected ${USERS} calibrated lists, found ${n}`);
   return USERS / seconds;
+}
+
+/**
+ * A population fan-out through the reranker runtime with batched jobs: queued while the queue is paused, timed from
+ * resume until every batch completed and `expected` lists are stored.
+ */
+async function batchedFanOut(
+  stack: Awaited<ReturnType<typeof benchStack>>,
+  db: Awaited<ReturnType<typeof createDataSource>>,
+  prefix: string,
+  expected: number,
+): Promise<{ seconds: number; usersPerSecond: number }> {
+  await db.query(`TRUNCATE calibrated_lists`);
+  const config = benchRerankerConfig(stack, prefix);
+  const producerQueue = RerankQueue.fromConfig(config, new RewardModelsRepository(db));
+  await producerQueue.queue.pause();
+  const [fanOut] = await producerQueue.enqueue({ scope: 'population', domain: 'movies', reason: { kind: 'manual' } });
+  const runtimeDb = await createDataSource(stack.databaseUrl, { applicationName: 'bench-reranker', poolSize: CONCURRENCY + 2 }).initialize();
+  const runtime = new RerankerRuntime(config, runtimeDb, new JsonLogger('bench-reranker', 'warn'), new Registry());
+  await runtime.start();
+  const started = process.hrtime.bigint();
+  await producerQueue.queue.resume();
+  await waitForCompleted(producerQueue.queue, 1 + Math.ceil(expected / BATCH));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const fanOutJob = await producerQueue.queue.getJob(fanOut!.jobId);
+  await runtime.stop();
+  await runtimeDb.destroy();
+  await producerQueue.close();
+  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calibrated_lists`);
+  if (n !== expected || fanOutJob?.returnvalue?.users !== expected) throw new Error(`expected ${expected} calibrated lists, found ${n} (fan-out: ${JSON.stringify(fanOutJob?.returnvalue)})`);
+  return { seconds, usersPerSecond: expected / seconds };
+}
+
+/** Copies of the learned users (models and interactions) under new ids until the domain has `size` users. */
+async function cloneUsers(db: Awaited<ReturnType<typeof createDataSource>>, size: number): Promise<void> {
+  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM user_models WHERE domain = 'movies'`);
+  if (n >= size) return;
+  // Copies are numbered on from the users already there, so a larger size adds to a smaller one's copies.
+  await db.query(
+    `INSERT INTO user_models (user_id, domain, state, events_seen)
+       SELECT 'copy-' || ($3::int + copy.i) || '-' || copy.user_id, copy.domain, copy.state, copy.events_seen
+         FROM (SELECT row_number() OVER () AS i, m.*
+                 FROM generate_series(1, $1::int) AS k CROSS JOIN (SELECT * FROM user_models WHERE domain = 'movies' AND user_id LIKE 'user-%' ORDER BY user_id) m
+                LIMIT $2) copy`,
+    [Math.ceil((size - n) / USERS), size - n, n],
+  );
+  await db.query(
+    `INSERT INTO user_item_batches (user_id, domain, item_ids)
+       SELECT c.user_id, b.domain, b.item_ids FROM user_models c JOIN user_item_batches b ON b.user_id = substring(c.user_id from '^copy-[0-9]+-(.*)$')
+        WHERE c.user_id LIKE 'copy-%' AND NOT EXISTS (SELECT 1 FROM user_item_batches x WHERE x.user_id = c.user_id)`,
+  );
+}
+
+/** The reranker's configuration for this bench's stack and queue prefix: C, n, batch size and concurrency as above. */
+function benchRerankerConfig(stack: Awaited<ReturnType<typeof benchStack>>, prefix: string) {
+  return loadRerankerConfig({
+    KAFKA_TOPIC_PREFIX: stack.prefix,
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL,
+    RERANK_QUEUE_PREFIX: prefix,
+    RERANK_CONCURRENCY: String(CONCURRENCY),
+    RERANK_CANDIDATES: String(C),
+    RERANK_LIST_SIZE: String(N),
+    RERANK_BATCH_SIZE: String(BATCH),
+    FEEDBACK_PARTITIONS: '3',
+    LOG_LEVEL: 'warn',
+  });
 }
 
 function fmt(value: number): string {

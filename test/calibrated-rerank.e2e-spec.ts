@@ -1,4 +1,4 @@
-import { modelVersion, RERANK_JOB, RERANK_QUEUE, rerankJobId, RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { modelVersion, RERANK_JOB, RERANK_QUEUE, rerankBatchJobId, rerankJobId, RerankQueue, RewardModelsRepository } from '@chorus/platform';
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -182,17 +182,28 @@ describe('calibrated reranking through BullMQ', () => {
     }
   });
 
-  it('fans a segment and the population out into per-user jobs; a user without history is skipped', async () => {
+  it('fans a segment and the population out into batch jobs; a user without history is skipped', async () => {
     const segment = await call('POST', '/v1/admin/rerank', admin, { domain: DOMAIN, segment: { name: 'drama-lovers', userIds: ['pop-0', 'pop-1', 'nobody'] } });
     expect(segment.status).toBe(202);
     expect(segment.body.jobs).toEqual([{ jobId: expect.stringMatching(/^fan-out\.segment\./), name: RERANK_JOB.fanOut }]);
     const fanOut = await jobDone(segment.body.jobIds[0]);
     expect(fanOut.body).toMatchObject({ state: 'completed', result: { scope: 'segment', users: 3 } });
     const aggregateEvents = (await call('GET', `/v1/models/aggregate?domain=${DOMAIN}`, admin)).body.eventsSeen;
-    const nobodyJob = rerankJobId(DOMAIN, 'nobody', modelVersion(0, aggregateEvents));
-    const nobody = await pollUntil(async () => (await call('GET', `/v1/admin/rerank/jobs/${nobodyJob}`, admin)).body, (b) => b?.state === 'completed', { what: "nobody's job" });
-    expect(nobody.result).toMatchObject({ outcome: 'skipped', userId: 'nobody' });
-    expect(nobody.data).toMatchObject({ scope: 'user', segment: 'drama-lovers', reason: { kind: 'manual' } });
+    // One batch (RERANK_BATCH_SIZE ≥ 3) of the members in request order, each at the version the fan-out read.
+    const members = ['pop-0', 'pop-1', 'nobody'];
+    const events = await new RewardModelsRepository(db).userEventsSeen(DOMAIN, members);
+    const batchJob = rerankBatchJobId({
+      domain: DOMAIN,
+      users: members.map((userId) => ({ userId, modelVersion: modelVersion(events.get(userId)!, aggregateEvents) })),
+      reason: { kind: 'manual' },
+    });
+    const batch = await pollUntil(async () => (await call('GET', `/v1/admin/rerank/jobs/${batchJob}`, admin)).body, (b) => b?.state === 'completed', { what: 'the segment’s batch job' });
+    expect(batch.result).toMatchObject({ outcome: 'batch', users: 3, skipped: [{ userId: 'nobody' }], failed: [] });
+    expect(batch.result.stored + batch.result.alreadyStored).toBe(2);
+    expect(batch.data).toMatchObject({ segment: 'drama-lovers', reason: { kind: 'manual' } });
+    // Each member's list under the member's own per-user job id (what a rerank-user job of that version would use).
+    const ownIds = ['pop-0', 'pop-1'].map((userId) => rerankJobId(DOMAIN, userId, modelVersion(events.get(userId)!, aggregateEvents)));
+    expect((await db.query(`SELECT count(*)::int AS n FROM calibrated_lists WHERE job_id = ANY($1)`, [ownIds]))[0].n).toBe(2);
 
     const all = await call('POST', '/v1/admin/rerank', admin, { domain: DOMAIN, all: true });
     const population = await jobDone(all.body.jobIds[0]);

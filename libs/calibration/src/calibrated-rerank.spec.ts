@@ -113,6 +113,40 @@ describe('calibratedRerank', () => {
     expect(calibratedRerank({ candidates, profile, n: 4, lambda: 0.9, minorityThreshold: 0.12 }).minorityShare.categories).toEqual(['B', 'D']);
   });
 
+  it('measures the minority share from the items also when a prior leaves minority categories out of the target', () => {
+    const candidates: RerankCandidate[] = [
+      { id: 'a1', score: 0.9, categories: { A: 1 } },
+      { id: 'b1', score: 0.8, categories: { A: 0.25, B: 0.75 } },
+      { id: 'c1', score: 0.7, categories: { C: 1 } },
+    ];
+    // β = 1: the target is the prior {A: 1}; the profile's minority categories B and C are not in it.
+    const result = calibratedRerank({ candidates, profile: { A: 0.8, B: 0.1, C: 0.1 }, n: 2, lambda: 0.5, prior: { weight: 1, distribution: { A: 1 } } });
+    expect(result.minorityShare.categories).toEqual(['B', 'C']);
+    const minorityMass = byId(candidates, result.items).reduce((sum, item) => sum + (item.categories.B ?? 0) + (item.categories.C ?? 0), 0);
+    expect(result.minorityShare.listShare).toBeCloseTo(minorityMass / 2, DIGITS);
+    expect(result.minorityShare.listShareBefore).toBeCloseTo(0.75 / 2, DIGITS); // a1 b1
+  });
+
+  it('a re-entrant call (a getter on a candidate that reranks) leaves the outer call’s result unchanged', () => {
+    const { candidates, profile } = randomInstance(mulberry32(5), { candidates: [30, 30], maxN: 8, categories: [4, 4] });
+    // n = C: every candidate's score enters relevance.before, so an overwritten score would show.
+    const n = candidates.length;
+    const plain = calibratedRerank({ candidates, profile, n, lambda: 0.7 });
+    const reentrant = candidates.map((item, i) =>
+      i === 20
+        ? {
+            id: item.id,
+            categories: item.categories,
+            get score() {
+              calibratedRerank({ candidates: candidates.slice(10), profile, n: 5, lambda: 0.2 });
+              return item.score;
+            },
+          }
+        : item,
+    );
+    expect(calibratedRerank({ candidates: reentrant, profile, n, lambda: 0.7 })).toEqual(plain);
+  });
+
   it('returns items in the order the greedy picked them, and is invariant to the key order of category objects', () => {
     const random = mulberry32(3);
     for (let trial = 0; trial < 50; trial++) {

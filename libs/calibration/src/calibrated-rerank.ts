@@ -15,6 +15,7 @@ import {
   weightOf,
   type CategoryDistribution,
 } from './category-distribution';
+import { withScratchArena, type ScratchArena } from './scratch-arena';
 import { groupIdenticalRows, steckGreedyOrder } from './steck-greedy';
 
 export type { RerankCandidate } from './candidate-rows';
@@ -101,10 +102,15 @@ export const MINORITY_INTEREST_THRESHOLD = 0.2;
  * the same increment, so only the best unselected member of each such group is evaluated — exact, and it turns C into
  * D, the number of distinct rows (≤ G for single-category items, the number of genre combinations on MovieLens).
  *
+ * An entry's increment depends only on its (category, weight) pair, so each step takes one logarithm per distinct
+ * pair among the groups' rows (a "term") and sums the terms of each group — the same expressions, in the same order.
+ *
  * **Complexity.** Setup O(Σ_i G_i + G log G + C·N) (validation, interning, row grouping, the top-N insertion buffer,
- * which is ~O(C) unless scores arrive sorted ascending); greedy O(N·(G + D·Ḡ_i)) ⊆ O(N·C·G) Math.log calls, where G
- * is the target's support, G_i the number of item i's categories in it and Ḡ_i their mean, plus O(N·C) comparisons
- * to advance group heads; memory O(Σ_i G_i + C + G). The inner loop reads typed arrays and allocates nothing.
+ * which is ~O(C) unless scores arrive sorted ascending); greedy O(N·(G + T)) Math.log calls, where G is the target's
+ * support and T ≤ Σ_groups G_i the number of distinct (category, weight) terms (G_i: item i's categories in the
+ * support; T ≤ 3G for items of one to three equally weighted genres), plus O(N·D·Ḡ_i) additions and O(N·C)
+ * comparisons to advance group heads; memory O(Σ_i G_i + C + G). Its typed arrays come from a buffer reused between
+ * calls (`ScratchArena`): a call allocates no typed-array storage once the buffer has grown to its size.
  *
  * **Ties.** Deterministic: gains equal within a relative 1e-12 are tied; ties go to the higher score, then the id that
  * sorts first (UTF-16 code-unit order). The accuracy list is the top N by score with the same tie-break.
@@ -140,16 +146,20 @@ export const MINORITY_INTEREST_THRESHOLD = 0.2;
  * Reference: H. Steck, "Calibrated Recommendations", RecSys 2018, doi 10.1145/3240323.3240372.
  */
 export function calibratedRerank(input: CalibratedRerankInput): CalibratedRerankResult {
+  return withScratchArena((arena) => rerankWith(input, arena));
+}
+
+function rerankWith(input: CalibratedRerankInput, arena: ScratchArena): CalibratedRerankResult {
   const settings = validatedSettings(input);
   const profile = normalisedCategoryDistribution(input.profile, 'profile');
   const target = calibrationTarget(profile, input.prior);
   const categories = internTargetCategories(target, settings.alpha);
-  const rows = candidateRows(settings.candidates, categories.index);
+  const rows = candidateRows(settings.candidates, categories.index, arena);
 
   const accuracyOrder = accuracyListOrder(rows, settings.n);
-  const greedyOrder = steckGreedyOrder(rows, groupIdenticalRows(rows), categories, settings);
-  const accuracy = listStatistics(accuracyOrder, rows, categories, settings);
-  const greedy = listStatistics(greedyOrder, rows, categories, settings);
+  const greedyOrder = steckGreedyOrder(rows, groupIdenticalRows(rows, arena), categories, settings, arena);
+  const accuracy = listStatistics(accuracyOrder, rows, categories, settings, arena);
+  const greedy = listStatistics(greedyOrder, rows, categories, settings, arena);
   const useAccuracyList =
     settings.fallbackToAccuracyList && objectiveOf(greedy, settings.lambda) < objectiveOf(accuracy, settings.lambda);
   const returnedOrder = useAccuracyList ? accuracyOrder : greedyOrder;
@@ -161,7 +171,7 @@ export function calibratedRerank(input: CalibratedRerankInput): CalibratedRerank
     klAfter: returned.kl,
     relevance: { before: accuracy.score, after: returned.score },
     relevanceRetained: accuracy.score > 0 ? returned.score / accuracy.score : null,
-    minorityShare: minorityShareOf(profile, rows, settings, { returned: returnedOrder, accuracy: accuracyOrder }),
+    minorityShare: minorityShareOf(profile, rows, categories, settings, { returned: returnedOrder, accuracy: accuracyOrder }),
     objective: { before: objectiveOf(accuracy, settings.lambda), after: objectiveOf(returned, settings.lambda) },
     listSource: useAccuracyList ? 'accuracy-list' : 'greedy',
     target,
@@ -251,16 +261,19 @@ function listStatistics(
   rows: CandidateRows,
   target: TargetCategories,
   settings: { readonly n: number; readonly alpha: number },
+  arena: ScratchArena,
 ): ListStatistics {
   const { scores, rowStart, entryCategory, entryWeight } = rows;
   const categoryCount = target.mass.length;
   const keep = 1 - settings.alpha;
-  const inList = new Uint8Array(rows.count);
-  for (const i of order) inList[i] = 1;
-  const listMass = new Float64Array(categoryCount);
+  // The list's candidates in index order (typed arrays sort numerically): the same summation order as a scan of all
+  // C candidates, without the scan.
+  const byIndex = arena.int32(order.length);
+  byIndex.set(order);
+  byIndex.sort();
+  const listMass = arena.float64(categoryCount);
   let score = 0;
-  for (let i = 0; i < rows.count; i++) {
-    if (inList[i] !== 1) continue;
+  for (const i of byIndex) {
     score += scores[i];
     for (let e = rowStart[i], end = rowStart[i + 1]; e < end; e++) listMass[entryCategory[e]] += entryWeight[e];
   }
@@ -281,15 +294,30 @@ function objectiveOf(statistics: ListStatistics, lambda: number): number {
 function minorityShareOf(
   profile: Readonly<Record<string, number>>,
   rows: CandidateRows,
+  target: TargetCategories,
   settings: RerankSettings,
   lists: { readonly returned: readonly number[]; readonly accuracy: readonly number[] },
 ): MinorityShare {
   const categories = Object.keys(profile)
     .filter((category) => profile[category] < settings.minorityThreshold)
     .sort();
+  const minorityIndex = new Uint8Array(target.mass.length);
+  const allInTarget = categories.every((category) => {
+    const g = target.index.get(category);
+    if (g !== undefined) minorityIndex[g] = 1;
+    return g !== undefined;
+  });
+  // An item's row already holds w(g|i)/Σw over the target's categories, in the same (sorted) order as `categories`:
+  // summing its minority entries adds the same terms in the same order as looking each category up in the item.
   const listShare = (order: readonly number[]): number => {
     let share = 0;
     for (const i of order) {
+      if (allInTarget) {
+        for (let e = rows.rowStart[i], end = rows.rowStart[i + 1]; e < end; e++) {
+          if (minorityIndex[rows.entryCategory[e]] === 1) share += rows.entryWeight[e];
+        }
+        continue;
+      }
       const itemCategories = settings.candidates[i].categories;
       for (const category of categories) share += weightOf(itemCategories, category) / rows.weightSums[i];
     }

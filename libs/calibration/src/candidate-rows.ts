@@ -1,4 +1,6 @@
 import { CalibrationInputError } from './calibration-input.error';
+import { OpenAddressTable } from './open-address-table';
+import type { ScratchArena } from './scratch-arena';
 import { describeValue, DISTRIBUTION_SUM_TOLERANCE, validatedWeightSum, type CategoryDistribution } from './category-distribution';
 
 /** A candidate item: its relevance score s(i) and its category distribution p(g|i). */
@@ -52,15 +54,19 @@ export interface CandidateRows {
 }
 
 /** Validates every candidate (unique non-empty id, finite score, a distribution of categories) and lays out its row, in one pass. */
-export function candidateRows(candidates: readonly RerankCandidate[], categoryIndex: ReadonlyMap<string, number>): CandidateRows {
+export function candidateRows(
+  candidates: readonly RerankCandidate[],
+  categoryIndex: ReadonlyMap<string, number>,
+  arena: ScratchArena,
+): CandidateRows {
   const count = candidates.length;
   const ids: string[] = new Array(count);
-  const scores = new Float64Array(count);
-  const weightSums = new Float64Array(count);
-  const rowStart = new Int32Array(count + 1);
-  let entryCategory = new Int32Array(count * 4);
-  let entryWeight = new Float64Array(count * 4);
-  const seen = new Map<string, number>();
+  const scores = arena.float64(count);
+  const weightSums = arena.float64(count);
+  const rowStart = arena.int32(count + 1);
+  let entryCategory = arena.int32(count * 4);
+  let entryWeight = arena.float64(count * 4);
+  const seen = new IdSlots(count, arena);
   const labelOf = (i: number): string => `candidates[${i}] (id ${JSON.stringify(candidates[i].id)})`;
   const rejectCategories = (i: number): never => {
     validatedWeightSum(candidates[i].categories, `${labelOf(i)} categories`); // throws the descriptive error
@@ -76,13 +82,12 @@ export function candidateRows(candidates: readonly RerankCandidate[], categoryIn
     if (typeof id !== 'string' || id.length === 0) {
       throw new CalibrationInputError(`candidates[${i}].id must be a non-empty string; got ${describeValue(id)}.`);
     }
-    const first = seen.get(id);
-    if (first !== undefined) {
+    const first = seen.claim(ids, id, i);
+    if (first >= 0) {
       throw new CalibrationInputError(
         `${labelOf(i)} repeats the id of candidates[${first}]; ids must be unique — deduplicate the candidates before reranking.`,
       );
     }
-    seen.set(id, i);
     if (typeof score !== 'number' || !Number.isFinite(score)) {
       throw new CalibrationInputError(`${labelOf(i)}: score must be a finite number; got ${describeValue(score)}.`);
     }
@@ -101,10 +106,10 @@ export function candidateRows(candidates: readonly RerankCandidate[], categoryIn
       const g = categoryIndex.get(category);
       if (g === undefined || w === 0) continue;
       if (entryCount === entryCategory.length) {
-        const grownCategory = new Int32Array(entryCount * 2);
+        const grownCategory = arena.int32(entryCount * 2);
         grownCategory.set(entryCategory);
         entryCategory = grownCategory;
-        const grownWeight = new Float64Array(entryCount * 2);
+        const grownWeight = arena.float64(entryCount * 2);
         grownWeight.set(entryWeight);
         entryWeight = grownWeight;
       }
@@ -122,7 +127,6 @@ export function candidateRows(candidates: readonly RerankCandidate[], categoryIn
       rejectCategories(i);
     }
     for (let e = rowBegin; e < entryCount; e++) entryWeight[e] /= sum;
-    ids[i] = id;
     scores[i] = score;
     weightSums[i] = sum;
     rowStart[i + 1] = entryCount;
@@ -149,4 +153,30 @@ export function accuracyListOrder(rows: CandidateRows, n: number): number[] {
     order[slot] = i;
   }
   return order;
+}
+
+/** Duplicate-id detection: candidate indices into `ids` in an open-addressed table over a hash of the id's tail. */
+class IdSlots {
+  private readonly table: OpenAddressTable;
+
+  constructor(capacity: number, arena: ScratchArena) {
+    this.table = new OpenAddressTable(capacity, arena);
+  }
+
+  /** Records ids[index] = id and returns −1, or returns the index of an earlier candidate with the same id. */
+  claim(ids: string[], id: string, index: number): number {
+    // The last (up to) eight characters and the length: where ids of one catalogue differ (counters, UUID tails).
+    // Only the probe length depends on the hash; equality decides.
+    let hash = 0x811c9dc5 ^ id.length;
+    for (let k = id.length > 8 ? id.length - 8 : 0; k < id.length; k++) hash = Math.imul(hash ^ id.charCodeAt(k), 0x01000193);
+    const { slots } = this.table;
+    let slot = this.table.firstSlot(hash);
+    for (let other = slots[slot]; other >= 0; other = slots[slot]) {
+      if (ids[other] === id) return other;
+      slot = this.table.nextSlot(slot);
+    }
+    slots[slot] = index;
+    ids[index] = id;
+    return -1;
+  }
 }

@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { rerankCompletedV1 } from './rerank-completed.v1';
-import { rerankJobV1, rerankRequestV1 } from './rerank-job.v1';
+import { RERANK_MAX_BATCH_USERS, rerankBatchJobV1, rerankJobV1, rerankRequestV1 } from './rerank-job.v1';
 import { parseWith } from './validation-issue';
 
 const paths = (result: ReturnType<typeof parseWith>) => (result.ok ? [] : result.issues.map((issue) => issue.path).sort());
+
+describe('rerank batch job v1', () => {
+  const users = [
+    { userId: 'u1', modelVersion: '10.300' },
+    { userId: 'u2', modelVersion: '0.300' },
+  ];
+
+  it('accepts users with their model versions and the fan-out settings', () => {
+    expect(parseWith(rerankBatchJobV1, { domain: 'movies', users, reason: { kind: 'alert', alertId: 'a-1' }, segment: 'cohort', lambda: 0.9, n: 10 }).ok).toBe(true);
+  });
+
+  it('names what is wrong: no users, too many, a repeated user, a malformed version, unknown fields', () => {
+    expect(paths(parseWith(rerankBatchJobV1, { domain: 'movies', users: [], reason: { kind: 'manual' } }))).toEqual(['users']);
+    const many = Array.from({ length: RERANK_MAX_BATCH_USERS + 1 }, (_, i) => ({ userId: `u${i}`, modelVersion: '1.1' }));
+    expect(paths(parseWith(rerankBatchJobV1, { domain: 'movies', users: many, reason: { kind: 'manual' } }))).toEqual(['users']);
+    expect(paths(parseWith(rerankBatchJobV1, { domain: 'movies', users: [...users, users[0]], reason: { kind: 'manual' } }))).toEqual(['users[2].userId']);
+    expect(paths(parseWith(rerankBatchJobV1, { domain: 'movies', users: [{ userId: 'u1', modelVersion: 'latest' }], reason: { kind: 'manual' } }))).toEqual(['users[0].modelVersion']);
+    expect(paths(parseWith(rerankBatchJobV1, { domain: 'movies', users, reason: { kind: 'manual' }, scope: 'user' }))).toEqual(['(root)']);
+  });
+});
 
 describe('rerank job v1', () => {
   it('accepts one user, a segment with members, and a population job', () => {

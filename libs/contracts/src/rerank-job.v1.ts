@@ -108,3 +108,40 @@ export const rerankRequestV1 = z
   });
 
 export type RerankRequestV1 = z.output<typeof rerankRequestV1>;
+
+/** Most users one `rerank-batch` job carries (RERANK_BATCH_SIZE is at most this). */
+export const RERANK_MAX_BATCH_USERS = 1000;
+
+/**
+ * The payload of a `rerank-batch` job: users a fan-out reranks together (reads, insert and completion send shared).
+ * Each user carries the model version the fan-out read, from which the user's own job id follows (`rerankJobId`):
+ * the list a user gets from a batch is stored under the same id as a `rerank-user` job of that user and version, so
+ * the two deduplicate each other. The settings are the fan-out's.
+ */
+export const rerankBatchJobV1 = z
+  .strictObject({
+    schemaVersion: z.literal(1, { error: 'schemaVersion must be 1 for rerank batch jobs v1' }).optional(),
+    domain: domainName,
+    users: z
+      .array(
+        z.strictObject({
+          userId: externalId,
+          modelVersion: z.string({ error: 'modelVersion must be "<user events>.<aggregate events>"' }).regex(/^\d{1,18}\.\d{1,18}$/, 'modelVersion must be "<user events>.<aggregate events>", e.g. "12.3400"'),
+        }),
+        { error: 'users must be an array of { userId, modelVersion }' },
+      )
+      .min(1, 'a batch names at least one user')
+      .max(RERANK_MAX_BATCH_USERS, `at most ${RERANK_MAX_BATCH_USERS} users per batch`),
+    segment: segmentName.optional(),
+    reason: rerankReasonV1,
+    ...rerankSettings,
+  })
+  .superRefine((job, ctx) => {
+    const seen = new Set<string>();
+    job.users.forEach(({ userId }, index) => {
+      if (seen.has(userId)) ctx.addIssue({ code: 'custom', path: ['users', index, 'userId'], message: `user ${JSON.stringify(userId)} appears twice in the batch; list each user once` });
+      seen.add(userId);
+    });
+  });
+
+export type RerankBatchJobV1 = z.output<typeof rerankBatchJobV1>;

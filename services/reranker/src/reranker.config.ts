@@ -1,3 +1,4 @@
+import { RERANK_MAX_BATCH_USERS } from '@chorus/contracts';
 import { env, loadConfig, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
 import { z } from 'zod';
 
@@ -12,6 +13,12 @@ export const rerankerConfigSchema = z
     FEEDBACK_PARTITIONS: env.int(6, { min: 1, max: 1024 }),
     /** Jobs one reranker process works on at once (BullMQ worker concurrency). Scale further with more processes. */
     RERANK_CONCURRENCY: env.int(2, { min: 1, max: 256 }),
+    /**
+     * Users per `rerank-batch` job of a fan-out: one job reads their models and interactions in one query each, stores
+     * their lists in one statement and publishes their completions in one bounded send. Larger batches cost fewer
+     * round trips per user and a longer retry when a batch fails (a retry skips the users already stored).
+     */
+    RERANK_BATCH_SIZE: env.int(100, { min: 1, max: RERANK_MAX_BATCH_USERS }),
     /**
      * Default λ of Steck's objective (a job may override it). With relevance = σ(logit) in [0, 1], 0.5 already moves
      * most of the way to the profile's proportions; exact 70/30 on strongly one-sided scores needs λ near 0.9–0.99

@@ -8,6 +8,7 @@ import { CalibratedListsRepository } from './persistence/calibrated-lists.reposi
 import { rerankerRetentionPolicies } from './persistence/retention.policy';
 import { RerankProcessor } from './processors/rerank.processor';
 import type { RerankerConfig } from './reranker.config';
+import { CalibrateBatchUseCase } from './usecases/calibrate-batch.usecase';
 import { CalibrateUserUseCase } from './usecases/calibrate-user.usecase';
 import { FanOutRerankUseCase } from './usecases/fan-out-rerank.usecase';
 
@@ -37,13 +38,15 @@ export class RerankerRuntime {
     const scorer = new PersonalizedScorer(models, new ModelPriors(config), config.RERANK_MODEL_CACHE_SECONDS * 1000);
     this.queue = RerankQueue.fromConfig(config, models);
     this.workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    this.calibrate = new CalibrateUserUseCase(scorer, new CalibratedListsRepository(db), this.producer, config.KAFKA_TOPIC_PREFIX, {
+    const settings = {
       lambda: config.RERANK_LAMBDA,
       n: config.RERANK_LIST_SIZE,
       candidates: config.RERANK_CANDIDATES,
       alpha: config.RERANK_ALPHA,
       priorWeight: config.RERANK_PRIOR_WEIGHT,
-    });
+    };
+    const lists = new CalibratedListsRepository(db);
+    this.calibrate = new CalibrateUserUseCase(scorer, lists, this.producer, config.KAFKA_TOPIC_PREFIX, settings);
     this.processor = new RerankProcessor(
       this.workerConnection,
       {
@@ -54,7 +57,8 @@ export class RerankerRuntime {
         delayBeforeStoreMs: config.RERANK_JOB_DELAY_MS,
       },
       this.calibrate,
-      new FanOutRerankUseCase(models, this.queue),
+      new FanOutRerankUseCase(models, this.queue, config.RERANK_BATCH_SIZE),
+      new CalibrateBatchUseCase(scorer, lists, this.producer, config.KAFKA_TOPIC_PREFIX, settings),
       logger.child('rerank-processor'),
       registry,
     );

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { parseWith, rerankJobV1, type RerankJobInputV1, type RerankJobV1 } from '@chorus/contracts';
+import { parseWith, rerankJobV1, type RerankBatchJobV1, type RerankJobInputV1, type RerankJobV1 } from '@chorus/contracts';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -16,8 +16,10 @@ export const RERANK_QUEUE = 'rerank';
 export const RERANK_JOB = {
   /** Rerank one user: the unit of work, deduplicated per user and model version. */
   user: 'rerank-user',
-  /** Expand a segment, a population or a multi-user request into `rerank-user` jobs. */
+  /** Expand a segment, a population or a multi-user request into `rerank-batch` jobs. */
   fanOut: 'rerank-fan-out',
+  /** Rerank up to RERANK_BATCH_SIZE users of a fan-out together; each user's list is stored under its per-user job id. */
+  batch: 'rerank-batch',
 } as const;
 export type RerankJobName = (typeof RERANK_JOB)[keyof typeof RERANK_JOB];
 
@@ -52,7 +54,7 @@ export interface PlannedRerankJob extends EnqueuedRerankJob {
 }
 
 /** What a caller keeps of a job: everything but its data. */
-function enqueued({ jobId, name, userId, modelVersion: version }: PlannedRerankJob): EnqueuedRerankJob {
+function enqueued({ jobId, name, userId, modelVersion: version }: EnqueuedRerankJob): EnqueuedRerankJob {
   return { jobId, name, ...(userId === undefined ? {} : { userId }), ...(version === undefined ? {} : { modelVersion: version }) };
 }
 
@@ -90,6 +92,16 @@ export function rerankJobId(domain: string, userId: string, version: string, ove
 /** `.l<λ>.n<n>` for the overrides a job sets (they change the list, so ids and keys must tell them apart). */
 function overridesSuffix({ lambda, n }: { lambda?: number; n?: number }): string {
   return `${lambda === undefined ? '' : `.l${lambda}`}${n === undefined ? '' : `.n${n}`}`;
+}
+
+/** The per-user job id of each user of a batch (the id its list is stored under, as for a `rerank-user` job). */
+export function batchUserJobIds(batch: RerankBatchJobV1): string[] {
+  return batch.users.map(({ userId, modelVersion: version }) => rerankJobId(batch.domain, userId, version, { lambda: batch.lambda, n: batch.n }));
+}
+
+/** `batch.<domain>.<hash of the users' job ids>`: the same users at the same versions and settings are one batch. */
+export function rerankBatchJobId(batch: RerankBatchJobV1): string {
+  return `batch.${batch.domain}.${createHash('sha256').update(batchUserJobIds(batch).join('\n')).digest('hex').slice(0, 32)}`;
 }
 
 /**
@@ -176,7 +188,7 @@ export class RerankQueue {
    */
   async add(jobs: readonly PlannedRerankJob[]): Promise<EnqueuedRerankJob[]> {
     const users = jobs.filter((job) => job.name === RERANK_JOB.user);
-    await this.addUsers(users);
+    await this.addWithIds(users);
     const added: EnqueuedRerankJob[] = users.map(enqueued);
     for (const fanOut of jobs.filter((job) => job.name === RERANK_JOB.fanOut)) {
       const job = await this.queue.add(RERANK_JOB.fanOut, fanOut.data, { ...this.jobOptions, jobId: fanOut.jobId, deduplication: { id: fanOutKey(fanOut.data) } });
@@ -198,7 +210,7 @@ export class RerankQueue {
       if (recorded.userId === undefined) throw new DomainError('RERANK.INVALID_JOB', `the recorded per-user job ${recorded.jobId} has no userId; it cannot be added again`);
       return { ...this.userJob(job, recorded.userId, recorded.modelVersion ?? ''), jobId: recorded.jobId };
     });
-    await this.addUsers(planned.filter((p) => p.name === RERANK_JOB.user));
+    await this.addWithIds(planned.filter((p) => p.name === RERANK_JOB.user));
     const fanOuts = planned.filter((p) => p.name === RERANK_JOB.fanOut);
     if (fanOuts.length > 0) await this.queue.addBulk(fanOuts.map(({ name, data, jobId }) => ({ name, data, opts: { ...this.jobOptions, jobId } })));
   }
@@ -209,12 +221,29 @@ export class RerankQueue {
   }
 
   /**
-   * One `rerank-user` job per user, ids from {@link rerankJobId}. Used by the reranker's fan-out, which already knows
-   * the users' versions. A job whose id exists (waiting, active, or kept after completion) is not added again.
+   * The users of a fan-out as `rerank-batch` jobs of at most `batchSize` users, in the order given. A batch's id is
+   * derived from its users' job ids, so the same batch planned again (a retried or restarted fan-out over unchanged
+   * models) is not added twice.
    */
-  async enqueueUsers(template: RerankJobV1, users: readonly { userId: string; eventsSeen: number }[], aggregateEventsSeen: number): Promise<EnqueuedRerankJob[]> {
-    const jobs = users.map(({ userId, eventsSeen }) => this.userJob(template, userId, modelVersion(eventsSeen, aggregateEventsSeen)));
-    await this.addUsers(jobs);
+  async enqueueBatches(
+    template: RerankJobV1,
+    users: readonly { userId: string; eventsSeen: number }[],
+    aggregateEventsSeen: number,
+    batchSize: number,
+  ): Promise<EnqueuedRerankJob[]> {
+    const jobs: (EnqueuedRerankJob & { data: RerankBatchJobV1 })[] = [];
+    for (let i = 0; i < users.length; i += batchSize) {
+      const data: RerankBatchJobV1 = {
+        domain: template.domain,
+        users: users.slice(i, i + batchSize).map(({ userId, eventsSeen }) => ({ userId, modelVersion: modelVersion(eventsSeen, aggregateEventsSeen) })),
+        reason: template.reason,
+        ...(template.segment === undefined ? {} : { segment: template.segment }),
+        ...(template.lambda === undefined ? {} : { lambda: template.lambda }),
+        ...(template.n === undefined ? {} : { n: template.n }),
+      };
+      jobs.push({ jobId: rerankBatchJobId(data), name: RERANK_JOB.batch, data });
+    }
+    await this.addWithIds(jobs);
     return jobs.map(enqueued);
   }
 
@@ -238,7 +267,8 @@ export class RerankQueue {
     return { jobId: rerankJobId(template.domain, userId, version, { lambda: template.lambda, n: template.n }), name: RERANK_JOB.user, data, userId, modelVersion: version };
   }
 
-  private async addUsers(jobs: readonly PlannedRerankJob[]): Promise<void> {
+  /** Adds jobs with their own ids (per-user and batch jobs), 1,000 per round trip. */
+  private async addWithIds(jobs: readonly (EnqueuedRerankJob & { data: RerankJobV1 | RerankBatchJobV1 })[]): Promise<void> {
     for (let i = 0; i < jobs.length; i += 1000) {
       await this.queue.addBulk(jobs.slice(i, i + 1000).map(({ name, data, jobId }) => ({ name, data, opts: { ...this.jobOptions, jobId } })));
     }

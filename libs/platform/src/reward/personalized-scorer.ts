@@ -107,6 +107,35 @@ export class PersonalizedScorer {
       this.models.interactedItems(userId, domain),
       this.catalogue(domain),
     ]);
+    return this.rank(userId, domain, { aggregate, stored, seen, catalogue });
+  }
+
+  /**
+   * {@link scoreUnseen} for several users, with the users' models and interactions read in one query each. Scoring
+   * one user can fail on that user's data alone (a stored model the reward library refuses): that user gets the error,
+   * the others their scores. Read failures reject the whole call.
+   */
+  async scoreUnseenMany(userIds: readonly string[], domain: string): Promise<({ userId: string; scores: UserScores } | { userId: string; error: unknown })[]> {
+    const [aggregate, stored, seen, catalogue] = await Promise.all([
+      this.aggregate(domain),
+      this.models.usersOf(domain, userIds),
+      this.models.interactedItemsOf(domain, userIds),
+      this.catalogue(domain),
+    ]);
+    return userIds.map((userId) => {
+      try {
+        return { userId, scores: this.rank(userId, domain, { aggregate, stored: stored.get(userId), seen: seen.get(userId)!, catalogue }) };
+      } catch (error) {
+        return { userId, error };
+      }
+    });
+  }
+
+  private rank(
+    userId: string,
+    domain: string,
+    { aggregate, stored, seen, catalogue }: { aggregate: AggregateSnapshot; stored: StoredUserModel | undefined; seen: Set<string>; catalogue: ScoringItem[] },
+  ): UserScores {
     const deviation = this.deviation(stored, domain);
     const history: ScoringItem[] = [];
     const ranked: UserScores['ranked'] = [];

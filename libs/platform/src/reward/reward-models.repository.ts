@@ -48,6 +48,26 @@ export class RewardModelsRepository {
     return row ? { weights: row.state.weights, tau2: row.state.tau2, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() } : undefined;
   }
 
+  /** The stored models of several users of a domain, in one query (users without a model are absent). */
+  async usersOf(domain: string, userIds: readonly string[]): Promise<Map<string, StoredUserModel>> {
+    const rows: { user_id: string; state: { weights: DiagonalGaussianLogisticJSON }; events_seen: number; updated_at: Date }[] = await this.db.query(
+      `SELECT user_id, state, events_seen, updated_at FROM user_models WHERE domain = $1 AND user_id = ANY($2::text[])`,
+      [domain, userIds],
+    );
+    return new Map(rows.map((row) => [row.user_id, { weights: row.state.weights, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() }]));
+  }
+
+  /** The items each of several users interacted with in a domain, in one query (every user gets a set, maybe empty). */
+  async interactedItemsOf(domain: string, userIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const rows: { user_id: string; item_id: string }[] = await this.db.query(
+      `SELECT user_id, item_id FROM user_items WHERE domain = $1 AND user_id = ANY($2::text[])`,
+      [domain, userIds],
+    );
+    const items = new Map(userIds.map((userId) => [userId, new Set<string>()]));
+    for (const row of rows) items.get(row.user_id)?.add(row.item_id);
+    return items;
+  }
+
   /** Events seen per user (0 for a user without a model), in one query. */
   async userEventsSeen(domain: string, userIds: readonly string[]): Promise<Map<string, number>> {
     const rows: { user_id: string; events_seen: number }[] = await this.db.query(

@@ -75,6 +75,59 @@ export class CalibratedListsRepository {
     return { record: (await this.findByJob(list.jobId))!, inserted: false };
   }
 
+  /** The lists stored under any of `jobIds`, by job id, in one query. */
+  async findByJobs(jobIds: readonly string[]): Promise<Map<string, CalibratedListRecord>> {
+    if (jobIds.length === 0) return new Map();
+    const rows: RawList[] = await this.db.query(`SELECT ${COLUMNS} FROM calibrated_lists WHERE job_id = ANY($1::text[])`, [jobIds]);
+    return new Map(rows.map((row) => [row.job_id, toRecord(row)]));
+  }
+
+  /**
+   * Insert several jobs' lists in one statement; a job that already stored one (a concurrent duplicate run) keeps it.
+   * Returns every given job's stored record — the new ones and those found — and which were inserted.
+   */
+  async insertMany(lists: readonly NewCalibratedList[]): Promise<{ records: CalibratedListRecord[]; inserted: number }> {
+    if (lists.length === 0) return { records: [], inserted: 0 };
+    const rows: RawList[] = await this.db.query(
+      `INSERT INTO calibrated_lists (job_id, user_id, domain, items, kl_before, kl_after, relevance_retained, minority_share, lambda, n, candidates, list_source, model_version, reason)
+       SELECT job_id, user_id, domain, items, kl_before, kl_after, relevance_retained, minority_share, lambda, n, candidates, list_source, model_version, reason
+       FROM jsonb_to_recordset($1::jsonb) AS list(job_id text, user_id text, domain text, items jsonb, kl_before double precision, kl_after double precision,
+         relevance_retained double precision, minority_share jsonb, lambda double precision, n integer, candidates integer, list_source text, model_version text, reason jsonb)
+       ON CONFLICT (job_id) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [
+        JSON.stringify(
+          lists.map((list) => ({
+            job_id: list.jobId,
+            user_id: list.userId,
+            domain: list.domain,
+            items: list.items,
+            kl_before: list.klBefore,
+            kl_after: list.klAfter,
+            relevance_retained: list.relevanceRetained,
+            minority_share: list.minorityShare,
+            lambda: list.lambda,
+            n: list.n,
+            candidates: list.candidates,
+            list_source: list.listSource,
+            model_version: list.modelVersion,
+            reason: list.reason,
+          })),
+        ),
+      ],
+    );
+    const records = rows.map(toRecord);
+    const inserted = new Set(records.map((record) => record.jobId));
+    const missing = lists.filter((list) => !inserted.has(list.jobId)).map((list) => list.jobId);
+    if (missing.length > 0) records.push(...(await this.findByJobs(missing)).values());
+    return { records, inserted: rows.length };
+  }
+
+  async markPublishedMany(listIds: readonly string[]): Promise<void> {
+    if (listIds.length === 0) return;
+    await this.db.query(`UPDATE calibrated_lists SET published_at = now() WHERE list_id = ANY($1::uuid[]) AND published_at IS NULL`, [listIds]);
+  }
+
   async markPublished(listId: string): Promise<void> {
     await this.db.query(`UPDATE calibrated_lists SET published_at = now() WHERE list_id = $1 AND published_at IS NULL`, [listId]);
   }

@@ -6,15 +6,17 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import { CalibrateUserUseCase, relevanceOf, type CalibratedLists, type UserScoring } from '../usecases/calibrate-user.usecase';
+import { CalibrateBatchUseCase, type BatchScoring, type CalibratedListsBatch } from '../usecases/calibrate-batch.usecase';
 import { FanOutRerankUseCase } from '../usecases/fan-out-rerank.usecase';
 import { assertOneHandlerPerJobName, RerankProcessor, type RerankJobHandle } from './rerank.processor';
 
 describe('job handlers', () => {
   it('accept exactly one handler per job name', () => {
     const handler = async () => undefined;
-    expect(() => assertOneHandlerPerJobName({ [RERANK_JOB.user]: handler, [RERANK_JOB.fanOut]: handler })).not.toThrow();
-    expect(() => assertOneHandlerPerJobName({ [RERANK_JOB.user]: handler })).toThrow(/missing rerank-fan-out/);
-    expect(() => assertOneHandlerPerJobName({ [RERANK_JOB.user]: handler, [RERANK_JOB.fanOut]: handler, other: handler })).toThrow(/orphaned other/);
+    const all = { [RERANK_JOB.user]: handler, [RERANK_JOB.fanOut]: handler, [RERANK_JOB.batch]: handler };
+    expect(() => assertOneHandlerPerJobName(all)).not.toThrow();
+    expect(() => assertOneHandlerPerJobName({ [RERANK_JOB.user]: handler })).toThrow(/missing rerank-fan-out, rerank-batch/);
+    expect(() => assertOneHandlerPerJobName({ ...all, other: handler })).toThrow(/orphaned other/);
   });
 });
 
@@ -60,16 +62,36 @@ describe('RerankProcessor.process', () => {
       },
       async markPublished() {},
     };
-    const calibrate = new CalibrateUserUseCase(scoring, lists, { send: async () => [] }, '', { lambda: 0.5, n: 10, candidates: 10, alpha: 0.01, priorWeight: 0 });
+    const settings = { lambda: 0.5, n: 10, candidates: 10, alpha: 0.01, priorWeight: 0 };
+    const calibrate = new CalibrateUserUseCase(scoring, lists, { send: async () => [] }, '', settings);
+    const batchScoring: BatchScoring = {
+      async scoreUnseenMany(userIds, domain) {
+        // "poisoned" stands for a user whose stored model the reward library refuses.
+        return Promise.all(userIds.map(async (userId) => (userId === 'poisoned' ? { userId, error: new Error('stored model refused') } : { userId, scores: await scoring.scoreUnseen(userId, domain) })));
+      },
+      catalogue: scoring.catalogue,
+    };
+    const batchLists: CalibratedListsBatch = {
+      async findByJobs(jobIds) {
+        return new Map(stored.filter((r) => jobIds.includes(r.jobId)).map((r) => [r.jobId, r]));
+      },
+      async insertMany(news) {
+        const records = await Promise.all(news.map(async (list) => (await lists.insertOnce(list)).record));
+        return { records, inserted: records.length };
+      },
+      async markPublishedMany() {},
+    };
+    const calibrateBatch = new CalibrateBatchUseCase(batchScoring, batchLists, { send: async () => [] }, '', settings);
     const enqueued: string[][] = [];
     const fanOut = new FanOutRerankUseCase(
       { aggregateEventsSeen: async () => 5, userEventsSeen: async (_d, ids) => new Map(ids.map((id) => [id, 1])), usersPage: async () => [] },
       {
-        enqueueUsers: async (_t, users): Promise<EnqueuedRerankJob[]> => {
+        enqueueBatches: async (_t, users): Promise<EnqueuedRerankJob[]> => {
           enqueued.push(users.map((u) => u.userId));
-          return users.map((u) => ({ jobId: `user.${u.userId}`, name: RERANK_JOB.user, userId: u.userId }));
+          return [{ jobId: 'batch.1', name: RERANK_JOB.batch }];
         },
       },
+      100,
     );
     const logs: { level: string; message: string }[] = [];
     const registry = new Registry();
@@ -78,13 +100,14 @@ describe('RerankProcessor.process', () => {
       { prefix: 'test', concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, delayBeforeStoreMs: 0 },
       calibrate,
       fanOut,
+      calibrateBatch,
       new JsonLogger('reranker', 'debug', (line) => logs.push(JSON.parse(line))).child('rerank'),
       registry,
     );
     const progress: unknown[] = [];
     const job = (name: string, data: unknown): RerankJobHandle => ({ id: 'job-1', name, data, updateProgress: async (value: unknown) => void progress.push(value) }) as RerankJobHandle;
     const outcomes = async () => (await registry.getSingleMetric('reranker_jobs_total')!.get()).values.map((v) => [v.labels.name, v.labels.outcome, v.value]);
-    return { processor, job, progress, enqueued, outcomes, stored };
+    return { processor, job, progress, enqueued, outcomes, stored, logs };
   }
 
   const userJob: RerankJobV1 = { scope: 'user', domain: 'movies', userIds: ['ann'], reason: { kind: 'manual' } };
@@ -103,16 +126,45 @@ describe('RerankProcessor.process', () => {
       scope: 'segment',
       domain: 'movies',
       users: 2,
+      batches: 1,
     });
     expect(enqueued).toEqual([['a', 'b']]);
     expect(await outcomes()).toEqual([['rerank-fan-out', 'completed', 1]]);
+  });
+
+  it('runs a batch job: stores the users it can under their own job ids, names a user whose data fails, completes', async () => {
+    const { processor, job, progress, outcomes, stored, logs } = setup();
+    const batch = { domain: 'movies', users: ['ann', 'poisoned', 'bob'].map((userId) => ({ userId, modelVersion: '1.2' })), reason: { kind: 'manual' } };
+    expect(await processor.process(job(RERANK_JOB.batch, batch))).toEqual({
+      outcome: 'batch',
+      domain: 'movies',
+      users: 3,
+      stored: 2,
+      alreadyStored: 0,
+      skipped: [],
+      failed: [{ userId: 'poisoned', error: 'Error: stored model refused' }],
+    });
+    expect(stored.map((r) => r.jobId)).toEqual(['user.movies.ann.v1.2', 'user.movies.bob.v1.2']);
+    expect(progress).toEqual([{ stage: 'computed', computed: 2 }]);
+    expect(logs.filter((l) => l.message === 'rerank of one user of a batch failed on its data')).toHaveLength(1);
+    expect(await outcomes()).toEqual([['rerank-batch', 'partial', 1]]);
+    // Run again (a retry, a restarted worker): nothing is computed or stored twice.
+    expect(await processor.process(job(RERANK_JOB.batch, batch))).toMatchObject({ stored: 0, alreadyStored: 2, failed: [{ userId: 'poisoned' }] });
+    expect(stored).toHaveLength(2);
+  });
+
+  it('fails a batch payload that is not valid at once, naming the field', async () => {
+    const { processor, job } = setup();
+    const run = processor.process(job(RERANK_JOB.batch, { domain: 'movies', users: [{ userId: 'ann', modelVersion: 'latest' }], reason: { kind: 'manual' } }));
+    await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run).rejects.toThrow('RERANK.INVALID_JOB: the payload is not a valid rerank job v1: users[0].modelVersion: modelVersion must be');
   });
 
   it('fails an unknown job name at once, naming the known ones', async () => {
     const { processor, job, outcomes } = setup();
     const run = processor.process(job('constructor', userJob));
     await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
-    await expect(run).rejects.toThrow('RERANK.UNKNOWN_JOB: no handler for job name "constructor"; known names: rerank-user, rerank-fan-out');
+    await expect(run).rejects.toThrow('RERANK.UNKNOWN_JOB: no handler for job name "constructor"; known names: rerank-user, rerank-fan-out, rerank-batch');
     expect(await outcomes()).toEqual([['constructor', 'unrecoverable', 1]]);
   });
 

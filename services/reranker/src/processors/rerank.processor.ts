@@ -1,9 +1,11 @@
 import { CalibrationInputError } from '@chorus/calibration';
-import { parseWith, rerankJobV1, type RerankJobV1 } from '@chorus/contracts';
+import { parseWith, rerankBatchJobV1, rerankJobV1 } from '@chorus/contracts';
 import { classifyFailure, describeFailure, RERANK_JOB, RERANK_QUEUE, type ContextLogger, type RerankJobName } from '@chorus/platform';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { CalibrateBatchUseCase } from '../usecases/calibrate-batch.usecase';
 import type { CalibrateUserUseCase } from '../usecases/calibrate-user.usecase';
 import type { FanOutRerankUseCase } from '../usecases/fan-out-rerank.usecase';
 
@@ -19,7 +21,8 @@ export interface RerankWorkerOptions {
 /** What processing reads of a BullMQ job (a Job in production). */
 export type RerankJobHandle = Pick<Job, 'id' | 'name' | 'data' | 'updateProgress'>;
 
-type Handler = (job: RerankJobHandle, payload: RerankJobV1) => Promise<unknown>;
+/** A job name's handler: it validates the payload with the name's schema (see {@link payloadOf}) and runs the use case. */
+type Handler = (job: RerankJobHandle) => Promise<unknown>;
 
 /**
  * The BullMQ worker of the `rerank` queue. Each job name has exactly one handler (checked at construction). Payloads
@@ -43,11 +46,13 @@ export class RerankProcessor {
     private readonly options: RerankWorkerOptions,
     calibrate: CalibrateUserUseCase,
     fanOut: FanOutRerankUseCase,
+    calibrateBatch: CalibrateBatchUseCase,
     private readonly log: ContextLogger,
     registry: Registry,
   ) {
     const handlers: Record<RerankJobName, Handler> = {
-      [RERANK_JOB.user]: async (job, payload) => {
+      [RERANK_JOB.user]: async (job) => {
+        const payload = payloadOf(rerankJobV1, job);
         if (payload.scope !== 'user' || payload.userIds!.length !== 1) {
           throw new UnrecoverableError(
             `RERANK.INVALID_JOB: a "${RERANK_JOB.user}" job reranks exactly one user (scope "user", one userId); got scope "${payload.scope}" with ${payload.userIds?.length ?? 0} users. Enqueue through RerankQueue.enqueue, which fans out.`,
@@ -59,7 +64,16 @@ export class RerankProcessor {
           if (this.options.delayBeforeStoreMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayBeforeStoreMs));
         });
       },
-      [RERANK_JOB.fanOut]: (_job, payload) => fanOut.execute(payload),
+      [RERANK_JOB.fanOut]: (job) => fanOut.execute(payloadOf(rerankJobV1, job)),
+      [RERANK_JOB.batch]: async (job) => {
+        const result = await calibrateBatch.execute(payloadOf(rerankBatchJobV1, job), async (computed) => {
+          await job.updateProgress({ stage: 'computed', ...computed });
+          if (this.options.delayBeforeStoreMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayBeforeStoreMs));
+        });
+        // A user whose own data failed does not fail the others: the batch completes and names them.
+        for (const { userId, error } of result.failed) this.log.warn('rerank of one user of a batch failed on its data', { jobId: job.id, userId, error });
+        return result;
+      },
     };
     assertOneHandlerPerJobName(handlers);
     this.handlers = new Map(Object.entries(handlers));
@@ -107,18 +121,15 @@ export class RerankProcessor {
       if (!handler) {
         throw new UnrecoverableError(`RERANK.UNKNOWN_JOB: no handler for job name "${job.name}"; known names: ${[...this.handlers.keys()].join(', ')}`);
       }
-      const parsed = parseWith(rerankJobV1, job.data);
-      if (!parsed.ok) {
-        throw new UnrecoverableError(`RERANK.INVALID_JOB: the payload is not a valid rerank job v1: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-      }
-      const result = await handler(job, parsed.value).catch((error: unknown) => {
+      const result = await handler(job).catch((error: unknown) => {
         // The library refuses the input deterministically: another attempt would refuse it again.
         if (error instanceof CalibrationInputError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
         // So does Postgres refusing a value of the payload (see classifyFailure); infrastructure faults are retried.
         if (classifyFailure(error) === 'message') throw new UnrecoverableError(`RERANK.UNPROCESSABLE: ${describeFailure(error)}`);
         throw error;
       });
-      this.metrics.jobs.inc({ name: job.name, outcome: (result as { outcome?: string }).outcome ?? 'completed' });
+      const outcome = (result as { outcome?: string; failed?: unknown[] }).outcome === 'batch' ? ((result as { failed: unknown[] }).failed.length > 0 ? 'partial' : 'completed') : (result as { outcome?: string }).outcome;
+      this.metrics.jobs.inc({ name: job.name, outcome: outcome ?? 'completed' });
       this.log.debug('rerank job done', { jobId: job.id, name: job.name });
       return result;
     } catch (error) {
@@ -128,6 +139,15 @@ export class RerankProcessor {
       stop();
     }
   }
+}
+
+/** The job's payload by the schema of its name, or an unrecoverable failure naming each invalid field. */
+function payloadOf<S extends z.ZodType>(schema: S, job: RerankJobHandle): z.output<S> {
+  const parsed = parseWith(schema, job.data);
+  if (!parsed.ok) {
+    throw new UnrecoverableError(`RERANK.INVALID_JOB: the payload is not a valid rerank job v1: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.value;
 }
 
 /** Immich's startup rule: every job name the queue can carry has exactly one handler, and no handler is orphaned. */

@@ -1,19 +1,10 @@
-import { calibratedRerank, categoryDistribution, type CalibrationPrior, type RerankCandidate } from '@chorus/calibration';
-import { rerankCompletedV1, topicName, type RerankCompletedV1, type RerankJobV1 } from '@chorus/contracts';
+import { topicName, type RerankJobV1 } from '@chorus/contracts';
 import type { ScoringItem, UserScores } from '@chorus/platform';
 import type { Producer } from 'kafkajs';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
+import { completedMessage, computeCalibratedList, uniformPrior, type CalibrationSettings } from './calibrated-list';
 
-export interface CalibrationSettings {
-  /** Defaults for jobs that do not set them. */
-  lambda: number;
-  n: number;
-  /** C: how many of the user's best unseen items the greedy chooses from. */
-  candidates: number;
-  alpha: number;
-  /** β of a uniform diversity prior over the domain's categories (0 = none). */
-  priorWeight: number;
-}
+export { relevanceOf, type CalibrationSettings } from './calibrated-list';
 
 export type CalibrateUserResult =
   | {
@@ -45,18 +36,11 @@ export interface CalibratedLists {
 
 export type CompletedEventProducer = Pick<Producer, 'send'>;
 
-/** σ(logit): the model's probability that the user likes the item — relevance on [0, 1] as Steck's objective expects. */
-export function relevanceOf(logit: number): number {
-  return 1 / (1 + Math.exp(-logit));
-}
-
 /**
  * Rerank one user (DESIGN §6): score the unseen catalogue with the user's personalized model, take the top C, build
  * the profile p(g|u) from the user's history, run Steck's greedy, store the list once per job id, publish
  * chorus.rerank-completed.v1.
- *
- * The profile weighs every item the learner recorded for the user equally (user_items holds no label), so skipped
- * and low-rated items count as interest too; a label-weighted profile needs the learner to store labels.
+ * (`computeCalibratedList`; a `rerank-batch` job runs the same steps for many users).
  *
  * Exactly-once effect per job id: a run that finds the job's row (a retry, or a new worker after a crash after the
  * insert) stores nothing new and only publishes if the row is not yet marked published. The event itself is at least
@@ -86,75 +70,25 @@ export class CalibrateUserUseCase {
     }
 
     const scores = await this.scorer.scoreUnseen(userId, domain);
-    const skip = (reason: string): CalibrateUserResult => ({ outcome: 'skipped', userId, domain, modelVersion: scores.modelVersion, reason });
-    if (scores.history.length === 0) return skip('the user has no recorded interactions with catalogue items in this domain, so there is no profile to calibrate to');
-    if (scores.ranked.length === 0) return skip('the user has interacted with every catalogue item; nothing is left to recommend');
+    const prior = this.settings.priorWeight > 0 ? uniformPrior(await this.scorer.catalogue(domain), this.settings.priorWeight) : undefined;
+    const computed = computeCalibratedList(jobId, job, scores, this.settings, prior);
+    if (computed.outcome === 'skipped') return { outcome: 'skipped', userId, domain, modelVersion: scores.modelVersion, reason: computed.reason };
 
-    const top = scores.ranked.slice(0, this.settings.candidates);
-    const candidates: RerankCandidate[] = top.map(({ item, logit }) => ({ id: item.itemId, score: relevanceOf(logit), categories: item.categories }));
-    const profile = categoryDistribution(scores.history.map((item) => ({ categories: item.categories })));
-    const lambda = job.lambda ?? this.settings.lambda;
-    const n = Math.min(job.n ?? this.settings.n, candidates.length);
-    const prior = this.settings.priorWeight > 0 ? await this.uniformPrior(domain) : undefined;
-    const result = calibratedRerank({ candidates, profile, n, lambda, alpha: this.settings.alpha, prior });
+    await beforeStore({ klBefore: computed.list.klBefore, klAfter: computed.list.klAfter, items: computed.list.items.length });
 
-    await beforeStore({ klBefore: result.klBefore, klAfter: result.klAfter, items: result.items.length });
-
-    const logits = new Map(top.map(({ item, logit }) => [item.itemId, logit]));
-    const { record } = await this.lists.insertOnce({
-      jobId,
-      userId,
-      domain,
-      items: result.items.map((itemId) => ({ itemId, score: logits.get(itemId)!, relevance: relevanceOf(logits.get(itemId)!) })),
-      klBefore: result.klBefore,
-      klAfter: result.klAfter,
-      relevanceRetained: result.relevanceRetained,
-      minorityShare: result.minorityShare,
-      lambda,
-      n,
-      candidates: candidates.length,
-      listSource: result.listSource,
-      modelVersion: scores.modelVersion,
-      reason: job.reason,
-    });
+    const { record } = await this.lists.insertOnce(computed.list);
     await this.publish(record);
     return summary(record, 'stored');
   }
 
   private async publish(record: CalibratedListRecord): Promise<void> {
     if (record.publishedAt !== null) return;
-    const event: RerankCompletedV1 = rerankCompletedV1.parse({
-      listId: record.listId,
-      jobId: record.jobId,
-      userId: record.userId,
-      domain: record.domain,
-      modelVersion: record.modelVersion,
-      reason: record.reason,
-      lambda: record.lambda,
-      n: record.n,
-      items: record.items.map((item) => item.itemId),
-      klBefore: record.klBefore,
-      klAfter: record.klAfter,
-      relevanceRetained: record.relevanceRetained,
-      minorityShare: record.minorityShare,
-      listSource: record.listSource,
-      completedAt: record.createdAt.toISOString(),
-    });
-    await this.producer.send({ topic: topicName('rerankCompleted', this.topicPrefix), messages: [{ key: record.userId, value: JSON.stringify(event) }] });
+    await this.producer.send({ topic: topicName('rerankCompleted', this.topicPrefix), messages: [completedMessage(record)] });
     await this.lists.markPublished(record.listId);
-  }
-
-  /** p₀ uniform over the categories of the domain's catalogue. */
-  private async uniformPrior(domain: string): Promise<CalibrationPrior> {
-    const categories = new Set<string>();
-    for (const item of await this.scorer.catalogue(domain)) for (const category of Object.keys(item.categories)) categories.add(category);
-    const distribution: Record<string, number> = {};
-    for (const category of categories) distribution[category] = 1 / categories.size;
-    return { weight: this.settings.priorWeight, distribution };
   }
 }
 
-function summary(record: CalibratedListRecord, outcome: 'stored' | 'already-stored'): CalibrateUserResult {
+export function summary(record: CalibratedListRecord, outcome: 'stored' | 'already-stored'): CalibrateUserResult {
   return {
     outcome,
     listId: record.listId,

@@ -20,10 +20,15 @@ class InMemoryModels implements UserModelCounts {
 }
 
 class InMemoryQueue implements UserJobQueue {
-  readonly calls: { users: { userId: string; eventsSeen: number }[]; aggregate: number }[] = [];
-  async enqueueUsers(_template: RerankJobV1, users: readonly { userId: string; eventsSeen: number }[], aggregateEventsSeen: number): Promise<EnqueuedRerankJob[]> {
-    this.calls.push({ users: [...users], aggregate: aggregateEventsSeen });
-    return users.map((u) => ({ jobId: `user.${u.userId}`, name: 'rerank-user', userId: u.userId }));
+  readonly calls: { users: { userId: string; eventsSeen: number }[]; aggregate: number; batchSize: number }[] = [];
+  async enqueueBatches(
+    _template: RerankJobV1,
+    users: readonly { userId: string; eventsSeen: number }[],
+    aggregateEventsSeen: number,
+    batchSize: number,
+  ): Promise<EnqueuedRerankJob[]> {
+    this.calls.push({ users: [...users], aggregate: aggregateEventsSeen, batchSize });
+    return Array.from({ length: Math.ceil(users.length / batchSize) }, (_, k) => ({ jobId: `batch.${this.calls.length}.${k}`, name: 'rerank-batch' }));
   }
 }
 
@@ -31,18 +36,19 @@ describe('FanOutRerankUseCase', () => {
   it('expands the named users once each, with their events seen and one aggregate version for all', async () => {
     const models = new InMemoryModels(new Map([['ann', 3], ['bob', 5]]));
     const queue = new InMemoryQueue();
-    const result = await new FanOutRerankUseCase(models, queue).execute({ scope: 'segment', domain: 'movies', userIds: ['bob', 'ann', 'bob', 'new'], segment: 'cohort', reason: { kind: 'manual' } });
-    expect(result).toEqual({ scope: 'segment', domain: 'movies', users: 3 });
-    expect(queue.calls).toEqual([{ users: [{ userId: 'bob', eventsSeen: 5 }, { userId: 'ann', eventsSeen: 3 }, { userId: 'new', eventsSeen: 0 }], aggregate: 77 }]);
+    const result = await new FanOutRerankUseCase(models, queue, 2).execute({ scope: 'segment', domain: 'movies', userIds: ['bob', 'ann', 'bob', 'new'], segment: 'cohort', reason: { kind: 'manual' } });
+    expect(result).toEqual({ scope: 'segment', domain: 'movies', users: 3, batches: 2 });
+    expect(queue.calls).toEqual([{ users: [{ userId: 'bob', eventsSeen: 5 }, { userId: 'ann', eventsSeen: 3 }, { userId: 'new', eventsSeen: 0 }], aggregate: 77, batchSize: 2 }]);
   });
 
-  it('pages through a population by user id, a thousand at a time, until a page comes back empty', async () => {
+  it('pages through a population by user id, about a thousand at a time in whole batches, until a page comes back empty', async () => {
     const users = new Map(Array.from({ length: 1001 }, (_, k) => [`u-${String(k).padStart(4, '0')}`, k] as [string, number]));
     const models = new InMemoryModels(users);
     const queue = new InMemoryQueue();
-    const result = await new FanOutRerankUseCase(models, queue).execute({ scope: 'population', domain: 'movies', reason: { kind: 'schedule' } });
-    expect(result).toEqual({ scope: 'population', domain: 'movies', users: 1001 });
-    expect(queue.calls.map((c) => c.users.length)).toEqual([1000, 1]);
-    expect(models.pagesAsked).toEqual(['', 'u-0999', 'u-1000']);
+    const result = await new FanOutRerankUseCase(models, queue, 300).execute({ scope: 'population', domain: 'movies', reason: { kind: 'schedule' } });
+    // Pages of 900 users (three batches of 300): only the fan-out's last batch is short.
+    expect(result).toEqual({ scope: 'population', domain: 'movies', users: 1001, batches: 4 });
+    expect(queue.calls.map((c) => c.users.length)).toEqual([900, 101]);
+    expect(models.pagesAsked).toEqual(['', 'u-0899', 'u-1000']);
   });
 });

@@ -1,0 +1,113 @@
+import { calibratedRerank, categoryDistribution, type CalibrationPrior, type RerankCandidate } from '@chorus/calibration';
+import { rerankCompletedV1, type RerankCompletedV1, type RerankReasonV1 } from '@chorus/contracts';
+import type { ScoringItem, UserScores } from '@chorus/platform';
+import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
+
+/**
+ * What one user's rerank computes, whether the user came alone (`rerank-user`) or in a batch (`rerank-batch`): the
+ * same steps, so the two kinds of job store the same list for the same user and models.
+ */
+
+export interface CalibrationSettings {
+  /** Defaults for jobs that do not set them. */
+  lambda: number;
+  n: number;
+  /** C: how many of the user's best unseen items the greedy chooses from. */
+  candidates: number;
+  alpha: number;
+  /** β of a uniform diversity prior over the domain's categories (0 = none). */
+  priorWeight: number;
+}
+
+/** The job fields a list depends on (shared by per-user and batch payloads). */
+export interface ListRequest {
+  domain: string;
+  reason: RerankReasonV1;
+  lambda?: number;
+  n?: number;
+}
+
+export type ComputedList = { outcome: 'computed'; list: NewCalibratedList } | { outcome: 'skipped'; reason: string };
+
+/** σ(logit): the model's probability that the user likes the item — relevance on [0, 1] as Steck's objective expects. */
+export function relevanceOf(logit: number): number {
+  return 1 / (1 + Math.exp(-logit));
+}
+
+/**
+ * Score → top C → profile p(g|u) from the history → Steck's greedy, as the list to store under `jobId`; or why there
+ * is nothing to calibrate. Throws what `calibratedRerank` throws for input it refuses.
+ *
+ * The profile weighs every item the learner recorded for the user equally (user_items holds no label), so skipped
+ * and low-rated items count as interest too; a label-weighted profile needs the learner to store labels.
+ */
+export function computeCalibratedList(
+  jobId: string,
+  request: ListRequest,
+  scores: UserScores,
+  settings: CalibrationSettings,
+  prior: CalibrationPrior | undefined,
+): ComputedList {
+  if (scores.history.length === 0) {
+    return { outcome: 'skipped', reason: 'the user has no recorded interactions with catalogue items in this domain, so there is no profile to calibrate to' };
+  }
+  if (scores.ranked.length === 0) return { outcome: 'skipped', reason: 'the user has interacted with every catalogue item; nothing is left to recommend' };
+  const top = scores.ranked.slice(0, settings.candidates);
+  const candidates: RerankCandidate[] = top.map(({ item, logit }) => ({ id: item.itemId, score: relevanceOf(logit), categories: item.categories }));
+  const profile = categoryDistribution(scores.history.map((item) => ({ categories: item.categories })));
+  const lambda = request.lambda ?? settings.lambda;
+  const n = Math.min(request.n ?? settings.n, candidates.length);
+  const result = calibratedRerank({ candidates, profile, n, lambda, alpha: settings.alpha, prior });
+  const logits = new Map(top.map(({ item, logit }) => [item.itemId, logit]));
+  return {
+    outcome: 'computed',
+    list: {
+      jobId,
+      userId: scores.userId,
+      domain: request.domain,
+      items: result.items.map((itemId) => ({ itemId, score: logits.get(itemId)!, relevance: relevanceOf(logits.get(itemId)!) })),
+      klBefore: result.klBefore,
+      klAfter: result.klAfter,
+      relevanceRetained: result.relevanceRetained,
+      minorityShare: result.minorityShare,
+      lambda,
+      n,
+      candidates: candidates.length,
+      listSource: result.listSource,
+      modelVersion: scores.modelVersion,
+      reason: request.reason,
+    },
+  };
+}
+
+/** p₀ uniform over the categories of the domain's catalogue, or none when β = 0. */
+export function uniformPrior(catalogue: readonly ScoringItem[], weight: number): CalibrationPrior | undefined {
+  if (weight <= 0) return undefined;
+  const categories = new Set<string>();
+  for (const item of catalogue) for (const category of Object.keys(item.categories)) categories.add(category);
+  const distribution: Record<string, number> = {};
+  for (const category of categories) distribution[category] = 1 / categories.size;
+  return { weight, distribution };
+}
+
+/** The chorus.rerank-completed.v1 message of a stored list, keyed by user. */
+export function completedMessage(record: CalibratedListRecord): { key: string; value: string } {
+  const event: RerankCompletedV1 = rerankCompletedV1.parse({
+    listId: record.listId,
+    jobId: record.jobId,
+    userId: record.userId,
+    domain: record.domain,
+    modelVersion: record.modelVersion,
+    reason: record.reason,
+    lambda: record.lambda,
+    n: record.n,
+    items: record.items.map((item) => item.itemId),
+    klBefore: record.klBefore,
+    klAfter: record.klAfter,
+    relevanceRetained: record.relevanceRetained,
+    minorityShare: record.minorityShare,
+    listSource: record.listSource,
+    completedAt: record.createdAt.toISOString(),
+  });
+  return { key: record.userId, value: JSON.stringify(event) };
+}
