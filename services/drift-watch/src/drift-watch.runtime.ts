@@ -105,7 +105,7 @@ export class DriftWatchRuntime {
       };
     }
     this.outbox = new AlertOutbox(new AlertOutboxRepository(db), this.producer, this.rerank, this.segmentRepository, config.KAFKA_TOPIC_PREFIX, logger.child('alert-outbox'));
-    this.input = new DriftInputConsumer(this.kafka, this.producer, config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
+    this.input = new DriftInputConsumer(config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
     this.catalogueChanges = new CatalogueChangeConsumer(this.kafka, config.KAFKA_TOPIC_PREFIX, randomUUID(), catalogue);
     this.retention = new RetentionSweeper(driftRetentionPolicies(db, config), {
       intervalMs: config.DRIFT_RETENTION_INTERVAL_MS,
@@ -127,7 +127,8 @@ export class DriftWatchRuntime {
     await this.reloadSegments(true);
     await this.producer.connect();
     await this.catalogueChanges.start();
-    await this.input.start();
+    // Batches come from the offsets-of-record transport, started after this (see main.ts).
+    this.input.start();
     // Alerts committed by a previous run but not yet published (a crash between commit and send) go out now.
     void this.outbox.drain();
     const reconcile = () =>
@@ -147,7 +148,7 @@ export class DriftWatchRuntime {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     await this.retention.stop();
-    await this.input.stop();
+    // The transport has drained the input by now (Nest closes microservices before the shutdown hooks).
     await this.outbox.drain();
     await this.producer.disconnect();
     await this.catalogueChanges.stop();
