@@ -15,11 +15,11 @@ import { DriftStateRepository } from './persistence/drift-state.repository';
 import { driftRetentionPolicies } from './persistence/retention.policy';
 import { UserModelRepository } from './persistence/user-model.repository';
 import { AlertOutbox } from './usecases/alert-outbox';
-import { DetectorConfigs } from './usecases/detector-configs';
-import { DriftEngine, type DriftObserver } from './usecases/drift-engine';
-import { DriftSegments } from './usecases/drift-segments';
-import { DriftState } from './usecases/drift-state';
-import { ItemCatalogue } from './usecases/item-catalogue';
+import { DetectorConfigs } from './engine/detector-configs';
+import { DriftEngine, type DriftObserver } from './engine/drift-engine';
+import { DriftSegments } from './engine/drift-segments';
+import { DriftState } from './engine/drift-state';
+import { ItemCatalogue } from './engine/item-catalogue';
 import { ObserveEventsUseCase } from './usecases/observe-events.usecase';
 
 /** Wires drift-watch's parts; the Nest module, tests and benchmarks all start it through this. */

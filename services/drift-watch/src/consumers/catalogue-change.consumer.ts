@@ -1,7 +1,7 @@
 import { topicName } from '@chorus/contracts';
 import { CONSUMER_MAX_WAIT_MS } from '@chorus/platform';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { ItemCatalogue } from '../usecases/item-catalogue';
+import type { ItemCatalogue } from '../engine/item-catalogue';
 
 /**
  * Follows chorus.items.v1 so an item whose categories or stance change is re-read from Postgres on its next use (and

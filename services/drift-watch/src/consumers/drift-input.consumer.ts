@@ -13,7 +13,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DriftWatchConfig } from '../drift-watch.config';
 import type { DriftStateRepository, FlushResult } from '../persistence/drift-state.repository';
 import type { AlertOutbox } from '../usecases/alert-outbox';
-import type { DriftSnapshot, DriftState } from '../usecases/drift-state';
+import type { DriftSnapshot, DriftState } from '../engine/drift-state';
 import type { BatchOutcome, IncomingMessage, ObserveEventsUseCase } from '../usecases/observe-events.usecase';
 
 type InputTopic = 'feedback' | 'exposures';

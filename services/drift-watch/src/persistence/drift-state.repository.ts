@@ -2,9 +2,9 @@ import { driftAlertKey, type DriftAlertV1 } from '@chorus/contracts';
 import type { DeadLetterV1 } from '@chorus/contracts';
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AlertCandidate, DriftSnapshot } from '../usecases/drift-state';
-import type { StoredPopulationShard } from '../usecases/population-shard';
-import type { StoredUserDriftState } from '../usecases/user-drift-state';
+import type { AlertCandidate, DriftSnapshot } from '../engine/drift-state';
+import type { StoredPopulationShard } from '../engine/population-shard';
+import type { StoredUserDriftState } from '../engine/user-drift-state';
 
 export interface FlushResult {
   /** Alerts inserted by this commit (to publish); repeats folded into an open alert are not in it. */
