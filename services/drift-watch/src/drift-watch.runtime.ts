@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { type ContextLogger, createKafka, ensureTopics, type JsonLogger, ModelPriors, type Probe, probes, RerankQueue, RetentionSweeper, RewardModelsRepository } from '@chorus/platform';
+import { CatalogueChanges, type ContextLogger, createKafka, ensureTopics, type JsonLogger, ModelPriors, type Probe, probes, RerankQueue, RetentionSweeper, RewardModelsRepository } from '@chorus/platform';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { CatalogueChangeConsumer } from './consumers/catalogue-change.consumer';
 import { DriftInputConsumer } from './consumers/drift-input.consumer';
 import type { DriftWatchConfig } from './drift-watch.config';
 import { AlertOutboxRepository } from './persistence/alert-outbox.repository';
@@ -36,7 +35,7 @@ export class DriftWatchRuntime {
   /** Deletes alerts and series points older than their retention (DRIFT_*_RETENTION_DAYS). */
   readonly retention: RetentionSweeper;
   private readonly outbox: AlertOutbox;
-  private readonly catalogueChanges: CatalogueChangeConsumer;
+  private readonly catalogueChanges: CatalogueChanges;
   private readonly configRepository: DetectorConfigRepository;
   private readonly segmentRepository: DriftSegmentRepository;
   private readonly log: ContextLogger;
@@ -106,7 +105,10 @@ export class DriftWatchRuntime {
     }
     this.outbox = new AlertOutbox(new AlertOutboxRepository(db), this.producer, this.rerank, this.segmentRepository, config.KAFKA_TOPIC_PREFIX, logger.child('alert-outbox'));
     this.input = new DriftInputConsumer(config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
-    this.catalogueChanges = new CatalogueChangeConsumer(this.kafka, config.KAFKA_TOPIC_PREFIX, randomUUID(), catalogue);
+    // An item whose categories or stance change is re-read on its next use (and the domain's vocabulary with it).
+    this.catalogueChanges = new CatalogueChanges(this.kafka, topicName('items', config.KAFKA_TOPIC_PREFIX), 'chorus-drift-watch-catalogue', (itemIds) => {
+      for (const itemId of itemIds) catalogue.evict(itemId);
+    });
     this.retention = new RetentionSweeper(driftRetentionPolicies(db, config), {
       intervalMs: config.DRIFT_RETENTION_INTERVAL_MS,
       batchSize: config.DRIFT_RETENTION_BATCH_SIZE,
