@@ -7,7 +7,7 @@ import { Retention1764666000000 } from '../infra/database/migrations/17646660000
 import { AlertOutboxRepository } from '../services/drift-watch/src/persistence/alert-outbox.repository';
 import { DriftStateRepository } from '../services/drift-watch/src/persistence/drift-state.repository';
 import { driftRetentionPolicies, type DriftRetentionDays } from '../services/drift-watch/src/persistence/retention.policy';
-import type { DriftSnapshot, PopulationSeriesPoint, UserSeriesPoint } from '../services/drift-watch/src/usecases/drift-state';
+import type { DriftSnapshot, PopulationSeriesPoint, UserSeriesPoint } from '../services/drift-watch/src/engine/drift-state';
 import { DRIFT_TEST_ENV, startDriftWatch } from './support/drift-watch';
 import { driftAlert } from './support/notifier';
 import { pollUntil } from './support/poll';

@@ -27,6 +27,7 @@ class OffsetsInMemory implements OffsetsOfRecord {
     return 0;
   }
   async release(): Promise<void> {}
+  async reload(): Promise<void> {}
   async drain(): Promise<void> {}
   attach(): void {}
 }
@@ -124,7 +125,7 @@ describe('offsets-of-record transport', () => {
     expect((await kafkaOffsets(groupId, stack.topic('exposures'))).every((p) => p.offset === -1)).toBe(true);
   });
 
-  it('refuses a fenced commit: another owner moved a partition in Postgres, so neither Postgres nor Kafka takes the next commit', async () => {
+  it('reloads after a first fence and refuses the second in one generation: another owner moved a partition twice, so neither Postgres nor Kafka takes the commit', async () => {
     const { url, db: learnerDb } = await stack.database('fenced');
     await new ItemsRepository(learnerDb).upsert(catalogue(40));
     const groupId = `fenced-${stack.id}`;
@@ -141,23 +142,33 @@ describe('offsets-of-record transport', () => {
     // Kafka follows Postgres once a commit is reported.
     await pollUntil(() => kafkaOffsets(groupId, topic), (k) => JSON.stringify(k) === JSON.stringify(committedBefore), { what: "Kafka's offsets to follow Postgres" });
 
-    // Another member commits partition 0 behind this learner's back (what a zombie's successor does).
+    // Another member commits partition 0 behind this learner's back (a previous owner's late commit, once): the
+    // learner's next commit is fenced, and the transport has it reload from Postgres and go on.
     await learnerDb.query(`UPDATE consumer_offsets SET next_offset = next_offset + 1 WHERE group_id = $1 AND partition = 0`, [groupId]);
     // Events for every partition, so the learner's next commit covers partition 0.
     await produceFeedback(stack.kafka, topic, validFeedback(300, { users: 30, items: 40, seed: 42 }));
+    await pollUntil(() => storedOffsets(), (s) => s.reduce((sum, p) => sum + p.offset, 0) === 600, { what: "the learner to reload and commit the rest (the skipped offset counts: it is stored, never applied)", timeoutMs: 60_000 });
+    expect(learner.fatal).toEqual([]);
+    const [{ value: appliedOnce }] = await learnerDb.query(`SELECT value FROM learner_counters WHERE group_id = $1 AND name = 'applied'`, [groupId]);
+    expect(Number(appliedOnce)).toBe(599);
+    const committedAfterReload = await storedOffsets();
+
+    // Partition 0 moved again in the same generation: another owner, not the rebalance race. Fatal.
+    await learnerDb.query(`UPDATE consumer_offsets SET next_offset = next_offset + 1 WHERE group_id = $1 AND partition = 0`, [groupId]);
+    await produceFeedback(stack.kafka, topic, validFeedback(300, { users: 30, items: 40, seed: 43 }));
 
     await pollUntil(async () => learner.fatal.length, (n) => n > 0, { what: 'the learner to be fenced', timeoutMs: 60_000 });
     expect(learner.fatal.map((e) => e.message)).toEqual([expect.stringMatching(/^partitions [\d, ]*\b0\b[\d, ]* were committed by another learner since this one loaded them/)]);
     // The refused commit left nothing in Postgres (state and offsets are one transaction): partition 0 stays where the
     // other owner put it, and the stored state covers exactly the offsets stored (other partitions may have committed
-    // before the fence), the other owner's one offset aside.
+    // before the fence), the other owner's two offsets aside.
     const stored = await storedOffsets();
-    expect(stored.find((p) => p.partition === 0)).toEqual({ partition: 0, offset: committedBefore.find((p) => p.partition === 0)!.offset + 1 });
+    expect(stored.find((p) => p.partition === 0)).toEqual({ partition: 0, offset: committedAfterReload.find((p) => p.partition === 0)!.offset + 1 });
     const [{ value: applied }] = await learnerDb.query(`SELECT value FROM learner_counters WHERE group_id = $1 AND name = 'applied'`, [groupId]);
-    expect(Number(applied)).toBe(stored.reduce((sum, p) => sum + p.offset, 0) - 1);
+    expect(Number(applied)).toBe(stored.reduce((sum, p) => sum + p.offset, 0) - 2);
     // Kafka did not follow it, and is nowhere ahead of Postgres.
     const kafka = await kafkaOffsets(groupId, topic);
-    expect(kafka.find((p) => p.partition === 0)).toEqual(committedBefore.find((p) => p.partition === 0));
+    expect(kafka.find((p) => p.partition === 0)).toEqual(committedAfterReload.find((p) => p.partition === 0));
     for (const p of kafka) expect(p.offset).toBeLessThanOrEqual(stored.find((s) => s.partition === p.partition)!.offset);
   });
 });

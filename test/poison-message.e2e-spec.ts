@@ -139,14 +139,21 @@ describe('poison messages on the feedback topic', () => {
     const before = await snapshotBefore();
     const events = valid(12, 4);
     const refused = { ...valid(1)[0]!, userId: REFUSED_USER };
-    const offsets = await produce([...events.slice(0, 6), refused, ...events.slice(6)]);
+    // An invalid message before it in the same batch is dead-lettered on every attempt to apply the batch again: its
+    // letter must still reach the topic once (committed with the attempt that succeeds, not sent by each attempt).
+    const offsets = await produce([...events.slice(0, 3), 'not json', ...events.slice(3, 6), refused, ...events.slice(6)]);
+    const [invalidAt, refusedAt] = [offsets[3]!, offsets[7]!];
 
-    const letter = await letterAt(learnerLetters, offsets[6]!);
+    const letter = await letterAt(learnerLetters, refusedAt);
     expect(letter!.code).toBe('FEEDBACK.UNSTORABLE');
     expect(letter!.reason).toContain('23514');
-    expect((await letterAt(driftLetters, offsets[6]!))!.code).toBe('DRIFT.UNSTORABLE');
+    expect((await letterAt(driftLetters, refusedAt))!.code).toBe('DRIFT.UNSTORABLE');
     await expectAppliedOnce(before, events);
-    expect(learnerLetters.filter((l) => l.source.offset === String(offsets[6]))).toHaveLength(1);
+    // Letters of one partition are relayed in offset order: the invalid message's are all in by now.
+    for (const letters of [learnerLetters, driftLetters]) {
+      expect(letters.filter((l) => l.source.offset === String(refusedAt))).toHaveLength(1);
+      expect(letters.filter((l) => l.source.offset === String(invalidAt)).map((l) => l.code)).toEqual([expect.stringMatching(/^(FEEDBACK\.INVALID|DRIFT\.INVALID_FEEDBACK)$/)]);
+    }
     expect(learner.fatal).toEqual([]);
     expect(drift.fatal).toEqual([]);
   });

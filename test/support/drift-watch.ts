@@ -1,7 +1,7 @@
 import { driftAlertV1, type DriftAlertV1, type ItemV1 } from '@chorus/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { JsonLogger } from '@chorus/platform';
+import { JsonLogger, OffsetsOfRecordTransport, startHybridService } from '@chorus/platform';
 import { Partitioners, type Consumer, type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -32,7 +32,7 @@ export async function startDriftWatch(env: NodeJS.ProcessEnv): Promise<{ app: IN
   const app = await NestFactory.create(DriftWatchModule.register(loadDriftWatchConfig(env), (error) => fatal.push(error)), {
     logger: new JsonLogger('drift-watch', 'warn'),
   });
-  await app.listen(0, '127.0.0.1');
+  await startHybridService(app, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
   return { app, runtime: app.get(DriftWatchRuntime), registry: app.get(Registry), fatal };
 }
 

@@ -6,7 +6,7 @@ import { ApiKeyRepository } from '@chorus/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import { Partitioners, type Producer } from 'kafkajs';
-import { createNotifierApp } from '../../services/notifier/src/notifier.app';
+import { createNotifierApp, listenNotifier } from '../../services/notifier/src/notifier.app';
 import { loadNotifierConfig } from '../../services/notifier/src/notifier.config';
 import { NotifierRuntime } from '../../services/notifier/src/notifier.runtime';
 import { AlertsRepository } from '../../services/notifier/src/persistence/alerts.repository';
@@ -19,8 +19,9 @@ import type { TestStack } from './test-stack';
 /** The notifier in this process, listening on a free port. Fatal errors are collected (the test fails on them). */
 export async function startNotifier(env: NodeJS.ProcessEnv): Promise<{ app: NestExpressApplication; url: string; runtime: NotifierRuntime; fatal: Error[] }> {
   const fatal: Error[] = [];
-  const app = await createNotifierApp(loadNotifierConfig(env), (error) => fatal.push(error));
-  await app.listen(0, '127.0.0.1');
+  const config = loadNotifierConfig(env);
+  const app = await createNotifierApp(config, (error) => fatal.push(error));
+  await listenNotifier(app, config, { port: 0, host: '127.0.0.1' });
   return { app, url: await app.getUrl(), runtime: app.get(NotifierRuntime), fatal };
 }
 

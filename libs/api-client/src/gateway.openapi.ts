@@ -828,7 +828,7 @@ export interface components {
             jobs: {
                 jobId: string;
                 /** @enum {string} */
-                name: "rerank-user" | "rerank-fan-out";
+                name: "rerank-user" | "rerank-fan-out" | "rerank-batch";
                 /** @description per-user jobs */
                 userId?: string;
                 /** @description per-user jobs: the model version the id was derived from */

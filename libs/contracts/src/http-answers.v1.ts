@@ -88,7 +88,7 @@ export const recommendationsV1 = answer('Recommendations', z
 
 const enqueuedRerankJob = z.object({
   jobId: z.string(),
-  name: z.enum(['rerank-user', 'rerank-fan-out']),
+  name: z.enum(['rerank-user', 'rerank-fan-out', 'rerank-batch']),
   userId: z.string().optional().describe('per-user jobs'),
   modelVersion: z.string().optional().describe('per-user jobs: the model version the id was derived from'),
 });

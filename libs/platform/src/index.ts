@@ -20,6 +20,7 @@ export * from './http/outbound-target.policy';
 export * from './http/private-address';
 export * from './http/webhook-http.client';
 export * from './kafka/bounded-send';
+export * from './kafka/catalogue-changes';
 export * from './kafka/co-partitioned.assigner';
 export * from './kafka/kafka-client';
 export * from './kafka/topic-setup';

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { type ContextLogger, createKafka, ensureTopics, type JsonLogger, ModelPriors, type Probe, probes, RerankQueue, RetentionSweeper, RewardModelsRepository } from '@chorus/platform';
+import { CatalogueChanges, type ContextLogger, createKafka, ensureTopics, type JsonLogger, ModelPriors, type Probe, probes, RerankQueue, RetentionSweeper, RewardModelsRepository } from '@chorus/platform';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { CatalogueChangeConsumer } from './consumers/catalogue-change.consumer';
 import { DriftInputConsumer } from './consumers/drift-input.consumer';
 import type { DriftWatchConfig } from './drift-watch.config';
 import { AlertOutboxRepository } from './persistence/alert-outbox.repository';
@@ -15,11 +14,11 @@ import { DriftStateRepository } from './persistence/drift-state.repository';
 import { driftRetentionPolicies } from './persistence/retention.policy';
 import { UserModelRepository } from './persistence/user-model.repository';
 import { AlertOutbox } from './usecases/alert-outbox';
-import { DetectorConfigs } from './usecases/detector-configs';
-import { DriftEngine, type DriftObserver } from './usecases/drift-engine';
-import { DriftSegments } from './usecases/drift-segments';
-import { DriftState } from './usecases/drift-state';
-import { ItemCatalogue } from './usecases/item-catalogue';
+import { DetectorConfigs } from './engine/detector-configs';
+import { DriftEngine, type DriftObserver } from './engine/drift-engine';
+import { DriftSegments } from './engine/drift-segments';
+import { DriftState } from './engine/drift-state';
+import { ItemCatalogue } from './engine/item-catalogue';
 import { ObserveEventsUseCase } from './usecases/observe-events.usecase';
 
 /** Wires drift-watch's parts; the Nest module, tests and benchmarks all start it through this. */
@@ -36,7 +35,7 @@ export class DriftWatchRuntime {
   /** Deletes alerts and series points older than their retention (DRIFT_*_RETENTION_DAYS). */
   readonly retention: RetentionSweeper;
   private readonly outbox: AlertOutbox;
-  private readonly catalogueChanges: CatalogueChangeConsumer;
+  private readonly catalogueChanges: CatalogueChanges;
   private readonly configRepository: DetectorConfigRepository;
   private readonly segmentRepository: DriftSegmentRepository;
   private readonly log: ContextLogger;
@@ -105,8 +104,11 @@ export class DriftWatchRuntime {
       };
     }
     this.outbox = new AlertOutbox(new AlertOutboxRepository(db), this.producer, this.rerank, this.segmentRepository, config.KAFKA_TOPIC_PREFIX, logger.child('alert-outbox'));
-    this.input = new DriftInputConsumer(this.kafka, this.producer, config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
-    this.catalogueChanges = new CatalogueChangeConsumer(this.kafka, config.KAFKA_TOPIC_PREFIX, randomUUID(), catalogue);
+    this.input = new DriftInputConsumer(config, this.state, usecase, repository, this.outbox, logger.child('drift-input-consumer'), registry, onFatal);
+    // An item whose categories or stance change is re-read on its next use (and the domain's vocabulary with it).
+    this.catalogueChanges = new CatalogueChanges(this.kafka, topicName('items', config.KAFKA_TOPIC_PREFIX), 'chorus-drift-watch-catalogue', (itemIds) => {
+      for (const itemId of itemIds) catalogue.evict(itemId);
+    });
     this.retention = new RetentionSweeper(driftRetentionPolicies(db, config), {
       intervalMs: config.DRIFT_RETENTION_INTERVAL_MS,
       batchSize: config.DRIFT_RETENTION_BATCH_SIZE,
@@ -127,7 +129,8 @@ export class DriftWatchRuntime {
     await this.reloadSegments(true);
     await this.producer.connect();
     await this.catalogueChanges.start();
-    await this.input.start();
+    // Batches come from the offsets-of-record transport, started after this (see main.ts).
+    this.input.start();
     // Alerts committed by a previous run but not yet published (a crash between commit and send) go out now.
     void this.outbox.drain();
     const reconcile = () =>
@@ -147,7 +150,7 @@ export class DriftWatchRuntime {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     await this.retention.stop();
-    await this.input.stop();
+    // The transport has drained the input by now (Nest closes microservices before the shutdown hooks).
     await this.outbox.drain();
     await this.producer.disconnect();
     await this.catalogueChanges.stop();

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, JsonLogger } from '@chorus/platform';
+import { ConfigError, JsonLogger, OffsetsOfRecordTransport, startHybridService } from '@chorus/platform';
 import { loadDriftWatchConfig } from './drift-watch.config';
 import { DriftWatchModule } from './drift-watch.module';
 
@@ -11,7 +11,7 @@ async function bootstrap(): Promise<void> {
   // On SIGTERM: stop consuming, commit what was applied, then exit 0 (1 if the drain failed), so a supervisor can
   // tell a clean stop from a failed one. Nest's default re-raises the signal instead, which hides that difference.
   app.enableShutdownHooks([], { useProcessExit: true });
-  await app.listen(config.DRIFT_HTTP_PORT);
+  await startHybridService(app, OffsetsOfRecordTransport, { port: config.DRIFT_HTTP_PORT });
   logger.write('info', 'drift-watch ready', { port: config.DRIFT_HTTP_PORT, group: config.DRIFT_GROUP_ID });
 }
 

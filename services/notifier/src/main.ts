@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { ConfigError, JsonLogger } from '@chorus/platform';
-import { createNotifierApp } from './notifier.app';
+import { createNotifierApp, listenNotifier } from './notifier.app';
 import { loadNotifierConfig } from './notifier.config';
 
 async function bootstrap(): Promise<void> {
   const config = loadNotifierConfig();
   const app = await createNotifierApp(config);
-  await app.listen(config.NOTIFIER_HTTP_PORT);
+  await listenNotifier(app, config, { port: config.NOTIFIER_HTTP_PORT });
   new JsonLogger('notifier', config.LOG_LEVEL).write('info', 'notifier ready', {
     port: config.NOTIFIER_HTTP_PORT,
     roles: [...config.NOTIFIER_ROLES],

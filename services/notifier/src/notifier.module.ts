@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { accessControlProviders, ApiKeyRepository, ApiKeyVerifier, connectDatabase, createMetricsRegistry, HttpErrorFilter, JsonLogger } from '@chorus/platform';
+import { topicName } from '@chorus/contracts';
+import { accessControlProviders, ApiKeyRepository, ApiKeyVerifier, connectDatabase, createMetricsRegistry, HttpErrorFilter, JsonLogger, OffsetsOfRecordTransport } from '@chorus/platform';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -8,6 +9,7 @@ import { AlertStreamController } from './controllers/alert-stream.controller';
 import { OpsController } from './controllers/ops.controller';
 import { StreamCapGuard } from './controllers/stream-cap.guard';
 import { SubscriptionsController } from './controllers/subscriptions.controller';
+import { DriftAlertController } from './consumers/drift-alert.controller';
 import { KeyRevocationListener } from './consumers/key-revocation.listener';
 import { loadNotifierConfig, NOTIFIER_CONFIG, type NotifierConfig } from './notifier.config';
 import { NotifierRuntime } from './notifier.runtime';
@@ -45,9 +47,16 @@ export class NotifierModule {
   static register(config: NotifierConfig = loadNotifierConfig(), onFatal?: (error: Error) => void): DynamicModule {
     const logger = new JsonLogger('notifier', config.LOG_LEVEL);
     const api = config.NOTIFIER_ROLES.has('api');
+    const consumer = config.NOTIFIER_ROLES.has('consumer');
+    const fatal =
+      onFatal ??
+      ((error: Error) => {
+        logger.write('error', 'notifier stopped on a fatal error; restart it (Kafka redelivers what was not committed, and replays are no-ops)', { error: error.message });
+        process.exit(1);
+      });
     return {
       module: NotifierModule,
-      controllers: api ? [SubscriptionsController, AlertStreamController, OpsController] : [OpsController],
+      controllers: [...(api ? [SubscriptionsController, AlertStreamController] : []), OpsController, ...(consumer ? [DriftAlertController] : [])],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -57,11 +66,29 @@ export class NotifierModule {
           provide: NotifierRuntime,
           inject: [DataSource, Registry],
           useFactory: (db: DataSource, registry: Registry) =>
-            new NotifierRuntime(config, db, logger, registry, onFatal ?? ((error) => {
-              logger.write('error', 'notifier stopped on a fatal error; restart it (Kafka redelivers what was not committed, and replays are no-ops)', { error: error.message });
-              process.exit(1);
-            })),
+            new NotifierRuntime(config, db, logger, registry),
         },
+        // The consumer role: chorus.drift-alerts.v1 on the offsets-of-record transport (startNotifier connects it).
+        ...(consumer
+          ? [
+              {
+                provide: OffsetsOfRecordTransport,
+                inject: [NotifierRuntime],
+                useFactory: (runtime: NotifierRuntime) =>
+                  new OffsetsOfRecordTransport({
+                    name: 'notifier drift alerts',
+                    kafka: runtime.kafka,
+                    groupId: config.NOTIFIER_GROUP_ID,
+                    topics: { driftAlerts: topicName('driftAlerts', config.KAFKA_TOPIC_PREFIX) },
+                    sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS,
+                    offsetsOfRecord: runtime.alertIngest!,
+                    deadLetters: { outbox: runtime.deadLetters!, topic: topicName('notifierDlq', config.KAFKA_TOPIC_PREFIX) },
+                    log: logger.child('drift-alert-transport'),
+                    onFatal: fatal,
+                  }),
+              },
+            ]
+          : []),
         { provide: ManageSubscriptionsUseCase, inject: [NotifierRuntime], useFactory: (runtime: NotifierRuntime) => runtime.subscriptions },
         { provide: StreamAlertsUseCase, inject: [NotifierRuntime], useFactory: (runtime: NotifierRuntime) => runtime.stream },
         // The quota counters share the runtime's Redis connection.

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { createKafka, ensureTopics, loadOrCreateKeyFile, PostgresListener, RetentionSweeper, SecretBox, WebhookHttpClient, type JsonLogger } from '@chorus/platform';
+import { createKafka, DeadLetterOutbox, ensureTopics, loadOrCreateKeyFile, PostgresListener, RetentionSweeper, SecretBox, WebhookHttpClient, type JsonLogger } from '@chorus/platform';
 import { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { DriftAlertConsumer } from './consumers/drift-alert.consumer';
+import { DriftAlertIngest } from './consumers/drift-alert.ingest';
 import type { NotifierConfig } from './notifier.config';
 import { AlertsRepository, ALERTS_CHANNEL } from './persistence/alerts.repository';
 import { DeliveriesRepository } from './persistence/deliveries.repository';
@@ -42,7 +42,10 @@ export class NotifierRuntime {
   private readonly http: WebhookHttpClient;
   private readonly workerRedis?: Redis;
   private readonly listener?: PostgresListener;
-  private readonly consumer?: DriftAlertConsumer;
+  /** chorus.drift-alerts.v1 on the offsets-of-record transport (consumer role; the module builds the transport). */
+  readonly alertIngest?: DriftAlertIngest;
+  /** Where the consumer's dead letters wait for the transport's relay (consumer role). */
+  readonly deadLetters?: DeadLetterOutbox;
   private readonly processor?: WebhookDeliveryProcessor;
   /** Deletes final deliveries and alerts older than their retention (NOTIFIER_*_RETENTION_DAYS); consumer role. */
   readonly retention?: RetentionSweeper;
@@ -53,7 +56,6 @@ export class NotifierRuntime {
     readonly db: DataSource,
     private readonly logger: JsonLogger,
     registry: Registry,
-    onFatal: (error: Error) => void,
   ) {
     const roles = config.NOTIFIER_ROLES;
     this.kafka = createKafka(`chorus-notifier-${randomUUID().slice(0, 8)}`, config.KAFKA_BROKERS, logger);
@@ -64,7 +66,8 @@ export class NotifierRuntime {
     const backoff = { baseMs: config.NOTIFIER_WEBHOOK_BACKOFF_MS, maxMs: config.NOTIFIER_WEBHOOK_BACKOFF_MAX_MS, jitter: config.NOTIFIER_WEBHOOK_BACKOFF_JITTER };
     const maxAttempts = config.NOTIFIER_WEBHOOK_MAX_ATTEMPTS;
 
-    const alerts = new AlertsRepository(db);
+    if (roles.has('consumer')) this.deadLetters = new DeadLetterOutbox(db, config.NOTIFIER_GROUP_ID);
+    const alerts = new AlertsRepository(db, this.deadLetters);
     const deliveries = new DeliveriesRepository(db);
     this.queue = new WebhookDeliveryQueue(this.redis, config.NOTIFIER_QUEUE_PREFIX, maxAttempts);
     this.dispatcher = new DispatchDeliveriesUseCase(this.queue, deliveries, logger.child('dispatch'));
@@ -88,14 +91,7 @@ export class NotifierRuntime {
     if (roles.has('consumer')) {
       const messages = new Counter({ name: 'notifier_alert_messages_total', help: 'Drift-alert messages by outcome', labelNames: ['outcome'], registers: [registry] });
       const record = new RecordAlertsUseCase(alerts, this.dispatcher, maxAttempts, { topic: topicName('driftAlerts', config.KAFKA_TOPIC_PREFIX), consumer: config.NOTIFIER_GROUP_ID }, logger.child('record-alerts'));
-      this.consumer = new DriftAlertConsumer(
-        this.kafka,
-        { prefix: config.KAFKA_TOPIC_PREFIX, groupId: config.NOTIFIER_GROUP_ID, sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS },
-        record,
-        logger.child('drift-alert-consumer'),
-        messages,
-        onFatal,
-      );
+      this.alertIngest = new DriftAlertIngest(this.admin, config.NOTIFIER_GROUP_ID, record, logger.child('drift-alert-ingest'), messages);
       this.retention = new RetentionSweeper(notifierRetentionPolicies(db, config), {
         intervalMs: config.NOTIFIER_RETENTION_INTERVAL_MS,
         batchSize: config.NOTIFIER_RETENTION_BATCH_SIZE,
@@ -126,9 +122,9 @@ export class NotifierRuntime {
       this.processor.start();
       await this.processor.waitUntilReady();
     }
-    if (this.consumer) {
+    if (this.alertIngest) {
+      // Batches come from the offsets-of-record transport, started after this (startHybridService).
       await this.dispatcher.sweep(0);
-      await this.consumer.start();
       const grace = Math.max(1_000, this.config.NOTIFIER_OUTBOX_SWEEP_MS);
       const log = this.logger.child('outbox');
       this.sweepTimer = setInterval(
@@ -149,7 +145,7 @@ export class NotifierRuntime {
     clearInterval(this.sweepTimer);
     await this.retention?.stop();
     await this.closeStreams();
-    await this.consumer?.stop();
+    // The transport has drained by now (Nest closes microservices before the shutdown hooks).
     await this.processor?.stop();
     await this.queue.close();
     this.http.close();

@@ -50,11 +50,13 @@ export class RewardModelsRepository {
 
   /** The stored models of several users of a domain, in one query (users without a model are absent). */
   async usersOf(domain: string, userIds: readonly string[]): Promise<Map<string, StoredUserModel>> {
-    const rows: { user_id: string; state: { weights: DiagonalGaussianLogisticJSON }; events_seen: number; updated_at: Date }[] = await this.db.query(
+    const rows: { user_id: string; state: { weights: DiagonalGaussianLogisticJSON; tau2?: number }; events_seen: number; updated_at: Date }[] = await this.db.query(
       `SELECT user_id, state, events_seen, updated_at FROM user_models WHERE domain = $1 AND user_id = ANY($2::text[])`,
       [domain, userIds],
     );
-    return new Map(rows.map((row) => [row.user_id, { weights: row.state.weights, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() }]));
+    return new Map(
+      rows.map((row) => [row.user_id, { weights: row.state.weights, tau2: row.state.tau2, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() }]),
+    );
   }
 
   /** The items each of several users interacted with in a domain, in one query (every user gets a set, maybe empty). */

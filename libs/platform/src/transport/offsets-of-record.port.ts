@@ -14,7 +14,12 @@ export interface OffsetsOfRecordListener {
    * committed offsets follow them; when `deadLetters` is true the outbox is relayed.
    */
   committed(offsets: readonly CommittedOffset[], deadLetters: boolean): void;
-  /** The service cannot go on (a fence, a dead worker): the transport stops and reports it as fatal. */
+  /**
+   * The service cannot go on as it is. A {@link PartitionFencedError} is recovered the first time a partition is fenced
+   * in a generation (the transport calls {@link OffsetsOfRecord.reload} and seeks to the stored offsets again); any
+   * other error, or a second fence of one partition in a generation, stops the transport and is reported as fatal. A
+   * service reports a fence once and then holds still (applies and commits nothing) until it is reloaded.
+   */
   fatal(error: Error): void;
 }
 
@@ -28,9 +33,15 @@ export interface OffsetsOfRecord {
   storedNextOffset(topic: string, partition: number): Promise<number>;
   /**
    * A group join: partitions may have moved. Commit what was applied and forget every partition's state. Runs before
-   * the seeks and before any batch of the new generation.
+   * the seeks and before any batch of the new generation. A fence here is no failure (this member is letting go, and
+   * every partition it keeps is reloaded next): forget, report nothing.
    */
   release(): Promise<void>;
+  /**
+   * After a fence: forget everything held, uncommitted work included (it was built on a stale state), commit nothing.
+   * The transport then asks {@link storedNextOffset} again for every owned partition and refetches from there.
+   */
+  reload(): Promise<void>;
   /** Shutdown, after fetching stopped and the last batch was delivered: commit everything applied, nothing more. */
   drain(): Promise<void>;
   /** Called once, before the first batch: where to report commits and fatal failures. */

@@ -52,6 +52,12 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
   /** `${topic}|${partition}` owned since the latest group join: Kafka commits for anything else are refused. */
   private owned = new Set<string>();
   private readonly positions = new LogPositions();
+  /** Partitions fenced since the latest group join (as the service names them): a second fence of one is fatal. */
+  private fencedSinceJoin = new Set<string>();
+  /** True while the service lets go of its partitions at a group join: a fence then is expected (see adopt). */
+  private releasing = false;
+  /** The handler call in flight: a reload waits for it, so no batch fetched before the reload reaches the service after it. */
+  private handling: Promise<unknown> = Promise.resolve();
   private relaying: Promise<void> = Promise.resolve();
   private closing = false;
   private failed = false;
@@ -130,9 +136,13 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
       .catch((error: Error) => this.options.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
   }
 
-  /** Stop consuming for good and report; a restart resumes from the offsets of record. */
+  /**
+   * Stop consuming for good and report; a restart resumes from the offsets of record. A fence is recovered instead the
+   * first time each of its partitions is fenced in a generation (see recoverFence).
+   */
   fatal(error: Error): void {
     if (this.failed || this.closing) return;
+    if (error instanceof PartitionFencedError && this.recoverFence(error)) return;
     this.failed = true;
     this.options.log.error(`${this.options.name} consumer stopped on a fatal error`, { error: error.message, code: (error as { code?: unknown }).code });
     this.options.onFatal(error);
@@ -144,6 +154,40 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
 
   unwrap<T>(): T {
     return this.consumer as T;
+  }
+
+  /**
+   * The rebalance race: a previous owner commits what it applied of a revoked partition when it gets to its own group
+   * join, and kafkajs gives no hook to do it before rejoining, so that commit can land after this member loaded the
+   * partition's offsets; this member's next commit is then fenced. Postgres is right and this member's memory is
+   * stale: the service forgets everything uncommitted and every owned partition is sought to its stored offset again
+   * (what the previous owner committed is skipped, the rest refetched and applied once). Each previous owner commits a
+   * partition's last state once, so a partition fenced twice in one generation has another owner now (a zombie, or a
+   * deployment sharing the group id): that is fatal, and a restart lets go of what this member held. A fence while
+   * the service is releasing its partitions at a join is expected (it is letting go; what it keeps is reloaded next).
+   */
+  private recoverFence(error: PartitionFencedError): boolean {
+    if (this.releasing) {
+      this.options.log.info('a commit at a group join was fenced: another member owns the partition now; nothing is lost', { error: error.message });
+      return true;
+    }
+    const partitions = error.partitions.map(String);
+    if (partitions.length === 0 || partitions.some((p) => this.fencedSinceJoin.has(p))) return false;
+    for (const p of partitions) this.fencedSinceJoin.add(p);
+    this.options.log.warn('another member committed a partition since this one loaded it (a rebalance overlapping a commit); reloading from Postgres', { error: error.message });
+    this.adoption = this.adoption.then(() => this.reload()).catch((e: Error) => this.fatal(e));
+    return true;
+  }
+
+  /** After a fence: the service forgets what it held, and every owned partition starts again at its stored offset. */
+  private async reload(): Promise<void> {
+    await this.handling.catch(() => undefined);
+    await this.options.offsetsOfRecord.reload();
+    this.positions.clear();
+    await this.seekToStored([...this.owned].map((key) => {
+      const at = key.lastIndexOf('|');
+      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
+    }));
   }
 
   /** Every subscribed key has a handler (a topic without one would be consumed by nobody): refused at boot otherwise. */
@@ -162,18 +206,20 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
   private async deliver({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0 || this.failed) return;
     // A batch fetched before the join's seek took effect comes from Kafka's offset: it is refetched from Postgres's.
-    await this.adoption;
+    for (let adoption; adoption !== this.adoption; ) await (adoption = this.adoption);
     if (isStale() || this.failed) return;
     const route = this.routes.get(batch.topic)!;
     const missing = this.positions.advanceBatch(batch, this.options.log);
     const delivery: TopicBatch = { key: route.key, topic: batch.topic, partition: batch.partition, messages: batch.messages, missing, heartbeat };
+    const handled = retryOnInfrastructure(() => this.invoke(route.handler, delivery), {
+      what: `the ${route.key} handler`,
+      log: this.options.log,
+      baseMs: this.options.retryBaseMs,
+      giveUp: (error) => error instanceof PartitionFencedError || this.closing || this.failed,
+    });
+    this.handling = handled;
     try {
-      await retryOnInfrastructure(() => this.invoke(route.handler, delivery), {
-        what: `the ${route.key} handler`,
-        log: this.options.log,
-        baseMs: this.options.retryBaseMs,
-        giveUp: (error) => error instanceof PartitionFencedError || this.closing || this.failed,
-      });
+      await handled;
     } catch (error) {
       this.fatal(
         classifyFailure(error) === 'message' && !(error instanceof PartitionFencedError)
@@ -200,18 +246,26 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
    * would silently skip events.
    */
   private async adopt(assignment: Record<string, number[]>): Promise<void> {
-    const retry = { what: 'adopting assigned partitions', log: this.options.log, baseMs: this.options.retryBaseMs, giveUp: () => this.closing };
-    await this.options.offsetsOfRecord.release();
+    this.releasing = true;
+    try {
+      await this.options.offsetsOfRecord.release();
+    } finally {
+      this.releasing = false;
+    }
     this.positions.clear();
     this.owned.clear();
-    for (const [topic, partitions] of Object.entries(assignment)) {
-      if (!this.routes.has(topic)) continue;
-      for (const partition of partitions) {
-        const stored = await retryOnInfrastructure(() => this.options.offsetsOfRecord.storedNextOffset(topic, partition), retry);
-        this.owned.add(`${topic}|${partition}`);
-        this.positions.start(topic, partition, stored);
-        this.consumer!.seek({ topic, partition, offset: String(stored) });
-      }
+    this.fencedSinceJoin.clear();
+    const owned = Object.entries(assignment).flatMap(([topic, partitions]) => (this.routes.has(topic) ? partitions.map((partition) => ({ topic, partition })) : []));
+    for (const { topic, partition } of owned) this.owned.add(`${topic}|${partition}`);
+    await this.seekToStored(owned);
+  }
+
+  private async seekToStored(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    const retry = { what: 'adopting assigned partitions', log: this.options.log, baseMs: this.options.retryBaseMs, giveUp: () => this.closing };
+    for (const { topic, partition } of partitions) {
+      const stored = await retryOnInfrastructure(() => this.options.offsetsOfRecord.storedNextOffset(topic, partition), retry);
+      this.positions.start(topic, partition, stored);
+      this.consumer!.seek({ topic, partition, offset: String(stored) });
     }
   }
 

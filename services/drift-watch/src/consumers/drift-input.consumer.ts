@@ -1,21 +1,19 @@
-import { topicName } from '@chorus/contracts';
+import { topicName, type DeadLetterV1 } from '@chorus/contracts';
 import {
-  CONSUMER_MAX_WAIT_MS,
-  CoPartitionedAssigner,
   describeFailure,
   isolatePoison,
-  LogPositions,
   PartitionFencedError,
   retryOnInfrastructure,
-  sendDeadLetters,
   type ContextLogger,
+  type OffsetsOfRecord,
+  type OffsetsOfRecordListener,
+  type TopicBatch,
 } from '@chorus/platform';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DriftWatchConfig } from '../drift-watch.config';
 import type { DriftStateRepository, FlushResult } from '../persistence/drift-state.repository';
 import type { AlertOutbox } from '../usecases/alert-outbox';
-import type { DriftSnapshot, DriftState } from '../usecases/drift-state';
+import type { DriftSnapshot, DriftState } from '../engine/drift-state';
 import type { BatchOutcome, IncomingMessage, ObserveEventsUseCase } from '../usecases/observe-events.usecase';
 
 type InputTopic = 'feedback' | 'exposures';
@@ -23,46 +21,47 @@ type InputTopic = 'feedback' | 'exposures';
 type Unit = { topic: InputTopic; partition: number; message: IncomingMessage };
 
 /**
- * Consumes chorus.feedback.v1 and chorus.exposures.v1 in one consumer group. Partition p of both topics holds the same
- * users, and a co-partitioned assignment gives both to the same instance, so each user's state has one owner.
+ * drift-watch's side of the offsets-of-record transport, which consumes chorus.feedback.v1 and chorus.exposures.v1 in
+ * one consumer group. Partition p of both topics holds the same users, and the transport's co-partitioned assignment
+ * gives both to the same instance, so each user's state has one owner.
  *
  * Batches are applied in memory; state, series, alerts and offsets reach Postgres in one transaction every
  * DRIFT_FLUSH_EVENTS messages or DRIFT_FLUSH_INTERVAL_MS. The write of one snapshot overlaps the application of the
- * next batches. Offsets of record live in Postgres; Kafka's committed offsets follow them (committed only after
- * Postgres) but are not trusted: on every group join each assigned topic-partition is sought to its Postgres offset.
+ * next batches. Offsets of record live in Postgres; the transport seeks each assigned topic-partition to them on every
+ * group join and lets Kafka's committed offsets follow each commit. Dead letters are committed in the same transaction
+ * (the transport's outbox) and relayed after it, so an isolated message is dead-lettered once, not once per attempt.
  * After each commit the alert outbox publishes the new alerts and requests their reranks.
  *
  * No single message stops it. Messages handed to the use case are kept until their offsets are committed; when
  * applying or committing fails, the in-memory state is dropped and they are applied again from the state in Postgres,
  * committing as they go (each group with the messages waiting in the topic merge released): a failure a message caused
  * is narrowed down to it (isolatePoison) and it is dead-lettered (DRIFT.UNSTORABLE), the others are applied once; an
- * infrastructure failure is retried with capped exponential backoff.
+ * infrastructure failure is retried with capped exponential backoff. A fenced commit (another instance committed a
+ * partition since this one loaded it) is reported to the transport, which reloads this side (forget everything, load
+ * the partitions again as they are sought) the first time a partition is fenced in a generation, or stops.
  */
-export class DriftInputConsumer {
-  private readonly consumer: Consumer;
+export class DriftInputConsumer implements OffsetsOfRecord {
   private readonly topics: { feedback: string; exposures: string };
-  private readonly dlqTopic: string;
+  private transport?: OffsetsOfRecordListener;
   private lock: Promise<unknown> = Promise.resolve();
   private inFlight: Promise<void> = Promise.resolve();
   private lastFlushAt = Date.now();
-  private readonly positions = new LogPositions();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
-  /** Partition numbers assigned at the latest group join. */
+  /** Partition numbers adopted since the latest group join. */
   private assigned: number[] = [];
+  /** Dead letters of applied messages, committed with the next snapshot. */
+  private letters: DeadLetterV1[] = [];
   /** Messages handed to the use case whose offsets are not committed yet, in arrival order. */
   private retained: Unit[] = [];
   /** Set when applying or committing failed: the state is not to be trusted until recover() has run. */
   private failure?: { error: unknown };
-  /** Fences recovered from since the latest group join (see recover). */
-  private fencesRecovered = 0;
+  /** A commit was fenced and reported to the transport: nothing is applied or committed until it reloads us. */
+  private fenced = false;
   private readonly flushListeners = new Set<(snapshot: DriftSnapshot, result: FlushResult) => void>();
   private readonly metrics;
 
   constructor(
-    kafka: Kafka,
-    /** Connected and disconnected by the runtime (shared with the alert outbox). */
-    private readonly producer: Producer,
     private readonly config: DriftWatchConfig,
     private readonly state: DriftState,
     private readonly usecase: ObserveEventsUseCase,
@@ -73,15 +72,6 @@ export class DriftInputConsumer {
     private readonly onFatal: (error: Error) => void,
   ) {
     this.topics = { feedback: topicName('feedback', config.KAFKA_TOPIC_PREFIX), exposures: topicName('exposures', config.KAFKA_TOPIC_PREFIX) };
-    this.dlqTopic = topicName('driftWatchDlq', config.KAFKA_TOPIC_PREFIX);
-    this.consumer = kafka.consumer({
-      groupId: config.DRIFT_GROUP_ID,
-      partitionAssigners: [CoPartitionedAssigner],
-      sessionTimeout: config.DRIFT_SESSION_TIMEOUT_MS,
-      heartbeatInterval: Math.floor(config.DRIFT_SESSION_TIMEOUT_MS / 10),
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS,
-    });
     this.metrics = {
       messages: new Counter({ name: 'drift_watch_messages_total', help: 'Consumed messages by outcome', labelNames: ['outcome'], registers: [registry] }),
       consumed: new Gauge({ name: 'drift_watch_next_offset', help: 'Next offset to apply, per topic-partition (in memory; messages waiting in the topic merge are not applied yet)', labelNames: ['topic', 'partition'], registers: [registry] }),
@@ -92,19 +82,13 @@ export class DriftInputConsumer {
     };
   }
 
-  async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.topics.feedback, this.topics.exposures], fromBeginning: true });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      const assignment = event.payload.memberAssignment;
-      this.log.info('joined consumer group', { assignment });
-      // Queued on the lock now, so it runs before any batch of this generation is applied.
-      void this.exclusive(() => this.adoptAssignment(assignment)).catch(this.onFatal);
-    });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      if (!event.payload.restart && !this.stopped) this.onFatal(event.payload.error);
-    });
-    await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+  /** The transport hears about commits and fatal failures from here on. */
+  attach(transport: OffsetsOfRecordListener): void {
+    this.transport = transport;
+  }
+
+  /** The periodic flush, merge release and model retry (the transport delivers the batches). */
+  start(): void {
     this.timers = [
       setInterval(() => {
         if (Date.now() - this.lastFlushAt >= this.config.DRIFT_FLUSH_INTERVAL_MS) void this.guarded(() => this.flush());
@@ -130,11 +114,10 @@ export class DriftInputConsumer {
     ];
   }
 
-  /** Stop consuming and commit what was applied: a graceful stop loses no work and replays none. */
-  async stop(): Promise<void> {
+  /** Fetching has stopped: commit what was applied, so a graceful stop loses no work and replays none. */
+  async drain(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
-    await this.consumer.disconnect();
     // What waits in the topic merge is applied (out of order at worst) rather than redelivered: a stop loses nothing.
     await this.exclusive(async () => {
       await this.releaseWaiting(true).catch((error: unknown) => void (this.failure ??= { error }));
@@ -150,52 +133,52 @@ export class DriftInputConsumer {
     return () => this.flushListeners.delete(listener);
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale() || batch.messages.length === 0) return;
-    const topic = batch.topic === this.topics.feedback ? 'feedback' : 'exposures';
+  /** A batch of feedback or exposures from the transport (the key is the topic's: 'feedback' or 'exposures'). */
+  async apply(batch: TopicBatch): Promise<void> {
+    const topic = batch.key as InputTopic;
+    if (batch.missing > 0) this.metrics.messages.inc({ outcome: 'missing_from_log' }, batch.missing);
     await this.guarded(async () => {
-      // Fetched from Kafka's committed offset before the join's seek took effect: refetched from Postgres's offset.
-      if (isStale()) return;
-      const missing = this.positions.advanceBatch(batch, this.log);
-      if (missing > 0) this.metrics.messages.inc({ outcome: 'missing_from_log' }, missing);
+      // Fenced: dropped; the transport's reload refetches it from the stored offsets.
+      if (this.fenced) return;
       for (const message of batch.messages) this.retained.push({ topic, partition: batch.partition, message });
       // While a failure waits for recovery the batch is only kept: recovery applies it with the rest.
       if (this.failure) return;
       await this.record(await this.usecase.apply(topic, batch.partition, batch.messages));
       await this.flushIfDue();
     });
-    await heartbeat();
   }
 
-  /**
-   * After a group join (partitions may have moved): commit what we hold and forget it, then load each assigned
-   * partition from Postgres and seek both topics to its offsets of record. Kafka's committed offsets only follow
-   * Postgres, and another member of the group (a zombie, or a deployment sharing the group id) can have moved them
-   * past what this store holds: resuming from them would silently skip events.
-   */
-  private async adoptAssignment(assignment: Record<string, number[]>): Promise<void> {
-    await this.releaseWaiting(true).catch((error: unknown) => void (this.failure ??= { error }));
-    await this.flush();
-    await this.inFlight;
-    await this.recover();
-    this.fencesRecovered = 0;
-    this.retained = [];
-    this.state.clear();
-    this.usecase.clear();
-    this.positions.clear();
-    const topics = [this.topics.feedback, this.topics.exposures];
-    const partitions = [...new Set(topics.flatMap((t) => assignment[t] ?? []))].sort((a, b) => a - b);
-    this.assigned = partitions;
-    for (const partition of partitions) {
-      const stored = await this.repository.loadPartition(partition, topics);
-      this.state.adoptPartition(partition, stored.offsets, stored.shards);
-      for (const { topic, nextOffset } of stored.offsets) {
-        if (!assignment[topic]?.includes(partition)) continue;
-        this.positions.start(topic, partition, nextOffset);
-        this.consumer.seek({ topic, partition, offset: String(nextOffset) });
+  /** A group join (partitions may have moved): commit what we hold and forget it; partitions are loaded as they are sought. */
+  release(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.releaseWaiting(true).catch((error: unknown) => void (this.failure ??= { error }));
+      await this.flush();
+      await this.inFlight;
+      // A fence here is another instance owning a partition already; recover() reports it and the transport expects it.
+      await this.recover();
+      this.forget();
+    });
+  }
+
+  /** After a fence: everything held is stale; forget it, commit nothing. Partitions are loaded again as they are sought. */
+  reload(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.inFlight;
+      this.forget();
+    });
+  }
+
+  /** The first topic of a partition number loads it (both topics' offsets and its population shards) from Postgres. */
+  storedNextOffset(topic: string, partition: number): Promise<number> {
+    return this.exclusive(async () => {
+      if (!this.assigned.includes(partition)) {
+        const stored = await this.repository.loadPartition(partition, [this.topics.feedback, this.topics.exposures]);
+        this.state.adoptPartition(partition, stored.offsets, stored.shards);
+        this.assigned.push(partition);
+        this.log.info('resuming partition from Postgres', { partition, offsets: stored.offsets, shards: stored.shards.length });
       }
-      this.log.info('resuming partition from Postgres', { partition, offsets: stored.offsets, shards: stored.shards.length });
-    }
+      return this.state.next(topic, partition);
+    });
   }
 
   private async flushIfDue(): Promise<void> {
@@ -208,16 +191,9 @@ export class DriftInputConsumer {
     await this.record(await this.usecase.releaseIdle(force));
   }
 
-  /** Dead letters to the DLQ, counters, and the applied-offset gauges after a batch or a release. */
+  /** Dead letters kept for the next commit, counters, and the applied-offset gauges after a batch or a release. */
   private async record(outcome: BatchOutcome): Promise<void> {
-    if (outcome.deadLetters.length > 0) {
-      // Dead letters reach Kafka before their offsets can be committed: a crash in between re-sends them (at least
-      // once; each carries its source partition/offset to dedupe on) but never loses one.
-      await sendDeadLetters(this.producer, this.dlqTopic, outcome.deadLetters);
-      for (const letter of outcome.deadLetters) {
-        this.log.warn('dead-lettered message', { code: letter.code, reason: letter.reason, topic: letter.source.topic, partition: letter.source.partition, offset: letter.source.offset });
-      }
-    }
+    for (const letter of outcome.deadLetters) this.letters.push(letter);
     this.metrics.messages.inc({ outcome: 'applied' }, outcome.applied);
     this.metrics.messages.inc({ outcome: 'duplicate' }, outcome.duplicates);
     this.metrics.messages.inc({ outcome: 'dead_lettered' }, outcome.deadLetters.length);
@@ -235,9 +211,10 @@ export class DriftInputConsumer {
     this.lastFlushAt = Date.now();
     const snapshot = this.state.snapshot();
     if (snapshot.offsets.length === 0 && snapshot.users.length === 0 && snapshot.shards.length === 0 && snapshot.alerts.length === 0) return;
+    const letters = this.letters.splice(0);
     const started = process.hrtime.bigint();
-    this.inFlight = this.repository.flush(snapshot).then(
-      (result) => this.committed(snapshot, result, started),
+    this.inFlight = this.repository.flush(snapshot, letters).then(
+      (result) => this.committed(snapshot, result, started, letters.length > 0),
       (error: unknown) => {
         // In-memory state is now ahead of the store: recover() drops it and applies the uncommitted messages again.
         this.failure ??= { error };
@@ -246,8 +223,8 @@ export class DriftInputConsumer {
     );
   }
 
-  /** After a snapshot is in Postgres: metrics, listeners, the alert outbox, Kafka's offsets, and the kept messages. */
-  private async committed(snapshot: DriftSnapshot, result: FlushResult, started: bigint): Promise<void> {
+  /** After a snapshot is in Postgres: metrics, listeners, the alert outbox, the transport (Kafka, dead letters), and the kept messages. */
+  private async committed(snapshot: DriftSnapshot, result: FlushResult, started: bigint, deadLetters: boolean): Promise<void> {
     this.metrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.metrics.alerts.inc({ outcome: 'raised' }, result.raised.length);
     this.metrics.alerts.inc({ outcome: 'folded' }, result.folded);
@@ -260,11 +237,10 @@ export class DriftInputConsumer {
     }
     for (const listener of this.flushListeners) listener(snapshot, result);
     if (result.raised.length > 0) void this.outbox.drain();
-    if (snapshot.offsets.length > 0) {
-      await this.consumer
-        .commitOffsets(snapshot.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.to) })))
-        .catch((error: Error) => this.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
-    }
+    this.transport?.committed(
+      snapshot.offsets.map((o) => ({ topic: o.topic, partition: o.partition, nextOffset: o.to })),
+      deadLetters,
+    );
   }
 
   /** Runs `work` under the lock; a failure in it is recovered from (see recover) before the lock is released. */
@@ -276,7 +252,7 @@ export class DriftInputConsumer {
         this.failure ??= { error };
       }
       await this.recover();
-    }).catch(this.onFatal);
+    }).catch((error: Error) => (this.transport ? this.transport.fatal(error) : this.onFatal(error)));
   }
 
   /**
@@ -287,39 +263,54 @@ export class DriftInputConsumer {
   private async recover(): Promise<void> {
     if (!this.failure) return;
     await this.inFlight;
+    if (this.fenced) return;
     const { error } = this.failure;
     if (error instanceof PartitionFencedError) {
-      // One fence per generation is the rebalance race: the previous owner commits what it applied of a partition
-      // after its own join, which can land after this instance loaded the partition's offsets. Postgres is right and
-      // this instance's memory is stale: reload and apply the uncommitted messages again (what the previous owner
-      // committed is skipped as redelivered). A second fence in one generation is another owner (a zombie, or a
-      // deployment sharing the group id): fatal, and the restart lets go of what this instance held.
-      if (this.fencesRecovered > 0) {
-        this.log.error('lost partition ownership', { error: error.message });
-        throw error;
-      }
-      this.fencesRecovered++;
-      this.log.warn('another instance committed a partition since this one loaded it (a rebalance overlapping a commit); reloading it from Postgres', { error: error.message });
+      // Reported once; the transport decides (a first fence of a partition in a generation is reloaded) and until then
+      // this instance applies and commits nothing: its memory is behind what another instance committed.
+      this.fenced = true;
+      this.log.warn('a commit was fenced: another instance committed a partition since this one loaded it', { error: error.message });
+      if (this.transport) this.transport.fatal(error);
+      else this.onFatal(error);
+      return;
     }
     this.log.warn('applying or committing drift input failed; applying the uncommitted messages again from Postgres', {
       error: describeFailure(error),
       messages: this.retained.length,
     });
     const units = this.retained;
-    await retryOnInfrastructure(() => isolatePoison(units, { attempt: (group) => this.attempt(group), quarantine: (unit, e) => this.quarantine(unit, e) }), {
-      what: 'applying drift input',
-      log: this.log,
-      giveUp: (e) => e instanceof PartitionFencedError || this.stopped,
-    });
+    try {
+      await retryOnInfrastructure(() => isolatePoison(units, { attempt: (group) => this.attempt(group), quarantine: (unit, e) => this.quarantine(unit, e) }), {
+        what: 'applying drift input',
+        log: this.log,
+        giveUp: (e) => e instanceof PartitionFencedError || this.stopped,
+      });
+    } catch (e) {
+      if (!(e instanceof PartitionFencedError)) throw e;
+      this.failure = { error: e };
+      return this.recover();
+    }
     this.retained = [];
     this.failure = undefined;
     this.lastFlushAt = Date.now();
+  }
+
+  /** Nothing held: no partition, no state, no message kept, no failure waiting (a group join, a fence). */
+  private forget(): void {
+    this.retained = [];
+    this.letters = [];
+    this.state.clear();
+    this.usecase.clear();
+    this.assigned = [];
+    this.failure = undefined;
+    this.fenced = false;
   }
 
   /** The assigned partitions as committed in Postgres, nothing in memory. */
   private async reset(): Promise<void> {
     this.state.clear();
     this.usecase.clear();
+    this.letters = [];
     const topics = [this.topics.feedback, this.topics.exposures];
     for (const partition of this.assigned) {
       const stored = await this.repository.loadPartition(partition, topics);
@@ -356,8 +347,9 @@ export class DriftInputConsumer {
 
   private async commitNow(): Promise<void> {
     const snapshot = this.state.snapshot();
+    const letters = this.letters.splice(0);
     const started = process.hrtime.bigint();
-    await this.committed(snapshot, await this.repository.flush(snapshot), started);
+    await this.committed(snapshot, await this.repository.flush(snapshot, letters), started, letters.length > 0);
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { CatalogueItem } from '../usecases/item-catalogue';
+import type { CatalogueItem } from '../engine/item-catalogue';
 
 /** Reads the item catalogue the gateway maintains, and keeps drift-watch's stable category index per domain. */
 export class CatalogueRepository {

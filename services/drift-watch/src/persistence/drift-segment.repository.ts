@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { SegmentDefinition } from '../usecases/drift-segments';
+import type { SegmentDefinition } from '../engine/drift-segments';
 
 /** Reads the operator-defined drift segments (drift_segments, drift_segment_members); the gateway's admin API writes them. */
 export class DriftSegmentRepository {

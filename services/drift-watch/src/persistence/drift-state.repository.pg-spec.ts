@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
 import { alertCandidate, driftAlert } from '../testing/drift-alert.fixture';
-import type { DriftSnapshot } from '../usecases/drift-state';
-import type { StoredUserDriftState } from '../usecases/user-drift-state';
+import type { DriftSnapshot } from '../engine/drift-state';
+import type { StoredUserDriftState } from '../engine/user-drift-state';
 import { PartitionFencedError } from '@chorus/platform';
 import { DriftStateRepository } from './drift-state.repository';
 

@@ -1,9 +1,10 @@
 import { driftAlertKey, type DriftAlertV1 } from '@chorus/contracts';
-import { PartitionFencedError, returnedRows } from '@chorus/platform';
+import type { DeadLetterV1 } from '@chorus/contracts';
+import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AlertCandidate, DriftSnapshot } from '../usecases/drift-state';
-import type { StoredPopulationShard } from '../usecases/population-shard';
-import type { StoredUserDriftState } from '../usecases/user-drift-state';
+import type { AlertCandidate, DriftSnapshot } from '../engine/drift-state';
+import type { StoredPopulationShard } from '../engine/population-shard';
+import type { StoredUserDriftState } from '../engine/user-drift-state';
 
 export interface FlushResult {
   /** Alerts inserted by this commit (to publish); repeats folded into an open alert are not in it. */
@@ -12,17 +13,21 @@ export interface FlushResult {
 }
 
 /**
- * drift-watch's store of record. Metric and detector state, series points, alerts and the consumed offsets are written
- * in ONE transaction; the offset update is conditional on the offset we started from (a fence). So a crash replays
+ * drift-watch's store of record. Metric and detector state, series points, alerts, dead letters (the outbox) and the
+ * consumed offsets are written in ONE transaction; the offset update is conditional on the offset we started from (a fence). So a crash replays
  * nothing into the state twice, loses nothing, and re-raises no alert; a zombie instance that lost its partitions
  * cannot overwrite the new owner's state.
  */
 export class DriftStateRepository {
+  private readonly deadLetters: DeadLetterOutbox;
+
   constructor(
     private readonly db: DataSource,
     private readonly groupId: string,
     private readonly cooldownMs: number,
-  ) {}
+  ) {
+    this.deadLetters = new DeadLetterOutbox(db, groupId);
+  }
 
   async loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, StoredUserDriftState>> {
     const out = new Map<string, StoredUserDriftState>();
@@ -54,9 +59,11 @@ export class DriftStateRepository {
     return { offsets: offsets.map((o) => ({ topic: o.topic, nextOffset: Number(o.next_offset) })), shards };
   }
 
-  async flush(snapshot: DriftSnapshot): Promise<FlushResult> {
+  /** Commit a snapshot, with the dead letters of the messages its offsets pass (the transport relays them after). */
+  async flush(snapshot: DriftSnapshot, deadLetters: readonly DeadLetterV1[] = []): Promise<FlushResult> {
     return this.db.transaction(async (tx) => {
       await this.advanceOffsets(tx, snapshot.offsets);
+      await this.deadLetters.insert(tx, deadLetters);
       if (snapshot.users.length) {
         const u = snapshot.users;
         await tx.query(

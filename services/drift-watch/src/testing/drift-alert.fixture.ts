@@ -1,5 +1,5 @@
 import type { DriftAlertV1 } from '@chorus/contracts';
-import type { AlertCandidate } from '../usecases/drift-state';
+import type { AlertCandidate } from '../engine/drift-state';
 
 /** A valid drift alert with id n (a UUID), for the repository specs; fields overridable. */
 export function driftAlert(n: number, overrides: Partial<DriftAlertV1> = {}): DriftAlertV1 {

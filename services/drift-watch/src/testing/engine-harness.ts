@@ -1,9 +1,9 @@
 import { normaliseCategories, type DriftMetricName, type ItemV1, type StoredDriftConfig } from '@chorus/contracts';
-import { DetectorConfigs } from '../usecases/detector-configs';
-import { DriftEngine, type DriftEngineOptions, type DriftObserver } from '../usecases/drift-engine';
-import { DriftSegments, type SegmentDefinition } from '../usecases/drift-segments';
-import { DriftState, type AlertCandidate, type DriftSnapshot } from '../usecases/drift-state';
-import { CategoryVocabulary, ItemCatalogue } from '../usecases/item-catalogue';
+import { DetectorConfigs } from '../engine/detector-configs';
+import { DriftEngine, type DriftEngineOptions, type DriftObserver } from '../engine/drift-engine';
+import { DriftSegments, type SegmentDefinition } from '../engine/drift-segments';
+import { DriftState, type AlertCandidate, type DriftSnapshot } from '../engine/drift-state';
+import { CategoryVocabulary, ItemCatalogue } from '../engine/item-catalogue';
 import type { DriftMessage } from './drift-stream.fixture';
 
 export const DEFAULT_ENGINE_OPTIONS: DriftEngineOptions = {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_OPTIONS } from '../testing/engine-harness';
-import { DetectorConfigs } from './detector-configs';
-import { DriftEngine } from './drift-engine';
-import { DriftSegments } from './drift-segments';
-import { DriftState } from './drift-state';
-import { ItemCatalogue, type CatalogueItem } from './item-catalogue';
+import { DetectorConfigs } from '../engine/detector-configs';
+import { DriftEngine } from '../engine/drift-engine';
+import { DriftSegments } from '../engine/drift-segments';
+import { DriftState } from '../engine/drift-state';
+import { ItemCatalogue, type CatalogueItem } from '../engine/item-catalogue';
 import { ObserveEventsUseCase, type IncomingMessage, type ObserveEventsStores } from './observe-events.usecase';
-import type { StoredUserDriftState } from './user-drift-state';
+import type { StoredUserDriftState } from '../engine/user-drift-state';
 
 /** drift-watch's apply loop with the real state and engine over in-memory stores; no Kafka, no Postgres. */
 

@@ -14,10 +14,10 @@ import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { CatalogueRepository } from '../persistence/catalogue.repository';
 import type { DriftStateRepository } from '../persistence/drift-state.repository';
 import type { UserModelRepository } from '../persistence/user-model.repository';
-import type { DriftEngine, MessageSource } from './drift-engine';
-import type { DriftState } from './drift-state';
-import { CategoryVocabulary, type ItemCatalogue } from './item-catalogue';
-import { PartitionMerge, type InputTopic, type MergeEntry } from './partition-merge';
+import type { DriftEngine, MessageSource } from '../engine/drift-engine';
+import type { DriftState } from '../engine/drift-state';
+import { CategoryVocabulary, type ItemCatalogue } from '../engine/item-catalogue';
+import { PartitionMerge, type InputTopic, type MergeEntry } from '../engine/partition-merge';
 
 /** What the use case consumes: a Kafka record's offset and raw bytes. */
 export type IncomingMessage = ConsumedRecord;

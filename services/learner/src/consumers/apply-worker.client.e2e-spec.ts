@@ -11,7 +11,7 @@ describe('ApplyWorkerClient when the worker thread has exited', () => {
   it('rejects the batch waiting for an answer and every later request, and reports the exit as fatal', async () => {
     const client = new ApplyWorkerClient(loadLearnerConfig({ DATABASE_URL: `${PG_BASE}/chorus_no_such_database`, KAFKA_BROKERS: '127.0.0.1:9092' }));
     const fatal: string[] = [];
-    client.report({ flushed: () => undefined, log: () => undefined, fatal: (error) => void fatal.push(error.message) });
+    client.report({ flushed: () => undefined, log: () => undefined, fenced: () => undefined, fatal: (error) => void fatal.push(error.message) });
 
     const answer = client.apply(0, [{ offset: '0', key: null, value: Buffer.from('{}') }]).then(({ applied }) => applied);
     await expect(answer).rejects.toThrow(/^learner apply worker exited with code 0; restart the learner/);

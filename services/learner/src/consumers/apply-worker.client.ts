@@ -12,6 +12,8 @@ export type Flushed = Extract<FromWorker, { type: 'flushed' }>;
 export interface ApplyWorkerEvents {
   flushed(flushed: Flushed): void;
   fatal(error: Error): void;
+  /** A commit was fenced; the worker holds still until {@link ApplyWorkerClient.reload}. */
+  fenced(fence: Extract<FromWorker, { type: 'fenced' }>): void;
   log(message: Extract<FromWorker, { type: 'log' }>): void;
 }
 
@@ -67,6 +69,8 @@ export class ApplyWorkerClient implements OnModuleInit {
             return this.events?.log(message);
           case 'fatal':
             return this.events?.fatal(Object.assign(new Error(message.message), { stack: message.stack }));
+          case 'fenced':
+            return this.events?.fenced(message);
         }
       });
       this.worker.on('error', (error) => this.events?.fatal(error));
@@ -112,6 +116,11 @@ export class ApplyWorkerClient implements OnModuleInit {
   /** Commit what the worker holds and forget it (after a rebalance). */
   reassign(): Promise<unknown> {
     return this.post({ type: 'reassign', seq: ++this.seq });
+  }
+
+  /** Forget what the worker holds, uncommitted batches included (after a fence). */
+  reload(): Promise<unknown> {
+    return this.post({ type: 'reload', seq: ++this.seq });
   }
 
   /** Commit what the worker holds, then end the thread. */

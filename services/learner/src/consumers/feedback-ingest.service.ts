@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type CommittedOffset, JsonLogger, type ContextLogger, type OffsetsOfRecord, type OffsetsOfRecordListener, type TopicBatch } from '@chorus/platform';
+import { type CommittedOffset, JsonLogger, PartitionFencedError, type ContextLogger, type OffsetsOfRecord, type OffsetsOfRecordListener, type TopicBatch } from '@chorus/platform';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LEARNER_TOPICS, type LearnerTopics } from '../learner.topics';
 import { LearnerStateRepository } from '../persistence/learner-state.repository';
@@ -14,7 +14,8 @@ export interface FlushedOffsets {
  * the apply worker, which applies it in memory and commits state, offsets and dead letters to Postgres in one
  * transaction every LEARNER_FLUSH_EVENTS events or LEARNER_FLUSH_INTERVAL_MS. Each commit is reported to the transport
  * (Kafka's offsets follow, the dead-letter outbox is relayed); a group join commits and forgets what the worker holds;
- * a drain commits everything applied.
+ * a fence is reported to the transport, which has the worker forget everything (reload) or stops; a drain commits
+ * everything applied.
  */
 @Injectable()
 export class FeedbackIngestService implements OffsetsOfRecord {
@@ -53,6 +54,7 @@ export class FeedbackIngestService implements OffsetsOfRecord {
     worker.report({
       flushed: (flushed) => this.onWorkerFlushed(flushed),
       fatal: (error) => this.fatal(error),
+      fenced: ({ code, owner, partitions }) => this.fatal(new PartitionFencedError(code, owner, partitions)),
       log: ({ level, message, fields }) => this.log[level](message, fields),
     });
   }
@@ -67,6 +69,10 @@ export class FeedbackIngestService implements OffsetsOfRecord {
 
   async release(): Promise<void> {
     await this.worker.reassign();
+  }
+
+  async reload(): Promise<void> {
+    await this.worker.reload();
   }
 
   async drain(): Promise<void> {

@@ -17,6 +17,8 @@ export type ToWorker =
   | ({ type: 'batch'; seq: number } & PackedBatch)
   /** A rebalance: commit what is held, then forget it (partitions may have moved). */
   | { type: 'reassign'; seq: number }
+  /** After a fence: forget everything held, uncommitted batches included, and commit nothing of it. */
+  | { type: 'reload'; seq: number }
   | { type: 'stop'; seq: number }
   /** Catalogue changes: drop these items from the cache. */
   | { type: 'evict'; itemIds: string[] };
@@ -35,7 +37,9 @@ export type FromWorker =
   | { type: 'done'; seq: number }
   /** Something the Kafka thread's logger should say (the worker has none). */
   | { type: 'log'; level: 'warn' | 'error'; message: string; fields: Record<string, unknown> }
-  | { type: 'fatal'; message: string; stack?: string };
+  | { type: 'fatal'; message: string; stack?: string }
+  /** A commit was fenced: the worker holds still (applies and commits nothing) until it is told to reload. */
+  | { type: 'fenced'; code: string; owner: string; partitions: (number | string)[] };
 
 export function packBatch(partition: number, messages: readonly { offset: string; key: Buffer | null; value: Buffer | null }[]): PackedBatch {
   const n = messages.length;

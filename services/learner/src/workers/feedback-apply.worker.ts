@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   let retained: { partition: number; view: BatchView }[] = [];
   /** Set when applying or committing failed: the state is not to be trusted until recover() has run. */
   let failure: { error: unknown } | undefined;
+  /** A commit was fenced and reported: nothing is applied or committed until the transport reloads (see recover). */
+  let fenced = false;
   const serially = (work: () => Promise<void>) => {
     chain = chain.then(work).catch(fail);
     return chain;
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
    * bigger instead of stalling the apply loop.
    */
   const flush = () => {
-    if (failed || failure) return;
+    if (failed || failure || fenced) return;
     if (writing) {
       flushWanted = true;
       return;
@@ -140,28 +142,48 @@ async function main(): Promise<void> {
     log('warn', 'isolated a message that cannot be applied; dead-lettered it', { code, partition: unit.partition, offset: unit.view.offset(unit.index) });
   };
 
+  /** Drop everything held, uncommitted batches included (after a fence, at a group join once committed). */
+  const forget = () => {
+    state.clear();
+    retained = [];
+    failure = undefined;
+    fenced = false;
+  };
+
   /**
    * After a failure: drop the state and apply what was not committed again from Postgres, isolating any message at
-   * fault and retrying infrastructure failures with backoff. A fence (another learner owns the partition now) is fatal:
-   * restarting is how the learner lets go of what it held.
+   * fault and retrying infrastructure failures with backoff. A fence (another learner committed a partition since this
+   * one loaded it) is reported once to the transport, which decides: this worker holds still until it is reloaded.
    */
   const recover = async () => {
     // Checked first: every batch calls this, and waiting for the write in flight would end the overlap of the two.
     if (!failure) return;
     while (writing) await writing;
     const giveUp = (error: unknown) => error instanceof PartitionFencedError;
-    if (giveUp(failure.error)) throw failure.error;
+    if (fenced) return;
+    if (failure.error instanceof PartitionFencedError) {
+      const { code, owner, partitions } = failure.error;
+      fenced = true;
+      send({ type: 'fenced', code, owner, partitions: [...partitions] });
+      return;
+    }
     log('warn', 'applying or committing feedback failed; applying the uncommitted batches again from Postgres', {
       error: describeFailure(failure.error),
       batches: retained.length,
     });
     const units: Unit[] = [];
     for (const { partition, view } of retained) for (let index = 0; index < view.length; index++) units.push({ partition, view, index });
-    await retryOnInfrastructure(() => isolatePoison(units, { attempt, quarantine }), {
-      what: 'applying feedback',
-      giveUp,
-      log: { warn: (message, fields) => log('warn', message, fields ?? {}) },
-    });
+    try {
+      await retryOnInfrastructure(() => isolatePoison(units, { attempt, quarantine }), {
+        what: 'applying feedback',
+        giveUp,
+        log: { warn: (message, fields) => log('warn', message, fields ?? {}) },
+      });
+    } catch (error) {
+      if (!giveUp(error)) throw error;
+      failure = { error };
+      return recover();
+    }
     retained = [];
     failure = undefined;
     lastFlushAt = Date.now();
@@ -194,9 +216,10 @@ async function main(): Promise<void> {
         // the Postgres client of its socket callbacks, so a commit could not finish until the learner caught up.
         await yieldToEventLoop();
         const view = new BatchView(message);
-        retained.push({ partition: message.partition, view });
+        // Fenced: the batch is dropped (the reload refetches it from the stored offsets).
+        if (!fenced) retained.push({ partition: message.partition, view });
         let outcome = { applied: 0, duplicates: 0, redelivered: 0, deadLetters: { length: 0 } };
-        if (!failure) {
+        if (!failure && !fenced) {
           try {
             await adopt(message.partition);
             outcome = await usecase.apply(message.partition, view);
@@ -225,16 +248,23 @@ async function main(): Promise<void> {
       void serially(async () => {
         for (const itemId of message.itemIds) catalogue.evict(itemId);
       });
+    } else if (message.type === 'reload') {
+      void serially(async () => {
+        while (writing) await writing;
+        forget();
+        send({ type: 'done', seq: message.seq });
+      });
     } else {
       void serially(async () => {
-        // Answered even when the commit fails (a fence above all): the failure is reported as fatal, and the learner
-        // must still be able to let go of its partitions and stop. Unanswered, its close would wait forever.
+        // Answered even when the commit fails: the failure is reported as fatal, and the learner must still be able to
+        // let go of its partitions and stop. Unanswered, its close would wait forever. A fence here is reported and
+        // forgotten: the transport expects it while partitions are released, and reloads what this learner keeps.
         try {
           await commitAll();
         } catch (error) {
           fail(error);
         }
-        state.clear();
+        forget();
         if (message.type === 'stop') {
           clearInterval(timer);
           await db.destroy();

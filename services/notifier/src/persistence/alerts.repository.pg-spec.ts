@@ -1,4 +1,5 @@
-import { ApiKeyRepository } from '@chorus/platform';
+import { deadLetterFor } from '@chorus/contracts';
+import { ApiKeyRepository, DeadLetterOutbox } from '@chorus/platform';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
@@ -118,5 +119,27 @@ describe('AlertsRepository (PostgreSQL)', () => {
     } finally {
       await empty.drop();
     }
+  });
+
+});
+
+describe('AlertsRepository dead letters (the transport\'s outbox)', () => {
+  const letter = (offset: number) =>
+    deadLetterFor({ topic: 't.chorus.drift-alerts.v1', consumer: 'notifier-letters', partition: 0, offset: String(offset) }, { key: null, value: '{not json' }, 'ALERT.INVALID', 'not an alert');
+
+  it('commits the letters with the alerts of the same messages, and alone when a chunk holds no valid alert', async () => {
+    const outbox = new DeadLetterOutbox(database.db, 'notifier-letters');
+    const withLetters = new AlertsRepository(database.db, outbox);
+    await withLetters.storeAndMatch([incoming(40)], 5, [letter(41)]);
+    await withLetters.storeAndMatch([], 5, [letter(42)]);
+    expect((await outbox.pending()).map((r) => r.letter.source.offset)).toEqual(['41', '42']);
+  });
+
+  it('rolls the letters back with the alerts when the transaction fails', async () => {
+    const outbox = new DeadLetterOutbox(database.db, 'notifier-letters-rollback');
+    const withLetters = new AlertsRepository(database.db, outbox);
+    const refused = { ...incoming(43), body: 'x\u0000' };
+    await expect(withLetters.storeAndMatch([refused], 5, [letter(44)])).rejects.toThrow();
+    expect(await outbox.pending()).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-import type { AlertFiltersV1, DriftAlertV1 } from '@chorus/contracts';
+import type { AlertFiltersV1, DeadLetterV1, DriftAlertV1 } from '@chorus/contracts';
+import type { DeadLetterOutbox } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
 
 /** The NOTIFY channel on which the consumer announces newly stored alerts (payload: the highest new seq). */
@@ -54,17 +55,27 @@ const MATCHES = `
 const ALERT_COLUMNS = `seq::text AS seq, alert_id, scope, subject, metric, severity, domain, body`;
 
 export class AlertsRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** The consumer's dead letters, committed with the alerts of the same messages (the offsets-of-record transport relays them). */
+    private readonly deadLetters?: DeadLetterOutbox,
+  ) {}
 
   /**
    * In ONE transaction: store the alerts not seen before (a replayed alert id is a no-op), create one delivery per
    * (new alert, matching active subscription of an unrevoked key), and NOTIFY stream followers. Deliveries are created
    * only together with their alert's first insert, so a consumer replay can never deliver an alert twice, and a
-   * subscription receives the alerts stored after it existed.
+   * subscription receives the alerts stored after it existed. The dead letters of the same messages go to the outbox
+   * in that transaction: stored once with them, or not at all.
    */
-  async storeAndMatch(alerts: IncomingAlert[], maxAttempts: number): Promise<StoreOutcome> {
-    if (alerts.length === 0) return { stored: [], duplicates: 0, deliveries: [] };
+  async storeAndMatch(alerts: IncomingAlert[], maxAttempts: number, deadLetters: readonly DeadLetterV1[] = []): Promise<StoreOutcome> {
+    if (alerts.length === 0 && deadLetters.length === 0) return { stored: [], duplicates: 0, deliveries: [] };
     return this.db.transaction(async (tx) => {
+      if (deadLetters.length > 0) {
+        if (!this.deadLetters) throw new Error('AlertsRepository was built without a dead-letter outbox; the consumer role passes one');
+        await this.deadLetters.insert(tx, deadLetters);
+      }
+      if (alerts.length === 0) return { stored: [], duplicates: 0, deliveries: [] };
       await tx.query(`SELECT pg_advisory_xact_lock($1)`, [INSERT_LOCK]);
       const rows: RawAlert[] = await tx.query(
         `INSERT INTO notifier_alerts (alert_id, scope, subject, metric, severity, domain, raised_at, body, source_partition, source_offset)

@@ -1,4 +1,4 @@
-import type { AlertFiltersV1 } from '@chorus/contracts';
+import type { AlertFiltersV1, DeadLetterV1 } from '@chorus/contracts';
 import { alertMatchesFilters } from '@chorus/contracts';
 import { JsonLogger, WebhookRequestError, type WebhookResponse } from '@chorus/platform';
 import type { IncomingAlert, StoreOutcome, StoredAlert } from '../persistence/alerts.repository';
@@ -178,6 +178,8 @@ export class ScriptedPoster implements WebhookPoster {
 export class InMemoryAlerts implements AlertsStorePort, AlertsReadPort {
   readonly alerts: StoredAlert[] = [];
   readonly stores: { alerts: IncomingAlert[]; maxAttempts: number }[] = [];
+  /** Dead letters committed with the alerts. */
+  readonly letters: DeadLetterV1[] = [];
   deletedThroughSeq: string | null = null;
   /** Makes `after` fail (a lost database connection during a replay). */
   failReplay: Error | undefined;
@@ -186,7 +188,8 @@ export class InMemoryAlerts implements AlertsStorePort, AlertsReadPort {
     this.alerts.push(alert);
   }
 
-  async storeAndMatch(incoming: IncomingAlert[], maxAttempts: number): Promise<StoreOutcome> {
+  async storeAndMatch(incoming: IncomingAlert[], maxAttempts: number, deadLetters: readonly DeadLetterV1[] = []): Promise<StoreOutcome> {
+    this.letters.push(...deadLetters);
     this.stores.push({ alerts: incoming, maxAttempts });
     const stored: StoredAlert[] = [];
     for (const { alert, body } of incoming) {

@@ -38,8 +38,8 @@ describe('RecordAlertsUseCase', () => {
     expect(queue.batches.length).toBe(1);
   });
 
-  it('invalid messages come back as dead letters naming the fields and the source; the valid ones are stored', async () => {
-    const { record } = setup();
+  it('invalid messages become dead letters naming the fields and the source, committed with the valid ones', async () => {
+    const { record, alerts } = setup();
     const outcome = await record.record([message(20, '{not json'), message(21, JSON.stringify({ ...driftAlert(3), severity: 'apocalyptic' })), message(22, null), message(23, JSON.stringify(driftAlert(4)))]);
     expect(outcome.stored.map((s) => s.alertId)).toEqual([alertUuid(4)]);
     expect(outcome.deadLetters.map((d) => [d.code, d.source.offset, d.issues?.map((i) => i.path)])).toEqual([
@@ -48,11 +48,16 @@ describe('RecordAlertsUseCase', () => {
       ['ALERT.INVALID', '22', ['(root)']],
     ]);
     expect(outcome.deadLetters[0]).toMatchObject({ source: { topic: 't.chorus.drift-alerts.v1', partition: 2, offset: '20' }, consumer: 'notifier', key: 'user:news:u-1', value: '{not json', reason: 'the message is not a valid chorus.drift-alerts.v1 alert' });
+    // In the store call that holds the valid alert: one transaction, so the letters are committed once, with it.
+    expect(alerts.stores).toHaveLength(1);
+    expect(alerts.letters).toEqual(outcome.deadLetters);
   });
 
-  it('an alert Postgres refused is an ALERT.UNSTORABLE dead letter with the reason', () => {
-    const { record } = setup();
-    const letter = record.unstorable(message(30, JSON.stringify(driftAlert(5))), Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }));
+  it('an alert Postgres refused is an ALERT.UNSTORABLE dead letter with the reason, committed alone', async () => {
+    const { record, alerts } = setup();
+    const letter = await record.refuse(message(30, JSON.stringify(driftAlert(5))), Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }));
+    expect(alerts.letters).toEqual([letter]);
+    expect(alerts.alerts).toEqual([]);
     expect([letter.code, letter.source.offset]).toEqual(['ALERT.UNSTORABLE', '30']);
     expect(letter.reason).toContain('invalid byte sequence for encoding "UTF8": 0x00');
   });

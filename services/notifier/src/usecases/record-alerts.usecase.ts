@@ -16,8 +16,8 @@ export interface RecordOutcome extends StoreOutcome {
 
 /**
  * The consumer side: validate alerts from chorus.drift-alerts.v1, store them with their deliveries in one
- * transaction, then dispatch the deliveries to the queue. Invalid messages come back as dead letters (the caller
- * publishes them); a replayed alert changes nothing.
+ * transaction, then dispatch the deliveries to the queue. Invalid messages become dead letters committed in that
+ * transaction (the transport relays them) and come back for counting; a replayed alert changes nothing.
  */
 export class RecordAlertsUseCase {
   constructor(
@@ -36,7 +36,7 @@ export class RecordAlertsUseCase {
       if (parsed.ok) valid.push({ alert: parsed.value, body: JSON.stringify(parsed.value), partition: message.partition, offset: message.offset });
       else deadLetters.push(this.deadLetter(message, 'ALERT.INVALID', 'the message is not a valid chorus.drift-alerts.v1 alert', parsed.issues));
     }
-    const outcome = await this.alerts.storeAndMatch(valid, this.maxAttempts);
+    const outcome = await this.alerts.storeAndMatch(valid, this.maxAttempts, deadLetters);
     for (const alert of outcome.stored) {
       this.log.info('alert stored', { alertId: alert.alertId, seq: alert.seq, metric: alert.metric, scope: alert.scope, deliveries: outcome.deliveries.filter((d) => d.alertId === alert.alertId).length });
     }
@@ -45,8 +45,15 @@ export class RecordAlertsUseCase {
   }
 
   /** The dead letter of an alert Postgres refused to store (found alone by the consumer's isolation). */
-  unstorable(message: AlertMessage, error: unknown): DeadLetterV1 {
+  private unstorable(message: AlertMessage, error: unknown): DeadLetterV1 {
     return this.deadLetter(message, 'ALERT.UNSTORABLE', `Postgres refused a value of this alert (${describeFailure(error)}); correct it and publish it again`);
+  }
+
+  /** Commit the dead letter of an alert Postgres refused to store (nothing of it stored); returns the letter. */
+  async refuse(message: AlertMessage, error: unknown): Promise<DeadLetterV1> {
+    const letter = this.unstorable(message, error);
+    await this.alerts.storeAndMatch([], this.maxAttempts, [letter]);
+    return letter;
   }
 
   /** Validated against the schema; any exception doing so is this message's doing, so it is a refusal too. */

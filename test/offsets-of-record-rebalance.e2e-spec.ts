@@ -1,0 +1,256 @@
+import { Controller, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventPattern } from '@nestjs/microservices';
+import {
+  createKafka,
+  DeadLetterOutbox,
+  JsonLogger,
+  OffsetsOfRecordTransport,
+  PartitionFencedError,
+  returnedRows,
+  startHybridService,
+  type OffsetsOfRecord,
+  type OffsetsOfRecordListener,
+  type TopicBatch,
+} from '@chorus/platform';
+import { Partitioners } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from './support/poll';
+import { BROKERS, TestStack } from './support/test-stack';
+
+/**
+ * A service on the transport whose offsets of record are rows of `consumer_offsets`, committed (with a row per applied
+ * message in `rebalance_applied`) in one transaction fenced on the offset it loaded, like the learner's and
+ * drift-watch's. Commits happen when the test says so, and its release at a group join can be held: the test drives
+ * the interleaving instead of hoping load produces it.
+ */
+class SteppedService implements OffsetsOfRecord {
+  private listener?: OffsetsOfRecordListener;
+  /** Per partition: the offset loaded (the fence), the next offset to apply, the offsets applied since the load. */
+  private readonly held = new Map<number, { from: number; next: number; applied: number[] }>();
+  private fenced = false;
+  /** Set by the test: the release at the next group join waits for it. */
+  releaseGate?: Promise<void>;
+  released = 0;
+  reloads = 0;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly groupId: string,
+    private readonly topic: string,
+    private readonly member: string,
+  ) {}
+
+  attach(listener: OffsetsOfRecordListener): void {
+    this.listener = listener;
+  }
+
+  async storedNextOffset(topic: string, partition: number): Promise<number> {
+    await this.db.query(`INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`, [this.groupId, topic, partition]);
+    const [row]: { next_offset: string }[] = await this.db.query(`SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`, [this.groupId, topic, partition]);
+    const next = Number(row!.next_offset);
+    this.held.set(partition, { from: next, next, applied: [] });
+    return next;
+  }
+
+  apply(batch: TopicBatch): void {
+    const held = this.held.get(batch.partition);
+    if (this.fenced || !held) return;
+    for (const message of batch.messages) {
+      const offset = Number(message.offset);
+      if (offset < held.next) continue;
+      held.applied.push(offset);
+      held.next = offset + 1;
+    }
+  }
+
+  /** Partitions held and the offsets applied since their load. */
+  holding(): Record<number, number> {
+    return Object.fromEntries([...this.held].map(([p, h]) => [p, h.applied.length]));
+  }
+
+  /** One fenced transaction: the applied rows and the offsets. A fence is reported once and the service holds still. */
+  async commit(): Promise<void> {
+    if (this.fenced) return;
+    const moved = [...this.held].filter(([, h]) => h.next > h.from);
+    if (moved.length === 0) return;
+    try {
+      await this.db.transaction(async (tx) => {
+        const advanced = returnedRows<{ partition: number }>(
+          await tx.query(
+            `UPDATE consumer_offsets c SET next_offset = t.next FROM unnest($3::int[], $4::bigint[], $5::bigint[]) AS t(p, expected, next)
+              WHERE c.group_id = $1 AND c.topic = $2 AND c.partition = t.p AND c.next_offset = t.expected RETURNING c.partition`,
+            [this.groupId, this.topic, moved.map(([p]) => p), moved.map(([, h]) => h.from), moved.map(([, h]) => h.next)],
+          ),
+        );
+        if (advanced.length < moved.length) {
+          const ok = new Set(advanced.map((a) => a.partition));
+          throw new PartitionFencedError('TEST.PARTITION_FENCED', 'member', moved.map(([p]) => p).filter((p) => !ok.has(p)));
+        }
+        for (const [p, h] of moved) await tx.query(`INSERT INTO rebalance_applied (member, partition, "offset") SELECT $1, $2, unnest($3::bigint[])`, [this.member, p, h.applied]);
+      });
+    } catch (error) {
+      if (!(error instanceof PartitionFencedError)) throw error;
+      this.fenced = true;
+      this.listener!.fatal(error);
+      return;
+    }
+    for (const [, h] of moved) Object.assign(h, { from: h.next, applied: [] });
+    this.listener!.committed(moved.map(([partition, h]) => ({ topic: this.topic, partition, nextOffset: h.next })), false);
+  }
+
+  async release(): Promise<void> {
+    await this.releaseGate;
+    // A fence here is this member letting go of a partition another member committed already: forgotten, not reported.
+    await this.commit().catch(() => undefined);
+    this.forget();
+    this.released++;
+  }
+
+  async reload(): Promise<void> {
+    this.reloads++;
+    this.forget();
+  }
+
+  async drain(): Promise<void> {
+    await this.commit();
+  }
+
+  private forget(): void {
+    this.held.clear();
+    this.fenced = false;
+  }
+}
+
+/**
+ * The rebalance race the transport recovers from, driven step by step on the real broker and Postgres: a previous
+ * owner commits a revoked partition when it reaches its own group join (kafkajs gives no earlier hook), after the new
+ * owner has loaded that partition's offsets; the new owner's next commit is fenced. Postgres is right, so the new owner
+ * reloads and goes on, and every message is applied exactly once; a second fence of the partition in the same
+ * generation means another owner, and stops it.
+ */
+describe('offsets-of-record transport across a rebalance', () => {
+  const stack = new TestStack(2);
+  let db: DataSource;
+  const apps: INestApplication[] = [];
+
+  beforeAll(async () => {
+    await stack.start();
+    db = (await stack.database()).db;
+    await db.query(`CREATE TABLE rebalance_applied (member text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL)`);
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close().catch(() => undefined);
+    await stack.stop();
+  });
+
+  const topic = () => stack.topic('exposures');
+  const groupId = () => `rebalance-${stack.id}`;
+
+  const member = async (name: string) => {
+    const service = new SteppedService(db, groupId(), topic(), name);
+    const fatal: Error[] = [];
+    const logger = new JsonLogger(`rebalance-${name}`, 'warn');
+    @Controller()
+    class ExposuresController {
+      @EventPattern('exposures')
+      apply(batch: TopicBatch): void {
+        service.apply(batch);
+      }
+    }
+    @Module({
+      controllers: [ExposuresController],
+      providers: [
+        {
+          provide: OffsetsOfRecordTransport,
+          useFactory: () =>
+            new OffsetsOfRecordTransport({
+              name: `rebalance ${name}`,
+              kafka: createKafka(`test-${name}-${stack.id}`, BROKERS),
+              groupId: groupId(),
+              topics: { exposures: topic() },
+              sessionTimeoutMs: 30_000,
+              offsetsOfRecord: service,
+              deadLetters: { outbox: new DeadLetterOutbox(db, groupId()), topic: stack.topic('driftWatchDlq') },
+              log: logger.child('transport'),
+              onFatal: (error) => fatal.push(error),
+            }),
+        },
+      ],
+    })
+    class MemberModule {}
+    const app = await NestFactory.create(MemberModule, { logger });
+    apps.push(app);
+    await startHybridService(app, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
+    return { service, fatal, app };
+  };
+
+  const produce = async (perPartition: number) => {
+    const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    await producer.connect();
+    for (const partition of [0, 1]) {
+      await producer.send({ topic: topic(), messages: Array.from({ length: perPartition }, (_, i) => ({ partition, key: `u${i}`, value: '{}' })) });
+    }
+    await producer.disconnect();
+  };
+  const stored = async () =>
+    Object.fromEntries(
+      (await db.query(`SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 ORDER BY partition`, [groupId()])).map((r: { partition: number; next_offset: string }) => [
+        r.partition,
+        Number(r.next_offset),
+      ]),
+    );
+
+  it("recovers the new owner's fence when the previous owner's release lands after its load, and applies every message once", async () => {
+    const a = await member('a');
+    await produce(10);
+    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: 'member a to apply the first messages' });
+    await a.service.commit();
+    await produce(10);
+    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: 'member a to apply ten more per partition, uncommitted' });
+
+    // b joins; a's release at the rebalance is held until b has loaded its partition and applied from the stored offset.
+    let openGate!: () => void;
+    a.service.releaseGate = new Promise<void>((resolve) => (openGate = resolve));
+    const b = await member('b');
+    const taken = await pollUntil(async () => b.service.holding(), (h) => Object.values(h).some((n) => n === 10), { what: 'member b to apply its partition from the stored offset', timeoutMs: 60_000 });
+    const moved = Number(Object.keys(taken).find((p) => taken[Number(p)] === 10));
+    expect(await stored()).toEqual({ 0: 10, 1: 10 });
+
+    // The previous owner's late commit: it still holds what it applied of the moved partition, and Postgres takes it.
+    const releasedBefore = a.service.released;
+    openGate();
+    await pollUntil(async () => a.service.released, (n) => n === releasedBefore + 1, { what: "member a's release at the rebalance" });
+    expect((await stored())[moved]).toBe(20);
+
+    // b's commit is fenced (it loaded 10): the transport has it forget and seek to 20 again, instead of stopping.
+    await b.service.commit();
+    await pollUntil(async () => b.service.reloads + b.fatal.length, (n) => n > 0, { what: 'member b to be reloaded after its fence' });
+    expect(b.fatal).toEqual([]);
+    expect(b.service.reloads).toBe(1);
+    await produce(10);
+    await pollUntil(async () => [a.service.holding(), b.service.holding()], ([ha, hb]) => ha[1 - moved] === 10 && hb[moved] === 10, { what: 'both members to apply the last messages' });
+    await a.service.commit();
+    await b.service.commit();
+    expect(a.fatal).toEqual([]);
+    expect(b.fatal).toEqual([]);
+    expect(await stored()).toEqual({ 0: 30, 1: 30 });
+    const applied: { partition: number; offset: string; times: number }[] = await db.query(
+      `SELECT partition, "offset", count(*)::int AS times FROM rebalance_applied GROUP BY partition, "offset" ORDER BY partition, "offset"::bigint`,
+    );
+    expect(applied.filter((r) => r.times !== 1)).toEqual([]);
+    expect(applied.map((r) => `${r.partition}:${r.offset}`)).toEqual([0, 1].flatMap((p) => Array.from({ length: 30 }, (_, o) => `${p}:${o}`)));
+
+    // Another owner moving the same partition again in this generation is not the race: the second fence is fatal.
+    await produce(5);
+    await pollUntil(async () => b.service.holding(), (h) => h[moved] === 5, { what: 'member b to apply more' });
+    await db.query(`UPDATE consumer_offsets SET next_offset = next_offset + 1 WHERE group_id = $1 AND partition = $2`, [groupId(), moved]);
+    await b.service.commit();
+    await pollUntil(async () => b.fatal.length, (n) => n > 0, { what: 'member b to stop on the second fence' });
+    expect(b.fatal.map((e) => e.constructor)).toEqual([PartitionFencedError]);
+    expect(b.service.reloads).toBe(1);
+    expect(a.fatal).toEqual([]);
+  });
+});
