@@ -8,6 +8,7 @@ import { DriftSegments1764752400000 } from './1764752400000-drift-segments';
 import { NotifierAlertRetention1764838800000 } from './1764838800000-notifier-alert-retention';
 import { WebhookSecretRotation1764925200000 } from './1764925200000-webhook-secret-rotation';
 import { RerankRequests1765011600000 } from './1765011600000-rerank-requests';
+import { DriftAlertAcknowledgements1765098000000 } from './1765098000000-drift-alert-acknowledgements';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   NotifierAlertRetention1764838800000,
   WebhookSecretRotation1764925200000,
   RerankRequests1765011600000,
+  DriftAlertAcknowledgements1765098000000,
 ];
