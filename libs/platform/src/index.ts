@@ -47,4 +47,5 @@ export * from './transport/offsets-of-record.port';
 export * from './transport/offsets-of-record.transport';
 export * from './transport/partition-fenced.error';
 export * from './service/hybrid-service.bootstrap';
+export * from './service/run-service';
 export * from './transport/handler-error.filter';

@@ -13,7 +13,6 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestExpre
     bodyParser: false,
   });
   app.useBodyParser('json', { limit: config.GATEWAY_BODY_LIMIT });
-  app.enableShutdownHooks();
   mountQueueDashboard(app);
   const document = SwaggerModule.createDocument(
     app,

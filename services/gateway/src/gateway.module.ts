@@ -14,6 +14,8 @@ import {
   RerankQueue,
   RetentionSweeper,
   RewardModelsRepository,
+  RuntimeOpsController,
+  SERVICE_HEALTH,
 } from '@chorus/platform';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
@@ -24,10 +26,10 @@ import { ItemsController } from './controllers/items.controller';
 import { DriftAdminController } from './controllers/drift-admin.controller';
 import { DriftSegmentsController } from './controllers/drift-segments.controller';
 import { ModelsController } from './controllers/models.controller';
-import { OpsController } from './controllers/ops.controller';
 import { RerankAdminController } from './controllers/rerank-admin.controller';
 import { GATEWAY_CONFIG, loadGatewayConfig, type GatewayConfig } from './gateway.config';
 import { KAFKA_ADMIN, KAFKA_PRODUCER } from './gateway.tokens';
+import { GatewayHealth } from './gateway.health';
 import { HttpMetricsInterceptor } from './http-metrics.interceptor';
 import { ItemsRepository } from './persistence/items.repository';
 import { CalibratedListsRepository } from './persistence/calibrated-lists.repository';
@@ -102,7 +104,7 @@ export class GatewayModule {
     });
     return {
       module: GatewayModule,
-      controllers: [FeedbackController, ItemsController, ModelsController, OpsController, RerankAdminController, DriftAdminController, DriftSegmentsController],
+      controllers: [FeedbackController, ItemsController, ModelsController, RuntimeOpsController, RerankAdminController, DriftAdminController, DriftSegmentsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -188,6 +190,8 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
         GatewayLifecycle,
+        GatewayHealth,
+        { provide: SERVICE_HEALTH, useExisting: GatewayHealth },
       ],
     };
   }

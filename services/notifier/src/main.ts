@@ -1,21 +1,12 @@
 import 'reflect-metadata';
-import { ConfigError, JsonLogger } from '@chorus/platform';
+import { runService } from '@chorus/platform';
 import { createNotifierApp } from './notifier.app';
 import { loadNotifierConfig } from './notifier.config';
 
-async function bootstrap(): Promise<void> {
-  const config = loadNotifierConfig();
-  const app = await createNotifierApp(config);
-  await app.listen(config.NOTIFIER_HTTP_PORT);
-  new JsonLogger('notifier', config.LOG_LEVEL).write('info', 'notifier ready', {
-    port: config.NOTIFIER_HTTP_PORT,
-    roles: [...config.NOTIFIER_ROLES],
-    group: config.NOTIFIER_GROUP_ID,
-    docs: '/docs',
-  });
-}
-
-bootstrap().catch((error: Error) => {
-  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `notifier failed to start: ${error.stack ?? error.message}\n`);
-  process.exit(1);
+runService({
+  service: 'notifier',
+  loadConfig: loadNotifierConfig,
+  createApp: (config) => createNotifierApp(config),
+  port: (config) => config.NOTIFIER_HTTP_PORT,
+  ready: (config) => ({ roles: [...config.NOTIFIER_ROLES], group: config.NOTIFIER_GROUP_ID, docs: '/docs' }),
 });

@@ -12,7 +12,6 @@ export async function createNotifierApp(config: NotifierConfig, onFatal?: (error
     bodyParser: false,
   });
   app.useBodyParser('json', { limit: config.NOTIFIER_BODY_LIMIT });
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,11 +1,20 @@
 import { DynamicModule, Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { accessControlProviders, ApiKeyRepository, ApiKeyVerifier, connectDatabase, createMetricsRegistry, HttpErrorFilter, JsonLogger } from '@chorus/platform';
+import {
+  accessControlProviders,
+  ApiKeyRepository,
+  ApiKeyVerifier,
+  connectDatabase,
+  createMetricsRegistry,
+  HttpErrorFilter,
+  JsonLogger,
+  RuntimeOpsController,
+  SERVICE_HEALTH,
+} from '@chorus/platform';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AlertStreamController } from './controllers/alert-stream.controller';
-import { OpsController } from './controllers/ops.controller';
 import { StreamCapGuard } from './controllers/stream-cap.guard';
 import { SubscriptionsController } from './controllers/subscriptions.controller';
 import { KeyRevocationListener } from './consumers/key-revocation.listener';
@@ -47,7 +56,7 @@ export class NotifierModule {
     const api = config.NOTIFIER_ROLES.has('api');
     return {
       module: NotifierModule,
-      controllers: api ? [SubscriptionsController, AlertStreamController, OpsController] : [OpsController],
+      controllers: api ? [SubscriptionsController, AlertStreamController, RuntimeOpsController] : [RuntimeOpsController],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -62,6 +71,7 @@ export class NotifierModule {
               process.exit(1);
             })),
         },
+        { provide: SERVICE_HEALTH, useExisting: NotifierRuntime },
         { provide: ManageSubscriptionsUseCase, inject: [NotifierRuntime], useFactory: (runtime: NotifierRuntime) => runtime.subscriptions },
         { provide: StreamAlertsUseCase, inject: [NotifierRuntime], useFactory: (runtime: NotifierRuntime) => runtime.stream },
         // The quota counters share the runtime's Redis connection.
