@@ -109,7 +109,7 @@ const TEST_FILE = /(\.spec|\.pg-spec|\.e2e-spec)\.ts$|\/testing\//;
 /**
  * The production files a service runs: every non-test file of `services/<name>/src`, and the library files they reach.
  * A library is entered through its barrel by the names imported (`import { RewardModelsRepository } from
- * '@chorus/platform'` reaches reward-models.repository.ts, not the whole platform), then followed file by file;
+ * '@chorus/scoring'` reaches reward-models.repository.ts, not the whole library), then followed file by file;
  * type-only imports reach nothing, since they carry no SQL at run time.
  */
 export function serviceFiles(tree: SourceTree, service: string): string[] {

@@ -1,22 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import {
-  accessControlProviders,
-  connectDatabase,
-  createKafka,
-  createMetricsRegistry,
-  ensureTopics,
-  HttpErrorFilter,
-  JsonLogger,
-  ModelPriors,
-  PersonalizedScorer,
-  RerankQueue,
-  RetentionSweeper,
-  RewardModelsRepository,
-  RuntimeOpsController,
-  SERVICE_HEALTH,
-} from '@chorus/platform';
+import { accessControlProviders, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, RerankQueue, RetentionSweeper, RuntimeOpsController, SERVICE_HEALTH } from '@chorus/platform';
+import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';

@@ -1,21 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { BullModule, Processor } from '@nestjs/bullmq';
-import {
-  createKafka,
-  databaseLifecycleProvider,
-  ensureTopics,
-  JsonLogger,
-  ModelPriors,
-  PersonalizedScorer,
-  RERANK_QUEUE,
-  RerankQueue,
-  RetentionSweeper,
-  RewardModelsRepository,
-  RuntimeOpsController,
-  SERVICE_HEALTH,
-  serviceProviders,
-} from '@chorus/platform';
+import { createKafka, databaseLifecycleProvider, ensureTopics, JsonLogger, RERANK_QUEUE, RerankQueue, RetentionSweeper, RuntimeOpsController, SERVICE_HEALTH, serviceProviders } from '@chorus/platform';
+import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { aggregateQueryV1, externalId, exposureV1, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
-import { modelVersion, type PersonalizedScorer } from '@chorus/platform';
+import { type PersonalizedScorer } from '@chorus/scoring';
+import { modelVersion } from '@chorus/contracts';
 import { deviationNorm, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogistic } from '@chorus/reward';
 import type { StoredCalibratedList } from '../persistence/calibrated-lists.repository';
 import { parseRequest } from './parse-request';

@@ -1,4 +1,4 @@
-import { ModelPriors } from '@chorus/platform';
+import { ModelPriors } from '@chorus/scoring';
 import { describe, expect, it } from 'vitest';
 import type { CatalogueRow } from '../persistence/catalogue.repository';
 import { BatchView, packBatch } from '../workers/apply-worker.protocol';

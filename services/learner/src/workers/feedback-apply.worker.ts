@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { topicName } from '@chorus/contracts';
-import { connectDatabase, describeFailure, isolatePoison, ModelPriors, PartitionFencedError, retryOnInfrastructure, UnprocessableMessageError } from '@chorus/platform';
+import { connectDatabase, describeFailure, isolatePoison, PartitionFencedError, retryOnInfrastructure, UnprocessableMessageError } from '@chorus/platform';
+import { ModelPriors } from '@chorus/scoring';
 import type { LearnerConfig } from '../learner.config';
 import { CatalogueRepository } from '../persistence/catalogue.repository';
 import { LearnerStateRepository } from '../persistence/learner-state.repository';

@@ -1,5 +1,6 @@
 import type { RerankJobV1 } from '@chorus/contracts';
-import { JsonLogger, RERANK_JOB, type EnqueuedRerankJob, type ScoringItem, type UserScores } from '@chorus/platform';
+import { JsonLogger, RERANK_JOB, type EnqueuedRerankJob } from '@chorus/platform';
+import { type ScoringItem, type UserScores } from '@chorus/scoring';
 import { UnrecoverableError } from 'bullmq';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
