@@ -31,6 +31,7 @@ import { RerankerModule } from '../services/reranker/src/reranker.module';
 import { mulberry32 } from '@chorus/random';
 import { seededUuid } from '../test/support/feedback-factory';
 import { benchStack, flag } from './bench-stack';
+import { probeLearner } from './learner-probe';
 
 const USERS = flag('users', 1000);
 const CONCURRENCY = flag('concurrency', 2);
@@ -161,15 +162,9 @@ async function seedModels(stack: Awaited<ReturnType<typeof benchStack>>, db: Awa
   const config = loadLearnerConfig({ KAFKA_TOPIC_PREFIX: stack.prefix, DATABASE_URL: stack.databaseUrl, LEARNER_GROUP_ID: `bench-${stack.id}`, FEEDBACK_PARTITIONS: '3', LOG_LEVEL: 'warn' });
   let fatal: Error | undefined;
   const learner = await NestFactory.create(LearnerModule.register(config, (error) => (fatal = error)), { logger: new JsonLogger('bench-learner', 'warn') });
-  let committed = 0;
-  const done = new Promise<void>((resolve) => {
-    learner.get(FeedbackIngestService).onFlushed((snapshot) => {
-      for (const o of snapshot.offsets) committed += o.to - o.from;
-      if (committed >= events.length) resolve();
-    });
-  });
+  const probe = probeLearner(learner.get(FeedbackIngestService));
   await startHybridService(learner, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
-  await done;
+  await probe.committed(events.length);
   await learner.close();
   if (fatal) throw fatal;
   process.stdout.write(`seeded ${USERS} users × ${HISTORY} ratings over ${ITEMS} items (${G} genres) through the learner\n`);
