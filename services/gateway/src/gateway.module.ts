@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { accessControlProviders, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, RerankQueue, RetentionSweeper, RuntimeOpsController, SERVICE_HEALTH } from '@chorus/platform';
+import { accessControlProviders, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
@@ -15,7 +15,6 @@ import { ModelsController } from './controllers/models.controller';
 import { RerankAdminController } from './controllers/rerank-admin.controller';
 import { GATEWAY_CONFIG, loadGatewayConfig, type GatewayConfig } from './gateway.config';
 import { KAFKA_ADMIN, KAFKA_PRODUCER } from './gateway.tokens';
-import { GatewayHealth } from './gateway.health';
 import { HttpMetricsInterceptor } from './http-metrics.interceptor';
 import { ItemsRepository } from './persistence/items.repository';
 import { CalibratedListsRepository } from './persistence/calibrated-lists.repository';
@@ -176,8 +175,12 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
         GatewayLifecycle,
-        GatewayHealth,
-        { provide: SERVICE_HEALTH, useExisting: GatewayHealth },
+        // /health: the broker, Postgres and Redis (the rerank queue and quotas).
+        serviceHealthProvider([KAFKA_ADMIN, DataSource, Redis], (admin: Admin, db: DataSource, redis: Redis) => ({
+          kafka: probes.kafka(admin),
+          postgres: probes.postgres(db),
+          redis: probes.redis(redis),
+        })),
       ],
     };
   }

@@ -1,8 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { JsonLogger, probes, RerankQueue, RetentionSweeper, type Probe, type ServiceHealth } from '@chorus/platform';
+import { JsonLogger, RerankQueue, RetentionSweeper } from '@chorus/platform';
 import type { Redis } from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
-import { DataSource } from 'typeorm';
 import { RerankProcessor } from './processors/rerank.processor';
 import { RERANKER_CONFIG, type RerankerConfig } from './reranker.config';
 import { KAFKA_ADMIN, KAFKA_PRODUCER, WORKER_REDIS } from './reranker.tokens';
@@ -52,19 +51,5 @@ export class RerankerLifecycle implements OnApplicationBootstrap, BeforeApplicat
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([this.queue.close(), this.producer.disconnect(), this.admin.disconnect()]);
     await this.workerRedis.quit().catch(() => undefined);
-  }
-}
-
-/** What the reranker's /health checks: the broker, Postgres and the worker's Redis. */
-@Injectable()
-export class RerankerHealth implements ServiceHealth {
-  constructor(
-    @Inject(KAFKA_ADMIN) private readonly admin: Admin,
-    @Inject(DataSource) private readonly db: DataSource,
-    @Inject(WORKER_REDIS) private readonly workerRedis: Redis,
-  ) {}
-
-  healthProbes(): Record<string, Probe> {
-    return { kafka: probes.kafka(this.admin), postgres: probes.postgres(this.db), redis: probes.redis(this.workerRedis) };
   }
 }

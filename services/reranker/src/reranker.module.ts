@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { BullModule, Processor } from '@nestjs/bullmq';
-import { createKafka, databaseLifecycleProvider, ensureTopics, JsonLogger, RERANK_QUEUE, RerankQueue, RetentionSweeper, RuntimeOpsController, SERVICE_HEALTH, serviceProviders } from '@chorus/platform';
+import { createKafka, databaseLifecycleProvider, ensureTopics, JsonLogger, RERANK_QUEUE, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider, serviceProviders } from '@chorus/platform';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Producer } from 'kafkajs';
@@ -11,7 +11,7 @@ import { CalibratedListsRepository } from './persistence/calibrated-lists.reposi
 import { rerankerRetentionPolicies } from './persistence/retention.policy';
 import { RerankProcessor } from './processors/rerank.processor';
 import { loadRerankerConfig, RERANKER_CONFIG, type RerankerConfig } from './reranker.config';
-import { RerankerHealth, RerankerLifecycle } from './reranker.lifecycle';
+import { RerankerLifecycle } from './reranker.lifecycle';
 import { KAFKA_ADMIN, KAFKA_PRODUCER, WORKER_REDIS } from './reranker.tokens';
 import { CalibrateUserUseCase } from './usecases/calibrate-user.usecase';
 import { FanOutRerankUseCase } from './usecases/fan-out-rerank.usecase';
@@ -111,8 +111,12 @@ export class RerankerModule {
           }),
       },
       RerankerLifecycle,
-      RerankerHealth,
-      { provide: SERVICE_HEALTH, useExisting: RerankerHealth },
+      // /health: the broker, Postgres and the worker's Redis.
+      serviceHealthProvider([KAFKA_ADMIN, DataSource, WORKER_REDIS], (admin: Admin, db: DataSource, redis: Redis) => ({
+        kafka: probes.kafka(admin),
+        postgres: probes.postgres(db),
+        redis: probes.redis(redis),
+      })),
       databaseLifecycleProvider(),
     ];
     return {
