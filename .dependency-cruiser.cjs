@@ -1,5 +1,5 @@
 /**
- * The layering rule, executable: services → platform → {contracts, math libs} → random. Math libraries import no
+ * The layering rule, executable: services → scoring → platform → {contracts, math libs} → random. Math libraries import no
  * framework and nothing of ours but each other and libs/random (the one seeded PRNG), so they can be tested
  * exhaustively and reused offline. libs/random imports nothing at all (of ours or a framework), so any library may
  * use it. The simulator (libs/simulation) sits beside the math libraries: no framework either, and of ours only the
@@ -33,7 +33,7 @@ module.exports = {
       comment: 'Math libraries import nothing of ours but each other and libs/random (no contracts, platform, simulation, report, services).',
       severity: 'error',
       from: { path: MATH },
-      to: { path: '^(libs/(contracts|platform|simulation|report)|services|infra|scripts|bench|test)/' },
+      to: { path: '^(libs/(contracts|platform|scoring|simulation|report)|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'random-imports-no-framework',
@@ -61,14 +61,14 @@ module.exports = {
       comment: 'The simulator imports of ours only the math libraries, libs/random and the contracts (no platform, report, services, scripts).',
       severity: 'error',
       from: { path: SIMULATION },
-      to: { path: '^(libs/(platform|report)|services|infra|scripts|bench|test)/' },
+      to: { path: '^(libs/(platform|scoring|report)|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'contracts-stay-pure',
       comment: 'Contracts are schemas and names; of ours they may use only libs/random (their specs draw seeded streams from it).',
       severity: 'error',
       from: { path: '^libs/contracts/' },
-      to: { path: '^(libs/(platform|reward|drift|metrics|calibration|reliability|simulation|report)|services)/' },
+      to: { path: '^(libs/(platform|scoring|reward|drift|metrics|calibration|reliability|simulation|report)|services)/' },
     },
     {
       name: 'api-client-stands-alone',
@@ -83,7 +83,7 @@ module.exports = {
         'The report (charts, HTML, reading) draws an AuditResult: of ours it uses the simulator and the math libraries, never the platform, services or the Nest/Kafka/Postgres stack, so a saved audit.json can be drawn anywhere.',
       severity: 'error',
       from: { path: REPORT },
-      to: { path: '^(libs/(platform|contracts)|services|infra|scripts|bench|test)/' },
+      to: { path: '^(libs/(platform|scoring|contracts)|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'report-imports-no-service-framework',
@@ -98,6 +98,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/contracts/' },
       to: { dependencyTypes: PACKAGE, path: FRAMEWORKS, pathNot: '(^|/)node_modules/zod/' },
+    },
+    {
+      name: 'platform-keeps-adapters',
+      comment:
+        'libs/platform holds adapters (config, Kafka, Postgres, Redis queues, auth, transport): it never imports the scoring library ' +
+        '(the personalized scorer, model priors and the read model of the learner\'s models). The rerank queue takes that read model as a port.',
+      severity: 'error',
+      from: { path: '^libs/platform/' },
+      to: { path: '^libs/scoring/' },
+    },
+    {
+      name: 'scoring-builds-on-math-and-adapters',
+      comment: 'The scoring library uses the reward models, the contracts and the platform adapters; no service, script, bench, test or infra.',
+      severity: 'error',
+      from: { path: '^libs/scoring/' },
+      to: { path: '^(libs/(drift|metrics|calibration|simulation|report)|services|infra|scripts|bench|test)/' },
     },
     {
       name: 'libs-never-import-infra',

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 // SWC, not esbuild: NestJS needs emitted decorator metadata.
 const alias = Object.fromEntries(
-  ['contracts', 'reward', 'drift', 'metrics', 'calibration', 'simulation', 'random', 'platform', 'report', 'reliability', 'api-client'].map((name) => [
+  ['contracts', 'reward', 'drift', 'metrics', 'calibration', 'simulation', 'random', 'platform', 'scoring', 'report', 'reliability', 'api-client'].map((name) => [
     `@chorus/${name}`,
     resolve(__dirname, `libs/${name}/src/index.ts`),
   ]),

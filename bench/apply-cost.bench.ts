@@ -13,7 +13,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { decodeFeedbackEvent, feedbackEventV1 } from '@chorus/contracts';
-import { connectDatabase, dropDatabase, ModelPriors } from '@chorus/platform';
+import { connectDatabase, dropDatabase } from '@chorus/platform';
+import { ModelPriors } from '@chorus/scoring';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { CatalogueRepository } from '../services/learner/src/persistence/catalogue.repository';

@@ -25,6 +25,7 @@ import { FeedbackIngestService } from '../services/learner/src/consumers/feedbac
 import { LearnerModule } from '../services/learner/src/learner.module';
 import { packBatch, transferList } from '../services/learner/src/workers/apply-worker.protocol';
 import { catalogue, feedbackStream } from '../test/support/feedback-factory';
+import { probeLearner } from './learner-probe';
 import { benchStack, flag } from './bench-stack';
 
 const EVENTS = flag('events', 200_000);
@@ -182,18 +183,11 @@ async function learnerConsume(stack: Awaited<ReturnType<typeof benchStack>>, rou
   });
   let fatal: Error | undefined;
   const app = await NestFactory.create(LearnerModule.register(config, (error) => (fatal = error)), { logger: new JsonLogger('bench-learner', 'warn') });
-  const ingest = app.get(FeedbackIngestService);
-  let committed = 0;
-  const done = new Promise<void>((resolve) => {
-    ingest.onFlushed((snapshot) => {
-      for (const o of snapshot.offsets) committed += o.to - o.from;
-      if (committed >= EVENTS) resolve();
-    });
-  });
+  const probe = probeLearner(app.get(FeedbackIngestService));
   await startHybridService(app, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
-  await done;
-  const seconds = Number(process.hrtime.bigint() - ingest.firstBatchAt!) / 1e9;
-  const cpuPerEvent = cpuMicros(ingest.firstBatchCpu!);
+  await probe.committed(EVENTS);
+  const seconds = Number(process.hrtime.bigint() - probe.firstBatchAt!) / 1e9;
+  const cpuPerEvent = cpuMicros(probe.firstBatchCpu!);
   await app.close();
   await db.destroy();
   if (fatal) throw fatal;

@@ -26,20 +26,21 @@ import 'reflect-metadata';
 import { calibratedRerank, type RerankCandidate } from '@chorus/calibration';
 import { feedbackEventV1, topicName, type ItemV1 } from '@chorus/contracts';
 import { NestFactory } from '@nestjs/core';
-import { createDataSource, JsonLogger, OffsetsOfRecordTransport, RERANK_QUEUE, RerankQueue, RewardModelsRepository, startHybridService } from '@chorus/platform';
+import { createDataSource, JsonLogger, OffsetsOfRecordTransport, RERANK_QUEUE, RerankQueue, startHybridService } from '@chorus/platform';
+import { RewardModelsRepository } from '@chorus/scoring';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Partitioners } from 'kafkajs';
-import { Registry } from 'prom-client';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { FeedbackIngestService } from '../services/learner/src/consumers/feedback-ingest.service';
 import { LearnerModule } from '../services/learner/src/learner.module';
 import { loadRerankerConfig } from '../services/reranker/src/reranker.config';
-import { RerankerRuntime } from '../services/reranker/src/reranker.runtime';
+import { RerankerModule } from '../services/reranker/src/reranker.module';
 import { mulberry32 } from '@chorus/random';
 import { seededUuid } from '../test/support/feedback-factory';
 import { benchStack, flag } from './bench-stack';
+import { probeLearner } from './learner-probe';
 
 const USERS = flag('users', 1000);
 const CONCURRENCY = flag('concurrency', 2);
@@ -197,15 +198,9 @@ async function seedModels(stack: Awaited<ReturnType<typeof benchStack>>, db: Awa
   const config = loadLearnerConfig({ KAFKA_TOPIC_PREFIX: stack.prefix, DATABASE_URL: stack.databaseUrl, LEARNER_GROUP_ID: `bench-${stack.id}`, FEEDBACK_PARTITIONS: '3', LOG_LEVEL: 'warn' });
   let fatal: Error | undefined;
   const learner = await NestFactory.create(LearnerModule.register(config, (error) => (fatal = error)), { logger: new JsonLogger('bench-learner', 'warn') });
-  let committed = 0;
-  const done = new Promise<void>((resolve) => {
-    learner.get(FeedbackIngestService).onFlushed((snapshot) => {
-      for (const o of snapshot.offsets) committed += o.to - o.from;
-      if (committed >= events.length) resolve();
-    });
-  });
+  const probe = probeLearner(learner.get(FeedbackIngestService));
   await startHybridService(learner, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
-  await done;
+  await probe.committed(events.length);
   await learner.close();
   if (fatal) throw fatal;
   process.stdout.write(`seeded ${USERS} users × ${HISTORY} ratings over ${ITEMS} items (${G} genres) through the learner\n`);
@@ -249,15 +244,13 @@ async function rerankJobs(stack: Awaited<ReturnType<typeof benchStack>>, db: Awa
   const userIds = Array.from({ length: USERS }, (_, u) => `user-${u}`);
   await producerQueue.queue.pause();
   await producerQueue.enqueue({ scope: 'user', domain: 'movies', userIds, reason: { kind: 'manual' } });
-  const runtimeDb = await createDataSource(stack.databaseUrl, { applicationName: 'bench-reranker', poolSize: CONCURRENCY + 2 }).initialize();
-  const runtime = new RerankerRuntime(config, runtimeDb, new JsonLogger('bench-reranker', 'warn'), new Registry());
-  await runtime.start();
+  const reranker = await NestFactory.create(RerankerModule.register(config), { logger: new JsonLogger('bench-reranker', 'warn') });
+  await reranker.init();
   const started = process.hrtime.bigint();
   await producerQueue.queue.resume();
   await waitForCompleted(producerQueue.queue, USERS);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await runtime.stop();
-  await runtimeDb.destroy();
+  await reranker.close();
   await producerQueue.close();
   const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calibrated_lists`);
   if (n !== USERS) throw new Error(`expected ${USERS} calibrated lists, found ${n}`);
@@ -265,7 +258,7 @@ async function rerankJobs(stack: Awaited<ReturnType<typeof benchStack>>, db: Awa
 }
 
 /**
- * A population fan-out through the reranker runtime with batched jobs: queued while the queue is paused, timed from
+ * A population fan-out through the reranker (its Nest module) with batched jobs: queued while the queue is paused, timed from
  * resume until every batch completed and `expected` lists are stored.
  */
 async function batchedFanOut(
@@ -279,16 +272,14 @@ async function batchedFanOut(
   const producerQueue = RerankQueue.fromConfig(config, new RewardModelsRepository(db));
   await producerQueue.queue.pause();
   const [fanOut] = await producerQueue.enqueue({ scope: 'population', domain: 'movies', reason: { kind: 'manual' } });
-  const runtimeDb = await createDataSource(stack.databaseUrl, { applicationName: 'bench-reranker', poolSize: CONCURRENCY + 2 }).initialize();
-  const runtime = new RerankerRuntime(config, runtimeDb, new JsonLogger('bench-reranker', 'warn'), new Registry());
-  await runtime.start();
+  const reranker = await NestFactory.create(RerankerModule.register(config), { logger: new JsonLogger('bench-reranker', 'warn') });
+  await reranker.init();
   const started = process.hrtime.bigint();
   await producerQueue.queue.resume();
   await waitForCompleted(producerQueue.queue, 1 + Math.ceil(expected / BATCH));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const fanOutJob = await producerQueue.queue.getJob(fanOut!.jobId);
-  await runtime.stop();
-  await runtimeDb.destroy();
+  await reranker.close();
   await producerQueue.close();
   const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calibrated_lists`);
   if (n !== expected || fanOutJob?.returnvalue?.users !== expected) throw new Error(`expected ${expected} calibrated lists, found ${n} (fan-out: ${JSON.stringify(fanOutJob?.returnvalue)})`);

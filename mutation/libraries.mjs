@@ -3,7 +3,9 @@
  * (a library's own specs only: a mutant in libs/reward that only a libs/platform spec notices is not tested by
  * libs/reward). Read by stryker.config.mjs (mutate) and vitest.mutation.config.ts (include).
  */
-const PURE_PLATFORM = ['kafka/log-positions', 'kafka/bounded-send', 'reward/model-priors', 'http/private-address'];
+const PURE_PLATFORM = ['kafka/log-positions', 'kafka/bounded-send', 'http/private-address'];
+// The pure part of the scoring library: the model priors (the scorer and the read model need Postgres).
+const PURE_SCORING = ['model-priors'];
 
 const wholeLibrary = (name) => ({ mutate: [`libs/${name}/src/**/*.ts`], specs: [`libs/${name}/src/**/*.spec.ts`] });
 
@@ -15,6 +17,10 @@ export const MUTATION_LIBRARIES = {
   platform: {
     mutate: PURE_PLATFORM.map((part) => `libs/platform/src/${part}.ts`),
     specs: PURE_PLATFORM.map((part) => `libs/platform/src/${part}*.spec.ts`),
+  },
+  scoring: {
+    mutate: PURE_SCORING.map((part) => `libs/scoring/src/${part}.ts`),
+    specs: PURE_SCORING.map((part) => `libs/scoring/src/${part}*.spec.ts`),
   },
   drift: wholeLibrary('drift'),
   contracts: wholeLibrary('contracts'),

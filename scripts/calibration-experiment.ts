@@ -23,7 +23,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { calibratedRerank, categoryDistribution, uniformCategoryDistribution } from '@chorus/calibration';
-import { ModelPriors } from '@chorus/platform';
+import { ModelPriors } from '@chorus/scoring';
 import {
   binaryObservation,
   DiagonalGaussianLogistic,

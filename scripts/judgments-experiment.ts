@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { plantAnnotators } from '@chorus/simulation';
-import { MAX_PRIOR_VARIANCE } from '@chorus/platform';
+import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
 import { parseJudgmentCsv } from './judgment-file';
 import { formatReplay, plantedJudgmentCsv, plantedTruthCsv, parseTruthCsv } from './judgment-report';
 import { replayJudgments } from './judgment-replay';

@@ -32,7 +32,7 @@ import {
   withItemIntercept,
   type SparseVector,
 } from '@chorus/reward';
-import { MAX_PRIOR_VARIANCE } from '@chorus/platform';
+import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
 
 const SCALE = { min: 0.5, max: 5 };

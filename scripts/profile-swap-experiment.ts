@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DiagonalGaussianLogistic, itemFeatures, ratingLabel, rocAuc, updateOnObservation, withItemIntercept, type SparseVector } from '@chorus/reward';
-import { MAX_PRIOR_VARIANCE } from '@chorus/platform';
+import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
 import { CHART_CONFIG, renderSvg } from '@chorus/report';
 import type { TopLevelSpec } from 'vega-lite';
 import { inReplayOrder, readMovieLens } from './movielens-reader';

@@ -1,4 +1,6 @@
-import { modelVersion, RERANK_JOB, RERANK_QUEUE, rerankBatchJobId, rerankJobId, RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { RERANK_JOB, RERANK_QUEUE, rerankBatchJobId, rerankJobId, RerankQueue } from '@chorus/platform';
+import { RewardModelsRepository } from '@chorus/scoring';
+import { modelVersion } from '@chorus/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';

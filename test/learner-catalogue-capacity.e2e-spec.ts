@@ -1,4 +1,4 @@
-import { ModelPriors } from '@chorus/platform';
+import { ModelPriors } from '@chorus/scoring';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';

@@ -182,7 +182,7 @@ describe('queues through a Redis SIGKILL and restart', () => {
       serviceEnv(stack, url, { REDIS_URL: redis.url, RERANK_QUEUE_PREFIX: prefix, RERANK_SCHEDULE_EVERY_SECONDS: '3600', RERANK_SCHEDULE_DOMAINS: 'movies' }),
     );
     try {
-      const schedulers = async () => (await reranker.runtime.queue.queue.getJobSchedulers()).map((s) => s.key);
+      const schedulers = async () => (await reranker.queue.queue.getJobSchedulers()).map((s) => s.key);
       expect(await schedulers()).toEqual(['schedule.movies']);
       await redis.kill();
       await redis.start();

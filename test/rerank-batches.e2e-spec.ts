@@ -1,4 +1,5 @@
-import { RERANK_JOB, RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { RERANK_JOB, RerankQueue } from '@chorus/platform';
+import { RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { RERANK_JOB, RERANK_QUEUE, RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { RERANK_JOB, RERANK_QUEUE, RerankQueue } from '@chorus/platform';
+import { RewardModelsRepository } from '@chorus/scoring';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';

@@ -1,4 +1,5 @@
-import { RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import { RerankQueue } from '@chorus/platform';
+import { RewardModelsRepository } from '@chorus/scoring';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from './support/poll';

@@ -1,17 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { JsonLogger } from '@chorus/platform';
+import { JsonLogger, RerankQueue } from '@chorus/platform';
 import { Registry } from 'prom-client';
 import { loadRerankerConfig } from '../../services/reranker/src/reranker.config';
 import { RerankerModule } from '../../services/reranker/src/reranker.module';
-import { RerankerRuntime } from '../../services/reranker/src/reranker.runtime';
 import { ServiceProcess } from './service-process';
 
 /** The reranker in this process (for tests that do not kill it). */
-export async function startReranker(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; runtime: RerankerRuntime; registry: Registry }> {
+export async function startReranker(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; queue: RerankQueue; registry: Registry }> {
   const app = await NestFactory.create(RerankerModule.register(loadRerankerConfig(env)), { logger: new JsonLogger('reranker', 'warn') });
   await app.listen(0, '127.0.0.1');
-  return { app, runtime: app.get(RerankerRuntime), registry: app.get(Registry) };
+  return { app, queue: app.get(RerankQueue), registry: app.get(Registry) };
 }
 
 /** Sum of a counter's samples whose labels include every `labels` pair, from a Prometheus text exposition. */

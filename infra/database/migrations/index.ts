@@ -8,7 +8,8 @@ import { DriftSegments1764752400000 } from './1764752400000-drift-segments';
 import { NotifierAlertRetention1764838800000 } from './1764838800000-notifier-alert-retention';
 import { WebhookSecretRotation1764925200000 } from './1764925200000-webhook-secret-rotation';
 import { RerankRequests1765011600000 } from './1765011600000-rerank-requests';
-import { PoolingEvidence1765098000000 } from './1765098000000-pooling-evidence';
+import { DriftAlertAcknowledgements1765098000000 } from './1765098000000-drift-alert-acknowledgements';
+import { PoolingEvidence1765184400000 } from './1765184400000-pooling-evidence';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -22,5 +23,6 @@ export const migrations = [
   NotifierAlertRetention1764838800000,
   WebhookSecretRotation1764925200000,
   RerankRequests1765011600000,
-  PoolingEvidence1765098000000,
+  DriftAlertAcknowledgements1765098000000,
+  PoolingEvidence1765184400000,
 ];

@@ -23,3 +23,4 @@ export * from './feedback-event.fast-path';
 // Named, not `export *`: compiled to CommonJS, a star re-export reads through one getter shared by every name, which
 // V8 cannot inline; on a per-message hot path that costs ~50 ns a call (bench/feedback-decode.bench.ts).
 export { decodeFeedbackEvent } from './feedback-event.decoder';
+export * from './model-version';

@@ -1,4 +1,5 @@
-import { env, loadConfig, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, rerankQueueConfigShape, retentionEnv, sharedConfigShape } from '@chorus/platform';
+import { rewardPriorConfigShape } from '@chorus/scoring';
 import { z } from 'zod';
 
 export const driftWatchConfigSchema = z.object({

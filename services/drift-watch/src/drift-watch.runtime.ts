@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { CatalogueChanges, type ContextLogger, createKafka, ensureTopics, type JsonLogger, ModelPriors, type Probe, probes, RerankQueue, RetentionSweeper, RewardModelsRepository } from '@chorus/platform';
+import { CatalogueChanges, type ContextLogger, createKafka, ensureTopics, type JsonLogger, type Probe, probes, RerankQueue, RetentionSweeper } from '@chorus/platform';
+import { ModelPriors, RewardModelsRepository } from '@chorus/scoring';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';

@@ -1,4 +1,5 @@
-import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape, webhookQueueConfigShape } from '@chorus/platform';
+import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv, sharedConfigShape, webhookQueueConfigShape } from '@chorus/platform';
+import { rewardPriorConfigShape } from '@chorus/scoring';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = z.object({

@@ -1,20 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import {
-  accessControlProviders,
-  connectDatabase,
-  createKafka,
-  createMetricsRegistry,
-  ensureTopics,
-  HttpErrorFilter,
-  JsonLogger,
-  ModelPriors,
-  PersonalizedScorer,
-  RerankQueue,
-  RetentionSweeper,
-  RewardModelsRepository,
-} from '@chorus/platform';
+import { accessControlProviders, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
+import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
@@ -24,7 +12,6 @@ import { ItemsController } from './controllers/items.controller';
 import { DriftAdminController } from './controllers/drift-admin.controller';
 import { DriftSegmentsController } from './controllers/drift-segments.controller';
 import { ModelsController } from './controllers/models.controller';
-import { OpsController } from './controllers/ops.controller';
 import { RerankAdminController } from './controllers/rerank-admin.controller';
 import { GATEWAY_CONFIG, loadGatewayConfig, type GatewayConfig } from './gateway.config';
 import { KAFKA_ADMIN, KAFKA_PRODUCER } from './gateway.tokens';
@@ -102,7 +89,7 @@ export class GatewayModule {
     });
     return {
       module: GatewayModule,
-      controllers: [FeedbackController, ItemsController, ModelsController, OpsController, RerankAdminController, DriftAdminController, DriftSegmentsController],
+      controllers: [FeedbackController, ItemsController, ModelsController, RuntimeOpsController, RerankAdminController, DriftAdminController, DriftSegmentsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -188,6 +175,12 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
         GatewayLifecycle,
+        // /health: the broker, Postgres and Redis (the rerank queue and quotas).
+        serviceHealthProvider([KAFKA_ADMIN, DataSource, Redis], (admin: Admin, db: DataSource, redis: Redis) => ({
+          kafka: probes.kafka(admin),
+          postgres: probes.postgres(db),
+          redis: probes.redis(redis),
+        })),
       ],
     };
   }

@@ -1,4 +1,5 @@
-import { env, loadConfig, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, sharedConfigShape } from '@chorus/platform';
+import { rewardPriorConfigShape } from '@chorus/scoring';
 import { z } from 'zod';
 
 export const learnerConfigSchema = z.object({

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import { JsonLogger, OffsetsOfRecordTransport, startHybridService } from '@chorus/platform';
+import { JsonLogger, OffsetsOfRecordTransport } from '@chorus/platform';
 import type { NotifierConfig } from './notifier.config';
 import { NotifierModule } from './notifier.module';
 import { notifierOpenApiDocument } from './notifier.openapi';
@@ -23,10 +23,9 @@ export async function createNotifierApp(config: NotifierConfig, onFatal?: (error
 }
 
 /**
- * Start a built notifier: with the consumer role, chorus.drift-alerts.v1 on the offsets-of-record transport as a Nest
- * microservice beside the HTTP side; without it, HTTP only.
+ * The notifier's transport for runService: with the consumer role, chorus.drift-alerts.v1 on the offsets-of-record
+ * transport as a Nest microservice beside the HTTP side; without it, HTTP only.
  */
-export async function listenNotifier(app: NestExpressApplication, config: NotifierConfig, http: { port: number; host?: string }): Promise<void> {
-  if (config.NOTIFIER_ROLES.has('consumer')) await startHybridService(app, OffsetsOfRecordTransport, http);
-  else await (http.host === undefined ? app.listen(http.port) : app.listen(http.port, http.host));
+export function notifierTransport(config: NotifierConfig): typeof OffsetsOfRecordTransport | undefined {
+  return config.NOTIFIER_ROLES.has('consumer') ? OffsetsOfRecordTransport : undefined;
 }

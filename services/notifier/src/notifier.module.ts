@@ -1,12 +1,22 @@
 import { DynamicModule, Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { topicName } from '@chorus/contracts';
-import { accessControlProviders, ApiKeyRepository, ApiKeyVerifier, connectDatabase, createMetricsRegistry, HttpErrorFilter, JsonLogger, OffsetsOfRecordTransport } from '@chorus/platform';
+import {
+  accessControlProviders,
+  ApiKeyRepository,
+  ApiKeyVerifier,
+  connectDatabase,
+  createMetricsRegistry,
+  HttpErrorFilter,
+  JsonLogger,
+  OffsetsOfRecordTransport,
+  RuntimeOpsController,
+  SERVICE_HEALTH,
+} from '@chorus/platform';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AlertStreamController } from './controllers/alert-stream.controller';
-import { OpsController } from './controllers/ops.controller';
 import { StreamCapGuard } from './controllers/stream-cap.guard';
 import { SubscriptionsController } from './controllers/subscriptions.controller';
 import { DriftAlertController } from './consumers/drift-alert.controller';
@@ -56,7 +66,7 @@ export class NotifierModule {
       });
     return {
       module: NotifierModule,
-      controllers: [...(api ? [SubscriptionsController, AlertStreamController] : []), OpsController, ...(consumer ? [DriftAlertController] : [])],
+      controllers: [...(api ? [SubscriptionsController, AlertStreamController] : []), RuntimeOpsController, ...(consumer ? [DriftAlertController] : [])],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -68,6 +78,7 @@ export class NotifierModule {
           useFactory: (db: DataSource, registry: Registry) =>
             new NotifierRuntime(config, db, logger, registry),
         },
+        { provide: SERVICE_HEALTH, useExisting: NotifierRuntime },
         // The consumer role: chorus.drift-alerts.v1 on the offsets-of-record transport (startNotifier connects it).
         ...(consumer
           ? [

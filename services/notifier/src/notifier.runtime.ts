@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { topicName } from '@chorus/contracts';
-import { createKafka, DeadLetterOutbox, ensureTopics, loadOrCreateKeyFile, PostgresListener, RetentionSweeper, SecretBox, WebhookHttpClient, type JsonLogger } from '@chorus/platform';
+import {
+  createKafka,
+  DeadLetterOutbox,
+  ensureTopics,
+  loadOrCreateKeyFile,
+  PostgresListener,
+  probes,
+  RetentionSweeper,
+  SecretBox,
+  WebhookHttpClient,
+  type JsonLogger,
+  type Probe,
+  type ServiceHealth,
+} from '@chorus/platform';
 import { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -29,7 +42,7 @@ import { StreamAlertsUseCase } from './usecases/stream-alerts.usecase';
  *   the outbox for deliveries a crash left unenqueued, and deletes deliveries and alerts past their retention.
  * - `worker`: the BullMQ worker that signs and POSTs deliveries, with retries.
  */
-export class NotifierRuntime {
+export class NotifierRuntime implements ServiceHealth {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly redis: Redis;
@@ -107,6 +120,11 @@ export class NotifierRuntime {
       const deliver = new DeliverWebhookUseCase(deliveries, this.http, secrets, backoff, logger.child('deliver-webhook'), attempts);
       this.processor = new WebhookDeliveryProcessor(this.workerRedis, config.NOTIFIER_QUEUE_PREFIX, config.NOTIFIER_WEBHOOK_CONCURRENCY, backoff, deliver, logger.child('delivery-processor'));
     }
+  }
+
+  /** What /health checks: the broker, Postgres and Redis. */
+  healthProbes(): Record<string, Probe> {
+    return { kafka: probes.kafka(this.admin), postgres: probes.postgres(this.db), redis: probes.redis(this.redis) };
   }
 
   async start(): Promise<void> {

@@ -1,5 +1,6 @@
 import { RERANK_MAX_BATCH_USERS } from '@chorus/contracts';
-import { env, loadConfig, rerankQueueConfigShape, retentionEnv, rewardPriorConfigShape, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, rerankQueueConfigShape, retentionEnv, sharedConfigShape } from '@chorus/platform';
+import { rewardPriorConfigShape } from '@chorus/scoring';
 import { z } from 'zod';
 
 export const rerankerConfigSchema = z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelVersion } from '../reward/personalized-scorer';
+import { modelVersion } from '@chorus/contracts';
 import { rerankJobId } from './rerank-queue';
 
 describe('rerankJobId', () => {

@@ -1,12 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { parseWith, rerankJobV1, type RerankBatchJobV1, type RerankJobInputV1, type RerankJobV1 } from '@chorus/contracts';
+import { modelVersion, parseWith, rerankJobV1, type RerankBatchJobV1, type RerankJobInputV1, type RerankJobV1 } from '@chorus/contracts';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { env } from '../config/load-config';
 import { DomainError } from '../errors/domain-error';
-import { modelVersion } from '../reward/personalized-scorer';
-import type { RewardModelsRepository } from '../reward/reward-models.repository';
 import { jobsUnknownToQueue } from './queue-reconciliation';
 
 /** The BullMQ queue every rerank trigger feeds and the reranker consumes (DESIGN §6). */
@@ -115,6 +113,16 @@ export function fanOutKey(job: RerankJobV1): string {
 }
 
 /**
+ * What planning a rerank needs of the learner's models: the events each user's model and the domain's aggregate have
+ * learned (a job's model version). `RewardModelsRepository` of `@chorus/scoring` is the implementation; the queue, an
+ * adapter, takes it as this port so the platform does not depend on the scoring library.
+ */
+export interface ModelEventCounts {
+  userEventsSeen(domain: string, userIds: readonly string[]): Promise<Map<string, number>>;
+  aggregateEventsSeen(domain: string): Promise<number>;
+}
+
+/**
  * The producer side of the `rerank` queue: the one way to ask for calibrated reranking.
  *
  * ```ts
@@ -137,7 +145,7 @@ export class RerankQueue {
   constructor(
     private readonly connection: Redis,
     readonly prefix: string,
-    private readonly models: RewardModelsRepository,
+    private readonly models: ModelEventCounts,
     options: { attempts: number; backoffMs: number; keepCompletedSeconds: number; keepFailedSeconds: number },
   ) {
     this.queue = new Queue(RERANK_QUEUE, { connection, prefix });
@@ -149,7 +157,7 @@ export class RerankQueue {
     };
   }
 
-  static fromConfig(config: RerankQueueConfig, models: RewardModelsRepository): RerankQueue {
+  static fromConfig(config: RerankQueueConfig, models: ModelEventCounts): RerankQueue {
     const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
     return new RerankQueue(connection, config.RERANK_QUEUE_PREFIX, models, {
       attempts: config.RERANK_JOB_ATTEMPTS,

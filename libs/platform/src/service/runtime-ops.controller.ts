@@ -1,11 +1,16 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Registry } from 'prom-client';
 import { MetricsAccess, Public } from '../auth/route-access';
 import { checkHealth } from '../health/health-probes';
 import { SERVICE_HEALTH, type ServiceHealth } from './runtime-service.providers';
 
-/** /health (the service's dependencies; 503 when any is down) and /metrics (Prometheus) of a background service. */
+/**
+ * The one ops controller of every service: /health (the dependencies the service's {@link SERVICE_HEALTH} names; 503
+ * when any is down) and /metrics (Prometheus; behind METRICS_SCOPE when set). Left out of the OpenAPI documents.
+ */
+@ApiExcludeController()
 @Controller()
 export class RuntimeOpsController {
   constructor(

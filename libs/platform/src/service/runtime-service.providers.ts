@@ -18,6 +18,14 @@ export interface ServiceHealth {
 /** The service's {@link ServiceHealth}, whatever provides it (for the shared ops routes). */
 export const SERVICE_HEALTH = Symbol('SERVICE_HEALTH');
 
+/**
+ * {@link SERVICE_HEALTH} from the service's own clients: `inject` names them, `probes` maps them to the named checks
+ * (e.g. `(admin, db, redis) => ({ kafka: probes.kafka(admin), postgres: probes.postgres(db), redis: probes.redis(redis) })`).
+ */
+export function serviceHealthProvider<D extends unknown[]>(inject: InjectionToken[], probesOf: (...dependencies: D) => Record<string, Probe>): Provider {
+  return { provide: SERVICE_HEALTH, inject, useFactory: (...dependencies: D): ServiceHealth => ({ healthProbes: () => probesOf(...dependencies) }) };
+}
+
 /** What a background service still wired as one runtime object (drift-watch, reranker) exposes to its Nest module. */
 export interface ServiceRuntime extends ServiceHealth {
   start(): Promise<void>;

@@ -155,7 +155,7 @@ describe('DriftStateRepository alerts', () => {
       raised: [otherMetric, later],
       folded: 0,
     });
-    await pg.db.query(`UPDATE drift_alerts SET acknowledged_at = now() WHERE alert_id = $1`, [later.alertId]);
+    await pg.db.query(`INSERT INTO drift_alert_acknowledgements (alert_id, acknowledged_by) VALUES ($1, 'ops-key')`, [later.alertId]);
     const afterAck = driftAlert(13, { subject: 'gus' });
     expect(await repo.flush({ ...empty(), alerts: [alertCandidate(afterAck, '2026-11-27T07:00:00Z')] })).toEqual({ raised: [afterAck], folded: 0 });
     expect(await alertCount('gus')).toBe(4);

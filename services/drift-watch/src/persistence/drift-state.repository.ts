@@ -130,7 +130,7 @@ export class DriftStateRepository {
   }
 
   /**
-   * Inserts each alert, or folds it into the latest unacknowledged alert of the same (scope, subject, domain, metric)
+   * Inserts each alert, or folds it into the latest unacknowledged alert (the gateway records acknowledgements) of the same (scope, subject, domain, metric)
    * whose last occurrence is within the cooldown (event time). A per-key advisory lock serialises instances raising
    * the same key (population alerts come from every partition); candidates are taken in key order so two commits
    * cannot wait on each other's locks. An alert id seen before (a replay) changes nothing.
@@ -147,7 +147,8 @@ export class DriftStateRepository {
       const eventAt = new Date(eventAtMs).toISOString();
       const open: { alert_id: string }[] = await tx.query(
         `SELECT alert_id FROM drift_alerts
-          WHERE scope = $1 AND subject = $2 AND domain = $3 AND metric = $4 AND acknowledged_at IS NULL
+          WHERE scope = $1 AND subject = $2 AND domain = $3 AND metric = $4
+            AND NOT EXISTS (SELECT 1 FROM drift_alert_acknowledgements k WHERE k.alert_id = drift_alerts.alert_id)
             AND abs(extract(epoch FROM (last_event_at - $5::timestamptz))) * 1000 < $6
           ORDER BY last_event_at DESC LIMIT 1`,
         [alert.scope, alert.subject, alert.domain, alert.metric, eventAt, this.cooldownMs],

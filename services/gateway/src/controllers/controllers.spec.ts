@@ -1,4 +1,4 @@
-import type { CallerKey } from '@chorus/platform';
+import { RuntimeOpsController, type CallerKey } from '@chorus/platform';
 import { describe, expect, it } from 'vitest';
 import { declaredRoutes } from '../../../../test/support/declared-routes';
 import { errorAnswer } from '../../../../test/support/http-error-answer';
@@ -12,13 +12,12 @@ import { DriftSegmentsController } from './drift-segments.controller';
 import { FeedbackController } from './feedback.controller';
 import { ItemsController } from './items.controller';
 import { ModelsController } from './models.controller';
-import { OpsController } from './ops.controller';
 
 const OPS: CallerKey = { id: 'key-1', name: 'ops-key', scopes: ['admin'] };
 
 describe('gateway controllers: the access each route declares', () => {
   it('feedback needs ingest; reads need read; catalogue writes and drift administration need admin; ops are public or metrics', () => {
-    expect([FeedbackController, ItemsController, ModelsController, DriftAdminController, DriftSegmentsController, OpsController].flatMap(declaredRoutes)).toEqual([
+    expect([FeedbackController, ItemsController, ModelsController, DriftAdminController, DriftSegmentsController, RuntimeOpsController].flatMap(declaredRoutes)).toEqual([
       'POST /v1/feedback → scope:ingest',
       'POST /v1/items/import → scope:admin',
       'PUT /v1/items/:id → scope:admin',

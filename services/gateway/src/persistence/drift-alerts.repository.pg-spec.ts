@@ -1,4 +1,6 @@
+import { createDataSource } from '@chorus/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../../../infra/database/migrations';
 import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
 import { DriftAlertsRepository } from './drift-alerts.repository';
 
@@ -7,7 +9,7 @@ const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 let database: MigratedDatabase;
 let repository: DriftAlertsRepository;
 
-/** A row as drift-watch writes it. */
+/** A row as drift-watch writes it (and, when acknowledged, the gateway's acknowledgement). */
 async function insertAlert(n: number, fields: { raisedAt: string; scope?: string; metric?: string; severity?: string; domain?: string; subject?: string; acknowledged?: boolean }) {
   const { raisedAt, scope = 'user', metric = 'miscalibration', severity = 'warning', domain = 'news', subject = 'u-1' } = fields;
   const payload = {
@@ -16,10 +18,13 @@ async function insertAlert(n: number, fields: { raisedAt: string; scope?: string
   };
   await database.db.query(
     `INSERT INTO drift_alerts (alert_id, scope, subject, domain, metric, detector, direction, value, baseline, severity, window_start, window_end, config_version,
-       payload, raised_at, last_seen_at, last_event_at, last_value, rerank_requested, rerank_job_ids, acknowledged_at, acknowledged_by, source)
-     VALUES ($1, $2, $3, $4, $5, 'ADWIN', 'up', 0.4, 0.1, $6, '2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z', 0, $7, $8, $8, $8, 0.45, false, $9, $10, $11, 'test')`,
-    [id(n), scope, subject, domain, metric, severity, JSON.stringify(payload), raisedAt, n === 1 ? ['job-a', 'job-b'] : null, fields.acknowledged ? '2026-01-05T00:00:00Z' : null, fields.acknowledged ? 'earlier-key' : null],
+       payload, raised_at, last_seen_at, last_event_at, last_value, rerank_requested, rerank_job_ids, source)
+     VALUES ($1, $2, $3, $4, $5, 'ADWIN', 'up', 0.4, 0.1, $6, '2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z', 0, $7, $8, $8, $8, 0.45, false, $9, 'test')`,
+    [id(n), scope, subject, domain, metric, severity, JSON.stringify(payload), raisedAt, n === 1 ? ['job-a', 'job-b'] : null],
   );
+  if (fields.acknowledged) {
+    await database.db.query(`INSERT INTO drift_alert_acknowledgements (alert_id, acknowledged_at, acknowledged_by) VALUES ($1, '2026-01-05T00:00:00Z', 'earlier-key')`, [id(n)]);
+  }
 }
 
 beforeAll(async () => {
@@ -75,5 +80,33 @@ describe('DriftAlertsRepository (PostgreSQL)', () => {
     expect([again!.acknowledgedBy, again!.acknowledgedNote, again!.acknowledgedAt]).toEqual(['ops-key', 'expected after the launch', first!.acknowledgedAt]);
     expect((await repository.acknowledge(id(3), 'ops-key', undefined))!.acknowledgedBy).toBe('earlier-key');
     expect(await repository.acknowledge(id(98), 'ops-key', undefined)).toBeUndefined();
+  });
+
+  it('keeps the acknowledgements made before they moved out of drift_alerts (migration DriftAlertAcknowledgements)', async () => {
+    const own = await migratedDatabase('gateway_ack_migration');
+    const schema = createDataSource(own.url, { poolSize: 1, migrations });
+    await schema.initialize();
+    try {
+      // Undo back to just before the split (later migrations included), so old-style rows can be written.
+      const split = migrations.findIndex((migration) => migration.name === 'DriftAlertAcknowledgements1765098000000');
+      expect(split).toBeGreaterThanOrEqual(0);
+      for (let undone = migrations.length; undone > split; undone--) await schema.undoLastMigration({ transaction: 'each' });
+      await own.db.query(
+        `INSERT INTO drift_alerts (alert_id, scope, subject, domain, metric, detector, direction, value, baseline, severity, window_start, window_end, config_version,
+           payload, raised_at, last_seen_at, last_event_at, last_value, rerank_requested, acknowledged_at, acknowledged_by, acknowledged_note, source)
+         VALUES ($1, 'user', 'u-7', 'news', 'miscalibration', 'ADWIN', 'up', 0.4, 0.1, 'warning', '2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z', 0, $2,
+           '2026-01-04T00:00:00Z', '2026-01-04T00:00:00Z', '2026-01-04T00:00:00Z', 0.45, false, '2026-01-06T00:00:00Z', 'old-key', 'before the split', 'test')`,
+        [id(7), JSON.stringify({ alertId: id(7) })],
+      );
+      await schema.runMigrations({ transaction: 'each' });
+      const alert = await new DriftAlertsRepository(own.db).find(id(7));
+      expect(alert).toMatchObject({ acknowledgedAt: '2026-01-06T00:00:00.000Z', acknowledgedBy: 'old-key', acknowledgedNote: 'before the split' });
+      // drift-watch's retention deletes alerts; their acknowledgements go with them.
+      await own.db.query(`DELETE FROM drift_alerts WHERE alert_id = $1`, [id(7)]);
+      expect(await own.db.query(`SELECT alert_id FROM drift_alert_acknowledgements`)).toEqual([]);
+    } finally {
+      await schema.destroy();
+      await own.drop();
+    }
   });
 });

@@ -1,5 +1,4 @@
 import type { DriftAlertQueryV1, DriftAlertV1 } from '@chorus/contracts';
-import { returnedRows } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
 
 /** An alert as the admin API shows it: what was published, plus its folding, acknowledgement and rerank bookkeeping. */
@@ -33,10 +32,16 @@ interface RawAlert {
   rerank_error: string | null;
 }
 
-const COLUMNS = `alert_id, payload, raised_at, occurrences, last_seen_at, last_event_at, last_value, acknowledged_at, acknowledged_by,
-  acknowledged_note, published_at, rerank_requested, rerank_job_ids, rerank_enqueued_at, rerank_error`;
+const COLUMNS = `alert_id, payload, raised_at, occurrences, last_seen_at, last_event_at, last_value, k.acknowledged_at, k.acknowledged_by,
+  k.acknowledged_note, published_at, rerank_requested, rerank_job_ids, rerank_enqueued_at, rerank_error`;
 
-/** drift_alerts, which drift-watch writes: listing with filters (newest first, keyset pages) and acknowledgement. */
+/** drift-watch's alerts with the gateway's acknowledgements beside them (the join every read of this repository makes). */
+const ALERTS = `drift_alerts LEFT JOIN drift_alert_acknowledgements k USING (alert_id)`;
+
+/**
+ * drift_alerts, which drift-watch writes and the gateway reads: listing with filters (newest first, keyset pages); and
+ * drift_alert_acknowledgements, which the gateway owns: acknowledgement.
+ */
 export class DriftAlertsRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -53,7 +58,7 @@ export class DriftAlertsRepository {
     if (query.domain !== undefined) add('domain = ?', query.domain);
     if (query.subject !== undefined) add('subject = ?', query.subject);
     if (query.severity !== undefined) add('severity = ?', query.severity);
-    if (query.acknowledged !== undefined) where.push(query.acknowledged ? 'acknowledged_at IS NOT NULL' : 'acknowledged_at IS NULL');
+    if (query.acknowledged !== undefined) where.push(query.acknowledged ? 'k.alert_id IS NOT NULL' : 'k.alert_id IS NULL');
     if (query.from !== undefined) add('raised_at >= ?::timestamptz', query.from);
     if (query.to !== undefined) add('raised_at < ?::timestamptz', query.to);
     if (after) {
@@ -62,7 +67,7 @@ export class DriftAlertsRepository {
     }
     params.push(query.limit + 1);
     const rows: RawAlert[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM drift_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT ${COLUMNS} FROM ${ALERTS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY raised_at DESC, alert_id DESC LIMIT $${params.length}`,
       params,
     );
@@ -70,18 +75,17 @@ export class DriftAlertsRepository {
   }
 
   async find(alertId: string): Promise<StoredDriftAlert | undefined> {
-    const rows: RawAlert[] = await this.db.query(`SELECT ${COLUMNS} FROM drift_alerts WHERE alert_id = $1`, [alertId]);
+    const rows: RawAlert[] = await this.db.query(`SELECT ${COLUMNS} FROM ${ALERTS} WHERE alert_id = $1`, [alertId]);
     return rows[0] ? toAlert(rows[0]) : undefined;
   }
 
   /** Acknowledges an open alert; an acknowledged one keeps its first acknowledgement. Undefined if there is no such alert. */
   async acknowledge(alertId: string, by: string, note: string | undefined): Promise<StoredDriftAlert | undefined> {
-    returnedRows(
-      await this.db.query(
-        `UPDATE drift_alerts SET acknowledged_at = now(), acknowledged_by = $2, acknowledged_note = $3
-          WHERE alert_id = $1 AND acknowledged_at IS NULL RETURNING alert_id`,
-        [alertId, by, note ?? null],
-      ),
+    await this.db.query(
+      `INSERT INTO drift_alert_acknowledgements (alert_id, acknowledged_by, acknowledged_note)
+       SELECT alert_id, $2, $3 FROM drift_alerts WHERE alert_id = $1
+       ON CONFLICT (alert_id) DO NOTHING`,
+      [alertId, by, note ?? null],
     );
     return this.find(alertId);
   }

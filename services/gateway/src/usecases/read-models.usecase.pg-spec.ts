@@ -1,4 +1,4 @@
-import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/platform';
+import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../../../test/support/http-error-answer';
 import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { aggregateModelV1, aggregateQueryV1, externalId, exposureV1, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
-import { modelVersion, type PersonalizedScorer } from '@chorus/platform';
+import { aggregateModelV1, aggregateQueryV1, externalId, exposureV1, modelVersion, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
+import type { PersonalizedScorer } from '@chorus/scoring';
 import { deviationNorm, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogistic } from '@chorus/reward';
 import type { StoredCalibratedList } from '../persistence/calibrated-lists.repository';
 import { parseRequest } from './parse-request';

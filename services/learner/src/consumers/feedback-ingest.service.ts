@@ -5,10 +5,6 @@ import { LEARNER_TOPICS, type LearnerTopics } from '../learner.topics';
 import { LearnerStateRepository } from '../persistence/learner-state.repository';
 import { ApplyWorkerClient, type Flushed } from './apply-worker.client';
 
-export interface FlushedOffsets {
-  offsets: { partition: number; from: number; to: number }[];
-}
-
 /**
  * The learner's side of the offsets-of-record transport. This (Kafka) thread hands each batch of chorus.feedback.v1 to
  * the apply worker, which applies it in memory and commits state, offsets and dead letters to Postgres in one
@@ -21,10 +17,6 @@ export interface FlushedOffsets {
 export class FeedbackIngestService implements OffsetsOfRecord {
   private transport?: OffsetsOfRecordListener;
   private readonly log: ContextLogger;
-  /** When the first batch arrived (hrtime ns) and the process's CPU use then, for measurements that exclude start-up. */
-  firstBatchAt?: bigint;
-  firstBatchCpu?: NodeJS.CpuUsage;
-  private readonly flushListeners = new Set<(flushed: FlushedOffsets) => void>();
   private readonly metrics;
   private readonly countApplied = (counts: Awaited<Awaited<ReturnType<ApplyWorkerClient['apply']>>['applied']>) => {
     if (!counts) return;
@@ -81,10 +73,6 @@ export class FeedbackIngestService implements OffsetsOfRecord {
 
   /** Hand a batch to the worker; resolves once it is posted (the worker applies it in order). */
   async apply(batch: TopicBatch): Promise<void> {
-    if (this.firstBatchAt === undefined) {
-      this.firstBatchAt = process.hrtime.bigint();
-      this.firstBatchCpu = process.cpuUsage();
-    }
     if (batch.missing > 0) this.metrics.events.inc({ outcome: 'missing_from_log' }, batch.missing);
     const { applied } = await this.worker.apply(batch.partition, batch.messages);
     applied.then(this.countApplied, this.ignoreGone);
@@ -95,16 +83,9 @@ export class FeedbackIngestService implements OffsetsOfRecord {
     this.worker.evict(itemIds);
   }
 
-  /** Called after each snapshot is committed to Postgres (benchmarks and tests wait on it). */
-  onFlushed(listener: (flushed: FlushedOffsets) => void): () => void {
-    this.flushListeners.add(listener);
-    return () => this.flushListeners.delete(listener);
-  }
-
   private onWorkerFlushed(flushed: Flushed): void {
     this.metrics.flushSeconds.observe(flushed.seconds);
     for (const o of flushed.offsets) this.metrics.committed.set({ partition: String(o.partition) }, o.to);
-    for (const listener of this.flushListeners) listener({ offsets: flushed.offsets });
     const committed: CommittedOffset[] = flushed.offsets.map((o) => ({ topic: this.topics.feedback, partition: o.partition, nextOffset: o.to }));
     this.transport?.committed(committed, flushed.outboxIds.length > 0);
   }

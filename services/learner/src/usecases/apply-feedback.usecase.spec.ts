@@ -1,4 +1,4 @@
-import { ModelPriors } from '@chorus/platform';
+import { ModelPriors } from '@chorus/scoring';
 import { POOLING_REFRESH_EVENTS } from '@chorus/reward';
 import { decodeDedupeWindow } from '../persistence/dedupe-window.codec';
 import { describe, expect, it } from 'vitest';

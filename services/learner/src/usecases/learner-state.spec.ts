@@ -1,4 +1,4 @@
-import { ModelPriors } from '@chorus/platform';
+import { ModelPriors } from '@chorus/scoring';
 import { describe, expect, it } from 'vitest';
 import { LearnerState } from './learner-state';
 

@@ -7,7 +7,7 @@ import {
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
-import type { ModelPriors } from '@chorus/platform';
+import type { ModelPriors } from '@chorus/scoring';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
 /** A user's personalized deviation b_u in one domain, with its retry-dedupe window. */

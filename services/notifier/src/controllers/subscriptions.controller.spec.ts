@@ -1,4 +1,4 @@
-import { SecretBox, type CallerKey } from '@chorus/platform';
+import { RuntimeOpsController, SecretBox, type CallerKey } from '@chorus/platform';
 import { describe, expect, it } from 'vitest';
 import { declaredRoutes } from '../../../../test/support/declared-routes';
 import { errorAnswer } from '../../../../test/support/http-error-answer';
@@ -6,7 +6,7 @@ import { InMemoryDeliveries, InMemorySubscriptions, recordingLogger, RecordingQu
 import { DispatchDeliveriesUseCase } from '../usecases/dispatch-deliveries.usecase';
 import { ManageSubscriptionsUseCase } from '../usecases/manage-subscriptions.usecase';
 import { AlertStreamController } from './alert-stream.controller';
-import { OpsController } from './ops.controller';
+
 import { SubscriptionsController } from './subscriptions.controller';
 
 const caller = (id: string): CallerKey => ({ id, name: `name-${id}`, scopes: ['subscriber'] });
@@ -20,7 +20,7 @@ function controller() {
 
 describe('notifier controllers: the access each route declares', () => {
   it('subscriptions and the stream need the subscriber scope; ping has its own quota class; ops are public or metrics', () => {
-    expect([SubscriptionsController, AlertStreamController, OpsController].flatMap(declaredRoutes)).toEqual([
+    expect([SubscriptionsController, AlertStreamController, RuntimeOpsController].flatMap(declaredRoutes)).toEqual([
       'POST /v1/subscriptions → scope:subscriber',
       'GET /v1/subscriptions → scope:subscriber',
       'GET /v1/subscriptions/:id → scope:subscriber',

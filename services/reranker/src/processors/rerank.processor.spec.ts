@@ -1,7 +1,7 @@
 import type { RerankJobV1 } from '@chorus/contracts';
-import { JsonLogger, RERANK_JOB, type EnqueuedRerankJob, type ScoringItem, type UserScores } from '@chorus/platform';
+import { JsonLogger, RERANK_JOB, type EnqueuedRerankJob } from '@chorus/platform';
+import { type ScoringItem, type UserScores } from '@chorus/scoring';
 import { UnrecoverableError } from 'bullmq';
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
@@ -29,7 +29,7 @@ describe('relevanceOf', () => {
   });
 });
 
-/** process() with the real use cases over in-memory ports; the BullMQ worker itself is not started (no Redis). */
+/** process() with the real use cases over in-memory ports; no BullMQ worker is created (no Redis). */
 describe('RerankProcessor.process', () => {
   const item = (itemId: string, categories: Record<string, number>): ScoringItem => ({ itemId, categories, userX: new Map(), aggregateX: new Map() });
 
@@ -96,8 +96,6 @@ describe('RerankProcessor.process', () => {
     const logs: { level: string; message: string }[] = [];
     const registry = new Registry();
     const processor = new RerankProcessor(
-      new Redis({ lazyConnect: true }),
-      { prefix: 'test', concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, delayBeforeStoreMs: 0 },
       calibrate,
       fanOut,
       calibrateBatch,

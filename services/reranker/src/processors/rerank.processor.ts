@@ -1,21 +1,19 @@
 import { CalibrationInputError } from '@chorus/calibration';
 import { parseWith, rerankBatchJobV1, rerankJobV1 } from '@chorus/contracts';
-import { classifyFailure, describeFailure, RERANK_JOB, RERANK_QUEUE, type ContextLogger, type RerankJobName } from '@chorus/platform';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { z } from 'zod';
-import type { Redis } from 'ioredis';
+import { classifyFailure, describeFailure, RERANK_JOB, type ContextLogger, type RerankJobName } from '@chorus/platform';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { z } from 'zod';
 import type { CalibrateBatchUseCase } from '../usecases/calibrate-batch.usecase';
 import type { CalibrateUserUseCase } from '../usecases/calibrate-user.usecase';
 import type { FanOutRerankUseCase } from '../usecases/fan-out-rerank.usecase';
 
+/** The worker's settings from the config; `@Processor` takes them when the module builds the processor (see `rerankProcessorProvider`). */
 export interface RerankWorkerOptions {
-  prefix: string;
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
-  /** RERANK_JOB_DELAY_MS: a pause between computing and storing a list (test and demo hook; 0 in production). */
-  delayBeforeStoreMs: number;
 }
 
 /** What processing reads of a BullMQ job (a Job in production). */
@@ -25,7 +23,8 @@ export type RerankJobHandle = Pick<Job, 'id' | 'name' | 'data' | 'updateProgress
 type Handler = (job: RerankJobHandle) => Promise<unknown>;
 
 /**
- * The BullMQ worker of the `rerank` queue. Each job name has exactly one handler (checked at construction). Payloads
+ * The processor of the `rerank` queue (`@nestjs/bullmq`: the module registers it with `@Processor`, Nest's BullMQ
+ * explorer creates its Worker). Each job name has exactly one handler (checked at construction). Payloads
  * are validated with the v1 schema; a malformed payload, an unknown job name, input the calibration library refuses,
  * or a value Postgres refuses (classifyFailure) fails the job at once (UnrecoverableError — retrying cannot fix it)
  * with the reason. Anything else (Postgres,
@@ -35,21 +34,21 @@ type Handler = (job: RerankJobHandle) => Promise<unknown>;
  * worker's stalled-job check moves it back to waiting and it runs again — the use case makes that second run store
  * nothing twice.
  */
-export class RerankProcessor {
-  private worker?: Worker;
+export class RerankProcessor extends WorkerHost {
   /** Job name → handler. A Map: a job name is untrusted, and "constructor" or "toString" must find nothing. */
   private readonly handlers: Map<string, Handler>;
   private readonly metrics;
 
   constructor(
-    private readonly connection: Redis,
-    private readonly options: RerankWorkerOptions,
     calibrate: CalibrateUserUseCase,
     fanOut: FanOutRerankUseCase,
     calibrateBatch: CalibrateBatchUseCase,
     private readonly log: ContextLogger,
     registry: Registry,
+    /** RERANK_JOB_DELAY_MS: a pause between computing and storing a list (test and demo hook; 0 in production). */
+    private readonly delayBeforeStoreMs = 0,
   ) {
+    super();
     const handlers: Record<RerankJobName, Handler> = {
       [RERANK_JOB.user]: async (job) => {
         const payload = payloadOf(rerankJobV1, job);
@@ -61,14 +60,14 @@ export class RerankProcessor {
         return calibrate.execute(job.id!, payload, async (computed) => {
           // Progress is visible in the dashboard and the status API; it also lets a test see a job that is mid-way.
           await job.updateProgress({ stage: 'computed', ...computed });
-          if (this.options.delayBeforeStoreMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayBeforeStoreMs));
+          if (this.delayBeforeStoreMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayBeforeStoreMs));
         });
       },
       [RERANK_JOB.fanOut]: (job) => fanOut.execute(payloadOf(rerankJobV1, job)),
       [RERANK_JOB.batch]: async (job) => {
         const result = await calibrateBatch.execute(payloadOf(rerankBatchJobV1, job), async (computed) => {
           await job.updateProgress({ stage: 'computed', ...computed });
-          if (this.options.delayBeforeStoreMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayBeforeStoreMs));
+          if (this.delayBeforeStoreMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayBeforeStoreMs));
         });
         // A user whose own data failed does not fail the others: the batch completes and names them.
         for (const { userId, error } of result.failed) this.log.warn('rerank of one user of a batch failed on its data', { jobId: job.id, userId, error });
@@ -89,29 +88,19 @@ export class RerankProcessor {
     };
   }
 
-  start(): void {
-    this.worker = new Worker(RERANK_QUEUE, (job) => this.process(job), {
-      connection: this.connection,
-      prefix: this.options.prefix,
-      concurrency: this.options.concurrency,
-      lockDuration: this.options.lockDurationMs,
-      stalledInterval: this.options.stalledIntervalMs,
-      maxStalledCount: 1,
-    });
-    this.worker.on('failed', (job, error) => {
-      this.log.warn('rerank job failed', { jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, error: error.message });
-    });
-    this.worker.on('stalled', (jobId) => this.log.warn('rerank job stalled (its worker died or blocked); it will run again', { jobId }));
-    this.worker.on('error', (error) => this.log.error('rerank worker error', { error: error.message }));
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    this.log.warn('rerank job failed', { jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, error: error.message });
   }
 
-  /** Resolves once the worker is connected and waiting for jobs. */
-  async waitUntilReady(): Promise<void> {
-    await this.worker!.waitUntilReady();
+  @OnWorkerEvent('stalled')
+  onStalled(jobId: string): void {
+    this.log.warn('rerank job stalled (its worker died or blocked); it will run again', { jobId });
   }
 
-  async stop(): Promise<void> {
-    await this.worker?.close();
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.log.error('rerank worker error', { error: error.message });
   }
 
   async process(job: RerankJobHandle): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { topicName, type RerankBatchJobV1 } from '@chorus/contracts';
-import { batchUserJobIds, sendBounded, type ScoringItem, type UserScores } from '@chorus/platform';
+import { batchUserJobIds, sendBounded } from '@chorus/platform';
+import type { ScoringItem, UserScores } from '@chorus/scoring';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import type { CompletedEventProducer } from './calibrate-user.usecase';
 import { completedMessage, computeCalibratedList, uniformPrior, type CalibrationSettings } from './calibrated-list';

@@ -1,5 +1,5 @@
 import type { RerankJobV1 } from '@chorus/contracts';
-import type { ScoringItem, UserScores } from '@chorus/platform';
+import type { ScoringItem, UserScores } from '@chorus/scoring';
 import type { Message, ProducerRecord, RecordMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';

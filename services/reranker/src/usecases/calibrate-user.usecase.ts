@@ -1,5 +1,5 @@
 import { topicName, type RerankJobV1 } from '@chorus/contracts';
-import type { ScoringItem, UserScores } from '@chorus/platform';
+import type { ScoringItem, UserScores } from '@chorus/scoring';
 import type { Producer } from 'kafkajs';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import { completedMessage, computeCalibratedList, uniformPrior, type CalibrationSettings } from './calibrated-list';

@@ -1,6 +1,6 @@
 import { calibratedRerank, categoryDistribution, type CalibrationPrior, type RerankCandidate } from '@chorus/calibration';
 import { rerankCompletedV1, type RerankCompletedV1, type RerankReasonV1 } from '@chorus/contracts';
-import type { ScoringItem, UserScores } from '@chorus/platform';
+import type { ScoringItem, UserScores } from '@chorus/scoring';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 
 /**

@@ -1,5 +1,6 @@
 import type { RerankJobV1 } from '@chorus/contracts';
-import type { RerankQueue, RewardModelsRepository } from '@chorus/platform';
+import type { RerankQueue } from '@chorus/platform';
+import type { RewardModelsRepository } from '@chorus/scoring';
 
 /** The use case's ports (RewardModelsRepository and RerankQueue in production). */
 export type UserModelCounts = Pick<RewardModelsRepository, 'aggregateEventsSeen' | 'userEventsSeen' | 'usersPage'>;

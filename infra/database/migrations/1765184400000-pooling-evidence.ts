@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * posterior and the partition's offsets, so it is exactly-once like them. NULL where τ² is fixed by configuration.
  * Readers sum the shards' losses (log-likelihoods of disjoint users add) and take the MAP τ².
  */
-export class PoolingEvidence1765098000000 implements MigrationInterface {
-  name = 'PoolingEvidence1765098000000';
+export class PoolingEvidence1765184400000 implements MigrationInterface {
+  name = 'PoolingEvidence1765184400000';
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`ALTER TABLE aggregate_shards ADD COLUMN pooling_evidence jsonb`);

@@ -1,7 +1,7 @@
 import { DiagonalGaussianLogistic } from '@chorus/reward';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadConfig } from '../config/load-config';
+import { loadConfig } from '@chorus/platform';
 import { ModelPriors, rewardPriorConfigShape } from './model-priors';
 
 const priors = (tau2: number) =>

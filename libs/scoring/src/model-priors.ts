@@ -1,7 +1,7 @@
 import { DEFAULT_GRID_PRIOR, DEFAULT_POOLING_GRID, DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
 import { combineShardPosteriors, PoolingStrengthGrid, rebasePosterior, type DiagonalGaussianLogisticJSON, type PoolingStrengthGridJSON } from '@chorus/reward';
 import { z } from 'zod';
-import { env } from '../config/load-config';
+import { env } from '@chorus/platform';
 
 /**
  * The largest prior variance (and τ²) accepted. With features bounded at |x| ≤ 1e6 the score variance Σ x²v stays

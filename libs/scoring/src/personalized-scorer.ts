@@ -1,4 +1,4 @@
-import { normaliseCategories } from '@chorus/contracts';
+import { modelVersion, normaliseCategories } from '@chorus/contracts';
 import { DiagonalGaussianLogistic, itemFeatures, personalizedLogit, withItemIntercept, type SparseVector } from '@chorus/reward';
 import type { ModelPriors, PoolingStrength } from './model-priors';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
@@ -39,15 +39,6 @@ export interface UserScores {
 interface Cached<T> {
   value: T;
   until: number;
-}
-
-/**
- * The version of the models a user's scores come from: the events the user's deviation has learned and the events
- * the domain's aggregate has learned. Both only grow, and the learner commits them together, so equal versions mean
- * equal scores. Rerank jobs are deduplicated on it.
- */
-export function modelVersion(userEventsSeen: number, aggregateEventsSeen: number): string {
-  return `${userEventsSeen}.${aggregateEventsSeen}`;
 }
 
 /**

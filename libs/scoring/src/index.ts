@@ -1,0 +1,3 @@
+export * from './model-priors';
+export * from './personalized-scorer';
+export * from './reward-models.repository';
