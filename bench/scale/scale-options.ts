@@ -5,7 +5,9 @@ import { z } from 'zod';
 export const SCALE_USAGE = `usage: npm run bench:scale -- [options]
   --sizes <a,b,…>        user counts, each a whole number with an optional k or M suffix
                          (default 2k,20k,200k,1M; each 1k..10M)
-  --events-per-user <n>  events produced per user at each size (default 5; at least 5, at most 50)
+  --events-per-user <n>  events per user at each size (default 10, so 10M at 1M users; at least 5, at most 100)
+  --min-events <n>       but never fewer events than this at a size (default 200000: at 2k users, 10 per user
+                         is 20k events, gone in well under a second, too short to time)
   --partitions <n>       feedback topic partitions (default 3; 1..64)
   --seed <n>             seed of the event stream (default 1)
   --out <dir>            where scale.json goes (default .chorus/bench)`;
@@ -30,7 +32,8 @@ const schema = z.object({
     .default('2k,20k,200k,1M')
     .transform((list) => list.split(','))
     .pipe(z.array(size).min(1)),
-  'events-per-user': wholeIn(5, 50).default(5),
+  'events-per-user': wholeIn(5, 100).default(10),
+  'min-events': wholeIn(0, 100_000_000).default(200_000),
   partitions: wholeIn(1, 64).default(3),
   seed: wholeIn(0, 2 ** 31 - 1).default(1),
   out: z.string().min(1).default('.chorus/bench'),
@@ -39,6 +42,7 @@ const schema = z.object({
 export interface ScaleOptions {
   readonly sizes: readonly number[];
   readonly eventsPerUser: number;
+  readonly minEvents: number;
   readonly partitions: number;
   readonly seed: number;
   readonly out: string;
@@ -50,7 +54,7 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
   try {
     values = parseArgs({
       args: [...argv],
-      options: { sizes: { type: 'string' }, 'events-per-user': { type: 'string' }, partitions: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+      options: { sizes: { type: 'string' }, 'events-per-user': { type: 'string' }, 'min-events': { type: 'string' }, partitions: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -63,5 +67,10 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
     throw new UsageError(`bad flags:\n${problems.join('\n')}\n${SCALE_USAGE}`);
   }
   const o = parsed.data;
-  return { sizes: o.sizes, eventsPerUser: o['events-per-user'], partitions: o.partitions, seed: o.seed, out: resolve(cwd, o.out) };
+  return { sizes: o.sizes, eventsPerUser: o['events-per-user'], minEvents: o['min-events'], partitions: o.partitions, seed: o.seed, out: resolve(cwd, o.out) };
+}
+
+/** Events produced at a size: events-per-user × users, and at least min-events. */
+export function eventsAt(users: number, options: Pick<ScaleOptions, 'eventsPerUser' | 'minEvents'>): number {
+  return Math.max(users * options.eventsPerUser, options.minEvents);
 }
