@@ -31,7 +31,7 @@ import { LearnerProcess } from '../test/support/services';
 import { benchStack } from './bench-stack';
 import { produceFeedback, rawConsume } from './raw-consume';
 import { PeakRssSampler } from './scale/proc-stats';
-import { eventsAt, parseScaleOptions, UsageError, type ScaleOptions } from './scale/scale-options';
+import { eventsAt, orExit, parseScaleOptions, type ScaleOptions } from './scale/scale-options';
 import { committed, consume, serviceEnv, until, withBar, type Consumption } from './scale/service-run';
 import { skewedUserPicker } from './scale/skewed-users';
 
@@ -52,14 +52,7 @@ interface SizeResult {
 const MiB = 1024 * 1024;
 
 async function main(): Promise<void> {
-  let options: ScaleOptions;
-  try {
-    options = parseScaleOptions(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
+  const options = orExit(() => parseScaleOptions(process.argv.slice(2)));
   const results: SizeResult[] = [];
   for (const users of options.sizes) {
     results.push(await measureSize(users, options));

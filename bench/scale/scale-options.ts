@@ -15,6 +15,17 @@ export const SCALE_USAGE = `usage: npm run bench:scale -- [options]
 /** A bad command line: the message says which flag, what it got and what it takes. */
 export class UsageError extends Error {}
 
+/** Runs a flag parser; on a UsageError prints it and exits with status 2 (the shell's "bad usage"). */
+export function orExit<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 const SUFFIX: Record<string, number> = { '': 1, k: 1_000, K: 1_000, m: 1_000_000, M: 1_000_000 };
 
 const size = z
