@@ -31,7 +31,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['libs/**/*.spec.ts', 'services/**/*.spec.ts', 'scripts/**/*.spec.ts', 'infra/**/*.spec.ts', 'test/support/**/*.spec.ts'],
+          include: ['libs/**/*.spec.ts', 'services/**/*.spec.ts', 'scripts/**/*.spec.ts', 'bench/**/*.spec.ts', 'infra/**/*.spec.ts', 'test/support/**/*.spec.ts'],
         },
       },
       {

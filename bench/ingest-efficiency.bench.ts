@@ -13,12 +13,11 @@
  *   npm run bench:ingest -- [--events 200000] [--users 20000] [--partitions 3] [--rounds 3]
  */
 import 'reflect-metadata';
-import { feedbackEventV1, topicName } from '@chorus/contracts';
+import { topicName } from '@chorus/contracts';
 import { NestFactory } from '@nestjs/core';
 import { CONSUMER_MAX_WAIT_MS, createDataSource, JsonLogger, OffsetsOfRecordTransport, startHybridService } from '@chorus/platform';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Partitioners } from 'kafkajs';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { FeedbackIngestService } from '../services/learner/src/consumers/feedback-ingest.service';
@@ -27,6 +26,7 @@ import { packBatch, transferList } from '../services/learner/src/workers/apply-w
 import { catalogue, feedbackStream } from '../test/support/feedback-factory';
 import { probeLearner } from './learner-probe';
 import { benchStack, flag } from './bench-stack';
+import { cpuMicrosPerEvent, produceFeedback, rawConsume, type Measured } from './raw-consume';
 
 const EVENTS = flag('events', 200_000);
 const USERS = flag('users', 20_000);
@@ -39,19 +39,13 @@ async function main(): Promise<void> {
   const topic = topicName('feedback', stack.prefix);
   try {
     process.stdout.write(`producing ${EVENTS} events for ${USERS} users to ${topic} (${PARTITIONS} partitions)...\n`);
-    const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    const events = feedbackStream(EVENTS, { users: USERS, items: 1000, seed: 1 }).map((e) => feedbackEventV1.parse(e));
-    for (let i = 0; i < events.length; i += 5000) {
-      await producer.send({ topic, messages: events.slice(i, i + 5000).map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
-    }
-    await producer.disconnect();
+    await produceFeedback(stack.kafka, topic, feedbackStream(EVENTS, { users: USERS, items: 1000, seed: 1 }));
 
     const baseline: Measured[] = [];
     const learner: Measured[] = [];
     const ceiling: Measured[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      baseline.push(await rawConsume(stack, topic, round));
+      baseline.push(await rawConsume(stack.kafka, topic, `raw-${stack.id}-${round}`, EVENTS));
       learner.push(await learnerConsume(stack, round));
       ceiling.push(await pipelineWithoutLearning(stack, topic, round));
       const [b, l, c] = [baseline.at(-1)!, learner.at(-1)!, ceiling.at(-1)!];
@@ -88,41 +82,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** A side's throughput (wall clock from its first batch) and this process's CPU time per event over the same span. */
-interface Measured {
-  rate: number;
-  cpuMicros: number;
-}
-
-const cpuMicros = (since: NodeJS.CpuUsage) => {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / EVENTS;
-};
-
-async function rawConsume(stack: Awaited<ReturnType<typeof benchStack>>, topic: string, round: number): Promise<Measured> {
-  const consumer = stack.kafka.consumer({ groupId: `raw-${stack.id}-${round}`, maxBytesPerPartition: 4 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  let started = 0n;
-  let cpu = process.cpuUsage();
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        if (seen === 0) {
-          started = process.hrtime.bigint();
-          cpu = process.cpuUsage();
-        }
-        seen += batch.messages.length;
-        if (seen >= EVENTS) resolve();
-      },
-    });
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuPerEvent = cpuMicros(cpu);
-  await consumer.disconnect();
-  return { rate: EVENTS / seconds, cpuMicros: cpuPerEvent };
-}
+const cpuMicros = (since: NodeJS.CpuUsage) => cpuMicrosPerEvent(since, EVENTS);
 
 /**
  * The learner's pipeline minus the learning: the learner's consumer settings, its packing and transfer to a worker

@@ -20,18 +20,34 @@ export function catalogue(size: number, domain = 'movies', seed = 7): ItemV1[] {
 }
 
 /** A mixed stream (ratings, clicks, skips, pairwise) over `users` users and the given items. */
-export function feedbackStream(count: number, { users = 50, items = 100, domain = 'movies', seed = 11 } = {}): FeedbackEventInputV1[] {
+export function feedbackStream(count: number, options: FeedbackStreamOptions = {}): FeedbackEventInputV1[] {
+  return Array.from(feedbackEvents(count, options));
+}
+
+export interface FeedbackStreamOptions {
+  users?: number;
+  items?: number;
+  domain?: string;
+  seed?: number;
+  /** Who sends each event (a user index in [0, users)); uniform over the users when absent. */
+  pickUser?: () => number;
+}
+
+/** The same stream, one event at a time: for streams too large to hold (millions of events). */
+export function* feedbackEvents(count: number, { users = 50, items = 100, domain = 'movies', seed = 11, pickUser }: FeedbackStreamOptions = {}): Generator<FeedbackEventInputV1> {
   const rand = mulberry32(seed);
   const start = Date.parse('2026-01-01T00:00:00Z');
-  return Array.from({ length: count }, (_, i) => {
-    const userId = `user-${Math.floor(rand() * users)}`;
+  for (let i = 0; i < count; i++) {
+    const userId = `user-${pickUser ? pickUser() : Math.floor(rand() * users)}`;
     const itemId = `item-${Math.floor(rand() * items)}`;
     const base = { eventId: seededUuid(`${seed}:${i}`), userId, domain, occurredAt: new Date(start + i * 1000).toISOString() };
     const kind = rand();
-    if (kind < 0.5) return { ...base, type: 'rating', itemId, value: 1 + Math.floor(rand() * 5) } as FeedbackEventInputV1;
-    if (kind < 0.7) return { ...base, type: 'click', itemId } as FeedbackEventInputV1;
-    if (kind < 0.85) return { ...base, type: 'skip', itemId } as FeedbackEventInputV1;
-    const other = `item-${(Number(itemId.slice(5)) + 1 + Math.floor(rand() * (items - 1))) % items}`;
-    return { ...base, type: 'pairwise', chosenId: itemId, rejectedId: other, tie: rand() < 0.1 } as FeedbackEventInputV1;
-  });
+    if (kind < 0.5) yield { ...base, type: 'rating', itemId, value: 1 + Math.floor(rand() * 5) } as FeedbackEventInputV1;
+    else if (kind < 0.7) yield { ...base, type: 'click', itemId } as FeedbackEventInputV1;
+    else if (kind < 0.85) yield { ...base, type: 'skip', itemId } as FeedbackEventInputV1;
+    else {
+      const other = `item-${(Number(itemId.slice(5)) + 1 + Math.floor(rand() * (items - 1))) % items}`;
+      yield { ...base, type: 'pairwise', chosenId: itemId, rejectedId: other, tie: rand() < 0.1 } as FeedbackEventInputV1;
+    }
+  }
 }

@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { freePort } from '../../scripts/local-stack';
 import { pollUntil } from './poll';
 
 export { freePort };
 
-const root = join(__dirname, '..', '..');
+// This file runs from the source tree (tests, through vitest) and from dist/test/support (benches built to dist/): either
+// way the services' compiled entry points are under the repository's dist/.
+const here = join(__dirname, '..', '..');
+const dist = basename(here) === 'dist' ? here : join(here, 'dist');
 
 /**
  * A Chorus service as a real OS process running dist/ (compiled by the e2e global setup), on a free port, so a test
@@ -27,7 +30,7 @@ export class ServiceProcess {
 
   async start(extra: Record<string, string> = {}): Promise<void> {
     this.port = await freePort();
-    this.child = spawn(process.execPath, [join(root, 'dist', 'services', this.service, 'src', 'main.js')], {
+    this.child = spawn(process.execPath, [join(dist, 'services', this.service, 'src', 'main.js')], {
       env: { ...process.env, ...this.env, ...extra, [this.portVariable]: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,0 +1,160 @@
+/**
+ * bench:scale — how the learner's cost grows with the number of users (issue #13, part 3).
+ *
+ * For each size (users), in a stack of its own (database, topic prefix): a seeded stream in which 20 % of the users
+ * produce 80 % of the events, then
+ *   1. the raw kafkajs no-op consumer over the whole topic (the baseline, in this run);
+ *   2. the learner as a real OS process (dist/), from the beginning of the topic until every offset is committed to
+ *      Postgres: events/s from its first consumed offset (start-up and group join excluded, as for the baseline), its
+ *      CPU per event (utime + stime from /proc, all its threads) and its peak RSS (VmHWM from /proc);
+ *   3. SIGKILL the caught-up learner, produce a backlog of 10 % more events while it is down, restart it, and time
+ *      until /health answers and until the backlog is committed;
+ *   4. drift-watch as a real OS process over the same topic, alone (so the two do not share the 2 cores): its peak RSS,
+ *      events/s and CPU per event;
+ *   5. the size of each table in Postgres.
+ * Prints a table and writes scale.json under --out. Needs `npm run build` first (the script does it).
+ *
+ *   npm run bench:scale -- [--sizes 2k,20k,200k,1M] [--events-per-user 10] [--min-events 200000] [--partitions 3]
+ */
+import 'reflect-metadata';
+import { topicName } from '@chorus/contracts';
+import { createDataSource } from '@chorus/platform';
+import { mulberry32 } from '@chorus/random';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
+import { DriftWatchProcess } from '../test/support/drift-watch';
+import { catalogue, feedbackEvents } from '../test/support/feedback-factory';
+import type { ServiceProcess } from '../test/support/service-process';
+import { LearnerProcess } from '../test/support/services';
+import { benchStack } from './bench-stack';
+import { produceFeedback, rawConsume } from './raw-consume';
+import { PeakRssSampler } from './scale/proc-stats';
+import { eventsAt, orExit, parseScaleOptions, type ScaleOptions } from './scale/scale-options';
+import { committed, consume, serviceEnv, until, withBar, type Consumption } from './scale/service-run';
+import { skewedUserPicker } from './scale/skewed-users';
+
+const ITEMS = 1000;
+const BACKLOG_SHARE = 0.1;
+
+
+interface SizeResult {
+  users: number;
+  events: number;
+  rawEventsPerSecond: number;
+  learner: Consumption & { ratioToRaw: number };
+  restart: { backlogEvents: number; secondsToHealthy: number; secondsToCaughtUp: number; peakRssMiB: number };
+  driftWatch: Consumption;
+  tableMiB: Record<string, number>;
+}
+
+const MiB = 1024 * 1024;
+
+async function main(): Promise<void> {
+  const options = orExit(() => parseScaleOptions(process.argv.slice(2)));
+  const results: SizeResult[] = [];
+  for (const users of options.sizes) {
+    results.push(await measureSize(users, options));
+    printTable(results);
+  }
+  mkdirSync(options.out, { recursive: true });
+  const file = join(options.out, 'scale.json');
+  writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), options, results }, null, 2)}\n`);
+  process.stdout.write(`written ${file}\n`);
+}
+
+async function measureSize(users: number, options: ScaleOptions): Promise<SizeResult> {
+  const events = eventsAt(users, options);
+  const backlog = Math.ceil(events * BACKLOG_SHARE);
+  process.stdout.write(`\n== ${users.toLocaleString('en-US')} users, ${events.toLocaleString('en-US')} events (+ ${backlog.toLocaleString('en-US')} after the SIGKILL)\n`);
+  const stack = await benchStack('scale', options.partitions);
+  const topic = topicName('feedback', stack.prefix);
+  const db = await createDataSource(stack.databaseUrl, { poolSize: 2, applicationName: 'bench-scale' }).initialize();
+  const children: ServiceProcess[] = [];
+  try {
+    await new ItemsRepository(db).upsert(catalogue(ITEMS));
+    // One picker for the whole run: the backlog comes from the same users, with the same skew.
+    const pickUser = skewedUserPicker(users, mulberry32(options.seed + 1));
+    await withBar('producing', events, (update) =>
+      produceFeedback(stack.kafka, topic, feedbackEvents(events, { users, items: ITEMS, seed: options.seed, pickUser }), update),
+    );
+
+    const raw = await rawConsume(stack.kafka, topic, `raw-${stack.id}`, events);
+    process.stdout.write(`raw no-op consumer: ${fmt(raw.rate)} events/s\n`);
+
+    const env = serviceEnv(stack, options.partitions);
+    const learner = new LearnerProcess(env);
+    children.push(learner);
+    const learnerRun = await consume('learner', learner, events, () => committed(db, env.LEARNER_GROUP_ID!), () => learner.metricSum('learner_next_offset'));
+
+    await learner.kill('SIGKILL');
+    await produceFeedback(stack.kafka, topic, feedbackEvents(backlog, { users, items: ITEMS, seed: options.seed + 1000, pickUser }));
+    const restartedAt = process.hrtime.bigint();
+    await learner.start();
+    const secondsToHealthy = seconds(restartedAt);
+    const restartPeak = new PeakRssSampler(learner.pid!);
+    await withBar('learner catching up after SIGKILL', events + backlog, (update) =>
+      until(() => committed(db, env.LEARNER_GROUP_ID!), (n) => (update(n), n >= events + backlog)),
+    );
+    const secondsToCaughtUp = seconds(restartedAt);
+    const restartPeakBytes = restartPeak.stop();
+    await learner.kill('SIGTERM');
+
+    const drift = new DriftWatchProcess(env);
+    children.push(drift);
+    const driftRun = await consume('drift-watch', drift, events + backlog, () => committed(db, env.DRIFT_GROUP_ID!), () => committed(db, env.DRIFT_GROUP_ID!));
+    await drift.kill('SIGTERM');
+
+    return {
+      users,
+      events,
+      rawEventsPerSecond: raw.rate,
+      learner: { ...learnerRun, ratioToRaw: learnerRun.eventsPerSecond / raw.rate },
+      restart: { backlogEvents: backlog, secondsToHealthy, secondsToCaughtUp, peakRssMiB: restartPeakBytes / MiB },
+      driftWatch: driftRun,
+      tableMiB: await tableSizes(db),
+    };
+  } finally {
+    for (const child of children) await child.kill('SIGKILL');
+    await db.destroy();
+    await stack.teardown();
+  }
+}
+
+async function tableSizes(db: DataSource): Promise<Record<string, number>> {
+  const rows: { name: string; bytes: string }[] = await db.query(
+    `SELECT relname AS name, pg_total_relation_size(relid)::bigint AS bytes FROM pg_catalog.pg_statio_user_tables ORDER BY 2 DESC`,
+  );
+  return Object.fromEntries(rows.filter((r) => Number(r.bytes) > 64 * 1024).map((r) => [r.name, Number(r.bytes) / MiB]));
+}
+
+function printTable(results: SizeResult[]): void {
+  const rows = results.map((r) => [
+    fmt(r.users),
+    fmt(r.events),
+    fmt(r.rawEventsPerSecond),
+    fmt(r.learner.eventsPerSecond),
+    r.learner.ratioToRaw.toFixed(2),
+    r.learner.cpuMicrosPerEvent.toFixed(1),
+    r.learner.peakRssMiB.toFixed(0),
+    r.driftWatch.peakRssMiB.toFixed(0),
+    r.driftWatch.cpuMicrosPerEvent.toFixed(1),
+    `${r.restart.secondsToHealthy.toFixed(1)} / ${r.restart.secondsToCaughtUp.toFixed(1)}`,
+    (r.tableMiB.user_models ?? 0).toFixed(1),
+    Object.values(r.tableMiB).reduce((s, x) => s + x, 0).toFixed(0),
+  ]);
+  const header = ['users', 'events', 'raw ev/s', 'learner ev/s', 'ratio', 'learner µs CPU/ev', 'learner peak MiB', 'drift peak MiB', 'drift µs CPU/ev', 'restart s (healthy / caught up)', 'user_models MiB', 'all tables MiB'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
+  process.stdout.write(['', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n'));
+  process.stdout.write('\n');
+}
+
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+main().catch((error: Error) => {
+  process.stderr.write(`benchmark failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
