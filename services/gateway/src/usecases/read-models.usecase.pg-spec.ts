@@ -57,12 +57,16 @@ beforeEach(() => {
 describe('ReadModelsUseCase on PostgreSQL', () => {
   it('the aggregate: weights as mean and sd, item intercepts only when asked', async () => {
     const read = readModels();
-    expect(await read.aggregate({ domain: 'news' })).toEqual({
+    const aggregate = await read.aggregate({ domain: 'news' });
+    expect(aggregate).toEqual({
       domain: 'news',
       eventsSeen: 40,
       shards: 1,
+      pooling: expect.objectContaining({ source: 'learned' }),
       weights: { bias: { mean: 0, sd: Math.sqrt(0.5) }, 'cat:drama': { mean: 2, sd: 0.5 }, 'cat:comedy': { mean: -1, sd: 0.5 } },
     });
+    // The shard row holds no pooling evidence: the learned τ² is the prior's mode.
+    expect(aggregate.pooling.source === 'learned' ? aggregate.pooling.tau2 - aggregate.pooling.prior.mode : NaN).toBe(0);
     expect((await read.aggregate({ domain: 'news', includeItems: 'true' })).weights['item:c']).toEqual({ mean: 0.5, sd: 0.5 });
   });
 
