@@ -20,10 +20,9 @@
  * - per λ: mean C_KL(p ‖ q̃) (α = 0.01) of the returned lists, precision@n, mean relevance retained, the minority share
  *   (list vs profile, categories under 20% of the profile), and how often the guard returned the accuracy list.
  */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { calibratedRerank, categoryDistribution, uniformCategoryDistribution } from '@chorus/calibration';
-import { ModelPriors } from '@chorus/scoring';
+import { MAX_PRIOR_VARIANCE, ModelPriors } from '@chorus/scoring';
 import {
   binaryObservation,
   DiagonalGaussianLogistic,
@@ -34,45 +33,33 @@ import {
   withItemIntercept,
   type SparseVector,
 } from '@chorus/reward';
+import { numberFlag, parseFlags, runCommand, UsageError } from './command-line';
 import { inReplayOrder, readMovieLens, type MovieLensRating } from './movielens-reader';
 
 const LAMBDAS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
 const SCALE = { min: 0.5, max: 5 };
 const POSITIVE_AT = 4;
 
-class UsageError extends Error {}
+const usage =
+  'usage: npm run experiment:calibration -- [--data <dir>] [--tau2 1] [--candidates 500] [--n 10] [--test-fraction 0.2] [--min-train 10] [--profile all|positive] [--relevance sigmoid|minmax]';
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
-      tau2: { type: 'string', default: '1' },
-      candidates: { type: 'string', default: '500' },
-      n: { type: 'string', default: '10' },
-      'test-fraction': { type: 'string', default: '0.2' },
-      'min-train': { type: 'string', default: '10' },
-      profile: { type: 'string', default: 'all' },
-      relevance: { type: 'string', default: 'sigmoid' },
-      help: { type: 'boolean' },
-    },
+  const values = parseFlags(usage, {
+    data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
+    tau2: { type: 'string', default: '1' },
+    candidates: { type: 'string', default: '500' },
+    n: { type: 'string', default: '10' },
+    'test-fraction': { type: 'string', default: '0.2' },
+    'min-train': { type: 'string', default: '10' },
+    profile: { type: 'string', default: 'all' },
+    relevance: { type: 'string', default: 'sigmoid' },
   });
-  if (values.help) {
-    process.stdout.write('usage: npm run experiment:calibration -- [--data <dir>] [--tau2 1] [--candidates 500] [--n 10] [--test-fraction 0.2] [--min-train 10] [--profile all|positive] [--relevance sigmoid|minmax]\n');
-    process.exit(0);
-  }
-  const number = (name: string, min: number, max: number, integer: boolean) => {
-    const text = values[name as keyof typeof values] as string;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-      throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got "${text}"`);
-    }
-    return value;
-  };
+  const number = (name: keyof typeof values, min: number, max: number, integer: boolean) => numberFlag(name, values[name], { min, max, integer });
   if (!['all', 'positive'].includes(values.profile!)) throw new UsageError(`--profile must be all or positive, got "${values.profile}"`);
   if (!['sigmoid', 'minmax'].includes(values.relevance!)) throw new UsageError(`--relevance must be sigmoid or minmax, got "${values.relevance}"`);
   return {
     data: values.data!,
-    tau2: number('tau2', 0, 1e6, false),
+    tau2: number('tau2', 0, MAX_PRIOR_VARIANCE, false),
     candidates: number('candidates', 1, 1e6, true),
     n: number('n', 1, 200, true),
     testFraction: number('test-fraction', 0.01, 0.9, false),
@@ -198,9 +185,4 @@ function main(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-try {
-  main();
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(error instanceof UsageError ? 2 : 1);
-}
+runCommand('calibration', usage, main);

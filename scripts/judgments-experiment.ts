@@ -10,9 +10,9 @@
  * (position = where chosenId was shown, 0 or 1). T.csv: itemId,quality (the planted truth; optional).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { plantAnnotators } from '@chorus/simulation';
 import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
+import { numberFlag, parseFlags, runCommand, UsageError } from './command-line';
 import { parseJudgmentCsv } from './judgment-file';
 import { formatReplay, plantedJudgmentCsv, plantedTruthCsv, parseTruthCsv } from './judgment-report';
 import { replayJudgments } from './judgment-replay';
@@ -22,36 +22,17 @@ const usage = [
   '       npm run experiment:judgments -- --plant F.csv [--seed 15] [--annotators 300]',
 ].join('\n');
 
-class UsageError extends Error {}
-
 function options() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        file: { type: 'string' },
-        truth: { type: 'string' },
-        plant: { type: 'string' },
-        seed: { type: 'string', default: '15' },
-        holdout: { type: 'string', default: '0.2' },
-        annotators: { type: 'string', default: '300' },
-        'item-prior-variance': { type: 'string', default: '1' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
-  const integer = (name: string, text: string, min: number, max: number) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got "${text}"`);
-    return value;
-  };
+  const values = parseFlags(usage, {
+    file: { type: 'string' },
+    truth: { type: 'string' },
+    plant: { type: 'string' },
+    seed: { type: 'string', default: '15' },
+    holdout: { type: 'string', default: '0.2' },
+    annotators: { type: 'string', default: '300' },
+    'item-prior-variance': { type: 'string', default: '1' },
+  });
+  const integer = (name: string, text: string, min: number, max: number) => numberFlag(name, text, { min, max, integer: true });
   const holdout = Number(values.holdout);
   if (!(holdout > 0 && holdout < 1)) throw new UsageError(`--holdout must be a share in (0, 1), got "${values.holdout}"`);
   const itemPriorVariance = Number(values['item-prior-variance']);
@@ -90,10 +71,4 @@ function main(): void {
   process.stdout.write(`${formatReplay(result, { file: o.file!, seed: o.seed, holdout: o.holdout, seconds })}\n`);
 }
 
-try {
-  main();
-} catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${message}\n${error instanceof UsageError ? `${usage}\n` : ''}`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-}
+runCommand('judgments', usage, main);

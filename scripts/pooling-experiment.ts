@@ -15,7 +15,6 @@
  * posteriors held at that moment. No event is replayed, as in a live learner.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_POOLING_GRID,
   DEFAULT_POOLING_STRENGTH_PRIOR,
@@ -33,39 +32,21 @@ import {
   type SparseVector,
 } from '@chorus/reward';
 import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
+import { numberFlag, parseFlags, runCommand, UsageError } from './command-line';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
 
 const SCALE = { min: 0.5, max: 5 };
 const usage = `usage: npm run experiment:pooling -- [--data <dir>] [--fixed 0.25,1,4,16] [--every 2000] [--steps 20] [--grid 0.25,0.5,1,2,4,8,16,32]`;
 
-class UsageError extends Error {}
-
 function options() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
-        fixed: { type: 'string', default: '0.25,1,4,16' },
-        every: { type: 'string', default: '2000' },
-        steps: { type: 'string', default: '20' },
-        grid: { type: 'string', default: '0.25,0.5,1,2,4,8,16,32' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
-  const integer = (name: string, text: string, min: number) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${text}"`);
-    return value;
-  };
+  const values = parseFlags(usage, {
+    data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
+    fixed: { type: 'string', default: '0.25,1,4,16' },
+    every: { type: 'string', default: '2000' },
+    steps: { type: 'string', default: '20' },
+    grid: { type: 'string', default: '0.25,0.5,1,2,4,8,16,32' },
+  });
+  const integer = (name: string, text: string, min: number) => numberFlag(name, text, { min, max: Number.MAX_SAFE_INTEGER, integer: true });
   // The learner's bound (LEARNER_TAU2): past it the score variance overflows on the first event.
   const list = (name: string, text: string, positive: boolean) =>
     text.split(',').map((item) => {
@@ -266,9 +247,4 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
-  process.stderr.write(error instanceof UsageError ? `${(error as Error).message}\n${usage}\n` : `[pooling] failed: ${(error as Error).message}\n`);
-  process.exit(1);
-}
+runCommand('pooling', usage, main);

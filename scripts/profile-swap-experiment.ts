@@ -17,39 +17,24 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DiagonalGaussianLogistic, itemFeatures, ratingLabel, rocAuc, updateOnObservation, withItemIntercept, type SparseVector } from '@chorus/reward';
 import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
 import { CHART_CONFIG, renderSvg } from '@chorus/report';
 import type { TopLevelSpec } from 'vega-lite';
+import { parseFlags, runCommand, UsageError } from './command-line';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
 
 const SCALE = { min: 0.5, max: 5 };
 const RANKS = [1, 2, 5, 10, 50, 100, 400];
 const usage = 'usage: npm run experiment:profile-swap -- --data <dir holding ratings.csv and movies.csv> [--split user|time] [--tau2 1] [--out reports/profile-swap]';
 
-class UsageError extends Error {}
-
 function options() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
-        tau2: { type: 'string', default: '1' },
-        split: { type: 'string', default: 'user' },
-        out: { type: 'string', default: resolve(__dirname, '..', '..', 'reports', 'profile-swap') },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
+  const values = parseFlags(usage, {
+    data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
+    tau2: { type: 'string', default: '1' },
+    split: { type: 'string', default: 'user' },
+    out: { type: 'string', default: resolve(__dirname, '..', '..', 'reports', 'profile-swap') },
+  });
   const tau2 = Number(values.tau2);
   if (values.tau2.trim() === '' || !(tau2 > 0) || !(tau2 <= MAX_PRIOR_VARIANCE)) throw new UsageError(`--tau2 must be a number in (0, ${MAX_PRIOR_VARIANCE}], got "${values.tau2}"`);
   if (values.split !== 'user' && values.split !== 'time') throw new UsageError(`--split must be "user" or "time", got "${values.split}"`);
@@ -188,7 +173,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\nplot: ${join(opts.out, 'profile-swap.html')} (and .svg, .json)\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(error instanceof UsageError ? `${error.message}\n${usage}\n` : `[profile-swap] failed: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+runCommand('profile-swap', usage, main);

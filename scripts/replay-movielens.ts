@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { FEEDBACK_BATCH_LIMIT, ITEM_IMPORT_LIMIT, topicName, type FeedbackEventInputV1, type ItemV1 } from '@chorus/contracts';
 import { countRecords, RERANK_QUEUE } from '@chorus/platform';
 import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
@@ -11,6 +10,7 @@ import { MultiBar, Presets } from 'cli-progress';
 import type { DataSource } from 'typeorm';
 import { parseAuditOptions } from './audit/audit-options';
 import { runAuditCommand } from './audit/audit.command';
+import { numberFlag, parseFlags, runCommand, UsageError } from './command-line';
 import { LocalStack, until } from './local-stack';
 import { inReplayOrder, missingMovieLensFiles, readMovieLens } from './movielens-reader';
 
@@ -27,42 +27,21 @@ const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] 
   --keep-running  leave the services running after the summary (default: when stdin is a terminal;
                   --no-keep-running to stop them)`;
 
-class UsageError extends Error {}
-
-function explainUsage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
 function options() {
-  // Node's refusals (an unknown flag, a value given to a switch) become a usage message, not a stack trace.
-  const { values } = explainUsage(() => parseArgs({
-    allowNegative: true,
-    options: {
+  const values = parseFlags(
+    usage,
+    {
       data: { type: 'string' },
       limit: { type: 'string' },
       tau2: { type: 'string' },
       partitions: { type: 'string', default: '6' },
       port: { type: 'string', default: '3000' },
       'keep-running': { type: 'boolean' },
-      help: { type: 'boolean' },
     },
-  }));
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
-  const number = (name: string, text: string | undefined, min: number, max: number, integer: boolean) => {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-      throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got "${text}"`);
-    }
-    return value;
-  };
+    { allowNegative: true },
+  );
+  const number = (name: string, text: string | undefined, min: number, max: number, integer: boolean) =>
+    text === undefined ? undefined : numberFlag(name, text, { min, max, integer });
   return {
     data: values.data === undefined ? DEFAULT_DATA : resolve(values.data),
     dataGiven: values.data !== undefined,
@@ -318,7 +297,4 @@ function calibrationSummary(c: CalibratedReranking): string[] {
   ];
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(error instanceof UsageError ? `${error.message}\n${usage}\n` : `[demo] failed: ${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+runCommand('demo', usage, main);

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../command-line';
 import { AUDIT_POLICIES } from './audit-policies';
 
-/** A bad command line: the message says which flag, what it got and what it takes. */
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface AuditOptions {
   readonly users: number;

@@ -1,4 +1,5 @@
-import { AUDIT_USAGE, parseAuditOptions, UsageError } from './audit-options';
+import { runCommand } from '../command-line';
+import { AUDIT_USAGE, parseAuditOptions } from './audit-options';
 import { runAuditCommand } from './audit.command';
 
 /** `npm run audit`: the planted population through the live services, once per policy; writes <out>/audit.json and the report beside it. */
@@ -11,7 +12,4 @@ async function main(): Promise<void> {
   await runAuditCommand(options);
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(error instanceof UsageError ? `${error.message}\n${AUDIT_USAGE}\n` : `[audit] failed: ${error.stack ?? error.message}\n`);
-  process.exit(error instanceof UsageError ? 2 : 1);
-});
+runCommand('audit', AUDIT_USAGE, main);
