@@ -19,3 +19,5 @@ export { deviationNorm, personalizedLogit, updateOnObservation } from './persona
 export { rocAuc } from './roc-auc';
 export type { PoolingStrengthPrior } from './pooling-strength';
 export { DEFAULT_POOLING_STRENGTH_PRIOR, PoolingStrengthEvidence, PoolingStrengthGrid, rebasePosterior } from './pooling-strength';
+export type { PersonaDecision, PersonaJSON, PersonaMixtureJSON, PersonaOptions } from './persona-mixture';
+export { CANDIDATE_SHARE, DECISIONS_KEPT, DEFAULT_PERSONA_OPTIONS, PersonaMixture, personaLabel, updateOnObservationWithPersonas } from './persona-mixture';
