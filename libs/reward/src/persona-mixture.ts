@@ -74,7 +74,7 @@ export interface PersonaOptions {
 }
 
 /** Defaults chosen on the planted experiment and MovieLens (`npm run experiment:personas`). */
-export const DEFAULT_PERSONA_OPTIONS = { maxPersonas: 3, openEvidence: 4, evidenceHalfLife: 100, mergeZ: 1, sessionPersistence: 0.8 } as const;
+export const DEFAULT_PERSONA_OPTIONS = { maxPersonas: 3, openEvidence: 3, evidenceHalfLife: 100, mergeZ: 1, sessionPersistence: 0.8 } as const;
 
 /** The evidence behind one open or merge decision. */
 export type PersonaDecision =

@@ -71,3 +71,4 @@ export {
   type ScoredAlert,
 } from './narrowing-onset';
 export type { AuditAlert, AuditPopulation, AuditResult, DetectionScore, PolicyRunResult } from './audit-result';
+export { DEFAULT_PERSONA_EXPERIMENT, runPersonaExperiment, type PersonaExperimentOptions, type PersonaExperimentResult } from './persona-experiment';
