@@ -29,6 +29,7 @@ export * from './queues/rerank-queue';
 export * from './reward/model-priors';
 export * from './reward/personalized-scorer';
 export * from './reward/reward-models.repository';
+export * from './reward/user-model-state';
 export * from './service/runtime-service.providers';
 export * from './service/runtime-ops.controller';
 export * from './kafka/consumed-record';

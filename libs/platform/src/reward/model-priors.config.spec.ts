@@ -8,18 +8,20 @@ const config: RewardPriorConfig = {
   LEARNER_PRIOR_VARIANCE: 3,
   LEARNER_ITEM_PRIOR_VARIANCE: 7,
   LEARNER_FORGETTING: 0.25,
+  LEARNER_MAX_PERSONAS: 3,
 };
 
 describe('rewardPriorConfigShape', () => {
   const schema = z.object(rewardPriorConfigShape);
 
-  it('defaults to τ² = 1, no per-domain τ², unit prior variances and no forgetting', () => {
+  it('defaults to τ² = 1, no per-domain τ², unit prior variances, no forgetting and up to 3 personas', () => {
     expect(schema.parse({})).toEqual({
       LEARNER_TAU2: 1,
       LEARNER_TAU2_BY_DOMAIN: {},
       LEARNER_PRIOR_VARIANCE: 1,
       LEARNER_ITEM_PRIOR_VARIANCE: 1,
       LEARNER_FORGETTING: 0,
+      LEARNER_MAX_PERSONAS: 3,
     });
   });
 
@@ -44,6 +46,9 @@ describe('rewardPriorConfigShape', () => {
     ['LEARNER_PRIOR_VARIANCE', '1e308'],
     ['LEARNER_ITEM_PRIOR_VARIANCE', '1e308'],
     ['LEARNER_FORGETTING', '1e308'],
+    ['LEARNER_MAX_PERSONAS', '0'],
+    ['LEARNER_MAX_PERSONAS', '2.5'],
+    ['LEARNER_MAX_PERSONAS', '17'],
   ])('refuses %s=%s', (key, value) => {
     const result = schema.safeParse({ [key]: value });
     expect(result.success).toBe(false);

@@ -1,4 +1,4 @@
-import { DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
+import { DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, PersonaMixture, type DiagonalGaussianLogisticOptions, type PersonaMixtureJSON, type PersonaOptions } from '@chorus/reward';
 import { combineShardPosteriors, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import { z } from 'zod';
 import { env } from '../config/load-config';
@@ -22,6 +22,8 @@ export const rewardPriorConfigShape = {
   LEARNER_ITEM_PRIOR_VARIANCE: env.number(1, { min: 1e-9, max: MAX_PRIOR_VARIANCE }),
   /** Variance added to each touched aggregate weight per update so the population can drift (0 = none). */
   LEARNER_FORGETTING: env.number(0, { min: 0, max: MAX_PRIOR_VARIANCE }),
+  /** K: personas per user at most (issue #16; 1 = one deviation per user, exactly as before personas). */
+  LEARNER_MAX_PERSONAS: env.int(3, { min: 1, max: 16 }),
 };
 
 const schema = z.object(rewardPriorConfigShape);
@@ -63,6 +65,28 @@ export class ModelPriors {
       if (variance > tau2) (capped ??= { ...weights })[feature] = [mean, tau2];
     }
     return DiagonalGaussianLogistic.fromJSON(capped ?? weights, this.user(domain));
+  }
+
+  /** The persona options of a domain's users: K personas with the user prior (one when τ² = 0: nothing to share). */
+  personas(domain: string): PersonaOptions {
+    const deviation = this.user(domain);
+    return { maxPersonas: deviation.priorVariance === 0 ? 1 : this.config.LEARNER_MAX_PERSONAS, deviation };
+  }
+
+  /**
+   * A user's stored personas under the current τ² and K, each posterior capped as in {@link restoreUser}. A row
+   * without personas (written with K = 1, or before personas) is one persona with its deviation. A row with more
+   * personas than K allows (K lowered) keeps its first persona: the shadow and the others are dropped, as a user
+   * whose personas were never opened.
+   */
+  restoreUserPersonas(domain: string, stored: { weights: DiagonalGaussianLogisticJSON; personas?: PersonaMixtureJSON; eventsSeen: number }): PersonaMixture {
+    const options = this.personas(domain);
+    if (options.deviation.priorVariance === 0) return new PersonaMixture(options);
+    const cap = (weights: DiagonalGaussianLogisticJSON) => this.restoreUser(domain, weights).toJSON();
+    const json = stored.personas;
+    if (!json || json.personas.length > options.maxPersonas) return PersonaMixture.fromSingleDeviation(cap(stored.weights), stored.eventsSeen, options);
+    const capAll = (personas: PersonaMixtureJSON['personas']) => personas.map((persona) => ({ ...persona, weights: cap(persona.weights) }));
+    return PersonaMixture.fromJSON({ ...json, personas: capAll(json.personas), ...(json.shadow ? { shadow: capAll(json.shadow) } : {}) }, options);
   }
 
   /** The domain's aggregate: the Gaussian product of its per-partition shard posteriors. */

@@ -1,7 +1,8 @@
 import { normaliseCategories } from '@chorus/contracts';
-import { DiagonalGaussianLogistic, itemFeatures, personalizedLogit, withItemIntercept, type SparseVector } from '@chorus/reward';
+import { DiagonalGaussianLogistic, itemFeatures, withItemIntercept, type PersonaMixture, type SparseVector } from '@chorus/reward';
 import type { ModelPriors } from './model-priors';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
+import { storedPersonas } from './user-model-state';
 
 /** A catalogue item prepared for scoring: φ(i) for the user's deviation, φ(i) + item intercept for the aggregate. */
 export interface ScoringItem {
@@ -97,6 +98,11 @@ export class PersonalizedScorer {
     return stored ? this.priors.restoreUser(domain, stored.weights) : undefined;
   }
 
+  /** The user's personas (one for a row without them), or undefined for a user without events. */
+  personas(stored: StoredUserModel | undefined, domain: string): PersonaMixture | undefined {
+    return stored ? this.priors.restoreUserPersonas(domain, { weights: stored.weights, personas: storedPersonas(stored.weights, stored.personas), eventsSeen: stored.eventsSeen }) : undefined;
+  }
+
   async scoreUnseen(userId: string, domain: string): Promise<UserScores> {
     const [aggregate, stored, seen, catalogue] = await Promise.all([
       this.aggregate(domain),
@@ -104,7 +110,8 @@ export class PersonalizedScorer {
       this.models.interactedItems(userId, domain),
       this.catalogue(domain),
     ]);
-    const deviation = this.deviation(stored, domain);
+    // Personas score with item-conditioned attention; one persona is exactly the single deviation (personalizedLogit).
+    const personas = this.personas(stored, domain);
     const history: ScoringItem[] = [];
     const ranked: UserScores['ranked'] = [];
     for (const item of catalogue) {
@@ -112,7 +119,8 @@ export class PersonalizedScorer {
         history.push(item);
         continue;
       }
-      ranked.push({ item, logit: personalizedLogit(aggregate.model, deviation, item.aggregateX, item.userX) });
+      const aggregateLogit = aggregate.model.logit(item.aggregateX);
+      ranked.push({ item, logit: personas ? personas.logit(item.userX, aggregateLogit) : aggregateLogit });
     }
     ranked.sort((a, b) => b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0));
     return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked };

@@ -1,9 +1,13 @@
 import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DataSource } from 'typeorm';
+import type { StoredPersonas } from './user-model-state';
 
 /** What the learner stores of a user in one domain. */
 export interface StoredUserModel {
+  /** The first persona's deviation (the user's only one with K = 1). */
   weights: DiagonalGaussianLogisticJSON;
+  /** The other personas' state, when the learner keeps personas (see userStateText). */
+  personas?: StoredPersonas;
   eventsSeen: number;
   updatedAt: string;
 }
@@ -38,12 +42,12 @@ export class RewardModelsRepository {
   }
 
   async user(userId: string, domain: string): Promise<StoredUserModel | undefined> {
-    const rows: { state: { weights: DiagonalGaussianLogisticJSON }; events_seen: number; updated_at: Date }[] = await this.db.query(
+    const rows: { state: { weights: DiagonalGaussianLogisticJSON; personas?: StoredPersonas }; events_seen: number; updated_at: Date }[] = await this.db.query(
       `SELECT state, events_seen, updated_at FROM user_models WHERE user_id = $1 AND domain = $2`,
       [userId, domain],
     );
     const row = rows[0];
-    return row ? { weights: row.state.weights, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() } : undefined;
+    return row ? { weights: row.state.weights, ...(row.state.personas ? { personas: row.state.personas } : {}), eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() } : undefined;
   }
 
   /** Events seen per user (0 for a user without a model), in one query. */

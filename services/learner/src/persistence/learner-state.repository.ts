@@ -1,4 +1,4 @@
-import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
+import { DeadLetterOutbox, PartitionFencedError, returnedRows, type StoredPersonas } from '@chorus/platform';
 import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredUserState } from '../usecases/learner-state';
@@ -27,7 +27,7 @@ export class LearnerStateRepository {
     const rows: {
       user_id: string;
       domain: string;
-      state: { weights: DiagonalGaussianLogisticJSON; recentEventIds?: number[] };
+      state: { weights: DiagonalGaussianLogisticJSON; personas?: StoredPersonas; recentEventIds?: number[] };
       recent_event_keys: Buffer | null;
       events_seen: number;
       interaction_rows: number;
@@ -40,7 +40,7 @@ export class LearnerStateRepository {
     for (const row of rows) {
       // Rows from before the recent_event_keys column keep their window in the JSON state.
       const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights: row.state.weights, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights: row.state.weights, personas: row.state.personas, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }

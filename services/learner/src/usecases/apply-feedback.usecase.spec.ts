@@ -42,7 +42,7 @@ class InMemoryStoredUsers implements StoredUsers {
 }
 
 function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number } = {}) {
-  const priors = new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0 });
+  const priors = new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
   const state = new LearnerState(priors, 1000);
   const items = new InMemoryCatalogueRows();
   items.add('m-1', 'movies', { drama: 1 });
@@ -188,10 +188,10 @@ describe('ApplyFeedbackUseCase', () => {
     await usecase.apply(0, batch([[0, click(1)]]));
     const user = state.cachedUser('u-1', 'movies')!;
     const shard = state.shard('movies', 0);
-    const before = { user: user.model.toJSONText(), shard: shard.model.toJSONText() };
+    const before = { user: JSON.stringify(user.model.toJSON()), shard: shard.model.toJSONText() };
     const outcome = await usecase.apply(0, batch([[1, click(2, 'm-huge')]]));
     expect(outcome.deadLetters.map((l) => l.code)).toEqual(['FEEDBACK.NON_FINITE_UPDATE']);
-    expect({ user: user.model.toJSONText(), shard: shard.model.toJSONText() }).toEqual(before);
+    expect({ user: JSON.stringify(user.model.toJSON()), shard: shard.model.toJSONText() }).toEqual(before);
     expect(user.eventsSeen).toBe(1);
     expect(shard.eventsSeen).toBe(1);
     expect(user.recentEventIds).toEqual([eventDedupeKey(ID(1))]);

@@ -6,7 +6,7 @@ import {
   type FeedbackEventV1,
   type ValidationIssue,
 } from '@chorus/contracts';
-import { NonFiniteUpdateError, pairwiseObservationOf, ratingLabel, updateOnObservation, type FeedbackObservation } from '@chorus/reward';
+import { NonFiniteUpdateError, pairwiseObservationOf, ratingLabel, updateOnObservationWithPersonas, type FeedbackObservation } from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { BatchView } from '../workers/apply-worker.protocol';
 import { eventDedupeKey } from './event-dedupe-key';
@@ -156,7 +156,7 @@ export class ApplyFeedbackUseCase {
     const shard = this.state.shard(event.domain, partition);
     let logits;
     try {
-      logits = updateOnObservation(shard.model, user.model, observation);
+      logits = updateOnObservationWithPersonas(shard.model, user.model, observation);
     } catch (error) {
       // Refused before either model changed (the update is all or nothing): dead-letter it, keep flowing.
       const code = error instanceof NonFiniteUpdateError ? 'FEEDBACK.NON_FINITE_UPDATE' : 'FEEDBACK.UNPROCESSABLE';

@@ -1,13 +1,13 @@
-import { DiagonalGaussianLogistic, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import { DiagonalGaussianLogistic, PersonaMixture, type DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
-import type { ModelPriors } from '@chorus/platform';
+import { storedPersonas, userStateText, type ModelPriors, type StoredPersonas } from '@chorus/platform';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
-/** A user's personalized deviation b_u in one domain, with its retry-dedupe window. */
+/** A user's personalized deviation in one domain (its personas, issue #16), with its retry-dedupe window. */
 export interface UserState {
   userId: string;
   domain: string;
-  model: DiagonalGaussianLogistic;
+  model: PersonaMixture;
   eventsSeen: number;
   /** Dedupe keys of the most recent event ids (see eventDedupeKey), oldest first, bounded by the dedupe window. */
   recentEventIds: number[];
@@ -29,11 +29,18 @@ export interface ShardState {
   dirty: boolean;
 }
 
-/** A user row as loaded: the deviation's posterior and the dedupe window. */
+/**
+ * A user row as loaded: the first persona's posterior (`weights`, what a single-deviation reader serves), the rest of
+ * the personas' state when there is more than the one deviation (`personas`, its first persona's weights left out),
+ * and the dedupe window.
+ */
 export interface StoredUserState {
   weights: DiagonalGaussianLogisticJSON;
+  personas?: StoredPersonas;
   recentEventIds: number[];
 }
+
+
 
 /**
  * The port through which applying feedback reads users that are not in memory (LearnerStateRepository in production).
@@ -44,7 +51,7 @@ export interface StoredUsers {
 }
 
 export interface FlushSnapshot {
-  /** `state`: the JSON of user_models.state (the deviation's posterior); `recentEventKeys`: the encoded dedupe window. */
+  /** `state`: the JSON of user_models.state (see {@link userStateText}); `recentEventKeys`: the encoded dedupe window. */
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
   shards: { domain: string; partition: number; state: string; eventsSeen: number }[];
   /** Items each touched user interacted with since the last snapshot. */
@@ -140,13 +147,14 @@ export class LearnerState {
 
   /** Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0). */
   installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number; interactionRows?: number }): UserState {
-    const options = this.priors.user(domain);
     // Decoded ids are slices of a whole fetch batch's text; one kept for the user's lifetime would keep the batch alive.
     userId = (' ' + userId).slice(1);
     const user: UserState = {
       userId,
       domain,
-      model: stored ? this.priors.restoreUser(domain, stored.state.weights) : new DiagonalGaussianLogistic(options),
+      model: stored
+        ? this.priors.restoreUserPersonas(domain, { weights: stored.state.weights, personas: storedPersonas(stored.state.weights, stored.state.personas), eventsSeen: stored.eventsSeen })
+        : new PersonaMixture(this.priors.personas(domain)),
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
       newItemIds: [],
@@ -187,7 +195,7 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: `{"weights":${user.model.toJSONText()}}`,
+          state: userStateText(user.model),
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
@@ -244,3 +252,4 @@ export class LearnerState {
     }
   }
 }
+
