@@ -1,5 +1,5 @@
 import { normaliseCategories } from '@chorus/contracts';
-import { DiagonalGaussianLogistic, itemFeatures, withItemIntercept, type PersonaMixture, type SparseVector } from '@chorus/reward';
+import { DiagonalGaussianLogistic, itemFeatures, personaLabel, withItemIntercept, type PersonaMixture, type SparseVector } from '@chorus/reward';
 import type { ModelPriors } from './model-priors';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
 import { storedPersonas } from './user-model-state';
@@ -31,8 +31,11 @@ export interface UserScores {
   seen: Set<string>;
   /** The seen items that are in the catalogue: the user's history, in catalogue order. */
   history: ScoringItem[];
-  /** Unseen catalogue items with their personalized logit r_u(i), best first; ties by item id. */
-  ranked: { item: ScoringItem; logit: number }[];
+  /**
+   * Unseen catalogue items with their personalized logit r_u(i), best first; ties by item id; for a user with a model,
+   * the persona the item serves (most attention), named by its strongest categories.
+   */
+  ranked: { item: ScoringItem; logit: number; persona?: { id: number; label: string } }[];
 }
 
 interface Cached<T> {
@@ -112,6 +115,7 @@ export class PersonalizedScorer {
     ]);
     // Personas score with item-conditioned attention; one persona is exactly the single deviation (personalizedLogit).
     const personas = this.personas(stored, domain);
+    const names = new Map(personas?.personas.map((persona) => [persona.id, { id: persona.id, label: personaLabel(persona.model) }]));
     const history: ScoringItem[] = [];
     const ranked: UserScores['ranked'] = [];
     for (const item of catalogue) {
@@ -120,7 +124,8 @@ export class PersonalizedScorer {
         continue;
       }
       const aggregateLogit = aggregate.model.logit(item.aggregateX);
-      ranked.push({ item, logit: personas ? personas.logit(item.userX, aggregateLogit) : aggregateLogit });
+      if (!personas) ranked.push({ item, logit: aggregateLogit });
+      else ranked.push({ item, logit: personas.logit(item.userX, aggregateLogit), persona: names.get(personas.servingPersona(item.userX))! });
     }
     ranked.sort((a, b) => b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0));
     return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked };
