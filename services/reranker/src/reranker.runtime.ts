@@ -43,6 +43,7 @@ export class RerankerRuntime {
       candidates: config.RERANK_CANDIDATES,
       alpha: config.RERANK_ALPHA,
       priorWeight: config.RERANK_PRIOR_WEIGHT,
+      calibrateTo: config.RERANK_CALIBRATE_TO,
     });
     this.processor = new RerankProcessor(
       this.workerConnection,

@@ -36,6 +36,8 @@ export interface UserScores {
    * the persona the item serves (most attention), named by its strongest categories.
    */
   ranked: { item: ScoringItem; logit: number; persona?: { id: number; label: string } }[];
+  /** Each persona's share of the user's events (its mass over the total), by persona id; absent without a model. */
+  personaShares?: Record<string, number>;
 }
 
 interface Cached<T> {
@@ -128,6 +130,8 @@ export class PersonalizedScorer {
       else ranked.push({ item, logit: personas.logit(item.userX, aggregateLogit), persona: names.get(personas.servingPersona(item.userX))! });
     }
     ranked.sort((a, b) => b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0));
-    return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked };
+    const totalMass = personas?.personas.reduce((sum, persona) => sum + persona.mass, 0) ?? 0;
+    const personaShares = personas && totalMass > 0 ? Object.fromEntries(personas.personas.map((persona) => [String(persona.id), persona.mass / totalMass])) : undefined;
+    return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked, ...(personaShares ? { personaShares } : {}) };
   }
 }

@@ -13,6 +13,12 @@ export interface CalibrationSettings {
   alpha: number;
   /** β of a uniform diversity prior over the domain's categories (0 = none). */
   priorWeight: number;
+  /**
+   * What the list is calibrated to: the categories of the user's history (Steck), or the user's personas (issue #16):
+   * each persona keeps its share of the user's events among the items it serves. A user with one persona (or none)
+   * is calibrated to categories either way.
+   */
+  calibrateTo?: 'categories' | 'personas';
 }
 
 export type CalibrateUserResult =
@@ -46,6 +52,8 @@ export interface CalibratedLists {
 export type CompletedEventProducer = Pick<Producer, 'send'>;
 
 /** σ(logit): the model's probability that the user likes the item — relevance on [0, 1] as Steck's objective expects. */
+const PERSONA_PREFIX = 'persona:';
+
 export function relevanceOf(logit: number): number {
   return 1 / (1 + Math.exp(-logit));
 }
@@ -91,11 +99,20 @@ export class CalibrateUserUseCase {
     if (scores.ranked.length === 0) return skip('the user has interacted with every catalogue item; nothing is left to recommend');
 
     const top = scores.ranked.slice(0, this.settings.candidates);
-    const candidates: RerankCandidate[] = top.map(({ item, logit }) => ({ id: item.itemId, score: relevanceOf(logit), categories: item.categories }));
-    const profile = categoryDistribution(scores.history.map((item) => ({ categories: item.categories })));
+    const byPersona = this.settings.calibrateTo === 'personas' && scores.personaShares !== undefined && Object.keys(scores.personaShares).length > 1;
+    // By persona: each candidate's one "category" is the persona it serves, the profile the personas' shares.
+    const candidates: RerankCandidate[] = top.map(({ item, logit, persona }) => ({
+      id: item.itemId,
+      score: relevanceOf(logit),
+      categories: byPersona ? { [PERSONA_PREFIX + persona!.id]: 1 } : item.categories,
+    }));
+    const profile = byPersona
+      ? Object.fromEntries(Object.entries(scores.personaShares!).map(([id, share]) => [PERSONA_PREFIX + id, share]))
+      : categoryDistribution(scores.history.map((item) => ({ categories: item.categories })));
     const lambda = job.lambda ?? this.settings.lambda;
     const n = Math.min(job.n ?? this.settings.n, candidates.length);
-    const prior = this.settings.priorWeight > 0 ? await this.uniformPrior(domain) : undefined;
+    // The diversity prior is over the domain's categories, which a persona profile does not have.
+    const prior = !byPersona && this.settings.priorWeight > 0 ? await this.uniformPrior(domain) : undefined;
     const result = calibratedRerank({ candidates, profile, n, lambda, alpha: this.settings.alpha, prior });
 
     await beforeStore({ klBefore: result.klBefore, klAfter: result.klAfter, items: result.items.length });
