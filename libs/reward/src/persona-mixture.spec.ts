@@ -4,7 +4,8 @@ import { mulberry32 } from '@chorus/random';
 import { DiagonalGaussianLogistic } from './diagonal-gaussian-logistic';
 import { binaryObservation, type FeedbackObservation } from './feedback-observation';
 import { itemFeatures } from './item-features';
-import { DEFAULT_PERSONA_OPTIONS, PersonaMixture, personaLabel, updateOnObservationWithPersonas } from './persona-mixture';
+import { DEFAULT_PERSONA_OPTIONS, PersonaMixture, personaLabel, rebasedMixtureLogits, rebasePersonas, updateOnObservationWithPersonas } from './persona-mixture';
+import { rebasedLogits, rebasePosterior } from './pooling-strength';
 import { updateOnObservation } from './personalized-reward';
 import { plantedTwoTasteEvents } from './testing/planted-tastes.fixture';
 
@@ -187,6 +188,52 @@ describe('PersonaMixture: state', () => {
       const scores = user.personas.map((p) => p.model.logit(x));
       expect(user.logit(x)).toBeGreaterThanOrEqual(Math.min(...scores) - 1e-12);
       expect(user.logit(x)).toBeLessThanOrEqual(Math.max(...scores) + 1e-12);
+    }
+  });
+});
+
+describe('PersonaMixture under a moved τ² (learned pooling)', () => {
+  const household = () => {
+    const user = new PersonaMixture({ maxPersonas: 3, deviation: { priorVariance: 4 } });
+    for (const { x, y } of plantedTwoTasteEvents(1, 600)) user.update(x, y, 1, 0);
+    return user;
+  };
+
+  it('rebasePersonas rebases every persona and every shadow member as rebasePosterior does, and nothing else', () => {
+    const json = household().toJSON();
+    expect(json.personas.length).toBeGreaterThan(1);
+    expect(json.shadow).toBeDefined();
+    const rebased = rebasePersonas(json, 4, 1);
+    expect(rebased.personas.map((p) => p.weights)).toEqual(json.personas.map((p) => rebasePosterior(p.weights, 4, 1)));
+    expect(rebased.shadow!.map((p) => p.weights)).toEqual(json.shadow!.map((p) => rebasePosterior(p.weights, 4, 1)));
+    const rest = ({ weights: _weights, ...persona }: (typeof json.personas)[number]) => persona;
+    expect(rebased.personas.map(rest)).toEqual(json.personas.map(rest));
+    expect(rebased.shadow!.map(rest)).toEqual(json.shadow!.map(rest));
+    expect([rebased.evidence, rebased.eventsSeen, rebased.nextId, rebased.decisions]).toEqual([json.evidence, json.eventsSeen, json.nextId, json.decisions]);
+  });
+
+  it('rebasedMixtureLogits: one persona is rebasedLogits to the bit', () => {
+    const user = new PersonaMixture({ maxPersonas: 1, deviation: { priorVariance: 2 } });
+    for (const { x, y } of plantedTwoTasteEvents(2, 50)) user.update(x, y, 1, 0.2);
+    const x = itemFeatures({ categories: { horror: 1 } });
+    const grid = [0.5, 1, 2, 4];
+    expect(Array.from(rebasedMixtureLogits(grid, user, 2, x, 0.3, 0.1))).toEqual(Array.from(rebasedLogits(grid, user.personas[0]!.model, 2, x, 0.3, 0.1)));
+  });
+
+  it('rebasedMixtureLogits: several personas score the learner’s predictive mixture Σ π_j σ(z_j) of their moderated logits', () => {
+    const user = household();
+    const shares = user.predictedShares();
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    for (const category of ['horror', 'romance', 'drama']) {
+      const x = itemFeatures({ categories: { [category]: 1 } });
+      // Under the τ² the personas were learned under (4), each persona's posterior is its own: the oracle needs no rebase.
+      const p = user.personas.reduce((sum, persona, j) => {
+        const mu = 0.3 + persona.model.logit(x);
+        const s = 0.1 + persona.model.predictiveVariance(x);
+        return sum + shares[j]! / (1 + Math.exp(-mu / Math.sqrt(1 + (Math.PI * s) / 8)));
+      }, 0);
+      const logits = rebasedMixtureLogits([1, 4, 16], user, 4, x, 0.3, 0.1);
+      expect(logits[1], category).toBeCloseTo(Math.log(p / (1 - p)), 10);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { ModelPriors } from '@chorus/scoring';
 import { mulberry32 } from '@chorus/random';
-import { itemFeatures } from '@chorus/reward';
+import { DiagonalGaussianLogistic, itemFeatures, rebasePosterior } from '@chorus/reward';
 import { describe, expect, it } from 'vitest';
 import { LearnerState } from './learner-state';
 
@@ -108,5 +108,25 @@ describe('LearnerState persona state (issue #16)', () => {
     const { user, row } = learned(1);
     expect(row.state).toBe(`{"weights":${user.model.personas[0]!.model.toJSONText()},"tau2":4}`);
     expect(reloaded(1, row).model.toJSON()).toEqual(user.model.toJSON());
+  });
+
+  it('aligning a user to a moved τ² rebases every persona and the shadow (rebasePosterior); K = 1 exactly as one deviation', () => {
+    for (const maxPersonas of [4, 1]) {
+      const { user } = learned(maxPersonas);
+      const before = user.model.toJSON();
+      const shard = new LearnerState(priorsK(maxPersonas), 100).shard('movies', 0);
+      shard.tau2 = 2; // as a learned τ² moves
+      new LearnerState(priorsK(maxPersonas), 100).alignUser(user, shard);
+      expect(user.tau2).toBe(2);
+      const after = user.model.toJSON();
+      expect(after.personas.map((p) => p.weights)).toEqual(before.personas.map((p) => rebasePosterior(p.weights, 4, 2)));
+      expect(after.shadow?.map((p) => p.weights)).toEqual(before.shadow?.map((p) => rebasePosterior(p.weights, 4, 2)));
+      for (const persona of [...user.model.personas]) expect(persona.model.priorVariance('cat:unseen')).toBe(2);
+      if (maxPersonas > 1) expect([before.personas.length > 1, before.shadow !== undefined]).toEqual([true, true]);
+      else {
+        const single = DiagonalGaussianLogistic.fromJSON(rebasePosterior(before.personas[0]!.weights, 4, 2), { priorVariance: 2 });
+        expect(user.model.personas[0]!.model.toJSON()).toEqual(single.toJSON());
+      }
+    }
   });
 });
