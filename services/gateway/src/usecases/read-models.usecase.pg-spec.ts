@@ -78,6 +78,8 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
       eventsSeen: 40,
       shards: 1,
       weights: { bias: { mean: 0, sd: Math.sqrt(0.5) }, 'cat:drama': { mean: 2, sd: 0.5 }, 'cat:comedy': { mean: -1, sd: 0.5 } },
+      // τ² is learned (LEARNER_TAU2 unset) and no shard has evidence yet: the prior's mode.
+      pooling: expect.objectContaining({ source: 'learned', tau2: 1, shards: 0 }),
     });
     expect((await read.aggregate({ domain: 'news', includeItems: 'true' })).weights['item:c']).toEqual({ mean: 0.5, sd: 0.5 });
   });
