@@ -103,7 +103,7 @@ function main(): void {
   }
 
   // Train the reward models online in global time order, as the learner would.
-  const priors = new ModelPriors({ LEARNER_TAU2: opts.tau2, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0 });
+  const priors = new ModelPriors({ LEARNER_TAU2: opts.tau2, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 1 });
   const aggregate = new DiagonalGaussianLogistic(priors.aggregate);
   const users = new Map<string, DiagonalGaussianLogistic>();
   const history = new Map<string, MovieLensRating[]>();

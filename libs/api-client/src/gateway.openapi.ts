@@ -849,6 +849,10 @@ export interface components {
                 itemId: string;
                 rank: number;
                 score: number;
+                persona?: {
+                    id: number;
+                    label: string;
+                };
             }[];
             candidates: number;
             /** @enum {number} */

@@ -11,7 +11,15 @@ export const exposureV1 = z.strictObject({
   policy: storableText('policy', { min: 1, max: 64 }),
   servedAt: isoTimestamp,
   items: z
-    .array(z.strictObject({ itemId: externalId, rank: z.number().int().nonnegative(), score: z.number().finite() }))
+    .array(
+      z.strictObject({
+        itemId: externalId,
+        rank: z.number().int().nonnegative(),
+        score: z.number().finite(),
+        /** The user's persona the item serves (issue #16): the one of most attention for it, named by its strongest categories. */
+        persona: z.strictObject({ id: z.number().int().nonnegative(), label: storableText('persona.label', { min: 1, max: 256 }) }).optional(),
+      }),
+    )
     .min(1)
     .max(1000),
 });

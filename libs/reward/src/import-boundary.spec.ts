@@ -15,10 +15,10 @@ const IMPORT_SPECIFIER = /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s+['"]([^'
 
 // STYLE.md: math libs import nothing of ours but each other (and @chorus/random, the one seeded PRNG), and no
 // framework. The reward lib needs nothing beyond its own files; its test code (specs and testing/) may also use vitest,
-// node built-ins and @chorus/random. (A dependency check in CI covers the whole repository; this keeps the rule
+// fast-check, node built-ins and @chorus/random. (A dependency check in CI covers the whole repository; this keeps the rule
 // executable for this lib on its own.)
 describe('libs/reward import boundary', () => {
-  it('imports only its own files (test code: plus vitest, node:* and @chorus/random)', () => {
+  it('imports only its own files (test code: plus vitest, fast-check, node:* and @chorus/random)', () => {
     const offending: string[] = [];
     let checked = 0;
     for (const file of sourceFiles(__dirname)) {
@@ -27,7 +27,7 @@ describe('libs/reward import boundary', () => {
         checked++;
         const allowed = specifier!.startsWith('.')
           ? !relative(__dirname, resolve(dirname(file), specifier!)).startsWith('..')
-          : isTestCode && (specifier === 'vitest' || specifier === '@chorus/random' || specifier!.startsWith('node:'));
+          : isTestCode && (specifier === 'vitest' || specifier === 'fast-check' || specifier === '@chorus/random' || specifier!.startsWith('node:'));
         if (!allowed) offending.push(`${relative(__dirname, file)} imports ${specifier}`);
       }
     }

@@ -31,3 +31,5 @@ export {
 } from './pooling-strength';
 export type { BorrowingDecision, BorrowingGuardOptions } from './borrowing-guard';
 export { BorrowingEvidence, DEFAULT_BORROWING_GUARD } from './borrowing-guard';
+export type { PersonaDecision, PersonaJSON, PersonaMixtureJSON, PersonaOptions } from './persona-mixture';
+export { CANDIDATE_SHARE, DECISIONS_KEPT, DEFAULT_PERSONA_OPTIONS, PersonaMixture, personaLabel, rebasedMixtureLogits, rebasePersonas, updateOnObservationWithPersonas } from './persona-mixture';

@@ -8,18 +8,20 @@ const config: ModelPriorsConfig = {
   LEARNER_PRIOR_VARIANCE: 3,
   LEARNER_ITEM_PRIOR_VARIANCE: 7,
   LEARNER_FORGETTING: 0.25,
+  LEARNER_MAX_PERSONAS: 3,
 };
 
 describe('rewardPriorConfigShape', () => {
   const schema = z.object(rewardPriorConfigShape);
 
-  it('defaults to a learned τ² (LEARNER_TAU2 unset) on the √2 grid 1/16 … 64, unit prior variances and no forgetting', () => {
+  it('defaults to a learned τ² (LEARNER_TAU2 unset) on the √2 grid 1/16 … 64, unit prior variances , no forgetting and up to 3 personas', () => {
     const { LEARNER_TAU2_GRID: grid, ...rest } = schema.parse({});
     expect(rest).toEqual({
       LEARNER_TAU2_BY_DOMAIN: {},
       LEARNER_PRIOR_VARIANCE: 1,
       LEARNER_ITEM_PRIOR_VARIANCE: 1,
       LEARNER_FORGETTING: 0,
+      LEARNER_MAX_PERSONAS: 3,
     });
     expect(rest.LEARNER_TAU2).toBeUndefined();
     expect([grid.length, grid[0], grid.at(-1)]).toEqual([21, 1 / 16, 64]);
@@ -57,6 +59,9 @@ describe('rewardPriorConfigShape', () => {
     ['LEARNER_PRIOR_VARIANCE', '1e308'],
     ['LEARNER_ITEM_PRIOR_VARIANCE', '1e308'],
     ['LEARNER_FORGETTING', '1e308'],
+    ['LEARNER_MAX_PERSONAS', '0'],
+    ['LEARNER_MAX_PERSONAS', '2.5'],
+    ['LEARNER_MAX_PERSONAS', '17'],
   ])('refuses %s=%s', (key, value) => {
     const result = schema.safeParse({ [key]: value });
     expect(result.success).toBe(false);

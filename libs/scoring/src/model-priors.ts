@@ -1,4 +1,5 @@
-import { DEFAULT_GRID_PRIOR, DEFAULT_POOLING_GRID, DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
+import { DEFAULT_GRID_PRIOR, DEFAULT_POOLING_GRID, DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, PersonaMixture, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
+import type { PersonaMixtureJSON, PersonaOptions } from '@chorus/reward';
 import { combineShardPosteriors, PoolingStrengthGrid, rebasePosterior, type DiagonalGaussianLogisticJSON, type PoolingStrengthGridJSON } from '@chorus/reward';
 import { z } from 'zod';
 import { env } from '@chorus/platform';
@@ -51,6 +52,8 @@ export const rewardPriorConfigShape = {
   LEARNER_ITEM_PRIOR_VARIANCE: env.number(1, { min: 1e-9, max: MAX_PRIOR_VARIANCE }),
   /** Variance added to each touched aggregate weight per update so the population can drift (0 = none). */
   LEARNER_FORGETTING: env.number(0, { min: 0, max: MAX_PRIOR_VARIANCE }),
+  /** K: personas per user at most (issue #16; 1 = one deviation per user, exactly as before personas). */
+  LEARNER_MAX_PERSONAS: env.int(3, { min: 1, max: 16 }),
 };
 
 /** Where learned pooling starts before any evidence: the grid prior's mode (the hand-set default it replaced). */
@@ -131,6 +134,34 @@ export class ModelPriors {
       if (variance > tau2) (capped ??= { ...weights })[feature] = [mean, tau2];
     }
     return DiagonalGaussianLogistic.fromJSON(capped ?? weights, this.user(domain, tau2));
+  }
+
+  /** The persona options of a domain's users under τ²: K personas with the user prior (one when τ² = 0: nothing to share). */
+  personas(domain: string, tau2 = this.tau2(domain)): PersonaOptions {
+    const deviation = this.user(domain, tau2);
+    return { maxPersonas: tau2 === 0 ? 1 : this.config.LEARNER_MAX_PERSONAS, deviation };
+  }
+
+  /**
+   * A user's stored personas under the τ² {@link restoreUser} gives the row and the current K, each posterior (the
+   * shadow's too) restored as restoreUser restores one deviation: rebased when learned under another known τ², else
+   * capped. A row without personas (written with K = 1, or before personas) is one persona with its deviation. A row
+   * with more personas than K allows (K lowered) keeps its first persona: the shadow and the others are dropped, as a
+   * user whose personas were never opened.
+   */
+  restoreUserPersonas(
+    domain: string,
+    stored: { weights: DiagonalGaussianLogisticJSON; personas?: PersonaMixtureJSON; eventsSeen: number },
+    learnedUnder?: number,
+  ): PersonaMixture {
+    const tau2 = this.fixedTau2(domain) ?? learnedUnder ?? LEARNED_TAU2_START;
+    const options = this.personas(domain, tau2);
+    if (tau2 === 0) return new PersonaMixture(options);
+    const restore = (weights: DiagonalGaussianLogisticJSON) => this.restoreUser(domain, weights, learnedUnder).toJSON();
+    const json = stored.personas;
+    if (!json || json.personas.length > options.maxPersonas) return PersonaMixture.fromSingleDeviation(restore(stored.weights), stored.eventsSeen, options);
+    const restoreAll = (personas: PersonaMixtureJSON['personas']) => personas.map((persona) => ({ ...persona, weights: restore(persona.weights) }));
+    return PersonaMixture.fromJSON({ ...json, personas: restoreAll(json.personas), ...(json.shadow ? { shadow: restoreAll(json.shadow) } : {}) }, options);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { modelVersion, normaliseCategories } from '@chorus/contracts';
-import { DiagonalGaussianLogistic, itemFeatures, personalizedLogit, withItemIntercept, type SparseVector } from '@chorus/reward';
+import { DiagonalGaussianLogistic, itemFeatures, personaLabel, withItemIntercept, type PersonaMixture, type SparseVector } from '@chorus/reward';
 import type { ModelPriors, PoolingStrength } from './model-priors';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
+import { storedPersonas } from './user-model-state';
 
 /** A catalogue item prepared for scoring: φ(i) for the user's deviation, φ(i) + item intercept for the aggregate. */
 export interface ScoringItem {
@@ -32,8 +33,13 @@ export interface UserScores {
   seen: Set<string>;
   /** The seen items that are in the catalogue: the user's history, in catalogue order. */
   history: ScoringItem[];
-  /** Unseen catalogue items with their personalized logit r_u(i), best first; ties by item id. */
-  ranked: { item: ScoringItem; logit: number }[];
+  /**
+   * Unseen catalogue items with their personalized logit r_u(i), best first; ties by item id; for a user with a model,
+   * the persona the item serves (most attention), named by its strongest categories.
+   */
+  ranked: { item: ScoringItem; logit: number; persona?: { id: number; label: string } }[];
+  /** Each persona's share of the user's events (its mass over the total), by persona id; absent without a model. */
+  personaShares?: Record<string, number>;
 }
 
 interface Cached<T> {
@@ -91,6 +97,11 @@ export class PersonalizedScorer {
     return stored ? this.priors.restoreUser(domain, stored.weights, stored.tau2) : undefined;
   }
 
+  /** The user's personas (one for a row without them), or undefined for a user without events. */
+  personas(stored: StoredUserModel | undefined, domain: string): PersonaMixture | undefined {
+    return stored ? this.priors.restoreUserPersonas(domain, { weights: stored.weights, personas: storedPersonas(stored.weights, stored.personas), eventsSeen: stored.eventsSeen }, stored.tau2) : undefined;
+  }
+
   async scoreUnseen(userId: string, domain: string): Promise<UserScores> {
     const [aggregate, stored, seen, catalogue] = await Promise.all([
       this.aggregate(domain),
@@ -127,7 +138,9 @@ export class PersonalizedScorer {
     domain: string,
     { aggregate, stored, seen, catalogue }: { aggregate: AggregateSnapshot; stored: StoredUserModel | undefined; seen: Set<string>; catalogue: ScoringItem[] },
   ): UserScores {
-    const deviation = this.deviation(stored, domain);
+    // Personas score with item-conditioned attention; one persona is exactly the single deviation (personalizedLogit).
+    const personas = this.personas(stored, domain);
+    const names = new Map(personas?.personas.map((persona) => [persona.id, { id: persona.id, label: personaLabel(persona.model) }]));
     const history: ScoringItem[] = [];
     const ranked: UserScores['ranked'] = [];
     for (const item of catalogue) {
@@ -135,9 +148,13 @@ export class PersonalizedScorer {
         history.push(item);
         continue;
       }
-      ranked.push({ item, logit: personalizedLogit(aggregate.model, deviation, item.aggregateX, item.userX) });
+      const aggregateLogit = aggregate.model.logit(item.aggregateX);
+      if (!personas) ranked.push({ item, logit: aggregateLogit });
+      else ranked.push({ item, logit: personas.logit(item.userX, aggregateLogit), persona: names.get(personas.servingPersona(item.userX))! });
     }
     ranked.sort((a, b) => b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0));
-    return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked };
+    const totalMass = personas?.personas.reduce((sum, persona) => sum + persona.mass, 0) ?? 0;
+    const personaShares = personas && totalMass > 0 ? Object.fromEntries(personas.personas.map((persona) => [String(persona.id), persona.mass / totalMass])) : undefined;
+    return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked, ...(personaShares ? { personaShares } : {}) };
   }
 }

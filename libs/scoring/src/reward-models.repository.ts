@@ -1,11 +1,15 @@
 import type { DiagonalGaussianLogisticJSON, PoolingStrengthGridJSON } from '@chorus/reward';
 import type { DataSource } from 'typeorm';
+import type { StoredPersonas } from './user-model-state';
 
 /** What the learner stores of a user in one domain. */
 export interface StoredUserModel {
+  /** The first persona's deviation (the user's only one with K = 1). */
   weights: DiagonalGaussianLogisticJSON;
   /** τ² the weights were learned under (absent on rows from before learned pooling). */
   tau2?: number;
+  /** The other personas' state, when the learner keeps personas (see userStateText). */
+  personas?: StoredPersonas;
   eventsSeen: number;
   updatedAt: string;
 }
@@ -40,23 +44,21 @@ export class RewardModelsRepository {
   }
 
   async user(userId: string, domain: string): Promise<StoredUserModel | undefined> {
-    const rows: { state: { weights: DiagonalGaussianLogisticJSON; tau2?: number }; events_seen: number; updated_at: Date }[] = await this.db.query(
+    const rows: StoredRow[] = await this.db.query(
       `SELECT state, events_seen, updated_at FROM user_models WHERE user_id = $1 AND domain = $2`,
       [userId, domain],
     );
     const row = rows[0];
-    return row ? { weights: row.state.weights, tau2: row.state.tau2, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() } : undefined;
+    return row ? storedUserModel(row) : undefined;
   }
 
   /** The stored models of several users of a domain, in one query (users without a model are absent). */
   async usersOf(domain: string, userIds: readonly string[]): Promise<Map<string, StoredUserModel>> {
-    const rows: { user_id: string; state: { weights: DiagonalGaussianLogisticJSON; tau2?: number }; events_seen: number; updated_at: Date }[] = await this.db.query(
+    const rows: ({ user_id: string } & StoredRow)[] = await this.db.query(
       `SELECT user_id, state, events_seen, updated_at FROM user_models WHERE domain = $1 AND user_id = ANY($2::text[])`,
       [domain, userIds],
     );
-    return new Map(
-      rows.map((row) => [row.user_id, { weights: row.state.weights, tau2: row.state.tau2, eventsSeen: row.events_seen, updatedAt: row.updated_at.toISOString() }]),
-    );
+    return new Map(rows.map((row) => [row.user_id, storedUserModel(row)]));
   }
 
   /** The items each of several users interacted with in a domain, in one query (every user gets a set, maybe empty). */
@@ -101,4 +103,21 @@ export class RewardModelsRepository {
     );
     return rows.map((r) => ({ itemId: r.item_id, categories: r.categories, stance: r.stance, features: r.features }));
   }
+}
+
+/** A user_models row as read: state is `{"weights", "tau2"?, "personas"?}` (see userStateText). */
+interface StoredRow {
+  state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas };
+  events_seen: number;
+  updated_at: Date;
+}
+
+function storedUserModel({ state, events_seen, updated_at }: StoredRow): StoredUserModel {
+  return {
+    weights: state.weights,
+    tau2: state.tau2,
+    ...(state.personas ? { personas: state.personas } : {}),
+    eventsSeen: events_seen,
+    updatedAt: updated_at.toISOString(),
+  };
 }

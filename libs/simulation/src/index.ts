@@ -91,3 +91,4 @@ export {
   type PlantedAnnotators,
   type PlantedJudgment,
 } from './planted-annotators';
+export { DEFAULT_PERSONA_EXPERIMENT, runPersonaExperiment, type PersonaExperimentOptions, type PersonaExperimentResult } from './persona-experiment';

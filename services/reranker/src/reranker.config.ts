@@ -34,6 +34,8 @@ export const rerankerConfigSchema = z
     RERANK_ALPHA: env.number(0.01, { min: 1e-9, max: 0.999 }),
     /** β of the diversity prior p̃ = β·p₀ + (1−β)·p, p₀ uniform over the domain's categories; 0 = the user's profile only. */
     RERANK_PRIOR_WEIGHT: env.number(0, { min: 0, max: 1 }),
+    /** Calibrate lists to the categories of the user's history, or to each persona's share of the user (issue #16). */
+    RERANK_CALIBRATE_TO: z.enum(['categories', 'personas'], { error: 'expected "categories" or "personas"' }).default('categories'),
     /** Seconds a domain's aggregate and catalogue stay cached between jobs. */
     RERANK_MODEL_CACHE_SECONDS: env.number(5, { min: 0, max: 3600 }),
     /** BullMQ job lock: a worker that dies holding a job loses it after this long, and the job is retried. */

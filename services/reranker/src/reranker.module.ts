@@ -46,6 +46,7 @@ export class RerankerModule {
       candidates: config.RERANK_CANDIDATES,
       alpha: config.RERANK_ALPHA,
       priorWeight: config.RERANK_PRIOR_WEIGHT,
+      calibrateTo: config.RERANK_CALIBRATE_TO,
     };
     // The worker's blocking connection (BullMQ requires maxRetriesPerRequest null for workers); connected by BullMQ,
     // closed by the lifecycle after the worker.

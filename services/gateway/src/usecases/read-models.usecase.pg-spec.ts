@@ -44,6 +44,22 @@ beforeAll(async () => {
   ]);
   await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-1', 'news', $1, 7)`, [JSON.stringify({ weights: { 'cat:comedy': [4, 0.01] } })]);
   await database.db.query(`INSERT INTO user_item_batches (user_id, domain, item_ids) VALUES ('u-1', 'news', ARRAY['a'])`);
+  // A household as the learner writes it (userStateText): the first persona likes drama, the second comedy.
+  await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-2', 'news', $1, 90)`, [
+    JSON.stringify({
+      weights: { 'cat:drama': [3, 0.01], 'cat:comedy': [-3, 0.01] },
+      personas: {
+        personas: [
+          { id: 0, mass: 60, share: 1 },
+          { id: 4, mass: 30, share: 0, weights: { 'cat:drama': [-3, 0.01], 'cat:comedy': [3, 0.01] } },
+        ],
+        evidence: 0,
+        eventsSeen: 90,
+        nextId: 5,
+        decisions: [{ kind: 'open', persona: 4, atEvent: 40, evidence: 3.5 }],
+      },
+    }),
+  ]);
 });
 
 afterAll(async () => {
@@ -64,6 +80,8 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
       shards: 1,
       pooling: expect.objectContaining({ source: 'learned' }),
       weights: { bias: { mean: 0, sd: Math.sqrt(0.5) }, 'cat:drama': { mean: 2, sd: 0.5 }, 'cat:comedy': { mean: -1, sd: 0.5 } },
+      // τ² is learned (LEARNER_TAU2 unset) and no shard has evidence yet: the prior's mode.
+      pooling: expect.objectContaining({ source: 'learned', tau2: 1, shards: 0 }),
     });
     // The shard row holds no pooling evidence: the learned τ² is the prior's mode.
     expect(aggregate.pooling.source === 'learned' ? aggregate.pooling.tau2 - aggregate.pooling.prior.mode : NaN).toBe(0);
@@ -94,6 +112,15 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
     expect(answer).toMatchObject({ userId: 'u-1', domain: 'news', policy: 'accuracy', candidates: 3, items: [{ itemId: 'b', rank: 0, score: 3 }, { itemId: 'c', rank: 1, score: 2.5 }] });
     expect(producer.sent.map((s) => [s.topic, s.messages.map((m) => m.key)])).toEqual([['t1.chorus.exposures.v1', ['u-1']]]);
     expect(producer.values()).toEqual([JSON.parse(JSON.stringify({ listId: answer.listId, userId: 'u-1', domain: 'news', policy: 'accuracy', servedAt: answer.servedAt, items: answer.items }))]);
+  });
+
+  it('each recommended item names the persona it serves, and the smaller persona’s items are not averaged away', async () => {
+    const answer = await readModels().recommend('u-2', { domain: 'news', n: '4' });
+    const persona = Object.fromEntries(answer.items.map((i) => [i.itemId, i.persona]));
+    expect(persona).toEqual({ a: { id: 0, label: 'drama' }, c: { id: 0, label: 'drama' }, b: { id: 4, label: 'comedy' }, d: expect.objectContaining({ id: expect.any(Number) }) });
+    // b (comedy): −1 + ≈3 under the comedy persona's attention; an average of the two personas would give −1 + 0.
+    expect(answer.items.find((i) => i.itemId === 'b')!.score).toBeGreaterThan(1.9);
+    expect(producer.values()[0]).toMatchObject({ items: answer.items });
   });
 
   it('a user without events is served the aggregate ranking under policy "aggregate"', async () => {

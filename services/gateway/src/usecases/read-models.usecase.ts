@@ -90,7 +90,7 @@ export class ReadModelsUseCase {
       }
     }
     const scores = await this.scorer.scoreUnseen(userId, domain);
-    const top = scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit }));
+    const top = scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit, ...(entry.persona ? { persona: entry.persona } : {}) }));
     const policy = scores.stored ? 'accuracy' : 'aggregate';
     if (top.length === 0) {
       // Nothing left to recommend (empty catalogue, or the user has seen it all): nothing is served, nothing is logged.
@@ -117,14 +117,14 @@ export class ReadModelsUseCase {
     return items.length === n ? { list, items } : undefined;
   }
 
-  private async expose(userId: string, domain: string, policy: string, items: { itemId: string; score: number }[]): Promise<ExposureV1> {
+  private async expose(userId: string, domain: string, policy: string, items: { itemId: string; score: number; persona?: { id: number; label: string } }[]): Promise<ExposureV1> {
     const exposure: ExposureV1 = exposureV1.parse({
       listId: randomUUID(),
       userId,
       domain,
       policy,
       servedAt: new Date().toISOString(),
-      items: items.map((entry, rank) => ({ itemId: entry.itemId, rank, score: entry.score })),
+      items: items.map((entry, rank) => ({ itemId: entry.itemId, rank, score: entry.score, ...(entry.persona ? { persona: entry.persona } : {}) })),
     });
     await this.producer.send({ topic: topicName('exposures', this.prefix), messages: [{ key: userId, value: JSON.stringify(exposure) }] });
     return exposure;

@@ -1,4 +1,5 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
+import type { StoredPersonas } from '@chorus/scoring';
 import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
@@ -27,7 +28,7 @@ export class LearnerStateRepository {
     const rows: {
       user_id: string;
       domain: string;
-      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; recentEventIds?: number[] };
+      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; recentEventIds?: number[] };
       recent_event_keys: Buffer | null;
       events_seen: number;
       interaction_rows: number;
@@ -40,7 +41,8 @@ export class LearnerStateRepository {
     for (const row of rows) {
       // Rows from before the recent_event_keys column keep their window in the JSON state.
       const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights: row.state.weights, tau2: row.state.tau2, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
+      const { weights, tau2, personas } = row.state;
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }

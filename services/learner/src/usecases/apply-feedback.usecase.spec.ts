@@ -44,7 +44,7 @@ class InMemoryStoredUsers implements StoredUsers {
 }
 
 function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean } = {}) {
-  const priors = new ModelPriors({ LEARNER_TAU2: options.learnTau2 ? undefined : 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0 });
+  const priors = new ModelPriors({ LEARNER_TAU2: options.learnTau2 ? undefined : 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
   const state = new LearnerState(priors, 1000);
   const items = new InMemoryCatalogueRows();
   items.add('m-1', 'movies', { drama: 1 });
@@ -190,10 +190,10 @@ describe('ApplyFeedbackUseCase', () => {
     await usecase.apply(0, batch([[0, click(1)]]));
     const user = state.cachedUser('u-1', 'movies')!;
     const shard = state.shard('movies', 0);
-    const before = { user: user.model.toJSONText(), shard: shard.model.toJSONText() };
+    const before = { user: JSON.stringify(user.model.toJSON()), shard: shard.model.toJSONText() };
     const outcome = await usecase.apply(0, batch([[1, click(2, 'm-huge')]]));
     expect(outcome.deadLetters.map((l) => l.code)).toEqual(['FEEDBACK.NON_FINITE_UPDATE']);
-    expect({ user: user.model.toJSONText(), shard: shard.model.toJSONText() }).toEqual(before);
+    expect({ user: JSON.stringify(user.model.toJSON()), shard: shard.model.toJSONText() }).toEqual(before);
     expect(user.eventsSeen).toBe(1);
     expect(shard.eventsSeen).toBe(1);
     expect(user.recentEventIds).toEqual([eventDedupeKey(ID(1))]);
@@ -290,7 +290,7 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     expect(user.tau2).toBe(1); // still under the τ² it was learned under, until its next event
     await usecase.apply(0, batch([[POOLING_REFRESH_EVENTS, click(POOLING_REFRESH_EVENTS + 1, 'm-1', 'u-0')]]));
     expect(user.tau2).toBe(learned);
-    expect(user.model.priorVariance('cat:drama')).toBe(learned);
+    expect(user.model.personas.map((persona) => persona.model.priorVariance('cat:drama'))).toEqual(user.model.personas.map(() => learned));
 
     const snapshot = state.snapshot();
     const evidence = JSON.parse(snapshot.shards[0]!.evidence!) as { grid: number[]; losses: number[]; tau2: number };
@@ -319,8 +319,8 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     restarted.state.clear();
     restarted.state.adoptPartition(0, 700, commit.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state), evidence: JSON.parse(s.evidence!), eventsSeen: s.eventsSeen })));
     for (const u of commit.users) {
-      const { weights, tau2 } = JSON.parse(u.state);
-      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
+      const { weights, tau2, personas } = JSON.parse(u.state);
+      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
     }
     await inBatches(restarted.usecase, all.slice(700), 50);
     const after = comparable(restarted.state.snapshot());

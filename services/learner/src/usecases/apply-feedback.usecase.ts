@@ -10,8 +10,8 @@ import {
   NonFiniteUpdateError,
   pairwiseObservationOf,
   ratingLabel,
-  rebasedLogits,
-  updateOnObservation,
+  rebasedMixtureLogits,
+  updateOnObservationWithPersonas,
   type DiagonalGaussianLogistic,
   type FeedbackObservation,
 } from '@chorus/reward';
@@ -167,7 +167,7 @@ export class ApplyFeedbackUseCase {
     try {
       // Learned τ²: the event scored under every candidate τ² before anything learns it, recorded once it is applied.
       const candidates = shard.evidence ? this.candidateLogits(shard.evidence.grid, shard.model, user, observation) : undefined;
-      logits = updateOnObservation(shard.model, user.model, observation);
+      logits = updateOnObservationWithPersonas(shard.model, user.model, observation);
       if (candidates) shard.evidence!.recordAll(candidates, observation.y, observation.weight);
     } catch (error) {
       // Refused before either model changed (the update is all or nothing): dead-letter it, keep flowing.
@@ -200,7 +200,7 @@ export class ApplyFeedbackUseCase {
    */
   private candidateLogits(grid: readonly number[], aggregate: DiagonalGaussianLogistic, user: UserState, observation: FeedbackObservation): Float64Array | undefined {
     try {
-      return rebasedLogits(grid, user.model, user.tau2, observation.userX, aggregate.logit(observation.aggregateX), aggregate.predictiveVariance(observation.aggregateX));
+      return rebasedMixtureLogits(grid, user.model, user.tau2, observation.userX, aggregate.logit(observation.aggregateX), aggregate.predictiveVariance(observation.aggregateX));
     } catch {
       return undefined;
     }

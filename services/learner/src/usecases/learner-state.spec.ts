@@ -1,8 +1,10 @@
 import { ModelPriors } from '@chorus/scoring';
+import { mulberry32 } from '@chorus/random';
+import { DiagonalGaussianLogistic, itemFeatures, rebasePosterior } from '@chorus/reward';
 import { describe, expect, it } from 'vitest';
 import { LearnerState } from './learner-state';
 
-const priors = () => new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0 });
+const priors = () => new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
 
 /** One commit in which the user interacted with an item (or, with no item, only counts changed). */
 function commit(state: LearnerState, userId: string, itemId?: string) {
@@ -59,5 +61,72 @@ describe('LearnerState memory', () => {
     state.clear();
     expect(state.hasPartition(4)).toBe(false);
     expect(state.shard('movies', 4).eventsSeen).toBe(0);
+  });
+});
+
+describe('LearnerState persona state (issue #16)', () => {
+  const priorsK = (maxPersonas: number) =>
+    new ModelPriors({ LEARNER_TAU2: 4, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: maxPersonas });
+
+  /** A user learned from a household of two opposed tastes (horror 70% of sessions, romance 30%), committed once. */
+  function learned(maxPersonas: number) {
+    const state = new LearnerState(priorsK(maxPersonas), 100);
+    const user = state.installUser('ann', 'movies');
+    const random = mulberry32(3);
+    const items = ['horror', 'romance', 'drama'].map((genre) => itemFeatures({ categories: { [genre]: 1 } }));
+    let horrorFan = true;
+    for (let i = 0; i < 600; i++) {
+      if (random() < 0.2) horrorFan = random() < 0.7;
+      const k = Math.floor(random() * 3);
+      const liked = k === 2 ? 0.5 : (k === 0) === horrorFan ? 0.9 : 0.1;
+      user.model.update(items[k]!, random() < liked ? 1 : 0);
+    }
+    user.eventsSeen = 600;
+    user.dirty = true;
+    return { user, row: state.snapshot().users[0]! };
+  }
+
+  /** The row read back and installed on a fresh learner, as after a restart. */
+  function reloaded(maxPersonas: number, row: { state: string; eventsSeen: number }) {
+    const { weights, tau2, personas } = JSON.parse(row.state);
+    return new LearnerState(priorsK(maxPersonas), 100).installUser('ann', 'movies', { state: { weights, tau2, personas, recentEventIds: [] }, eventsSeen: row.eventsSeen });
+  }
+
+  it('writes the personas beside the first persona’s weights and reads them back to the same state and scores', () => {
+    const { user, row } = learned(3);
+    expect(user.model.personas.length).toBeGreaterThan(1);
+    const stored = JSON.parse(row.state);
+    expect(stored.weights).toEqual(user.model.personas[0]!.model.toJSON());
+    expect(stored.personas.personas[0].weights).toBeUndefined(); // not written twice
+    const back = reloaded(3, row);
+    expect(back.model.toJSON()).toEqual(user.model.toJSON());
+    const romance = itemFeatures({ categories: { romance: 1 } });
+    expect(back.model.logit(romance, 0.1)).toBe(user.model.logit(romance, 0.1));
+  });
+
+  it('with K = 1 writes exactly the single deviation’s row (its weights and the τ² they were learned under)', () => {
+    const { user, row } = learned(1);
+    expect(row.state).toBe(`{"weights":${user.model.personas[0]!.model.toJSONText()},"tau2":4}`);
+    expect(reloaded(1, row).model.toJSON()).toEqual(user.model.toJSON());
+  });
+
+  it('aligning a user to a moved τ² rebases every persona and the shadow (rebasePosterior); K = 1 exactly as one deviation', () => {
+    for (const maxPersonas of [4, 1]) {
+      const { user } = learned(maxPersonas);
+      const before = user.model.toJSON();
+      const shard = new LearnerState(priorsK(maxPersonas), 100).shard('movies', 0);
+      shard.tau2 = 2; // as a learned τ² moves
+      new LearnerState(priorsK(maxPersonas), 100).alignUser(user, shard);
+      expect(user.tau2).toBe(2);
+      const after = user.model.toJSON();
+      expect(after.personas.map((p) => p.weights)).toEqual(before.personas.map((p) => rebasePosterior(p.weights, 4, 2)));
+      expect(after.shadow?.map((p) => p.weights)).toEqual(before.shadow?.map((p) => rebasePosterior(p.weights, 4, 2)));
+      for (const persona of [...user.model.personas]) expect(persona.model.priorVariance('cat:unseen')).toBe(2);
+      if (maxPersonas > 1) expect([before.personas.length > 1, before.shadow !== undefined]).toEqual([true, true]);
+      else {
+        const single = DiagonalGaussianLogistic.fromJSON(rebasePosterior(before.personas[0]!.weights, 4, 2), { priorVariance: 2 });
+        expect(user.model.personas[0]!.model.toJSON()).toEqual(single.toJSON());
+      }
+    }
   });
 });

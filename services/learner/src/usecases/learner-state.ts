@@ -1,21 +1,22 @@
 import {
   DiagonalGaussianLogistic,
+  PersonaMixture,
   POOLING_REFRESH_EVENTS,
   PoolingStrengthGrid,
-  rebasePosterior,
+  rebasePersonas,
   type DiagonalGaussianLogisticJSON,
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
-import type { ModelPriors } from '@chorus/scoring';
+import { storedPersonas, userStateText, type ModelPriors, type StoredPersonas } from '@chorus/scoring';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
-/** A user's personalized deviation b_u in one domain, with its retry-dedupe window. */
+/** A user's personalized deviation in one domain (its personas, issue #16), with its retry-dedupe window. */
 export interface UserState {
   userId: string;
   domain: string;
-  model: DiagonalGaussianLogistic;
-  /** τ² the deviation's posterior is learned under (stored with it, so a learned τ² can change under it). */
+  model: PersonaMixture;
+  /** τ² every persona's posterior is learned under (stored with them, so a learned τ² can change under them). */
   tau2: number;
   eventsSeen: number;
   /** Dedupe keys of the most recent event ids (see eventDedupeKey), oldest first, bounded by the dedupe window. */
@@ -51,13 +52,20 @@ export interface ShardState {
 /** A shard's pooling evidence as persisted: the evidence, and the τ² its partition's users are under. */
 export type StoredPoolingEvidence = PoolingStrengthGridJSON & { readonly tau2?: number };
 
-/** A user row as loaded: the deviation's posterior and the dedupe window. */
+/**
+ * A user row as loaded: the first persona's posterior (`weights`, what a single-deviation reader serves), the τ² they
+ * were learned under, the rest of the personas' state when there is more than the one deviation (`personas`, its
+ * first persona's weights left out), and the dedupe window.
+ */
 export interface StoredUserState {
   weights: DiagonalGaussianLogisticJSON;
-  /** τ² the weights were learned under; absent on rows from before learned pooling. */
+  /** τ² the personas were learned under; absent on rows from before learned pooling. */
   tau2?: number;
+  personas?: StoredPersonas;
   recentEventIds: number[];
 }
+
+
 
 /**
  * The port through which applying feedback reads users that are not in memory (LearnerStateRepository in production).
@@ -68,7 +76,7 @@ export interface StoredUsers {
 }
 
 export interface FlushSnapshot {
-  /** `state`: the JSON of user_models.state (the deviation's posterior); `recentEventKeys`: the encoded dedupe window. */
+  /** `state`: the JSON of user_models.state (see {@link userStateText}); `recentEventKeys`: the encoded dedupe window. */
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
   /** `evidence`: the JSON of the shard's pooling evidence (learned τ²), or null where τ² is fixed. */
   shards: { domain: string; partition: number; state: string; evidence?: string | null; eventsSeen: number }[];
@@ -191,17 +199,16 @@ export class LearnerState {
   }
 
   /**
-   * Re-expresses a user's deviation under their partition's current τ² when it was learned under another
-   * (rebasePosterior: the data's evidence kept, the prior swapped), before the user's next event is scored. Not marked
-   * dirty: the stored row carries the τ² it was learned under, so it stays exact until the user's next update.
+   * Re-expresses a user's personas under their partition's current τ² when they were learned under another
+   * (rebasePersonas: every persona's and the shadow's posterior rebased as rebasePosterior does, the data's evidence
+   * kept, the prior swapped), before the user's next event is scored. Not marked dirty: the stored row carries the τ²
+   * it was learned under, so it stays exact until the user's next update.
    */
   alignUser(user: UserState, shard: ShardState): void {
     const tau2 = shard.tau2;
     if (user.tau2 === tau2) return;
-    user.model =
-      user.tau2 > 0
-        ? DiagonalGaussianLogistic.fromJSON(rebasePosterior(user.model.toJSON(), user.tau2, tau2), this.priors.user(user.domain, tau2))
-        : new DiagonalGaussianLogistic(this.priors.user(user.domain, tau2));
+    const options = this.priors.personas(user.domain, tau2);
+    user.model = user.tau2 > 0 && tau2 > 0 ? PersonaMixture.fromJSON(rebasePersonas(user.model.toJSON(), user.tau2, tau2), options) : new PersonaMixture(options);
     user.tau2 = tau2;
   }
 
@@ -222,7 +229,13 @@ export class LearnerState {
     const user: UserState = {
       userId,
       domain,
-      model: stored ? this.priors.restoreUser(domain, stored.state.weights, stored.state.tau2) : new DiagonalGaussianLogistic(this.priors.user(domain)),
+      model: stored
+        ? this.priors.restoreUserPersonas(
+            domain,
+            { weights: stored.state.weights, personas: storedPersonas(stored.state.weights, stored.state.personas), eventsSeen: stored.eventsSeen },
+            stored.state.tau2,
+          )
+        : new PersonaMixture(this.priors.personas(domain)),
       tau2: 0,
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
@@ -267,7 +280,7 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: `{"weights":${user.model.toJSONText()},"tau2":${user.tau2}}`,
+          state: userStateText(user.model, user.tau2),
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
@@ -330,3 +343,4 @@ export class LearnerState {
     }
   }
 }
+

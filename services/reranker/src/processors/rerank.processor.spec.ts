@@ -5,7 +5,7 @@ import { UnrecoverableError } from 'bullmq';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
-import { CalibrateUserUseCase, relevanceOf, type CalibratedLists, type UserScoring } from '../usecases/calibrate-user.usecase';
+import { CalibrateUserUseCase, relevanceOf, type CalibratedLists, type CalibrationSettings, type UserScoring } from '../usecases/calibrate-user.usecase';
 import { CalibrateBatchUseCase, type BatchScoring, type CalibratedListsBatch } from '../usecases/calibrate-batch.usecase';
 import { FanOutRerankUseCase } from '../usecases/fan-out-rerank.usecase';
 import { assertOneHandlerPerJobName, RerankProcessor, type RerankJobHandle } from './rerank.processor';
@@ -33,7 +33,16 @@ describe('relevanceOf', () => {
 describe('RerankProcessor.process', () => {
   const item = (itemId: string, categories: Record<string, number>): ScoringItem => ({ itemId, categories, userX: new Map(), aggregateX: new Map() });
 
-  function setup(options: { candidateCategories?: Record<string, number>; listsFail?: Error } = {}) {
+  // A household: persona 0 (70% of the events) is served the dramas, persona 3 (30%) the lower-ranked comedies.
+  const household: Pick<UserScores, 'ranked' | 'personaShares'> = {
+    ranked: [
+      ...Array.from({ length: 10 }, (_, k) => ({ item: item(`d-${k}`, { drama: 1 }), logit: 3 - k * 0.1, persona: { id: 0, label: 'drama' } })),
+      ...Array.from({ length: 10 }, (_, k) => ({ item: item(`c-${k}`, { comedy: 1 }), logit: 1 - k * 0.1, persona: { id: 3, label: 'comedy' } })),
+    ],
+    personaShares: { 0: 0.7, 3: 0.3 },
+  };
+
+  function setup(options: { candidateCategories?: Record<string, number>; listsFail?: Error; calibrateToPersonas?: boolean } = {}) {
     const scoring: UserScoring = {
       async scoreUnseen(userId, domain): Promise<UserScores> {
         return {
@@ -42,7 +51,7 @@ describe('RerankProcessor.process', () => {
           modelVersion: '1.2',
           seen: new Set(['h-1']),
           history: [item('h-1', { drama: 1 })],
-          ranked: [{ item: item('d-1', options.candidateCategories ?? { drama: 1 }), logit: 1 }],
+          ...(options.calibrateToPersonas ? household : { ranked: [{ item: item('d-1', options.candidateCategories ?? { drama: 1 }), logit: 1 }] }),
         };
       },
       async catalogue() {
@@ -62,7 +71,9 @@ describe('RerankProcessor.process', () => {
       },
       async markPublished() {},
     };
-    const settings = { lambda: 0.5, n: 10, candidates: 10, alpha: 0.01, priorWeight: 0 };
+    const settings: CalibrationSettings = options.calibrateToPersonas
+      ? { lambda: 0.9, n: 10, candidates: 20, alpha: 0.01, priorWeight: 0, calibrateTo: 'personas' }
+      : { lambda: 0.5, n: 10, candidates: 10, alpha: 0.01, priorWeight: 0 };
     const calibrate = new CalibrateUserUseCase(scoring, lists, { send: async () => [] }, '', settings);
     const batchScoring: BatchScoring = {
       async scoreUnseenMany(userIds, domain) {
@@ -149,6 +160,18 @@ describe('RerankProcessor.process', () => {
     // Run again (a retry, a restarted worker): nothing is computed or stored twice.
     expect(await processor.process(job(RERANK_JOB.batch, batch))).toMatchObject({ stored: 0, alreadyStored: 2, failed: [{ userId: 'poisoned' }] });
     expect(stored).toHaveLength(2);
+  });
+
+  it('calibrates to the personas’ shares in batch jobs as in user jobs (RERANK_CALIBRATE_TO=personas)', async () => {
+    const { processor, job, stored } = setup({ calibrateToPersonas: true });
+    await processor.process(job(RERANK_JOB.user, userJob));
+    await processor.process(job(RERANK_JOB.batch, { domain: 'movies', users: [{ userId: 'bob', modelVersion: '1.2' }], reason: { kind: 'manual' } }));
+    const comedies = stored.map((r) => r.items.map((i) => i.itemId).filter((id) => id.startsWith('c-')));
+    // The history is all drama: calibrated to categories the list would hold no comedy; to personas, 3 of 10.
+    expect(comedies).toEqual([
+      ['c-0', 'c-1', 'c-2'],
+      ['c-0', 'c-1', 'c-2'],
+    ]);
   });
 
   it('fails a batch payload that is not valid at once, naming the field', async () => {

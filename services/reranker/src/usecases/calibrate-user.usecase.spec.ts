@@ -15,12 +15,14 @@ class InMemoryScoring implements UserScoring {
   scored = 0;
   constructor(
     private readonly history: ScoringItem[],
-    private readonly ranked: { item: ScoringItem; logit: number }[],
+    private readonly ranked: UserScores['ranked'],
     private readonly domainCatalogue: ScoringItem[] = [],
+    private readonly personaShares?: Record<string, number>,
   ) {}
   async scoreUnseen(userId: string, domain: string): Promise<UserScores> {
     this.scored++;
-    return { userId, domain, modelVersion: '4.10', seen: new Set(this.history.map((i) => i.itemId)), history: this.history, ranked: this.ranked };
+    const shares = this.personaShares ? { personaShares: this.personaShares } : {};
+    return { userId, domain, modelVersion: '4.10', seen: new Set(this.history.map((i) => i.itemId)), history: this.history, ranked: this.ranked, ...shares };
   }
   async catalogue(): Promise<ScoringItem[]> {
     return this.domainCatalogue;
@@ -152,6 +154,28 @@ describe('CalibrateUserUseCase', () => {
     await withPrior.usecase.execute('job-4', job({ lambda: 1 }));
     expect(without.lists.rows[0]!.items.map((i) => i.itemId)).toEqual(['d-1', 'd-2']);
     expect(withPrior.lists.rows[0]!.items.map((i) => i.itemId)).toEqual(['d-1', 'c-1']);
+  });
+
+  it('calibrated to personas, each persona keeps its share of the user among the items it serves (issue #16)', async () => {
+    // A household: persona 0 (70% of the events) is served the dramas, persona 3 (30%) the comedies, which rank lower.
+    // The history is all drama, so calibrating to categories keeps the list all drama; to personas, 3 of 10 are comedy.
+    const history = [drama('h-1'), drama('h-2')];
+    const ranked = [
+      ...Array.from({ length: 10 }, (_, k) => ({ item: drama(`d-${k}`), logit: 3 - k * 0.1, persona: { id: 0, label: 'drama' } })),
+      ...Array.from({ length: 10 }, (_, k) => ({ item: comedy(`c-${k}`), logit: 1 - k * 0.1, persona: { id: 3, label: 'comedy' } })),
+    ];
+    const shares = { 0: 0.7, 3: 0.3 };
+    const byCategory = setup(new InMemoryScoring(history, ranked, [], shares), { n: 10, candidates: 20, calibrateTo: 'categories' });
+    const byPersona = setup(new InMemoryScoring(history, ranked, [], shares), { n: 10, candidates: 20, calibrateTo: 'personas' });
+    await byCategory.usecase.execute('job-p', job({ lambda: 0.9 }));
+    await byPersona.usecase.execute('job-p', job({ lambda: 0.9 }));
+    const comedies = (rows: CalibratedListRecord[]) => rows[0]!.items.filter((i) => i.itemId.startsWith('c-')).map((i) => i.itemId);
+    expect(comedies(byCategory.lists.rows)).toEqual([]);
+    expect(comedies(byPersona.lists.rows)).toEqual(['c-0', 'c-1', 'c-2']);
+    // A user with one persona is calibrated to categories either way.
+    const single = setup(new InMemoryScoring(history, ranked, [], { 0: 1 }), { n: 10, candidates: 20, calibrateTo: 'personas' });
+    await single.usecase.execute('job-p', job({ lambda: 0.9 }));
+    expect(comedies(single.lists.rows)).toEqual([]);
   });
 
   it('a job that already stored its list publishes it if it was not yet, without scoring again', async () => {

@@ -17,6 +17,12 @@ export interface CalibrationSettings {
   alpha: number;
   /** β of a uniform diversity prior over the domain's categories (0 = none). */
   priorWeight: number;
+  /**
+   * What the list is calibrated to: the categories of the user's history (Steck), or the user's personas (issue #16):
+   * each persona keeps its share of the user's events among the items it serves. A user with one persona (or none)
+   * is calibrated to categories either way.
+   */
+  calibrateTo?: 'categories' | 'personas';
 }
 
 /** The job fields a list depends on (shared by per-user and batch payloads). */
@@ -29,13 +35,16 @@ export interface ListRequest {
 
 export type ComputedList = { outcome: 'computed'; list: NewCalibratedList } | { outcome: 'skipped'; reason: string };
 
+/** The "category" of a candidate calibrated by persona: the persona it serves. */
+const PERSONA_PREFIX = 'persona:';
+
 /** σ(logit): the model's probability that the user likes the item — relevance on [0, 1] as Steck's objective expects. */
 export function relevanceOf(logit: number): number {
   return 1 / (1 + Math.exp(-logit));
 }
 
 /**
- * Score → top C → profile p(g|u) from the history → Steck's greedy, as the list to store under `jobId`; or why there
+ * Score → top C → profile p(g|u) from the history (or, calibrated to personas, the personas' shares) → Steck's greedy, as the list to store under `jobId`; or why there
  * is nothing to calibrate. Throws what `calibratedRerank` throws for input it refuses.
  *
  * The profile weighs every item the learner recorded for the user equally (user_items holds no label), so skipped
@@ -53,11 +62,20 @@ export function computeCalibratedList(
   }
   if (scores.ranked.length === 0) return { outcome: 'skipped', reason: 'the user has interacted with every catalogue item; nothing is left to recommend' };
   const top = scores.ranked.slice(0, settings.candidates);
-  const candidates: RerankCandidate[] = top.map(({ item, logit }) => ({ id: item.itemId, score: relevanceOf(logit), categories: item.categories }));
-  const profile = categoryDistribution(scores.history.map((item) => ({ categories: item.categories })));
+  const byPersona = settings.calibrateTo === 'personas' && scores.personaShares !== undefined && Object.keys(scores.personaShares).length > 1;
+  // By persona: each candidate's one "category" is the persona it serves, the profile the personas' shares.
+  const candidates: RerankCandidate[] = top.map(({ item, logit, persona }) => ({
+    id: item.itemId,
+    score: relevanceOf(logit),
+    categories: byPersona ? { [PERSONA_PREFIX + persona!.id]: 1 } : item.categories,
+  }));
+  const profile = byPersona
+    ? Object.fromEntries(Object.entries(scores.personaShares!).map(([id, share]) => [PERSONA_PREFIX + id, share]))
+    : categoryDistribution(scores.history.map((item) => ({ categories: item.categories })));
   const lambda = request.lambda ?? settings.lambda;
   const n = Math.min(request.n ?? settings.n, candidates.length);
-  const result = calibratedRerank({ candidates, profile, n, lambda, alpha: settings.alpha, prior });
+  // The diversity prior is over the domain's categories, which a persona profile does not have.
+  const result = calibratedRerank({ candidates, profile, n, lambda, alpha: settings.alpha, prior: byPersona ? undefined : prior });
   const logits = new Map(top.map(({ item, logit }) => [item.itemId, logit]));
   return {
     outcome: 'computed',
