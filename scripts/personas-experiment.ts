@@ -13,7 +13,6 @@
  * learn the same events side by side.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_PERSONA_OPTIONS,
   DiagonalGaussianLogistic,
@@ -25,38 +24,23 @@ import {
 } from '@chorus/reward';
 import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
 import { runPersonaExperiment } from '@chorus/simulation';
+import { numberFlag, parseFlags, runCommand, UsageError } from './command-line';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
 
 const SCALE = { min: 0.5, max: 5 };
 const usage = 'usage: npm run experiment:personas -- [--data <dir>] [--tau2 4] [--max-personas 3] [--seeds 1,2,3] [--no-movielens]';
 
-class UsageError extends Error {}
-
 function options() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
-        tau2: { type: 'string', default: '4' },
-        'max-personas': { type: 'string', default: String(DEFAULT_PERSONA_OPTIONS.maxPersonas) },
-        seeds: { type: 'string', default: '1,2,3' },
-        'no-movielens': { type: 'boolean', default: false },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
+  const values = parseFlags(usage, {
+    data: { type: 'string', default: resolve(__dirname, '..', '..', '..', 'shared', 'data', 'movielens-latest-small') },
+    tau2: { type: 'string', default: '4' },
+    'max-personas': { type: 'string', default: String(DEFAULT_PERSONA_OPTIONS.maxPersonas) },
+    seeds: { type: 'string', default: '1,2,3' },
+    'no-movielens': { type: 'boolean', default: false },
+  });
   const tau2 = Number(values.tau2);
   if (values.tau2.trim() === '' || !(tau2 > 0) || !(tau2 <= MAX_PRIOR_VARIANCE)) throw new UsageError(`--tau2 must be a number in (0, ${MAX_PRIOR_VARIANCE}], got "${values.tau2}"`);
-  const maxPersonas = Number(values['max-personas']);
-  if (!Number.isInteger(maxPersonas) || maxPersonas < 1 || maxPersonas > 16) throw new UsageError(`--max-personas must be an integer in [1, 16], got "${values['max-personas']}"`);
+  const maxPersonas = numberFlag('max-personas', values['max-personas'], { min: 1, max: 16, integer: true });
   const seeds = values.seeds.split(',').map((text) => {
     const seed = Number(text);
     if (text.trim() === '' || !Number.isInteger(seed) || seed < 0) throw new UsageError(`--seeds takes integers ≥ 0 separated by commas, got "${text}"`);
@@ -129,9 +113,4 @@ function main(): void {
   process.stdout.write(`  personas per user at the end: ${m.personasPerUser.toFixed(2)} (${m.usersWithMore} users with more than one)\n`);
 }
 
-try {
-  main();
-} catch (error) {
-  process.stderr.write(error instanceof UsageError ? `${error.message}\n${usage}\n` : `[personas] failed: ${(error as Error).message}\n`);
-  process.exit(1);
-}
+runCommand('personas', usage, main);
