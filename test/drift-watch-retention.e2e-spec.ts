@@ -51,7 +51,7 @@ describe('drift-watch retention', () => {
   });
 
   beforeEach(async () => {
-    await db.query(`TRUNCATE drift_alerts, drift_user_series, drift_population_series, drift_segment_series`);
+    await db.query(`TRUNCATE drift_alert_acknowledgements, drift_alerts, drift_user_series, drift_population_series, drift_segment_series`);
   });
 
   afterAll(async () => {

@@ -17,8 +17,8 @@ export async function createNotifierApp(config: NotifierConfig, onFatal?: (error
   if (config.NOTIFIER_CORS_ORIGINS.length > 0) {
     app.enableCors({ origin: config.NOTIFIER_CORS_ORIGINS, allowedHeaders: ['authorization', 'content-type', 'last-event-id'], maxAge: 600 });
   }
-  const document = notifierOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  // The document describes the API role's routes; a consumer-only notifier serves /health and /metrics and no docs.
+  if (config.NOTIFIER_ROLES.has('api')) SwaggerModule.setup('docs', app, notifierOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
 
