@@ -93,7 +93,8 @@ export class DriftWatchRuntime {
         minEvents: config.DRIFT_USER_MIN_EVENTS,
         modelRefreshEvents: config.DRIFT_MODEL_REFRESH_EVENTS,
         modelRetryMs: config.DRIFT_MODEL_RETRY_MS,
-        tau: (domain) => priors.tau2(domain),
+        // The gateway's rule (GET /v1/users/:id/model): a learned τ² moves, and each row says which one it was learned under.
+        tau: (domain, learnedUnder) => priors.fixedTau2(domain) ?? learnedUnder ?? priors.tau2(domain),
         merge: { idleMs: config.DRIFT_MERGE_IDLE_MS, maxHoldMs: config.DRIFT_INPUT_MAX_SKEW_SECONDS * 1000 },
       },
     );

@@ -16,7 +16,7 @@ const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 
 class InMemoryStores implements ObserveEventsStores {
   readonly items = new Map<string, CatalogueItem>();
-  readonly deviationsOf = new Map<string, number[]>();
+  readonly deviationsOf = new Map<string, { means: number[]; tau2?: number }>();
   readonly storedUsers = new Map<string, StoredUserDriftState>();
   readonly asked = { items: [] as string[][], users: [] as string[][], vocabularies: [] as string[], deviations: [] as string[][] };
   private readonly indexes = new Map<string, string[]>();
@@ -64,7 +64,8 @@ function setup(options: { idleMs?: number; minEvents?: number; modelRefreshEvent
     minEvents: options.minEvents ?? 2,
     modelRefreshEvents: options.modelRefreshEvents ?? 3,
     modelRetryMs: 1000,
-    tau: () => 1,
+    // A fixed τ² = 1 unless the row says what it was learned under.
+    tau: (_domain: string, learnedUnder?: number) => learnedUnder ?? 1,
     merge: { idleMs: options.idleMs ?? 0, maxHoldMs: 6 * 3600_000 },
     now: () => clock.now,
   });
@@ -184,13 +185,21 @@ describe('ObserveEventsUseCase', () => {
     expect(stores.asked.deviations).toHaveLength(2);
     expect(usecase.awaitingModels).toBe(1);
 
-    stores.deviationsOf.set('ann\u0001movies', [3, 4]);
+    stores.deviationsOf.set('ann\u0001movies', { means: [3, 4] });
     clock.now = 2000;
     await usecase.retryAwaitingModels();
     expect(usecase.awaitingModels).toBe(0);
     expect(state.user('ann', 'movies').divergenceAt).toBe(3);
     // b_u = (3, 4) with τ = 1: five prior standard deviations.
     expect(state.snapshot().userPoints.filter((p) => p.metric === 'personal-divergence').map((p) => p.value)).toEqual([5]);
+  });
+
+  it('measures divergence in the standard deviations of the τ² a row was learned under (learned pooling)', async () => {
+    const { stores, state, usecase } = setup({ minEvents: 2, modelRefreshEvents: 3 });
+    stores.deviationsOf.set('ann\u0001movies', { means: [3, 4], tau2: 4 });
+    await usecase.apply('feedback', 0, messages([0, click(1, 0)], [1, click(2, 1)], [2, click(3, 2)]));
+    // |b_u| = 5 under τ² = 4 (τ = 2): 2.5 prior standard deviations, not the 5 a default τ² of 1 would give.
+    expect(state.snapshot().userPoints.filter((p) => p.metric === 'personal-divergence').map((p) => p.value)).toEqual([2.5]);
   });
 
   it('forgets what waits on clear(), and drops a waiting user evicted from memory', async () => {

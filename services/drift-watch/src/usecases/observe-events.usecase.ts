@@ -67,7 +67,8 @@ export class ObserveEventsUseCase {
       modelRefreshEvents: number;
       /** How long after a gated user's b_u was found missing it is asked for again, events or not. */
       modelRetryMs: number;
-      tau: (domain: string) => number;
+      /** τ² of a user's deviation: the fixed one, else the one it was learned under (`learnedUnder`), else the default. */
+      tau: (domain: string, learnedUnder?: number) => number;
       merge: { idleMs: number; maxHoldMs: number };
       now?: () => number;
     },
@@ -267,13 +268,13 @@ export class ObserveEventsUseCase {
     const missing: T[] = [];
     for (const user of users) {
       const key = `${user.userId}\u0001${user.domain}`;
-      const means = deviations.get(key);
-      if (means === undefined) {
+      const deviation = deviations.get(key);
+      if (deviation === undefined) {
         missing.push(user);
         continue;
       }
       this.awaitingModel.delete(key);
-      this.engine.applyDivergence(user.userId, user.domain, means, Math.sqrt(this.options.tau(user.domain)), user.atMs, user.source);
+      this.engine.applyDivergence(user.userId, user.domain, deviation.means, Math.sqrt(this.options.tau(user.domain, deviation.tau2)), user.atMs, user.source);
     }
     return missing;
   }
