@@ -896,6 +896,47 @@ export interface components {
             divergence: {
                 deviationNormInPriorSd: number;
             };
+            /** @description The user's personas, oldest first (the first is `deviation`); empty for a user without events */
+            personas: {
+                /** @description Stable for the user */
+                id: number;
+                /** @description Its strongest categories, as recommendations name it */
+                label: string;
+                /** @description Events it explained (responsibility-weighted) */
+                mass: number;
+                /** @description mass / total mass: the share calibrated reranking keeps */
+                share: number;
+                /** @description This persona's deviation from the aggregate, per feature, with its posterior sd */
+                deviation: {
+                    [key: string]: {
+                        mean: number;
+                        sd: number;
+                    };
+                };
+                /** @description Aggregate mean plus this persona's deviation mean, per feature */
+                personalized: {
+                    [key: string]: number;
+                };
+            }[];
+            /** @description The latest persona open and merge decisions with their evidence, oldest first (at most 8 are kept) */
+            personaDecisions: ({
+                /** @enum {string} */
+                kind: "open";
+                persona: number;
+                atEvent: number;
+                /** @description Nats of decayed prequential evidence for the opened persona */
+                evidence: number;
+            } | {
+                /** @enum {string} */
+                kind: "merge";
+                persona: number;
+                into: number;
+                atEvent: number;
+                /** @description Largest standardized difference of means, below the merge threshold */
+                maxZ: number;
+                /** @description The feature where it is reached */
+                feature: string;
+            })[];
         };
         AggregateModel: {
             domain: string;

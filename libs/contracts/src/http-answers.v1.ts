@@ -49,6 +49,20 @@ const weights = z.record(z.string(), weight);
 
 export const aggregateModelV1 = answer('AggregateModel', aggregateModelReadV1);
 
+const personaV1 = z.object({
+  id: z.number().int().min(0).describe('Stable for the user'),
+  label: z.string().describe("Its strongest categories, as recommendations name it"),
+  mass: z.number().min(0).describe('Events it explained (responsibility-weighted)'),
+  share: z.number().min(0).max(1).describe('mass / total mass: the share calibrated reranking keeps'),
+  deviation: weights.describe("This persona's deviation from the aggregate, per feature, with its posterior sd"),
+  personalized: z.record(z.string(), z.number()).describe("Aggregate mean plus this persona's deviation mean, per feature"),
+});
+
+const personaDecisionV1 = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('open'), persona: z.number().int(), atEvent: z.number(), evidence: z.number().describe("Nats of decayed prequential evidence for the opened persona") }),
+  z.object({ kind: z.literal('merge'), persona: z.number().int(), into: z.number().int(), atEvent: z.number(), maxZ: z.number().describe('Largest standardized difference of means, below the merge threshold'), feature: z.string().describe('The feature where it is reached') }),
+]);
+
 export const userModelV1 = answer('UserModel', z
   .object({
     userId: z.string(),
@@ -59,6 +73,8 @@ export const userModelV1 = answer('UserModel', z
     deviation: weights.describe("The user's deviation from the aggregate, per feature, with its posterior sd"),
     personalized: z.record(z.string(), z.number()).describe('Aggregate mean plus deviation mean, per feature'),
     divergence: z.object({ deviationNormInPriorSd: z.number() }),
+    personas: z.array(personaV1).describe("The user's personas, oldest first (the first is `deviation`); empty for a user without events"),
+    personaDecisions: z.array(personaDecisionV1).describe('The latest persona open and merge decisions with their evidence, oldest first (at most 8 are kept)'),
   }));
 
 export const calibrationSummaryV1 = answer('CalibrationSummary', z

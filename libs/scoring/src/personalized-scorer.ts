@@ -153,8 +153,16 @@ export class PersonalizedScorer {
       else ranked.push({ item, logit: personas.logit(item.userX, aggregateLogit), persona: names.get(personas.servingPersona(item.userX))! });
     }
     ranked.sort((a, b) => b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0));
-    const totalMass = personas?.personas.reduce((sum, persona) => sum + persona.mass, 0) ?? 0;
-    const personaShares = personas && totalMass > 0 ? Object.fromEntries(personas.personas.map((persona) => [String(persona.id), persona.mass / totalMass])) : undefined;
+    const personaShares = personas && personaMassShares(personas);
     return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked, ...(personaShares ? { personaShares } : {}) };
   }
+}
+
+/**
+ * Each persona's share of the user's events, mass_k / Σ mass, by persona id: what calibrated reranking keeps and the
+ * model read shows. Undefined while the personas have no mass (nothing learned yet).
+ */
+export function personaMassShares(personas: PersonaMixture): Record<string, number> | undefined {
+  const totalMass = personas.personas.reduce((sum, persona) => sum + persona.mass, 0);
+  return totalMass > 0 ? Object.fromEntries(personas.personas.map((persona) => [String(persona.id), persona.mass / totalMass])) : undefined;
 }

@@ -1,3 +1,4 @@
+import { userModelV1 } from '@chorus/contracts';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../../../test/support/http-error-answer';
@@ -56,7 +57,11 @@ beforeAll(async () => {
         evidence: 0,
         eventsSeen: 90,
         nextId: 5,
-        decisions: [{ kind: 'open', persona: 4, atEvent: 40, evidence: 3.5 }],
+        decisions: [
+          { kind: 'open', persona: 2, atEvent: 20, evidence: 3.25 },
+          { kind: 'merge', persona: 2, into: 0, atEvent: 30, maxZ: 0.5, feature: 'cat:drama' },
+          { kind: 'open', persona: 4, atEvent: 40, evidence: 3.5 },
+        ],
       },
     }),
   ]);
@@ -91,6 +96,26 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
     expect(model).toMatchObject({ userId: 'u-1', domain: 'news', eventsSeen: 7, deviation: { 'cat:comedy': { mean: 4, sd: 0.1 } } });
     expect(model.personalized).toEqual({ bias: 0, 'cat:drama': 2, 'cat:comedy': 3 });
     expect(model.divergence.deviationNormInPriorSd).toBeGreaterThan(0);
+    // One persona: the same deviation as the only entry, holding all the user's events.
+    expect(model.personas).toEqual([{ id: 0, label: 'comedy', mass: 7, share: 1, deviation: model.deviation, personalized: model.personalized }]);
+    expect(model.personaDecisions).toEqual([]);
+  });
+
+  it("a household's model: each persona with its label, share, deviation and personalized weights, and the decisions kept", async () => {
+    const model = userModelV1.parse(await readModels().userModel('u-2', { domain: 'news' }));
+    // By hand from the rows: aggregate bias 0, drama +2, comedy −1; personas (drama +3, comedy −3) × 60 events and
+    // (drama −3, comedy +3) × 30, every variance 0.01 (sd 0.1).
+    expect(model.personas).toEqual([
+      { id: 0, label: 'drama', mass: 60, share: 2 / 3, deviation: { 'cat:drama': { mean: 3, sd: 0.1 }, 'cat:comedy': { mean: -3, sd: 0.1 } }, personalized: { bias: 0, 'cat:drama': 5, 'cat:comedy': -4 } },
+      { id: 4, label: 'comedy', mass: 30, share: 1 / 3, deviation: { 'cat:drama': { mean: -3, sd: 0.1 }, 'cat:comedy': { mean: 3, sd: 0.1 } }, personalized: { bias: 0, 'cat:drama': -1, 'cat:comedy': 2 } },
+    ]);
+    // The top-level deviation stays the first persona's, as before personas.
+    expect([model.deviation, model.personalized]).toEqual([model.personas[0]!.deviation, model.personas[0]!.personalized]);
+    expect(model.personaDecisions).toEqual([
+      { kind: 'open', persona: 2, atEvent: 20, evidence: 3.25 },
+      { kind: 'merge', persona: 2, into: 0, atEvent: 30, maxZ: 0.5, feature: 'cat:drama' },
+      { kind: 'open', persona: 4, atEvent: 40, evidence: 3.5 },
+    ]);
   });
 
   it('a user without events is the aggregate exactly', async () => {
@@ -102,6 +127,7 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
       { bias: 0, 'cat:drama': 2, 'cat:comedy': -1 },
       { deviationNormInPriorSd: 0 },
     ]);
+    expect([model.personas, model.personaDecisions]).toEqual([[], []]);
   });
 
   it('accuracy serving ranks the unseen items by personalized logit and logs the list as an exposure keyed by user', async () => {

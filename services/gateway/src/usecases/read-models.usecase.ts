@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { aggregateModelV1, aggregateQueryV1, externalId, exposureV1, modelVersion, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
-import type { PersonalizedScorer } from '@chorus/scoring';
-import { deviationNorm, ITEM_FEATURE_PREFIX, type DiagonalGaussianLogistic } from '@chorus/reward';
+import { personaMassShares, type PersonalizedScorer } from '@chorus/scoring';
+import { deviationNorm, ITEM_FEATURE_PREFIX, personaLabel, type DiagonalGaussianLogistic } from '@chorus/reward';
 import type { StoredCalibratedList } from '../persistence/calibrated-lists.repository';
 import { parseRequest } from './parse-request';
 import type { CalibratedListsPort, EventProducer } from './ports';
@@ -47,11 +47,24 @@ export class ReadModelsUseCase {
     // The τ² this user's deviation is expressed under: the fixed one, or the learned one it was last updated under.
     const tau2 = this.scorer.priors.fixedTau2(domain) ?? stored?.tau2 ?? this.scorer.priors.tau2(domain);
     const deviation = this.scorer.deviation(stored, domain);
-    const aggregateWeights = describe(aggregate.model, (f) => !f.startsWith(ITEM_FEATURE_PREFIX));
-    const personalized: Record<string, number> = {};
-    for (const feature of new Set([...Object.keys(aggregateWeights), ...Object.keys(stored?.weights ?? {})])) {
-      personalized[feature] = aggregate.model.mean(feature) + (deviation?.mean(feature) ?? 0);
-    }
+    const aggregateFeatures = Object.keys(describe(aggregate.model, (f) => !f.startsWith(ITEM_FEATURE_PREFIX)));
+    // Aggregate mean plus the deviation's, over the aggregate's features and the deviation's own.
+    const personalize = (model: DiagonalGaussianLogistic | undefined, ownFeatures: Iterable<string>): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const feature of new Set([...aggregateFeatures, ...ownFeatures])) out[feature] = aggregate.model.mean(feature) + (model?.mean(feature) ?? 0);
+      return out;
+    };
+    // The first persona is `deviation` (the row's weights); a row without personas is that one persona.
+    const mixture = this.scorer.personas(stored, domain);
+    const shares = mixture && personaMassShares(mixture);
+    const personas = (mixture?.personas ?? []).map((persona, _k, all) => ({
+      id: persona.id,
+      label: personaLabel(persona.model),
+      mass: persona.mass,
+      share: shares?.[String(persona.id)] ?? 1 / all.length, // no mass yet (τ² = 0, or nothing learned): equal shares
+      deviation: describe(persona.model, () => true),
+      personalized: personalize(persona.model, Object.keys(persona.model.toJSON())),
+    }));
     return {
       userId,
       domain,
@@ -60,8 +73,10 @@ export class ReadModelsUseCase {
       tau2,
       // A user without events is served the aggregate exactly: zero deviation, aggregate uncertainty.
       deviation: deviation ? describe(deviation, () => true) : {},
-      personalized,
+      personalized: personalize(deviation, Object.keys(stored?.weights ?? {})),
       divergence: { deviationNormInPriorSd: deviationNorm(stored?.weights, tau2) },
+      personas,
+      personaDecisions: [...(mixture?.decisions ?? [])],
     };
   }
 
