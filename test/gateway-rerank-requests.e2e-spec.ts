@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RerankRequestsRepository } from '../services/gateway/src/persistence/rerank-requests.repository';
 import { gatewayRetentionPolicies } from '../services/gateway/src/persistence/retention.policy';
-import { migratedDatabase, type MigratedDatabase } from './support/migrated-database';
+import { useMigratedDatabase } from './support/migrated-database';
 import { backdate, sweeperOf } from './support/retention';
 
 const HORIZON_SECONDS = 7 * 24 * 3600;
@@ -11,17 +11,12 @@ const jobsOf = (userId: string) => [{ jobId: `user.movies.${userId}.v1.1`, name:
 
 /** The gateway's rerank_requests on a real, migrated Postgres: what the reconciler reads, and what retention deletes. */
 describe('rerank_requests (gateway)', () => {
-  let pg: MigratedDatabase;
+  const pg = useMigratedDatabase('rerank_requests');
   let repository: RerankRequestsRepository;
   const ids = Array.from({ length: 6 }, () => randomUUID()).sort();
 
-  beforeAll(async () => {
-    pg = await migratedDatabase('rerank_requests');
+  beforeAll(() => {
     repository = new RerankRequestsRepository(pg.db);
-  });
-
-  afterAll(async () => {
-    await pg?.drop();
   });
 
   it('gives the reconciler pending requests once their request path gave up or died, and enqueued ones within the horizon', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDataSource, dropDatabase } from '@chorus/platform';
 import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll } from 'vitest';
 import { PG_BASE } from './test-stack';
 import { migrate } from '../../infra/database/migrate-database';
 
@@ -27,6 +28,34 @@ export async function migratedDatabase(label: string): Promise<MigratedDatabase>
     async drop() {
       await db.destroy().catch(() => undefined);
       await dropDatabase(url);
+    },
+  };
+}
+
+/**
+ * Registers the hooks a spec file needs around one migrated database: created in `beforeAll`, dropped in `afterAll`
+ * (registered first, so with Vitest's stacked hooks it drops after the file's own `afterAll`s have run). Call it at the
+ * top of the file or a `describe`; read `.db` and `.url` inside hooks and tests, once the database exists.
+ */
+export function useMigratedDatabase(label: string): Pick<MigratedDatabase, 'url' | 'db'> {
+  let current: MigratedDatabase | undefined;
+  beforeAll(async () => {
+    current = await migratedDatabase(label);
+  });
+  afterAll(async () => {
+    await current?.drop();
+    current = undefined;
+  });
+  const opened = (): MigratedDatabase => {
+    if (!current) throw new Error(`useMigratedDatabase('${label}'): the database exists only between its beforeAll and afterAll; read .db/.url inside hooks and tests`);
+    return current;
+  };
+  return {
+    get url() {
+      return opened().url;
+    },
+    get db() {
+      return opened().db;
     },
   };
 }

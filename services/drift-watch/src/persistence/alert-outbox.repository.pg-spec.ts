@@ -1,20 +1,16 @@
 import type { DriftAlertV1 } from '@chorus/contracts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { alertCandidate, driftAlert } from '../testing/drift-alert.fixture';
 import { AlertOutboxRepository } from './alert-outbox.repository';
 import { DriftStateRepository } from './drift-state.repository';
 
 /** drift_alerts' two outboxes (Kafka publication, rerank requests) on a real migrated Postgres. */
 
-let pg: MigratedDatabase;
+const pg = useMigratedDatabase('drift_outbox');
 let outbox: AlertOutboxRepository;
-beforeAll(async () => {
-  pg = await migratedDatabase('drift_outbox');
+beforeAll(() => {
   outbox = new AlertOutboxRepository(pg.db);
-});
-afterAll(async () => {
-  await pg?.drop();
 });
 beforeEach(async () => {
   await pg.db.query(`DELETE FROM drift_alerts`);

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { CatalogueRepository } from './catalogue.repository';
 
-let pg: MigratedDatabase;
+const pg = useMigratedDatabase('drift_catalogue');
 let catalogue: CatalogueRepository;
 beforeAll(async () => {
-  pg = await migratedDatabase('drift_catalogue');
   catalogue = new CatalogueRepository(pg.db);
   await pg.db.query(
     `INSERT INTO items (item_id, domain, categories, stance) VALUES
        ('m-1', 'movies', '{"drama":1}', -0.5), ('m-2', 'movies', '{"comedy":0.5,"drama":0.5}', NULL), ('b-1', 'books', '{"poetry":1}', NULL)`,
   );
-});
-afterAll(async () => {
-  await pg?.drop();
 });
 
 describe('drift-watch CatalogueRepository', () => {

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { DetectorConfigRepository } from './detector-config.repository';
 
-let pg: MigratedDatabase;
+const pg = useMigratedDatabase('drift_configs');
 let configs: DetectorConfigRepository;
-beforeAll(async () => {
-  pg = await migratedDatabase('drift_configs');
+beforeAll(() => {
   configs = new DetectorConfigRepository(pg.db);
-});
-afterAll(async () => {
-  await pg?.drop();
 });
 
 const insert = async (metric: string, domain: string, version: number, config: object): Promise<number> =>

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { DriftSegmentRepository } from './drift-segment.repository';
 
-let pg: MigratedDatabase;
+const pg = useMigratedDatabase('drift_segments');
 let segments: DriftSegmentRepository;
-beforeAll(async () => {
-  pg = await migratedDatabase('drift_segments');
+beforeAll(() => {
   segments = new DriftSegmentRepository(pg.db);
-});
-afterAll(async () => {
-  await pg?.drop();
 });
 
 /** Writes a segment as the gateway's admin API does: a new change id each time, members replaced. */

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { alertCandidate, driftAlert } from '../testing/drift-alert.fixture';
 import type { DriftSnapshot } from '../engine/drift-state';
 import type { StoredUserDriftState } from '../engine/user-drift-state';
@@ -12,13 +12,7 @@ const COOLDOWN_MS = 6 * 3600_000;
 const FEEDBACK = 'chorus.feedback.v1';
 const EXPOSURES = 'chorus.exposures.v1';
 
-let pg: MigratedDatabase;
-beforeAll(async () => {
-  pg = await migratedDatabase('drift_state');
-});
-afterAll(async () => {
-  await pg?.drop();
-});
+const pg = useMigratedDatabase('drift_state');
 
 let groups = 0;
 const repository = (group = `drift-${++groups}`) => new DriftStateRepository(pg.db, group, COOLDOWN_MS);

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { alertCandidate, driftAlert } from '../testing/drift-alert.fixture';
 import { DriftStateRepository } from './drift-state.repository';
 import { driftRetentionPolicies } from './retention.policy';
 
-let pg: MigratedDatabase;
-beforeAll(async () => {
-  pg = await migratedDatabase('drift_retention');
-});
-afterAll(async () => {
-  await pg?.drop();
-});
+const pg = useMigratedDatabase('drift_retention');
 
 describe('drift-watch retention', () => {
   it('deletes expired alerts only once both outboxes are done with them, and expired series points', async () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { UserModelRepository } from './user-model.repository';
 
-let pg: MigratedDatabase;
-beforeAll(async () => {
-  pg = await migratedDatabase('drift_user_models');
-});
-afterAll(async () => {
-  await pg?.drop();
-});
+const pg = useMigratedDatabase('drift_user_models');
 
 describe('drift-watch UserModelRepository', () => {
   it('reads the posterior means of each user\'s deviation; users without a model are absent', async () => {

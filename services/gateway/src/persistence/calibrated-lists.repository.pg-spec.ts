@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { CalibratedListsRepository } from './calibrated-lists.repository';
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('gateway_calibrated_lists');
 let repository: CalibratedListsRepository;
 
 async function insertList(jobId: string, userId: string, domain: string, createdAt: string, items: { itemId: string; score: number }[]) {
@@ -14,15 +14,10 @@ async function insertList(jobId: string, userId: string, domain: string, created
 }
 
 beforeAll(async () => {
-  database = await migratedDatabase('gateway_calibrated_lists');
   repository = new CalibratedListsRepository(database.db);
   await insertList('job-old', 'u-1', 'news', '2026-01-01T00:00:00Z', [{ itemId: 'old', score: 1 }]);
   await insertList('job-new', 'u-1', 'news', '2026-01-02T00:00:00Z', [{ itemId: 'b', score: 2.5 }, { itemId: 'a', score: 1.25 }]);
   await insertList('job-other', 'u-1', 'movies', '2026-01-03T00:00:00Z', [{ itemId: 'm', score: 1 }]);
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('CalibratedListsRepository (PostgreSQL)', () => {

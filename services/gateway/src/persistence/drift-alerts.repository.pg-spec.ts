@@ -1,12 +1,12 @@
 import { createDataSource } from '@chorus/platform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../../infra/database/migrations';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { migratedDatabase, useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { DriftAlertsRepository } from './drift-alerts.repository';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('gateway_drift_alerts');
 let repository: DriftAlertsRepository;
 
 /** A row as drift-watch writes it (and, when acknowledged, the gateway's acknowledgement). */
@@ -28,17 +28,12 @@ async function insertAlert(n: number, fields: { raisedAt: string; scope?: string
 }
 
 beforeAll(async () => {
-  database = await migratedDatabase('gateway_drift_alerts');
   repository = new DriftAlertsRepository(database.db);
   await insertAlert(1, { raisedAt: '2026-01-01T00:00:00.000Z' });
   await insertAlert(2, { raisedAt: '2026-01-02T00:00:00.000Z', severity: 'critical', scope: 'population', subject: 'news', metric: 'polarization' });
   // Two alerts raised at the same instant: the alert id breaks the tie, so keyset pages neither skip nor repeat.
   await insertAlert(3, { raisedAt: '2026-01-03T00:00:00.000Z', acknowledged: true });
   await insertAlert(4, { raisedAt: '2026-01-03T00:00:00.000Z', domain: 'movies', subject: 'u-2' });
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('DriftAlertsRepository (PostgreSQL)', () => {

@@ -1,9 +1,9 @@
 import type { DriftDetectorConfigBodyV1 } from '@chorus/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { DriftConfigRepository } from './drift-config.repository';
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('gateway_drift_config');
 let repository: DriftConfigRepository;
 
 const config = (delta: number): DriftDetectorConfigBodyV1 => ({
@@ -16,13 +16,8 @@ const config = (delta: number): DriftDetectorConfigBodyV1 => ({
   enabled: true,
 });
 
-beforeAll(async () => {
-  database = await migratedDatabase('gateway_drift_config');
+beforeAll(() => {
   repository = new DriftConfigRepository(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('DriftConfigRepository (PostgreSQL)', () => {

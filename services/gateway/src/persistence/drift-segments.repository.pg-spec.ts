@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { DriftSegmentsRepository } from './drift-segments.repository';
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('gateway_drift_segments');
 let repository: DriftSegmentsRepository;
 
-beforeAll(async () => {
-  database = await migratedDatabase('gateway_drift_segments');
+beforeAll(() => {
   repository = new DriftSegmentsRepository(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('DriftSegmentsRepository (PostgreSQL)', () => {

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { DriftSeriesRepository } from './drift-series.repository';
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('gateway_drift_series');
 let repository: DriftSeriesRepository;
 
 beforeAll(async () => {
-  database = await migratedDatabase('gateway_drift_series');
   repository = new DriftSeriesRepository(database.db);
   await database.db.query(
     `INSERT INTO drift_user_series (user_id, domain, metric, bucket_start, value) VALUES
@@ -23,10 +22,6 @@ beforeAll(async () => {
        ('news', 'bimodality', 0, '2026-01-01T00:00:00Z', 0.6, 12, 120),
        ('movies', 'polarization', 0, '2026-01-01T00:00:00Z', 0.9, 5, 50)`,
   );
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('DriftSeriesRepository (PostgreSQL)', () => {

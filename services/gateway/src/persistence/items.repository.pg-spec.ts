@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { ItemsRepository } from './items.repository';
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('gateway_items');
 let repository: ItemsRepository;
 
-beforeAll(async () => {
-  database = await migratedDatabase('gateway_items');
+beforeAll(() => {
   repository = new ItemsRepository(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('ItemsRepository (PostgreSQL)', () => {

@@ -1,8 +1,8 @@
 import { userModelV1 } from '@chorus/contracts';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../../../test/support/http-error-answer';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { ModelsController } from '../controllers/models.controller';
 import { loadGatewayConfig } from '../gateway.config';
 import { CalibratedListsRepository } from '../persistence/calibrated-lists.repository';
@@ -16,7 +16,7 @@ import { ReadModelsUseCase, type ServingPolicy } from './read-models.usecase';
 // The news aggregate is one shard holding drama +2, comedy −1 and an item intercept of +0.5 for "c"; user u-1 leans
 // to comedy (+4) and has seen item "a".
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('gateway_read_models');
 let producer: RecordingProducer;
 
 function readModels(serving: ServingPolicy = { policy: 'accuracy', maxAgeMs: 60_000 }) {
@@ -33,7 +33,6 @@ async function insertCalibratedList(jobId: string, createdAt: string, modelVersi
 }
 
 beforeAll(async () => {
-  database = await migratedDatabase('gateway_read_models');
   await new ItemsRepository(database.db).upsert([
     { itemId: 'a', domain: 'news', categories: { drama: 1 } },
     { itemId: 'b', domain: 'news', categories: { comedy: 1 } },
@@ -65,10 +64,6 @@ beforeAll(async () => {
       },
     }),
   ]);
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 beforeEach(() => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { CatalogueRepository } from './catalogue.repository';
 
-let pg: MigratedDatabase;
-beforeAll(async () => {
-  pg = await migratedDatabase('learner_catalogue');
-});
-afterAll(async () => {
-  await pg?.drop();
-});
+const pg = useMigratedDatabase('learner_catalogue');
 
 describe('learner CatalogueRepository', () => {
   it('reads the rows of the ids it finds, with null stance and features where the item has none', async () => {

@@ -1,20 +1,14 @@
 import { deadLetterFor, type DeadLetterV1 } from '@chorus/contracts';
 import { DeadLetterOutbox, PartitionFencedError } from '@chorus/platform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import type { FlushSnapshot } from '../usecases/learner-state';
 import { encodeDedupeWindow } from './dedupe-window.codec';
 import { LearnerStateRepository } from './learner-state.repository';
 
 /** The learner's store of record on a real migrated Postgres (no Kafka): one transaction per commit, fenced offsets. */
 
-let pg: MigratedDatabase;
-beforeAll(async () => {
-  pg = await migratedDatabase('learner_state');
-});
-afterAll(async () => {
-  await pg?.drop();
-});
+const pg = useMigratedDatabase('learner_state');
 
 let groups = 0;
 /** A repository of a group of its own, so tests sharing the database never see each other's offsets or outbox. */

@@ -1,13 +1,13 @@
 import { deadLetterFor } from '@chorus/contracts';
 import { ApiKeyRepository, DeadLetterOutbox } from '@chorus/platform';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { alertUuid, incoming } from '../testing/alert-fixtures';
 import { ALERTS_CHANNEL, AlertsRepository } from './alerts.repository';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('notifier_alerts');
 let alerts: AlertsRepository;
 let subscriptions: SubscriptionsRepository;
 let revokedOwner: string;
@@ -23,7 +23,6 @@ async function subscribe(id: string, owner: string, filters: Record<string, stri
 }
 
 beforeAll(async () => {
-  database = await migratedDatabase('notifier_alerts');
   alerts = new AlertsRepository(database.db);
   subscriptions = new SubscriptionsRepository(database.db);
   const keys = new ApiKeyRepository(database.db);
@@ -34,10 +33,6 @@ beforeAll(async () => {
   await subscribe(SUB_INACTIVE, owner, {}, false);
   await subscribe(SUB_REVOKED_KEY, revokedOwner, {});
   await keys.revoke('revoked');
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('AlertsRepository (PostgreSQL)', () => {

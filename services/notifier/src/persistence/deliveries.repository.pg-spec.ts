@@ -1,12 +1,12 @@
 import { ApiKeyRepository } from '@chorus/platform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { alertUuid, incoming } from '../testing/alert-fixtures';
 import { AlertsRepository } from './alerts.repository';
 import { DeliveriesRepository } from './deliveries.repository';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('notifier_deliveries');
 let deliveries: DeliveriesRepository;
 let subscriptions: SubscriptionsRepository;
 let owner: string;
@@ -21,17 +21,12 @@ const statusOf = async (id: string) =>
   (await database.db.query(`SELECT status, attempts, last_status_code, last_error, completed_at IS NOT NULL AS completed, enqueued_at IS NOT NULL AS enqueued FROM alert_deliveries WHERE id = $1`, [id]))[0];
 
 beforeAll(async () => {
-  database = await migratedDatabase('notifier_deliveries');
   deliveries = new DeliveriesRepository(database.db);
   subscriptions = new SubscriptionsRepository(database.db);
   owner = (await new ApiKeyRepository(database.db).create('owner', ['subscriber'])).record.id;
   await subscriptions.create({ id: SUB, ownerKeyId: owner, description: null, url: 'https://example.com/hook', secret: 'sealed-now', active: true, filters: {} });
   const outcome = await new AlertsRepository(database.db).storeAndMatch([incoming(1)], 3);
   alertDelivery = outcome.deliveries[0]!.id;
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('DeliveriesRepository (PostgreSQL)', () => {

@@ -1,6 +1,6 @@
 import { ApiKeyRepository } from '@chorus/platform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { incoming } from '../testing/alert-fixtures';
 import { AlertsRepository } from './alerts.repository';
 import { DeliveriesRepository } from './deliveries.repository';
@@ -9,14 +9,13 @@ import { SubscriptionsRepository } from './subscriptions.repository';
 
 // Alerts 1–4 are 40 days old; 5 is new. Subscription SUB matches only user u-2 and u-3, so alerts 2 and 3 have
 // deliveries: 2's is dead and 40 days final, 3's is still retrying. Retention is 30 days for both tables.
-let database: MigratedDatabase;
+const database = useMigratedDatabase('notifier_retention');
 let policies: ReturnType<typeof notifierRetentionPolicies>;
 const SUB = '40000000-0000-4000-8000-000000000001';
 
 const seqs = async () => (await database.db.query(`SELECT seq::text AS seq FROM notifier_alerts ORDER BY seq`)).map((r: { seq: string }) => r.seq);
 
 beforeAll(async () => {
-  database = await migratedDatabase('notifier_retention');
   const owner = (await new ApiKeyRepository(database.db).create('owner', ['subscriber'])).record.id;
   await new SubscriptionsRepository(database.db).create({ id: SUB, ownerKeyId: owner, description: null, url: 'https://example.com/hook', secret: 'sealed', active: true, filters: { subjects: ['u-2', 'u-3'] } });
   const { deliveries } = await new AlertsRepository(database.db).storeAndMatch([1, 2, 3, 4, 5].map((n) => incoming(n)), 3);
@@ -28,10 +27,6 @@ beforeAll(async () => {
   await database.db.query(`UPDATE notifier_alerts SET received_at = now() - interval '40 days' WHERE seq <= 4`);
   await database.db.query(`UPDATE alert_deliveries SET completed_at = now() - interval '40 days' WHERE completed_at IS NOT NULL`);
   policies = notifierRetentionPolicies(database.db, { NOTIFIER_ALERT_RETENTION_DAYS: 30, NOTIFIER_DELIVERY_RETENTION_DAYS: 30 });
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('notifier retention (PostgreSQL)', () => {

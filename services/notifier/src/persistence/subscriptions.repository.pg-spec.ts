@@ -1,9 +1,9 @@
 import { ApiKeyRepository } from '@chorus/platform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
-let database: MigratedDatabase;
+const database = useMigratedDatabase('notifier_subscriptions');
 let repository: SubscriptionsRepository;
 let owner: string;
 let stranger: string;
@@ -21,15 +21,10 @@ async function stored(id: string): Promise<{ secret: string; previous_secret: st
 }
 
 beforeAll(async () => {
-  database = await migratedDatabase('notifier_subscriptions');
   repository = new SubscriptionsRepository(database.db);
   const keys = new ApiKeyRepository(database.db);
   owner = (await keys.create('owner', ['subscriber'])).record.id;
   stranger = (await keys.create('stranger', ['subscriber'])).record.id;
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 describe('SubscriptionsRepository (PostgreSQL)', () => {

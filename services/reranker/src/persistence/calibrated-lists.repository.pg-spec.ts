@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedDatabase, type MigratedDatabase } from '../../../../test/support/migrated-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { CalibratedListsRepository, type NewCalibratedList } from './calibrated-lists.repository';
 import { rerankerRetentionPolicies } from './retention.policy';
 
 /** The reranker's store of record on a real migrated Postgres: one list per job id, published once. */
 
-let pg: MigratedDatabase;
+const pg = useMigratedDatabase('reranker_lists');
 let lists: CalibratedListsRepository;
-beforeAll(async () => {
-  pg = await migratedDatabase('reranker_lists');
+beforeAll(() => {
   lists = new CalibratedListsRepository(pg.db);
-});
-afterAll(async () => {
-  await pg?.drop();
 });
 
 const list = (jobId: string, userId = 'ann', overrides: Partial<NewCalibratedList> = {}): NewCalibratedList => ({
