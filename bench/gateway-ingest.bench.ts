@@ -29,6 +29,7 @@ import { GATEWAY_INGEST_USAGE, parseGatewayIngestOptions, type GatewayIngestOpti
 import { summarise, type BatchSizeSummary, type Window } from './gateway/side-summary';
 import { readProcStats } from './scale/proc-stats';
 import { serviceEnv } from './scale/service-run';
+import { textTable } from './scale/text-table';
 
 const USERS = 20_000;
 const WARM_UP_SECONDS = 1;
@@ -140,17 +141,9 @@ function printTable(results: BatchSizeSummary[], options: GatewayIngestOptions):
     r.gatewayCpuMicrosPerEvent.toFixed(1),
     r.batchSize >= 100 ? (r.ratio >= 0.7 ? 'met' : 'NOT met') : '(none at this size)',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
   process.stdout.write(
-    [
-      '',
-      `POST /v1/feedback ÷ raw kafkajs producer (acks = all), ${options.clients} clients, medians of ${options.rounds} alternating ${options.seconds} s windows`,
-      line(header),
-      `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-      ...rows.map(line),
-      '',
-    ].join('\n'),
+    `\nPOST /v1/feedback ÷ raw kafkajs producer (acks = all), ${options.clients} clients, medians of ${options.rounds} alternating ${options.seconds} s windows\n` +
+      `${textTable(header, rows)}\n`,
   );
 }
 

@@ -1,24 +1,5 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, summarise } from './side-summary';
-
-describe('median', () => {
-  it('is the middle value, or the mean of the two middle ones', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(() => median([])).toThrow(RangeError);
-  });
-
-  it('has as many values at or below it as at or above it, whatever the order', () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 41 }), (xs) => {
-        const m = median(xs);
-        expect(xs.filter((x) => x <= m).length).toBeGreaterThanOrEqual(xs.length / 2);
-        expect(xs.filter((x) => x >= m).length).toBeGreaterThanOrEqual(xs.length / 2);
-      }),
-    );
-  });
-});
+import { summarise } from './side-summary';
 
 describe('summarise', () => {
   it('divides the median gateway rate by the median raw rate, and gives each round its own ratio', () => {

@@ -1,16 +1,10 @@
+import { median } from '../scale/percentile';
+
 /** One timed window of one side: events acknowledged per second of wall clock, and the gateway's CPU per event. */
 export interface Window {
   eventsPerSecond: number;
   /** µs of the gateway process's CPU per event in this window (absent on the raw side: there is no gateway). */
   gatewayCpuMicrosPerEvent?: number;
-}
-
-/** The middle value (mean of the two middle ones for an even count). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of an empty sample');
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export interface BatchSizeSummary {
