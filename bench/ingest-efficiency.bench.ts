@@ -26,6 +26,7 @@ import { packBatch, transferList } from '../services/learner/src/workers/apply-w
 import { catalogue, feedbackStream } from '../test/support/feedback-factory';
 import { probeLearner } from './learner-probe';
 import { benchStack, flag } from './bench-stack';
+import { median as medianOf } from './scale/percentile';
 import { cpuMicrosPerEvent, produceFeedback, rawConsume, type Measured } from './raw-consume';
 
 const EVENTS = flag('events', 200_000);
@@ -56,11 +57,7 @@ async function main(): Promise<void> {
       );
     }
     const best = (xs: Measured[]) => Math.max(...xs.map((x) => x.rate));
-    const median = (xs: Measured[]) => {
-      const rates = xs.map((x) => x.rate).sort((a, b) => a - b);
-      const middle = Math.floor(rates.length / 2);
-      return rates.length % 2 ? rates[middle]! : (rates[middle - 1]! + rates[middle]!) / 2;
-    };
+    const median = (xs: Measured[]) => medianOf(xs.map((x) => x.rate));
     const leastCpu = (xs: Measured[]) => Math.min(...xs.map((x) => x.cpuMicros));
     const ratio = best(learner) / best(baseline);
     process.stdout.write(

@@ -34,6 +34,7 @@ import { PeakRssSampler } from './scale/proc-stats';
 import { eventsAt, orExit, parseScaleOptions, type ScaleOptions } from './scale/scale-options';
 import { committed, consume, serviceEnv, until, withBar, type Consumption } from './scale/service-run';
 import { skewedUserPicker } from './scale/skewed-users';
+import { textTable } from './scale/text-table';
 
 const ITEMS = 1000;
 const BACKLOG_SHARE = 0.1;
@@ -145,10 +146,7 @@ function printTable(results: SizeResult[]): void {
     Object.values(r.tableMiB).reduce((s, x) => s + x, 0).toFixed(0),
   ]);
   const header = ['users', 'events', 'raw ev/s', 'learner ev/s', 'ratio', 'learner µs CPU/ev', 'learner peak MiB', 'drift peak MiB', 'drift µs CPU/ev', 'restart s (healthy / caught up)', 'user_models MiB', 'all tables MiB'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
-  process.stdout.write(['', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n'));
-  process.stdout.write('\n');
+  process.stdout.write(`\n${textTable(header, rows)}\n\n`);
 }
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;

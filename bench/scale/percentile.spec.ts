@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { latencySummary, percentile } from './percentile';
+import { latencySummary, median, percentile } from './percentile';
 
 /** Oracle from the definition: the smallest observed value with at least p % of the sample at or below it. */
 function oracle(sample: number[], p: number): number {
@@ -42,5 +42,23 @@ describe('percentile (nearest rank)', () => {
     expect(() => percentile([1], 0)).toThrow(/p must be in \(0, 100\], got 0/);
     expect(() => percentile([1], 101)).toThrow(RangeError);
     expect(() => percentile([1], Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('median', () => {
+  it('is the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow(RangeError);
+  });
+
+  it('has as many values at or below it as at or above it, whatever the order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 41 }), (xs) => {
+        const m = median(xs);
+        expect(xs.filter((x) => x <= m).length).toBeGreaterThanOrEqual(xs.length / 2);
+        expect(xs.filter((x) => x >= m).length).toBeGreaterThanOrEqual(xs.length / 2);
+      }),
+    );
   });
 });

@@ -15,3 +15,11 @@ export function latencySummary(sample: readonly number[]): { p50: number; p99: n
   const sorted = Float64Array.from(sample).sort();
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), n: sorted.length };
 }
+
+/** The middle value (mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of an empty sample');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
