@@ -6,7 +6,7 @@ import { ApiKeyRepository } from '@chorus/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import { Partitioners, type Producer } from 'kafkajs';
-import { startHybridService } from '@chorus/platform';
+import { startService } from '@chorus/platform';
 import { createNotifierApp, notifierTransport } from '../../services/notifier/src/notifier.app';
 import { loadNotifierConfig } from '../../services/notifier/src/notifier.config';
 import { NotifierRuntime } from '../../services/notifier/src/notifier.runtime';
@@ -22,9 +22,7 @@ export async function startNotifier(env: NodeJS.ProcessEnv): Promise<{ app: Nest
   const fatal: Error[] = [];
   const config = loadNotifierConfig(env);
   const app = await createNotifierApp(config, (error) => fatal.push(error));
-  const transport = notifierTransport(config);
-  if (transport === undefined) await app.listen(0, '127.0.0.1');
-  else await startHybridService(app, transport, { port: 0, host: '127.0.0.1' });
+  await startService(app, notifierTransport(config), { port: 0, host: '127.0.0.1' });
   return { app, url: await app.getUrl(), runtime: app.get(NotifierRuntime), fatal };
 }
 

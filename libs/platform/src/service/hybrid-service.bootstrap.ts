@@ -19,3 +19,9 @@ export async function startHybridService(app: INestApplication, transport: Injec
   await app.startAllMicroservices();
   await (http.host === undefined ? app.listen(http.port) : app.listen(http.port, http.host));
 }
+
+/** Start a service with its transport as above, or HTTP only when it has none (a notifier without the consumer role). */
+export async function startService(app: INestApplication, transport: InjectionToken | undefined, http: { port: number; host?: string }): Promise<void> {
+  if (transport !== undefined) await startHybridService(app, transport, http);
+  else await (http.host === undefined ? app.listen(http.port) : app.listen(http.port, http.host));
+}

@@ -1,7 +1,7 @@
 import type { INestApplication, InjectionToken } from '@nestjs/common';
 import { ConfigError } from '../config/config.error';
 import { JsonLogger } from '../logging/json-logger';
-import { startHybridService } from './hybrid-service.bootstrap';
+import { startService } from './hybrid-service.bootstrap';
 
 export interface ServiceMain<C extends { LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' }> {
   /** Service name: the log's and the failure message's. */
@@ -34,9 +34,7 @@ export function runService<C extends { LOG_LEVEL: 'debug' | 'info' | 'warn' | 'e
     const app = await main.createApp(config, logger);
     app.enableShutdownHooks([], { useProcessExit: true });
     const port = main.port(config);
-    const transport = main.transport?.(config);
-    if (transport === undefined) await app.listen(port);
-    else await startHybridService(app, transport, { port });
+    await startService(app, main.transport?.(config), { port });
     logger.write('info', `${main.service} ready`, { port, ...main.ready?.(config) });
   };
   start().catch((error: Error) => {
