@@ -216,7 +216,8 @@ async function main(): Promise<void> {
         `  ingest → learned             ${elapsed.toFixed(1)} s (${Math.round(accepted / elapsed)} events/s end to end)`,
         `  held-out tail (last 10% in time, ${predictions.length - tailStart} events, scored before learning, positive = rating ≥ 4):`,
         `    AUC aggregate              ${f(tail.aggregate)}`,
-        `    AUC personalized (τ²=${opts.tau2 ?? 'learned'})`.padEnd(31) + f(tail.personalized),
+        // At least one space: "(τ²=learned)" is longer than the column.
+        `    AUC personalized (τ²=${opts.tau2 ?? 'learned'})`.padEnd(30) + ' ' + f(tail.personalized),
         `  all events, prequential:     aggregate ${f(all.aggregate)}, personalized ${f(all.personalized)}`,
         `  drift-watch dead-lettered    ${driftDeadLettered}`,
         `  drift alerts${driftCaughtUp ? '' : stopped.has('drift-watch') ? ' (drift-watch stopped early)' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,
