@@ -22,13 +22,17 @@ export {
 export { ReliabilityInputError } from './reliability-input.error';
 export {
   DEFAULT_RELIABILITY_OPTIONS,
-  ReliabilityTracker,
+  PairCounts,
+  pairKey,
+  ReliabilityModel,
+  UserReliabilityState,
+  type UserReliabilityJSON,
   type JudgmentWeight,
   type PairJudgment,
   type PopulationReliability,
   type PositionBias,
   type ReliabilityOptions,
-  type ReliabilityTrackerJSON,
   type SignalReliability,
   type UserReliability,
-} from './reliability-tracker';
+} from './reliability-model';
+export { ReliabilityTracker, type ReliabilityTrackerJSON } from './reliability-tracker';

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { mulberry32, randomIndex } from '@chorus/random';
 import { describe, expect, it } from 'vitest';
 import { ReliabilityInputError } from './reliability-input.error';
-import { ReliabilityTracker, type PairJudgment } from './reliability-tracker';
+import type { PairJudgment } from './reliability-model';
+import { ReliabilityTracker } from './reliability-tracker';
 
 const judgmentArbitrary = fc.record({
   userId: fc.constantFrom('u1', 'u2', 'u3', 'u4'),
@@ -81,7 +82,7 @@ describe('ReliabilityTracker', () => {
     const tracker = new ReliabilityTracker();
     tracker.observe({ userId: 'u', chosenId: 'a', rejectedId: 'b' });
     const json = JSON.parse(JSON.stringify(tracker));
-    json.population['a\u0001b'] = [2, 1];
+    json.population['0']['a\u0001b'] = [2, 1];
     expect(() => ReliabilityTracker.fromJSON(json)).toThrow(/population counts of pair \["a","b"\] are \[2, 1\] but its users' judgments sum to \[1, 1\]/);
   });
 

@@ -1,184 +1,47 @@
-import { crossConditionAgreement, retestAgreement, type Agreement } from './agreement-counts';
-import { countCyclicTriads, type Intransitivity } from './intransitive-cycles';
 import {
-  classLogLikelihoods,
-  classPosterior,
-  decideClass,
-  LABEL_CLASSES,
-  type ClassPosterior,
-  unplacedCounts,
-  type ConditionCounts,
-  type LabelClass,
-} from './judgment-class';
+  PairCounts,
+  ReliabilityModel,
+  UserReliabilityState,
+  type JudgmentWeight,
+  type PairJudgment,
+  type PopulationReliability,
+  type ReliabilityOptions,
+  type SignalReliability,
+  type UserReliability,
+  type UserReliabilityJSON,
+} from './reliability-model';
 import { ReliabilityInputError } from './reliability-input.error';
-
-/** One pairwise judgment and the condition it was made under (chorus.feedback.v1 `context`). */
-export interface PairJudgment {
-  readonly userId: string;
-  readonly chosenId: string;
-  readonly rejectedId: string;
-  readonly tie?: boolean;
-  /** Shown position of chosenId: 0 first, 1 second; anything else counts as unknown. */
-  readonly position?: number;
-  readonly framingId?: string;
-  readonly surface?: string;
-  /** Where the question came in its sequence; a question-order effect is a condition like a framing. */
-  readonly order?: number;
-}
-
-/** Options of {@link ReliabilityTracker}; every field has a default (DEFAULT_RELIABILITY_OPTIONS). */
-export interface ReliabilityOptions {
-  /** ε: a genuine or constructed answer is reproduced with probability 1 − ε. */
-  readonly epsilon: number;
-  /** Prior probability of each class for a signal, before anything is known of its user. */
-  readonly classPrior: ClassPosterior;
-  /**
-   * How much a signal's prior follows its user's type: prior = (1 − w)·classPrior + w·T, T the posterior of "the user
-   * is of one class" given the user's other signals (T ∝ classPrior · Π_others likelihood). w < 1 lets a user's
-   * signals differ in class.
-   */
-  readonly userTypeWeight: number;
-  /** A signal's class is decided when its posterior reaches this and it has ≥ minJudgments; else "unknown". */
-  readonly decisionThreshold: number;
-  readonly minJudgments: number;
-  /** Weight of a signal by class: w = P(g)·1 + P(c)·constructedWeight + P(na)·nonAttitudeWeight. */
-  readonly constructedWeight: number;
-  readonly nonAttitudeWeight: number;
-  /** Beta prior pseudo-counts of a user's agreement with the leave-one-out majority. */
-  readonly agreementPrior: { readonly agree: number; readonly disagree: number };
-  /** The agreement whose log-odds is a full user factor of 1 (Dawid–Skene log-odds weight, normalised). */
-  readonly referenceAgreement: number;
-  /** Beta(k, k) prior pseudo-count of a user's probability of choosing the first-shown item. */
-  readonly positionPrior: number;
-  /** Floor of every weight (the reward model needs c > 0). */
-  readonly minWeight: number;
-}
-
-export const DEFAULT_RELIABILITY_OPTIONS: ReliabilityOptions = {
-  epsilon: 0.1,
-  classPrior: { genuine: 0.6, 'non-attitude': 0.25, constructed: 0.15 },
-  userTypeWeight: 0.8,
-  decisionThreshold: 0.7,
-  minJudgments: 2,
-  constructedWeight: 0.25,
-  nonAttitudeWeight: 0.05,
-  agreementPrior: { agree: 4, disagree: 1 },
-  referenceAgreement: 0.9,
-  positionPrior: 10,
-  minWeight: 0.01,
-};
-
-/** What one judgment weighs, and why. weight = max(minWeight, signal × user × position). */
-export interface JudgmentWeight {
-  readonly weight: number;
-  readonly signal: number;
-  readonly user: number;
-  readonly position: number;
-  readonly posterior: ClassPosterior;
-  readonly label: LabelClass | 'unknown';
-}
-
-/** A user's position bias: P(the first-shown item is chosen) ~ Beta, "detected" when ½ lies beyond two sd. */
-export interface PositionBias {
-  readonly judgments: number;
-  readonly firstShownShare: number;
-  readonly sd: number;
-  readonly detected: boolean;
-}
-
-/** A (user, pair) signal's evidence and class. */
-export interface SignalReliability {
-  readonly items: readonly [string, string];
-  readonly judgments: number;
-  readonly conditions: number;
-  readonly posterior: ClassPosterior;
-  readonly label: LabelClass | 'unknown';
-  readonly retest: Agreement;
-  readonly acrossConditions: Agreement;
-}
-
-/** Everything known about one user (GET /v1/users/:id/reliability). */
-export interface UserReliability {
-  readonly judgments: number;
-  readonly signals: number;
-  /** Agreement with the leave-one-out majority of the other users' judgments, Beta(1 + agree, 1 + disagree). */
-  readonly reliability: { readonly mean: number; readonly sd: number; readonly agree: number; readonly disagree: number };
-  /** The same agreement counted as the judgments arrived (what the weights use), and the factor it gives. */
-  readonly prequential: { readonly agree: number; readonly disagree: number; readonly factor: number };
-  readonly classCounts: Readonly<Record<LabelClass | 'unknown', number>>;
-  /** Mean class posterior over the user's signals. */
-  readonly classShares: ClassPosterior;
-  readonly retest: Agreement;
-  readonly acrossConditions: Agreement;
-  readonly conditionEffects: {
-    readonly position: PositionBias;
-    /** Signals decided in ≥ 2 conditions, and how many point different ways in different conditions. */
-    readonly framing: { readonly signalsCompared: number; readonly flipped: number };
-  };
-  readonly intransitivity: Intransitivity;
-}
-
-/** Population figures (the experiment's summary and drift-watch's signal). */
-export interface PopulationReliability {
-  readonly users: number;
-  readonly judgments: number;
-  readonly signals: number;
-  readonly classCounts: Readonly<Record<LabelClass | 'unknown', number>>;
-  /** Share of judgments that went to the first-shown item, among those with a known position. */
-  readonly firstShownShare: number;
-  readonly usersWithPositionBias: number;
-}
-
-interface SignalState {
-  readonly first: string;
-  readonly second: string;
-  readonly conditions: Map<string, ConditionCounts>;
-  n: number;
-  a: number;
-  /** The class log-likelihoods when the signal last changed: its share in its user's type. */
-  readonly logLikelihood: Float64Array;
-}
-
-interface UserState {
-  readonly signals: Map<string, SignalState>;
-  judgments: number;
-  chosenFirst: number;
-  chosenSecond: number;
-  agree: number;
-  disagree: number;
-  /** Σ of the signals' stored log-likelihoods (genuine, non-attitude, constructed), kept incrementally. */
-  readonly logLikelihood: Float64Array;
-}
 
 /** Serialised tracker: doubles round-trip exactly through JSON. */
 export interface ReliabilityTrackerJSON {
   readonly version: 1;
-  readonly users: Record<string, {
-    readonly counts: readonly [judgments: number, chosenFirst: number, chosenSecond: number, agree: number, disagree: number];
-    /** Σ of the signals' stored log-likelihoods. */
-    readonly logLikelihood: readonly [genuine: number, nonAttitude: number, constructed: number];
-    /** pair key → [[condition, n, a, aFirst, aSecond, bFirst, bSecond]…], stored log-likelihoods */
-    readonly signals: Record<string, readonly [readonly (readonly [string, number, number, number, number, number, number])[], readonly [number, number, number]]>;
-  }>;
-  /** pair key → [n, a] over every user. */
-  readonly population: Record<string, readonly [number, number]>;
+  readonly users: Record<string, UserReliabilityJSON>;
+  /** shard → pair key → [n, a] over the shard's users. */
+  readonly population: Record<string, Record<string, readonly [number, number]>>;
 }
 
-const SEPARATOR = '\u0001';
-
 /**
- * Label reliability, incrementally: one {@link observe} per pairwise judgment updates sufficient statistics (counts per
- * user, pair and condition; the population's counts per pair) and returns the judgment's weight. The state is
- * serialisable ({@link toJSON} / {@link fromJSON}) so a consumer can hold it exactly-once beside its model. The model,
- * its formulas and references are in the library's README.
+ * Label reliability in memory, for a whole judgment file: one {@link observe} per pairwise judgment updates the
+ * user's state and the population's counts of the user's shard ({@link ReliabilityModel} does the arithmetic) and
+ * returns the judgment's weight. `shardOf` puts users in shards as a partitioned consumer does (the learner: Kafka's
+ * key partitioner over its partitions); the leave-one-out majority is then over the other users of the same shard, so
+ * this tracker gives the weights that consumer gives. One shard (the default) is the whole population.
  */
 export class ReliabilityTracker {
-  readonly options: ReliabilityOptions;
-  private readonly users = new Map<string, UserState>();
-  private readonly population = new Map<string, { n: number; a: number }>();
+  readonly model: ReliabilityModel;
+  private readonly users = new Map<string, UserReliabilityState>();
+  private readonly shards = new Map<number, PairCounts>();
+  private readonly shardOfUser = new Map<string, number>();
 
-  constructor(options: Partial<ReliabilityOptions> = {}) {
-    this.options = checkOptions({ ...DEFAULT_RELIABILITY_OPTIONS, ...options });
+  constructor(
+    options: Partial<ReliabilityOptions> = {},
+    private readonly shardOf: (userId: string) => number = () => 0,
+  ) {
+    this.model = new ReliabilityModel(options);
+  }
+
+  get options(): ReliabilityOptions {
+    return this.model.options;
   }
 
   /**
@@ -187,138 +50,23 @@ export class ReliabilityTracker {
    * @throws ReliabilityInputError on an empty id, chosenId = rejectedId, or a position/order that is not an integer ≥ 0.
    */
   observe(judgment: PairJudgment): JudgmentWeight {
-    const { userId, chosenId, rejectedId, tie = false, position, framingId, surface, order } = judgment;
-    checkJudgment(judgment);
-    const firstIsChosen = chosenId < rejectedId;
-    const key = firstIsChosen ? chosenId + SEPARATOR + rejectedId : rejectedId + SEPARATOR + chosenId;
-    const outcome = tie ? 0.5 : firstIsChosen ? 1 : 0;
-    const condition = `${framingId ?? ''}${SEPARATOR}${surface ?? ''}${SEPARATOR}${order ?? ''}`;
-
-    let user = this.users.get(userId);
-    if (user === undefined) this.users.set(userId, (user = { signals: new Map(), judgments: 0, chosenFirst: 0, chosenSecond: 0, agree: 0, disagree: 0, logLikelihood: new Float64Array(3) }));
-    let signal = user.signals.get(key);
-    if (signal === undefined) {
-      const [first, second] = firstIsChosen ? [chosenId, rejectedId] : [rejectedId, chosenId];
-      user.signals.set(key, (signal = { first, second, conditions: new Map(), n: 0, a: 0, logLikelihood: new Float64Array(3) }));
-    }
-    let total = this.population.get(key);
-    if (total === undefined) this.population.set(key, (total = { n: 0, a: 0 }));
-
-    // Prequential agreement with the others' majority on this pair, before this judgment joins the counts.
-    const othersA = total.a - signal.a;
-    const othersB = total.n - total.a - (signal.n - signal.a);
-    if (othersA !== othersB) {
-      const agreement = othersA > othersB ? outcome : 1 - outcome;
-      user.agree += agreement;
-      user.disagree += 1 - agreement;
-    }
-
-    let counts = signal.conditions.get(condition);
-    if (counts === undefined) signal.conditions.set(condition, (counts = unplacedCounts(0, 0)));
-    counts.n++;
-    counts.a += outcome;
-    signal.n++;
-    signal.a += outcome;
-    total.n++;
-    total.a += outcome;
-    user.judgments++;
-    const shown = !tie && (position === 0 || position === 1) ? position : undefined;
-    if (shown === 0) {
-      user.chosenFirst++;
-      if (outcome === 1) counts.aFirst++;
-      else counts.bFirst++;
-    } else if (shown === 1) {
-      user.chosenSecond++;
-      if (outcome === 1) counts.aSecond++;
-      else counts.bSecond++;
-    }
-
-    const { weight, logLikelihood } = this.weigh(user, signal, shown);
-    // The signal's new likelihoods replace its old share of its user's type (a fresh signal's share was ln 1 = 0).
-    for (let k = 0; k < 3; k++) {
-      user.logLikelihood[k] += logLikelihood[k]! - signal.logLikelihood[k]!;
-      signal.logLikelihood[k] = logLikelihood[k]!;
-    }
+    if (typeof judgment.userId !== 'string' || judgment.userId === '') throw new ReliabilityInputError('judgment: userId must be a non-empty string');
+    const user = this.users.get(judgment.userId) ?? new UserReliabilityState();
+    const weight = this.model.observe(user, this.population(judgment.userId), judgment);
+    this.users.set(judgment.userId, user);
     return weight;
   }
 
   /** A user's reliability report, or undefined for a user never seen. */
   user(userId: string): UserReliability | undefined {
     const user = this.users.get(userId);
-    if (user === undefined) return undefined;
-    const classCounts = { genuine: 0, 'non-attitude': 0, constructed: 0, unknown: 0 };
-    const shares = { genuine: 0, 'non-attitude': 0, constructed: 0 };
-    const retest = { agreeing: 0, compared: 0 };
-    const across = { agreeing: 0, compared: 0 };
-    let agree = 0;
-    let disagree = 0;
-    let signalsCompared = 0;
-    let flipped = 0;
-    const edges: [string, string][] = [];
-    const firstShown = this.firstShownProbability(user);
-    for (const [key, signal] of user.signals) {
-      const { posterior, label } = this.classify(user, signal, firstShown);
-      classCounts[label]++;
-      for (const c of LABEL_CLASSES) shares[c] += posterior[c];
-      const r = retestAgreement(signal.conditions.values());
-      const x = crossConditionAgreement(signal.conditions.values());
-      retest.agreeing += r.agreeing;
-      retest.compared += r.compared;
-      across.agreeing += x.agreeing;
-      across.compared += x.compared;
-      const total = this.population.get(key)!;
-      const othersA = total.a - signal.a;
-      const othersB = total.n - total.a - (signal.n - signal.a);
-      if (othersA !== othersB) {
-        const agreeing = othersA > othersB ? signal.a : signal.n - signal.a;
-        agree += agreeing;
-        disagree += signal.n - agreeing;
-      }
-      let directions = 0;
-      let sign = 0;
-      let differs = false;
-      for (const { n, a } of signal.conditions.values()) {
-        const direction = Math.sign(2 * a - n);
-        if (direction === 0) continue;
-        if (directions > 0 && direction !== sign) differs = true;
-        sign = direction;
-        directions++;
-      }
-      if (directions >= 2) (signalsCompared++, (flipped += differs ? 1 : 0));
-      const majority = Math.sign(2 * signal.a - signal.n);
-      if (majority > 0) edges.push([signal.first, signal.second]);
-      else if (majority < 0) edges.push([signal.second, signal.first]);
-    }
-    const count = user.signals.size;
-    const alpha = 1 + agree;
-    const beta = 1 + disagree;
-    return {
-      judgments: user.judgments,
-      signals: count,
-      reliability: { mean: alpha / (alpha + beta), sd: betaSd(alpha, beta), agree, disagree },
-      prequential: { agree: user.agree, disagree: user.disagree, factor: this.userFactor(user) },
-      classCounts,
-      classShares: { genuine: shares.genuine / count, 'non-attitude': shares['non-attitude'] / count, constructed: shares.constructed / count },
-      retest,
-      acrossConditions: across,
-      conditionEffects: { position: this.positionBias(user), framing: { signalsCompared, flipped } },
-      intransitivity: countCyclicTriads(edges),
-    };
+    return user === undefined ? undefined : this.model.report(user, this.population(userId));
   }
 
   /** One (user, pair) signal, or undefined when the user never judged that pair. */
   signal(userId: string, itemA: string, itemB: string): SignalReliability | undefined {
     const user = this.users.get(userId);
-    const signal = user?.signals.get(itemA < itemB ? itemA + SEPARATOR + itemB : itemB + SEPARATOR + itemA);
-    if (user === undefined || signal === undefined) return undefined;
-    return {
-      items: [signal.first, signal.second],
-      judgments: signal.n,
-      conditions: signal.conditions.size,
-      ...this.classify(user, signal, this.firstShownProbability(user)),
-      retest: retestAgreement(signal.conditions.values()),
-      acrossConditions: crossConditionAgreement(signal.conditions.values()),
-    };
+    return user === undefined ? undefined : this.model.signal(user, itemA, itemB);
   }
 
   /** Ids of every user seen. */
@@ -339,188 +87,74 @@ export class ReliabilityTracker {
       signals += user.signals.size;
       first += user.chosenFirst;
       second += user.chosenSecond;
-      if (this.positionBias(user).detected) usersWithPositionBias++;
-      const firstShown = this.firstShownProbability(user);
-      for (const signal of user.signals.values()) classCounts[this.classify(user, signal, firstShown).label]++;
+      if (this.model.positionBias(user).detected) usersWithPositionBias++;
+      for (const label of this.model.labels(user)) classCounts[label]++;
     }
     return { users: this.users.size, judgments, signals, classCounts, firstShownShare: first + second === 0 ? 0.5 : first / (first + second), usersWithPositionBias };
   }
 
   toJSON(): ReliabilityTrackerJSON {
     // Null-prototype records: ids are untrusted strings, and "__proto__" must stay an ordinary key.
-    const users: Record<string, ReliabilityTrackerJSON['users'][string]> = Object.create(null);
-    for (const [userId, user] of this.users) {
-      const signals: Record<string, ReliabilityTrackerJSON['users'][string]['signals'][string]> = Object.create(null);
-      for (const [key, signal] of user.signals) {
-        signals[key] = [
-          [...signal.conditions].map(([condition, c]) => [condition, c.n, c.a, c.aFirst, c.aSecond, c.bFirst, c.bSecond] as const),
-          [signal.logLikelihood[0]!, signal.logLikelihood[1]!, signal.logLikelihood[2]!],
-        ];
-      }
-      const sum = user.logLikelihood;
-      users[userId] = { counts: [user.judgments, user.chosenFirst, user.chosenSecond, user.agree, user.disagree], logLikelihood: [sum[0]!, sum[1]!, sum[2]!], signals };
+    const users: Record<string, UserReliabilityJSON> = Object.create(null);
+    for (const [userId, user] of this.users) users[userId] = user.toJSON();
+    const population: Record<string, Record<string, readonly [number, number]>> = Object.create(null);
+    for (const [shard, counts] of this.shards) {
+      const pairs: Record<string, readonly [number, number]> = (population[shard] = Object.create(null));
+      for (const [key, { n, a }] of counts.entries()) pairs[key] = [n, a];
     }
-    const population: Record<string, readonly [number, number]> = Object.create(null);
-    for (const [key, { n, a }] of this.population) population[key] = [n, a];
     return { version: 1, users, population };
   }
 
   /**
-   * Restores a tracker from {@link toJSON}'s output. Trusts its shape (the caller validates untrusted input with its
-   * schema) but checks the one invariant a wrong file would break: the population counts equal the users' sums.
+   * Restores a tracker from {@link toJSON}'s output (with the `shardOf` it was made with). Trusts its shape (the caller
+   * validates untrusted input with its schema) but checks the one invariant a wrong file would break: each shard's
+   * counts equal the sums of its users' judgments.
    *
    * @throws ReliabilityInputError when the version is not 1 or the counts disagree.
    */
-  static fromJSON(json: ReliabilityTrackerJSON, options: Partial<ReliabilityOptions> = {}): ReliabilityTracker {
+  static fromJSON(json: ReliabilityTrackerJSON, options: Partial<ReliabilityOptions> = {}, shardOf?: (userId: string) => number): ReliabilityTracker {
     if (json.version !== 1) throw new ReliabilityInputError(`reliability state has version ${String(json.version)}; this build reads version 1`);
-    const tracker = new ReliabilityTracker(options);
-    const sums = new Map<string, { n: number; a: number }>();
+    const tracker = new ReliabilityTracker(options, shardOf);
+    const sums = new Map<number, Map<string, { n: number; a: number }>>();
     for (const userId of Object.keys(json.users)) {
-      const { counts, logLikelihood, signals } = json.users[userId]!;
-      const [judgments, chosenFirst, chosenSecond, agree, disagree] = counts;
-      const user: UserState = { signals: new Map(), judgments, chosenFirst, chosenSecond, agree, disagree, logLikelihood: Float64Array.from(logLikelihood) };
-      for (const key of Object.keys(signals)) {
-        const [conditions, stored] = signals[key]!;
-        const [firstId, secondId] = key.split(SEPARATOR) as [string, string];
-        const signal: SignalState = { first: firstId, second: secondId, conditions: new Map(), n: 0, a: 0, logLikelihood: Float64Array.from(stored) };
-        for (const [condition, n, a, aFirst, aSecond, bFirst, bSecond] of conditions) {
-          signal.conditions.set(condition, { n, a, aFirst, aSecond, bFirst, bSecond });
-          signal.n += n;
-          signal.a += a;
-        }
-        const sum = sums.get(key) ?? { n: 0, a: 0 };
-        sums.set(key, { n: sum.n + signal.n, a: sum.a + signal.a });
-        user.signals.set(key, signal);
-      }
+      const user = UserReliabilityState.fromJSON(json.users[userId]!);
       tracker.users.set(userId, user);
-    }
-    for (const key of Object.keys(json.population)) {
-      const [n, a] = json.population[key]!;
-      const sum = sums.get(key);
-      if (sum === undefined || sum.n !== n || Math.abs(sum.a - a) > 1e-9) {
-        throw new ReliabilityInputError(`reliability state: the population counts of pair ${JSON.stringify(key.split(SEPARATOR))} are [${n}, ${a}] but its users' judgments sum to [${sum?.n ?? 0}, ${sum?.a ?? 0}]; the state is corrupt`);
+      const shard = tracker.shardFor(userId);
+      if (!sums.has(shard)) sums.set(shard, new Map());
+      for (const key of user.pairKeys()) {
+        const own = user.pairCounts(key)!;
+        const sum = sums.get(shard)!.get(key) ?? { n: 0, a: 0 };
+        sums.get(shard)!.set(key, { n: sum.n + own.n, a: sum.a + own.a });
       }
-      tracker.population.set(key, { n, a });
     }
-    if (sums.size !== tracker.population.size) throw new ReliabilityInputError('reliability state: a pair the users judged has no population counts; the state is corrupt');
+    for (const shardKey of Object.keys(json.population)) {
+      const shard = Number(shardKey);
+      const pairs = json.population[shardKey]!;
+      const counts = tracker.population(undefined, shard);
+      for (const key of Object.keys(pairs)) {
+        const [n, a] = pairs[key]!;
+        const sum = sums.get(shard)?.get(key);
+        if (sum === undefined || sum.n !== n || Math.abs(sum.a - a) > 1e-9) {
+          throw new ReliabilityInputError(`reliability state: the population counts of pair ${JSON.stringify(key.split('\u0001'))} are [${n}, ${a}] but its users' judgments sum to [${sum?.n ?? 0}, ${sum?.a ?? 0}]; the state is corrupt`);
+        }
+        counts.set(key, n, a);
+      }
+    }
+    for (const [shard, pairs] of sums) {
+      if (pairs.size !== (tracker.shards.get(shard)?.size ?? 0)) throw new ReliabilityInputError('reliability state: a pair the users judged has no population counts; the state is corrupt');
+    }
     return tracker;
   }
 
-  private weigh(user: UserState, signal: SignalState, shown: 0 | 1 | undefined): { weight: JudgmentWeight; logLikelihood: readonly number[] } {
-    const { posterior, label, logLikelihood } = this.classify(user, signal, this.firstShownProbability(user));
-    const o = this.options;
-    const signalWeight = posterior.genuine + o.constructedWeight * posterior.constructed + o.nonAttitudeWeight * posterior['non-attitude'];
-    const userWeight = this.userFactor(user);
-    const positionWeight = shown === undefined ? 1 : this.positionFactor(user, shown);
-    const weight = Math.max(o.minWeight, signalWeight * userWeight * positionWeight);
-    return { weight: { weight, signal: signalWeight, user: userWeight, position: positionWeight, posterior, label }, logLikelihood };
+  private shardFor(userId: string): number {
+    let shard = this.shardOfUser.get(userId);
+    if (shard === undefined) this.shardOfUser.set(userId, (shard = this.shardOf(userId)));
+    return shard;
   }
 
-  private classify(user: UserState, signal: SignalState, firstShown: number): { posterior: ClassPosterior; label: LabelClass | 'unknown'; logLikelihood: readonly number[] } {
-    const o = this.options;
-    const l = classLogLikelihoods(signal.conditions.values(), o.epsilon, firstShown);
-    const posterior = classPosterior(l, this.userPrior(user, signal));
-    return { posterior, label: decideClass(posterior, signal.n, o.decisionThreshold, o.minJudgments), logLikelihood: [l.genuine, l['non-attitude'], l.constructed] };
+  private population(userId: string | undefined, shard = this.shardFor(userId!)): PairCounts {
+    let counts = this.shards.get(shard);
+    if (counts === undefined) this.shards.set(shard, (counts = new PairCounts()));
+    return counts;
   }
-
-  /**
-   * The class prior of one of a user's signals: (1 − w)·classPrior + w·T, with T the posterior that the user is of one
-   * class given its other signals' stored likelihoods (the hierarchical step; likelihoods, not posteriors, so a user's
-   * type does not feed on its own prior).
-   */
-  private userPrior(user: UserState, signal: SignalState): ClassPosterior {
-    const { classPrior, userTypeWeight: w } = this.options;
-    const type = classPosterior(
-      {
-        genuine: user.logLikelihood[0]! - signal.logLikelihood[0]!,
-        'non-attitude': user.logLikelihood[1]! - signal.logLikelihood[1]!,
-        constructed: user.logLikelihood[2]! - signal.logLikelihood[2]!,
-      },
-      classPrior,
-    );
-    return {
-      genuine: (1 - w) * classPrior.genuine + w * type.genuine,
-      'non-attitude': (1 - w) * classPrior['non-attitude'] + w * type['non-attitude'],
-      constructed: (1 - w) * classPrior.constructed + w * type.constructed,
-    };
-  }
-
-  /** Posterior mean of P(first shown is chosen) under Beta(k, k). */
-  private firstShownProbability(user: UserState): number {
-    const k = this.options.positionPrior;
-    return (k + user.chosenFirst) / (2 * k + user.chosenFirst + user.chosenSecond);
-  }
-
-  private positionBias(user: UserState): PositionBias {
-    const alpha = 1 + user.chosenFirst;
-    const beta = 1 + user.chosenSecond;
-    const share = alpha / (alpha + beta);
-    const sd = betaSd(alpha, beta);
-    return { judgments: user.chosenFirst + user.chosenSecond, firstShownShare: share, sd, detected: Math.abs(share - 0.5) > 2 * sd };
-  }
-
-  /**
-   * Dawid & Skene's log-odds weight of an annotator of accuracy π, log(π / (1 − π)), at the posterior mean of the
-   * prequential agreement, relative to that of `referenceAgreement` and clipped to [0, 1].
-   */
-  private userFactor(user: UserState): number {
-    const { agreementPrior, referenceAgreement } = this.options;
-    const pi = (agreementPrior.agree + user.agree) / (agreementPrior.agree + agreementPrior.disagree + user.agree + user.disagree);
-    const factor = Math.log(pi / (1 - pi)) / Math.log(referenceAgreement / (1 - referenceAgreement));
-    return Math.min(1, Math.max(0, factor));
-  }
-
-  /**
-   * A choice that went the way the user's position bias pushes is weaker evidence. If a share β = |2b − 1| of the
-   * user's choices follow the position and the rest follow a preference kept with probability q = 1 − ε, a choice of
-   * the favoured position has likelihood ratio (β + (1 − β)q) / (β + (1 − β)(1 − q)) instead of q / (1 − q); the factor
-   * is the ratio of their logarithms. A choice against the bias keeps q / (1 − q) and weight 1. A bias within two
-   * posterior sd of none is not corrected.
-   */
-  private positionFactor(user: UserState, shown: 0 | 1): number {
-    const bias = this.positionBias(user);
-    if (!bias.detected) return 1;
-    const favoured = bias.firstShownShare > 0.5 ? 0 : 1;
-    if (shown !== favoured) return 1;
-    const beta = Math.abs(2 * bias.firstShownShare - 1);
-    const q = 1 - this.options.epsilon;
-    return Math.log((beta + (1 - beta) * q) / (beta + (1 - beta) * (1 - q))) / Math.log(q / (1 - q));
-  }
-}
-
-function betaSd(alpha: number, beta: number): number {
-  const total = alpha + beta;
-  return Math.sqrt((alpha * beta) / (total * total * (total + 1)));
-}
-
-function checkJudgment(judgment: PairJudgment): void {
-  const { userId, chosenId, rejectedId, position, order } = judgment;
-  if (typeof userId !== 'string' || userId === '') throw new ReliabilityInputError('judgment: userId must be a non-empty string');
-  if (typeof chosenId !== 'string' || chosenId === '' || typeof rejectedId !== 'string' || rejectedId === '') {
-    throw new ReliabilityInputError('judgment: chosenId and rejectedId must be non-empty strings');
-  }
-  if (chosenId === rejectedId) throw new ReliabilityInputError(`judgment: item "${chosenId}" is compared with itself; a pair needs two different items`);
-  if (chosenId.includes(SEPARATOR) || rejectedId.includes(SEPARATOR)) throw new ReliabilityInputError('judgment: item ids must not contain U+0001');
-  for (const [name, value] of [['position', position], ['order', order]] as const) {
-    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new ReliabilityInputError(`judgment: ${name} is ${String(value)}; it must be an integer ≥ 0`);
-  }
-}
-
-function checkOptions(options: ReliabilityOptions): ReliabilityOptions {
-  const { epsilon, classPrior, userTypeWeight, decisionThreshold, minJudgments, constructedWeight, nonAttitudeWeight, agreementPrior, referenceAgreement, positionPrior, minWeight } = options;
-  const fail = (what: string) => {
-    throw new ReliabilityInputError(`reliability options: ${what}`);
-  };
-  if (!(epsilon > 0 && epsilon < 0.5)) fail(`epsilon is ${epsilon}; it must lie in (0, 0.5)`);
-  for (const c of LABEL_CLASSES) if (!(classPrior[c] > 0 && Number.isFinite(classPrior[c]))) fail(`classPrior.${c} is ${classPrior[c]}; it must be a finite number > 0`);
-  if (!(userTypeWeight >= 0 && userTypeWeight < 1)) fail(`userTypeWeight is ${userTypeWeight}; it must lie in [0, 1)`);
-  if (!(decisionThreshold > 0.5 && decisionThreshold <= 1)) fail(`decisionThreshold is ${decisionThreshold}; it must lie in (0.5, 1]`);
-  if (!(Number.isInteger(minJudgments) && minJudgments >= 1)) fail(`minJudgments is ${minJudgments}; it must be an integer ≥ 1`);
-  for (const [name, value] of [['constructedWeight', constructedWeight], ['nonAttitudeWeight', nonAttitudeWeight], ['minWeight', minWeight]] as const) {
-    if (!(value > 0 && value <= 1)) fail(`${name} is ${value}; it must lie in (0, 1]`);
-  }
-  if (!(agreementPrior.agree > 0 && agreementPrior.disagree > 0 && Number.isFinite(agreementPrior.agree + agreementPrior.disagree))) fail('agreementPrior counts must be finite numbers > 0');
-  if (!(referenceAgreement > 0.5 && referenceAgreement < 1)) fail(`referenceAgreement is ${referenceAgreement}; it must lie in (0.5, 1)`);
-  if (!(positionPrior > 0 && Number.isFinite(positionPrior))) fail(`positionPrior is ${positionPrior}; it must be a finite number > 0`);
-  return options;
 }
