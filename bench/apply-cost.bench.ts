@@ -20,6 +20,7 @@ import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { CatalogueRepository } from '../services/learner/src/persistence/catalogue.repository';
 import { LearnerStateRepository } from '../services/learner/src/persistence/learner-state.repository';
 import { ApplyFeedbackUseCase } from '../services/learner/src/usecases/apply-feedback.usecase';
+import { WeighByReliability } from '../services/learner/src/usecases/weigh-by-reliability';
 import { ItemCatalogue } from '../services/learner/src/usecases/item-catalogue';
 import { LearnerState } from '../services/learner/src/usecases/learner-state';
 import { BatchView, packBatch, type PackedBatch } from '../services/learner/src/workers/apply-worker.protocol';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
         consumer: 'bench',
         dedupeWindow: config.LEARNER_DEDUPE_WINDOW,
         logPredictions: false,
-      });
+      }, new WeighByReliability(config));
       state.adoptPartition(0, 0, []);
       let applied = 0;
       for (const batch of batches) applied += (await usecase.apply(0, new BatchView(batch))).applied;

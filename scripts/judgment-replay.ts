@@ -1,6 +1,7 @@
 import { mulberry32 } from '@chorus/random';
 import { LABEL_CLASSES, ReliabilityTracker, type LabelClass, type ReliabilityOptions } from '@chorus/reliability';
 import { DiagonalGaussianLogistic, pairwiseObservation, type SparseVector } from '@chorus/reward';
+import { kafkaKeyPartition } from '@chorus/platform';
 import type { FileJudgment } from './judgment-file';
 
 /** Options of {@link replayJudgments}. */
@@ -14,6 +15,12 @@ export interface ReplayOptions {
   /** Item → true quality, when the data is planted: held-out accuracy is then also measured against it. */
   readonly truth?: ReadonlyMap<string, number>;
   readonly reliability?: Partial<ReliabilityOptions>;
+  /**
+   * Feedback partitions to shard annotators over as the learner does (Kafka's key partitioner on the annotator id):
+   * the leave-one-out majority is then over the other annotators of the same partition, and the weights are the ones
+   * the learner gives the same judgments posted through the gateway in this order. Default 1: the whole population.
+   */
+  readonly partitions?: number;
 }
 
 /** Accuracy of one aggregate on the held-out pairs. */
@@ -82,7 +89,8 @@ export function replayJudgments(rows: readonly FileJudgment[], options: ReplayOp
   }
   const heldOut = new Set(distinct.slice(0, Math.round(options.holdout * distinct.length)));
 
-  const tracker = new ReliabilityTracker(options.reliability);
+  const partitions = options.partitions ?? 1;
+  const tracker = new ReliabilityTracker(options.reliability, partitions === 1 ? undefined : (userId) => kafkaKeyPartition(userId, partitions));
   const modelOptions = { priorVariance: options.itemPriorVariance };
   const unweighted = new DiagonalGaussianLogistic(modelOptions);
   const weighted = new DiagonalGaussianLogistic(modelOptions);

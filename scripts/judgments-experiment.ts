@@ -3,7 +3,7 @@
  * trained unweighted and reliability-weighted, the class shares, the annotators below 0.5 agreement with the others,
  * and the position bias.
  *
- *   npm run experiment:judgments -- --file F.csv [--truth T.csv] [--seed 15] [--holdout 0.2] [--item-prior-variance 1]
+ *   npm run experiment:judgments -- --file F.csv [--truth T.csv] [--seed 15] [--holdout 0.2] [--item-prior-variance 1] [--partitions 1]
  *   npm run experiment:judgments -- --plant F.csv [--seed 15] [--annotators 300]   (writes a planted file and F.truth.csv)
  *
  * F.csv: header and columns annotatorId,chosenId,rejectedId, optionally occurredAt,tie,framingId,position,order
@@ -18,7 +18,9 @@ import { formatReplay, plantedJudgmentCsv, plantedTruthCsv, parseTruthCsv } from
 import { replayJudgments } from './judgment-replay';
 
 const usage = [
-  'usage: npm run experiment:judgments -- --file F.csv [--truth T.csv] [--seed 15] [--holdout 0.2] [--item-prior-variance 1]',
+  'usage: npm run experiment:judgments -- --file F.csv [--truth T.csv] [--seed 15] [--holdout 0.2] [--item-prior-variance 1] [--partitions 1]',
+  '       --partitions N: shard annotators over N feedback partitions as the learner does (its FEEDBACK_PARTITIONS), so the',
+  '       leave-one-out majority, and every weight, is what the learner computes from the same judgments',
   '       npm run experiment:judgments -- --plant F.csv [--seed 15] [--annotators 300]',
 ].join('\n');
 
@@ -31,6 +33,7 @@ function options() {
     holdout: { type: 'string', default: '0.2' },
     annotators: { type: 'string', default: '300' },
     'item-prior-variance': { type: 'string', default: '1' },
+    partitions: { type: 'string', default: '1' },
   });
   const integer = (name: string, text: string, min: number, max: number) => numberFlag(name, text, { min, max, integer: true });
   const holdout = Number(values.holdout);
@@ -49,6 +52,7 @@ function options() {
     holdout,
     annotators: integer('annotators', values.annotators, 1, 1_000_000),
     itemPriorVariance,
+    partitions: integer('partitions', values.partitions, 1, 1024),
   };
 }
 
@@ -66,7 +70,7 @@ function main(): void {
   const started = process.hrtime.bigint();
   const rows = parseJudgmentCsv(readFileSync(o.file!, 'utf8'), o.file!);
   const truth = o.truth === undefined ? undefined : parseTruthCsv(readFileSync(o.truth, 'utf8'), o.truth, rows);
-  const result = replayJudgments(rows, { seed: o.seed, holdout: o.holdout, itemPriorVariance: o.itemPriorVariance, ...(truth === undefined ? {} : { truth }) });
+  const result = replayJudgments(rows, { seed: o.seed, holdout: o.holdout, itemPriorVariance: o.itemPriorVariance, partitions: o.partitions, ...(truth === undefined ? {} : { truth }) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   process.stdout.write(`${formatReplay(result, { file: o.file!, seed: o.seed, holdout: o.holdout, seconds })}\n`);
 }

@@ -6,6 +6,7 @@ import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { CatalogueRepository } from '../services/learner/src/persistence/catalogue.repository';
 import { LearnerStateRepository } from '../services/learner/src/persistence/learner-state.repository';
 import { ApplyFeedbackUseCase } from '../services/learner/src/usecases/apply-feedback.usecase';
+import { WeighByReliability } from '../services/learner/src/usecases/weigh-by-reliability';
 import { ItemCatalogue } from '../services/learner/src/usecases/item-catalogue';
 import { LearnerState } from '../services/learner/src/usecases/learner-state';
 import { BatchView, packBatch } from '../services/learner/src/workers/apply-worker.protocol';
@@ -40,7 +41,7 @@ describe('learner item cache at capacity', () => {
       consumer: 'capacity',
       dedupeWindow: 64,
       logPredictions: false,
-    });
+    }, new WeighByReliability(config));
     state.adoptPartition(0, 0, []);
     let offset = 0;
     const batch = (itemIds: string[]) =>

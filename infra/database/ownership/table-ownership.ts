@@ -33,6 +33,8 @@ export const TABLE_OWNERSHIP: Record<string, TableOwnership> = {
   // The learner's models and bookkeeping; served by the gateway, read by the reranker and drift-watch (a user's model).
   user_models: { owner: 'learner', readers: ['gateway', 'reranker', 'drift-watch'] },
   aggregate_shards: { owner: 'learner', readers: ['gateway', 'reranker', 'drift-watch'] },
+  // Label reliability's pair counts per partition (issue #15); the gateway's reliability read sums a user's pairs.
+  reliability_pair_counts: { owner: 'learner', readers: ['gateway'] },
   user_item_batches: { owner: 'learner', readers: [] },
   user_items: { owner: 'learner', readers: ['gateway', 'reranker', 'drift-watch'], why: 'a view over user_item_batches' },
   learner_counters: { owner: 'learner', readers: [] },

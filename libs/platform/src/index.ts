@@ -49,3 +49,4 @@ export * from './service/hybrid-service.bootstrap';
 export * from './service/run-service';
 export * from './transport/handler-error.filter';
 export * from './http/openapi-answers';
+export * from './kafka/key-partition';

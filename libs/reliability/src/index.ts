@@ -22,6 +22,7 @@ export {
 export { ReliabilityInputError } from './reliability-input.error';
 export {
   DEFAULT_RELIABILITY_OPTIONS,
+  PAIR_SEPARATOR,
   PairCounts,
   pairKey,
   ReliabilityModel,

@@ -105,6 +105,8 @@ export interface UserReliability {
   readonly reliability: { readonly mean: number; readonly sd: number; readonly agree: number; readonly disagree: number };
   /** The same agreement counted as the judgments arrived (what the weights use), and the factor it gives. */
   readonly prequential: { readonly agree: number; readonly disagree: number; readonly factor: number };
+  /** Mean weight the user's judgments were given as they arrived (what they counted for in a weighted model). */
+  readonly meanWeight: number;
   readonly classCounts: Readonly<Record<LabelClass | 'unknown', number>>;
   /** Mean class posterior over the user's signals. */
   readonly classShares: ClassPosterior;
@@ -141,7 +143,7 @@ interface SignalState {
 
 /** One user's reliability state as JSON (what an exactly-once holder stores beside the user's model). */
 export interface UserReliabilityJSON {
-  readonly counts: readonly [judgments: number, chosenFirst: number, chosenSecond: number, agree: number, disagree: number];
+  readonly counts: readonly [judgments: number, chosenFirst: number, chosenSecond: number, agree: number, disagree: number, weightSum: number];
   /** Σ of the signals' stored log-likelihoods. */
   readonly logLikelihood: readonly [genuine: number, nonAttitude: number, constructed: number];
   /** pair key → [[condition, n, a, aFirst, aSecond, bFirst, bSecond]…], stored log-likelihoods */
@@ -167,6 +169,8 @@ export class UserReliabilityState {
   /** @internal */ chosenSecond = 0;
   /** @internal */ agree = 0;
   /** @internal */ disagree = 0;
+  /** @internal Σ of the weights {@link ReliabilityModel.observe} gave the user's judgments. */
+  weightSum = 0;
   /** @internal Σ of the signals' stored log-likelihoods (genuine, non-attitude, constructed), kept incrementally. */
   readonly logLikelihood = new Float64Array(3);
 
@@ -190,13 +194,13 @@ export class UserReliabilityState {
       ];
     }
     const sum = this.logLikelihood;
-    return { counts: [this.judgments, this.chosenFirst, this.chosenSecond, this.agree, this.disagree], logLikelihood: [sum[0]!, sum[1]!, sum[2]!], signals };
+    return { counts: [this.judgments, this.chosenFirst, this.chosenSecond, this.agree, this.disagree, this.weightSum], logLikelihood: [sum[0]!, sum[1]!, sum[2]!], signals };
   }
 
   /** Restores a state from {@link toJSON}'s output; trusts its shape (the caller validates untrusted input). */
   static fromJSON(json: UserReliabilityJSON): UserReliabilityState {
     const user = new UserReliabilityState();
-    [user.judgments, user.chosenFirst, user.chosenSecond, user.agree, user.disagree] = json.counts;
+    [user.judgments, user.chosenFirst, user.chosenSecond, user.agree, user.disagree, user.weightSum] = json.counts;
     user.logLikelihood.set(json.logLikelihood);
     for (const key of Object.keys(json.signals)) {
       const [conditions, stored] = json.signals[key]!;
@@ -325,6 +329,7 @@ export class ReliabilityModel {
       user.logLikelihood[k] += logLikelihood[k]! - signal.logLikelihood[k]!;
       signal.logLikelihood[k] = logLikelihood[k]!;
     }
+    user.weightSum += weight.weight;
     return weight;
   }
 
@@ -381,6 +386,7 @@ export class ReliabilityModel {
       signals: count,
       reliability: { mean: alpha / (alpha + beta), sd: betaSd(alpha, beta), agree, disagree },
       prequential: { agree: user.agree, disagree: user.disagree, factor: this.userFactor(user) },
+      meanWeight: user.judgments === 0 ? 1 : user.weightSum / user.judgments,
       classCounts,
       classShares: count === 0 ? { genuine: 0, 'non-attitude': 0, constructed: 0 } : { genuine: shares.genuine / count, 'non-attitude': shares['non-attitude'] / count, constructed: shares.constructed / count },
       retest,

@@ -450,12 +450,21 @@ export function rebasedMixtureLogits(grid: readonly number[], user: PersonaMixtu
  * Learns one observation in the aggregate and a multi-persona user, as {@link updateOnObservation} does for a single
  * deviation (the user's offset is the aggregate's score before it learns the event), and returns both prequential
  * logits. With one persona the result and both posteriors are exactly updateOnObservation's.
+ *
+ * `aggregateWeight` and `userWeight` are the observation's weight in each likelihood when they differ from
+ * `observation.weight` (a judgment weighed by its reliability in one model and not the other, issue #15).
  */
-export function updateOnObservationWithPersonas(aggregate: DiagonalGaussianLogistic, user: PersonaMixture, observation: FeedbackObservation): PrequentialLogits {
-  const { aggregateX, userX, y, weight } = observation;
-  const offset = aggregate.prepareUpdate(aggregateX, y, weight, 0, aggregatePlan);
+export function updateOnObservationWithPersonas(
+  aggregate: DiagonalGaussianLogistic,
+  user: PersonaMixture,
+  observation: FeedbackObservation,
+  aggregateWeight = observation.weight,
+  userWeight = aggregateWeight,
+): PrequentialLogits {
+  const { aggregateX, userX, y } = observation;
+  const offset = aggregate.prepareUpdate(aggregateX, y, aggregateWeight, 0, aggregatePlan);
   // The user refuses before the aggregate is written: all or nothing, as for a single deviation.
-  const personalized = user.update(userX, y, weight, offset);
+  const personalized = user.update(userX, y, userWeight, offset);
   aggregate.commitUpdate(aggregatePlan);
   return { aggregate: offset, personalized };
 }

@@ -2,3 +2,4 @@ export * from './model-priors';
 export * from './personalized-scorer';
 export * from './reward-models.repository';
 export * from './user-model-state';
+export * from './reliability-weights';

@@ -1,10 +1,11 @@
 import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv, sharedConfigShape, webhookQueueConfigShape } from '@chorus/platform';
-import { rewardPriorConfigShape } from '@chorus/scoring';
+import { reliabilityWeightConfigShape, rewardPriorConfigShape } from '@chorus/scoring';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = z.object({
   ...sharedConfigShape,
   ...rewardPriorConfigShape,
+  ...reliabilityWeightConfigShape,
   ...rerankQueueConfigShape,
   ...quotaConfigShape,
   /** The notifier's queue, shown beside the rerank queue in Bull Board (/admin/queues). */

@@ -1,5 +1,5 @@
 import { env, loadConfig, sharedConfigShape } from '@chorus/platform';
-import { rewardPriorConfigShape } from '@chorus/scoring';
+import { reliabilityWeightConfigShape, rewardPriorConfigShape } from '@chorus/scoring';
 import { z } from 'zod';
 
 export const learnerConfigSchema = z.object({
@@ -24,6 +24,7 @@ export const learnerConfigSchema = z.object({
    */
   LEARNER_FLUSH_IDLE_MS: env.int(100, { min: 0 }),
   ...rewardPriorConfigShape,
+  ...reliabilityWeightConfigShape,
   /**
    * A user's interactions are appended as one row per commit; once this learner has appended this many for a user, the
    * commit merges that user's rows into one, so serving's "already seen" lookup stays a few rows per user.

@@ -14,7 +14,7 @@ let groups = 0;
 /** A repository of a group of its own, so tests sharing the database never see each other's offsets or outbox. */
 const repository = (group = `learner-${++groups}`, topic = 'chorus.feedback.v1') => new LearnerStateRepository(pg.db, group, topic);
 
-const empty = (): FlushSnapshot => ({ users: [], shards: [], interactions: [], compactInteractions: [], predictions: [], offsets: [], counters: {}, deadLetters: [] });
+const empty = (): FlushSnapshot => ({ users: [], shards: [], reliabilityPairs: [], interactions: [], compactInteractions: [], predictions: [], offsets: [], counters: {}, deadLetters: [] });
 const letter = (offset: number, code = 'FEEDBACK.INVALID'): DeadLetterV1 =>
   deadLetterFor({ topic: 'chorus.feedback.v1', partition: 0, offset: String(offset), consumer: 'chorus-learner' }, { key: 'u-1', value: `bad ${offset}` }, code, `reason ${offset}`);
 const user = (userId: string, state: string, window: number[], eventsSeen: number) => ({ userId, domain: 'movies', state, recentEventKeys: encodeDedupeWindow(window), eventsSeen });

@@ -1,6 +1,7 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
 import type { StoredPersonas } from '@chorus/scoring';
 import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import type { UserReliabilityJSON } from '@chorus/reliability';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
 import { decodeDedupeWindow } from './dedupe-window.codec';
@@ -28,7 +29,7 @@ export class LearnerStateRepository {
     const rows: {
       user_id: string;
       domain: string;
-      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; recentEventIds?: number[] };
+      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; reliability?: UserReliabilityJSON; recentEventIds?: number[] };
       recent_event_keys: Buffer | null;
       events_seen: number;
       interaction_rows: number;
@@ -41,8 +42,8 @@ export class LearnerStateRepository {
     for (const row of rows) {
       // Rows from before the recent_event_keys column keep their window in the JSON state.
       const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      const { weights, tau2, personas } = row.state;
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
+      const { weights, tau2, personas, reliability } = row.state;
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, reliability, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }
@@ -56,10 +57,11 @@ export class LearnerStateRepository {
     return row ? Number(row.next_offset) : 0;
   }
 
-  /** The stored resume point of a partition (created at 0 the first time) and its aggregate shards. */
+  /** The stored resume point of a partition (created at 0 the first time), its aggregate shards and reliability pair counts. */
   async loadPartition(partition: number): Promise<{
     nextOffset: number;
     shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence: StoredPoolingEvidence | null; eventsSeen: number }[];
+    reliabilityPairs: { domain: string; itemA: string; itemB: string; n: number; a: number }[];
   }> {
     await this.db.query(
       `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
@@ -73,9 +75,14 @@ export class LearnerStateRepository {
       `SELECT domain, state, pooling_evidence, events_seen FROM aggregate_shards WHERE shard = $1`,
       [partition],
     );
+    const pairs: { domain: string; item_a: string; item_b: string; n: string; a: number }[] = await this.db.query(
+      `SELECT domain, item_a, item_b, n, a FROM reliability_pair_counts WHERE shard = $1`,
+      [partition],
+    );
     return {
       nextOffset: Number(offset!.next_offset),
       shards: shards.map((s) => ({ domain: s.domain, state: s.state, evidence: s.pooling_evidence, eventsSeen: Number(s.events_seen) })),
+      reliabilityPairs: pairs.map((p) => ({ domain: p.domain, itemA: p.item_a, itemB: p.item_b, n: Number(p.n), a: p.a })),
     };
   }
 
@@ -97,6 +104,15 @@ export class LearnerStateRepository {
             snapshot.shards.map((s) => s.evidence ?? null),
             snapshot.shards.map((s) => s.eventsSeen),
           ],
+        );
+      }
+      if (snapshot.reliabilityPairs.length) {
+        const pairs = snapshot.reliabilityPairs;
+        await tx.query(
+          `INSERT INTO reliability_pair_counts (domain, shard, item_a, item_b, n, a, updated_at)
+           SELECT d, p, x, y, n, a, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::float8[]) AS t(d, p, x, y, n, a)
+           ON CONFLICT (domain, shard, item_a, item_b) DO UPDATE SET n = EXCLUDED.n, a = EXCLUDED.a, updated_at = now()`,
+          [pairs.map((c) => c.domain), pairs.map((c) => c.partition), pairs.map((c) => c.itemA), pairs.map((c) => c.itemB), pairs.map((c) => c.n), pairs.map((c) => c.a)],
         );
       }
       if (snapshot.interactions.length) {

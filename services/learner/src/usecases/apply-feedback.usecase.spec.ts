@@ -1,10 +1,11 @@
-import { ModelPriors } from '@chorus/scoring';
+import { ModelPriors, type ReliabilityWeighting } from '@chorus/scoring';
 import { POOLING_REFRESH_EVENTS } from '@chorus/reward';
 import { decodeDedupeWindow } from '../persistence/dedupe-window.codec';
 import { describe, expect, it } from 'vitest';
 import type { CatalogueRow } from '../persistence/catalogue.repository';
 import { BatchView, packBatch } from '../workers/apply-worker.protocol';
 import { ApplyFeedbackUseCase } from './apply-feedback.usecase';
+import { WeighByReliability } from './weigh-by-reliability';
 import { eventDedupeKey } from './event-dedupe-key';
 import { ItemCatalogue, type CatalogueRows } from './item-catalogue';
 import { LearnerState, type StoredUserState, type StoredUsers } from './learner-state';
@@ -43,7 +44,7 @@ class InMemoryStoredUsers implements StoredUsers {
   }
 }
 
-function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean } = {}) {
+function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean; reliability?: ReliabilityWeighting } = {}) {
   const priors = new ModelPriors({ LEARNER_TAU2: options.learnTau2 ? undefined : 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
   const state = new LearnerState(priors, 1000);
   const items = new InMemoryCatalogueRows();
@@ -58,7 +59,7 @@ function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resum
     consumer: CONSUMER,
     dedupeWindow: options.dedupeWindow ?? 64,
     logPredictions: options.logPredictions ?? false,
-  });
+  }, new WeighByReliability({ LEARNER_RELIABILITY_WEIGHTS: options.reliability ?? 'aggregate', LEARNER_RELIABILITY_WEIGHTS_BY_DOMAIN: {} }));
   state.adoptPartition(0, options.resumeAt ?? 0, []);
   return { state, items, users, usecase };
 }

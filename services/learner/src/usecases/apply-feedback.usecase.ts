@@ -20,6 +20,7 @@ import type { BatchView } from '../workers/apply-worker.protocol';
 import { eventDedupeKey } from './event-dedupe-key';
 import type { CatalogueItem, ItemCatalogue } from './item-catalogue';
 import type { LearnerState, StoredUsers, UserState } from './learner-state';
+import type { WeighByReliability } from './weigh-by-reliability';
 
 export interface BatchOutcome {
   applied: number;
@@ -52,6 +53,7 @@ export class ApplyFeedbackUseCase {
     private readonly catalogue: ItemCatalogue,
     private readonly repository: StoredUsers,
     private readonly options: { topic: string; consumer: string; dedupeWindow: number; logPredictions: boolean },
+    private readonly reliability: WeighByReliability,
   ) {}
 
   async apply(partition: number, batch: BatchView): Promise<BatchOutcome> {
@@ -163,12 +165,13 @@ export class ApplyFeedbackUseCase {
 
     const shard = this.state.shard(event.domain, partition);
     this.state.alignUser(user, shard);
+    const weights = this.reliability.weigh(user, shard, event, observation.weight);
     let logits;
     try {
       // Learned τ²: the event scored under every candidate τ² before anything learns it, recorded once it is applied.
       const candidates = shard.evidence ? this.candidateLogits(shard.evidence.grid, shard.model, user, observation) : undefined;
-      logits = updateOnObservationWithPersonas(shard.model, user.model, observation);
-      if (candidates) shard.evidence!.recordAll(candidates, observation.y, observation.weight);
+      logits = updateOnObservationWithPersonas(shard.model, user.model, observation, weights.aggregate, weights.personalized);
+      if (candidates) shard.evidence!.recordAll(candidates, observation.y, weights.personalized);
     } catch (error) {
       // Refused before either model changed (the update is all or nothing): dead-letter it, keep flowing.
       const code = error instanceof NonFiniteUpdateError ? 'FEEDBACK.NON_FINITE_UPDATE' : 'FEEDBACK.UNPROCESSABLE';
@@ -185,7 +188,7 @@ export class ApplyFeedbackUseCase {
         userId: event.userId,
         occurredAt: event.occurredAt,
         label: observation.y,
-        weight: observation.weight,
+        weight: weights.aggregate,
         pAggregate: sigmoid(logits.aggregate),
         pPersonalized: sigmoid(logits.personalized),
       });

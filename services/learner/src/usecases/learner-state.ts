@@ -8,6 +8,7 @@ import {
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
+import { PAIR_SEPARATOR, PairCounts, pairKey, UserReliabilityState, type UserReliabilityJSON } from '@chorus/reliability';
 import { storedPersonas, userStateText, type ModelPriors, type StoredPersonas } from '@chorus/scoring';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
@@ -25,6 +26,8 @@ export interface UserState {
   newItemIds: string[];
   /** The user's interaction rows in user_item_batches: as loaded, plus those appended since (reset by a merge). */
   interactionRows: number;
+  /** Label reliability of the user's pairwise judgments (issue #15); undefined until the first one. */
+  reliability?: UserReliabilityState;
   /** Recency tick of the last use, for eviction. */
   lastUsed: number;
   dirty: boolean;
@@ -45,6 +48,11 @@ export interface ShardState {
    * last multiple of POOLING_REFRESH_EVENTS of its events (persisted with the evidence).
    */
   tau2: number;
+  /**
+   * The pairwise judgment counts of this partition's users per pair (issue #15): the leave-one-out majority a judgment
+   * is compared with. Per partition for the same reason as the evidence: the state stays a function of the log.
+   */
+  pairs: PairCounts;
   eventsSeen: number;
   dirty: boolean;
 }
@@ -62,6 +70,8 @@ export interface StoredUserState {
   /** τ² the personas were learned under; absent on rows from before learned pooling. */
   tau2?: number;
   personas?: StoredPersonas;
+  /** Label reliability (issue #15); absent on rows from before it and for users with no pairwise judgment. */
+  reliability?: UserReliabilityJSON;
   recentEventIds: number[];
 }
 
@@ -80,6 +90,8 @@ export interface FlushSnapshot {
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
   /** `evidence`: the JSON of the shard's pooling evidence (learned τ²), or null where τ² is fixed. */
   shards: { domain: string; partition: number; state: string; evidence?: string | null; eventsSeen: number }[];
+  /** Pair counts of the shards' reliability that changed since the last snapshot (item ids in pairKey order). */
+  reliabilityPairs: { domain: string; partition: number; itemA: string; itemB: string; n: number; a: number }[];
   /** Items each touched user interacted with since the last snapshot. */
   interactions: { userId: string; domain: string; itemIds: string[] }[];
   /** Users whose interaction rows this commit merges into one (see LEARNER_INTERACTION_ROWS_PER_USER). */
@@ -146,6 +158,7 @@ export class LearnerState {
     partition: number,
     nextOffset: number,
     shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: StoredPoolingEvidence | null; eventsSeen: number }[],
+    reliabilityPairs: readonly { domain: string; itemA: string; itemB: string; n: number; a: number }[] = [],
   ): void {
     this.nextOffset.set(partition, nextOffset);
     this.committedOffset.set(partition, nextOffset);
@@ -160,10 +173,12 @@ export class LearnerState {
         model: DiagonalGaussianLogistic.fromJSON(shard.state, this.priors.aggregate),
         evidence,
         tau2,
+        pairs: new PairCounts(),
         eventsSeen: shard.eventsSeen,
         dirty: false,
       };
     }
+    for (const { domain, itemA, itemB, n, a } of reliabilityPairs) this.shard(domain, partition).pairs.set(pairKey(itemA, itemB), n, a);
   }
 
   shard(domain: string, partition: number): ShardState {
@@ -175,6 +190,7 @@ export class LearnerState {
       model: new DiagonalGaussianLogistic(this.priors.aggregate),
       evidence,
       tau2: evidence ? evidence.leader() : this.priors.tau2(domain),
+      pairs: new PairCounts(),
       eventsSeen: 0,
       dirty: false,
     });
@@ -241,6 +257,7 @@ export class LearnerState {
       recentEventIds: stored?.state.recentEventIds ?? [],
       newItemIds: [],
       interactionRows: stored?.interactionRows ?? 0,
+      ...(stored?.state.reliability ? { reliability: UserReliabilityState.fromJSON(stored.state.reliability) } : {}),
       lastUsed: ++this.tick,
       dirty: false,
     };
@@ -280,7 +297,7 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: userStateText(user.model, user.tau2),
+          state: withReliability(userStateText(user.model, user.tau2), user.reliability),
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
@@ -296,6 +313,7 @@ export class LearnerState {
       }
     }
     const shards: FlushSnapshot['shards'] = [];
+    const reliabilityPairs: FlushSnapshot['reliabilityPairs'] = [];
     for (const inDomain of this.shards.values()) {
       for (const shard of inDomain) {
         if (!shard?.dirty) continue;
@@ -307,6 +325,10 @@ export class LearnerState {
           eventsSeen: shard.eventsSeen,
         });
         shard.dirty = false;
+        for (const { key, n, a } of shard.pairs.takeChanged()) {
+          const [itemA, itemB] = key.split(PAIR_SEPARATOR) as [string, string];
+          reliabilityPairs.push({ domain: shard.domain, partition: shard.partition, itemA, itemB, n, a });
+        }
       }
     }
     const offsets: FlushSnapshot['offsets'] = [];
@@ -315,7 +337,7 @@ export class LearnerState {
       if (to !== from) offsets.push({ partition, from, to });
       this.committedOffset.set(partition, to);
     }
-    const snapshot: FlushSnapshot = { users, shards, interactions, compactInteractions, predictions: this.predictions, offsets, counters: this.counters, deadLetters: this.deadLetters };
+    const snapshot: FlushSnapshot = { users, shards, reliabilityPairs, interactions, compactInteractions, predictions: this.predictions, offsets, counters: this.counters, deadLetters: this.deadLetters };
     this.deadLetters = [];
     this.predictions = [];
     this.counters = {};
@@ -344,3 +366,11 @@ export class LearnerState {
   }
 }
 
+
+/**
+ * The user row's JSON with the user's reliability state under its own key (issue #15), so rows without it load as
+ * before and other additions to the row stay apart.
+ */
+function withReliability(stateText: string, reliability: UserReliabilityState | undefined): string {
+  return reliability === undefined ? stateText : `${stateText.slice(0, -1)},"reliability":${JSON.stringify(reliability)}}`;
+}

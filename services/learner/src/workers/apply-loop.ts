@@ -158,7 +158,7 @@ export class ApplyLoop {
     const { state, repository } = this.parts;
     if (state.hasPartition(partition)) return;
     const stored = await repository.loadPartition(partition);
-    state.adoptPartition(partition, stored.nextOffset, stored.shards);
+    state.adoptPartition(partition, stored.nextOffset, stored.shards, stored.reliabilityPairs);
   }
 
   /** Due by age, or (group commit) caught up with the last commit at least LEARNER_FLUSH_IDLE_MS ago. */

@@ -7,6 +7,7 @@ import type { LearnerConfig } from '../learner.config';
 import { CatalogueRepository } from '../persistence/catalogue.repository';
 import { LearnerStateRepository } from '../persistence/learner-state.repository';
 import { ApplyFeedbackUseCase } from '../usecases/apply-feedback.usecase';
+import { WeighByReliability } from '../usecases/weigh-by-reliability';
 import { ItemCatalogue } from '../usecases/item-catalogue';
 import { LearnerState } from '../usecases/learner-state';
 import { ApplyLoop, fatalMessage, type ApplyLoopParts } from './apply-loop';
@@ -40,7 +41,7 @@ async function openParts(): Promise<ApplyLoopParts> {
     consumer: config.LEARNER_GROUP_ID,
     dedupeWindow: config.LEARNER_DEDUPE_WINDOW,
     logPredictions: config.LEARNER_PREQUENTIAL_LOG,
-  });
+  }, new WeighByReliability(config));
   return { db, state, repository, catalogue, usecase };
 }
 
