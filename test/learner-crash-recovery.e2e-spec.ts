@@ -21,12 +21,16 @@ async function modelState(db: DataSource) {
   const shards = await db.query(`SELECT domain, shard, state::text AS state, events_seen FROM aggregate_shards ORDER BY domain, shard`);
   const counters = await db.query(`SELECT name, value FROM learner_counters ORDER BY name`);
   const [{ n: interactions }] = await db.query(`SELECT count(*)::int AS n FROM user_items`);
-  return { users, shards, counters, interactions };
+  const pairs = await db.query(`SELECT domain, shard, item_a, item_b, n, a FROM reliability_pair_counts ORDER BY domain, shard, item_a, item_b`);
+  return { users, shards, counters, interactions, pairs };
 }
 
 /**
  * Exactly-once effect across a crash: a learner SIGKILLed mid-stream and restarted ends with the same model state,
- * bit for bit, as one that ran uninterrupted over the same events.
+ * bit for bit, as one that ran uninterrupted over the same events. The stream repeats pairwise judgments under
+ * framings and positions, so the state includes reliability (each user's in their row, the pair counts per partition)
+ * and the weights it gave (issue #15): a judgment weighed twice, or weighed against counts that lost a judgment, would
+ * move the posteriors.
  */
 describe('learner crash recovery', () => {
   const stack = new TestStack(3);
@@ -66,7 +70,7 @@ describe('learner crash recovery', () => {
 
     const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    const events = feedbackStream(TOTAL, { users: 300, items: 200, seed: 5 }).map((e) => feedbackEventV1.parse(e));
+    const events = feedbackStream(TOTAL, { users: 300, items: 200, seed: 5, repeatedJudgments: true }).map((e) => feedbackEventV1.parse(e));
     const producing = (async () => {
       for (let i = 0; i < events.length; i += 500) {
         await producer.send({ topic: stack.topic('feedback'), messages: events.slice(i, i + 500).map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
@@ -117,5 +121,11 @@ describe('learner crash recovery', () => {
     expect(afterCrash.shards).toEqual(uninterrupted.shards);
     expect(afterCrash.users).toEqual(uninterrupted.users);
     expect(afterCrash.interactions).toBe(uninterrupted.interactions);
+    // Reliability was at work: users judged their pairs again, and not every judgment weighed 1.
+    expect(uninterrupted.pairs.some((p: { n: string }) => Number(p.n) >= 4)).toBe(true);
+    expect(afterCrash.pairs).toEqual(uninterrupted.pairs);
+    const reliability = uninterrupted.users.map((u: { state: string }) => JSON.parse(u.state).reliability).filter(Boolean);
+    expect(reliability.length).toBe(300);
+    expect(reliability.some((r: { counts: number[] }) => r.counts[5]! < r.counts[0]! * 0.99)).toBe(true);
   });
 });

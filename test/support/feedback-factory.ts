@@ -31,10 +31,16 @@ export interface FeedbackStreamOptions {
   seed?: number;
   /** Who sends each event (a user index in [0, users)); uniform over the users when absent. */
   pickUser?: () => number;
+  /**
+   * Pairwise judgments repeat (issue #15): most of a user's judgments are of one of a few pairs of their own, asked
+   * again under a framing and a shown position, so reliability has repeats and conditions to work on. Off by default
+   * (the stream is then exactly what it always was).
+   */
+  repeatedJudgments?: boolean;
 }
 
 /** The same stream, one event at a time: for streams too large to hold (millions of events). */
-export function* feedbackEvents(count: number, { users = 50, items = 100, domain = 'movies', seed = 11, pickUser }: FeedbackStreamOptions = {}): Generator<FeedbackEventInputV1> {
+export function* feedbackEvents(count: number, { users = 50, items = 100, domain = 'movies', seed = 11, pickUser, repeatedJudgments = false }: FeedbackStreamOptions = {}): Generator<FeedbackEventInputV1> {
   const rand = mulberry32(seed);
   const start = Date.parse('2026-01-01T00:00:00Z');
   for (let i = 0; i < count; i++) {
@@ -45,7 +51,15 @@ export function* feedbackEvents(count: number, { users = 50, items = 100, domain
     if (kind < 0.5) yield { ...base, type: 'rating', itemId, value: 1 + Math.floor(rand() * 5) } as FeedbackEventInputV1;
     else if (kind < 0.7) yield { ...base, type: 'click', itemId } as FeedbackEventInputV1;
     else if (kind < 0.85) yield { ...base, type: 'skip', itemId } as FeedbackEventInputV1;
-    else {
+    else if (repeatedJudgments && rand() < 0.8) {
+      // One of the user's 4 pairs (user u's k-th pair: items u+k and u+k+7), either way round, in a condition.
+      const u = Number(userId.slice(5));
+      const k = Math.floor(rand() * 4);
+      const [a, b] = [`item-${(u + k) % items}`, `item-${(u + k + 7) % items}`];
+      const [chosenId, rejectedId] = rand() < 0.75 ? [a, b] : [b, a];
+      const context = { framingId: rand() < 0.5 ? 'short' : 'long', position: rand() < 0.5 ? 0 : 1 };
+      yield { ...base, type: 'pairwise', chosenId, rejectedId, context } as FeedbackEventInputV1;
+    } else {
       const other = `item-${(Number(itemId.slice(5)) + 1 + Math.floor(rand() * (items - 1))) % items}`;
       yield { ...base, type: 'pairwise', chosenId: itemId, rejectedId: other, tie: rand() < 0.1 } as FeedbackEventInputV1;
     }

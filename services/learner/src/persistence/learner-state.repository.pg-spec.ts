@@ -25,7 +25,7 @@ describe('LearnerStateRepository offsets', () => {
     const repo = repository('offsets-a');
     expect(await repo.storedNextOffset(2)).toBe(0);
     expect(await count(`SELECT count(*)::int AS n FROM consumer_offsets WHERE group_id = $1`, ['offsets-a'])).toBe(0);
-    expect(await repo.loadPartition(2)).toEqual({ nextOffset: 0, shards: [] });
+    expect(await repo.loadPartition(2)).toEqual({ nextOffset: 0, shards: [], reliabilityPairs: [] });
     expect(await count(`SELECT count(*)::int AS n FROM consumer_offsets WHERE group_id = $1 AND partition = 2 AND next_offset = 0`, ['offsets-a'])).toBe(1);
   });
 
@@ -184,6 +184,33 @@ describe('LearnerStateRepository commits', () => {
       { domain: 'news', state: { bias: [0.2, 0.8] }, evidence, eventsSeen: 9 },
       { domain: 'podcasts', state: {}, evidence: null, eventsSeen: 1 },
     ]);
+  });
+
+  it('writes reliability pair counts per (domain, partition, pair), replaces them on the next commit and returns them with the partition', async () => {
+    const repo = repository();
+    await repo.loadPartition(11);
+    await repo.flush({ ...empty(), reliabilityPairs: [{ domain: 'news', partition: 11, itemA: 'a', itemB: 'b', n: 1, a: 1 }] });
+    await repo.flush({
+      ...empty(),
+      reliabilityPairs: [
+        { domain: 'news', partition: 11, itemA: 'a', itemB: 'b', n: 3, a: 1.5 },
+        { domain: 'news', partition: 11, itemA: 'Z', itemB: 'a', n: 1, a: 0 },
+        { domain: 'news', partition: 12, itemA: 'a', itemB: 'b', n: 2, a: 2 },
+      ],
+    });
+    const { reliabilityPairs } = await repo.loadPartition(11);
+    expect(reliabilityPairs.sort((x, y) => (x.itemA < y.itemA ? -1 : 1))).toEqual([
+      { domain: 'news', itemA: 'Z', itemB: 'a', n: 1, a: 0 },
+      { domain: 'news', itemA: 'a', itemB: 'b', n: 3, a: 1.5 },
+    ]);
+  });
+
+  it('reads a user\'s reliability state back from its own key of the row', async () => {
+    const repo = repository();
+    await repo.loadPartition(0);
+    const reliability = { counts: [2, 1, 0, 1, 0, 1.5], logLikelihood: [-0.2, -1.4, -0.9], signals: { 'a\u0001b': [[['short\u0001\u0001', 2, 2, 1, 0, 0, 0]], [-0.2, -1.4, -0.9]] } };
+    await repo.flush({ ...empty(), users: [user('rel', JSON.stringify({ weights: {}, tau2: 1, reliability }), [], 2)] });
+    expect((await repo.loadUsers([{ userId: 'rel', domain: 'movies' }])).get('rel\u0001movies')!.state.reliability).toEqual(reliability);
   });
 
   it('merges a user\'s interaction rows into one, each item once, after the commit\'s own rows are in', async () => {
