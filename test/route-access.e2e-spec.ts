@@ -30,6 +30,7 @@ const expected: Record<string, Record<string, string>> = {
     'GET /v1/items/:id': 'read',
     'GET /v1/models/aggregate': 'read',
     'GET /v1/users/:id/model': 'read',
+    'GET /v1/users/:id/reliability': 'read',
     'GET /v1/users/:id/recommendations': 'read',
     'POST /v1/admin/rerank': 'admin',
     'GET /v1/admin/rerank/jobs/:id': 'admin',

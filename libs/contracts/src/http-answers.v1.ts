@@ -63,6 +63,48 @@ const personaDecisionV1 = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('merge'), persona: z.number().int(), into: z.number().int(), atEvent: z.number(), maxZ: z.number().describe('Largest standardized difference of means, below the merge threshold'), feature: z.string().describe('The feature where it is reached') }),
 ]);
 
+/** Which of the domain's models weigh pairwise judgments by reliability (LEARNER_RELIABILITY_WEIGHTS[_BY_DOMAIN]). */
+const reliabilityWeighting = z.object({ aggregate: z.boolean(), personalized: z.boolean() });
+
+/** The model read's summary of what the user's judgments count for (issue #15). */
+const effectiveWeightV1 = z
+  .object({
+    judgments: count.describe('Pairwise judgments the learner has weighed'),
+    meanWeight: z.number().describe('Mean reliability weight those judgments were given as they arrived (1 with none)'),
+    aggregate: z.number().describe('Mean weight of the judgments in the aggregate: meanWeight where the domain weighs the aggregate, else 1'),
+    personalized: z.number().describe("Mean weight of the judgments in the user's own model: meanWeight where the domain weighs it, else 1"),
+  })
+  .describe("What the user's pairwise judgments count for; GET /v1/users/{id}/reliability has the why");
+
+const agreement = z.object({ agreeing: z.number(), compared: z.number() });
+
+export const userReliabilityV1 = answer('UserReliability', z
+  .object({
+    userId: z.string(),
+    domain: z.string(),
+    judgments: count,
+    signals: count.describe('Distinct pairs the user judged'),
+    reliability: z
+      .object({ mean: z.number(), sd: z.number(), agree: z.number(), disagree: z.number() })
+      .describe("Agreement with the majority of the domain's other users on the same pairs, Beta(1 + agree, 1 + disagree): mean ± sd"),
+    prequential: z
+      .object({ agree: z.number(), disagree: z.number(), factor: z.number() })
+      .describe("The same agreement as the learner counted it when each judgment arrived (against the other users of the user's partition), and the user factor of the weight it gives"),
+    meanWeight: z.number().describe('Mean weight the learner gave the judgments'),
+    weighting: reliabilityWeighting,
+    classCounts: z.object({ genuine: count, 'non-attitude': count, constructed: count, unknown: count }).describe('Signals (user, pair) per class; unknown while the evidence is thin'),
+    classShares: z.object({ genuine: z.number(), 'non-attitude': z.number(), constructed: z.number() }).describe('Mean class posterior over the signals'),
+    retest: agreement.describe('Pairs of judgments of the same pair under the same condition, and how many agree'),
+    acrossConditions: agreement.describe('The same under different conditions (framing, surface, order)'),
+    conditionEffects: z.object({
+      position: z
+        .object({ judgments: count, firstShownShare: z.number(), sd: z.number(), detected: z.boolean() })
+        .describe('P(the first-shown item is chosen); detected when ½ lies more than two sd away'),
+      framing: z.object({ signalsCompared: count, flipped: count }).describe('Signals with a direction in ≥ 2 conditions, and how many point different ways'),
+    }),
+    intransitivity: z.object({ triads: count, cycles: count }).describe("Triads of the user's majority directions whose three pairs are all judged, and the cyclic ones"),
+  }));
+
 export const userModelV1 = answer('UserModel', z
   .object({
     userId: z.string(),
@@ -75,6 +117,7 @@ export const userModelV1 = answer('UserModel', z
     divergence: z.object({ deviationNormInPriorSd: z.number() }),
     personas: z.array(personaV1).describe("The user's personas, oldest first (the first is `deviation`); empty for a user without events"),
     personaDecisions: z.array(personaDecisionV1).describe('The latest persona open and merge decisions with their evidence, oldest first (at most 8 are kept)'),
+    effectiveWeight: effectiveWeightV1,
   }));
 
 export const calibrationSummaryV1 = answer('CalibrationSummary', z

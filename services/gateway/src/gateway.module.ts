@@ -17,6 +17,7 @@ import { GATEWAY_CONFIG, loadGatewayConfig, type GatewayConfig } from './gateway
 import { KAFKA_ADMIN, KAFKA_PRODUCER } from './gateway.tokens';
 import { HttpMetricsInterceptor } from './http-metrics.interceptor';
 import { ItemsRepository } from './persistence/items.repository';
+import { ReliabilityRepository } from './persistence/reliability.repository';
 import { CalibratedListsRepository } from './persistence/calibrated-lists.repository';
 import { DriftAlertsRepository } from './persistence/drift-alerts.repository';
 import { DriftConfigRepository } from './persistence/drift-config.repository';
@@ -28,6 +29,7 @@ import { DriftAdminUseCase } from './usecases/drift-admin.usecase';
 import { DriftSegmentsUseCase } from './usecases/drift-segments.usecase';
 import { IngestFeedbackUseCase } from './usecases/ingest-feedback.usecase';
 import { ReadModelsUseCase } from './usecases/read-models.usecase';
+import { ReadReliabilityUseCase } from './usecases/read-reliability.usecase';
 import { ReconcileRerankRequestsUseCase } from './usecases/reconcile-rerank-requests.usecase';
 import { RequestRerankUseCase } from './usecases/request-rerank.usecase';
 import { UpsertItemsUseCase } from './usecases/upsert-items.usecase';
@@ -123,11 +125,12 @@ export class GatewayModule {
           inject: [RewardModelsRepository],
           useFactory: (models: RewardModelsRepository) => new PersonalizedScorer(models, new ModelPriors(config), config.GATEWAY_MODEL_CACHE_SECONDS * 1000),
         },
+        { provide: ReadReliabilityUseCase, inject: [DataSource], useFactory: (db: DataSource) => new ReadReliabilityUseCase(new ReliabilityRepository(db), config) },
         {
           provide: ReadModelsUseCase,
-          inject: [PersonalizedScorer, CalibratedListsRepository, KAFKA_PRODUCER],
-          useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: Producer) =>
-            new ReadModelsUseCase(scorer, lists, producer, prefix, { policy: config.SERVING_POLICY, maxAgeMs: config.CALIBRATED_LIST_MAX_AGE_SECONDS * 1000 }),
+          inject: [PersonalizedScorer, CalibratedListsRepository, KAFKA_PRODUCER, ReadReliabilityUseCase],
+          useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: Producer, reliability: ReadReliabilityUseCase) =>
+            new ReadModelsUseCase(scorer, lists, producer, prefix, { policy: config.SERVING_POLICY, maxAgeMs: config.CALIBRATED_LIST_MAX_AGE_SECONDS * 1000 }, reliability),
         },
         { provide: RerankQueue, inject: [RewardModelsRepository], useFactory: (models: RewardModelsRepository) => RerankQueue.fromConfig(config, models) },
         { provide: RerankRequestsRepository, inject: [DataSource], useFactory: (db: DataSource) => new RerankRequestsRepository(db) },

@@ -24,6 +24,7 @@ describe('gateway controllers: the access each route declares', () => {
       'GET /v1/items/:id → scope:read',
       'GET /v1/models/aggregate → scope:read',
       'GET /v1/users/:id/model → scope:read',
+      'GET /v1/users/:id/reliability → scope:read',
       'GET /v1/users/:id/recommendations → scope:read',
       'GET /v1/admin/drift/alerts → scope:admin',
       'GET /v1/admin/drift/alerts/:id → scope:admin',

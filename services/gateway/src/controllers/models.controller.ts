@@ -2,12 +2,16 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '@chorus/platform';
 import { ReadModelsUseCase } from '../usecases/read-models.usecase';
+import { ReadReliabilityUseCase } from '../usecases/read-reliability.usecase';
 
 @ApiTags('models')
 @ApiSecurity('api-key')
 @Controller('v1')
 export class ModelsController {
-  constructor(@Inject(ReadModelsUseCase) private readonly read: ReadModelsUseCase) {}
+  constructor(
+    @Inject(ReadModelsUseCase) private readonly read: ReadModelsUseCase,
+    @Inject(ReadReliabilityUseCase) private readonly reliability: ReadReliabilityUseCase,
+  ) {}
 
   @Get('models/aggregate')
   @RequireScope('read')
@@ -24,6 +28,16 @@ export class ModelsController {
   @ApiQuery({ name: 'domain', required: true })
   user(@Param('id') id: string, @Query() query: Record<string, unknown>) {
     return this.read.userModel(id, query);
+  }
+
+  @Get('users/:id/reliability')
+  @RequireScope('read')
+  @ApiOperation({
+    summary: "A user's label reliability: agreement with the other users ± sd, class counts (genuine, non-attitude, constructed), condition effects (position bias, framing), intransitive cycles",
+  })
+  @ApiQuery({ name: 'domain', required: true })
+  userReliability(@Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.reliability.user(id, query);
   }
 
   @Get('users/:id/recommendations')

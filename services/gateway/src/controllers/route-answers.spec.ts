@@ -20,6 +20,7 @@ import {
   storedDriftAlertV1,
   storedItemV1,
   userModelV1,
+  userReliabilityV1,
   userSeriesV1,
 } from '@chorus/contracts';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +33,7 @@ import type { DriftAdminUseCase } from '../usecases/drift-admin.usecase';
 import type { DriftSegmentsUseCase } from '../usecases/drift-segments.usecase';
 import type { IngestFeedbackUseCase } from '../usecases/ingest-feedback.usecase';
 import type { ReadModelsUseCase } from '../usecases/read-models.usecase';
+import type { ReadReliabilityUseCase } from '../usecases/read-reliability.usecase';
 import type { RequestRerankUseCase } from '../usecases/request-rerank.usecase';
 import type { UpsertItemsUseCase } from '../usecases/upsert-items.usecase';
 
@@ -48,6 +50,7 @@ describe('gateway route answers', () => {
     fits<Answer<ReadModelsUseCase['aggregate']>, typeof aggregateModelV1>();
     fits<Answer<ReadModelsUseCase['userModel']>, typeof userModelV1>();
     fits<Answer<ReadModelsUseCase['recommend']>, typeof recommendationsV1>();
+    fits<Answer<ReadReliabilityUseCase['user']>, typeof userReliabilityV1>();
     fits<Answer<RequestRerankUseCase['request']>, typeof rerankRequestAnswerV1>();
     fits<Answer<RequestRerankUseCase['status']>, typeof rerankJobStatusV1>();
     fits<Answer<DriftAdminUseCase['listAlerts']>, typeof driftAlertPageV1>();

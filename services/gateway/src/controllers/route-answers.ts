@@ -18,6 +18,7 @@ import {
   storedDriftAlertV1,
   storedItemV1,
   userModelV1,
+  userReliabilityV1,
   userSeriesV1,
 } from '@chorus/contracts';
 import type { RouteAnswers } from '@chorus/platform';
@@ -33,6 +34,7 @@ export const gatewayRouteAnswers: RouteAnswers = {
   'GET /v1/items/{id}': { status: 200, body: storedItemV1 },
   'GET /v1/models/aggregate': { status: 200, body: aggregateModelV1 },
   'GET /v1/users/{id}/model': { status: 200, body: userModelV1 },
+  'GET /v1/users/{id}/reliability': { status: 200, body: userReliabilityV1 },
   'GET /v1/users/{id}/recommendations': { status: 200, body: recommendationsV1 },
   'POST /v1/admin/rerank': { status: 202, body: rerankRequestAnswerV1 },
   'GET /v1/admin/rerank/jobs/{id}': { status: 200, body: rerankJobStatusV1 },

@@ -5,11 +5,13 @@ import type { DriftConfigRepository } from '../persistence/drift-config.reposito
 import type { DriftSegmentsRepository } from '../persistence/drift-segments.repository';
 import type { DriftSeriesRepository } from '../persistence/drift-series.repository';
 import type { ItemsRepository } from '../persistence/items.repository';
+import type { ReliabilityRepository } from '../persistence/reliability.repository';
 
 // What the use cases and controllers need of the outside, method by method. The Postgres repositories implement these
 // (Nest wires them in gateway.module.ts); unit specs pass in-memory ones, the middle tier (*.pg-spec.ts) tests the real.
 
 export type ItemsPort = Pick<ItemsRepository, 'upsert' | 'find'>;
+export type ReliabilityPort = Pick<ReliabilityRepository, 'userState' | 'pairTotals'>;
 export type CalibratedListsPort = Pick<CalibratedListsRepository, 'latest'>;
 export type DriftAlertsPort = Pick<DriftAlertsRepository, 'list' | 'find' | 'acknowledge'>;
 export type DriftSeriesPort = Pick<DriftSeriesRepository, 'user' | 'population'>;

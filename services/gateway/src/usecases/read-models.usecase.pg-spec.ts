@@ -8,7 +8,9 @@ import { loadGatewayConfig } from '../gateway.config';
 import { CalibratedListsRepository } from '../persistence/calibrated-lists.repository';
 import { ItemsRepository } from '../persistence/items.repository';
 import { RecordingProducer } from '../testing/in-memory-ports';
+import { ReliabilityRepository } from '../persistence/reliability.repository';
 import { ReadModelsUseCase, type ServingPolicy } from './read-models.usecase';
+import { ReadReliabilityUseCase } from './read-reliability.usecase';
 
 // The read side over what the learner and the reranker commit, on a real PostgreSQL: the shared scorer and the
 // repositories are the production ones; only Kafka is replaced by a recording producer (exposures are checked as sent).
@@ -21,8 +23,10 @@ let producer: RecordingProducer;
 
 function readModels(serving: ServingPolicy = { policy: 'accuracy', maxAgeMs: 60_000 }) {
   const scorer = new PersonalizedScorer(new RewardModelsRepository(database.db), new ModelPriors(loadGatewayConfig({})), 0);
-  return new ReadModelsUseCase(scorer, new CalibratedListsRepository(database.db), producer, 't1.', serving);
+  return new ReadModelsUseCase(scorer, new CalibratedListsRepository(database.db), producer, 't1.', serving, readReliability());
 }
+
+const readReliability = () => new ReadReliabilityUseCase(new ReliabilityRepository(database.db), loadGatewayConfig({}));
 
 async function insertCalibratedList(jobId: string, createdAt: string, modelVersion: string, items: string[]) {
   await database.db.query(
@@ -176,9 +180,46 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
   });
 
   it('ModelsController passes the path and query through', async () => {
-    const controller = new ModelsController(readModels());
+    const controller = new ModelsController(readModels(), readReliability());
     expect((await controller.aggregate({ domain: 'news' })).eventsSeen).toBe(40);
     expect((await controller.user('u-1', { domain: 'news' })).eventsSeen).toBe(7);
     expect((await controller.recommendations('u-9', { domain: 'news', n: '1' })).items.map((i) => i.itemId)).toEqual(['c']);
+  });
+});
+
+describe('ReadReliabilityUseCase (issue #15)', () => {
+  // User r-1 judged {a, b} three times, choosing a each time (twice shown first, once at an unknown position), under
+  // one framing; the learner gave those judgments 1.5 in all. Other users' judgments of {a, b}, in two partitions:
+  // partition 0 holds r-1's three (all for a) and two for b; partition 1 holds four, one for a.
+  beforeAll(async () => {
+    const reliability = { counts: [3, 2, 0, 0, 0, 1.5], logLikelihood: [0, 0, 0], signals: { 'a\u0001b': [[['short\u0001\u0001', 3, 3, 2, 0, 0, 0]], [0, 0, 0]] } };
+    await database.db.query(
+      `INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('r-1', 'news', $1, 3)`,
+      [JSON.stringify({ weights: {}, tau2: 1, reliability })],
+    );
+    await database.db.query(
+      `INSERT INTO reliability_pair_counts (domain, shard, item_a, item_b, n, a) VALUES ('news', 0, 'a', 'b', 5, 3), ('news', 1, 'a', 'b', 4, 1), ('books', 0, 'a', 'b', 9, 0)`,
+    );
+  });
+
+  it("reports agreement with the other users' majority summed over the partitions, the counts, and the model read's effective weight", async () => {
+    const report = await readReliability().user('r-1', { domain: 'news' });
+    // Others: 3 + 1 − 3 = 1 for a, 9 − 4 = 5 for b; r-1's three judgments for a all disagree: Beta(1, 4), mean 0.2.
+    expect(report.reliability).toEqual({ mean: 0.2, sd: Math.sqrt(4 / (25 * 6)), agree: 0, disagree: 3 });
+    expect([report.judgments, report.signals, report.meanWeight]).toEqual([3, 1, 0.5]);
+    expect(report.retest).toEqual({ agreeing: 3, compared: 3 });
+    expect(report.conditionEffects.position).toMatchObject({ judgments: 2, firstShownShare: 0.75, detected: false });
+    expect(report.weighting).toEqual({ aggregate: true, personalized: false });
+    expect(Object.values(report.classCounts).reduce((x, y) => x + y, 0)).toBe(1);
+    // The gateway's default weighs the aggregate only: there the judgments count 0.5 on average, in the user's model 1.
+    const model = userModelV1.parse(await readModels().userModel('r-1', { domain: 'news' }));
+    expect(model.effectiveWeight).toEqual({ judgments: 3, meanWeight: 0.5, aggregate: 0.5, personalized: 1 });
+  });
+
+  it('answers a user without pairwise judgments with an empty report, and a bad request with what is wrong', async () => {
+    const report = await readReliability().user('u-1', { domain: 'news' });
+    expect([report.judgments, report.signals, report.meanWeight, report.reliability.mean]).toEqual([0, 0, 1, 0.5]);
+    expect((await errorAnswer(readReliability().user('u 1', { domain: 'news' }))).body.issues!.map((i) => i.path)).toEqual(['id']);
+    expect((await errorAnswer(readReliability().user('u-1', {}))).body.issues!.map((i) => i.path)).toEqual(['domain']);
   });
 });

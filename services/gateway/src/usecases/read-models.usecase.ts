@@ -5,6 +5,7 @@ import { deviationNorm, ITEM_FEATURE_PREFIX, personaLabel, type DiagonalGaussian
 import type { StoredCalibratedList } from '../persistence/calibrated-lists.repository';
 import { parseRequest } from './parse-request';
 import type { CalibratedListsPort, EventProducer } from './ports';
+import type { ReadReliabilityUseCase } from './read-reliability.usecase';
 
 /** Which list `GET /v1/users/:id/recommendations` serves (SERVING_POLICY). */
 export interface ServingPolicy {
@@ -27,6 +28,7 @@ export class ReadModelsUseCase {
     private readonly producer: EventProducer,
     private readonly prefix: string,
     private readonly serving: ServingPolicy,
+    private readonly reliability: Pick<ReadReliabilityUseCase, 'effectiveWeight'>,
   ) {}
 
   invalidateCatalogue(domains: Set<string>): void {
@@ -43,7 +45,11 @@ export class ReadModelsUseCase {
   async userModel(rawUserId: string, rawQuery: unknown) {
     const userId = parseRequest(externalId, rawUserId, 'the user id in the path', 'id');
     const { domain } = parseRequest(userModelQueryV1, rawQuery, 'the query');
-    const [aggregate, stored] = await Promise.all([this.scorer.aggregate(domain), this.scorer.models.user(userId, domain)]);
+    const [aggregate, stored, effectiveWeight] = await Promise.all([
+      this.scorer.aggregate(domain),
+      this.scorer.models.user(userId, domain),
+      this.reliability.effectiveWeight(userId, domain),
+    ]);
     // The τ² this user's deviation is expressed under: the fixed one, or the learned one it was last updated under.
     const tau2 = this.scorer.priors.fixedTau2(domain) ?? stored?.tau2 ?? this.scorer.priors.tau2(domain);
     const deviation = this.scorer.deviation(stored, domain);
@@ -77,6 +83,7 @@ export class ReadModelsUseCase {
       divergence: { deviationNormInPriorSd: deviationNorm(stored?.weights, tau2) },
       personas,
       personaDecisions: [...(mixture?.decisions ?? [])],
+      effectiveWeight,
     };
   }
 

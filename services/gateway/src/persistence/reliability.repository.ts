@@ -1,0 +1,28 @@
+import type { UserReliabilityJSON } from '@chorus/reliability';
+import type { DataSource } from 'typeorm';
+
+/** The learner's label-reliability state as the gateway reads it (issue #15): a user's, and the pairs' counts. */
+export class ReliabilityRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** The user's reliability state (the "reliability" key of their row), or undefined without a pairwise judgment. */
+  async userState(userId: string, domain: string): Promise<UserReliabilityJSON | undefined> {
+    const [row]: { reliability: UserReliabilityJSON | null }[] = await this.db.query(
+      `SELECT state->'reliability' AS reliability FROM user_models WHERE user_id = $1 AND domain = $2`,
+      [userId, domain],
+    );
+    return row?.reliability ?? undefined;
+  }
+
+  /** Each pair's judgment counts summed over every partition of the domain (pairs nobody judged are absent). */
+  async pairTotals(domain: string, pairs: readonly (readonly [string, string])[]): Promise<{ itemA: string; itemB: string; n: number; a: number }[]> {
+    if (pairs.length === 0) return [];
+    const rows: { item_a: string; item_b: string; n: string; a: number }[] = await this.db.query(
+      `SELECT c.item_a, c.item_b, sum(c.n)::bigint AS n, sum(c.a)::float8 AS a
+         FROM reliability_pair_counts c JOIN unnest($2::text[], $3::text[]) AS k(item_a, item_b) USING (item_a, item_b)
+        WHERE c.domain = $1 GROUP BY c.item_a, c.item_b`,
+      [domain, pairs.map(([a]) => a), pairs.map(([, b]) => b)],
+    );
+    return rows.map((r) => ({ itemA: r.item_a, itemB: r.item_b, n: Number(r.n), a: r.a }));
+  }
+}
