@@ -95,6 +95,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/reliability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's label reliability: agreement with the other users ± sd, class counts (genuine, non-attitude, constructed), condition effects (position bias, framing), intransitive cycles */
+        get: operations["ModelsController_userReliability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/recommendations": {
         parameters: {
             query?: never;
@@ -874,6 +891,74 @@ export interface components {
             /** @description share of the accuracy list relevance the calibrated list keeps; null when it had none */
             relevanceRetained: number | null;
         };
+        UserReliability: {
+            userId: string;
+            domain: string;
+            judgments: number;
+            /** @description Distinct pairs the user judged */
+            signals: number;
+            /** @description Agreement with the majority of the domain's other users on the same pairs, Beta(1 + agree, 1 + disagree): mean ± sd */
+            reliability: {
+                mean: number;
+                sd: number;
+                agree: number;
+                disagree: number;
+            };
+            /** @description The same agreement as the learner counted it when each judgment arrived (against the other users of the user's partition), and the user factor of the weight it gives */
+            prequential: {
+                agree: number;
+                disagree: number;
+                factor: number;
+            };
+            /** @description Mean weight the learner gave the judgments */
+            meanWeight: number;
+            weighting: {
+                aggregate: boolean;
+                personalized: boolean;
+            };
+            /** @description Signals (user, pair) per class; unknown while the evidence is thin */
+            classCounts: {
+                genuine: number;
+                "non-attitude": number;
+                constructed: number;
+                unknown: number;
+            };
+            /** @description Mean class posterior over the signals */
+            classShares: {
+                genuine: number;
+                "non-attitude": number;
+                constructed: number;
+            };
+            /** @description Pairs of judgments of the same pair under the same condition, and how many agree */
+            retest: {
+                agreeing: number;
+                compared: number;
+            };
+            /** @description The same under different conditions (framing, surface, order) */
+            acrossConditions: {
+                agreeing: number;
+                compared: number;
+            };
+            conditionEffects: {
+                /** @description P(the first-shown item is chosen); detected when ½ lies more than two sd away */
+                position: {
+                    judgments: number;
+                    firstShownShare: number;
+                    sd: number;
+                    detected: boolean;
+                };
+                /** @description Signals with a direction in ≥ 2 conditions, and how many point different ways */
+                framing: {
+                    signalsCompared: number;
+                    flipped: number;
+                };
+            };
+            /** @description Triads of the user's majority directions whose three pairs are all judged, and the cyclic ones */
+            intransitivity: {
+                triads: number;
+                cycles: number;
+            };
+        };
         UserModel: {
             userId: string;
             domain: string;
@@ -937,6 +1022,17 @@ export interface components {
                 /** @description The feature where it is reached */
                 feature: string;
             })[];
+            /** @description What the user's pairwise judgments count for; GET /v1/users/{id}/reliability has the why */
+            effectiveWeight: {
+                /** @description Pairwise judgments the learner has weighed */
+                judgments: number;
+                /** @description Mean reliability weight those judgments were given as they arrived (1 with none) */
+                meanWeight: number;
+                /** @description Mean weight of the judgments in the aggregate: meanWeight where the domain weighs the aggregate, else 1 */
+                aggregate: number;
+                /** @description Mean weight of the judgments in the user's own model: meanWeight where the domain weighs it, else 1 */
+                personalized: number;
+            };
         };
         AggregateModel: {
             domain: string;
@@ -1431,6 +1527,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserModel"];
+                };
+            };
+            /** @description An error: ErrorBody (code, message, issues) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ModelsController_userReliability: {
+        parameters: {
+            query: {
+                domain: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserReliability"];
                 };
             };
             /** @description An error: ErrorBody (code, message, issues) */
