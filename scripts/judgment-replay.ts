@@ -64,6 +64,8 @@ export interface ReplayResult {
   readonly annotatorsWithPositionBias: number;
   /** The weight of every training judgment, in replay order (the learner must reproduce these). */
   readonly weights: Float64Array;
+  /** The reliability state after the training judgments (the learner's users' and partitions' state must equal it). */
+  readonly tracker: ReliabilityTracker;
 }
 
 const EMPTY: SparseVector = new Map();
@@ -189,5 +191,6 @@ export function replayJudgments(rows: readonly FileJudgment[], options: ReplayOp
     firstShownStandardError: Math.sqrt((share * (1 - share)) / Math.max(1, known)),
     annotatorsWithPositionBias: summary.usersWithPositionBias,
     weights: Float64Array.from(weights),
+    tracker,
   };
 }
