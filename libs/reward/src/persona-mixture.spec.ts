@@ -28,6 +28,29 @@ function observationOf(event: { categories: string[]; stance: number; item: numb
   return binaryObservation(phi, `i${event.item}`, event.y, event.weight);
 }
 
+describe('updateOnObservationWithPersonas with a weight per model (issue #15)', () => {
+  it('learns the aggregate under aggregateWeight and the user under userWeight, as two separately weighted updates would', () => {
+    fc.assert(
+      fc.property(observations, fc.double({ min: 0.01, max: 1, noNaN: true }), fc.double({ min: 0.01, max: 1, noNaN: true }), (events, wa, wu) => {
+        const deviation = { priorVariance: 1, forgetting: 0 };
+        const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
+        const user = new PersonaMixture({ maxPersonas: 1, deviation });
+        const aggregateAlone = new DiagonalGaussianLogistic({ priorVariance: 1 });
+        const userAlone = new DiagonalGaussianLogistic(deviation);
+        for (const event of events) {
+          const observation = observationOf(event);
+          const offset = aggregateAlone.update(observation.aggregateX, observation.y, wa);
+          userAlone.update(observation.userX, observation.y, wu, offset);
+          expect(updateOnObservationWithPersonas(aggregate, user, observation, wa, wu).aggregate).toBe(offset);
+        }
+        expect(aggregate.toJSON()).toEqual(aggregateAlone.toJSON());
+        expect(user.personas[0]!.model.toJSON()).toEqual(userAlone.toJSON());
+      }),
+      { numRuns: 40, seed: 15 },
+    );
+  });
+});
+
 describe('PersonaMixture: one persona is today’s single deviation', () => {
   it('K = 1: the same prequential logits and the same posteriors, to the bit, on random streams', () => {
     fc.assert(
