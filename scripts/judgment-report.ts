@@ -45,10 +45,12 @@ export function parseTruthCsv(text: string, file: string, rows: readonly FileJud
 const percent = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
 
 /** The experiment's printout. */
-export function formatReplay(r: ReplayResult, run: { file: string; seed: number; holdout: number; seconds: number }): string {
+export function formatReplay(r: ReplayResult, run: { file: string; seed: number; holdout: number; seconds: number; partitions?: number }): string {
   const truth = r.weighted.truth !== undefined;
+  const partitions = run.partitions ?? 1;
   const lines = [
     `${run.file}: ${r.judgments} judgments, ${r.annotators} annotators, ${r.pairs} distinct pairs; held out ${r.heldOutPairs} pairs (${percent(run.holdout)}, seed ${run.seed}): ${r.testJudgments} test judgments, ${r.majorityPairs} pairs with a majority`,
+    ...(partitions > 1 ? [`annotators sharded over ${partitions} partitions as the learner does: each judgment's leave-one-out majority is its partition's`] : []),
     '',
     `held-out accuracy          against the pair majority${truth ? '   against the planted truth' : ''}`,
     `  unweighted               ${percent(r.unweighted.majority).padStart(6)}${truth ? `                      ${percent(r.unweighted.truth!).padStart(6)}` : ''}`,

@@ -72,7 +72,7 @@ function main(): void {
   const truth = o.truth === undefined ? undefined : parseTruthCsv(readFileSync(o.truth, 'utf8'), o.truth, rows);
   const result = replayJudgments(rows, { seed: o.seed, holdout: o.holdout, itemPriorVariance: o.itemPriorVariance, partitions: o.partitions, ...(truth === undefined ? {} : { truth }) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(`${formatReplay(result, { file: o.file!, seed: o.seed, holdout: o.holdout, seconds })}\n`);
+  process.stdout.write(`${formatReplay(result, { file: o.file!, seed: o.seed, holdout: o.holdout, seconds, partitions: o.partitions })}\n`);
 }
 
 runCommand('judgments', usage, main);

@@ -49,6 +49,25 @@ describe('ReliabilityTracker', () => {
     );
   });
 
+  it('with users in shards, the leave-one-out majority is over the other users of the same shard only', () => {
+    const shardOf = (userId: string) => (userId === 'u1' || userId === 'u2' ? 0 : 1);
+    fc.assert(
+      fc.property(fc.array(judgmentArbitrary, { maxLength: 60 }), (records) => {
+        const judgments = records.map(toJudgment);
+        const sharded = new ReliabilityTracker({}, shardOf);
+        const weights = judgments.map((j) => sharded.observe(j).weight);
+        // Each shard alone, as a tracker of its own: the same report and the same weights.
+        for (const shard of [0, 1]) {
+          const alone = new ReliabilityTracker();
+          const own = judgments.flatMap((j, k) => (shardOf(j.userId) === shard ? [[alone.observe(j).weight, weights[k]!]] : []));
+          for (const [expected, got] of own) expect(got).toBe(expected);
+          for (const userId of alone.userIds()) expect(sharded.user(userId)).toEqual(alone.user(userId));
+        }
+        expect(ReliabilityTracker.fromJSON(JSON.parse(JSON.stringify(sharded)), {}, shardOf).toJSON()).toEqual(sharded.toJSON());
+      }),
+    );
+  });
+
   it('restored from JSON mid-stream gives the same weights as an uninterrupted run (state for exactly-once)', () => {
     fc.assert(
       fc.property(fc.array(judgmentArbitrary, { minLength: 1, maxLength: 50 }), fc.nat(), (records, cut) => {
