@@ -190,6 +190,7 @@ describe('the console in a real browser', () => {
     await expect.poll(state, { timeout: 10_000 }).toBe('reconnecting');
     // Chromium logs the cut socket itself as a failed resource: that line is the drop this test makes, not an error of
     // the console, so it (and only it) is taken out of what the last test checks.
+    await expect.poll(() => errors.length, { timeout: 5_000 }).toBeGreaterThan(errorsBeforeDrop);
     const dropped = errors.splice(errorsBeforeDrop);
     expect(dropped).toEqual([expect.stringMatching(/Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/)]);
     const missed = [driftAlert(102, { domain: 'movies', severity: 'warning' }), driftAlert(103, { domain: 'movies', severity: 'warning' })];
