@@ -2463,7 +2463,7 @@ export interface operations {
     OperationsController_lists: {
         parameters: {
             query: {
-                /** @description 1..200, default 10: length of the accuracy list */
+                /** @description 1..200: length of the accuracy list; default the calibrated list's, else 10 */
                 n?: unknown;
                 domain: unknown;
             };

@@ -55,8 +55,11 @@ export const recommendationsQueryV1 = z.strictObject({
   n: queryInt('n', 1, MAX_RECOMMENDATIONS).default(10),
 });
 
-/** GET /v1/admin/users/:id/lists?domain=&n= */
-export const userListsQueryV1 = recommendationsQueryV1;
+/** GET /v1/admin/users/:id/lists?domain=&n= (n: the accuracy list's length; default the calibrated list's, else 10) */
+export const userListsQueryV1 = z.strictObject({
+  domain: domainName,
+  n: queryInt('n', 1, MAX_RECOMMENDATIONS).optional(),
+});
 
 /** GET /v1/admin/overview/prequential-auc?domain=&bucketSeconds=&from=&to= */
 export const prequentialAucQueryV1 = z

@@ -45,7 +45,7 @@ export class OperationsController {
   @RequireScope('admin')
   @ApiOperation({ summary: "A user's accuracy list (as served now) beside their newest calibrated list with C_KL before and after and the minority share; logs no exposure" })
   @ApiQuery({ name: 'domain', required: true })
-  @ApiQuery({ name: 'n', required: false, description: '1..200, default 10: length of the accuracy list' })
+  @ApiQuery({ name: 'n', required: false, description: "1..200: length of the accuracy list; default the calibrated list's, else 10" })
   lists(@Param('id') id: string, @Query() query: Record<string, unknown>) {
     return this.userLists.lists(id, query);
   }

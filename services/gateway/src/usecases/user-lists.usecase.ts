@@ -3,6 +3,8 @@ import type { PersonalizedScorer } from '@chorus/scoring';
 import type { CalibratedListsPort } from './ports';
 import { parseRequest } from './parse-request';
 
+const DEFAULT_LENGTH = 10;
+
 /**
  * A user's two lists side by side for the console (issue #17): the accuracy list as it would be served now, and the
  * newest calibrated list the reranker stored, with its C_KL before and after and the minority-interest share. An
@@ -16,8 +18,10 @@ export class UserListsUseCase {
 
   async lists(rawUserId: string, rawQuery: unknown) {
     const userId = parseRequest(externalId, rawUserId, 'the user id in the path', 'id');
-    const { domain, n } = parseRequest(userListsQueryV1, rawQuery, 'the query');
+    const { domain, n: requested } = parseRequest(userListsQueryV1, rawQuery, 'the query');
     const [scores, list] = await Promise.all([this.scorer.scoreUnseen(userId, domain), this.calibratedLists.latest(userId, domain)]);
+    // As long as the calibrated list unless asked otherwise, so the two compare item for item.
+    const n = requested ?? list?.n ?? DEFAULT_LENGTH;
     return {
       userId,
       domain,

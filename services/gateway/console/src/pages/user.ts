@@ -29,7 +29,7 @@ export function userPage(root: HTMLElement, session: Session, userId: string, do
     const [model, aggregate, lists, series] = await Promise.all([
       session.gateway.GET('/v1/users/{id}/model', { params: { path: { id: userId }, query: { domain } } }),
       session.gateway.GET('/v1/models/aggregate', { params: { query: { domain } } }),
-      session.gateway.GET('/v1/admin/users/{id}/lists', { params: { path: { id: userId }, query: { domain, n: '10' } } }),
+      session.gateway.GET('/v1/admin/users/{id}/lists', { params: { path: { id: userId }, query: { domain } } }),
       session.gateway.GET('/v1/admin/drift/series/users/{userId}', { params: { path: { userId }, query: { domain } } }),
     ]);
     if (!model.data || !aggregate.data) {
