@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ConsumerLagUseCase, type KafkaOffsetsPort } from './consumer-lag.usecase';
 
 /** A broker's answers, counting how often it is asked (the use case is pure over this port). */
-function broker(committed: Record<string, Record<number, string>>, options: { hang?: boolean } = {}) {
+function broker(committed: Record<string, Record<number, string>>, options: { hang?: boolean; fail?: string } = {}) {
   const calls = { offsets: 0, watermarks: 0 };
   const port = {
     fetchTopicOffsets: async (topic: string) => {
       calls.watermarks++;
       if (options.hang) await new Promise(() => undefined);
+      if (options.fail) throw new Error(options.fail);
       return topic === 'feedback'
         ? [
             { partition: 1, offset: '40', high: '40', low: '5' },
@@ -68,5 +69,13 @@ describe('ConsumerLagUseCase', () => {
     await expect(usecase.lag()).rejects.toMatchObject({ code: 'KAFKA.UNAVAILABLE', message: expect.stringContaining('50 ms') });
     await expect(usecase.lag()).rejects.toMatchObject({ code: 'KAFKA.UNAVAILABLE' });
     expect(calls.watermarks).toBe(4);
+  });
+
+  it('answers KAFKA.UNAVAILABLE with the broker reason when it refuses', async () => {
+    const { port } = broker({}, { fail: 'This server does not host this topic-partition' });
+    await expect(new ConsumerLagUseCase(port, subjects, { cacheMs: 0, timeoutMs: 1_000 }).lag()).rejects.toMatchObject({
+      code: 'KAFKA.UNAVAILABLE',
+      message: expect.stringContaining('does not host this topic-partition'),
+    });
   });
 });

@@ -25,7 +25,7 @@ export interface ConsumerLag {
  * committed offset (the learner and drift-watch commit to Kafka after each Postgres commit, so this trails the offsets
  * of record by at most one commit). A page view must not hammer the broker: one answer is shared by every caller for
  * `cacheMs`, concurrent callers wait for the same request, and a broker that does not answer within `timeoutMs` is
- * KAFKA.UNAVAILABLE (503) rather than a hung request. A failed read is not cached.
+ * KAFKA.UNAVAILABLE (503) rather than a hung request, as is a broker that refuses. A failed read is not cached.
  */
 export class ConsumerLagUseCase {
   private cached?: { at: number; lag: ConsumerLag };
@@ -40,7 +40,11 @@ export class ConsumerLagUseCase {
 
   async lag(): Promise<ConsumerLag> {
     if (this.cached && this.now() - this.cached.at < this.options.cacheMs) return this.cached.lag;
-    this.inFlight ??= this.withTimeout(this.read()).then(
+    this.inFlight ??= this.withTimeout(
+      this.read().catch((error: Error) => {
+        throw new DomainError('KAFKA.UNAVAILABLE', `the broker could not be asked for offsets (${error.message}), so consumer lag is unknown; retry shortly`);
+      }),
+    ).then(
       (lag) => {
         this.cached = { at: this.now(), lag };
         this.inFlight = undefined;
