@@ -1,11 +1,15 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGatewayClient, type GatewayClient } from '@chorus/api-client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { Partitioners } from 'kafkajs';
+import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { driftCatalogue, interleave, userStream } from '../services/drift-watch/src/testing/drift-stream.fixture';
 import { ensureChromium } from './support/chromium';
+import { produceDriftMessages } from './support/drift-watch';
 import { catalogue, feedbackStream } from './support/feedback-factory';
 import { startFullStack } from './support/full-stack';
 import { AlertProducer, driftAlert } from './support/notifier';
@@ -40,6 +44,14 @@ describe('the console in a real browser', () => {
     }
   };
   const applied = async () => (await gateway.GET('/v1/models/aggregate', { params: { query: { domain: 'movies' } } })).data?.eventsSeen ?? 0;
+  /** Raw messages on the feedback topic, as any producer could write them (the learner dead-letters what it cannot read). */
+  const produceRawFeedback = async (values: string[]) => {
+    const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({ topic: stack.topic('feedback'), messages: values.map((value) => ({ key: 'poison', value })) });
+    await producer.disconnect();
+  };
+  const alertsOf = async (query: Record<string, string>) => (await gateway.GET('/v1/admin/drift/alerts', { params: { query } })).data?.items ?? [];
 
   beforeAll(async () => {
     mkdirSync(artefacts, { recursive: true });
@@ -57,6 +69,22 @@ describe('the console in a real browser', () => {
     const rerank = await gateway.POST('/v1/admin/rerank', { body: { domain: 'movies', userIds: ['user-1'] } });
     const jobId = rerank.data!.jobIds[0]!;
     await pollUntil(async () => (await gateway.GET('/v1/admin/rerank/jobs/{id}', { params: { path: { id: jobId } } })).data?.state, (state) => state === 'completed', { timeoutMs: 60_000, what: 'the rerank job' });
+    // drift-watch's own alerts, in their own domain: a news user whose feed narrows onto sports (rounds 40–80 of 150,
+    // one per simulated minute), so the drift page has alerts drift-watch raised (to acknowledge) and population series.
+    expect((await gateway.POST('/v1/items/import', { body: { items: driftCatalogue('news') } })).error).toBeUndefined();
+    await produceDriftMessages(
+      stack,
+      interleave([
+        userStream({ userId: 'ann', domain: 'news', rounds: 150, seed: 31, startMs: Date.parse('2026-03-05T10:00:00Z'), stepMs: 60_000, narrow: { category: 'sports', from: 40, to: 80 } }),
+        userStream({ userId: 'bo', domain: 'news', rounds: 150, seed: 32, startMs: Date.parse('2026-03-05T10:00:00Z'), stepMs: 60_000 }),
+      ]),
+    );
+    await pollUntil(() => alertsOf({ domain: 'news', subject: 'ann' }), (items) => items.length > 0, { timeoutMs: 60_000, what: "drift-watch's alert on ann" });
+    await pollUntil(
+      async () => (await gateway.GET('/v1/admin/drift/series/population', { params: { query: { domain: 'news', metric: 'mean-exposure-entropy' } } })).data?.points.length ?? 0,
+      (n) => n >= 2,
+      { timeoutMs: 60_000, what: 'population series of news' },
+    );
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   });
 
@@ -99,6 +127,25 @@ describe('the console in a real browser', () => {
     await page.screenshot({ path: join(artefacts, 'overview.png'), fullPage: true });
   });
 
+  it("shows the overview's lag per partition, prequential AUC and dead letters by code, updating without a reload", async () => {
+    await page.goto(`${consoleUrl}#/overview?domain=movies`);
+    // Lag per partition of each group: the learner's on the feedback topic, one row per partition, caught up.
+    const learnerRows = page.locator(`#lag tr[data-lag^="${running.env.LEARNER_GROUP_ID}/"]`);
+    await expect.poll(() => learnerRows.count(), { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => learnerRows.locator('td:last-child').allTextContents(), { timeout: 15_000 }).toEqual(['0', '0', '0']);
+    // The learner scored every applied event before learning it: both models have an AUC line.
+    await expect.poll(() => page.locator('#auc-chart svg .mark-line path').count(), { timeout: 15_000 }).toBe(2);
+    const stored = await gateway.GET('/v1/admin/overview/prequential-auc', { params: { query: { domain: 'movies' } } });
+    expect(await page.getAttribute('#auc-chart', 'data-points')).toBe(String(stored.data!.points.length));
+    expect(stored.data!.points.reduce((sum, p) => sum + p.weight, 0)).toBeGreaterThan(0);
+    // A poison message while the page is open: the learner dead-letters it and the figure follows.
+    expect(await page.locator('#dead-letters tr[data-code="FEEDBACK.INVALID"]').count()).toBe(0);
+    await produceRawFeedback(['{ not json', '{"also": "not an event"}']);
+    await expect.poll(() => page.textContent('#dead-letters tr[data-code="FEEDBACK.INVALID"] td:last-child').catch(() => null), { timeout: 30_000 }).toBe('2');
+    expect(await page.textContent('[data-figure=dead-letters] strong')).toBe('2');
+    await page.screenshot({ path: join(artefacts, 'overview-operations.png'), fullPage: true });
+  });
+
   it('shows an alert produced on the stack in the drift feed without a reload', async () => {
     await page.goto(`${consoleUrl}#/drift?domain=movies`);
     await expect.poll(() => page.getAttribute('#stream-state', 'data-state'), { timeout: 15_000 }).toBe('live');
@@ -114,14 +161,104 @@ describe('the console in a real browser', () => {
     await page.screenshot({ path: join(artefacts, 'drift.png'), fullPage: true });
   });
 
+  it('resumes the alert feed after the stream drops: alerts stored meanwhile arrive once, none is lost or repeated', async () => {
+    await page.goto(`${consoleUrl}#/drift?domain=movies&severity=warning`);
+    const state = () => page.getAttribute('#stream-state', 'data-state');
+    const received = async () => Number((await page.getAttribute('#stream-state', 'data-received')) ?? 0);
+    await expect.poll(state, { timeout: 15_000 }).toBe('live');
+    const streamRequests: (string | undefined)[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/v1/alerts/stream')) streamRequests.push(request.headers()['last-event-id']);
+    });
+    const producer = new AlertProducer(stack);
+    await producer.connect();
+    const before = driftAlert(101, { domain: 'movies', severity: 'warning' });
+    await producer.send([before]);
+    await page.waitForSelector(`tr[data-alert="${before.alertId}"].live`, { timeout: 15_000 });
+    expect(await received()).toBe(1);
+
+    // The stream drops (the notifier's sockets are cut) and stays down: reconnections wait until released.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold = async (route: Route) => {
+      await released;
+      await route.continue();
+    };
+    await page.route('**/v1/alerts/stream**', hold);
+    const errorsBeforeDrop = errors.length;
+    (running.apps.notifier.getHttpServer() as Server).closeAllConnections();
+    await expect.poll(state, { timeout: 10_000 }).toBe('reconnecting');
+    // Chromium logs the cut socket itself as a failed resource: that line is the drop this test makes, not an error of
+    // the console, so it (and only it) is taken out of what the last test checks.
+    await expect.poll(() => errors.length, { timeout: 5_000 }).toBeGreaterThan(errorsBeforeDrop);
+    const dropped = errors.splice(errorsBeforeDrop);
+    expect(dropped).toEqual([expect.stringMatching(/Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/)]);
+    const missed = [driftAlert(102, { domain: 'movies', severity: 'warning' }), driftAlert(103, { domain: 'movies', severity: 'warning' })];
+    await producer.send(missed);
+    await producer.disconnect();
+    const storedSeq = await pollUntil(
+      async () => (await running.db.query(`SELECT seq::text AS seq, alert_id FROM notifier_alerts WHERE alert_id = ANY($1) ORDER BY seq`, [[before.alertId, ...missed.map((a) => a.alertId)]])) as { seq: string }[],
+      (rows) => rows.length === 3,
+      { what: 'the notifier to store the alerts sent while the stream was down' },
+    );
+    for (const alert of missed) expect(await page.locator(`tr[data-alert="${alert.alertId}"]`).count()).toBe(0);
+
+    release();
+    await page.unroute('**/v1/alerts/stream**', hold);
+    for (const alert of missed) await page.waitForSelector(`tr[data-alert="${alert.alertId}"].live`, { timeout: 15_000 });
+    await expect.poll(state, { timeout: 10_000 }).toBe('live');
+    // Resumed after the last alert it had (Last-Event-ID), so each alert was delivered once.
+    expect(streamRequests.at(-1)).toBe(storedSeq[0]!.seq);
+    expect(await received()).toBe(3);
+    for (const alert of [before, ...missed]) expect(await page.locator(`tr[data-alert="${alert.alertId}"]`).count()).toBe(1);
+    await page.screenshot({ path: join(artefacts, 'drift-resumed.png'), fullPage: true });
+  });
+
+  it("acknowledges an alert drift-watch raised from the console", async () => {
+    const [open] = await alertsOf({ domain: 'news', subject: 'ann', acknowledged: 'false' });
+    expect(open).toBeDefined();
+    await page.goto(`${consoleUrl}#/drift?domain=news`);
+    await page.click(`button[data-ack="${open!.alertId}"]`);
+    await expect.poll(() => page.textContent(`tr[data-alert="${open!.alertId}"] td:last-child`), { timeout: 10_000 }).toBe('acknowledged by console');
+    const stored = await gateway.GET('/v1/admin/drift/alerts/{id}', { params: { path: { id: open!.alertId } } });
+    expect(stored.data).toMatchObject({ acknowledgedBy: 'console', acknowledgedNote: 'acknowledged in the console' });
+    expect(stored.data!.acknowledgedAt).not.toBeNull();
+  });
+
+  it('draws the population series of a metric with the alerts on it marked, a new alert without a reload', async () => {
+    await page.goto(`${consoleUrl}#/drift?domain=news&metric=mean-exposure-entropy`);
+    await expect.poll(() => page.locator('#series-chart svg .mark-line path').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    const marks = () => page.locator('#series-chart svg .mark-rule line').count();
+    const marked = await marks();
+    await expect.poll(() => page.getAttribute('#stream-state', 'data-state'), { timeout: 15_000 }).toBe('live');
+    const series = (await gateway.GET('/v1/admin/drift/series/population', { params: { query: { domain: 'news', metric: 'mean-exposure-entropy' } } })).data!.points;
+    const at = series[Math.floor(series.length / 2)]!.bucketStart;
+    const alert = driftAlert(201, { scope: 'population', subject: 'news', domain: 'news', metric: 'mean-exposure-entropy', window: { start: series[0]!.bucketStart, end: at, observations: 10 } });
+    const producer = new AlertProducer(stack);
+    await producer.connect();
+    await producer.send([alert]);
+    await producer.disconnect();
+    await expect.poll(marks, { timeout: 15_000 }).toBe(marked + 1);
+    await page.screenshot({ path: join(artefacts, 'drift-series.png'), fullPage: true });
+  });
+
   it("shows a user's model against the aggregate and their calibrated list", async () => {
     await page.goto(`${consoleUrl}#/users/user-1?domain=movies`);
-    await page.waitForSelector('[data-policy]', { timeout: 15_000 });
-    expect(await page.textContent('[data-policy]')).toBe('calibrated');
-    const before = Number(await page.textContent('[data-kl-before]'));
-    const after = Number(await page.textContent('[data-kl-after]'));
-    expect(Number.isFinite(before) && Number.isFinite(after)).toBe(true);
-    expect(await page.locator('#served-list li').count()).toBe(10);
+    await page.waitForSelector('#calibrated-list', { timeout: 15_000 });
+    const lists = (await gateway.GET('/v1/admin/users/{id}/lists', { params: { path: { id: 'user-1' }, query: { domain: 'movies' } } })).data!;
+    // The accuracy list as long as the calibrated one, so they compare item for item.
+    expect(await page.locator('#accuracy-list li').count()).toBe(lists.calibrated!.n);
+    expect(lists.accuracy.items).toHaveLength(lists.calibrated!.n);
+    expect((await page.locator('#calibrated-list li').allTextContents()).map((t) => t.split(' ')[0])).toEqual(lists.calibrated!.items.map((i) => i.itemId));
+    expect(Number(await page.textContent('[data-kl-before]'))).toBeCloseTo(lists.calibrated!.klBefore, 3);
+    expect(Number(await page.textContent('[data-kl-after]'))).toBeCloseTo(lists.calibrated!.klAfter, 3);
+    expect(await page.textContent('[data-minority-after]')).toBe(`${(100 * lists.calibrated!.minorityShare.listShare).toFixed(1)} %`);
+    expect(await page.textContent('[data-minority-before]')).toBe(`${(100 * lists.calibrated!.minorityShare.listShareBefore).toFixed(1)} %`);
+    // The personas the model read returns, and the place reliability will fill (no figure until its route exists).
+    const model = (await gateway.GET('/v1/users/{id}/model', { params: { path: { id: 'user-1' }, query: { domain: 'movies' } } })).data!;
+    expect(await page.locator('#persona-table tbody tr').count()).toBe(model.personas.length);
+    expect(model.personas.length).toBeGreaterThan(0);
+    expect(await page.getAttribute('#reliability', 'data-awaits')).toBe('GET /v1/users/{id}/reliability');
     await expect.poll(() => page.locator('#model-chart svg .mark-symbol path').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(artefacts, 'user.png'), fullPage: true });
   });

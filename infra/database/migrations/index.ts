@@ -11,6 +11,7 @@ import { RerankRequests1765011600000 } from './1765011600000-rerank-requests';
 import { DriftAlertAcknowledgements1765098000000 } from './1765098000000-drift-alert-acknowledgements';
 import { PoolingEvidence1765184400000 } from './1765184400000-pooling-evidence';
 import { ReliabilityPairCounts1765270800000 } from './1765270800000-reliability-pair-counts';
+import { PrequentialAuc1765357200000 } from './1765357200000-prequential-auc';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   DriftAlertAcknowledgements1765098000000,
   PoolingEvidence1765184400000,
   ReliabilityPairCounts1765270800000,
+  PrequentialAuc1765357200000,
 ];

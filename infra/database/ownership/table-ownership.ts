@@ -37,7 +37,9 @@ export const TABLE_OWNERSHIP: Record<string, TableOwnership> = {
   reliability_pair_counts: { owner: 'learner', readers: ['gateway'] },
   user_item_batches: { owner: 'learner', readers: [] },
   user_items: { owner: 'learner', readers: ['gateway', 'reranker', 'drift-watch'], why: 'a view over user_item_batches' },
-  learner_counters: { owner: 'learner', readers: [] },
+  // The console's overview (gateway) reads the dead letters counted per code and the prequential AUC histograms.
+  learner_counters: { owner: 'learner', readers: ['gateway'] },
+  learner_prequential_auc: { owner: 'learner', readers: ['gateway'] },
   prequential_predictions: { owner: 'learner', readers: [] },
 
   consumer_offsets: {

@@ -339,6 +339,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/overview/lag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lag per partition of the learner's and drift-watch's consumer groups (Kafka end offsets − committed offsets), cached for GATEWAY_LAG_CACHE_MS */
+        get: operations["OperationsController_lag"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/overview/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The learner's dead letters by code (counted exactly once, with the offsets that pass them) */
+        get: operations["OperationsController_deadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/overview/prequential-auc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prequential AUC of the aggregate vs the personalized model per bucket of event time (at most 200 buckets; binned, see approximation) */
+        get: operations["OperationsController_prequentialAuc"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{id}/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's accuracy list (as served now) beside their newest calibrated list with C_KL before and after and the minority share; logs no exposure */
+        get: operations["OperationsController_lists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -352,6 +420,101 @@ export interface components {
             issues?: {
                 path: string;
                 message: string;
+            }[];
+        };
+        UserLists: {
+            userId: string;
+            domain: string;
+            /** @description The accuracy list as it would be served now (top n unseen by personalized reward); not logged as an exposure */
+            accuracy: {
+                items: {
+                    itemId: string;
+                    /** @description personalized logit */
+                    score: number;
+                }[];
+                candidates: number;
+            };
+            /** @description The newest calibrated list of the user, as the reranker stored it; null when none was made */
+            calibrated: {
+                listId: string;
+                jobId: string;
+                /** @description ISO-8601 timestamp */
+                createdAt: string;
+                modelVersion: string;
+                lambda: number;
+                /** @description Steck miscalibration C_KL of the accuracy list */
+                klBefore: number;
+                /** @description C_KL of the calibrated list */
+                klAfter: number;
+                /** @description share of the accuracy list relevance the calibrated list keeps; null when it had none */
+                relevanceRetained: number | null;
+                n: number;
+                candidates: number;
+                /** @description greedy, or accuracy when the greedy scored below it */
+                listSource: string;
+                minorityShare: {
+                    /** @description The user's minority-interest categories */
+                    categories: string[];
+                    /** @description Their share of the user profile */
+                    profileShare: number;
+                    /** @description Their share of the accuracy list the reranker started from */
+                    listShareBefore: number;
+                    /** @description Their share of the calibrated list */
+                    listShare: number;
+                };
+                items: {
+                    itemId: string;
+                    /** @description personalized logit */
+                    score: number;
+                }[];
+            } | null;
+        };
+        PrequentialAucSeries: {
+            domain: string;
+            bucketSeconds: number;
+            /** @description How the AUC is approximated (binned scores) */
+            approximation: string;
+            points: {
+                /** @description Start of the bucket of event times (occurredAt) */
+                bucketStart: string;
+                /** @description Sum of the event weights scored in the bucket */
+                weight: number;
+                /** @description AUC of the aggregate model, scored before it learned each event; null when the bucket has one class only */
+                aggregate: number | null;
+                /** @description AUC of the personalized model, the same way */
+                personalized: number | null;
+            }[];
+        };
+        DeadLettersByCode: {
+            /**
+             * @description Counted by the learner in the transaction that commits the refused message offset: exactly once per message
+             * @enum {string}
+             */
+            source: "learner";
+            total: number;
+            codes: {
+                /** @description e.g. FEEDBACK.INVALID, FEEDBACK.UNKNOWN_ITEM */
+                code: string;
+                count: number;
+            }[];
+        };
+        ConsumerLag: {
+            /** @description When the broker was asked; answers are cached for GATEWAY_LAG_CACHE_MS */
+            observedAt: string;
+            groups: {
+                /** @description Kafka consumer group (LEARNER_GROUP_ID, DRIFT_GROUP_ID) */
+                group: string;
+                topic: string;
+                totalLag: number;
+                partitions: {
+                    partition: number;
+                    /** @description The high watermark: the offset the next message will get */
+                    endOffset: string;
+                    /** @description The group committed offset; null when it has committed none */
+                    committedOffset: string | null;
+                    /** @description endOffset − committedOffset (endOffset − low watermark when none is committed) */
+                    lag: number;
+                }[];
             }[];
         };
         DriftSegmentSeries: {
@@ -2318,6 +2481,136 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DriftSegmentSeries"];
+                };
+            };
+            /** @description An error: ErrorBody (code, message, issues) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    OperationsController_lag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumerLag"];
+                };
+            };
+            /** @description An error: ErrorBody (code, message, issues) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    OperationsController_deadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLettersByCode"];
+                };
+            };
+            /** @description An error: ErrorBody (code, message, issues) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    OperationsController_prequentialAuc: {
+        parameters: {
+            query: {
+                /** @description bucket start < to (ISO-8601); default: the end of the newest bucket with scores */
+                to?: unknown;
+                /** @description bucket start ≥ from (ISO-8601); default: MAX buckets before to */
+                from?: unknown;
+                /** @description a multiple of 60 up to 86400, default 60 */
+                bucketSeconds?: unknown;
+                domain: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrequentialAucSeries"];
+                };
+            };
+            /** @description An error: ErrorBody (code, message, issues) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    OperationsController_lists: {
+        parameters: {
+            query: {
+                /** @description 1..200: length of the accuracy list; default the calibrated list's, else 10 */
+                n?: unknown;
+                domain: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserLists"];
                 };
             };
             /** @description An error: ErrorBody (code, message, issues) */

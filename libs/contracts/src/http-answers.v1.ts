@@ -231,6 +231,67 @@ export const driftSegmentPageV1 = answer('DriftSegmentPage', driftSegmentSummary
   .extend({ userIds: z.array(z.string()), nextAfter: z.string().nullable().describe('pass as after for the next page of members') }));
 export const driftSegmentSeriesV1 = answer('DriftSegmentSeries', z.object({ domain: z.string(), segment: z.string(), points: z.array(shardPoint) }));
 
+// ---- gateway: the console's operations reads (issue #17) --------------------------------------------------------
+
+export const consumerLagV1 = answer('ConsumerLag', z
+  .object({
+    observedAt: timestamp.describe('When the broker was asked; answers are cached for GATEWAY_LAG_CACHE_MS'),
+    groups: z.array(z.object({
+      group: z.string().describe('Kafka consumer group (LEARNER_GROUP_ID, DRIFT_GROUP_ID)'),
+      topic: z.string(),
+      totalLag: count,
+      partitions: z.array(z.object({
+        partition: count,
+        endOffset: z.string().describe('The high watermark: the offset the next message will get'),
+        committedOffset: z.string().nullable().describe('The group committed offset; null when it has committed none'),
+        lag: count.describe('endOffset − committedOffset (endOffset − low watermark when none is committed)'),
+      })),
+    })),
+  }));
+
+export const deadLettersByCodeV1 = answer('DeadLettersByCode', z
+  .object({
+    source: z.literal('learner').describe('Counted by the learner in the transaction that commits the refused message offset: exactly once per message'),
+    total: count,
+    codes: z.array(z.object({ code: z.string().describe('e.g. FEEDBACK.INVALID, FEEDBACK.UNKNOWN_ITEM'), count })),
+  }));
+
+export const prequentialAucSeriesV1 = answer('PrequentialAucSeries', z
+  .object({
+    domain: z.string(),
+    bucketSeconds: z.number().int().min(60),
+    approximation: z.string().describe('How the AUC is approximated (binned scores)'),
+    points: z.array(z.object({
+      bucketStart: timestamp.describe('Start of the bucket of event times (occurredAt)'),
+      weight: z.number().min(0).describe('Sum of the event weights scored in the bucket'),
+      aggregate: z.number().min(0).max(1).nullable().describe('AUC of the aggregate model, scored before it learned each event; null when the bucket has one class only'),
+      personalized: z.number().min(0).max(1).nullable().describe('AUC of the personalized model, the same way'),
+    })),
+  }));
+
+const rankedItem = z.object({ itemId: z.string(), score: z.number().describe('personalized logit') });
+export const userListsV1 = answer('UserLists', z
+  .object({
+    userId: z.string(),
+    domain: z.string(),
+    accuracy: z.object({ items: z.array(rankedItem), candidates: count }).describe('The accuracy list as it would be served now (top n unseen by personalized reward); not logged as an exposure'),
+    calibrated: calibrationSummaryV1
+      .extend({
+        n: count,
+        candidates: count,
+        listSource: z.string().describe('greedy, or accuracy when the greedy scored below it'),
+        minorityShare: z.object({
+          categories: z.array(z.string()).describe("The user's minority-interest categories"),
+          profileShare: z.number().describe('Their share of the user profile'),
+          listShareBefore: z.number().describe('Their share of the accuracy list the reranker started from'),
+          listShare: z.number().describe('Their share of the calibrated list'),
+        }),
+        items: z.array(rankedItem),
+      })
+      .nullable()
+      .describe('The newest calibrated list of the user, as the reranker stored it; null when none was made'),
+  }));
+
 // ---- notifier --------------------------------------------------------------------------------------------------
 
 export const subscriptionV1 = answer('Subscription', z

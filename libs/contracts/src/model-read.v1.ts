@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { domainName } from './common-fields';
-import { queryInt } from './drift-admin.v1';
+import { domainName, isoTimestamp } from './common-fields';
+import { orderedRange, queryInt, rangeMessage } from './drift-admin.v1';
 
 /** Longest list GET /v1/users/:id/recommendations serves. */
 export const MAX_RECOMMENDATIONS = 200;
@@ -54,3 +54,22 @@ export const recommendationsQueryV1 = z.strictObject({
   domain: domainName,
   n: queryInt('n', 1, MAX_RECOMMENDATIONS).default(10),
 });
+
+/** GET /v1/admin/users/:id/lists?domain=&n= (n: the accuracy list's length; default the calibrated list's, else 10) */
+export const userListsQueryV1 = z.strictObject({
+  domain: domainName,
+  n: queryInt('n', 1, MAX_RECOMMENDATIONS).optional(),
+});
+
+/** GET /v1/admin/overview/prequential-auc?domain=&bucketSeconds=&from=&to= */
+export const prequentialAucQueryV1 = z
+  .strictObject({
+    domain: domainName,
+    /** The learner buckets by the minute; wider buckets add minutes up. */
+    bucketSeconds: queryInt('bucketSeconds', 60, 86_400)
+      .refine((s) => s % 60 === 0, 'bucketSeconds must be a whole number of minutes (a multiple of 60)')
+      .default(60),
+    from: isoTimestamp.optional(),
+    to: isoTimestamp.optional(),
+  })
+  .refine(orderedRange, rangeMessage);

@@ -17,6 +17,7 @@ export { binaryObservation, pairwiseObservation, pairwiseObservationOf, type Ite
 export type { PrequentialLogits } from './personalized-reward';
 export { deviationNorm, personalizedLogit, updateOnObservation } from './personalized-reward';
 export { rocAuc } from './roc-auc';
+export { AUC_LOGIT_BINS, AUC_LOGIT_LIMIT, aucBinOfLogit, binnedAuc } from './binned-auc';
 export type { PoolingStrengthPrior } from './pooling-strength';
 export type { PoolingStrengthGridJSON } from './pooling-strength';
 export {

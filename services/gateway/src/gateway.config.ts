@@ -2,6 +2,8 @@ import { env, loadConfig, quotaConfigShape, rerankQueueConfigShape, retentionEnv
 import { reliabilityWeightConfigShape, rewardPriorConfigShape } from '@chorus/scoring';
 import { z } from 'zod';
 
+const consumerGroupId = z.string().regex(/^[a-zA-Z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"');
+
 export const gatewayConfigSchema = z.object({
   ...sharedConfigShape,
   ...rewardPriorConfigShape,
@@ -46,6 +48,13 @@ export const gatewayConfigSchema = z.object({
    */
   GATEWAY_RERANK_REQUEST_RETENTION_DAYS: retentionEnv.days(30),
   GATEWAY_RETENTION_INTERVAL_MS: retentionEnv.intervalMs(),
+  /** The consumer groups whose lag the console shows (the same variables the learner and drift-watch read). */
+  LEARNER_GROUP_ID: consumerGroupId.default('chorus-learner'),
+  DRIFT_GROUP_ID: consumerGroupId.default('chorus-drift-watch'),
+  /** How long one answer of GET /v1/admin/overview/lag is shared by every caller: the broker is asked at most this often. */
+  GATEWAY_LAG_CACHE_MS: env.int(5_000, { min: 0, max: 600_000 }),
+  /** How long the lag read waits for the broker before answering 503. */
+  GATEWAY_LAG_TIMEOUT_MS: env.int(5_000, { min: 100, max: 120_000 }),
   GATEWAY_RETENTION_BATCH_SIZE: retentionEnv.batchSize(),
 });
 

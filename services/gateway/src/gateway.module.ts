@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { accessControlProviders, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
+import { topicName } from '@chorus/contracts';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
@@ -12,6 +13,7 @@ import { ItemsController } from './controllers/items.controller';
 import { DriftAdminController } from './controllers/drift-admin.controller';
 import { DriftSegmentsController } from './controllers/drift-segments.controller';
 import { ModelsController } from './controllers/models.controller';
+import { OperationsController } from './controllers/operations.controller';
 import { RerankAdminController } from './controllers/rerank-admin.controller';
 import { GATEWAY_CONFIG, loadGatewayConfig, type GatewayConfig } from './gateway.config';
 import { KAFKA_ADMIN, KAFKA_PRODUCER } from './gateway.tokens';
@@ -23,16 +25,20 @@ import { DriftAlertsRepository } from './persistence/drift-alerts.repository';
 import { DriftConfigRepository } from './persistence/drift-config.repository';
 import { DriftSegmentsRepository } from './persistence/drift-segments.repository';
 import { DriftSeriesRepository } from './persistence/drift-series.repository';
+import { OperationsOverviewRepository } from './persistence/operations-overview.repository';
 import { RerankRequestsRepository } from './persistence/rerank-requests.repository';
 import { gatewayRetentionPolicies } from './persistence/retention.policy';
 import { DriftAdminUseCase } from './usecases/drift-admin.usecase';
+import { ConsumerLagUseCase } from './usecases/consumer-lag.usecase';
 import { DriftSegmentsUseCase } from './usecases/drift-segments.usecase';
 import { IngestFeedbackUseCase } from './usecases/ingest-feedback.usecase';
+import { OperationsOverviewUseCase } from './usecases/operations-overview.usecase';
 import { ReadModelsUseCase } from './usecases/read-models.usecase';
 import { ReadReliabilityUseCase } from './usecases/read-reliability.usecase';
 import { ReconcileRerankRequestsUseCase } from './usecases/reconcile-rerank-requests.usecase';
 import { RequestRerankUseCase } from './usecases/request-rerank.usecase';
 import { UpsertItemsUseCase } from './usecases/upsert-items.usecase';
+import { UserListsUseCase } from './usecases/user-lists.usecase';
 
 class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
@@ -91,7 +97,7 @@ export class GatewayModule {
     });
     return {
       module: GatewayModule,
-      controllers: [FeedbackController, ItemsController, ModelsController, RuntimeOpsController, RerankAdminController, DriftAdminController, DriftSegmentsController],
+      controllers: [FeedbackController, ItemsController, ModelsController, RuntimeOpsController, RerankAdminController, DriftAdminController, DriftSegmentsController, OperationsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -173,6 +179,31 @@ export class GatewayModule {
           useFactory: (db: DataSource) => new DriftAdminUseCase(new DriftAlertsRepository(db), new DriftSeriesRepository(db), new DriftConfigRepository(db)),
         },
         { provide: DriftSegmentsUseCase, inject: [DataSource], useFactory: (db: DataSource) => new DriftSegmentsUseCase(new DriftSegmentsRepository(db)) },
+        // The console's operations reads (issue #17).
+        {
+          provide: ConsumerLagUseCase,
+          inject: [KAFKA_ADMIN],
+          useFactory: (admin: Admin) =>
+            new ConsumerLagUseCase(
+              admin,
+              [
+                { group: config.LEARNER_GROUP_ID, topic: topicName('feedback', prefix) },
+                { group: config.DRIFT_GROUP_ID, topic: topicName('feedback', prefix) },
+                { group: config.DRIFT_GROUP_ID, topic: topicName('exposures', prefix) },
+              ],
+              { cacheMs: config.GATEWAY_LAG_CACHE_MS, timeoutMs: config.GATEWAY_LAG_TIMEOUT_MS },
+            ),
+        },
+        {
+          provide: OperationsOverviewUseCase,
+          inject: [DataSource],
+          useFactory: (db: DataSource) => new OperationsOverviewUseCase(new OperationsOverviewRepository(db, config.LEARNER_GROUP_ID)),
+        },
+        {
+          provide: UserListsUseCase,
+          inject: [PersonalizedScorer, CalibratedListsRepository],
+          useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository) => new UserListsUseCase(scorer, lists),
+        },
         // Authorization, then quotas (guards run in this order), and the boot-time check that every route declares its access.
         ...access,
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -12,12 +12,13 @@ import { DriftSegmentsController } from './drift-segments.controller';
 import { FeedbackController } from './feedback.controller';
 import { ItemsController } from './items.controller';
 import { ModelsController } from './models.controller';
+import { OperationsController } from './operations.controller';
 
 const OPS: CallerKey = { id: 'key-1', name: 'ops-key', scopes: ['admin'] };
 
 describe('gateway controllers: the access each route declares', () => {
   it('feedback needs ingest; reads need read; catalogue writes and drift administration need admin; ops are public or metrics', () => {
-    expect([FeedbackController, ItemsController, ModelsController, DriftAdminController, DriftSegmentsController, RuntimeOpsController].flatMap(declaredRoutes)).toEqual([
+    expect([FeedbackController, ItemsController, ModelsController, DriftAdminController, DriftSegmentsController, OperationsController, RuntimeOpsController].flatMap(declaredRoutes)).toEqual([
       'POST /v1/feedback → scope:ingest',
       'POST /v1/items/import → scope:admin',
       'PUT /v1/items/:id → scope:admin',
@@ -39,6 +40,10 @@ describe('gateway controllers: the access each route declares', () => {
       'PUT /v1/admin/drift/segments/:domain/:name → scope:admin',
       'DELETE /v1/admin/drift/segments/:domain/:name → scope:admin',
       'GET /v1/admin/drift/segments/:domain/:name/series → scope:admin',
+      'GET /v1/admin/overview/lag → scope:admin',
+      'GET /v1/admin/overview/dead-letters → scope:admin',
+      'GET /v1/admin/overview/prequential-auc → scope:admin',
+      'GET /v1/admin/users/:id/lists → scope:admin',
       'GET /health → public',
       'GET /metrics → metrics',
     ]);

@@ -2,6 +2,10 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import {
   aggregateModelV1,
+  consumerLagV1,
+  deadLettersByCodeV1,
+  prequentialAucSeriesV1,
+  userListsV1,
   driftAlertPageV1,
   driftConfigHistoryV1,
   driftConfigVersionV1,
@@ -36,6 +40,9 @@ import type { ReadModelsUseCase } from '../usecases/read-models.usecase';
 import type { ReadReliabilityUseCase } from '../usecases/read-reliability.usecase';
 import type { RequestRerankUseCase } from '../usecases/request-rerank.usecase';
 import type { UpsertItemsUseCase } from '../usecases/upsert-items.usecase';
+import type { ConsumerLagUseCase } from '../usecases/consumer-lag.usecase';
+import type { OperationsOverviewUseCase } from '../usecases/operations-overview.usecase';
+import type { UserListsUseCase } from '../usecases/user-lists.usecase';
 
 type Answer<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
 /** Compiles only when every value of `Actual` is a valid input of the schema (tsc runs on spec files: `npm run typecheck`). */
@@ -65,6 +72,10 @@ describe('gateway route answers', () => {
     fits<Answer<DriftSegmentsUseCase['get']>, typeof driftSegmentPageV1>();
     fits<Answer<DriftSegmentsUseCase['replace']>, typeof driftSegmentSummaryV1>();
     fits<Answer<DriftSegmentsUseCase['series']>, typeof driftSegmentSeriesV1>();
+    fits<Answer<ConsumerLagUseCase['lag']>, typeof consumerLagV1>();
+    fits<Answer<OperationsOverviewUseCase['deadLetters']>, typeof deadLettersByCodeV1>();
+    fits<Answer<OperationsOverviewUseCase['prequentialAuc']>, typeof prequentialAucSeriesV1>();
+    fits<Answer<UserListsUseCase['lists']>, typeof userListsV1>();
   });
 
   it('the OpenAPI document gives every route a success schema and the error body', async () => {

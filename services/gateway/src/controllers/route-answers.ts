@@ -1,5 +1,9 @@
 import {
   aggregateModelV1,
+  consumerLagV1,
+  deadLettersByCodeV1,
+  prequentialAucSeriesV1,
+  userListsV1,
   driftAlertPageV1,
   driftConfigHistoryV1,
   driftConfigVersionV1,
@@ -51,4 +55,8 @@ export const gatewayRouteAnswers: RouteAnswers = {
   'PUT /v1/admin/drift/segments/{domain}/{name}': { status: 200, body: driftSegmentSummaryV1 },
   'DELETE /v1/admin/drift/segments/{domain}/{name}': { status: 204 },
   'GET /v1/admin/drift/segments/{domain}/{name}/series': { status: 200, body: driftSegmentSeriesV1 },
+  'GET /v1/admin/overview/lag': { status: 200, body: consumerLagV1 },
+  'GET /v1/admin/overview/dead-letters': { status: 200, body: deadLettersByCodeV1 },
+  'GET /v1/admin/overview/prequential-auc': { status: 200, body: prequentialAucSeriesV1 },
+  'GET /v1/admin/users/{id}/lists': { status: 200, body: userListsV1 },
 };

@@ -5,11 +5,13 @@ import { CalibratedListsRepository } from './calibrated-lists.repository';
 const database = useMigratedDatabase('gateway_calibrated_lists');
 let repository: CalibratedListsRepository;
 
+const minorityShare = { categories: ['b', 'c'], profileShare: 0.25, listShareBefore: 0, listShare: 0.5 };
+
 async function insertList(jobId: string, userId: string, domain: string, createdAt: string, items: { itemId: string; score: number }[]) {
   await database.db.query(
     `INSERT INTO calibrated_lists (list_id, job_id, user_id, domain, items, kl_before, kl_after, relevance_retained, minority_share, lambda, n, candidates, list_source, model_version, reason, created_at)
-     VALUES (gen_random_uuid(), $1, $2, $3, $4, 0.5, 0.125, 0.9, '{}', 0.5, 2, 40, 'accuracy', '3.10', '{}', $5)`,
-    [jobId, userId, domain, JSON.stringify(items), createdAt],
+     VALUES (gen_random_uuid(), $1, $2, $3, $4, 0.5, 0.125, 0.9, $6, 0.5, 2, 40, 'accuracy', '3.10', '{}', $5)`,
+    [jobId, userId, domain, JSON.stringify(items), createdAt, JSON.stringify(minorityShare)],
   );
 }
 
@@ -31,7 +33,10 @@ describe('CalibratedListsRepository (PostgreSQL)', () => {
       klAfter: 0.125,
       relevanceRetained: 0.9,
       lambda: 0.5,
+      n: 2,
       candidates: 40,
+      listSource: 'accuracy',
+      minorityShare,
       modelVersion: '3.10',
       createdAt: new Date('2026-01-02T00:00:00Z'),
     });

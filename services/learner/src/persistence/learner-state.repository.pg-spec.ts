@@ -14,10 +14,18 @@ let groups = 0;
 /** A repository of a group of its own, so tests sharing the database never see each other's offsets or outbox. */
 const repository = (group = `learner-${++groups}`, topic = 'chorus.feedback.v1') => new LearnerStateRepository(pg.db, group, topic);
 
-const empty = (): FlushSnapshot => ({ users: [], shards: [], reliabilityPairs: [], interactions: [], compactInteractions: [], predictions: [], offsets: [], counters: {}, deadLetters: [] });
+const empty = (): FlushSnapshot => ({ users: [], shards: [], reliabilityPairs: [], interactions: [], compactInteractions: [], predictions: [], offsets: [], counters: {}, deadLetters: [], auc: [] });
 const letter = (offset: number, code = 'FEEDBACK.INVALID'): DeadLetterV1 =>
   deadLetterFor({ topic: 'chorus.feedback.v1', partition: 0, offset: String(offset), consumer: 'chorus-learner' }, { key: 'u-1', value: `bad ${offset}` }, code, `reason ${offset}`);
 const user = (userId: string, state: string, window: number[], eventsSeen: number) => ({ userId, domain: 'movies', state, recentEventKeys: encodeDedupeWindow(window), eventsSeen });
+const aucRow = (domain: string, positives: number[], negatives: number[], model: 'aggregate' | 'personalized' = 'aggregate', partition = 0) => ({
+  domain,
+  partition,
+  bucketStart: '2026-12-01T10:00:00.000Z',
+  model,
+  positives,
+  negatives,
+});
 const count = async (sql: string, params: unknown[]) => ((await pg.db.query(sql, params)) as { n: number }[])[0]!.n;
 
 describe('LearnerStateRepository offsets', () => {
@@ -67,6 +75,7 @@ describe('LearnerStateRepository fence', () => {
       offsets: [{ partition: 0, from: 0, to: 5 }],
       counters: { applied: 5 },
       deadLetters: [letter(3)],
+      auc: [aucRow('fenced-domain', [1, 0, 0], [0, 2, 0])],
     };
     const refused = zombie.flush(stale);
     await expect(refused).rejects.toBeInstanceOf(PartitionFencedError);
@@ -80,6 +89,7 @@ describe('LearnerStateRepository fence', () => {
     expect(await owner.counters()).toEqual({});
     expect(await count(`SELECT count(*)::int AS n FROM user_item_batches WHERE user_id = 'zombie-user'`, [])).toBe(0);
     expect(await count(`SELECT count(*)::int AS n FROM aggregate_shards WHERE domain = 'movies' AND shard = 0`, [])).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM learner_prequential_auc WHERE domain = 'fenced-domain'`, [])).toBe(0);
   });
 
   it('names only the fenced partitions, and rolls back the partitions that would have advanced', async () => {
@@ -236,6 +246,18 @@ describe('LearnerStateRepository commits', () => {
     await repo.flush({ ...empty(), predictions: [{ ...prediction, label: 0 }] });
     expect(await pg.db.query(`SELECT user_id, label, weight, p_aggregate, p_personalized FROM prequential_predictions WHERE event_id = $1`, [prediction.eventId])).toEqual([
       { user_id: 'fay', label: 1, weight: 0.75, p_aggregate: 0.25, p_personalized: 0.625 },
+    ]);
+  });
+
+  it('adds prequential AUC histograms bin by bin to what earlier commits stored, per domain, partition, minute and model', async () => {
+    const repo = repository();
+    await repo.flush({ ...empty(), auc: [aucRow('auc-movies', [1, 0, 2], [0, 3, 0]), aucRow('auc-movies', [5, 5, 5], [5, 5, 5], 'personalized')] });
+    await repo.flush({ ...empty(), auc: [aucRow('auc-movies', [0.5, 1, 0], [2, 0, 0.25]), aucRow('auc-movies', [1, 0, 0], [0, 0, 1], 'aggregate', 1)] });
+    const rows = await pg.db.query(`SELECT partition, model, positives, negatives FROM learner_prequential_auc WHERE domain = 'auc-movies' ORDER BY partition, model`);
+    expect(rows).toEqual([
+      { partition: 0, model: 'aggregate', positives: [1.5, 1, 2], negatives: [2, 3, 0.25] },
+      { partition: 0, model: 'personalized', positives: [5, 5, 5], negatives: [5, 5, 5] },
+      { partition: 1, model: 'aggregate', positives: [1, 0, 0], negatives: [0, 0, 1] },
     ]);
   });
 

@@ -144,6 +144,21 @@ export class LearnerStateRepository {
           [p.map((x) => x.eventId), p.map((x) => x.domain), p.map((x) => x.userId), p.map((x) => x.occurredAt), p.map((x) => x.label), p.map((x) => x.weight), p.map((x) => x.pAggregate), p.map((x) => x.pPersonalized)],
         );
       }
+      if (snapshot.auc.length) {
+        // Histograms add bin by bin; rows sorted so concurrent flushes of one group lock them in one order.
+        const rows = [...snapshot.auc].sort((a, b) => (a.domain + a.bucketStart + a.partition + a.model < b.domain + b.bucketStart + b.partition + b.model ? -1 : 1));
+        await tx.query(
+          `INSERT INTO learner_prequential_auc (domain, partition, bucket_start, model, positives, negatives)
+           SELECT x.d, x.p, x.b, x.m,
+                  ARRAY(SELECT v::float8 FROM jsonb_array_elements_text(x.pos) WITH ORDINALITY AS e(v, i) ORDER BY i),
+                  ARRAY(SELECT v::float8 FROM jsonb_array_elements_text(x.neg) WITH ORDINALITY AS e(v, i) ORDER BY i)
+             FROM jsonb_to_recordset($1::jsonb) AS x(d text, p int, b timestamptz, m text, pos jsonb, neg jsonb)
+           ON CONFLICT (domain, bucket_start, partition, model) DO UPDATE SET
+             positives = ARRAY(SELECT a + b FROM unnest(learner_prequential_auc.positives, EXCLUDED.positives) WITH ORDINALITY AS t(a, b, i) ORDER BY i),
+             negatives = ARRAY(SELECT a + b FROM unnest(learner_prequential_auc.negatives, EXCLUDED.negatives) WITH ORDINALITY AS t(a, b, i) ORDER BY i)`,
+          [JSON.stringify(rows.map((r) => ({ d: r.domain, p: r.partition, b: r.bucketStart, m: r.model, pos: r.positives, neg: r.negatives })))],
+        );
+      }
       const outboxIds = await this.deadLetters.insert(tx, snapshot.deadLetters);
       // Sorted: learners of one group commit concurrently and share these rows, so they must lock them in one order.
       const counters = Object.entries(snapshot.counters).sort(([a], [b]) => (a < b ? -1 : 1));

@@ -105,6 +105,11 @@ describe('ApplyFeedbackUseCase', () => {
     const snapshot = state.snapshot();
     expect(snapshot.offsets).toEqual([{ partition: 0, from: 0, to: 4 }]);
     expect(snapshot.counters).toEqual({ applied: 4 });
+    // Each applied event is scored into the prequential AUC histograms of both models, in its minute of event time.
+    expect(snapshot.auc.map((r) => [r.domain, r.partition, r.model])).toEqual([['movies', 0, 'aggregate'], ['movies', 0, 'personalized']]);
+    const weight = (r: { positives: number[]; negatives: number[] }) => [...r.positives, ...r.negatives].reduce((a, b) => a + b, 0);
+    expect(weight(snapshot.auc[0]!)).toBeGreaterThan(0);
+    expect(weight(snapshot.auc[1]!)).toBeCloseTo(weight(snapshot.auc[0]!), 12);
     expect(snapshot.interactions).toEqual([{ userId: 'u-1', domain: 'movies', itemIds: ['m-1', 'm-2', 'm-1', 'm-1', 'm-2'] }]);
     expect(snapshot.shards.map((s) => [s.domain, s.partition, s.eventsSeen])).toEqual([['movies', 0, 4]]);
     expect(snapshot.users.map((u) => [u.userId, u.domain, u.eventsSeen])).toEqual([['u-1', 'movies', 4]]);
@@ -186,7 +191,15 @@ describe('ApplyFeedbackUseCase', () => {
     expect(state.nextOffset.get(0)).toBe(7);
     expect(state.pendingEvents).toBe(7);
     const snapshot = state.snapshot();
-    expect(snapshot.counters).toEqual({ applied: 1, dead_lettered: 6 });
+    // Counted per code too (the console's overview reads these), in the same snapshot as the letters.
+    expect(snapshot.counters).toEqual({
+      applied: 1,
+      dead_lettered: 6,
+      'dead_lettered:FEEDBACK.UNKNOWN_ITEM': 1,
+      'dead_lettered:FEEDBACK.INVALID': 3,
+      'dead_lettered:FEEDBACK.DOMAIN_MISMATCH': 1,
+      'dead_lettered:FEEDBACK.NON_FINITE_UPDATE': 1,
+    });
     expect(snapshot.deadLetters.map((l) => l.source.offset)).toEqual(['0', '1', '2', '3', '4', '6']);
   });
 
@@ -253,7 +266,7 @@ describe('ApplyFeedbackUseCase', () => {
     expect(state.pendingEvents).toBe(1);
     expect(state.hasUser('u-1', 'movies')).toBe(false);
     const snapshot = state.snapshot();
-    expect(snapshot.counters).toEqual({ dead_lettered: 1 });
+    expect(snapshot.counters).toEqual({ dead_lettered: 1, 'dead_lettered:FEEDBACK.UNSTORABLE': 1 });
     expect(snapshot.offsets).toEqual([{ partition: 0, from: 3, to: 5 }]);
     expect(snapshot.deadLetters).toHaveLength(1);
     expect(snapshot.deadLetters[0]).toMatchObject({

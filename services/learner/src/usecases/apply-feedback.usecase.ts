@@ -178,6 +178,7 @@ export class ApplyFeedbackUseCase {
       return { code, reason: `the model refused the event: ${(error as Error).message}` };
     }
     this.state.applied(shard);
+    this.state.auc.record(event.domain, partition, event.occurredAt, observation.y, observation.weight, logits);
     this.remember(user, dedupeKey);
     if (event.type === 'pairwise') user.newItemIds.push(event.chosenId, event.rejectedId);
     else user.newItemIds.push(event.itemId);

@@ -7,9 +7,10 @@ import {
   type DiagonalGaussianLogisticJSON,
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
-import type { DeadLetterV1 } from '@chorus/contracts';
+import { deadLetterCounterName, type DeadLetterV1 } from '@chorus/contracts';
 import { PAIR_SEPARATOR, PairCounts, pairKey, UserReliabilityState, type UserReliabilityJSON } from '@chorus/reliability';
 import { storedPersonas, userStateText, type ModelPriors, type StoredPersonas } from '@chorus/scoring';
+import { PrequentialAucAccumulator, type PrequentialAucRow } from './prequential-auc.accumulator';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
 /** A user's personalized deviation in one domain (its personas, issue #16), with its retry-dedupe window. */
@@ -101,6 +102,8 @@ export interface FlushSnapshot {
   counters: Record<string, number>;
   /** Refused messages whose offsets this snapshot commits: they go to the outbox in the same transaction. */
   deadLetters: DeadLetterV1[];
+  /** Prequential AUC histograms to add to learner_prequential_auc in the same transaction. */
+  auc: PrequentialAucRow[];
 }
 
 export interface PrequentialPrediction {
@@ -130,6 +133,7 @@ export class LearnerState {
   private predictions: PrequentialPrediction[] = [];
   private deadLetters: DeadLetterV1[] = [];
   private counters: Record<string, number> = {};
+  readonly auc = new PrequentialAucAccumulator();
   pendingEvents = 0;
 
   constructor(
@@ -147,6 +151,7 @@ export class LearnerState {
     this.predictions = [];
     this.deadLetters = [];
     this.counters = {};
+    this.auc.take();
     this.pendingEvents = 0;
   }
 
@@ -271,8 +276,12 @@ export class LearnerState {
     return user;
   }
 
+  /** The letters go to the outbox; each is also counted under its code, which the console's overview reads. */
   recordDeadLetters(letters: DeadLetterV1[]): void {
-    for (const letter of letters) this.deadLetters.push(letter);
+    for (const letter of letters) {
+      this.deadLetters.push(letter);
+      this.count(deadLetterCounterName(letter.code));
+    }
   }
 
   recordPrediction(prediction: PrequentialPrediction): void {
@@ -337,7 +346,7 @@ export class LearnerState {
       if (to !== from) offsets.push({ partition, from, to });
       this.committedOffset.set(partition, to);
     }
-    const snapshot: FlushSnapshot = { users, shards, reliabilityPairs, interactions, compactInteractions, predictions: this.predictions, offsets, counters: this.counters, deadLetters: this.deadLetters };
+    const snapshot: FlushSnapshot = { users, shards, reliabilityPairs, interactions, compactInteractions, predictions: this.predictions, offsets, counters: this.counters, deadLetters: this.deadLetters, auc: this.auc.take() };
     this.deadLetters = [];
     this.predictions = [];
     this.counters = {};

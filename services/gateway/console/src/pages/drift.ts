@@ -82,6 +82,7 @@ export function driftPage(root: HTMLElement, session: Session, filters: DriftFil
     if (!filters.domain) return;
     const metric = filters.metric || [...alerts.values()].find((a) => a.domain === filters.domain && a.scope === 'population')?.metric;
     const { data, error } = await session.gateway.GET('/v1/admin/drift/series/population', { params: { query: { domain: filters.domain, ...(metric ? { metric } : {}) } } });
+    if (left) return; // the page was left while the series loaded
     const target = el(root, '#series-chart');
     if (!data) return void (target.innerHTML = `<p class="error">${esc(describeError(error))}</p>`);
     if (data.points.length === 0) return void (target.innerHTML = '<p class="note">No population series stored for this domain yet.</p>');
@@ -105,6 +106,14 @@ export function driftPage(root: HTMLElement, session: Session, filters: DriftFil
     });
   };
 
+  // A burst of streamed alerts redraws the series (and its alert marks) once.
+  let redraw: number | undefined;
+  let left = false;
+  const redrawSoon = () => {
+    window.clearTimeout(redraw);
+    redraw = window.setTimeout(() => void drawSeries(), 300);
+  };
+
   const streamQuery = new URLSearchParams();
   if (filters.domain) streamQuery.set('domains', filters.domain);
   if (filters.scope) streamQuery.set('scopes', filters.scope);
@@ -117,7 +126,11 @@ export function driftPage(root: HTMLElement, session: Session, filters: DriftFil
     (alert) => {
       alerts.set(alert.alertId, { ...alerts.get(alert.alertId), ...alert });
       live.add(alert.alertId);
+      // How many alerts the stream delivered, repeats included: a resumed stream must not send one twice.
+      const state = el(root, '#stream-state');
+      state.dataset.received = String(Number(state.dataset.received ?? 0) + 1);
       render();
+      if (alert.domain === filters.domain) redrawSoon();
     },
     (status) => {
       const state = el(root, '#stream-state');
@@ -125,5 +138,9 @@ export function driftPage(root: HTMLElement, session: Session, filters: DriftFil
       state.textContent = status.detail ? `${status.state} (${status.detail})` : status.state;
     },
   );
-  return () => stream.stop();
+  return () => {
+    left = true;
+    window.clearTimeout(redraw);
+    stream.stop();
+  };
 }

@@ -1,3 +1,4 @@
+import type { GatewaySchemas } from '@chorus/api-client';
 import { draw } from '../charts';
 import { describeError, el, esc } from '../dom';
 import type { Session } from '../session';
@@ -7,7 +8,6 @@ interface Sample {
   at: number;
   feedbackRequests: number;
   eventsApplied: number;
-  endOffsets: Map<string, number>;
   queueJobs: Map<string, number>;
 }
 
@@ -31,9 +31,14 @@ export function overviewPage(root: HTMLElement, session: Session, domain: string
     <section class="cards" id="cards"><p>Loading…</p></section>
     <h2>Events applied per second</h2>
     <div id="rate-chart" class="chart"></div>
-    <h2>Feedback partitions</h2>
-    <table id="partitions"><thead><tr><th>partition</th><th>end offset</th></tr></thead><tbody></tbody></table>
-    <p class="note">From the gateway's /metrics and the aggregate model, polled every 2 s. Per-partition lag, dead letters by code and the prequential AUC are in the Grafana dashboard (infra/grafana).</p>`;
+    <h2>Consumer lag per partition</h2>
+    <table id="lag"><thead><tr><th>group</th><th>topic</th><th>partition</th><th>end offset</th><th>committed</th><th>lag</th></tr></thead><tbody></tbody></table>
+    <h2>Prequential AUC: aggregate vs personalized</h2>
+    <div id="auc-chart" class="chart"><p class="note">No prequential scores in this domain yet.</p></div>
+    <p class="note" id="auc-note"></p>
+    <h2>Dead letters by code</h2>
+    <table id="dead-letters"><thead><tr><th>code</th><th>count</th></tr></thead><tbody></tbody></table>
+    <p class="note">Polled every 2 s: the gateway's /metrics, the aggregate model, consumer lag from Kafka (cached by the gateway), the learner's dead letters and prequential AUC (each event scored by both models before they learned it).</p>`;
   el<HTMLFormElement>(root, '#domain-form').addEventListener('submit', (event) => {
     event.preventDefault();
     location.hash = `#/overview?domain=${encodeURIComponent(new FormData(event.target as HTMLFormElement).get('domain') as string)}`;
@@ -44,17 +49,19 @@ export function overviewPage(root: HTMLElement, session: Session, domain: string
   let stopped = false;
 
   const poll = async () => {
-    const [metricsAnswer, aggregate, openAlerts] = await Promise.all([
+    const [metricsAnswer, aggregate, openAlerts, lag, deadLetters, auc] = await Promise.all([
       fetch('/metrics', { headers: { authorization: `Bearer ${session.apiKey}` } }),
       session.gateway.GET('/v1/models/aggregate', { params: { query: { domain } } }),
       session.gateway.GET('/v1/admin/drift/alerts', { params: { query: { acknowledged: 'false', limit: '500' } } }),
+      session.gateway.GET('/v1/admin/overview/lag'),
+      session.gateway.GET('/v1/admin/overview/dead-letters'),
+      session.gateway.GET('/v1/admin/overview/prequential-auc', { params: { query: { domain } } }),
     ]);
     const exposition = metricsAnswer.ok ? await metricsAnswer.text() : '';
     const sample: Sample = {
       at: Date.now(),
       feedbackRequests: metric(exposition, 'gateway_http_request_seconds_count', { route: '/v1/feedback', status: '202' }).reduce((sum, s) => sum + s.value, 0),
       eventsApplied: aggregate.data?.eventsSeen ?? 0,
-      endOffsets: new Map(metric(exposition, 'gateway_feedback_end_offset').map((s) => [s.labels.partition!, s.value])),
       queueJobs: new Map(metric(exposition, 'gateway_queue_jobs').map((s) => [`${s.labels.queue}:${s.labels.state}`, s.value])),
     };
     const previous = samples[samples.length - 1];
@@ -72,11 +79,15 @@ export function overviewPage(root: HTMLElement, session: Session, domain: string
       card('rerank-waiting', 'rerank jobs waiting', String(sample.queueJobs.get('rerank:waiting') ?? '—')),
       card('deliveries-waiting', 'webhook deliveries waiting', String(sample.queueJobs.get('webhook-deliveries:waiting') ?? '—')),
       card('open-alerts', 'open drift alerts', open),
+      card('total-lag', 'consumer lag (events)', lag.data ? String(lag.data.groups.reduce((sum, g) => sum + g.totalLag, 0)) : '—'),
+      card('dead-letters', 'dead letters', deadLetters.data ? String(deadLetters.data.total) : '—'),
     ].join('');
-    el(root, '#partitions tbody').innerHTML = [...sample.endOffsets]
-      .sort(([a], [b]) => Number(a) - Number(b))
-      .map(([partition, offset]) => `<tr><td>${esc(partition)}</td><td>${offset}</td></tr>`)
-      .join('');
+    renderLag(root, lag.data, lag.error);
+    el(root, '#dead-letters tbody').innerHTML = deadLetters.data
+      ? deadLetters.data.codes.map((c) => `<tr data-code="${esc(c.code)}"><td>${esc(c.code)}</td><td>${c.count}</td></tr>`).join('') ||
+        `<tr><td colspan="2" class="note">None (${deadLetters.data.total} in all).</td></tr>`
+      : `<tr><td colspan="2" class="error">${esc(describeError(deadLetters.error))}</td></tr>`;
+    await drawAuc(root, auc.data, auc.error);
     if (rates.length > 0) {
       await draw(el(root, '#rate-chart'), {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -98,4 +109,43 @@ export function overviewPage(root: HTMLElement, session: Session, domain: string
     stopped = true;
     window.clearTimeout(timer);
   };
+}
+
+function renderLag(root: HTMLElement, lag: GatewaySchemas['ConsumerLag'] | undefined, error: { code?: string; message?: string } | undefined): void {
+  el(root, '#lag tbody').innerHTML = lag
+    ? lag.groups
+        .flatMap((g) =>
+          g.partitions.map(
+            (p) =>
+              `<tr data-lag="${esc(`${g.group}/${g.topic}/${p.partition}`)}"><td>${esc(g.group)}</td><td>${esc(g.topic)}</td><td>${p.partition}</td><td>${esc(p.endOffset)}</td><td>${esc(p.committedOffset ?? '—')}</td><td>${p.lag}</td></tr>`,
+          ),
+        )
+        .join('')
+    : `<tr><td colspan="6" class="error">${esc(describeError(error))}</td></tr>`;
+}
+
+/** The AUC of both models per bucket of event time, one line each. */
+async function drawAuc(root: HTMLElement, auc: GatewaySchemas['PrequentialAucSeries'] | undefined, error: { code?: string; message?: string } | undefined): Promise<void> {
+  const target = el(root, '#auc-chart');
+  if (!auc) return void (target.innerHTML = `<p class="error">${esc(describeError(error))}</p>`);
+  el(root, '#auc-note').textContent = auc.points.length ? `Buckets of ${auc.bucketSeconds} s of event time; ${auc.approximation}.` : '';
+  const values = auc.points.flatMap((p) => [
+    ...(p.aggregate === null ? [] : [{ bucketStart: p.bucketStart, model: 'aggregate', auc: p.aggregate, weight: p.weight }]),
+    ...(p.personalized === null ? [] : [{ bucketStart: p.bucketStart, model: 'personalized', auc: p.personalized, weight: p.weight }]),
+  ]);
+  if (values.length === 0) return void (target.innerHTML = '<p class="note">No prequential scores with both labels in this domain yet.</p>');
+  target.dataset.points = String(auc.points.length);
+  await draw(target, {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 'container',
+    height: 180,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'bucketStart', type: 'temporal', title: 'event time' },
+      y: { field: 'auc', type: 'quantitative', title: 'AUC', scale: { zero: false } },
+      color: { field: 'model', type: 'nominal', title: null },
+      tooltip: [{ field: 'bucketStart', type: 'temporal' }, { field: 'model' }, { field: 'auc', format: '.3f' }, { field: 'weight', title: 'events (weight)', format: '.1f' }],
+    },
+  });
 }

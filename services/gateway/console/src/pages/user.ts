@@ -1,11 +1,12 @@
+import type { GatewaySchemas } from '@chorus/api-client';
 import { draw } from '../charts';
 import { describeError, el, esc, fixed } from '../dom';
 import type { Session } from '../session';
 
 /**
- * A user: their model against the aggregate per category (posterior mean ± 2 sd), the divergence, the list they are
- * served (the calibrated one when fresh) with C_KL before and after calibration, and their drift series. Reading the
- * recommendations logs an exposure, as any read of them does.
+ * A user: their model against the aggregate per category (posterior mean ± 2 sd), the divergence, their personas, the
+ * accuracy list beside the newest calibrated one with C_KL before and after and the minority-interest share, and their
+ * drift series. The lists come from the admin read, which logs no exposure (an operator looking is not a serving).
  */
 export function userPage(root: HTMLElement, session: Session, userId: string, domain: string): () => void {
   root.innerHTML = `
@@ -25,17 +26,16 @@ export function userPage(root: HTMLElement, session: Session, userId: string, do
   const body = el(root, '#user-body');
   body.innerHTML = '<p>Loading…</p>';
   void (async () => {
-    const [model, aggregate, served, series] = await Promise.all([
+    const [model, aggregate, lists, series] = await Promise.all([
       session.gateway.GET('/v1/users/{id}/model', { params: { path: { id: userId }, query: { domain } } }),
       session.gateway.GET('/v1/models/aggregate', { params: { query: { domain } } }),
-      session.gateway.GET('/v1/users/{id}/recommendations', { params: { path: { id: userId }, query: { domain, n: '10' } } }),
+      session.gateway.GET('/v1/admin/users/{id}/lists', { params: { path: { id: userId }, query: { domain } } }),
       session.gateway.GET('/v1/admin/drift/series/users/{userId}', { params: { path: { userId }, query: { domain } } }),
     ]);
     if (!model.data || !aggregate.data) {
       body.innerHTML = `<p class="error">${esc(describeError(model.error ?? aggregate.error))}</p>`;
       return;
     }
-    const calibration = served.data?.calibration;
     body.innerHTML = `
       <section class="cards">
         <div class="card"><span>events seen</span><strong>${model.data.eventsSeen}</strong></div>
@@ -44,17 +44,12 @@ export function userPage(root: HTMLElement, session: Session, userId: string, do
       </section>
       <h2>Model against the aggregate (mean ± 2 sd per category)</h2>
       <div id="model-chart" class="chart"></div>
-      <h2>Served list</h2>
-      <div id="served">${
-        served.data
-          ? `<p>policy <strong data-policy>${esc(served.data.policy)}</strong>${
-              calibration
-                ? ` · calibrated list ${esc(calibration.listId.slice(0, 8))} · C_KL before <strong data-kl-before>${fixed(calibration.klBefore)}</strong> → after <strong data-kl-after>${fixed(calibration.klAfter)}</strong> · relevance kept ${fixed(calibration.relevanceRetained)} · λ ${fixed(calibration.lambda, 2)}`
-                : ' (no fresh calibrated list: this is the accuracy list)'
-            }</p>
-            <ol id="served-list">${served.data.items.map((item) => `<li>${esc(item.itemId)} <small>${fixed(item.score)}</small></li>`).join('')}</ol>`
-          : `<p class="error">${esc(describeError(served.error))}</p>`
-      }</div>
+      <h2>Accuracy list and calibrated list</h2>
+      <div id="lists">${lists.data ? listsHtml(lists.data) : `<p class="error">${esc(describeError(lists.error))}</p>`}</div>
+      <h2>Personas</h2>
+      <div id="personas">${personasHtml(model.data)}</div>
+      <h2>Reliability</h2>
+      ${reliabilityPlaceholder()}
       <h2>Drift series</h2>
       <div id="series-chart" class="chart"></div>`;
     const categories = (weights: Record<string, { mean: number; sd: number }>, model: string) =>
@@ -89,4 +84,50 @@ export function userPage(root: HTMLElement, session: Session, userId: string, do
       });
   })().catch((error: Error) => (body.innerHTML = `<p class="error">${esc(error.message)}</p>`));
   return () => undefined;
+}
+
+type UserLists = GatewaySchemas['UserLists'];
+
+const share = (value: number) => `${(100 * value).toFixed(1)} %`;
+const rankedList = (id: string, items: UserLists['accuracy']['items']) =>
+  `<ol id="${id}">${items.map((item) => `<li>${esc(item.itemId)} <small>${fixed(item.score)}</small></li>`).join('')}</ol>`;
+
+/** The two lists side by side: what accuracy alone ranks now, and the newest calibrated list with what it changed. */
+function listsHtml(lists: UserLists): string {
+  const calibrated = lists.calibrated;
+  const right = calibrated
+    ? `<h3>Calibrated <small>list ${esc(calibrated.listId.slice(0, 8))} · ${esc(calibrated.createdAt.replace('T', ' ').slice(0, 19))} · λ ${fixed(calibrated.lambda, 2)} · ${esc(calibrated.listSource)}</small></h3>
+       <p>C_KL before <strong data-kl-before>${fixed(calibrated.klBefore)}</strong> → after <strong data-kl-after>${fixed(calibrated.klAfter)}</strong>
+       · relevance kept ${fixed(calibrated.relevanceRetained)}</p>
+       <p>Minority interests ${calibrated.minorityShare.categories.length ? esc(calibrated.minorityShare.categories.join(', ')) : '(none below the threshold)'}:
+       profile <strong data-minority-profile>${share(calibrated.minorityShare.profileShare)}</strong>,
+       accuracy list <strong data-minority-before>${share(calibrated.minorityShare.listShareBefore)}</strong>,
+       calibrated list <strong data-minority-after>${share(calibrated.minorityShare.listShare)}</strong></p>
+       ${rankedList('calibrated-list', calibrated.items)}`
+    : '<h3>Calibrated</h3><p class="note" id="no-calibrated">No calibrated list was made for this user yet (POST /v1/admin/rerank).</p>';
+  return `<div class="columns">
+    <section><h3>Accuracy <small>top ${lists.accuracy.items.length} of ${lists.accuracy.candidates} unseen, as served now without calibration</small></h3>${rankedList('accuracy-list', lists.accuracy.items)}</section>
+    <section>${right}</section>
+  </div>`;
+}
+
+/** The user's personas as the model read returns them, with the latest open/merge decisions. */
+function personasHtml(model: GatewaySchemas['UserModel']): string {
+  if (model.personas.length === 0) return '<p class="note">No personas yet: the user has no events in this domain.</p>';
+  const rows = model.personas
+    .map((p) => `<tr data-persona="${p.id}"><td>${p.id}</td><td>${esc(p.label)}</td><td>${share(p.share)}</td><td>${fixed(p.mass, 1)}</td></tr>`)
+    .join('');
+  const decisions = model.personaDecisions
+    .map((d) => (d.kind === 'open' ? `opened persona ${d.persona} at event ${d.atEvent} (evidence ${fixed(d.evidence, 2)} nats)` : `merged persona ${d.persona} into ${d.into} at event ${d.atEvent} (max z ${fixed(d.maxZ, 2)} on ${esc(d.feature)})`))
+    .map((text) => `<li>${text}</li>`)
+    .join('');
+  return `<table id="persona-table"><thead><tr><th>persona</th><th>label</th><th>share</th><th>mass (events)</th></tr></thead><tbody>${rows}</tbody></table>${decisions ? `<ul class="note">${decisions}</ul>` : ''}`;
+}
+
+/**
+ * Where the user's reliability goes once the gateway serves GET /v1/users/:id/reliability (another change, merged
+ * later): fill this section from that route's answer. Until then it says so and shows no figure.
+ */
+function reliabilityPlaceholder(): string {
+  return '<div id="reliability" data-awaits="GET /v1/users/{id}/reliability"><p class="note">Reliability appears here once the gateway serves <code>GET /v1/users/:id/reliability</code>.</p></div>';
 }
