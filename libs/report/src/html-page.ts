@@ -1,5 +1,21 @@
 /** Parts of the report pages (the audit's and the MovieLens replay's): one look, escaping, tables, charts, the embedded JSON. */
 
+/** A report page up to its first heading: the document head with the inline style, the title as the page's h1. */
+export function pageOpening(title: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${text(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${text(title)}</h1>`;
+}
+
 export function figure(id: string, title: string, svg: string, caption: string): string {
   return `<figure class="chart" id="${id}">
 <h3>${text(title)}</h3>
@@ -47,7 +63,7 @@ figcaption { color: var(--muted); font-size: 0.92rem; max-width: 80ch; margin-to
 table { border-collapse: collapse; font-size: 0.84rem; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 6px; border-bottom: 1px solid var(--rule); text-align: right; white-space: nowrap; }
 th { background: #f6f8fa; font-weight: 600; }
-th:first-child, td:first-child, table.summary td:nth-child(2), table.summary th:nth-child(2), table.policies td:nth-child(2), table.policies th:nth-child(2), table.detection td:nth-child(2), table.detection th:nth-child(2), table.alert-signal td:nth-child(-n+3), table.alert-signal th:nth-child(-n+3) { text-align: left; }
+th:first-child, td:first-child, table.summary td:nth-child(2), table.summary th:nth-child(2), table.policies td:nth-child(2), table.policies th:nth-child(2), table.detection td:nth-child(2), table.detection th:nth-child(2), table.alert-signal td:nth-child(-n+3), table.alert-signal th:nth-child(-n+3), table.policies td:nth-child(-n+3), table.policies th:nth-child(-n+3), table.alerts td:nth-child(2), table.alerts th:nth-child(2), table.alert-noise td:nth-child(3), table.alert-noise th:nth-child(3) { text-align: left; }
 table.policies td:nth-child(2) { white-space: normal; min-width: 320px; }
 a { color: var(--accent); }
 code { font-size: 0.9em; }

@@ -9,7 +9,8 @@ import type { ReplayReport } from './replay-report';
 
 /** Policies in the report's order: one colour per policy in every chart. */
 function policyColour(report: ReplayReport) {
-  return { field: 'policy', type: 'nominal' as const, title: 'policy', scale: { domain: report.policies.map((p) => p.policy), scheme: 'tableau10' } };
+  // Up to ten policies: a legend in columns, or one row of them widens the chart past the page and shrinks its plot.
+  return { field: 'policy', type: 'nominal' as const, title: 'policy', scale: { domain: report.policies.map((p) => p.policy), scheme: 'tableau10' }, legend: { columns: 4 } };
 }
 
 /** AUC over windows of the events, one line per policy. */
@@ -141,7 +142,7 @@ export function alertCountSpec(report: ReplayReport): TopLevelSpec | undefined {
     height: { step: 26 },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'metric', type: 'nominal', title: null, sort: '-x' },
+      y: { field: 'metric', type: 'nominal', title: null, sort: '-x', axis: { labelLimit: 0 } },
       x: { field: 'n', type: 'quantitative', title: 'alerts' },
       color: { field: 'scope', type: 'nominal', title: 'alert scope', scale: { domain: ['user', 'segment', 'population'], range: ['#e15759', '#f28e2b', '#76b7b2'] } },
       tooltip: [{ field: 'scope' }, { field: 'metric' }, { field: 'n', title: 'alerts' }],

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { alertNoise, alertNoiseReading } from './alert-noise';
-import { embeddedJson, figure, htmlTable, STYLE, text, attribute } from './html-page';
+import { attribute, embeddedJson, figure, htmlTable, pageOpening, text } from './html-page';
 import { alertCountSpec, aucOverTimeSpec, lambdaSweepSpec, tauSweepSpec } from './replay-charts';
 import type { ReplayReport } from './replay-report';
 import { alertNoiseTable, alertTable, lambdaSweepTable, rerankingTable, replayPolicyTable } from './replay-tables';
@@ -16,18 +16,7 @@ export async function renderReplayHtml(report: ReplayReport, options: { jsonFile
     spec === undefined ? `<p class="none" id="${id}-none">${text(none)}</p>` : figure(id, title, await renderSvg(spec), caption);
   const noise = alertNoise(report.alerts, report.alertExposure);
   const r = report.run;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${text(report.title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<header>
-<h1>${text(report.title)}</h1>
+  return `${pageOpening(report.title)}
 <p class="meta">MovieLens replay · finished ${text(report.generatedAt)} · ${report.data.replayed} of ${report.data.ratings} ratings replayed · ${report.data.users} users · ${report.data.items} items · from ${text(report.data.source)}</p>
 <p class="meta">${Object.entries(report.options).map(([key, value]) => `<span class="option">${text(key)} <b>${text(String(value))}</b></span>`).join(' ')}</p>
 <p class="meta">${r.accepted} events accepted, ${r.applied} applied, ${r.deadLettered} dead-lettered, ${r.duplicates} duplicates · ingest → learned ${r.ingestSeconds.toFixed(1)} s · offline sweeps: τ² ${r.tauSweepSeconds.toFixed(1)} s, λ ${r.calibrationSweepSeconds.toFixed(1)} s · total ${r.totalSeconds.toFixed(1)} s${r.stopped.length ? ` · STOPPED WITH AN ERROR: ${text(r.stopped.map((s) => `${s.service} (${s.code})`).join(', '))}` : ''}</p>

@@ -3,7 +3,7 @@ import { AUDIT_METRICS } from './audit-metrics';
 import { alertRows, metricOverRoundsSpec, timelineSpec, tradeoffSpec } from './chart-specs';
 import { readingOfResult } from './result-reading';
 import { alertSignalTable, detectionTable, policyTable, spreadTable, summaryTable } from './summary-table';
-import { embeddedJson, figure, htmlTable, STYLE, text, attribute } from './html-page';
+import { attribute, embeddedJson, figure, htmlTable, pageOpening, text } from './html-page';
 import { renderSvg } from './svg.renderer';
 
 export interface ReportHtmlOptions {
@@ -35,18 +35,7 @@ export async function renderReportHtml(result: AuditResult, options: ReportHtmlO
     await renderSvg(timelineSpec(result)),
     `Top: drift alerts per policy and round, sized by count, coloured by scope. Bottom: calibrated lists the reranker completed per round (reranks).${noAlerts}`,
   );
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${text(result.title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<header>
-<h1>${text(result.title)}</h1>
+  return `${pageOpening(result.title)}
 <p class="meta">${text(result.kind === 'audit' ? 'Aggregation audit' : 'MovieLens replay')} · finished ${text(result.generatedAt)} · seed ${result.seed} ·
 ${result.population.users} users (${Object.entries(result.population.groups).map(([group, n]) => `${text(group)} ${n}`).join(', ')}) · ${result.population.items} items · domain ${text(result.population.domain)}</p>
 <p class="meta">${Object.entries(result.options).map(([key, value]) => `<span class="option">${text(key)} <b>${text(String(value))}</b></span>`).join(' ')}</p>
