@@ -6,39 +6,13 @@
  *   npm run experiment:calibration -- [--data <dir>] [--tau2 1] [--candidates 500] [--n 10] [--test-fraction 0.2]
  *                                     [--min-train 10] [--profile all|positive] [--relevance sigmoid|minmax]
  *
- * Protocol:
- * - split: per user, ratings in time order; the last `test-fraction` of each user's ratings are held out (a user's
- *   future); everything before is training, learned in global time order (the replay order of the demo).
- * - models: aggregate + per-user deviations (τ²) updated online, exactly as the learner does (ratings ≥ 4 positive,
- *   weighted by distance from the midpoint).
- * - candidates: the user's top C unseen (not in training) movies by personalized logit; relevance σ(logit)
- *   (`--relevance minmax`: the logits rescaled to [0, 1] over the candidates).
- * - profile p(g|u): the user's training movies, genres uniform per movie (Steck §2), each movie weight 1 — what the
- *   reranker service does (`--profile positive`: only movies rated ≥ 4).
- * - test positives: the user's held-out ratings ≥ 4. Users with fewer than `min-train` training ratings or no test
- *   positive are not evaluated.
- * - per λ: mean C_KL(p ‖ q̃) (α = 0.01) of the returned lists, precision@n, mean relevance retained, the minority share
- *   (list vs profile, categories under 20% of the profile), and how often the guard returned the accuracy list.
+ * The protocol is calibrationSweep's (scripts/movielens/calibration-sweep.ts), which the demo's report runs too.
  */
 import { resolve } from 'node:path';
-import { calibratedRerank, categoryDistribution, uniformCategoryDistribution } from '@chorus/calibration';
-import { MAX_PRIOR_VARIANCE, ModelPriors } from '@chorus/scoring';
-import {
-  binaryObservation,
-  DiagonalGaussianLogistic,
-  itemFeatures,
-  personalizedLogit,
-  ratingLabel,
-  updateOnObservation,
-  withItemIntercept,
-  type SparseVector,
-} from '@chorus/reward';
+import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
 import { numberFlag, parseFlags, runCommand, UsageError } from './command-line';
-import { inReplayOrder, readMovieLens, type MovieLensRating } from './movielens-reader';
-
-const LAMBDAS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
-const SCALE = { min: 0.5, max: 5 };
-const POSITIVE_AT = 4;
+import { calibrationSweep, POSITIVE_AT } from './movielens/calibration-sweep';
+import { readMovieLens } from './movielens-reader';
 
 const usage =
   'usage: npm run experiment:calibration -- [--data <dir>] [--tau2 1] [--candidates 500] [--n 10] [--test-fraction 0.2] [--min-train 10] [--profile all|positive] [--relevance sigmoid|minmax]';
@@ -69,99 +43,11 @@ function options() {
   };
 }
 
-interface Movie {
-  categories: Record<string, number>;
-  userX: SparseVector;
-  aggregateX: SparseVector;
-}
-
 function main(): void {
   const opts = options();
-  const started = Date.now();
   const { ratings, movies } = readMovieLens(opts.data);
-  const catalogue = new Map<string, Movie>();
-  for (const movie of movies) {
-    const categories = uniformCategoryDistribution(movie.genres);
-    const phi = itemFeatures({ categories });
-    catalogue.set(movie.movieId, { categories, userX: phi, aggregateX: withItemIntercept(phi, movie.movieId) });
-  }
-
-  // Time-ordered split per user: the last test-fraction of each user's ratings is their future.
-  const byUser = new Map<string, MovieLensRating[]>();
-  for (const rating of inReplayOrder(ratings)) {
-    if (!catalogue.has(rating.movieId)) continue;
-    const list = byUser.get(rating.userId) ?? [];
-    list.push(rating);
-    byUser.set(rating.userId, list);
-  }
-  const train: MovieLensRating[] = [];
-  const test = new Map<string, MovieLensRating[]>();
-  for (const [userId, list] of byUser) {
-    const cut = list.length - Math.floor(list.length * opts.testFraction);
-    train.push(...list.slice(0, cut));
-    test.set(userId, list.slice(cut));
-  }
-
-  // Train the reward models online in global time order, as the learner would.
-  const priors = new ModelPriors({ LEARNER_TAU2: opts.tau2, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 1 });
-  const aggregate = new DiagonalGaussianLogistic(priors.aggregate);
-  const users = new Map<string, DiagonalGaussianLogistic>();
-  const history = new Map<string, MovieLensRating[]>();
-  for (const rating of inReplayOrder(train)) {
-    const movie = catalogue.get(rating.movieId)!;
-    let user = users.get(rating.userId);
-    if (!user) users.set(rating.userId, (user = new DiagonalGaussianLogistic(priors.user('movies'))));
-    const { y, weight } = ratingLabel(rating.rating, SCALE);
-    updateOnObservation(aggregate, user, binaryObservation(movie.userX, rating.movieId, y, weight));
-    const seen = history.get(rating.userId) ?? [];
-    seen.push(rating);
-    history.set(rating.userId, seen);
-  }
-  const trainedAt = Date.now();
-
-  const totals = LAMBDAS.map(() => ({ kl: 0, hits: 0, retained: 0, retainedCount: 0, minority: 0, minorityProfile: 0, fallback: 0 }));
-  let evaluated = 0;
-  const movieIds = [...catalogue.keys()];
-  for (const [userId, seen] of history) {
-    const positives = new Set((test.get(userId) ?? []).filter((r) => r.rating >= POSITIVE_AT).map((r) => r.movieId));
-    if (seen.length < opts.minTrain || positives.size === 0) continue;
-    const profileItems = opts.profile === 'all' ? seen : seen.filter((r) => r.rating >= POSITIVE_AT);
-    if (profileItems.length === 0) continue;
-    const profile = categoryDistribution(profileItems.map((r) => ({ categories: catalogue.get(r.movieId)!.categories })));
-    const user = users.get(userId)!;
-    const seenIds = new Set(seen.map((r) => r.movieId));
-    const scored: { id: string; logit: number }[] = [];
-    for (const movieId of movieIds) {
-      if (seenIds.has(movieId)) continue;
-      const movie = catalogue.get(movieId)!;
-      scored.push({ id: movieId, logit: personalizedLogit(aggregate, user, movie.aggregateX, movie.userX) });
-    }
-    scored.sort((a, b) => b.logit - a.logit || (a.id < b.id ? -1 : 1));
-    const top = scored.slice(0, opts.candidates);
-    const low = top[top.length - 1]!.logit;
-    const span = top[0]!.logit - low;
-    const candidates = top.map(({ id, logit }) => ({
-      id,
-      score: opts.relevance === 'sigmoid' ? 1 / (1 + Math.exp(-logit)) : span > 0 ? (logit - low) / span : 1,
-      categories: catalogue.get(id)!.categories,
-    }));
-    const n = Math.min(opts.n, candidates.length);
-    evaluated++;
-    LAMBDAS.forEach((lambda, k) => {
-      const result = calibratedRerank({ candidates, profile, n, lambda });
-      const t = totals[k]!;
-      t.kl += result.klAfter;
-      t.hits += result.items.filter((id) => positives.has(id)).length / n;
-      if (result.relevanceRetained !== null) {
-        t.retained += result.relevanceRetained;
-        t.retainedCount++;
-      }
-      t.minority += result.minorityShare.listShare;
-      t.minorityProfile += result.minorityShare.profileShare;
-      if (result.listSource === 'accuracy-list') t.fallback++;
-    });
-  }
-  const finished = Date.now();
+  const sweep = calibrationSweep(ratings, movies, opts);
+  const { evaluated } = sweep;
 
   const pad = (text: string, width: number) => text.padStart(width);
   const lines = [
@@ -172,16 +58,15 @@ function main(): void {
     '',
     `${pad('λ', 5)} ${pad('mean C_KL', 10)} ${pad(`prec@${opts.n}`, 9)} ${pad('rel. kept', 10)} ${pad('minority share (list / profile)', 32)} ${pad('accuracy-list guard', 20)}`,
   ];
-  LAMBDAS.forEach((lambda, k) => {
-    const t = totals[k]!;
+  for (const row of sweep.rows) {
     lines.push(
-      `${pad(lambda.toFixed(2), 5)} ${pad((t.kl / evaluated).toFixed(4), 10)} ${pad((t.hits / evaluated).toFixed(4), 9)} ${pad((t.retained / Math.max(1, t.retainedCount)).toFixed(4), 10)} ${pad(
-        `${(t.minority / evaluated).toFixed(4)} / ${(t.minorityProfile / evaluated).toFixed(4)}`,
+      `${pad(row.lambda.toFixed(2), 5)} ${pad(row.kl.toFixed(4), 10)} ${pad(row.precision.toFixed(4), 9)} ${pad(row.relevanceKept.toFixed(4), 10)} ${pad(
+        `${row.minorityListShare.toFixed(4)} / ${row.minorityProfileShare.toFixed(4)}`,
         32,
-      )} ${pad(`${t.fallback} of ${evaluated}`, 20)}`,
+      )} ${pad(`${row.accuracyListGuard} of ${evaluated}`, 20)}`,
     );
-  });
-  lines.push('', `training ${((trainedAt - started) / 1000).toFixed(1)} s, reranking ${((finished - trainedAt) / 1000).toFixed(1)} s`);
+  }
+  lines.push('', `training ${sweep.trainingSeconds.toFixed(1)} s, reranking ${sweep.rerankingSeconds.toFixed(1)} s`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -20,7 +20,6 @@ import {
   DEFAULT_POOLING_STRENGTH_PRIOR,
   POOLING_REFRESH_EVENTS,
   DiagonalGaussianLogistic,
-  itemFeatures,
   PoolingStrengthEvidence,
   PoolingStrengthGrid,
   ratingLabel,
@@ -28,11 +27,10 @@ import {
   rebasedLogits,
   rocAuc,
   updateOnObservation,
-  withItemIntercept,
-  type SparseVector,
 } from '@chorus/reward';
 import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
 import { numberFlag, parseFlags, runCommand, UsageError } from './command-line';
+import { movieVectors } from './movielens/prequential-sweep';
 import { inReplayOrder, readMovieLens } from './movielens-reader';
 
 const SCALE = { min: 0.5, max: 5 };
@@ -70,16 +68,6 @@ interface Replay {
   path: number[];
 }
 
-/** Each movie's features as the learner builds them: genres as categories, plus the item intercept for the aggregate. */
-function movieVectors(data: ReturnType<typeof readMovieLens>): Map<string, { phi: SparseVector; aggregateX: SparseVector }> {
-  const vectors = new Map<string, { phi: SparseVector; aggregateX: SparseVector }>();
-  for (const movie of data.movies) {
-    const phi = itemFeatures({ categories: Object.fromEntries(movie.genres.map((genre) => [genre, 1])) });
-    vectors.set(movie.movieId, { phi, aggregateX: withItemIntercept(phi, movie.movieId) });
-  }
-  return vectors;
-}
-
 /** ROC AUC of both models' prequential scores from event `from` on. */
 function aucFrom(scores: { aggregate: Float64Array; personalized: Float64Array }, labels: Uint8Array, from: number) {
   const positive = Array.from(labels.subarray(from), (l) => l === 1);
@@ -90,7 +78,7 @@ function aucFrom(scores: { aggregate: Float64Array; personalized: Float64Array }
 }
 
 function replay(label: string, data: ReturnType<typeof readMovieLens>, tau2: number, learn?: { every: number; steps: number }): Replay {
-  const vectors = movieVectors(data);
+  const vectors = movieVectors(data.movies);
   // The learner's defaults: LEARNER_PRIOR_VARIANCE = LEARNER_ITEM_PRIOR_VARIANCE = 1.
   const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
   const users = new Map<string, DiagonalGaussianLogistic>();
@@ -132,7 +120,7 @@ function replay(label: string, data: ReturnType<typeof readMovieLens>, tau2: num
  * cumulative weighted log-loss so far (type-II maximum likelihood on the grid, measured on predictions).
  */
 function replayGrid(label: string, data: ReturnType<typeof readMovieLens>, grid: readonly number[]): Replay {
-  const vectors = movieVectors(data);
+  const vectors = movieVectors(data.movies);
   const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
   const evidence = new PoolingStrengthGrid(grid);
   const users = grid.map(() => new Map<string, DiagonalGaussianLogistic>());
@@ -169,7 +157,7 @@ function replayGrid(label: string, data: ReturnType<typeof readMovieLens>, grid:
  * modelled: the aggregate here is one).
  */
 function replayRebased(label: string, data: ReturnType<typeof readMovieLens>, grid: readonly number[], partitions: number, mode = 1): Replay {
-  const vectors = movieVectors(data);
+  const vectors = movieVectors(data.movies);
   const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
   const shards = Array.from({ length: partitions }, () => {
     const evidence = new PoolingStrengthGrid(grid, { mode, logSd: Math.log(4) });

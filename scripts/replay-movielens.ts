@@ -3,15 +3,19 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FEEDBACK_BATCH_LIMIT, ITEM_IMPORT_LIMIT, topicName, type FeedbackEventInputV1, type ItemV1 } from '@chorus/contracts';
 import { countRecords, RERANK_QUEUE } from '@chorus/platform';
+import { createGatewayClient } from '@chorus/api-client';
+import type { AlertCount, CalibratedRerankingFigures } from '@chorus/report';
 import { MAX_PRIOR_VARIANCE } from '@chorus/scoring';
-import { rocAuc } from '@chorus/reward';
 import { Queue } from 'bullmq';
 import { MultiBar, Presets } from 'cli-progress';
 import type { DataSource } from 'typeorm';
 import { parseAuditOptions } from './audit/audit-options';
 import { runAuditCommand } from './audit/audit.command';
 import { numberFlag, parseFlags, runCommand, UsageError } from './command-line';
+import { gatewayAnswer } from './gateway-answer';
 import { LocalStack, until } from './local-stack';
+import { DEFAULT_CALIBRATION_SWEEP, startCalibrationSweep } from './movielens/calibration-sweep';
+import { buildReplayReport, writeReplayReport } from './movielens/replay-report';
 import { inReplayOrder, missingMovieLensFiles, readMovieLens } from './movielens-reader';
 
 const root = resolve(__dirname, '..', '..');
@@ -25,7 +29,15 @@ const usage = `usage: npm run demo -- [--data <dir>] [--limit <n>] [--tau2 <x>] 
   --partitions    partitions of the feedback topic (default 6)
   --port          gateway port (default 3000; learner, reranker, drift-watch and notifier use port + 1 … + 4)
   --keep-running  leave the services running after the summary (default: when stdin is a terminal;
-                  --no-keep-running to stop them)`;
+                  --no-keep-running to stop them)
+
+Writes the replay's report to .chorus/demo/report/: report.html (one self-contained file) and replay.json — the
+prequential AUC per policy, a τ² sweep computed offline on the same events, Steck's λ sweep (experiment:calibration's),
+the calibrated reranking, and the drift alerts against the simulator's calibration of the detectors.`;
+
+/** drift-watch's settings in the demo (its own defaults, set here so the report can count alerts against them). */
+const DRIFT_USER_MIN_EVENTS = 30;
+const DRIFT_BUCKET_SECONDS = 3600;
 
 function options() {
   const values = parseFlags(
@@ -83,6 +95,9 @@ async function main(): Promise<void> {
   const { ratings: allRatings, movies } = readMovieLens(opts.data);
   const ratings = inReplayOrder(allRatings).slice(0, opts.limit ?? allRatings.length);
   process.stdout.write(`[demo] MovieLens: ${allRatings.length} ratings, ${movies.length} movies from ${opts.data}; replaying ${ratings.length}\n`);
+  // Steck's λ sweep for the report needs only the ratings: a worker thread computes it while the replay runs.
+  const lambdaSweep = startCalibrationSweep(ratings, movies, DEFAULT_CALIBRATION_SWEEP);
+  lambdaSweep.catch(() => undefined); // awaited below; a failure before then must not become an unhandled rejection
 
   // A clean slate each run, so the summary describes this replay alone.
   process.stdout.write('[demo] resetting the demo database (chorus_demo) and topics (demo.*)\n');
@@ -101,6 +116,8 @@ async function main(): Promise<void> {
     // Unset: the learner learns τ² per partition (issue #16); the summary prints the value it published.
     ...(opts.tau2 === undefined ? {} : { LEARNER_TAU2: String(opts.tau2) }),
     LEARNER_PREQUENTIAL_LOG: 'true',
+    DRIFT_USER_MIN_EVENTS: String(DRIFT_USER_MIN_EVENTS),
+    DRIFT_BUCKET_SECONDS: String(DRIFT_BUCKET_SECONDS),
     LOG_LEVEL: 'info',
   };
   const stopped = stack.stopped;
@@ -116,12 +133,7 @@ async function main(): Promise<void> {
     await stack.start('drift-watch', opts.port + 3, env);
     await stack.start('notifier', opts.port + 4, env);
     const gateway = `http://127.0.0.1:${opts.port}`;
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
-      const answer = (await response.json()) as { accepted?: number; imported?: number; message?: string; issues?: unknown };
-      if (response.status >= 300) throw new Error(`POST ${path} answered ${response.status}: ${answer.message} ${JSON.stringify(answer.issues ?? '')}`);
-      return answer;
-    };
+    const client = createGatewayClient({ baseUrl: gateway, apiKey: key });
 
     const bars = new MultiBar(
       { format: ' {task} |{bar}| {percentage}% {value}/{total} {rate}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 3000, etaBuffer: 50 },
@@ -136,7 +148,7 @@ async function main(): Promise<void> {
     const catalogueBar = bars.create(items.length, 0, { task: 'catalogue   ', rate: '' });
     for (let i = 0; i < items.length; i += ITEM_IMPORT_LIMIT) {
       const chunk = items.slice(i, i + ITEM_IMPORT_LIMIT);
-      await post('/v1/items/import', { items: chunk });
+      await gatewayAnswer('POST /v1/items/import', client.POST('/v1/items/import', { body: { items: chunk } }));
       catalogueBar.increment(chunk.length);
     }
 
@@ -167,8 +179,8 @@ async function main(): Promise<void> {
     try {
       // Batches go out in order, one at a time per user-ordered stream: concurrency would reorder a user's events.
       for (let i = 0; i < events.length; i += FEEDBACK_BATCH_LIMIT) {
-        const answer = await post('/v1/feedback', { events: events.slice(i, i + FEEDBACK_BATCH_LIMIT) });
-        accepted += answer.accepted ?? 0;
+        const answer = await gatewayAnswer('POST /v1/feedback', client.POST('/v1/feedback', { body: { events: events.slice(i, i + FEEDBACK_BATCH_LIMIT) } }));
+        accepted += answer.accepted;
         ingestBar.update(accepted, { rate: `${Math.round(accepted / ((Date.now() - ingestStarted) / 1000))} events/s` });
       }
     } finally {
@@ -181,14 +193,11 @@ async function main(): Promise<void> {
     const predictions: { label: number; p_aggregate: number; p_personalized: number }[] = await db.query(
       `SELECT p.label, p.p_aggregate, p.p_personalized FROM prequential_predictions p ORDER BY p.occurred_at, p.user_id, p.event_id`,
     );
-    const tailStart = Math.floor(predictions.length * 0.9);
-    const auc = (rows: typeof predictions) => ({
-      aggregate: rocAuc(rows.map((r) => r.p_aggregate), rows.map((r) => (r.label >= 0.5 ? 1 : 0))),
-      personalized: rocAuc(rows.map((r) => r.p_personalized), rows.map((r) => (r.label >= 0.5 ? 1 : 0))),
-    });
-    const tail = auc(predictions.slice(tailStart));
-    const all = auc(predictions);
     const [{ users }] = await db.query(`SELECT count(DISTINCT user_id)::int AS users FROM user_models`);
+    // The τ² each partition's learner published with its evidence (null where --tau2 fixed it).
+    const learnedTau2 = ((await db.query(`SELECT (pooling_evidence->>'tau2')::float8 AS tau2 FROM aggregate_shards WHERE domain = 'movies' ORDER BY shard`)) as { tau2: number | null }[])
+      .map((row) => row.tau2)
+      .filter((tau2): tau2 is number => tau2 !== null);
     // drift-watch follows the same feedback; give it a moment to catch up, then report what it raised.
     const feedbackTopic = topicName('feedback', prefix);
     const driftCaughtUp = await until(
@@ -197,34 +206,59 @@ async function main(): Promise<void> {
       'drift-watch to catch up',
       120_000,
     ).then(() => !stopped.has('drift-watch'), () => false);
-    const alerts: { metric: string; scope: string; n: number }[] = await db.query(`SELECT metric, scope, count(*)::int AS n FROM drift_alerts GROUP BY metric, scope ORDER BY n DESC`);
-    const calibration = await calibratedReranking(db, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', stack.baseEnv().RERANK_QUEUE_PREFIX!);
+    const alerts: AlertCount[] = await db.query(`SELECT scope, metric, count(*)::int AS n FROM drift_alerts GROUP BY metric, scope ORDER BY n DESC, scope, metric`);
+    const [population] = await db.query(`SELECT count(*)::int AS points, count(DISTINCT bucket_start)::int AS buckets FROM drift_population_series WHERE domain = 'movies'`);
+    const reranking = await calibratedReranking(db, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', stack.baseEnv().RERANK_QUEUE_PREFIX!);
     const deadLettered = await countRecords(admin, topicName('feedbackDlq', prefix));
     const driftDeadLettered = await countRecords(admin, topicName('driftWatchDlq', prefix));
 
-    const f = (x: number) => x.toFixed(3);
+    process.stdout.write('[demo] the report: τ² sweep offline on the same events, and the λ sweep (computed while the replay ran)\n');
+    const report = buildReplayReport({
+      title: `Chorus — MovieLens replay of ${ratings.length} ratings`,
+      source: opts.data,
+      ratingsInFile: allRatings.length,
+      ratings,
+      movies,
+      live: predictions.map((p) => ({ label: p.label, pAggregate: p.p_aggregate, pPersonalized: p.p_personalized })),
+      ...(opts.tau2 === undefined ? { learnedTau2 } : { fixedTau2: opts.tau2 }),
+      reranking,
+      alerts,
+      drift: { userMinEvents: DRIFT_USER_MIN_EVENTS, populationPoints: population.points, populationBuckets: population.buckets, bucketSeconds: DRIFT_BUCKET_SECONDS },
+      run: {
+        accepted,
+        applied: final.applied,
+        deadLettered,
+        duplicates: final.duplicates,
+        driftDeadLettered,
+        ingestSeconds: elapsed,
+        driftCaughtUp,
+        stopped: [...stopped].map(([service, code]) => ({ service, code })),
+      },
+      startedAt: started,
+      options: { limit: opts.limit ?? 'all', tau2: opts.tau2 ?? 'learned', partitions: opts.partitions },
+      lambdaSweep: await lambdaSweep,
+    });
+    const written = await writeReplayReport(report, join(logDir, 'report'));
+
     process.stdout.write(
       [
         '',
         'Chorus — MovieLens replay summary',
         `  events accepted (HTTP 202)   ${accepted}`,
-        `  events applied by learner    ${final.applied ?? 0}`,
+        `  events applied by learner    ${final.applied}`,
         `  dead-lettered                ${deadLettered}`,
-        `  duplicates skipped           ${final.duplicates ?? 0}`,
+        `  duplicates skipped           ${final.duplicates}`,
         `  users                        ${users}`,
         `  items                        ${items.length}`,
         `  ingest → learned             ${elapsed.toFixed(1)} s (${Math.round(accepted / elapsed)} events/s end to end)`,
-        `  held-out tail (last 10% in time, ${predictions.length - tailStart} events, scored before learning, positive = rating ≥ 4):`,
-        `    AUC aggregate              ${f(tail.aggregate)}`,
-        // At least one space: "(τ²=learned)" is longer than the column.
-        `    AUC personalized (τ²=${opts.tau2 ?? 'learned'})`.padEnd(30) + ' ' + f(tail.personalized),
-        `  all events, prequential:     aggregate ${f(all.aggregate)}, personalized ${f(all.personalized)}`,
-        `  drift-watch dead-lettered    ${driftDeadLettered}`,
-        `  drift alerts${driftCaughtUp ? '' : stopped.has('drift-watch') ? ' (drift-watch stopped early)' : ' (drift-watch still catching up)'}:${alerts.length ? '' : ' none'}`,
-        ...alerts.map((a) => `    ${a.scope.padEnd(10)} ${a.metric.padEnd(28)} ${a.n}`),
-        ...calibrationSummary(calibration),
-        `  total time                   ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `  drift-watch dead-lettered    ${driftDeadLettered}${driftCaughtUp ? '' : stopped.has('drift-watch') ? ' (drift-watch stopped early)' : ' (drift-watch still catching up when alerts were counted)'}`,
+        `  offline sweeps               τ² ${report.run.tauSweepSeconds.toFixed(1)} s on this process; λ ${report.run.calibrationSweepSeconds.toFixed(1)} s in a worker, alongside the replay`,
+        `  total time                   ${report.run.totalSeconds.toFixed(1)} s`,
         ...[...stopped].map(([name, code]) => `  STOPPED WITH AN ERROR         ${name} (exit code ${code}; see .chorus/demo/${name}.log)`),
+        '',
+        written.summary,
+        '',
+        `Report: ${written.htmlPath} (${(written.bytes / 1024).toFixed(0)} KiB, self-contained) and ${written.jsonPath}`,
         '',
       ].join('\n') + '\n',
     );
@@ -238,25 +272,13 @@ async function main(): Promise<void> {
   }
 }
 
-interface CalibratedReranking {
-  /** The rerank queue emptied before the summary (false: the figures are of the lists made so far). */
-  drained: boolean;
-  lists: number;
-  users: number;
-  klBefore: number | null;
-  klAfter: number | null;
-  relevanceRetained: number | null;
-  /** Over lists whose user has minority interests (categories under their profile's threshold). */
-  minority: { lists: number; profileShare: number | null; before: number | null; after: number | null };
-}
-
 /**
  * What the calibrated reranking triggered by drift alerts did during the replay (DESIGN §6): waits (up to two
  * minutes) for the rerank queue to empty, then reads the reranker's lists. C_KL is Steck's miscalibration of the list
  * against the user's profile; the minority share is the list's share of the user's minority interests, against the
  * profile's share of them.
  */
-async function calibratedReranking(db: DataSource, redisUrl: string, queuePrefix: string): Promise<CalibratedReranking> {
+async function calibratedReranking(db: DataSource, redisUrl: string, queuePrefix: string): Promise<CalibratedRerankingFigures> {
   const url = new URL(redisUrl);
   const queue = new Queue(RERANK_QUEUE, { connection: { host: url.hostname, port: Number(url.port || 6379) }, prefix: queuePrefix });
   let drained = false;
@@ -284,18 +306,6 @@ async function calibratedReranking(db: DataSource, redisUrl: string, queuePrefix
     relevanceRetained: overall.relevance,
     minority: { lists: minority.lists, profileShare: minority.profile, before: minority.before, after: minority.after },
   };
-}
-
-function calibrationSummary(c: CalibratedReranking): string[] {
-  const f = (x: number | null) => (x === null ? '-' : x.toFixed(3));
-  if (c.lists === 0) return [`  calibrated reranking         no lists${c.drained ? '' : ' yet (the rerank queue had not emptied)'}`];
-  return [
-    `  calibrated reranking${c.drained ? '' : ' (so far: the rerank queue had not emptied)'}:`,
-    `    lists made                 ${c.lists} for ${c.users} users`,
-    `    mean C_KL                  ${f(c.klBefore)} before → ${f(c.klAfter)} after`,
-    `    relevance kept             ${f(c.relevanceRetained)} (share of the accuracy list's relevance)`,
-    `    minority interests (<20%)  ${c.minority.lists} lists: profile share ${f(c.minority.profileShare)}, list share ${f(c.minority.before)} before → ${f(c.minority.after)} after`,
-  ];
 }
 
 runCommand('demo', usage, main);

@@ -49,6 +49,7 @@ const auditResultSchema = z.strictObject({
         z.strictObject({ round: z.number().int().min(1), scope: z.enum(['user', 'segment', 'population']), metric: z.string(), domain: z.string(), severity: z.string(), subject: z.string(), group: z.string().optional() }),
       ),
       reranksPerRound: z.array(z.number().int().min(0)),
+      populationPoints: z.number().int().min(0),
       seconds: finite.min(0),
     }),
   ),
@@ -150,6 +151,24 @@ describe('npm run audit, at a tiny size', () => {
       ['calibrated', 'news'],
       ['calibrated', 'code'],
     ]);
+  });
+});
+
+// The population watch: drift-watch records a population point per closed time bucket, from the users it watches. The
+// audit's events carry wall time, so a round is seconds of event time: with the service's hour-wide bucket no bucket
+// closes in a run (no point, so no population alert can fire); the audit passes buckets about a round wide
+// (--drift-bucket-seconds, default 5 s). Users are watched from their 3rd event here, so points can come from round 1.
+describe('population points with round-wide buckets, through the live audit', () => {
+  let result: AuditResult;
+  beforeAll(async () => {
+    result = await runAudit(options(['--users', '20', '--items', '80', '--rounds', '6', '--onset', '0', '--policies', 'pooled', '--no-code', '--drift-min-events', '3', '--seed', '3']));
+  }, RUN_TIMEOUT);
+
+  it('records population points over the run at the default bucket', () => {
+    const [run] = result.runs;
+    console.log(`population points: ${run!.populationPoints} in ${run!.seconds.toFixed(1)} s (${result.runs[0]!.rounds.length} rounds)`);
+    expect(result.options.driftBucketSeconds).toBe(5);
+    expect(run!.populationPoints).toBeGreaterThan(0);
   });
 });
 

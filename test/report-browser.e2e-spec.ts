@@ -6,11 +6,11 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChromium } from './support/chromium';
+import { viewReportPage } from './support/report-page';
 
 const root = join(__dirname, '..');
 const workDir = join(root, '.chorus', 'report-browser');
@@ -65,39 +65,11 @@ describe('the audit report in a real browser', () => {
   });
 
   it('loads from file:// with no console error and no request beyond itself, draws every chart and reads the result', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
-    page.on('request', (request) => requests.push(request.url()));
-    const url = pathToFileURL(reportPath).href;
-    const response = await page.goto(url, { waitUntil: 'load' });
-    expect(response?.ok()).toBe(true);
-
-    const charts = await page.$$eval('figure.chart', (figures) =>
-      figures.map((figure) => {
-        // Marks are the children of Vega's mark groups; count those the browser laid out with a size (drawn).
-        const drawn = [...figure.querySelectorAll('svg g.role-mark > :not(g)')].filter((element) => {
-          const box = element.getBoundingClientRect();
-          return box.width > 0 || box.height > 0;
-        });
-        return { id: figure.id, title: figure.querySelector('h3')?.textContent ?? '', marks: drawn.length };
-      }),
-    );
-    const reading = await page.$eval('#reading p.reading', (p) => p.textContent ?? '');
-    // At a common laptop width nothing needs a horizontal scroll bar (the summary table once did).
-    const overflowing = await page.$$eval('div.table, div.plot', (boxes) =>
-      boxes.filter((box) => box.scrollWidth > box.clientWidth).map((box) => `${box.closest('section')?.id}: ${box.scrollWidth} > ${box.clientWidth} px`),
-    );
-    await page.screenshot({ path: screenshot, fullPage: true });
-    await page.close();
-
+    const { url, loaded, problems, requests, charts, overflowing, reading } = await viewReportPage(browser, reportPath, screenshot);
+    expect(loaded).toBe(true);
     expect(problems).toEqual([]);
     expect(requests).toEqual([url]);
+    // At a common laptop width nothing needs a horizontal scroll bar (the summary table once did).
     expect(overflowing).toEqual([]);
     expect(charts.map((chart) => chart.id)).toEqual([
       'chart-tradeoff',

@@ -26,7 +26,9 @@ import { freePort, LocalStack, until, type ServiceName } from '../local-stack';
 import type { AuditOptions } from './audit-options';
 import type { AuditPolicy } from './audit-policies';
 import { codePopulation, narrowingOf, newsPopulation } from './audit-population';
-import { GatewayClient, mapLimit } from './gateway-client';
+import { createGatewayClient, type GatewayClient, type GatewaySchemas } from '@chorus/api-client';
+import { gatewayAnswer } from '../gateway-answer';
+import { mapLimit } from './map-limit';
 
 /** What the runner reports while it works (progress bars). */
 export interface PolicyProgress {
@@ -43,20 +45,7 @@ export interface LivePolicyRun {
 /** How long any one wait on the pipeline may take before the audit gives up and says what it was waiting for. */
 const WAIT_MS = 300_000;
 
-interface Recommendation {
-  listId: string | null;
-  policy: string;
-  items: { itemId: string; rank: number; score: number }[];
-}
-
-interface StoredAlert {
-  alertId: string;
-  scope: 'user' | 'segment' | 'population';
-  subject: string;
-  domain: string;
-  metric: string;
-  severity: string;
-}
+type StoredAlert = GatewaySchemas['StoredDriftAlert'];
 
 /** One domain's population in the run, with what the audit tracks of it. */
 interface DomainRun {
@@ -132,7 +121,7 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
     const services: ServiceName[] = ['gateway', 'learner', 'reranker', 'drift-watch', 'notifier'];
     const ports = await Promise.all(services.map(() => freePort()));
     await stack.start('gateway', ports[0]!, env);
-    const gateway = new GatewayClient(stack.url('gateway'), stack.key);
+    const gateway = createGatewayClient({ baseUrl: stack.url('gateway'), apiKey: stack.key });
 
     const news = newsPopulation(options);
     const domains: DomainRun[] = [{ population: news, schedule: narrowingOf(news, options), seen: new Map(), consumed: new Map(), measured: true }];
@@ -143,7 +132,9 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
     report('importing the catalogue');
     for (const { population } of domains) {
       const items = catalogueItems(population);
-      for (let i = 0; i < items.length; i += ITEM_IMPORT_LIMIT) await gateway.post('/v1/items/import', { items: items.slice(i, i + ITEM_IMPORT_LIMIT) });
+      for (let i = 0; i < items.length; i += ITEM_IMPORT_LIMIT) {
+        await gatewayAnswer('POST /v1/items/import', gateway.POST('/v1/items/import', { body: { items: items.slice(i, i + ITEM_IMPORT_LIMIT) } }));
+      }
     }
     // The other services read the catalogue from Postgres on first use; started after the import, none sees an
     // event about an item it cannot find.
@@ -186,7 +177,10 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
       for (const domain of domains) {
         const { population } = domain;
         const served = await mapLimit(population.users, options.concurrency, (user) =>
-          gateway.get<Recommendation>(`/v1/users/${user.id}/recommendations?domain=${population.domain}&n=${options.listLength}`),
+          gatewayAnswer(
+            'GET /v1/users/{id}/recommendations',
+            gateway.GET('/v1/users/{id}/recommendations', { params: { path: { id: user.id }, query: { domain: population.domain, n: options.listLength } } }),
+          ),
         );
         const counts = new Float64Array(population.items.length);
         // Sessions run in user order after every list is in: the choice model draws from the population's one stream,
@@ -216,7 +210,7 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
 
       report(round, 'sending feedback');
       for (let i = 0; i < events.length; i += FEEDBACK_BATCH_LIMIT) {
-        const answer = await gateway.post<{ accepted: number }>('/v1/feedback', { events: events.slice(i, i + FEEDBACK_BATCH_LIMIT) });
+        const answer = await gatewayAnswer('POST /v1/feedback', gateway.POST('/v1/feedback', { body: { events: events.slice(i, i + FEEDBACK_BATCH_LIMIT) } }));
         accepted += answer.accepted;
       }
 
@@ -257,6 +251,13 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
       measured = [];
     }
 
+    // What the population watch recorded: with buckets wider than the run (the service's hour), none closes and no
+    // population alert can fire; --drift-bucket-seconds (about a round) is what makes these appear.
+    const { points } = await gatewayAnswer(
+      'GET /v1/admin/drift/series/population',
+      gateway.GET('/v1/admin/drift/series/population', { params: { query: { domain: news.domain, limit: 10000 } } }),
+    );
+
     const detection = domains.map((domain) =>
       scoreDetection({
         domain: domain.population.domain,
@@ -285,6 +286,7 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
         events: accepted,
         alerts,
         reranksPerRound,
+        populationPoints: points.length,
         seconds: (Date.now() - started) / 1000,
       },
     };
@@ -320,7 +322,10 @@ async function newAlerts(gateway: GatewayClient, known: Set<string>): Promise<St
   const fresh: StoredAlert[] = [];
   let cursor: string | null = null;
   do {
-    const page: { items: StoredAlert[]; nextCursor: string | null } = await gateway.get(`/v1/admin/drift/alerts?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: GatewaySchemas['DriftAlertPage'] = await gatewayAnswer(
+      'GET /v1/admin/drift/alerts',
+      gateway.GET('/v1/admin/drift/alerts', { params: { query: { limit: 500, ...(cursor ? { cursor } : {}) } } }),
+    );
     let reachedKnown = false;
     for (const alert of page.items) {
       if (known.has(alert.alertId)) {
@@ -337,11 +342,16 @@ async function newAlerts(gateway: GatewayClient, known: Set<string>): Promise<St
 
 /** Asks for a calibrated list for every user and waits until each job has ended. */
 async function rerankEveryone(gateway: GatewayClient, population: Population, options: AuditOptions): Promise<void> {
-  const { jobIds } = await gateway.post<{ jobIds: string[] }>('/v1/admin/rerank', { domain: population.domain, userIds: population.users.map((user) => user.id), n: options.listLength });
+  const { jobIds } = await gatewayAnswer(
+    'POST /v1/admin/rerank',
+    gateway.POST('/v1/admin/rerank', { body: { domain: population.domain, userIds: population.users.map((user) => user.id), n: options.listLength } }),
+  );
   let pending = jobIds;
   await until(
     async () => {
-      const states = await mapLimit(pending, options.concurrency, (jobId) => gateway.get<{ state: string }>(`/v1/admin/rerank/jobs/${encodeURIComponent(jobId)}`));
+      const states = await mapLimit(pending, options.concurrency, (jobId) =>
+        gatewayAnswer('GET /v1/admin/rerank/jobs/{id}', gateway.GET('/v1/admin/rerank/jobs/{id}', { params: { path: { id: jobId } } })),
+      );
       pending = pending.filter((_, k) => states[k]!.state !== 'completed' && states[k]!.state !== 'failed');
       return pending.length;
     },
@@ -358,9 +368,14 @@ async function rerankEveryone(gateway: GatewayClient, population: Population, op
  * model routes, not recommendations, so measuring logs no exposure the user never saw.
  */
 async function modelAuc(gateway: GatewayClient, population: Population, concurrency: number): Promise<(user: SimulatedUser) => number> {
-  const aggregate = await gateway.get<{ weights: Record<string, { mean: number }> }>(`/v1/models/aggregate?domain=${population.domain}&includeItems=true`);
+  const aggregate = await gatewayAnswer(
+    'GET /v1/models/aggregate',
+    gateway.GET('/v1/models/aggregate', { params: { query: { domain: population.domain, includeItems: 'true' } } }),
+  );
   const phi = new Map(population.items.map((item) => [item.id, itemFeatures({ categories: item.categories, ...(item.stance === undefined ? {} : { stance: item.stance }) })]));
-  const models = await mapLimit(population.users, concurrency, (user) => gateway.get<{ personalized: Record<string, number> }>(`/v1/users/${user.id}/model?domain=${population.domain}`));
+  const models = await mapLimit(population.users, concurrency, (user) =>
+    gatewayAnswer('GET /v1/users/{id}/model', gateway.GET('/v1/users/{id}/model', { params: { path: { id: user.id }, query: { domain: population.domain } } })),
+  );
   // Maps, not the parsed objects: feature names are data, and "constructor" must not find Object.prototype's.
   const aggregateMean = new Map(Object.entries(aggregate.weights).map(([feature, weight]) => [feature, weight.mean]));
   const personalizedOf = new Map(population.users.map((user, u) => [user.id, new Map(Object.entries(models[u]!.personalized))]));

@@ -53,6 +53,7 @@ const policyRunResult = z.object({
   events: count,
   alerts: z.array(auditAlert),
   reranksPerRound: z.array(count),
+  populationPoints: count.optional(),
   seconds: finite,
 });
 

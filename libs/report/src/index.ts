@@ -17,3 +17,8 @@ export { renderSvg } from './svg.renderer';
 export { auditResultSchema, parseAuditResult } from './audit-result.schema';
 export { readAuditFile } from './audit-file.reader';
 export { ReportInputError, type ReportInputErrorCode } from './report-input.error';
+export type { ReplayReport, PolicyAuc, AucWindow, CalibrationSweepRow, CalibrationSweepFigures, CalibratedRerankingFigures, AlertCount, AlertExposure, ReplayRunFigures } from './replay-report';
+export { alertNoise, alertNoiseReading, AUDIT_CALIBRATION, type AlertNoiseRow } from './alert-noise';
+export { alertCountSpec, aucOverTimeSpec, lambdaRows, lambdaSweepSpec, tauSweepRows, tauSweepSpec } from './replay-charts';
+export { alertNoiseTable, alertTable, formatReplaySummary, lambdaSweepTable, replayPolicyTable, rerankingTable } from './replay-tables';
+export { renderReplayHtml } from './replay-html';

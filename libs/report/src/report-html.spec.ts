@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { markElements } from './svg-marks.fixture';
 import { AUDIT_METRICS } from './audit-metrics';
 import { handMadeAudit } from './hand-made-audit.fixture';
 import { readingOfResult } from './result-reading';
@@ -6,12 +7,6 @@ import { renderReportHtml } from './report-html';
 
 const SLOW = 120_000;
 
-/** Children of Vega's mark groups (`<g class="mark-… role-mark …">`) in an SVG string: what the chart drew. */
-function markElements(svg: string): number {
-  let count = 0;
-  for (const group of svg.matchAll(/<g class="mark-\w+ role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/g)) count += (group[1]!.match(/<(path|rect|line|circle|text)\b/g) ?? []).length;
-  return count;
-}
 
 describe('renderReportHtml', () => {
   it('is one self-contained page: every chart drawn as inline SVG, the reading, the tables, the JSON, and no URL', async () => {

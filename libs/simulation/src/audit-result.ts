@@ -49,6 +49,11 @@ export interface PolicyRunResult {
   readonly alerts: readonly AuditAlert[];
   /** Calibrated lists completed by the reranker, per round (index = round − 1). */
   readonly reranksPerRound: readonly number[];
+  /**
+   * Population points drift-watch recorded in the measured domain over the run (one per closed time bucket, shard and
+   * metric): none means its population watch saw no bucket close, so no population alert could fire.
+   */
+  readonly populationPoints?: number;
   /** Wall-clock seconds the run took. */
   readonly seconds: number;
 }
