@@ -1,3 +1,4 @@
+import { DEFAULT_BORROWING_GUARD, DEFAULT_DONOR_POOL, type BorrowingGuardOptions, type DonorPoolOptions } from '@chorus/reward';
 import { DEFAULT_GRID_PRIOR, DEFAULT_POOLING_GRID, DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, PersonaMixture, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
 import type { PersonaMixtureJSON, PersonaOptions } from '@chorus/reward';
 import { combineShardPosteriors, PoolingStrengthGrid, rebasePosterior, type DiagonalGaussianLogisticJSON, type PoolingStrengthGridJSON } from '@chorus/reward';
@@ -54,6 +55,19 @@ export const rewardPriorConfigShape = {
   LEARNER_FORGETTING: env.number(0, { min: 0, max: MAX_PRIOR_VARIANCE }),
   /** K: personas per user at most (issue #16; 1 = one deviation per user, exactly as before personas). */
   LEARNER_MAX_PERSONAS: env.int(3, { min: 1, max: 16 }),
+  /**
+   * Cold-start borrowing (issue #16), off by default: a user with fewer than LEARNER_BORROWING_COLD_EVENTS events may
+   * be served a similar user's deviation, only once their own events show it beats the aggregate beyond its
+   * uncertainty (BorrowingEvidence). The learner keeps the evidence, the gateway serves by it: set it on both.
+   */
+  LEARNER_BORROWING: env.bool(false),
+  /**
+   * Users below this many events are cold (they may borrow); users at or above it may be donors. At least
+   * 6: the guard needs 5 of the user's own scored events before it can say yes (the first event has no donor yet).
+   */
+  LEARNER_BORROWING_COLD_EVENTS: env.int(DEFAULT_DONOR_POOL.minEvents, { min: DEFAULT_BORROWING_GUARD.minEvents + 1, max: 100_000 }),
+  /** Donors kept per partition (the similarity search scans them all once per cold user's event). */
+  LEARNER_BORROWING_DONORS: env.int(DEFAULT_DONOR_POOL.capacity, { min: 1, max: 1024 }),
 };
 
 /** Where learned pooling starts before any evidence: the grid prior's mode (the hand-set default it replaced). */
@@ -76,7 +90,8 @@ export type PoolingStrength =
 const schema = z.object(rewardPriorConfigShape);
 export type RewardPriorConfig = z.output<typeof schema>;
 /** What ModelPriors needs: the parsed configuration, τ² and its grid optional (unset: learned, on the default grid). */
-export type ModelPriorsConfig = Omit<RewardPriorConfig, 'LEARNER_TAU2' | 'LEARNER_TAU2_GRID'> & Partial<Pick<RewardPriorConfig, 'LEARNER_TAU2' | 'LEARNER_TAU2_GRID'>>;
+type Optional = 'LEARNER_TAU2' | 'LEARNER_TAU2_GRID' | 'LEARNER_BORROWING' | 'LEARNER_BORROWING_COLD_EVENTS' | 'LEARNER_BORROWING_DONORS';
+export type ModelPriorsConfig = Omit<RewardPriorConfig, Optional> & Partial<Pick<RewardPriorConfig, Optional>>;
 
 export class ModelPriors {
   readonly aggregate: DiagonalGaussianLogisticOptions;
@@ -87,6 +102,21 @@ export class ModelPriors {
     this.aggregate = {
       priorVariance: (feature: string) => (feature.startsWith(ITEM_FEATURE_PREFIX) ? items : weights),
       forgetting: config.LEARNER_FORGETTING,
+    };
+  }
+
+  /**
+   * Cold-start borrowing as configured: the guard (off unless LEARNER_BORROWING) and the donor pool (donors and cold
+   * users are split at LEARNER_BORROWING_COLD_EVENTS). Undefined fields of an older configuration take the defaults.
+   */
+  get borrowing(): { guard: BorrowingGuardOptions; donors: DonorPoolOptions } {
+    return {
+      guard: { ...DEFAULT_BORROWING_GUARD, enabled: this.config.LEARNER_BORROWING ?? false },
+      donors: {
+        ...DEFAULT_DONOR_POOL,
+        capacity: this.config.LEARNER_BORROWING_DONORS ?? DEFAULT_DONOR_POOL.capacity,
+        minEvents: this.config.LEARNER_BORROWING_COLD_EVENTS ?? DEFAULT_DONOR_POOL.minEvents,
+      },
     };
   }
 

@@ -1,6 +1,6 @@
 import type { DiagonalGaussianLogisticJSON, PoolingStrengthGridJSON } from '@chorus/reward';
 import type { DataSource } from 'typeorm';
-import type { StoredPersonas } from './user-model-state';
+import type { StoredBorrowing, StoredPersonas } from './user-model-state';
 
 /** What the learner stores of a user in one domain. */
 export interface StoredUserModel {
@@ -10,6 +10,8 @@ export interface StoredUserModel {
   tau2?: number;
   /** The other personas' state, when the learner keeps personas (see userStateText). */
   personas?: StoredPersonas;
+  /** Cold-start borrowing's evidence and donor, while the user is cold and the learner borrows (see userStateText). */
+  borrowing?: StoredBorrowing;
   eventsSeen: number;
   updatedAt: string;
 }
@@ -107,7 +109,7 @@ export class RewardModelsRepository {
 
 /** A user_models row as read: state is `{"weights", "tau2"?, "personas"?}` (see userStateText). */
 interface StoredRow {
-  state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas };
+  state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing };
   events_seen: number;
   updated_at: Date;
 }
@@ -117,6 +119,7 @@ function storedUserModel({ state, events_seen, updated_at }: StoredRow): StoredU
     weights: state.weights,
     tau2: state.tau2,
     ...(state.personas ? { personas: state.personas } : {}),
+    ...(state.borrowing ? { borrowing: state.borrowing } : {}),
     eventsSeen: events_seen,
     updatedAt: updated_at.toISOString(),
   };

@@ -106,12 +106,14 @@ export class ReadModelsUseCase {
     }
     const scores = await this.scorer.scoreUnseen(userId, domain);
     const top = scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit, ...(entry.persona ? { persona: entry.persona } : {}) }));
-    const policy = scores.stored ? 'accuracy' : 'aggregate';
+    const policy = scores.borrowed ? 'borrowed' : scores.stored ? 'accuracy' : 'aggregate';
+    // Borrowed: that a similar user's deviation ranked the list and the evidence it was allowed on — not whose it was.
+    const borrowed = scores.borrowed ? { borrowed: { from: 'similar-user' as const, ...scores.borrowed } } : {};
     if (top.length === 0) {
       // Nothing left to recommend (empty catalogue, or the user has seen it all): nothing is served, nothing is logged.
-      return { listId: null, userId, domain, policy, servedAt: new Date().toISOString(), items: [], candidates: 0 };
+      return { listId: null, userId, domain, policy, servedAt: new Date().toISOString(), items: [], candidates: 0, ...borrowed };
     }
-    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.ranked.length };
+    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.ranked.length, ...borrowed };
   }
 
   /**

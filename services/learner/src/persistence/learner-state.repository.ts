@@ -1,6 +1,6 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
-import type { StoredPersonas } from '@chorus/scoring';
-import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import type { StoredBorrowing, StoredPersonas } from '@chorus/scoring';
+import type { DiagonalGaussianLogisticJSON, DonorProfile } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
 import { decodeDedupeWindow } from './dedupe-window.codec';
@@ -28,7 +28,7 @@ export class LearnerStateRepository {
     const rows: {
       user_id: string;
       domain: string;
-      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; recentEventIds?: number[] };
+      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing; recentEventIds?: number[] };
       recent_event_keys: Buffer | null;
       events_seen: number;
       interaction_rows: number;
@@ -41,8 +41,8 @@ export class LearnerStateRepository {
     for (const row of rows) {
       // Rows from before the recent_event_keys column keep their window in the JSON state.
       const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      const { weights, tau2, personas } = row.state;
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
+      const { weights, tau2, personas, borrowing } = row.state;
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, borrowing, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }
@@ -59,7 +59,7 @@ export class LearnerStateRepository {
   /** The stored resume point of a partition (created at 0 the first time) and its aggregate shards. */
   async loadPartition(partition: number): Promise<{
     nextOffset: number;
-    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence: StoredPoolingEvidence | null; eventsSeen: number }[];
+    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence: StoredPoolingEvidence | null; donors: DonorProfile[] | null; eventsSeen: number }[];
   }> {
     await this.db.query(
       `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
@@ -69,13 +69,13 @@ export class LearnerStateRepository {
       `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`,
       [this.groupId, this.topic, partition],
     );
-    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; pooling_evidence: StoredPoolingEvidence | null; events_seen: string }[] = await this.db.query(
-      `SELECT domain, state, pooling_evidence, events_seen FROM aggregate_shards WHERE shard = $1`,
+    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; pooling_evidence: StoredPoolingEvidence | null; donor_pool: DonorProfile[] | null; events_seen: string }[] = await this.db.query(
+      `SELECT domain, state, pooling_evidence, donor_pool, events_seen FROM aggregate_shards WHERE shard = $1`,
       [partition],
     );
     return {
       nextOffset: Number(offset!.next_offset),
-      shards: shards.map((s) => ({ domain: s.domain, state: s.state, evidence: s.pooling_evidence, eventsSeen: Number(s.events_seen) })),
+      shards: shards.map((s) => ({ domain: s.domain, state: s.state, evidence: s.pooling_evidence, donors: s.donor_pool, eventsSeen: Number(s.events_seen) })),
     };
   }
 
@@ -86,16 +86,18 @@ export class LearnerStateRepository {
       if (snapshot.users.length) await this.upsertUsers(tx, snapshot.users);
       if (snapshot.shards.length) {
         await tx.query(
-          `INSERT INTO aggregate_shards (domain, shard, state, pooling_evidence, events_seen, updated_at)
-           SELECT d, p, s::jsonb, x::jsonb, e, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS t(d, p, s, x, e)
+          `INSERT INTO aggregate_shards (domain, shard, state, pooling_evidence, donor_pool, events_seen, updated_at)
+           SELECT d, p, s::jsonb, x::jsonb, o::jsonb, e, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t(d, p, s, x, e, o)
            ON CONFLICT (domain, shard) DO UPDATE
-             SET state = EXCLUDED.state, pooling_evidence = EXCLUDED.pooling_evidence, events_seen = EXCLUDED.events_seen, updated_at = now()`,
+             SET state = EXCLUDED.state, pooling_evidence = EXCLUDED.pooling_evidence, donor_pool = EXCLUDED.donor_pool,
+                 events_seen = EXCLUDED.events_seen, updated_at = now()`,
           [
             snapshot.shards.map((s) => s.domain),
             snapshot.shards.map((s) => s.partition),
             snapshot.shards.map((s) => s.state),
             snapshot.shards.map((s) => s.evidence ?? null),
             snapshot.shards.map((s) => s.eventsSeen),
+            snapshot.shards.map((s) => s.donors ?? null),
           ],
         );
       }

@@ -17,6 +17,7 @@ import {
 } from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { BatchView } from '../workers/apply-worker.protocol';
+import { borrowAfterEvent } from './cold-start-borrowing';
 import { eventDedupeKey } from './event-dedupe-key';
 import type { CatalogueItem, ItemCatalogue } from './item-catalogue';
 import type { LearnerState, StoredUsers, UserState } from './learner-state';
@@ -176,6 +177,7 @@ export class ApplyFeedbackUseCase {
     }
     this.state.applied(shard);
     this.remember(user, dedupeKey);
+    borrowAfterEvent(user, shard, observation, logits.aggregate);
     if (event.type === 'pairwise') user.newItemIds.push(event.chosenId, event.rejectedId);
     else user.newItemIds.push(event.itemId);
     if (this.options.logPredictions) {

@@ -1,14 +1,17 @@
 import {
+  BorrowingEvidence,
   DiagonalGaussianLogistic,
+  DonorPool,
   PersonaMixture,
   POOLING_REFRESH_EVENTS,
   PoolingStrengthGrid,
   rebasePersonas,
   type DiagonalGaussianLogisticJSON,
+  type DonorProfile,
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
-import { storedPersonas, userStateText, type ModelPriors, type StoredPersonas } from '@chorus/scoring';
+import { storedPersonas, userStateText, type ModelPriors, type StoredBorrowing, type StoredPersonas } from '@chorus/scoring';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
 /** A user's personalized deviation in one domain (its personas, issue #16), with its retry-dedupe window. */
@@ -28,6 +31,8 @@ export interface UserState {
   /** Recency tick of the last use, for eviction. */
   lastUsed: number;
   dirty: boolean;
+  /** Cold-start borrowing (when on, while the user is cold): the guard's evidence and the donor chosen last. */
+  borrowing?: { donor?: Pick<DonorProfile, 'userId' | 'means'>; evidence: BorrowingEvidence };
 }
 
 /** One partition's share of a domain's aggregate posterior. */
@@ -45,6 +50,8 @@ export interface ShardState {
    * last multiple of POOLING_REFRESH_EVENTS of its events (persisted with the evidence).
    */
   tau2: number;
+  /** Cold-start borrowing's donors among this partition's users (persisted with the shard); undefined when it is off. */
+  donors?: DonorPool;
   eventsSeen: number;
   dirty: boolean;
 }
@@ -62,6 +69,7 @@ export interface StoredUserState {
   /** τ² the personas were learned under; absent on rows from before learned pooling. */
   tau2?: number;
   personas?: StoredPersonas;
+  borrowing?: StoredBorrowing;
   recentEventIds: number[];
 }
 
@@ -79,7 +87,7 @@ export interface FlushSnapshot {
   /** `state`: the JSON of user_models.state (see {@link userStateText}); `recentEventKeys`: the encoded dedupe window. */
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
   /** `evidence`: the JSON of the shard's pooling evidence (learned τ²), or null where τ² is fixed. */
-  shards: { domain: string; partition: number; state: string; evidence?: string | null; eventsSeen: number }[];
+  shards: { domain: string; partition: number; state: string; evidence?: string | null; donors?: string | null; eventsSeen: number }[];
   /** Items each touched user interacted with since the last snapshot. */
   interactions: { userId: string; domain: string; itemIds: string[] }[];
   /** Users whose interaction rows this commit merges into one (see LEARNER_INTERACTION_ROWS_PER_USER). */
@@ -145,7 +153,7 @@ export class LearnerState {
   adoptPartition(
     partition: number,
     nextOffset: number,
-    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: StoredPoolingEvidence | null; eventsSeen: number }[],
+    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: StoredPoolingEvidence | null; donors?: DonorProfile[] | null; eventsSeen: number }[],
   ): void {
     this.nextOffset.set(partition, nextOffset);
     this.committedOffset.set(partition, nextOffset);
@@ -160,10 +168,16 @@ export class LearnerState {
         model: DiagonalGaussianLogistic.fromJSON(shard.state, this.priors.aggregate),
         evidence,
         tau2,
+        donors: this.borrows ? DonorPool.fromJSON(shard.donors, this.priors.borrowing.donors) : undefined,
         eventsSeen: shard.eventsSeen,
         dirty: false,
       };
     }
+  }
+
+  /** Whether cold-start borrowing is on (LEARNER_BORROWING): the learner then keeps donors and evidence. */
+  get borrows(): boolean {
+    return this.priors.borrowing.guard.enabled;
   }
 
   shard(domain: string, partition: number): ShardState {
@@ -175,6 +189,7 @@ export class LearnerState {
       model: new DiagonalGaussianLogistic(this.priors.aggregate),
       evidence,
       tau2: evidence ? evidence.leader() : this.priors.tau2(domain),
+      donors: this.borrows ? new DonorPool(this.priors.borrowing.donors) : undefined,
       eventsSeen: 0,
       dirty: false,
     });
@@ -243,6 +258,7 @@ export class LearnerState {
       interactionRows: stored?.interactionRows ?? 0,
       lastUsed: ++this.tick,
       dirty: false,
+      ...(stored?.state.borrowing ? { borrowing: restoreBorrowing(stored.state.borrowing) } : {}),
     };
     // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts at the prior's mode and
     // is aligned to their partition's τ² at their first event (alignUser), like any other.
@@ -280,7 +296,7 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: userStateText(user.model, user.tau2),
+          state: userStateText(user.model, user.tau2, user.borrowing && { ...(user.borrowing.donor ? { donor: user.borrowing.donor } : {}), evidence: user.borrowing.evidence.toJSON() }),
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
@@ -304,6 +320,7 @@ export class LearnerState {
           partition: shard.partition,
           state: shard.model.toJSONText(),
           evidence: shard.evidence ? JSON.stringify({ ...shard.evidence.toJSON(), tau2: shard.tau2 }) : null,
+          donors: shard.donors ? JSON.stringify(shard.donors) : null,
           eventsSeen: shard.eventsSeen,
         });
         shard.dirty = false;
@@ -344,3 +361,8 @@ export class LearnerState {
   }
 }
 
+/** A stored user's borrowing state; a donor's means get a null prototype (they are looked up by feature name). */
+function restoreBorrowing(stored: StoredBorrowing): NonNullable<UserState['borrowing']> {
+  const donor = stored.donor && { userId: stored.donor.userId, means: Object.assign(Object.create(null) as Record<string, number>, stored.donor.means) };
+  return { ...(donor ? { donor } : {}), evidence: BorrowingEvidence.fromJSON(stored.evidence) };
+}
