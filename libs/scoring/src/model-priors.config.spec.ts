@@ -22,11 +22,27 @@ describe('rewardPriorConfigShape', () => {
       LEARNER_ITEM_PRIOR_VARIANCE: 1,
       LEARNER_FORGETTING: 0,
       LEARNER_MAX_PERSONAS: 3,
+      LEARNER_BORROWING: false,
+      LEARNER_BORROWING_COLD_EVENTS: 50,
+      LEARNER_BORROWING_DONORS: 32,
     });
     expect(rest.LEARNER_TAU2).toBeUndefined();
     expect([grid.length, grid[0], grid.at(-1)]).toEqual([21, 1 / 16, 64]);
     expect(grid).toContain(1);
     for (let k = 1; k < grid.length; k++) expect(grid[k]! / grid[k - 1]!).toBeCloseTo(Math.SQRT2, 12);
+  });
+
+  it('reads cold-start borrowing (off by default) and refuses settings it cannot use, saying what would do', () => {
+    expect(schema.parse({ LEARNER_BORROWING: 'true', LEARNER_BORROWING_COLD_EVENTS: '6', LEARNER_BORROWING_DONORS: '8' })).toMatchObject({
+      LEARNER_BORROWING: true,
+      LEARNER_BORROWING_COLD_EVENTS: 6,
+      LEARNER_BORROWING_DONORS: 8,
+    });
+    const refused = (env: Record<string, string>) => schema.safeParse(env).error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    expect(refused({ LEARNER_BORROWING: 'yes' })).toEqual(['LEARNER_BORROWING: expected true or false']);
+    // Below 6 the guard (5 scored events, the first event having no donor yet) could never say yes.
+    expect(refused({ LEARNER_BORROWING_COLD_EVENTS: '5' })).toEqual(['LEARNER_BORROWING_COLD_EVENTS: expected an integer in [6, 100000]']);
+    expect(refused({ LEARNER_BORROWING_DONORS: '0' })).toEqual(['LEARNER_BORROWING_DONORS: expected an integer in [1, 1024]']);
   });
 
   it('reads a grid of candidate τ²', () => {
