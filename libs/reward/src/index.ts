@@ -35,3 +35,4 @@ export { DEFAULT_DONOR_POOL, DonorPool, donorDistance, profileLogit } from './bo
 export { BorrowingEvidence, DEFAULT_BORROWING_GUARD } from './borrowing-guard';
 export type { PersonaDecision, PersonaJSON, PersonaMixtureJSON, PersonaOptions } from './persona-mixture';
 export { CANDIDATE_SHARE, DECISIONS_KEPT, DEFAULT_PERSONA_OPTIONS, PersonaMixture, personaLabel, rebasedMixtureLogits, rebasePersonas, updateOnObservationWithPersonas } from './persona-mixture';
+export { rebasedInterceptLogits, rebaseItemIntercepts } from './item-intercept-variance';

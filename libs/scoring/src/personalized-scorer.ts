@@ -10,7 +10,7 @@ import {
   type PersonaMixture,
   type SparseVector,
 } from '@chorus/reward';
-import type { ModelPriors, PoolingStrength } from './model-priors';
+import type { ItemPriorVariance, ModelPriors, PoolingStrength } from './model-priors';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
 import { storedPersonas } from './user-model-state';
 
@@ -29,6 +29,8 @@ export interface AggregateSnapshot {
   shards: number;
   /** The domain's τ²: fixed, or learned from the shards' evidence. */
   pooling: PoolingStrength;
+  /** The aggregate's item-intercept prior variance σ²_c: fixed, or learned from the shards' evidence. */
+  itemPriorVariance: ItemPriorVariance;
 }
 
 /** One user's personalized scores over the catalogue of a domain. */
@@ -85,8 +87,13 @@ export class PersonalizedScorer {
     const cached = this.aggregates.get(domain);
     if (cached && cached.until > Date.now()) return cached.value;
     const shards = await this.models.aggregateShards(domain);
+    const itemPriorVariance = this.priors.itemPriorVariance(shards.map((s) => s.itemEvidence));
     const value = {
-      model: this.priors.combineAggregate(shards.map((s) => s.state)),
+      model: this.priors.combineAggregate(
+        shards.map((s) => ({ state: s.state, itemVariance: s.itemEvidence?.variance })),
+        itemPriorVariance.variance,
+      ),
+      itemPriorVariance,
       eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
       shards: shards.length,
       pooling: this.priors.pooling(domain, shards.map((s) => s.evidence)),

@@ -35,9 +35,9 @@ export class ReadModelsUseCase {
 
   async aggregate(rawQuery: unknown) {
     const { domain, includeItems } = parseRequest(aggregateQueryV1, rawQuery, 'the query');
-    const { model, eventsSeen, shards, pooling } = await this.scorer.aggregate(domain);
+    const { model, eventsSeen, shards, pooling, itemPriorVariance } = await this.scorer.aggregate(domain);
     // Checked against the contract on the way out: a shard's evidence is the learner's JSON, read back from Postgres.
-    return aggregateModelV1.parse({ domain, eventsSeen, shards, pooling, weights: describe(model, (f) => includeItems || !f.startsWith(ITEM_FEATURE_PREFIX)) });
+    return aggregateModelV1.parse({ domain, eventsSeen, shards, pooling, itemPriorVariance, weights: describe(model, (f) => includeItems || !f.startsWith(ITEM_FEATURE_PREFIX)) });
   }
 
   async userModel(rawUserId: string, rawQuery: unknown) {

@@ -1,5 +1,5 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
-import type { StoredBorrowing, StoredPersonas } from '@chorus/scoring';
+import type { StoredBorrowing, StoredItemVarianceEvidence, StoredPersonas } from '@chorus/scoring';
 import type { DiagonalGaussianLogisticJSON, DonorProfile } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
@@ -59,7 +59,14 @@ export class LearnerStateRepository {
   /** The stored resume point of a partition (created at 0 the first time) and its aggregate shards. */
   async loadPartition(partition: number): Promise<{
     nextOffset: number;
-    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence: StoredPoolingEvidence | null; donors: DonorProfile[] | null; eventsSeen: number }[];
+    shards: {
+      domain: string;
+      state: DiagonalGaussianLogisticJSON;
+      evidence: StoredPoolingEvidence | null;
+      itemEvidence: StoredItemVarianceEvidence | null;
+      donors: DonorProfile[] | null;
+      eventsSeen: number;
+    }[];
   }> {
     await this.db.query(
       `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
@@ -69,13 +76,27 @@ export class LearnerStateRepository {
       `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`,
       [this.groupId, this.topic, partition],
     );
-    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; pooling_evidence: StoredPoolingEvidence | null; donor_pool: DonorProfile[] | null; events_seen: string }[] = await this.db.query(
-      `SELECT domain, state, pooling_evidence, donor_pool, events_seen FROM aggregate_shards WHERE shard = $1`,
+    const shards: {
+      domain: string;
+      state: DiagonalGaussianLogisticJSON;
+      pooling_evidence: StoredPoolingEvidence | null;
+      item_variance_evidence: StoredItemVarianceEvidence | null;
+      donor_pool: DonorProfile[] | null;
+      events_seen: string;
+    }[] = await this.db.query(
+      `SELECT domain, state, pooling_evidence, item_variance_evidence, donor_pool, events_seen FROM aggregate_shards WHERE shard = $1`,
       [partition],
     );
     return {
       nextOffset: Number(offset!.next_offset),
-      shards: shards.map((s) => ({ domain: s.domain, state: s.state, evidence: s.pooling_evidence, donors: s.donor_pool, eventsSeen: Number(s.events_seen) })),
+      shards: shards.map((s) => ({
+        domain: s.domain,
+        state: s.state,
+        evidence: s.pooling_evidence,
+        itemEvidence: s.item_variance_evidence,
+        donors: s.donor_pool,
+        eventsSeen: Number(s.events_seen),
+      })),
     };
   }
 
@@ -86,11 +107,12 @@ export class LearnerStateRepository {
       if (snapshot.users.length) await this.upsertUsers(tx, snapshot.users);
       if (snapshot.shards.length) {
         await tx.query(
-          `INSERT INTO aggregate_shards (domain, shard, state, pooling_evidence, donor_pool, events_seen, updated_at)
-           SELECT d, p, s::jsonb, x::jsonb, o::jsonb, e, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t(d, p, s, x, e, o)
+          `INSERT INTO aggregate_shards (domain, shard, state, pooling_evidence, donor_pool, item_variance_evidence, events_seen, updated_at)
+           SELECT d, p, s::jsonb, x::jsonb, o::jsonb, i::jsonb, e, now()
+             FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[]) AS t(d, p, s, x, e, o, i)
            ON CONFLICT (domain, shard) DO UPDATE
              SET state = EXCLUDED.state, pooling_evidence = EXCLUDED.pooling_evidence, donor_pool = EXCLUDED.donor_pool,
-                 events_seen = EXCLUDED.events_seen, updated_at = now()`,
+                 item_variance_evidence = EXCLUDED.item_variance_evidence, events_seen = EXCLUDED.events_seen, updated_at = now()`,
           [
             snapshot.shards.map((s) => s.domain),
             snapshot.shards.map((s) => s.partition),
@@ -98,6 +120,7 @@ export class LearnerStateRepository {
             snapshot.shards.map((s) => s.evidence ?? null),
             snapshot.shards.map((s) => s.eventsSeen),
             snapshot.shards.map((s) => s.donors ?? null),
+            snapshot.shards.map((s) => s.itemEvidence ?? null),
           ],
         );
       }

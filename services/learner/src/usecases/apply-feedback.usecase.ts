@@ -10,6 +10,7 @@ import {
   NonFiniteUpdateError,
   pairwiseObservationOf,
   ratingLabel,
+  rebasedInterceptLogits,
   rebasedMixtureLogits,
   updateOnObservationWithPersonas,
   type DiagonalGaussianLogistic,
@@ -168,8 +169,12 @@ export class ApplyFeedbackUseCase {
     try {
       // Learned τ²: the event scored under every candidate τ² before anything learns it, recorded once it is applied.
       const candidates = shard.evidence ? this.candidateLogits(shard.evidence.grid, shard.model, user, observation) : undefined;
+      // Learned σ²_c: the aggregate's own prediction under every candidate before it learns the event, recorded once
+      // the event is applied (rebasedInterceptLogits has its own scratch: the τ² candidates above stay valid).
+      const itemCandidates = shard.itemEvidence ? interceptLogits(shard.itemEvidence.grid, shard.model, shard.itemVariance, observation) : undefined;
       logits = updateOnObservationWithPersonas(shard.model, user.model, observation);
       if (candidates) shard.evidence!.recordAll(candidates, observation.y, observation.weight);
+      if (itemCandidates) shard.itemEvidence!.recordAll(itemCandidates, observation.y, observation.weight);
     } catch (error) {
       // Refused before either model changed (the update is all or nothing): dead-letter it, keep flowing.
       const code = error instanceof NonFiniteUpdateError ? 'FEEDBACK.NON_FINITE_UPDATE' : 'FEEDBACK.UNPROCESSABLE';
@@ -253,6 +258,15 @@ export class ApplyFeedbackUseCase {
     return deadLetterFor({ topic: this.options.topic, partition, offset: message.offset, consumer: this.options.consumer }, recordText(message), code, reason, issues);
   }
 
+}
+
+/** The event's aggregate scores under every candidate σ²_c, or undefined when not finite (as candidateLogits). */
+function interceptLogits(grid: readonly number[], aggregate: DiagonalGaussianLogistic, itemVariance: number, observation: FeedbackObservation): Float64Array | undefined {
+  try {
+    return rebasedInterceptLogits(grid, aggregate, itemVariance, observation.aggregateX);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The items the events name, computed only if iterated. */

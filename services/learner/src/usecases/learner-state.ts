@@ -1,17 +1,19 @@
 import {
   BorrowingEvidence,
+  DEFAULT_POOLING_GRID,
   DiagonalGaussianLogistic,
   DonorPool,
   PersonaMixture,
   POOLING_REFRESH_EVENTS,
   PoolingStrengthGrid,
+  rebaseItemIntercepts,
   rebasePersonas,
   type DiagonalGaussianLogisticJSON,
   type DonorProfile,
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
-import { storedPersonas, userStateText, type ModelPriors, type StoredBorrowing, type StoredPersonas } from '@chorus/scoring';
+import { LEARNED_ITEM_VARIANCE_START, storedPersonas, userStateText, type ModelPriors, type StoredBorrowing, type StoredItemVarianceEvidence, type StoredPersonas } from '@chorus/scoring';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
 /** A user's personalized deviation in one domain (its personas, issue #16), with its retry-dedupe window. */
@@ -50,6 +52,13 @@ export interface ShardState {
    * last multiple of POOLING_REFRESH_EVENTS of its events (persisted with the evidence).
    */
   tau2: number;
+  /**
+   * Where σ²_c (the aggregate's item-intercept prior variance) is learned: each candidate's prequential evidence from
+   * this partition's events, persisted with the shard. Undefined where LEARNER_ITEM_PRIOR_VARIANCE fixes it.
+   */
+  itemEvidence?: PoolingStrengthGrid;
+  /** σ²_c this shard's intercepts are under: the fixed one, or its evidence's leader as of its last refresh. */
+  itemVariance: number;
   /** Cold-start borrowing's donors among this partition's users (persisted with the shard); undefined when it is off. */
   donors?: DonorPool;
   eventsSeen: number;
@@ -87,7 +96,7 @@ export interface FlushSnapshot {
   /** `state`: the JSON of user_models.state (see {@link userStateText}); `recentEventKeys`: the encoded dedupe window. */
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
   /** `evidence`: the JSON of the shard's pooling evidence (learned τ²), or null where τ² is fixed. */
-  shards: { domain: string; partition: number; state: string; evidence?: string | null; donors?: string | null; eventsSeen: number }[];
+  shards: { domain: string; partition: number; state: string; evidence?: string | null; itemEvidence?: string | null; donors?: string | null; eventsSeen: number }[];
   /** Items each touched user interacted with since the last snapshot. */
   interactions: { userId: string; domain: string; itemIds: string[] }[];
   /** Users whose interaction rows this commit merges into one (see LEARNER_INTERACTION_ROWS_PER_USER). */
@@ -153,7 +162,14 @@ export class LearnerState {
   adoptPartition(
     partition: number,
     nextOffset: number,
-    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: StoredPoolingEvidence | null; donors?: DonorProfile[] | null; eventsSeen: number }[],
+    shards: {
+      domain: string;
+      state: DiagonalGaussianLogisticJSON;
+      evidence?: StoredPoolingEvidence | null;
+      itemEvidence?: StoredItemVarianceEvidence | null;
+      donors?: DonorProfile[] | null;
+      eventsSeen: number;
+    }[],
   ): void {
     this.nextOffset.set(partition, nextOffset);
     this.committedOffset.set(partition, nextOffset);
@@ -162,17 +178,35 @@ export class LearnerState {
       // The stored τ² when it is one of the grid's (the grid may have been reconfigured); else the evidence's leader.
       const stored = shard.evidence?.tau2;
       const tau2 = evidence ? (stored !== undefined && evidence.grid.includes(stored) ? stored : evidence.leader()) : this.priors.tau2(shard.domain);
+      const items = this.itemVarianceOf(shard);
       this.domainShards(shard.domain)[partition] = {
         domain: shard.domain,
         partition,
-        model: DiagonalGaussianLogistic.fromJSON(shard.state, this.priors.aggregate),
+        model: DiagonalGaussianLogistic.fromJSON(items.state, this.priors.aggregateUnder(items.variance)),
         evidence,
         tau2,
+        itemEvidence: items.evidence,
+        itemVariance: items.variance,
         donors: this.borrows ? DonorPool.fromJSON(shard.donors, this.priors.borrowing.donors) : undefined,
         eventsSeen: shard.eventsSeen,
         dirty: false,
       };
     }
+  }
+
+  /**
+   * A stored shard's σ²_c: fixed, or its stored evidence continued and the σ²_c it was under (its leader when the
+   * stored value is not on the grid). A posterior stored under another σ²_c than the one it is now under (the
+   * configuration changed) is rebased to it.
+   */
+  private itemVarianceOf(shard: { state: DiagonalGaussianLogisticJSON; itemEvidence?: StoredItemVarianceEvidence | null }) {
+    const fixed = this.priors.fixedItemVariance;
+    const evidence = fixed === undefined ? PoolingStrengthGrid.fromJSON(shard.itemEvidence, DEFAULT_POOLING_GRID) : undefined;
+    const stored = shard.itemEvidence?.variance;
+    const variance = evidence ? (stored !== undefined && evidence.grid.includes(stored) ? stored : evidence.leader()) : fixed!;
+    // Rows from before σ²_c was learned were under the old fixed default, 1.
+    const under = stored ?? LEARNED_ITEM_VARIANCE_START;
+    return { evidence, variance, state: under === variance ? shard.state : rebaseItemIntercepts(shard.state, under, variance) };
   }
 
   /** Whether cold-start borrowing is on (LEARNER_BORROWING): the learner then keeps donors and evidence. */
@@ -183,12 +217,16 @@ export class LearnerState {
   shard(domain: string, partition: number): ShardState {
     const shards = this.domainShards(domain);
     const evidence = this.learnsTau2(domain) ? new PoolingStrengthGrid(this.priors.tau2Grid) : undefined;
+    const itemEvidence = this.priors.fixedItemVariance === undefined ? new PoolingStrengthGrid(DEFAULT_POOLING_GRID) : undefined;
+    const itemVariance = itemEvidence ? itemEvidence.leader() : this.priors.fixedItemVariance!;
     return (shards[partition] ??= {
       domain,
       partition,
-      model: new DiagonalGaussianLogistic(this.priors.aggregate),
+      model: new DiagonalGaussianLogistic(this.priors.aggregateUnder(itemVariance)),
       evidence,
       tau2: evidence ? evidence.leader() : this.priors.tau2(domain),
+      itemEvidence,
+      itemVariance,
       donors: this.borrows ? new DonorPool(this.priors.borrowing.donors) : undefined,
       eventsSeen: 0,
       dirty: false,
@@ -210,7 +248,14 @@ export class LearnerState {
   applied(shard: ShardState): void {
     shard.eventsSeen++;
     shard.dirty = true;
-    if (shard.evidence && shard.eventsSeen % POOLING_REFRESH_EVENTS === 0) shard.tau2 = shard.evidence.leader();
+    if (shard.eventsSeen % POOLING_REFRESH_EVENTS !== 0) return;
+    if (shard.evidence) shard.tau2 = shard.evidence.leader();
+    const items = shard.itemEvidence?.leader();
+    if (items !== undefined && items !== shard.itemVariance) {
+      // The shard's intercepts move to the new σ²_c now (O(items it holds), once per refresh), the data's evidence kept.
+      shard.model = DiagonalGaussianLogistic.fromJSON(rebaseItemIntercepts(shard.model.toJSON(), shard.itemVariance, items), this.priors.aggregateUnder(items));
+      shard.itemVariance = items;
+    }
   }
 
   /**
@@ -320,6 +365,7 @@ export class LearnerState {
           partition: shard.partition,
           state: shard.model.toJSONText(),
           evidence: shard.evidence ? JSON.stringify({ ...shard.evidence.toJSON(), tau2: shard.tau2 }) : null,
+          itemEvidence: shard.itemEvidence ? JSON.stringify({ ...shard.itemEvidence.toJSON(), variance: shard.itemVariance }) : null,
           donors: shard.donors ? JSON.stringify(shard.donors) : null,
           eventsSeen: shard.eventsSeen,
         });
