@@ -349,7 +349,7 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     const commit = first.state.snapshot();
     const restarted = withItems();
     restarted.state.clear();
-    restarted.state.adoptPartition(0, 700, parsed(commit).map((s) => ({ ...s, evidence: JSON.parse(s.evidence!) })));
+    restarted.state.adoptPartition(0, 700, parsed(commit).map((s) => ({ ...s, evidence: JSON.parse(s.evidence!), donors: null })));
     for (const u of commit.users) {
       const { weights, tau2, personas } = JSON.parse(u.state);
       restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
