@@ -12,24 +12,29 @@ import { env } from '@chorus/platform';
  */
 export const MAX_PRIOR_VARIANCE = 1e6;
 
+/** A variance that is fixed when set (a number in [min, MAX_PRIOR_VARIANCE]) and learned from the data when unset. */
+function fixedOrLearned(min: number, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const value = Number(text);
+      if (text.trim() === '' || !Number.isFinite(value) || value < min || value > MAX_PRIOR_VARIANCE) {
+        ctx.addIssue({ code: 'custom', message: `expected a number in [${min}, ${MAX_PRIOR_VARIANCE}], or unset to learn ${what} from the data` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
 /** The reward-model priors. Learner (training) and gateway (serving) must read the same values. */
 export const rewardPriorConfigShape = {
   /**
    * τ²: prior variance of a user's deviation from the aggregate (pooling strength; 0 = pure aggregate), fixed for every
    * domain not in LEARNER_TAU2_BY_DOMAIN. Unset (the default): τ² is learned per domain (LEARNER_TAU2_GRID).
    */
-  LEARNER_TAU2: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return undefined;
-      const value = Number(text);
-      if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > MAX_PRIOR_VARIANCE) {
-        ctx.addIssue({ code: 'custom', message: `expected a number in [0, ${MAX_PRIOR_VARIANCE}], or unset to learn τ² from the data` });
-        return z.NEVER;
-      }
-      return value;
-    }),
+  LEARNER_TAU2: fixedOrLearned(0, 'τ²'),
   /** Per-domain fixed τ², e.g. "news=0.5,code=4"; domains not named use LEARNER_TAU2 (or learn it when that is unset). */
   LEARNER_TAU2_BY_DOMAIN: env.numberMap('', { min: 0, max: MAX_PRIOR_VARIANCE }),
   /**
@@ -53,18 +58,7 @@ export const rewardPriorConfigShape = {
    * Prior variance σ²_c of the aggregate's per-item intercepts, fixed. Unset (the default): learned per domain from
    * the events as τ² is (on DEFAULT_POOLING_GRID, prior mode 1: the value it used to be fixed at).
    */
-  LEARNER_ITEM_PRIOR_VARIANCE: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return undefined;
-      const value = Number(text);
-      if (text.trim() === '' || !Number.isFinite(value) || value < 1e-9 || value > MAX_PRIOR_VARIANCE) {
-        ctx.addIssue({ code: 'custom', message: `expected a number in [1e-9, ${MAX_PRIOR_VARIANCE}], or unset to learn it from the data` });
-        return z.NEVER;
-      }
-      return value;
-    }),
+  LEARNER_ITEM_PRIOR_VARIANCE: fixedOrLearned(1e-9, 'it'),
   /** Variance added to each touched aggregate weight per update so the population can drift (0 = none). */
   LEARNER_FORGETTING: env.number(0, { min: 0, max: MAX_PRIOR_VARIANCE }),
   /** K: personas per user at most (issue #16; 1 = one deviation per user, exactly as before personas). */
