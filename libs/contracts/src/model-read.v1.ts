@@ -15,6 +15,9 @@ export const aggregateQueryV1 = z.strictObject({
     .default(false),
 });
 
+/** The prior on a learned variance: log-normal, its mode and the sd of its logarithm. */
+const learnedVariancePrior = z.strictObject({ mode: z.number().positive().finite(), logSd: z.number().positive() });
+
 /** A domain's pooling strength τ² in GET /v1/models/aggregate: set by configuration, or learned from the events. */
 export const poolingStrengthV1 = z.discriminatedUnion('source', [
   z.strictObject({ source: z.literal('fixed'), tau2: z.number().min(0).finite() }),
@@ -29,14 +32,11 @@ export const poolingStrengthV1 = z.discriminatedUnion('source', [
     /** Per candidate, the prequential log-likelihood of the events so far (≤ 0). */
     logEvidence: z.array(z.number().max(0).finite()),
     /** The log-normal prior on τ²: its mode and the sd of ln τ². */
-    prior: z.strictObject({ mode: z.number().positive().finite(), logSd: z.number().positive() }),
+    prior: learnedVariancePrior,
   }),
 ]).refine((p) => p.source === 'fixed' || (p.logEvidence.length === p.grid.length && p.grid.includes(p.tau2)), {
   message: 'a learned τ² must be one of its grid, with one log-evidence per grid member',
 });
-
-/** The prior on a learned variance: log-normal, its mode and the sd of its logarithm. */
-const learnedVariancePrior = z.strictObject({ mode: z.number().positive().finite(), logSd: z.number().positive() });
 
 /**
  * The aggregate's item-intercept prior variance σ²_c (c_i ~ N(0, σ²_c)) in GET /v1/models/aggregate: set by
