@@ -19,7 +19,7 @@ import type { ShardState, UserState } from './learner-state';
 export function borrowAfterEvent(user: UserState, shard: ShardState, observation: FeedbackObservation, aggregateLogit: number): void {
   const pool = shard.donors;
   if (!pool) {
-    user.borrowing = undefined; // borrowing was turned off: a row keeps no stale evidence
+    if (user.borrowing) user.borrowing = undefined; // borrowing was turned off: a row keeps no stale evidence
     return;
   }
   const donor = user.borrowing?.donor;

@@ -303,7 +303,8 @@ export class LearnerState {
       interactionRows: stored?.interactionRows ?? 0,
       lastUsed: ++this.tick,
       dirty: false,
-      ...(stored?.state.borrowing ? { borrowing: restoreBorrowing(stored.state.borrowing) } : {}),
+      // Always present (undefined when none): every user object keeps one shape on the hot path.
+      borrowing: stored?.state.borrowing ? restoreBorrowing(stored.state.borrowing) : undefined,
     };
     // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts at the prior's mode and
     // is aligned to their partition's τ² at their first event (alignUser), like any other.
