@@ -24,7 +24,9 @@ import {
   PoolingStrengthGrid,
   ratingLabel,
   rebasePosterior,
+  rebasedInterceptLogits,
   rebasedLogits,
+  rebaseItemIntercepts,
   rocAuc,
   updateOnObservation,
 } from '@chorus/reward';
@@ -156,9 +158,15 @@ function replayGrid(label: string, data: ReturnType<typeof readMovieLens>, grid:
  * partitioner does); each partition has its own evidence (and, as in the learner, its own aggregate shard is not
  * modelled: the aggregate here is one).
  */
-function replayRebased(label: string, data: ReturnType<typeof readMovieLens>, grid: readonly number[], partitions: number, mode = 1): Replay {
+function replayRebased(label: string, data: ReturnType<typeof readMovieLens>, grid: readonly number[], partitions: number, mode = 1, learnItemVariance = false): Replay {
   const vectors = movieVectors(data.movies);
-  const aggregate = new DiagonalGaussianLogistic({ priorVariance: 1 });
+  // With learnItemVariance, the aggregate's item-intercept prior variance σ²_c is learned as the learner does it
+  // (rebasedInterceptLogits into a grid of its own, the leader re-read every POOLING_REFRESH_EVENTS events, the
+  // aggregate's intercepts rebased to it); else it stays 1 (LEARNER_ITEM_PRIOR_VARIANCE's old default).
+  const aggregateOptions = (items: number) => ({ priorVariance: (feature: string) => (feature.startsWith('item:') ? items : 1) });
+  const items = learnItemVariance ? { evidence: new PoolingStrengthGrid(DEFAULT_POOLING_GRID), variance: 1, events: 0 } : undefined;
+  if (items) items.variance = items.evidence.leader();
+  let aggregate = new DiagonalGaussianLogistic(aggregateOptions(items?.variance ?? 1));
   const shards = Array.from({ length: partitions }, () => {
     const evidence = new PoolingStrengthGrid(grid, { mode, logSd: Math.log(4) });
     return { evidence, tau2: evidence.leader(), events: 0 };
@@ -182,8 +190,13 @@ function replayRebased(label: string, data: ReturnType<typeof readMovieLens>, gr
       user.tau2 = shard.tau2;
     }
     const candidates = rebasedLogits(grid, user.model, user.tau2, item.phi, aggregate.logit(item.aggregateX), aggregate.predictiveVariance(item.aggregateX));
-    const logits = updateOnObservation(aggregate, user.model, { aggregateX: item.aggregateX, userX: item.phi, y, weight });
     shard.evidence.recordAll(candidates, y, weight);
+    if (items) items.evidence.recordAll(rebasedInterceptLogits(DEFAULT_POOLING_GRID, aggregate, items.variance, item.aggregateX), y, weight);
+    const logits = updateOnObservation(aggregate, user.model, { aggregateX: item.aggregateX, userX: item.phi, y, weight });
+    if (items && ++items.events % POOLING_REFRESH_EVENTS === 0 && items.evidence.leader() !== items.variance) {
+      aggregate = DiagonalGaussianLogistic.fromJSON(rebaseItemIntercepts(aggregate.toJSON(), items.variance, items.evidence.leader()), aggregateOptions(items.evidence.leader()));
+      items.variance = items.evidence.leader();
+    }
     if (++shard.events % POOLING_REFRESH_EVENTS === 0) shard.tau2 = shard.evidence.leader();
     scores.aggregate[index] = logits.aggregate;
     scores.personalized[index] = logits.personalized;
@@ -191,6 +204,7 @@ function replayRebased(label: string, data: ReturnType<typeof readMovieLens>, gr
     if ((index + 1) % 2000 === 0) path.push(shards[0]!.tau2);
   });
   const auc = (from: number) => aucFrom(scores, labels, from);
+  if (items) process.stdout.write(`[pooling] ${label}: item-intercept prior variance σ²_c at the end ${items.variance.toFixed(3)}\n`);
   return { label, tail: auc(Math.floor(ratings.length * 0.9)), all: auc(0), tau2: shards[0]!.tau2, path };
 }
 
@@ -221,6 +235,7 @@ function main(): void {
   rows.push(replayRebased('learned, prior mode 4', data, DEFAULT_POOLING_GRID, 1, 4));
   rows.push(replayRebased('learned, 3 partitions', data, DEFAULT_POOLING_GRID, 3));
   rows.push(replayRebased('learned, 6 partitions', data, DEFAULT_POOLING_GRID, 6));
+  rows.push(replayRebased('learned τ² and σ²_c', data, DEFAULT_POOLING_GRID, 1, 1, true));
   process.stdout.write('\n');
   const f = (x: number) => x.toFixed(3);
   const g = (x: number) => x.toFixed(4);

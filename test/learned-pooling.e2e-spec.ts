@@ -60,11 +60,20 @@ describe('learned τ²: learner → Postgres → GET /v1/models/aggregate, acros
     const rows: { pooling_evidence: { losses: number[]; tau2: number } }[] = await db.query(`SELECT pooling_evidence FROM aggregate_shards WHERE domain = 'movies'`);
     const summed = before.pooling.grid.map((_, k) => rows.reduce((sum, row) => sum + row.pooling_evidence.losses[k]!, 0));
     before.pooling.logEvidence.forEach((l, k) => expect(l).toBeCloseTo(-summed[k]!, 9));
+    // σ²_c (the aggregate's item-intercept prior variance) likewise: learned by default, published as the MAP of the
+    // shards' summed evidence kept beside pooling_evidence.
+    expect(env.LEARNER_ITEM_PRIOR_VARIANCE).toBeUndefined();
+    if (before.itemPriorVariance.source !== 'learned') throw new Error(`expected a learned σ²_c, got ${JSON.stringify(before.itemPriorVariance)}`);
+    const itemRows: { item_variance_evidence: { losses: number[]; variance: number } }[] = await db.query(`SELECT item_variance_evidence FROM aggregate_shards WHERE domain = 'movies'`);
+    const itemSummed = before.itemPriorVariance.grid.map((_, k) => itemRows.reduce((sum, row) => sum + row.item_variance_evidence.losses[k]!, 0));
+    before.itemPriorVariance.logEvidence.forEach((l, k) => expect(l).toBeCloseTo(-itemSummed[k]!, 9));
+    for (const row of itemRows) expect(before.itemPriorVariance.grid).toContain(row.item_variance_evidence.variance);
 
     await learner!.app.close();
     learner = await startLearner(env);
     const restarted = aggregateModelV1.parse((await call('GET', '/v1/models/aggregate?domain=movies')).body);
     expect(restarted.pooling).toEqual(before.pooling);
+    expect(restarted.itemPriorVariance).toEqual(before.itemPriorVariance);
 
     expect((await call('POST', '/v1/feedback', { events: stream.slice(300) })).status).toBe(202);
     const after = aggregateModelV1.parse((await aggregateAt(600)).body);

@@ -12,6 +12,7 @@ import { DriftAlertAcknowledgements1765098000000 } from './1765098000000-drift-a
 import { PoolingEvidence1765184400000 } from './1765184400000-pooling-evidence';
 import { ReliabilityPairCounts1765270800000 } from './1765270800000-reliability-pair-counts';
 import { PrequentialAuc1765357200000 } from './1765357200000-prequential-auc';
+import { ShardBorrowingAndItemVariance1765443600000 } from './1765443600000-shard-borrowing-and-item-variance';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   PoolingEvidence1765184400000,
   ReliabilityPairCounts1765270800000,
   PrequentialAuc1765357200000,
+  ShardBorrowingAndItemVariance1765443600000,
 ];

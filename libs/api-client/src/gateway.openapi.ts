@@ -1020,7 +1020,7 @@ export interface components {
             listId: string | null;
             userId: string;
             domain: string;
-            /** @description calibrated, accuracy or aggregate */
+            /** @description calibrated, accuracy, aggregate (no events yet) or borrowed (cold-start borrowing) */
             policy: string;
             /** @description ISO-8601 timestamp */
             servedAt: string;
@@ -1039,6 +1039,20 @@ export interface components {
             schemaVersion?: 1;
             /** @description policy calibrated: the list it comes from */
             calibration?: components["schemas"]["CalibrationSummary"];
+            /** @description policy borrowed: a similar user’s deviation ranked the list (LEARNER_BORROWING, issue #16) */
+            borrowed?: {
+                /**
+                 * @description the donor is never named: their id would link two people and expose one’s tastes to the other
+                 * @enum {string}
+                 */
+                from: "similar-user";
+                /** @description the user’s own events the guard judged by */
+                events: number;
+                /** @description mean log-loss gain per event of the borrowed profile over the aggregate */
+                meanGain: number;
+                /** @description its one-sided 95% lower bound (> 0, or it would not have been borrowed) */
+                lowerBound: number;
+            };
         };
         CalibrationSummary: {
             listId: string;
@@ -1209,6 +1223,22 @@ export interface components {
                 /** @enum {string} */
                 source: "learned";
                 tau2: number;
+                shards: number;
+                grid: number[];
+                logEvidence: number[];
+                prior: {
+                    mode: number;
+                    logSd: number;
+                };
+            };
+            itemPriorVariance: {
+                /** @enum {string} */
+                source: "fixed";
+                variance: number;
+            } | {
+                /** @enum {string} */
+                source: "learned";
+                variance: number;
                 shards: number;
                 grid: number[];
                 logEvidence: number[];

@@ -137,12 +137,21 @@ export const recommendationsV1 = answer('Recommendations', z
     listId: z.string().nullable().describe('null when nothing is left to serve (nothing is logged then)'),
     userId: z.string(),
     domain: z.string(),
-    policy: z.string().describe('calibrated, accuracy or aggregate'),
+    policy: z.string().describe('calibrated, accuracy, aggregate (no events yet) or borrowed (cold-start borrowing)'),
     servedAt: timestamp,
     items: z.array(exposureV1.shape.items.element),
     candidates: count,
     schemaVersion: z.literal(1).optional(),
     calibration: calibrationSummaryV1.optional().describe('policy calibrated: the list it comes from'),
+    borrowed: z
+      .object({
+        from: z.literal('similar-user').describe('the donor is never named: their id would link two people and expose one’s tastes to the other'),
+        events: count.describe('the user’s own events the guard judged by'),
+        meanGain: z.number().describe('mean log-loss gain per event of the borrowed profile over the aggregate'),
+        lowerBound: z.number().describe('its one-sided 95% lower bound (> 0, or it would not have been borrowed)'),
+      })
+      .optional()
+      .describe('policy borrowed: a similar user’s deviation ranked the list (LEARNER_BORROWING, issue #16)'),
   }));
 
 const enqueuedRerankJob = z.object({

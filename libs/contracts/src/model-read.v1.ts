@@ -15,6 +15,9 @@ export const aggregateQueryV1 = z.strictObject({
     .default(false),
 });
 
+/** The prior on a learned variance: log-normal, its mode and the sd of its logarithm. */
+const learnedVariancePrior = z.strictObject({ mode: z.number().positive().finite(), logSd: z.number().positive() });
+
 /** A domain's pooling strength τ² in GET /v1/models/aggregate: set by configuration, or learned from the events. */
 export const poolingStrengthV1 = z.discriminatedUnion('source', [
   z.strictObject({ source: z.literal('fixed'), tau2: z.number().min(0).finite() }),
@@ -29,10 +32,29 @@ export const poolingStrengthV1 = z.discriminatedUnion('source', [
     /** Per candidate, the prequential log-likelihood of the events so far (≤ 0). */
     logEvidence: z.array(z.number().max(0).finite()),
     /** The log-normal prior on τ²: its mode and the sd of ln τ². */
-    prior: z.strictObject({ mode: z.number().positive().finite(), logSd: z.number().positive() }),
+    prior: learnedVariancePrior,
   }),
 ]).refine((p) => p.source === 'fixed' || (p.logEvidence.length === p.grid.length && p.grid.includes(p.tau2)), {
   message: 'a learned τ² must be one of its grid, with one log-evidence per grid member',
+});
+
+/**
+ * The aggregate's item-intercept prior variance σ²_c (c_i ~ N(0, σ²_c)) in GET /v1/models/aggregate: set by
+ * LEARNER_ITEM_PRIOR_VARIANCE, or learned from the events as τ² is (issue #16).
+ */
+export const itemPriorVarianceV1 = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('fixed'), variance: z.number().positive().finite() }),
+  z.strictObject({
+    source: z.literal('learned'),
+    /** The MAP σ²_c on the grid of the shards' summed evidence: what the served aggregate's intercepts are under. */
+    variance: z.number().positive().finite(),
+    shards: z.number().int().min(0),
+    grid: z.array(z.number().positive().finite()).min(1),
+    logEvidence: z.array(z.number().max(0).finite()),
+    prior: learnedVariancePrior,
+  }),
+]).refine((p) => p.source === 'fixed' || (p.logEvidence.length === p.grid.length && p.grid.includes(p.variance)), {
+  message: 'a learned σ²_c must be one of its grid, with one log-evidence per grid member',
 });
 
 /** GET /v1/models/aggregate: the response (published, with its OpenAPI name, as `aggregateModelV1` in http-answers.v1). */
@@ -41,6 +63,7 @@ export const aggregateModelReadV1 = z.strictObject({
   eventsSeen: z.number().int().min(0),
   shards: z.number().int().min(0),
   pooling: poolingStrengthV1,
+  itemPriorVariance: itemPriorVarianceV1,
   /** feature → posterior mean and sd. */
   weights: z.record(z.string(), z.strictObject({ mean: z.number().finite(), sd: z.number().positive().finite() })),
 });

@@ -39,11 +39,44 @@ export interface BorrowingDecision {
   readonly reason: 'disabled' | 'too-few-events' | 'not-better-beyond-uncertainty' | 'better-beyond-uncertainty';
 }
 
-/** Running paired evidence for one (user, donor) pair: count, mean and sum of squared deviations of the gain (Welford). */
+/** What a {@link BorrowingEvidence} persists: the count, mean and sum of squared deviations of the per-event gain. */
+export interface BorrowingEvidenceJSON {
+  readonly n: number;
+  readonly mean: number;
+  readonly m2: number;
+}
+
+/**
+ * Running paired evidence of borrowing for one user: count, mean and sum of squared deviations of the gain (Welford).
+ * The donor may change between events (the learner re-chooses it as the user's own posterior sharpens): the evidence
+ * is then that of the borrowing *policy* — each event scored with the donor chosen before it — which is what serving
+ * applies.
+ */
 export class BorrowingEvidence {
   private n = 0;
   private mean = 0;
   private m2 = 0;
+
+  get events(): number {
+    return this.n;
+  }
+
+  toJSON(): BorrowingEvidenceJSON {
+    return { n: this.n, mean: this.mean, m2: this.m2 };
+  }
+
+  /** @throws RangeError for a stored state that is not a count ≥ 0, a finite mean and a finite m2 ≥ 0. */
+  static fromJSON(json: BorrowingEvidenceJSON): BorrowingEvidence {
+    const { n, mean, m2 } = json ?? ({} as BorrowingEvidenceJSON);
+    if (!Number.isInteger(n) || n < 0 || !Number.isFinite(mean) || !(m2 >= 0) || !Number.isFinite(m2) || (n === 0 && (mean !== 0 || m2 !== 0))) {
+      throw new RangeError(`borrowing evidence: stored {n: ${n}, mean: ${mean}, m2: ${m2}}; n must be an integer ≥ 0, mean finite, m2 finite and ≥ 0 (both 0 when n is)`);
+    }
+    const evidence = new BorrowingEvidence();
+    evidence.n = n;
+    evidence.mean = mean;
+    evidence.m2 = m2;
+    return evidence;
+  }
 
   /** Adds one event, scored before either model learned it: the aggregate's logit and the borrowed one, its soft label and weight. */
   record(aggregateLogit: number, borrowedLogit: number, y: number, weight = 1): void {

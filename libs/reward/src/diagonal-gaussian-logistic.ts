@@ -366,6 +366,13 @@ export class DiagonalGaussianLogistic {
     return total;
   }
 
+  /** Σ_f m_f² / v_f over the stored features (how far the posterior mean is from 0 in its own standard deviations). */
+  sumOfSquaredStandardisedMeans(): number {
+    let total = 0;
+    for (let k = 0; k < this.names.length; k++) total += this.state[k * STRIDE]! ** 2 / this.state[k * STRIDE + 1]!;
+    return total;
+  }
+
   /**
    * Rebuilds a model from {@link toJSON} output. `options` must describe the prior the posterior was learned under.
    *

@@ -30,7 +30,10 @@ export {
   rebasePosterior,
   rebasedLogits,
 } from './pooling-strength';
-export type { BorrowingDecision, BorrowingGuardOptions } from './borrowing-guard';
+export type { BorrowingDecision, BorrowingEvidenceJSON, BorrowingGuardOptions } from './borrowing-guard';
+export type { DonorPoolOptions, DonorProfile } from './borrowing-donors';
+export { DEFAULT_DONOR_POOL, DonorPool, donorDistance, profileLogit } from './borrowing-donors';
 export { BorrowingEvidence, DEFAULT_BORROWING_GUARD } from './borrowing-guard';
 export type { PersonaDecision, PersonaJSON, PersonaMixtureJSON, PersonaOptions } from './persona-mixture';
 export { CANDIDATE_SHARE, DECISIONS_KEPT, DEFAULT_PERSONA_OPTIONS, PersonaMixture, personaLabel, rebasedMixtureLogits, rebasePersonas, updateOnObservationWithPersonas } from './persona-mixture';
+export { rebasedInterceptLogits, rebaseItemIntercepts } from './item-intercept-variance';

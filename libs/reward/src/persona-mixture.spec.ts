@@ -243,6 +243,19 @@ describe('PersonaMixture under a moved τ² (learned pooling)', () => {
     expect(Array.from(rebasedMixtureLogits(grid, user, 2, x, 0.3, 0.1))).toEqual(Array.from(rebasedLogits(grid, user.personas[0]!.model, 2, x, 0.3, 0.1)));
   });
 
+  it('rebasedMixtureLogits: logits so confident that exp(−|z|) underflows are summed in log space, not lost', () => {
+    const personas = [1500, 1700].map((mean, id) => ({ id, mass: 5, share: 0.5, weights: { 'cat:a': [mean, 1e-9] as [number, number] } }));
+    const user = PersonaMixture.fromJSON({ personas, evidence: 0, eventsSeen: 10, nextId: 2, decisions: [] }, { maxPersonas: 3, deviation: { priorVariance: 4 } });
+    const x = itemFeatures({ categories: { a: 1 } });
+    const shares = user.predictedShares();
+    const z = user.personas.map((persona) => rebasedLogits([4], persona.model, 4, x, 0, 0)[0]!);
+    // logit = log p⁺ − log p⁻ with p⁺ ≈ 1 and log p⁻ = log Σ π_j σ(−z_j) ≈ log Σ π_j e^{−z_j}: dominated by the smaller z.
+    const logNegative = Math.log(shares[0]!) - z[0]! + Math.log1p((shares[1]! / shares[0]!) * Math.exp(z[0]! - z[1]!));
+    const logit = rebasedMixtureLogits([4], user, 4, x, 0, 0)[0]!;
+    expect(Math.exp(-z[0]!)).toBe(0); // the fast path would have lost it
+    expect(logit).toBeCloseTo(-logNegative, 9);
+  });
+
   it('rebasedMixtureLogits: several personas score the learner’s predictive mixture Σ π_j σ(z_j) of their moderated logits', () => {
     const user = household();
     const shares = user.predictedShares();

@@ -428,23 +428,61 @@ export function rebasePersonas(json: PersonaMixtureJSON, from: number, to: numbe
  * learner makes ({@link PersonaMixture.update}'s prequential logit): the mixture over who is at the screen,
  * p_k(y = 1) = Σ_j π_j σ(z_jk), with π the predicted shares and z_jk persona j's moderated logit under τ²_k (offset
  * and its variance included). So a persona that explains only part of the user's events is judged on the events the
- * mixture gives it, not charged for the others'. One persona: exactly rebasedLogits of it (the array returned is then
- * its scratch, valid until the next call).
+ * mixture gives it, not charged for the others'. One persona: exactly rebasedLogits of it. The array returned is
+ * scratch, valid until the next call.
  */
 export function rebasedMixtureLogits(grid: readonly number[], user: PersonaMixture, tau2: number, x: SparseVector, offset: number, offsetVariance: number): Float64Array {
   const personas = user.personas;
   if (personas.length === 1) return rebasedLogits(grid, personas[0]!.model, tau2, x, offset, offsetVariance);
-  const logShares = user.predictedShares().map(Math.log);
-  // Per persona, its logits on the grid (rebasedLogits returns scratch: copied before the next persona's call).
-  const byPersona = personas.map((persona) => Float64Array.from(rebasedLogits(grid, persona.model, tau2, x, offset, offsetVariance)));
-  const out = new Float64Array(grid.length);
-  for (let k = 0; k < grid.length; k++) {
-    const positive = byPersona.map((logits, j) => logShares[j]! + logSigmoid(logits[k]!));
-    const negative = byPersona.map((logits, j) => logShares[j]! + logSigmoid(-logits[k]!));
-    out[k] = logSumExp(positive) - logSumExp(negative);
+  // Scratch, not per-event arrays: this runs for every event of a multi-persona user where τ² is learned
+  // (`bench/mixture-logits.bench.ts` measured the allocating version).
+  const count = personas.length;
+  const size = grid.length;
+  if (count * size > mixtureScratch.byPersona.length) mixtureScratch.byPersona = new Float64Array(2 * count * size);
+  if (size > mixtureScratch.out.length) mixtureScratch.out = new Float64Array(2 * size);
+  if (count > mixtureScratch.logShares.length) {
+    mixtureScratch.logShares = new Float64Array(2 * count);
+    mixtureScratch.terms = new Float64Array(2 * count);
   }
-  return out;
+  const { byPersona, out, logShares } = mixtureScratch;
+  const shares = user.predictedShares();
+  for (let j = 0; j < count; j++) {
+    logShares[j] = Math.log(shares[j]!);
+    // Per persona, its logits on the grid (rebasedLogits returns its scratch: copied before the next persona's call).
+    byPersona.set(rebasedLogits(grid, personas[j]!.model, tau2, x, offset, offsetVariance), j * size);
+  }
+  for (let k = 0; k < size; k++) {
+    // p⁺ = Σ_j π_j σ(z_jk) and p⁻ = Σ_j π_j σ(−z_jk), each a sum of positive terms (no cancellation), one exp per
+    // term: σ(|z|) = 1/(1 + e), σ(−|z|) = e/(1 + e), e = exp(−|z|). Only a logit so large that e underflows leaves
+    // a sum at 0; that grid member is then summed in log space.
+    let positive = 0;
+    let negative = 0;
+    for (let j = 0; j < count; j++) {
+      const z = byPersona[j * size + k]!;
+      const e = Math.exp(-Math.abs(z));
+      const large = shares[j]! / (1 + e);
+      const small = shares[j]! * e / (1 + e);
+      positive += z >= 0 ? large : small;
+      negative += z >= 0 ? small : large;
+    }
+    out[k] = positive > 1e-300 && negative > 1e-300 ? Math.log(positive / negative) : mixtureLogSum(byPersona, logShares, count, size, k, 1) - mixtureLogSum(byPersona, logShares, count, size, k, -1);
+  }
+  return out.subarray(0, size);
 }
+
+/** log Σ_j π_j σ(sign · z_jk), from the personas' logits laid out persona-major; stably (max subtracted). */
+function mixtureLogSum(byPersona: Float64Array, logShares: Float64Array, count: number, size: number, k: number, sign: 1 | -1): number {
+  const terms = mixtureScratch.terms;
+  let max = -Infinity;
+  for (let j = 0; j < count; j++) max = Math.max(max, (terms[j] = logShares[j]! + logSigmoid(sign * byPersona[j * size + k]!)));
+  if (max === -Infinity) return max;
+  let total = 0;
+  for (let j = 0; j < count; j++) total += Math.exp(terms[j]! - max);
+  return max + Math.log(total);
+}
+
+// Scratch of rebasedMixtureLogits (synchronous, never re-entered); the array it returns is valid until the next call.
+const mixtureScratch = { byPersona: new Float64Array(96), out: new Float64Array(32), logShares: new Float64Array(8), terms: new Float64Array(8) };
 
 /**
  * Learns one observation in the aggregate and a multi-persona user, as {@link updateOnObservation} does for a single

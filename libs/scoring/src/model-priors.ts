@@ -1,6 +1,7 @@
+import { DEFAULT_BORROWING_GUARD, DEFAULT_DONOR_POOL, type BorrowingGuardOptions, type DonorPoolOptions } from '@chorus/reward';
 import { DEFAULT_GRID_PRIOR, DEFAULT_POOLING_GRID, DiagonalGaussianLogistic, ITEM_FEATURE_PREFIX, PersonaMixture, type DiagonalGaussianLogisticOptions } from '@chorus/reward';
 import type { PersonaMixtureJSON, PersonaOptions } from '@chorus/reward';
-import { combineShardPosteriors, PoolingStrengthGrid, rebasePosterior, type DiagonalGaussianLogisticJSON, type PoolingStrengthGridJSON } from '@chorus/reward';
+import { combineShardPosteriors, PoolingStrengthGrid, rebaseItemIntercepts, rebasePosterior, type DiagonalGaussianLogisticJSON, type PoolingStrengthGridJSON } from '@chorus/reward';
 import { z } from 'zod';
 import { env } from '@chorus/platform';
 
@@ -11,24 +12,29 @@ import { env } from '@chorus/platform';
  */
 export const MAX_PRIOR_VARIANCE = 1e6;
 
+/** A variance that is fixed when set (a number in [min, MAX_PRIOR_VARIANCE]) and learned from the data when unset. */
+function fixedOrLearned(min: number, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const value = Number(text);
+      if (text.trim() === '' || !Number.isFinite(value) || value < min || value > MAX_PRIOR_VARIANCE) {
+        ctx.addIssue({ code: 'custom', message: `expected a number in [${min}, ${MAX_PRIOR_VARIANCE}], or unset to learn ${what} from the data` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
 /** The reward-model priors. Learner (training) and gateway (serving) must read the same values. */
 export const rewardPriorConfigShape = {
   /**
    * τ²: prior variance of a user's deviation from the aggregate (pooling strength; 0 = pure aggregate), fixed for every
    * domain not in LEARNER_TAU2_BY_DOMAIN. Unset (the default): τ² is learned per domain (LEARNER_TAU2_GRID).
    */
-  LEARNER_TAU2: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return undefined;
-      const value = Number(text);
-      if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > MAX_PRIOR_VARIANCE) {
-        ctx.addIssue({ code: 'custom', message: `expected a number in [0, ${MAX_PRIOR_VARIANCE}], or unset to learn τ² from the data` });
-        return z.NEVER;
-      }
-      return value;
-    }),
+  LEARNER_TAU2: fixedOrLearned(0, 'τ²'),
   /** Per-domain fixed τ², e.g. "news=0.5,code=4"; domains not named use LEARNER_TAU2 (or learn it when that is unset). */
   LEARNER_TAU2_BY_DOMAIN: env.numberMap('', { min: 0, max: MAX_PRIOR_VARIANCE }),
   /**
@@ -48,16 +54,39 @@ export const rewardPriorConfigShape = {
     }),
   /** Prior variance of the aggregate's feature weights. */
   LEARNER_PRIOR_VARIANCE: env.number(1, { min: 1e-9, max: MAX_PRIOR_VARIANCE }),
-  /** Prior variance of the aggregate's per-item intercepts. */
-  LEARNER_ITEM_PRIOR_VARIANCE: env.number(1, { min: 1e-9, max: MAX_PRIOR_VARIANCE }),
+  /**
+   * Prior variance σ²_c of the aggregate's per-item intercepts, fixed. Unset (the default): learned per domain from
+   * the events as τ² is (on DEFAULT_POOLING_GRID, prior mode 1: the value it used to be fixed at).
+   */
+  LEARNER_ITEM_PRIOR_VARIANCE: fixedOrLearned(1e-9, 'it'),
   /** Variance added to each touched aggregate weight per update so the population can drift (0 = none). */
   LEARNER_FORGETTING: env.number(0, { min: 0, max: MAX_PRIOR_VARIANCE }),
   /** K: personas per user at most (issue #16; 1 = one deviation per user, exactly as before personas). */
   LEARNER_MAX_PERSONAS: env.int(3, { min: 1, max: 16 }),
+  /**
+   * Cold-start borrowing (issue #16), off by default: a user with fewer than LEARNER_BORROWING_COLD_EVENTS events may
+   * be served a similar user's deviation, only once their own events show it beats the aggregate beyond its
+   * uncertainty (BorrowingEvidence). The learner keeps the evidence, the gateway serves by it: set it on both.
+   */
+  LEARNER_BORROWING: env.bool(false),
+  /**
+   * Users below this many events are cold (they may borrow); users at or above it may be donors. At least
+   * 6: the guard needs 5 of the user's own scored events before it can say yes (the first event has no donor yet).
+   */
+  LEARNER_BORROWING_COLD_EVENTS: env.int(DEFAULT_DONOR_POOL.minEvents, { min: DEFAULT_BORROWING_GUARD.minEvents + 1, max: 100_000 }),
+  /** Donors kept per partition (the similarity search scans them all once per cold user's event). */
+  LEARNER_BORROWING_DONORS: env.int(DEFAULT_DONOR_POOL.capacity, { min: 1, max: 1024 }),
 };
 
 /** Where learned pooling starts before any evidence: the grid prior's mode (the hand-set default it replaced). */
 export const LEARNED_TAU2_START = DEFAULT_GRID_PRIOR.mode;
+/** Likewise for σ²_c, the item-intercept prior variance: 1, what it was fixed at before it was learned. */
+export const LEARNED_ITEM_VARIANCE_START = DEFAULT_GRID_PRIOR.mode;
+
+/** A domain's item-intercept prior variance σ²_c and where it comes from (as {@link PoolingStrength} for τ²). */
+export type ItemPriorVariance =
+  | { source: 'fixed'; variance: number }
+  | { source: 'learned'; variance: number; shards: number; grid: readonly number[]; logEvidence: number[]; prior: { mode: number; logSd: number } };
 
 /** A domain's pooling strength and where it comes from. */
 export type PoolingStrength =
@@ -76,17 +105,51 @@ export type PoolingStrength =
 const schema = z.object(rewardPriorConfigShape);
 export type RewardPriorConfig = z.output<typeof schema>;
 /** What ModelPriors needs: the parsed configuration, τ² and its grid optional (unset: learned, on the default grid). */
-export type ModelPriorsConfig = Omit<RewardPriorConfig, 'LEARNER_TAU2' | 'LEARNER_TAU2_GRID'> & Partial<Pick<RewardPriorConfig, 'LEARNER_TAU2' | 'LEARNER_TAU2_GRID'>>;
+type Optional = 'LEARNER_TAU2' | 'LEARNER_TAU2_GRID' | 'LEARNER_ITEM_PRIOR_VARIANCE' | 'LEARNER_BORROWING' | 'LEARNER_BORROWING_COLD_EVENTS' | 'LEARNER_BORROWING_DONORS';
+export type ModelPriorsConfig = Omit<RewardPriorConfig, Optional> & Partial<Pick<RewardPriorConfig, Optional>>;
 
 export class ModelPriors {
+  /** The aggregate's options under the fixed σ²_c, or where σ²_c is learned under its starting value. */
   readonly aggregate: DiagonalGaussianLogisticOptions;
 
   constructor(private readonly config: ModelPriorsConfig) {
-    const weights = config.LEARNER_PRIOR_VARIANCE;
-    const items = config.LEARNER_ITEM_PRIOR_VARIANCE;
-    this.aggregate = {
-      priorVariance: (feature: string) => (feature.startsWith(ITEM_FEATURE_PREFIX) ? items : weights),
-      forgetting: config.LEARNER_FORGETTING,
+    this.aggregate = this.aggregateUnder(config.LEARNER_ITEM_PRIOR_VARIANCE ?? LEARNED_ITEM_VARIANCE_START);
+  }
+
+  /** The aggregate's options with item intercepts under σ²_c = `itemVariance`. */
+  aggregateUnder(itemVariance: number): DiagonalGaussianLogisticOptions {
+    const weights = this.config.LEARNER_PRIOR_VARIANCE;
+    return { priorVariance: (feature: string) => (feature.startsWith(ITEM_FEATURE_PREFIX) ? itemVariance : weights), forgetting: this.config.LEARNER_FORGETTING };
+  }
+
+  /** The configured σ²_c (LEARNER_ITEM_PRIOR_VARIANCE), or undefined: learned from the data. */
+  get fixedItemVariance(): number | undefined {
+    return this.config.LEARNER_ITEM_PRIOR_VARIANCE;
+  }
+
+  /**
+   * The item-intercept prior variance of a domain as its shards' evidence gives it: fixed, or the MAP σ²_c of the
+   * evidence summed over the shards, as {@link pooling} does for τ².
+   */
+  itemPriorVariance(shards: readonly (PoolingStrengthGridJSON | null | undefined)[]): ItemPriorVariance {
+    const fixed = this.fixedItemVariance;
+    if (fixed !== undefined) return { source: 'fixed', variance: fixed };
+    const { leader, shards: count, evidence } = summedEvidence(DEFAULT_POOLING_GRID, shards);
+    return { source: 'learned', variance: leader, shards: count, grid: evidence.grid, logEvidence: evidence.cumulativeLosses().map((loss) => -loss), prior: DEFAULT_GRID_PRIOR };
+  }
+
+  /**
+   * Cold-start borrowing as configured: the guard (off unless LEARNER_BORROWING) and the donor pool (donors and cold
+   * users are split at LEARNER_BORROWING_COLD_EVENTS). Undefined fields of an older configuration take the defaults.
+   */
+  get borrowing(): { guard: BorrowingGuardOptions; donors: DonorPoolOptions } {
+    return {
+      guard: { ...DEFAULT_BORROWING_GUARD, enabled: this.config.LEARNER_BORROWING ?? false },
+      donors: {
+        ...DEFAULT_DONOR_POOL,
+        capacity: this.config.LEARNER_BORROWING_DONORS ?? DEFAULT_DONOR_POOL.capacity,
+        minEvents: this.config.LEARNER_BORROWING_COLD_EVENTS ?? DEFAULT_DONOR_POOL.minEvents,
+      },
     };
   }
 
@@ -172,17 +235,10 @@ export class ModelPriors {
   pooling(domain: string, shards: readonly (PoolingStrengthGridJSON | null | undefined)[]): PoolingStrength {
     const fixed = this.fixedTau2(domain);
     if (fixed !== undefined) return { source: 'fixed', tau2: fixed };
-    const evidence = new PoolingStrengthGrid(this.tau2Grid, DEFAULT_GRID_PRIOR);
-    let shardsWithEvidence = 0;
-    for (const shard of shards) {
-      if (!shard) continue;
-      const continued = PoolingStrengthGrid.fromJSON(shard, this.tau2Grid, DEFAULT_GRID_PRIOR);
-      if (continued.cumulativeLosses().some((loss) => loss > 0)) shardsWithEvidence++;
-      evidence.add(continued.toJSON());
-    }
+    const { leader, shards: shardsWithEvidence, evidence } = summedEvidence(this.tau2Grid, shards);
     return {
       source: 'learned',
-      tau2: evidence.leader(),
+      tau2: leader,
       shards: shardsWithEvidence,
       grid: evidence.grid,
       logEvidence: evidence.cumulativeLosses().map((loss) => -loss),
@@ -190,8 +246,30 @@ export class ModelPriors {
     };
   }
 
-  /** The domain's aggregate: the Gaussian product of its per-partition shard posteriors. */
-  combineAggregate(shards: DiagonalGaussianLogisticJSON[]): DiagonalGaussianLogistic {
-    return DiagonalGaussianLogistic.fromJSON(combineShardPosteriors(shards, this.aggregate.priorVariance), this.aggregate);
+  /**
+   * The domain's aggregate: the Gaussian product of its per-partition shard posteriors, under σ²_c = `itemVariance`
+   * (default: the fixed one, or the learned one's start). Where σ²_c is learned each shard's intercepts are under its
+   * own partition's value (`shard.itemVariance`, default the same): they are rebased to `itemVariance` first, since
+   * the product divides out one prior common to all shards.
+   */
+  combineAggregate(shards: { state: DiagonalGaussianLogisticJSON; itemVariance?: number }[], itemVariance = this.fixedItemVariance ?? LEARNED_ITEM_VARIANCE_START): DiagonalGaussianLogistic {
+    const options = this.aggregateUnder(itemVariance);
+    const states = shards.map((shard) =>
+      shard.itemVariance === undefined || shard.itemVariance === itemVariance ? shard.state : rebaseItemIntercepts(shard.state, shard.itemVariance, itemVariance),
+    );
+    return DiagonalGaussianLogistic.fromJSON(combineShardPosteriors(states, options.priorVariance), options);
   }
+}
+
+/** Evidence over a grid summed over shards (evidence over another grid left out), its leader and shards with any. */
+function summedEvidence(grid: readonly number[], shards: readonly (PoolingStrengthGridJSON | null | undefined)[]) {
+  const evidence = new PoolingStrengthGrid(grid, DEFAULT_GRID_PRIOR);
+  let count = 0;
+  for (const shard of shards) {
+    if (!shard) continue;
+    const continued = PoolingStrengthGrid.fromJSON(shard, grid, DEFAULT_GRID_PRIOR);
+    if (continued.cumulativeLosses().some((loss) => loss > 0)) count++;
+    evidence.add(continued.toJSON());
+  }
+  return { leader: evidence.leader(), shards: count, evidence };
 }

@@ -1,6 +1,16 @@
 import { modelVersion, normaliseCategories } from '@chorus/contracts';
-import { DiagonalGaussianLogistic, itemFeatures, personaLabel, withItemIntercept, type PersonaMixture, type SparseVector } from '@chorus/reward';
-import type { ModelPriors, PoolingStrength } from './model-priors';
+import {
+  BorrowingEvidence,
+  DiagonalGaussianLogistic,
+  itemFeatures,
+  personaLabel,
+  profileLogit,
+  withItemIntercept,
+  type BorrowingDecision,
+  type PersonaMixture,
+  type SparseVector,
+} from '@chorus/reward';
+import type { ItemPriorVariance, ModelPriors, PoolingStrength } from './model-priors';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
 import { storedPersonas } from './user-model-state';
 
@@ -19,6 +29,8 @@ export interface AggregateSnapshot {
   shards: number;
   /** The domain's τ²: fixed, or learned from the shards' evidence. */
   pooling: PoolingStrength;
+  /** The aggregate's item-intercept prior variance σ²_c: fixed, or learned from the shards' evidence. */
+  itemPriorVariance: ItemPriorVariance;
 }
 
 /** One user's personalized scores over the catalogue of a domain. */
@@ -40,6 +52,11 @@ export interface UserScores {
   ranked: { item: ScoringItem; logit: number; persona?: { id: number; label: string } }[];
   /** Each persona's share of the user's events (its mass over the total), by persona id; absent without a model. */
   personaShares?: Record<string, number>;
+  /**
+   * Present when a similar user's deviation ranked the list (cold-start borrowing, issue #16): the guard's evidence
+   * that it did better than the aggregate on the user's own events. The donor is not named (see borrowedProfile).
+   */
+  borrowed?: Omit<BorrowingDecision, 'borrow' | 'reason'>;
 }
 
 interface Cached<T> {
@@ -70,8 +87,13 @@ export class PersonalizedScorer {
     const cached = this.aggregates.get(domain);
     if (cached && cached.until > Date.now()) return cached.value;
     const shards = await this.models.aggregateShards(domain);
+    const itemPriorVariance = this.priors.itemPriorVariance(shards.map((s) => s.itemEvidence));
     const value = {
-      model: this.priors.combineAggregate(shards.map((s) => s.state)),
+      model: this.priors.combineAggregate(
+        shards.map((s) => ({ state: s.state, itemVariance: s.itemEvidence?.variance })),
+        itemPriorVariance.variance,
+      ),
+      itemPriorVariance,
       eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
       shards: shards.length,
       pooling: this.priors.pooling(domain, shards.map((s) => s.evidence)),
@@ -138,6 +160,8 @@ export class PersonalizedScorer {
     domain: string,
     { aggregate, stored, seen, catalogue }: { aggregate: AggregateSnapshot; stored: StoredUserModel | undefined; seen: Set<string>; catalogue: ScoringItem[] },
   ): UserScores {
+    const borrowed = this.borrowedProfile(stored);
+    if (borrowed) return this.rankBorrowed(userId, domain, { aggregate, stored: stored!, seen, catalogue }, borrowed);
     // Personas score with item-conditioned attention; one persona is exactly the single deviation (personalizedLogit).
     const personas = this.personas(stored, domain);
     const names = new Map(personas?.personas.map((persona) => [persona.id, { id: persona.id, label: personaLabel(persona.model) }]));
@@ -152,10 +176,48 @@ export class PersonalizedScorer {
       if (!personas) ranked.push({ item, logit: aggregateLogit });
       else ranked.push({ item, logit: personas.logit(item.userX, aggregateLogit), persona: names.get(personas.servingPersona(item.userX))! });
     }
-    ranked.sort((a, b) => b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0));
+    ranked.sort(bestFirst);
     const personaShares = personas && personaMassShares(personas);
     return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked, ...(personaShares ? { personaShares } : {}) };
   }
+
+  /**
+   * Cold-start borrowing's serving step: the donor profile a cold user is served, when borrowing is on
+   * (LEARNER_BORROWING) and the guard accepts the user's own evidence (BorrowingEvidence: the lower one-sided 95%
+   * bound of the mean log-loss gain over the aggregate > 0, after ≥ 5 scored events). Undefined otherwise, and for a
+   * user with LEARNER_BORROWING_COLD_EVENTS events or more (served their own deviation).
+   */
+  borrowedProfile(stored: StoredUserModel | undefined): { means: Record<string, number>; decision: BorrowingDecision } | undefined {
+    const { guard, donors } = this.priors.borrowing;
+    const state = stored?.borrowing;
+    if (!guard.enabled || !state?.donor || stored!.eventsSeen >= donors.minEvents) return undefined;
+    const decision = BorrowingEvidence.fromJSON(state.evidence).decide(guard);
+    // Null prototype: the profile is looked up by feature name.
+    return decision.borrow ? { means: Object.assign(Object.create(null) as Record<string, number>, state.donor.means), decision } : undefined;
+  }
+
+  /** The list a borrowed profile ranks: aggregate + donor profile, r(i) = aggregate(i) + m_d·φ(i); no personas. */
+  private rankBorrowed(
+    userId: string,
+    domain: string,
+    { aggregate, stored, seen, catalogue }: { aggregate: AggregateSnapshot; stored: StoredUserModel; seen: Set<string>; catalogue: ScoringItem[] },
+    { means, decision }: { means: Record<string, number>; decision: BorrowingDecision },
+  ): UserScores {
+    const history: ScoringItem[] = [];
+    const ranked: UserScores['ranked'] = [];
+    for (const item of catalogue) {
+      if (seen.has(item.itemId)) history.push(item);
+      else ranked.push({ item, logit: profileLogit(means, item.userX, aggregate.model.logit(item.aggregateX)) });
+    }
+    ranked.sort(bestFirst);
+    const { events, meanGain, lowerBound } = decision;
+    return { userId, domain, stored, modelVersion: modelVersion(stored.eventsSeen, aggregate.eventsSeen), seen, history, ranked, borrowed: { events, meanGain, lowerBound } };
+  }
+}
+
+/** Highest logit first; ties by item id. */
+function bestFirst(a: { item: ScoringItem; logit: number }, b: { item: ScoringItem; logit: number }): number {
+  return b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0);
 }
 
 /**

@@ -1,6 +1,9 @@
 import type { DiagonalGaussianLogisticJSON, PoolingStrengthGridJSON } from '@chorus/reward';
 import type { DataSource } from 'typeorm';
-import type { StoredPersonas } from './user-model-state';
+import type { StoredBorrowing, StoredPersonas } from './user-model-state';
+
+/** aggregate_shards.item_variance_evidence: the σ²_c evidence of a partition and the σ²_c its shard is under. */
+export type StoredItemVarianceEvidence = PoolingStrengthGridJSON & { readonly variance: number };
 
 /** What the learner stores of a user in one domain. */
 export interface StoredUserModel {
@@ -10,6 +13,8 @@ export interface StoredUserModel {
   tau2?: number;
   /** The other personas' state, when the learner keeps personas (see userStateText). */
   personas?: StoredPersonas;
+  /** Cold-start borrowing's evidence and donor, while the user is cold and the learner borrows (see userStateText). */
+  borrowing?: StoredBorrowing;
   eventsSeen: number;
   updatedAt: string;
 }
@@ -29,12 +34,24 @@ export interface CatalogueRecord {
 export class RewardModelsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async aggregateShards(domain: string): Promise<{ shard: number; state: DiagonalGaussianLogisticJSON; evidence: PoolingStrengthGridJSON | null; eventsSeen: number }[]> {
-    const rows: { shard: number; state: DiagonalGaussianLogisticJSON; pooling_evidence: PoolingStrengthGridJSON | null; events_seen: string }[] = await this.db.query(
-      `SELECT shard, state, pooling_evidence, events_seen FROM aggregate_shards WHERE domain = $1 ORDER BY shard`,
+  /**
+   * A domain's aggregate shards: posterior, τ² evidence, and where σ²_c is learned the shard's item-variance evidence
+   * with the σ²_c its intercepts are under (`itemEvidence.variance`).
+   */
+  async aggregateShards(domain: string): Promise<
+    { shard: number; state: DiagonalGaussianLogisticJSON; evidence: PoolingStrengthGridJSON | null; itemEvidence: StoredItemVarianceEvidence | null; eventsSeen: number }[]
+  > {
+    const rows: {
+      shard: number;
+      state: DiagonalGaussianLogisticJSON;
+      pooling_evidence: PoolingStrengthGridJSON | null;
+      item_variance_evidence: StoredItemVarianceEvidence | null;
+      events_seen: string;
+    }[] = await this.db.query(
+      `SELECT shard, state, pooling_evidence, item_variance_evidence, events_seen FROM aggregate_shards WHERE domain = $1 ORDER BY shard`,
       [domain],
     );
-    return rows.map((r) => ({ shard: r.shard, state: r.state, evidence: r.pooling_evidence, eventsSeen: Number(r.events_seen) }));
+    return rows.map((r) => ({ shard: r.shard, state: r.state, evidence: r.pooling_evidence, itemEvidence: r.item_variance_evidence, eventsSeen: Number(r.events_seen) }));
   }
 
   /** Events the aggregate of a domain has learned (Σ over shards): half of a user's model version. */
@@ -107,7 +124,7 @@ export class RewardModelsRepository {
 
 /** A user_models row as read: state is `{"weights", "tau2"?, "personas"?}` (see userStateText). */
 interface StoredRow {
-  state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas };
+  state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing };
   events_seen: number;
   updated_at: Date;
 }
@@ -117,6 +134,7 @@ function storedUserModel({ state, events_seen, updated_at }: StoredRow): StoredU
     weights: state.weights,
     tau2: state.tau2,
     ...(state.personas ? { personas: state.personas } : {}),
+    ...(state.borrowing ? { borrowing: state.borrowing } : {}),
     eventsSeen: events_seen,
     updatedAt: updated_at.toISOString(),
   };

@@ -83,6 +83,7 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
       eventsSeen: 40,
       shards: 1,
       pooling: expect.objectContaining({ source: 'learned' }),
+      itemPriorVariance: expect.objectContaining({ source: 'learned', variance: 1, shards: 0 }),
       weights: { bias: { mean: 0, sd: Math.sqrt(0.5) }, 'cat:drama': { mean: 2, sd: 0.5 }, 'cat:comedy': { mean: -1, sd: 0.5 } },
     });
     // τ² is learned (LEARNER_TAU2 unset) and the shard row holds no pooling evidence yet: the prior's mode.

@@ -37,9 +37,9 @@ export class ReadModelsUseCase {
 
   async aggregate(rawQuery: unknown) {
     const { domain, includeItems } = parseRequest(aggregateQueryV1, rawQuery, 'the query');
-    const { model, eventsSeen, shards, pooling } = await this.scorer.aggregate(domain);
+    const { model, eventsSeen, shards, pooling, itemPriorVariance } = await this.scorer.aggregate(domain);
     // Checked against the contract on the way out: a shard's evidence is the learner's JSON, read back from Postgres.
-    return aggregateModelV1.parse({ domain, eventsSeen, shards, pooling, weights: describe(model, (f) => includeItems || !f.startsWith(ITEM_FEATURE_PREFIX)) });
+    return aggregateModelV1.parse({ domain, eventsSeen, shards, pooling, itemPriorVariance, weights: describe(model, (f) => includeItems || !f.startsWith(ITEM_FEATURE_PREFIX)) });
   }
 
   async userModel(rawUserId: string, rawQuery: unknown) {
@@ -113,12 +113,14 @@ export class ReadModelsUseCase {
     }
     const scores = await this.scorer.scoreUnseen(userId, domain);
     const top = scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit, ...(entry.persona ? { persona: entry.persona } : {}) }));
-    const policy = scores.stored ? 'accuracy' : 'aggregate';
+    const policy = scores.borrowed ? 'borrowed' : scores.stored ? 'accuracy' : 'aggregate';
+    // Borrowed: that a similar user's deviation ranked the list and the evidence it was allowed on — not whose it was.
+    const borrowed = scores.borrowed ? { borrowed: { from: 'similar-user' as const, ...scores.borrowed } } : {};
     if (top.length === 0) {
       // Nothing left to recommend (empty catalogue, or the user has seen it all): nothing is served, nothing is logged.
-      return { listId: null, userId, domain, policy, servedAt: new Date().toISOString(), items: [], candidates: 0 };
+      return { listId: null, userId, domain, policy, servedAt: new Date().toISOString(), items: [], candidates: 0, ...borrowed };
     }
-    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.ranked.length };
+    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.ranked.length, ...borrowed };
   }
 
   /**

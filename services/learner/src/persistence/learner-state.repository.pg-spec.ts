@@ -159,6 +159,10 @@ describe('LearnerStateRepository commits', () => {
     expect(await repo.loadUsers([{ userId: 'dee', domain: 'movies' }])).toEqual(
       new Map([['dee\u0001movies', { state: { weights: { bias: [0.3, 0.9] }, recentEventIds: [1, 2] }, eventsSeen: 2, interactionRows: 0 }]]),
     );
+    // Cold-start borrowing's additive key comes back with the row.
+    const borrowing = { donor: { userId: 'ann', means: { 'cat:drama': 0.5 } }, evidence: { n: 2, mean: 0.1, m2: 0.02 } };
+    await repo.flush({ ...empty(), users: [user('dee', JSON.stringify({ weights: { bias: [0.3, 0.9] }, borrowing }), [1, 2, 3], 3)] });
+    expect((await repo.loadUsers([{ userId: 'dee', domain: 'movies' }])).get('dee\u0001movies')!.state.borrowing).toEqual(borrowing);
   });
 
   it('reads the dedupe window of a row written before recent_event_keys existed from its JSON state', async () => {
@@ -181,18 +185,21 @@ describe('LearnerStateRepository commits', () => {
     await repo.loadPartition(7);
     await repo.flush({ ...empty(), shards: [{ domain: 'news', partition: 7, state: '{"bias":[0.1,0.9]}', eventsSeen: 5 }] });
     const evidence = { grid: [1, 2], losses: [3.5, 2.25], tau2: 2 };
+    const itemEvidence = { grid: [0.5, 1], losses: [1.5, 1.25], variance: 1 };
+    const donors = [{ userId: 'ann', eventsSeen: 60, means: { 'cat:drama': 0.5 } }];
     await repo.flush({
       ...empty(),
       shards: [
-        { domain: 'news', partition: 7, state: '{"bias":[0.2,0.8]}', evidence: JSON.stringify(evidence), eventsSeen: 9 },
+        { domain: 'news', partition: 7, state: '{"bias":[0.2,0.8]}', evidence: JSON.stringify(evidence), itemEvidence: JSON.stringify(itemEvidence), donors: JSON.stringify(donors), eventsSeen: 9 },
         { domain: 'podcasts', partition: 7, state: '{}', eventsSeen: 1 },
       ],
     });
     const { shards } = await repo.loadPartition(7);
-    // The learned pooling evidence comes back with its shard; a fixed-τ² shard has none.
+    // The learned pooling evidence (τ² and σ²_c) and the borrowing donors come back with their shard; a shard with
+    // everything fixed and borrowing off has none.
     expect(shards.sort((a, b) => (a.domain < b.domain ? -1 : 1))).toEqual([
-      { domain: 'news', state: { bias: [0.2, 0.8] }, evidence, eventsSeen: 9 },
-      { domain: 'podcasts', state: {}, evidence: null, eventsSeen: 1 },
+      { domain: 'news', state: { bias: [0.2, 0.8] }, evidence, itemEvidence, donors, eventsSeen: 9 },
+      { domain: 'podcasts', state: {}, evidence: null, itemEvidence: null, donors: null, eventsSeen: 1 },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
-import type { StoredPersonas } from '@chorus/scoring';
-import type { DiagonalGaussianLogisticJSON } from '@chorus/reward';
+import type { StoredBorrowing, StoredItemVarianceEvidence, StoredPersonas } from '@chorus/scoring';
+import type { DiagonalGaussianLogisticJSON, DonorProfile } from '@chorus/reward';
 import type { UserReliabilityJSON } from '@chorus/reliability';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
@@ -29,7 +29,7 @@ export class LearnerStateRepository {
     const rows: {
       user_id: string;
       domain: string;
-      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; reliability?: UserReliabilityJSON; recentEventIds?: number[] };
+      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing; reliability?: UserReliabilityJSON; recentEventIds?: number[] };
       recent_event_keys: Buffer | null;
       events_seen: number;
       interaction_rows: number;
@@ -42,8 +42,8 @@ export class LearnerStateRepository {
     for (const row of rows) {
       // Rows from before the recent_event_keys column keep their window in the JSON state.
       const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      const { weights, tau2, personas, reliability } = row.state;
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, reliability, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
+      const { weights, tau2, personas, borrowing, reliability } = row.state;
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, borrowing, reliability, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }
@@ -60,7 +60,14 @@ export class LearnerStateRepository {
   /** The stored resume point of a partition (created at 0 the first time), its aggregate shards and reliability pair counts. */
   async loadPartition(partition: number): Promise<{
     nextOffset: number;
-    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence: StoredPoolingEvidence | null; eventsSeen: number }[];
+    shards: {
+      domain: string;
+      state: DiagonalGaussianLogisticJSON;
+      evidence: StoredPoolingEvidence | null;
+      itemEvidence: StoredItemVarianceEvidence | null;
+      donors: DonorProfile[] | null;
+      eventsSeen: number;
+    }[];
     reliabilityPairs: { domain: string; itemA: string; itemB: string; n: number; a: number }[];
   }> {
     await this.db.query(
@@ -71,8 +78,15 @@ export class LearnerStateRepository {
       `SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`,
       [this.groupId, this.topic, partition],
     );
-    const shards: { domain: string; state: DiagonalGaussianLogisticJSON; pooling_evidence: StoredPoolingEvidence | null; events_seen: string }[] = await this.db.query(
-      `SELECT domain, state, pooling_evidence, events_seen FROM aggregate_shards WHERE shard = $1`,
+    const shards: {
+      domain: string;
+      state: DiagonalGaussianLogisticJSON;
+      pooling_evidence: StoredPoolingEvidence | null;
+      item_variance_evidence: StoredItemVarianceEvidence | null;
+      donor_pool: DonorProfile[] | null;
+      events_seen: string;
+    }[] = await this.db.query(
+      `SELECT domain, state, pooling_evidence, item_variance_evidence, donor_pool, events_seen FROM aggregate_shards WHERE shard = $1`,
       [partition],
     );
     const pairs: { domain: string; item_a: string; item_b: string; n: string; a: number }[] = await this.db.query(
@@ -81,7 +95,14 @@ export class LearnerStateRepository {
     );
     return {
       nextOffset: Number(offset!.next_offset),
-      shards: shards.map((s) => ({ domain: s.domain, state: s.state, evidence: s.pooling_evidence, eventsSeen: Number(s.events_seen) })),
+      shards: shards.map((s) => ({
+        domain: s.domain,
+        state: s.state,
+        evidence: s.pooling_evidence,
+        itemEvidence: s.item_variance_evidence,
+        donors: s.donor_pool,
+        eventsSeen: Number(s.events_seen),
+      })),
       reliabilityPairs: pairs.map((p) => ({ domain: p.domain, itemA: p.item_a, itemB: p.item_b, n: Number(p.n), a: p.a })),
     };
   }
@@ -93,16 +114,20 @@ export class LearnerStateRepository {
       if (snapshot.users.length) await this.upsertUsers(tx, snapshot.users);
       if (snapshot.shards.length) {
         await tx.query(
-          `INSERT INTO aggregate_shards (domain, shard, state, pooling_evidence, events_seen, updated_at)
-           SELECT d, p, s::jsonb, x::jsonb, e, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS t(d, p, s, x, e)
+          `INSERT INTO aggregate_shards (domain, shard, state, pooling_evidence, donor_pool, item_variance_evidence, events_seen, updated_at)
+           SELECT d, p, s::jsonb, x::jsonb, o::jsonb, i::jsonb, e, now()
+             FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[]) AS t(d, p, s, x, e, o, i)
            ON CONFLICT (domain, shard) DO UPDATE
-             SET state = EXCLUDED.state, pooling_evidence = EXCLUDED.pooling_evidence, events_seen = EXCLUDED.events_seen, updated_at = now()`,
+             SET state = EXCLUDED.state, pooling_evidence = EXCLUDED.pooling_evidence, donor_pool = EXCLUDED.donor_pool,
+                 item_variance_evidence = EXCLUDED.item_variance_evidence, events_seen = EXCLUDED.events_seen, updated_at = now()`,
           [
             snapshot.shards.map((s) => s.domain),
             snapshot.shards.map((s) => s.partition),
             snapshot.shards.map((s) => s.state),
             snapshot.shards.map((s) => s.evidence ?? null),
             snapshot.shards.map((s) => s.eventsSeen),
+            snapshot.shards.map((s) => s.donors ?? null),
+            snapshot.shards.map((s) => s.itemEvidence ?? null),
           ],
         );
       }

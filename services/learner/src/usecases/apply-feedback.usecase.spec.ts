@@ -48,8 +48,8 @@ class InMemoryStoredUsers implements StoredUsers {
   }
 }
 
-function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean; reliability?: ReliabilityWeighting } = {}) {
-  const priors = new ModelPriors({ LEARNER_TAU2: options.learnTau2 ? undefined : 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
+function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean; learnItemVariance?: boolean; reliability?: ReliabilityWeighting } = {}) {
+  const priors = new ModelPriors({ LEARNER_TAU2: options.learnTau2 ? undefined : 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: options.learnItemVariance ? undefined : 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
   const state = new LearnerState(priors, 1000);
   const items = new InMemoryCatalogueRows();
   items.add('m-1', 'movies', { drama: 1 });
@@ -346,6 +346,36 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     expect(after.users.map((u) => [u.userId, u.state, u.eventsSeen])).toEqual(expected.users.map((u) => [u.userId, u.state, u.eventsSeen]));
   });
 
+  it('learns σ²_c the same way: exactly-once across batchings and a restart, intercepts rebased when it moves', async () => {
+    const all = events(0, 1300);
+    const withItems = () => setup({ learnTau2: true, learnItemVariance: true });
+    const parsed = (snapshot: ReturnType<LearnerState['snapshot']>) => snapshot.shards.map((s) => ({ ...s, state: JSON.parse(s.state), itemEvidence: JSON.parse(s.itemEvidence!) }));
+    const whole = withItems();
+    await inBatches(whole.usecase, all, 1300);
+    const shard = whole.state.shard('movies', 0);
+    // Two items clicked or skipped by opposite halves: their intercepts carry little, the evidence moves off the start.
+    expect(shard.itemVariance).toBe(shard.itemEvidence!.leader());
+    expect(shard.itemVariance).not.toBe(1); // it moved: the rebase at a refresh ran
+    expect(shard.model.priorVariance('item:m-1')).toBe(shard.itemVariance);
+    expect(shard.model.priorVariance('cat:drama')).toBe(1);
+    const expected = parsed(whole.state.snapshot());
+    expect(expected[0]!.itemEvidence.variance).toBe(shard.itemVariance);
+    expect(expected[0]!.itemEvidence.losses.every((loss: number) => loss > 0)).toBe(true);
+
+    const first = withItems();
+    await inBatches(first.usecase, all.slice(0, 700), 100);
+    const commit = first.state.snapshot();
+    const restarted = withItems();
+    restarted.state.clear();
+    restarted.state.adoptPartition(0, 700, parsed(commit).map((s) => ({ ...s, evidence: JSON.parse(s.evidence!), donors: null })));
+    for (const u of commit.users) {
+      const { weights, tau2, personas } = JSON.parse(u.state);
+      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
+    }
+    await inBatches(restarted.usecase, all.slice(700), 50);
+    expect(parsed(restarted.state.snapshot())).toEqual(expected);
+  });
+
   it('adds nothing to the evidence for a refused event, and keeps none where τ² is fixed', async () => {
     const { state, usecase } = setup({ learnTau2: true });
     await usecase.apply(0, batch([[0, click(1)]]));
@@ -354,9 +384,18 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     expect(outcome.deadLetters.map((d) => d.code)).toEqual(['FEEDBACK.NON_FINITE_UPDATE']);
     expect(state.shard('movies', 0).evidence!.cumulativeLosses()).toEqual(before);
 
+    const items = setup({ learnItemVariance: true });
+    await items.usecase.apply(0, batch([[0, click(1)]]));
+    const itemsBefore = items.state.shard('movies', 0).itemEvidence!.cumulativeLosses();
+    expect(itemsBefore.every((loss) => loss > 0)).toBe(true);
+    await items.usecase.apply(0, batch([[1, click(2, 'm-huge')]]));
+    expect(items.state.shard('movies', 0).itemEvidence!.cumulativeLosses()).toEqual(itemsBefore);
+
     const fixed = setup();
     await fixed.usecase.apply(0, batch([[0, click(1)]]));
-    expect(fixed.state.snapshot().shards[0]!.evidence).toBeNull();
+    const fixedShard = fixed.state.snapshot().shards[0]!;
+    expect(fixedShard.evidence).toBeNull();
+    expect(fixedShard.itemEvidence).toBeNull();
     expect(fixed.state.shard('movies', 0).tau2).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import {
   NonFiniteUpdateError,
   pairwiseObservationOf,
   ratingLabel,
+  rebasedInterceptLogits,
   rebasedMixtureLogits,
   updateOnObservationWithPersonas,
   type DiagonalGaussianLogistic,
@@ -17,6 +18,7 @@ import {
 } from '@chorus/reward';
 import { recordText, type ConsumedRecord } from '@chorus/platform';
 import type { BatchView } from '../workers/apply-worker.protocol';
+import { borrowAfterEvent } from './cold-start-borrowing';
 import { eventDedupeKey } from './event-dedupe-key';
 import type { CatalogueItem, ItemCatalogue } from './item-catalogue';
 import type { LearnerState, StoredUsers, UserState } from './learner-state';
@@ -170,8 +172,13 @@ export class ApplyFeedbackUseCase {
     try {
       // Learned τ²: the event scored under every candidate τ² before anything learns it, recorded once it is applied.
       const candidates = shard.evidence ? this.candidateLogits(shard.evidence.grid, shard.model, user, observation) : undefined;
+      // Learned σ²_c: the aggregate's own prediction under every candidate before it learns the event, recorded once
+      // the event is applied (rebasedInterceptLogits has its own scratch: the τ² candidates above stay valid). Each
+      // evidence is weighed as its model learns the event (reliability weights may differ between the two).
+      const itemCandidates = shard.itemEvidence ? interceptLogits(shard.itemEvidence.grid, shard.model, shard.itemVariance, observation) : undefined;
       logits = updateOnObservationWithPersonas(shard.model, user.model, observation, weights.aggregate, weights.personalized);
       if (candidates) shard.evidence!.recordAll(candidates, observation.y, weights.personalized);
+      if (itemCandidates) shard.itemEvidence!.recordAll(itemCandidates, observation.y, weights.aggregate);
     } catch (error) {
       // Refused before either model changed (the update is all or nothing): dead-letter it, keep flowing.
       const code = error instanceof NonFiniteUpdateError ? 'FEEDBACK.NON_FINITE_UPDATE' : 'FEEDBACK.UNPROCESSABLE';
@@ -180,6 +187,7 @@ export class ApplyFeedbackUseCase {
     this.state.applied(shard);
     this.state.auc.record(event.domain, partition, event.occurredAt, observation.y, observation.weight, logits);
     this.remember(user, dedupeKey);
+    borrowAfterEvent(user, shard, observation, logits.aggregate);
     if (event.type === 'pairwise') user.newItemIds.push(event.chosenId, event.rejectedId);
     else user.newItemIds.push(event.itemId);
     if (this.options.logPredictions) {
@@ -255,6 +263,15 @@ export class ApplyFeedbackUseCase {
     return deadLetterFor({ topic: this.options.topic, partition, offset: message.offset, consumer: this.options.consumer }, recordText(message), code, reason, issues);
   }
 
+}
+
+/** The event's aggregate scores under every candidate σ²_c, or undefined when not finite (as candidateLogits). */
+function interceptLogits(grid: readonly number[], aggregate: DiagonalGaussianLogistic, itemVariance: number, observation: FeedbackObservation): Float64Array | undefined {
+  try {
+    return rebasedInterceptLogits(grid, aggregate, itemVariance, observation.aggregateX);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The items the events name, computed only if iterated. */

@@ -1,15 +1,20 @@
 import {
+  BorrowingEvidence,
+  DEFAULT_POOLING_GRID,
   DiagonalGaussianLogistic,
+  DonorPool,
   PersonaMixture,
   POOLING_REFRESH_EVENTS,
   PoolingStrengthGrid,
+  rebaseItemIntercepts,
   rebasePersonas,
   type DiagonalGaussianLogisticJSON,
+  type DonorProfile,
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
 import { deadLetterCounterName, type DeadLetterV1 } from '@chorus/contracts';
 import { PAIR_SEPARATOR, PairCounts, pairKey, UserReliabilityState, type UserReliabilityJSON } from '@chorus/reliability';
-import { storedPersonas, userStateText, type ModelPriors, type StoredPersonas } from '@chorus/scoring';
+import { LEARNED_ITEM_VARIANCE_START, storedPersonas, userStateText, type ModelPriors, type StoredBorrowing, type StoredItemVarianceEvidence, type StoredPersonas } from '@chorus/scoring';
 import { PrequentialAucAccumulator, type PrequentialAucRow } from './prequential-auc.accumulator';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
@@ -32,6 +37,8 @@ export interface UserState {
   /** Recency tick of the last use, for eviction. */
   lastUsed: number;
   dirty: boolean;
+  /** Cold-start borrowing (when on, while the user is cold): the guard's evidence and the donor chosen last. */
+  borrowing?: { donor?: Pick<DonorProfile, 'userId' | 'means'>; evidence: BorrowingEvidence };
 }
 
 /** One partition's share of a domain's aggregate posterior. */
@@ -54,6 +61,15 @@ export interface ShardState {
    * is compared with. Per partition for the same reason as the evidence: the state stays a function of the log.
    */
   pairs: PairCounts;
+  /**
+   * Where σ²_c (the aggregate's item-intercept prior variance) is learned: each candidate's prequential evidence from
+   * this partition's events, persisted with the shard. Undefined where LEARNER_ITEM_PRIOR_VARIANCE fixes it.
+   */
+  itemEvidence?: PoolingStrengthGrid;
+  /** σ²_c this shard's intercepts are under: the fixed one, or its evidence's leader as of its last refresh. */
+  itemVariance: number;
+  /** Cold-start borrowing's donors among this partition's users (persisted with the shard); undefined when it is off. */
+  donors?: DonorPool;
   eventsSeen: number;
   dirty: boolean;
 }
@@ -73,6 +89,7 @@ export interface StoredUserState {
   personas?: StoredPersonas;
   /** Label reliability (issue #15); absent on rows from before it and for users with no pairwise judgment. */
   reliability?: UserReliabilityJSON;
+  borrowing?: StoredBorrowing;
   recentEventIds: number[];
 }
 
@@ -90,7 +107,7 @@ export interface FlushSnapshot {
   /** `state`: the JSON of user_models.state (see {@link userStateText}); `recentEventKeys`: the encoded dedupe window. */
   users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
   /** `evidence`: the JSON of the shard's pooling evidence (learned τ²), or null where τ² is fixed. */
-  shards: { domain: string; partition: number; state: string; evidence?: string | null; eventsSeen: number }[];
+  shards: { domain: string; partition: number; state: string; evidence?: string | null; itemEvidence?: string | null; donors?: string | null; eventsSeen: number }[];
   /** Pair counts of the shards' reliability that changed since the last snapshot (item ids in pairKey order). */
   reliabilityPairs: { domain: string; partition: number; itemA: string; itemB: string; n: number; a: number }[];
   /** Items each touched user interacted with since the last snapshot. */
@@ -162,7 +179,14 @@ export class LearnerState {
   adoptPartition(
     partition: number,
     nextOffset: number,
-    shards: { domain: string; state: DiagonalGaussianLogisticJSON; evidence?: StoredPoolingEvidence | null; eventsSeen: number }[],
+    shards: {
+      domain: string;
+      state: DiagonalGaussianLogisticJSON;
+      evidence?: StoredPoolingEvidence | null;
+      itemEvidence?: StoredItemVarianceEvidence | null;
+      donors?: DonorProfile[] | null;
+      eventsSeen: number;
+    }[],
     reliabilityPairs: readonly { domain: string; itemA: string; itemB: string; n: number; a: number }[] = [],
   ): void {
     this.nextOffset.set(partition, nextOffset);
@@ -172,12 +196,16 @@ export class LearnerState {
       // The stored τ² when it is one of the grid's (the grid may have been reconfigured); else the evidence's leader.
       const stored = shard.evidence?.tau2;
       const tau2 = evidence ? (stored !== undefined && evidence.grid.includes(stored) ? stored : evidence.leader()) : this.priors.tau2(shard.domain);
+      const items = this.itemVarianceOf(shard);
       this.domainShards(shard.domain)[partition] = {
         domain: shard.domain,
         partition,
-        model: DiagonalGaussianLogistic.fromJSON(shard.state, this.priors.aggregate),
+        model: DiagonalGaussianLogistic.fromJSON(items.state, this.priors.aggregateUnder(items.variance)),
         evidence,
         tau2,
+        itemEvidence: items.evidence,
+        itemVariance: items.variance,
+        donors: this.borrows ? DonorPool.fromJSON(shard.donors, this.priors.borrowing.donors) : undefined,
         pairs: new PairCounts(),
         eventsSeen: shard.eventsSeen,
         dirty: false,
@@ -186,15 +214,40 @@ export class LearnerState {
     for (const { domain, itemA, itemB, n, a } of reliabilityPairs) this.shard(domain, partition).pairs.set(pairKey(itemA, itemB), n, a);
   }
 
+  /**
+   * A stored shard's σ²_c: fixed, or its stored evidence continued and the σ²_c it was under (its leader when the
+   * stored value is not on the grid). A posterior stored under another σ²_c than the one it is now under (the
+   * configuration changed) is rebased to it.
+   */
+  private itemVarianceOf(shard: { state: DiagonalGaussianLogisticJSON; itemEvidence?: StoredItemVarianceEvidence | null }) {
+    const fixed = this.priors.fixedItemVariance;
+    const evidence = fixed === undefined ? PoolingStrengthGrid.fromJSON(shard.itemEvidence, DEFAULT_POOLING_GRID) : undefined;
+    const stored = shard.itemEvidence?.variance;
+    const variance = evidence ? (stored !== undefined && evidence.grid.includes(stored) ? stored : evidence.leader()) : fixed!;
+    // Rows from before σ²_c was learned were under the old fixed default, 1.
+    const under = stored ?? LEARNED_ITEM_VARIANCE_START;
+    return { evidence, variance, state: under === variance ? shard.state : rebaseItemIntercepts(shard.state, under, variance) };
+  }
+
+  /** Whether cold-start borrowing is on (LEARNER_BORROWING): the learner then keeps donors and evidence. */
+  get borrows(): boolean {
+    return this.priors.borrowing.guard.enabled;
+  }
+
   shard(domain: string, partition: number): ShardState {
     const shards = this.domainShards(domain);
     const evidence = this.learnsTau2(domain) ? new PoolingStrengthGrid(this.priors.tau2Grid) : undefined;
+    const itemEvidence = this.priors.fixedItemVariance === undefined ? new PoolingStrengthGrid(DEFAULT_POOLING_GRID) : undefined;
+    const itemVariance = itemEvidence ? itemEvidence.leader() : this.priors.fixedItemVariance!;
     return (shards[partition] ??= {
       domain,
       partition,
-      model: new DiagonalGaussianLogistic(this.priors.aggregate),
+      model: new DiagonalGaussianLogistic(this.priors.aggregateUnder(itemVariance)),
       evidence,
       tau2: evidence ? evidence.leader() : this.priors.tau2(domain),
+      itemEvidence,
+      itemVariance,
+      donors: this.borrows ? new DonorPool(this.priors.borrowing.donors) : undefined,
       pairs: new PairCounts(),
       eventsSeen: 0,
       dirty: false,
@@ -216,7 +269,14 @@ export class LearnerState {
   applied(shard: ShardState): void {
     shard.eventsSeen++;
     shard.dirty = true;
-    if (shard.evidence && shard.eventsSeen % POOLING_REFRESH_EVENTS === 0) shard.tau2 = shard.evidence.leader();
+    if (shard.eventsSeen % POOLING_REFRESH_EVENTS !== 0) return;
+    if (shard.evidence) shard.tau2 = shard.evidence.leader();
+    const items = shard.itemEvidence?.leader();
+    if (items !== undefined && items !== shard.itemVariance) {
+      // The shard's intercepts move to the new σ²_c now (O(items it holds), once per refresh), the data's evidence kept.
+      shard.model = DiagonalGaussianLogistic.fromJSON(rebaseItemIntercepts(shard.model.toJSON(), shard.itemVariance, items), this.priors.aggregateUnder(items));
+      shard.itemVariance = items;
+    }
   }
 
   /**
@@ -265,6 +325,8 @@ export class LearnerState {
       ...(stored?.state.reliability ? { reliability: UserReliabilityState.fromJSON(stored.state.reliability) } : {}),
       lastUsed: ++this.tick,
       dirty: false,
+      // Always present (undefined when none): every user object keeps one shape on the hot path.
+      borrowing: stored?.state.borrowing ? restoreBorrowing(stored.state.borrowing) : undefined,
     };
     // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts at the prior's mode and
     // is aligned to their partition's τ² at their first event (alignUser), like any other.
@@ -306,7 +368,10 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: withReliability(userStateText(user.model, user.tau2), user.reliability),
+          state: withReliability(
+            userStateText(user.model, user.tau2, user.borrowing && { ...(user.borrowing.donor ? { donor: user.borrowing.donor } : {}), evidence: user.borrowing.evidence.toJSON() }),
+            user.reliability,
+          ),
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
@@ -331,6 +396,8 @@ export class LearnerState {
           partition: shard.partition,
           state: shard.model.toJSONText(),
           evidence: shard.evidence ? JSON.stringify({ ...shard.evidence.toJSON(), tau2: shard.tau2 }) : null,
+          itemEvidence: shard.itemEvidence ? JSON.stringify({ ...shard.itemEvidence.toJSON(), variance: shard.itemVariance }) : null,
+          donors: shard.donors ? JSON.stringify(shard.donors) : null,
           eventsSeen: shard.eventsSeen,
         });
         shard.dirty = false;
@@ -375,6 +442,11 @@ export class LearnerState {
   }
 }
 
+/** A stored user's borrowing state; a donor's means get a null prototype (they are looked up by feature name). */
+function restoreBorrowing(stored: StoredBorrowing): NonNullable<UserState['borrowing']> {
+  const donor = stored.donor && { userId: stored.donor.userId, means: Object.assign(Object.create(null) as Record<string, number>, stored.donor.means) };
+  return { ...(donor ? { donor } : {}), evidence: BorrowingEvidence.fromJSON(stored.evidence) };
+}
 
 /**
  * The user row's JSON with the user's reliability state under its own key (issue #15), so rows without it load as
