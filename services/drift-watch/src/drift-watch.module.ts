@@ -5,7 +5,6 @@ import {
   CatalogueChanges,
   createKafka,
   DeadLetterOutbox,
-  ensureTopics,
   exitOnFatal,
   JsonLogger,
   KafkaProducerClient,
@@ -17,6 +16,7 @@ import {
   RuntimeOpsController,
   serviceHealthProvider,
   serviceProviders,
+  topicsAdminProvider,
 } from '@chorus/platform';
 import { ModelPriors, RewardModelsRepository } from '@chorus/scoring';
 import { Kafka, type Admin } from 'kafkajs';
@@ -120,17 +120,7 @@ export class DriftWatchModule {
         { provide: ON_FATAL, useValue: onFatal ?? exitOnFatal(logger, 'drift-watch') },
         ...serviceProviders({ service: 'drift-watch', config }, logger),
         { provide: Kafka, useFactory: () => createKafka(clientId, config.KAFKA_BROKERS, logger) },
-        {
-          provide: KAFKA_ADMIN,
-          inject: [Kafka],
-          // Topics exist before anything subscribes (the broker does not create them).
-          useFactory: async (kafka: Kafka): Promise<Admin> => {
-            const admin = kafka.admin();
-            await admin.connect();
-            await ensureTopics(admin, { partitions: config.FEEDBACK_PARTITIONS, prefix: config.KAFKA_TOPIC_PREFIX });
-            return admin;
-          },
-        },
+        topicsAdminProvider(KAFKA_ADMIN, { partitions: config.FEEDBACK_PARTITIONS, prefix: config.KAFKA_TOPIC_PREFIX }),
         ...engineProviders(config),
         ...repositoryProviders(config),
         DetectorSettingsPoller,

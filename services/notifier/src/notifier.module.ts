@@ -11,7 +11,6 @@ import {
   createKafka,
   createMetricsRegistry,
   DeadLetterOutbox,
-  ensureTopics,
   HttpErrorFilter,
   JsonLogger,
   loadOrCreateKeyFile,
@@ -22,6 +21,7 @@ import {
   RuntimeOpsController,
   SecretBox,
   serviceHealthProvider,
+  topicsAdminProvider,
   WebhookHttpClient,
 } from '@chorus/platform';
 import { Redis } from 'ioredis';
@@ -76,17 +76,7 @@ function sharedProviders(config: NotifierConfig, logger: JsonLogger, clientId: s
     // Quotas, the delivery queue and /health share it.
     { provide: Redis, useFactory: () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) },
     { provide: Kafka, useFactory: () => createKafka(clientId, config.KAFKA_BROKERS, logger) },
-    {
-      provide: KAFKA_ADMIN,
-      inject: [Kafka],
-      // Topics exist before anything subscribes (the broker does not create them).
-      useFactory: async (kafka: Kafka): Promise<Admin> => {
-        const admin = kafka.admin();
-        await admin.connect();
-        await ensureTopics(admin, { partitions: config.FEEDBACK_PARTITIONS, prefix: config.KAFKA_TOPIC_PREFIX });
-        return admin;
-      },
-    },
+    topicsAdminProvider(KAFKA_ADMIN, { partitions: config.FEEDBACK_PARTITIONS, prefix: config.KAFKA_TOPIC_PREFIX }),
     { provide: SecretBox, useFactory: () => new SecretBox(config.NOTIFIER_SECRET_ENCRYPTION_KEY || developmentKey(config, logger), config.NOTIFIER_SECRET_ENCRYPTION_PREVIOUS_KEY) },
     { provide: WebhookHttpClient, useFactory: () => new WebhookHttpClient(policy, { timeoutMs: config.NOTIFIER_WEBHOOK_TIMEOUT_MS, userAgent: 'Chorus-Notifier/1 (+webhooks)' }) },
     // The consumer's dead letters wait here for the transport's relay, committed with the alerts they come from.
