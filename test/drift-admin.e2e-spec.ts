@@ -54,7 +54,7 @@ describe('drift admin REST', () => {
     });
     expect(put.status).toBe(201);
     moviesChangeId = put.body.changeId;
-    await pollUntil(async () => drift.runtime.configs.stamp, (stamp) => stamp >= moviesChangeId, { what: 'drift-watch to load the configuration change' });
+    await pollUntil(async () => drift.configs.stamp, (stamp) => stamp >= moviesChangeId, { what: 'drift-watch to load the configuration change' });
 
     const narrow = { category: 'sports' as const, from: 40, to: 80 };
     const messages = interleave([

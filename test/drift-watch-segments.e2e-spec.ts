@@ -66,7 +66,7 @@ describe('drift-watch: segments', () => {
     const control = await call('PUT', '/v1/admin/drift/segments/news/steady-cohort', { userIds: steady.slice(0, 12) });
     expect(control.status).toBe(200);
     await pollUntil(
-      async () => [drift.runtime.segments.changeId('news', 'narrowing-cohort'), drift.runtime.segments.changeId('news', 'steady-cohort')],
+      async () => [drift.segments.changeId('news', 'narrowing-cohort'), drift.segments.changeId('news', 'steady-cohort')],
       ([a, b]) => a === cohort.body.changeId && b === control.body.changeId,
       { what: 'drift-watch to load both segments' },
     );
@@ -225,11 +225,11 @@ describe('drift-watch: segments', () => {
     it('replaces a membership as a new version, and deletes a segment, which drift-watch then forgets', async () => {
       const replaced = await call('PUT', '/v1/admin/drift/segments/news/steady-cohort', { userIds: steady.slice(0, 20) });
       expect(replaced.body).toMatchObject({ version: 2, members: 20, createdBy: 'ops-admin', updatedBy: 'ops-admin' });
-      await pollUntil(async () => drift.runtime.segments.changeId('news', 'steady-cohort'), (id) => id === replaced.body.changeId, { what: 'drift-watch to load the new membership' });
+      await pollUntil(async () => drift.segments.changeId('news', 'steady-cohort'), (id) => id === replaced.body.changeId, { what: 'drift-watch to load the new membership' });
       const deleted = await fetch(`${gateway.url}/v1/admin/drift/segments/news/steady-cohort`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
       expect(deleted.status).toBe(204);
       expect((await call('GET', '/v1/admin/drift/segments/news/steady-cohort')).status).toBe(404);
-      await pollUntil(async () => drift.runtime.segments.changeId('news', 'steady-cohort'), (id) => id === undefined, { what: 'drift-watch to forget the deleted segment' });
+      await pollUntil(async () => drift.segments.changeId('news', 'steady-cohort'), (id) => id === undefined, { what: 'drift-watch to forget the deleted segment' });
       const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM drift_segment_members WHERE name = 'steady-cohort'`);
       expect(n).toBe(0);
     });

@@ -124,7 +124,7 @@ describe('notifier: live alert stream (SSE)', () => {
     // Each resumed session started with the replay: its first alert was stored while no client was connected.
     for (let i = 1; i < sessions.length; i++) expect(BigInt(sessions[i]!.events[0]!.id!)).toBeLessThanOrEqual(storedWhileAway[i - 1]!);
     // Dropped connections leave the feed: only the streams still open are connected.
-    await pollUntil(async () => notifier.runtime.feed.connected, (n) => n === open.filter((c) => !c.ended).length, { what: 'closed streams to leave the feed' });
+    await pollUntil(async () => notifier.feed.connected, (n) => n === open.filter((c) => !c.ended).length, { what: 'closed streams to leave the feed' });
     expect(open.filter((c) => c.ended).length).toBeGreaterThanOrEqual(3);
     expect(notifier.fatal).toEqual([]);
   });

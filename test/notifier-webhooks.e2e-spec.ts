@@ -129,7 +129,7 @@ describe('notifier: signed webhook deliveries', () => {
     expect(log[0].lastError).toBe('HTTP 500: receiver says no (500) to request #3');
     expect(log[0].completedAt).not.toBeNull();
     expect(log[0].attemptLog).toHaveLength(4);
-    const job = await notifier.runtime.queue.queue.getJob(`alert.${subs.down!.id}.${alert.alertId}`);
+    const job = await notifier.queue.queue.getJob(`alert.${subs.down!.id}.${alert.alertId}`);
     expect(await job?.getState()).toBe('failed');
     expect(job?.attemptsMade).toBe(4);
   });
@@ -208,7 +208,7 @@ describe('notifier: signed webhook deliveries', () => {
     const alert = driftAlert(10, { subject: 'user-ok' });
     const { deliveries: created } = await new AlertsRepository(db).storeAndMatch([{ alert, body: JSON.stringify(alert), partition: 0, offset: '999' }], 4);
     expect(created).toHaveLength(1);
-    expect(await notifier.runtime.queue.queue.getJob(created[0]!.jobId)).toBeUndefined();
+    expect(await notifier.queue.queue.getJob(created[0]!.jobId)).toBeUndefined();
     const hit = await pollUntil(async () => receiver.hits('/ok').find((r) => JSON.parse(r.rawBody.toString()).alertId === alert.alertId), Boolean, { what: 'the stranded delivery', timeoutMs: 15_000 });
     expect(verify('ok', hit!)).toMatchObject({ ok: true });
     expect(hit!.headers['chorus-delivery-id']).toBe(created[0]!.id);
@@ -224,7 +224,7 @@ describe('notifier: signed webhook deliveries', () => {
     const one = await call('GET', `/v1/subscriptions/${subs.ok!.id}`);
     for (const body of [list.body, one.body]) expect(JSON.stringify(body)).not.toContain(subs.ok!.secret);
     expect(Object.keys(one.body)).not.toContain('secret');
-    expect(await notifier.runtime.queue.queue.getJobCountByTypes('waiting', 'delayed', 'active')).toBe(0);
-    expect(notifier.runtime.queue.queue.name).toBe(WEBHOOK_DELIVERY_QUEUE);
+    expect(await notifier.queue.queue.getJobCountByTypes('waiting', 'delayed', 'active')).toBe(0);
+    expect(notifier.queue.queue.name).toBe(WEBHOOK_DELIVERY_QUEUE);
   });
 });

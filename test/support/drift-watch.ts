@@ -8,7 +8,8 @@ import type { DataSource } from 'typeorm';
 import { ItemsRepository } from '../../services/gateway/src/persistence/items.repository';
 import { loadDriftWatchConfig } from '../../services/drift-watch/src/drift-watch.config';
 import { DriftWatchModule } from '../../services/drift-watch/src/drift-watch.module';
-import { DriftWatchRuntime } from '../../services/drift-watch/src/drift-watch.runtime';
+import { DetectorConfigs } from '../../services/drift-watch/src/engine/detector-configs';
+import { DriftSegments } from '../../services/drift-watch/src/engine/drift-segments';
 import type { DriftMessage } from '../../services/drift-watch/src/testing/drift-stream.fixture';
 import { ServiceProcess } from './service-process';
 import type { TestStack } from './test-stack';
@@ -26,14 +27,17 @@ export const DRIFT_TEST_ENV = {
   DRIFT_SESSION_TIMEOUT_MS: '6000',
 };
 
-/** drift-watch in this process (for tests that do not kill it). Fatal errors fail the test instead of exiting. */
-export async function startDriftWatch(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; runtime: DriftWatchRuntime; registry: Registry; fatal: Error[] }> {
+/**
+ * drift-watch in this process (for tests that do not kill it), with the detector configuration and segments it has
+ * loaded. Fatal errors fail the test instead of exiting.
+ */
+export async function startDriftWatch(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; configs: DetectorConfigs; segments: DriftSegments; registry: Registry; fatal: Error[] }> {
   const fatal: Error[] = [];
   const app = await NestFactory.create(DriftWatchModule.register(loadDriftWatchConfig(env), (error) => fatal.push(error)), {
     logger: new JsonLogger('drift-watch', 'warn'),
   });
   await startHybridService(app, OffsetsOfRecordTransport, { port: 0, host: '127.0.0.1' });
-  return { app, runtime: app.get(DriftWatchRuntime), registry: app.get(Registry), fatal };
+  return { app, configs: app.get(DetectorConfigs), segments: app.get(DriftSegments), registry: app.get(Registry), fatal };
 }
 
 /** drift-watch as a real OS process, so a test can SIGKILL it. */

@@ -9,21 +9,25 @@ import { Partitioners, type Producer } from 'kafkajs';
 import { startService } from '@chorus/platform';
 import { createNotifierApp, notifierTransport } from '../../services/notifier/src/notifier.app';
 import { loadNotifierConfig } from '../../services/notifier/src/notifier.config';
-import { NotifierRuntime } from '../../services/notifier/src/notifier.runtime';
 import { AlertsRepository } from '../../services/notifier/src/persistence/alerts.repository';
 import { DeliveriesRepository } from '../../services/notifier/src/persistence/deliveries.repository';
 import { SubscriptionsRepository } from '../../services/notifier/src/persistence/subscriptions.repository';
+import { WebhookDeliveryQueue } from '../../services/notifier/src/processors/webhook-delivery.queue';
+import { AlertFeed } from '../../services/notifier/src/usecases/alert-feed';
 import { seededUuid } from './feedback-factory';
 import { ServiceProcess } from './service-process';
 import type { TestStack } from './test-stack';
 
-/** The notifier in this process, listening on a free port. Fatal errors are collected (the test fails on them). */
-export async function startNotifier(env: NodeJS.ProcessEnv): Promise<{ app: NestExpressApplication; url: string; runtime: NotifierRuntime; fatal: Error[] }> {
+/**
+ * The notifier in this process, listening on a free port, with its delivery queue and alert feed. Fatal errors are
+ * collected (the test fails on them).
+ */
+export async function startNotifier(env: NodeJS.ProcessEnv): Promise<{ app: NestExpressApplication; url: string; queue: WebhookDeliveryQueue; feed: AlertFeed; fatal: Error[] }> {
   const fatal: Error[] = [];
   const config = loadNotifierConfig(env);
   const app = await createNotifierApp(config, (error) => fatal.push(error));
   await startService(app, notifierTransport(config), { port: 0, host: '127.0.0.1' });
-  return { app, url: await app.getUrl(), runtime: app.get(NotifierRuntime), fatal };
+  return { app, url: await app.getUrl(), queue: app.get(WebhookDeliveryQueue), feed: app.get(AlertFeed), fatal };
 }
 
 /** The notifier as a real OS process, so a test can see it exit and SIGKILL it. */

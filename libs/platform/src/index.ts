@@ -23,6 +23,7 @@ export * from './kafka/bounded-send';
 export * from './kafka/catalogue-changes';
 export * from './kafka/co-partitioned.assigner';
 export * from './kafka/kafka-client';
+export * from './kafka/kafka-producer.client';
 export * from './kafka/topic-setup';
 export * from './logging/json-logger';
 export * from './metrics/metrics-registry';

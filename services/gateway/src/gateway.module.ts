@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { accessControlProviders, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
+import { accessControlProviders, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, KafkaProducerClient, producerClientModule, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
 import { topicName } from '@chorus/contracts';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { FeedbackController } from './controllers/feedback.controller';
@@ -45,7 +45,7 @@ class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   private stopping = false;
 
   constructor(
-    @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
+    @Inject(KAFKA_PRODUCER) private readonly producer: KafkaProducerClient,
     @Inject(KAFKA_ADMIN) private readonly admin: Admin,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(Redis) private readonly redis: Redis,
@@ -56,8 +56,12 @@ class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
-  /** Operator rerank requests Redis lost (or never got) are enqueued from Postgres: now, on every reconnect, periodically. */
-  onApplicationBootstrap(): void {
+  /**
+   * The producer connects before the HTTP server listens (no request waits for it). Operator rerank requests Redis lost
+   * (or never got) are enqueued from Postgres: now, on every reconnect, periodically.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.producer.connect();
     const log = this.logger.child('rerank-reconciler');
     const reconcile = () => {
       if (this.stopping) return;
@@ -75,7 +79,8 @@ class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     this.stopping = true;
     clearInterval(this.timer);
     await Promise.allSettled([this.retention.stop(), this.reconciler.idle()]);
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.rerankQueue.close()]);
+    // The producer client is closed by ClientsModule.
+    await Promise.allSettled([this.admin.disconnect(), this.rerankQueue.close()]);
     await Promise.allSettled([this.db.destroy(), this.redis.quit()]);
   }
 }
@@ -84,7 +89,7 @@ class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 export class GatewayModule {
   static register(config: GatewayConfig = loadGatewayConfig()): DynamicModule {
     const logger = new JsonLogger('gateway', config.LOG_LEVEL);
-    const kafka: Kafka = createKafka(`chorus-gateway-${randomUUID().slice(0, 8)}`, config.KAFKA_BROKERS, logger);
+    const clientId = `chorus-gateway-${randomUUID().slice(0, 8)}`;
     const prefix = config.KAFKA_TOPIC_PREFIX;
     const access = accessControlProviders({
       policy: { metricsScope: config.METRICS_SCOPE },
@@ -97,6 +102,8 @@ export class GatewayModule {
     });
     return {
       module: GatewayModule,
+      // Feedback, exposures and catalogue changes go out through one producer client (@nestjs/microservices).
+      imports: [producerClientModule(KAFKA_PRODUCER, { clientId, brokers: config.KAFKA_BROKERS, prefix, logger })],
       controllers: [FeedbackController, ItemsController, ModelsController, RuntimeOpsController, RerankAdminController, DriftAdminController, DriftSegmentsController, OperationsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -107,20 +114,10 @@ export class GatewayModule {
         {
           provide: KAFKA_ADMIN,
           useFactory: async () => {
-            const admin = kafka.admin();
+            const admin = createKafka(clientId, config.KAFKA_BROKERS, logger).admin();
             await admin.connect();
             await ensureTopics(admin, { partitions: config.FEEDBACK_PARTITIONS, prefix });
             return admin;
-          },
-        },
-        {
-          provide: KAFKA_PRODUCER,
-          inject: [KAFKA_ADMIN],
-          useFactory: async () => {
-            // Kafka's own murmur2 partitioner, so userId → partition matches Java clients and every other producer.
-            const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-            await producer.connect();
-            return producer;
           },
         },
         { provide: ItemsRepository, inject: [DataSource], useFactory: (db: DataSource) => new ItemsRepository(db) },
@@ -135,8 +132,8 @@ export class GatewayModule {
         {
           provide: ReadModelsUseCase,
           inject: [PersonalizedScorer, CalibratedListsRepository, KAFKA_PRODUCER, ReadReliabilityUseCase],
-          useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: Producer, reliability: ReadReliabilityUseCase) =>
-            new ReadModelsUseCase(scorer, lists, producer, prefix, { policy: config.SERVING_POLICY, maxAgeMs: config.CALIBRATED_LIST_MAX_AGE_SECONDS * 1000 }, reliability),
+          useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: KafkaProducerClient, reliability: ReadReliabilityUseCase) =>
+            new ReadModelsUseCase(scorer, lists, producer, { policy: config.SERVING_POLICY, maxAgeMs: config.CALIBRATED_LIST_MAX_AGE_SECONDS * 1000 }, reliability),
         },
         { provide: RerankQueue, inject: [RewardModelsRepository], useFactory: (models: RewardModelsRepository) => RerankQueue.fromConfig(config, models) },
         { provide: RerankRequestsRepository, inject: [DataSource], useFactory: (db: DataSource) => new RerankRequestsRepository(db) },
@@ -165,13 +162,13 @@ export class GatewayModule {
         {
           provide: IngestFeedbackUseCase,
           inject: [KAFKA_PRODUCER],
-          useFactory: (producer: Producer) => new IngestFeedbackUseCase(producer, prefix, config.GATEWAY_PRODUCE_TIMEOUT_MS),
+          useFactory: (producer: KafkaProducerClient) => new IngestFeedbackUseCase(producer, config.GATEWAY_PRODUCE_TIMEOUT_MS),
         },
         {
           provide: UpsertItemsUseCase,
           inject: [ItemsRepository, KAFKA_PRODUCER, ReadModelsUseCase],
-          useFactory: (items: ItemsRepository, producer: Producer, read: ReadModelsUseCase) =>
-            new UpsertItemsUseCase(items, producer, prefix, (domains) => read.invalidateCatalogue(domains)),
+          useFactory: (items: ItemsRepository, producer: KafkaProducerClient, read: ReadModelsUseCase) =>
+            new UpsertItemsUseCase(items, producer, (domains) => read.invalidateCatalogue(domains)),
         },
         {
           provide: DriftAdminUseCase,

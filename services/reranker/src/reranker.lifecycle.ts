@@ -1,15 +1,15 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { JsonLogger, RerankQueue, RetentionSweeper } from '@chorus/platform';
+import { JsonLogger, KafkaProducerClient, RerankQueue, RetentionSweeper } from '@chorus/platform';
 import type { Redis } from 'ioredis';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { RerankProcessor } from './processors/rerank.processor';
 import { RERANKER_CONFIG, type RerankerConfig } from './reranker.config';
 import { KAFKA_ADMIN, KAFKA_PRODUCER, WORKER_REDIS } from './reranker.tokens';
 
 /**
- * Starts the reranker once every provider is up (Kafka connected, topics made): the schedules, the worker, retention.
- * Stops it in the order that loses nothing: the worker finishes its active jobs before the Kafka producer and the
- * connections close (before Nest's BullMQ explorer would close it alongside them).
+ * Starts the reranker once every provider is up (topics made): the producer client connects, then the schedules, the
+ * worker, retention. Stops it in the order that loses nothing: the worker finishes its active jobs before the Kafka
+ * producer and the connections close (before Nest's BullMQ explorer would close it alongside them).
  */
 @Injectable()
 export class RerankerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -21,7 +21,7 @@ export class RerankerLifecycle implements OnApplicationBootstrap, BeforeApplicat
     @Inject(RerankProcessor) private readonly processor: RerankProcessor,
     @Inject(RetentionSweeper) private readonly retention: RetentionSweeper,
     @Inject(KAFKA_ADMIN) private readonly admin: Admin,
-    @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
+    @Inject(KAFKA_PRODUCER) private readonly producer: KafkaProducerClient,
     @Inject(WORKER_REDIS) private readonly workerRedis: Redis,
     @Inject(JsonLogger) logger: JsonLogger,
   ) {
@@ -29,6 +29,8 @@ export class RerankerLifecycle implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // No job is taken before its completion event can be sent.
+    await this.producer.connect();
     const syncSchedules = () => this.queue.syncSchedules(this.config.RERANK_SCHEDULE_DOMAINS, this.config.RERANK_SCHEDULE_EVERY_SECONDS * 1000);
     const schedules = await syncSchedules();
     // Schedules live only in Redis: a Redis restarted without its data would otherwise stop them until our restart.
@@ -49,7 +51,8 @@ export class RerankerLifecycle implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.queue.close(), this.producer.disconnect(), this.admin.disconnect()]);
+    // The producer client is closed by ClientsModule, in the same phase.
+    await Promise.allSettled([this.queue.close(), this.admin.disconnect()]);
     await this.workerRedis.quit().catch(() => undefined);
   }
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { BullModule, Processor } from '@nestjs/bullmq';
-import { createKafka, databaseLifecycleProvider, ensureTopics, JsonLogger, RERANK_QUEUE, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider, serviceProviders } from '@chorus/platform';
+import { createKafka, databaseLifecycleProvider, ensureTopics, JsonLogger, KafkaProducerClient, producerClientModule, RERANK_QUEUE, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider, serviceProviders } from '@chorus/platform';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
-import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { CalibratedListsRepository } from './persistence/calibrated-lists.repository';
@@ -52,6 +52,7 @@ export class RerankerModule {
     // closed by the lifecycle after the worker.
     const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
     const Configured = configuredProcessor(config);
+    const clientId = `chorus-reranker-${randomUUID().slice(0, 8)}`;
     const providers: Provider[] = [
       { provide: RERANKER_CONFIG, useValue: config },
       // Each concurrent job holds at most one connection at a time; a little headroom for health checks.
@@ -60,20 +61,10 @@ export class RerankerModule {
       {
         provide: KAFKA_ADMIN,
         useFactory: async (): Promise<Admin> => {
-          const admin = createKafka(`chorus-reranker-${randomUUID().slice(0, 8)}`, config.KAFKA_BROKERS, logger).admin();
+          const admin = createKafka(clientId, config.KAFKA_BROKERS, logger).admin();
           await admin.connect();
           await ensureTopics(admin, { partitions: config.FEEDBACK_PARTITIONS, prefix: config.KAFKA_TOPIC_PREFIX });
           return admin;
-        },
-      },
-      {
-        provide: KAFKA_PRODUCER,
-        inject: [KAFKA_ADMIN],
-        useFactory: async (): Promise<Producer> => {
-          const kafka = createKafka(`chorus-reranker-${randomUUID().slice(0, 8)}`, config.KAFKA_BROKERS, logger);
-          const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-          await producer.connect();
-          return producer;
         },
       },
       { provide: RewardModelsRepository, inject: [DataSource], useFactory: (db: DataSource) => new RewardModelsRepository(db) },
@@ -87,14 +78,12 @@ export class RerankerModule {
       {
         provide: CalibrateUserUseCase,
         inject: [PersonalizedScorer, CalibratedListsRepository, KAFKA_PRODUCER],
-        useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: Producer) =>
-          new CalibrateUserUseCase(scorer, lists, producer, config.KAFKA_TOPIC_PREFIX, settings),
+        useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: KafkaProducerClient) => new CalibrateUserUseCase(scorer, lists, producer, settings),
       },
       {
         provide: CalibrateBatchUseCase,
         inject: [PersonalizedScorer, CalibratedListsRepository, KAFKA_PRODUCER],
-        useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: Producer) =>
-          new CalibrateBatchUseCase(scorer, lists, producer, config.KAFKA_TOPIC_PREFIX, settings),
+        useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: KafkaProducerClient) => new CalibrateBatchUseCase(scorer, lists, producer, settings),
       },
       {
         provide: FanOutRerankUseCase,
@@ -131,7 +120,11 @@ export class RerankerModule {
     return {
       module: RerankerModule,
       // registerQueue brings Nest's BullMQ explorer, which creates the Worker of every @Processor provider.
-      imports: [BullModule.forRoot({ connection: workerRedis, prefix: config.RERANK_QUEUE_PREFIX }), BullModule.registerQueue({ name: RERANK_QUEUE })],
+      imports: [
+        // chorus.rerank-completed.v1 goes out through the producer client (@nestjs/microservices); the lifecycle connects it.
+        producerClientModule(KAFKA_PRODUCER, { clientId, brokers: config.KAFKA_BROKERS, prefix: config.KAFKA_TOPIC_PREFIX, logger }),
+        BullModule.forRoot({ connection: workerRedis, prefix: config.RERANK_QUEUE_PREFIX }), BullModule.registerQueue({ name: RERANK_QUEUE }),
+      ],
       controllers: [RuntimeOpsController],
       providers,
       exports: [RerankQueue],

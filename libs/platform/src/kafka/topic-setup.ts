@@ -1,4 +1,5 @@
-import type { Admin } from 'kafkajs';
+import type { InjectionToken, Provider } from '@nestjs/common';
+import { Kafka, type Admin } from 'kafkajs';
 import { TOPICS, topicName, type TopicKey } from '@chorus/contracts';
 
 export interface TopicLayout {
@@ -35,4 +36,22 @@ export async function deleteTopics(admin: Admin, prefix: string): Promise<void> 
 export async function countRecords(admin: Admin, topic: string): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
+}
+
+/**
+ * The provider of a service's connected Kafka admin under `token`, made from its `Kafka` provider once the topics of
+ * `layout` exist (the broker does not create them; anything that subscribes or produces injects it, or starts after
+ * the providers). The service disconnects it on shutdown and may probe it for /health.
+ */
+export function topicsAdminProvider(token: InjectionToken, layout: TopicLayout): Provider {
+  return {
+    provide: token,
+    inject: [Kafka],
+    useFactory: async (kafka: Kafka): Promise<Admin> => {
+      const admin = kafka.admin();
+      await admin.connect();
+      await ensureTopics(admin, layout);
+      return admin;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { InjectionToken, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import type { InjectionToken, OnApplicationShutdown, OptionalFactoryDependency, Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -22,14 +22,8 @@ export const SERVICE_HEALTH = Symbol('SERVICE_HEALTH');
  * {@link SERVICE_HEALTH} from the service's own clients: `inject` names them, `probes` maps them to the named checks
  * (e.g. `(admin, db, redis) => ({ kafka: probes.kafka(admin), postgres: probes.postgres(db), redis: probes.redis(redis) })`).
  */
-export function serviceHealthProvider<D extends unknown[]>(inject: InjectionToken[], probesOf: (...dependencies: D) => Record<string, Probe>): Provider {
+export function serviceHealthProvider<D extends unknown[]>(inject: (InjectionToken | OptionalFactoryDependency)[], probesOf: (...dependencies: D) => Record<string, Probe>): Provider {
   return { provide: SERVICE_HEALTH, inject, useFactory: (...dependencies: D): ServiceHealth => ({ healthProbes: () => probesOf(...dependencies) }) };
-}
-
-/** What a background service still wired as one runtime object (drift-watch, reranker) exposes to its Nest module. */
-export interface ServiceRuntime extends ServiceHealth {
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -38,29 +32,6 @@ export interface ServiceOptions {
   config: { DATABASE_URL: string; LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error'; METRICS_SCOPE?: Scope };
   poolSize?: number;
 }
-
-export interface RuntimeServiceOptions<R extends ServiceRuntime> extends ServiceOptions {
-  /** The runtime's injection token (its class). */
-  runtime: InjectionToken;
-  create: (db: DataSource, registry: Registry, logger: JsonLogger) => R;
-}
-
-/** Starts the runtime once the application is up; stops it, then closes Postgres, on shutdown. */
-class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    private readonly runtime: ServiceRuntime,
-    private readonly db: DataSource,
-  ) {}
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.start();
-  }
-  async onApplicationShutdown(): Promise<void> {
-    await this.runtime.stop();
-    await this.db.destroy();
-  }
-}
-
-const LIFECYCLE = Symbol('RUNTIME_LIFECYCLE');
 
 /**
  * The providers every background service shares: its logger, a Prometheus registry, the Postgres connection (closed
@@ -92,17 +63,6 @@ class DatabaseLifecycle implements OnApplicationShutdown {
 /** A provider that closes the service's Postgres connection once everything else has stopped. */
 export function databaseLifecycleProvider(): Provider {
   return { provide: DatabaseLifecycle, inject: [DataSource], useFactory: (db: DataSource) => new DatabaseLifecycle(db) };
-}
-
-/** {@link serviceProviders}, plus a runtime object built from them, started once the application is up and stopped on shutdown. */
-export function runtimeServiceProviders<R extends ServiceRuntime>(options: RuntimeServiceOptions<R>): Provider[] {
-  const logger = new JsonLogger(options.service, options.config.LOG_LEVEL);
-  return [
-    ...serviceProviders(options, logger),
-    { provide: options.runtime, inject: [DataSource, Registry], useFactory: (db: DataSource, registry: Registry) => options.create(db, registry, logger) },
-    { provide: SERVICE_HEALTH, useExisting: options.runtime },
-    { provide: LIFECYCLE, inject: [options.runtime, DataSource], useFactory: (runtime: R, db: DataSource) => new RuntimeLifecycle(runtime, db) },
-  ];
 }
 
 /** A fatal error in a service whose state is committed with its offsets: exit, and let the restart resume. */

@@ -1,7 +1,8 @@
-import type { DriftAlertV1, RerankJobInputV1 } from '@chorus/contracts';
+import type { DriftAlertV1, RerankJobInputV1, TopicKey } from '@chorus/contracts';
 import { JsonLogger, type EnqueuedRerankJob } from '@chorus/platform';
 import type { Queue } from 'bullmq';
-import type { Message, ProducerRecord, RecordMetadata } from 'kafkajs';
+import type { Message } from 'kafkajs';
+import { of, throwError, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { driftAlert } from '../testing/drift-alert.fixture';
 import { AlertOutbox, type AlertOutboxStore, type AlertProducer, type AlertRerankQueue } from './alert-outbox';
@@ -42,15 +43,15 @@ class InMemoryOutboxStore implements AlertOutboxStore {
 }
 
 class InMemoryProducer implements AlertProducer {
-  readonly sent: { topic: string; messages: Message[] }[] = [];
+  readonly sent: { topic: TopicKey; messages: readonly Message[] }[] = [];
   failures = 0;
-  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+  emit(pattern: TopicKey, messages: readonly Message[]): Observable<unknown> {
     if (this.failures > 0) {
       this.failures--;
-      throw new Error('leader not available');
+      return throwError(() => new Error('leader not available'));
     }
-    this.sent.push({ topic: record.topic, messages: record.messages });
-    return [];
+    this.sent.push({ topic: pattern, messages });
+    return of(undefined);
   }
 }
 
@@ -76,7 +77,6 @@ function setup(options: { rerank?: boolean; members?: Record<string, string[]> }
     producer,
     options.rerank === false ? undefined : rerank,
     { members: async (_domain, name) => members[name] },
-    'p.',
     new JsonLogger('drift-watch', 'debug', (line) => logs.push(JSON.parse(line))).child('alert-outbox'),
   );
   return { store, producer, rerank, logs, outbox };
@@ -90,7 +90,7 @@ describe('AlertOutbox', () => {
     await outbox.drain();
     await outbox.drain();
     expect(producer.sent).toHaveLength(1);
-    expect(producer.sent[0]!.topic).toBe('p.chorus.drift-alerts.v1');
+    expect(producer.sent[0]!.topic).toBe('driftAlerts');
     expect(producer.sent[0]!.messages).toEqual([
       { key: 'user:movies:ann', value: JSON.stringify(alert), headers: { 'chorus-alert-id': alert.alertId, 'chorus-severity': 'critical' } },
     ]);

@@ -1,14 +1,13 @@
-import { driftAlertKey, topicName, type DriftAlertV1 } from '@chorus/contracts';
-import { jobsUnknownToQueue, type ContextLogger, type RerankQueue } from '@chorus/platform';
-import type { Producer } from 'kafkajs';
+import { driftAlertKey, type DriftAlertV1 } from '@chorus/contracts';
+import { emitEvent, jobsUnknownToQueue, type ContextLogger, type EventClient, type RerankQueue } from '@chorus/platform';
 import type { AlertOutboxRepository } from '../persistence/alert-outbox.repository';
 import type { DriftSegmentRepository } from '../persistence/drift-segment.repository';
 
 const BATCH = 200;
 
-/** The outbox's ports (AlertOutboxRepository, the Kafka producer and RerankQueue in production). */
+/** The outbox's ports (AlertOutboxRepository, the Kafka producer client and RerankQueue in production). */
 export type AlertOutboxStore = Pick<AlertOutboxRepository, 'publishPending' | 'requestPendingReranks' | 'recentlyEnqueuedReranks' | 'requestRerankAgain'>;
-export type AlertProducer = Pick<Producer, 'send'>;
+export type AlertProducer = EventClient;
 export type AlertRerankQueue = Pick<RerankQueue, 'enqueue' | 'queue'>;
 
 /**
@@ -30,7 +29,6 @@ export class AlertOutbox {
     private readonly producer: AlertProducer,
     private readonly rerank: AlertRerankQueue | undefined,
     private readonly segments: Pick<DriftSegmentRepository, 'members'>,
-    private readonly prefix: string,
     private readonly log: ContextLogger,
   ) {}
 
@@ -96,14 +94,15 @@ export class AlertOutbox {
   }
 
   private async publish(alerts: DriftAlertV1[]): Promise<void> {
-    await this.producer.send({
-      topic: topicName('driftAlerts', this.prefix),
-      messages: alerts.map((alert) => ({
+    await emitEvent(
+      this.producer,
+      'driftAlerts',
+      alerts.map((alert) => ({
         key: driftAlertKey(alert),
         value: JSON.stringify(alert),
         headers: { 'chorus-alert-id': alert.alertId, 'chorus-severity': alert.severity },
       })),
-    });
+    );
     for (const alert of alerts) {
       this.log.info('published drift alert', { alertId: alert.alertId, scope: alert.scope, metric: alert.metric, domain: alert.domain, severity: alert.severity });
     }

@@ -53,7 +53,7 @@ describe('gateway controllers: the access each route declares', () => {
 describe('FeedbackController', () => {
   it('hands the body to ingestion and answers what it accepted', async () => {
     const producer = new RecordingProducer();
-    const controller = new FeedbackController(new IngestFeedbackUseCase(producer, ''));
+    const controller = new FeedbackController(new IngestFeedbackUseCase(producer));
     const event = { eventId: '5d2c1f0e-8b1a-4c3e-9f00-000000000001', type: 'skip', userId: 'u-1', itemId: 'i-1', domain: 'news', occurredAt: '2026-01-01T00:00:00.000Z' };
     expect(await controller.post(event)).toEqual({ accepted: 1, eventIds: ['5d2c1f0e-8b1a-4c3e-9f00-000000000001'] });
     expect((await errorAnswer(controller.post({ events: 'all of them' }))).status).toBe(400);
@@ -63,7 +63,7 @@ describe('FeedbackController', () => {
 describe('ItemsController', () => {
   function setup() {
     const items = new InMemoryItems();
-    return { items, controller: new ItemsController(new UpsertItemsUseCase(items, new RecordingProducer(), '', () => undefined), items) };
+    return { items, controller: new ItemsController(new UpsertItemsUseCase(items, new RecordingProducer(), () => undefined), items) };
   }
 
   it('PUT then GET returns the stored item with its version', async () => {

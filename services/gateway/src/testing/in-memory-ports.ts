@@ -1,5 +1,6 @@
-import type { DriftAlertQueryV1, DriftDetectorConfigBodyV1, DriftMetricName, DriftSegmentSeriesQueryV1, DriftSeriesQueryV1, ItemV1 } from '@chorus/contracts';
-import type { Message, ProducerRecord, RecordMetadata } from 'kafkajs';
+import type { TopicKey, DriftAlertQueryV1, DriftDetectorConfigBodyV1, DriftMetricName, DriftSegmentSeriesQueryV1, DriftSeriesQueryV1, ItemV1 } from '@chorus/contracts';
+import type { Message } from 'kafkajs';
+import { NEVER, of, throwError, type Observable } from 'rxjs';
 import type { StoredCalibratedList } from '../persistence/calibrated-lists.repository';
 import type { StoredDriftAlert } from '../persistence/drift-alerts.repository';
 import type { DriftConfigVersion } from '../persistence/drift-config.repository';
@@ -20,18 +21,18 @@ import type {
 // they are given and record what they are asked, so a spec states its expectations as literals; the SQL behind the
 // real ports is the middle tier's (persistence/*.pg-spec.ts).
 
-/** Records every send; `fail` makes the next sends reject (a broker that does not acknowledge). */
+/** Records every emit (its pattern, the topic key, and messages); `fail` makes the next emits error (a broker that does not acknowledge). */
 export class RecordingProducer implements EventProducer {
-  readonly sent: { topic: string; acks?: number; messages: Message[] }[] = [];
+  readonly sent: { topic: TopicKey; messages: readonly Message[] }[] = [];
   fail: Error | undefined;
-  /** A send that never settles (a broker that never answers). */
+  /** An emit that never settles (a broker that never answers). */
   hang = false;
 
-  send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    if (this.hang) return new Promise(() => undefined);
-    if (this.fail) return Promise.reject(this.fail);
-    this.sent.push({ topic: record.topic, ...(record.acks === undefined ? {} : { acks: record.acks }), messages: record.messages });
-    return Promise.resolve([]);
+  emit(pattern: TopicKey, messages: readonly Message[]): Observable<unknown> {
+    if (this.hang) return NEVER;
+    if (this.fail) return throwError(() => this.fail);
+    this.sent.push({ topic: pattern, messages });
+    return of(undefined);
   }
 
   /** The values sent, parsed, in order. */

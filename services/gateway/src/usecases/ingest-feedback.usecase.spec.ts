@@ -7,17 +7,17 @@ const CLICK = { eventId: '5d2c1f0e-8b1a-4c3e-9f00-000000000001', type: 'click', 
 const RATING = { eventId: '5d2c1f0e-8b1a-4c3e-9f00-000000000002', type: 'rating', userId: 'u-2', itemId: 'i-2', domain: 'news', occurredAt: '2026-01-01T00:00:01.000Z', value: 4 };
 
 describe('IngestFeedbackUseCase', () => {
-  it('produces one event to the prefixed feedback topic with acks=all, keyed by user, and answers its id', async () => {
+  it('emits one event to the feedback topic, keyed by user, and answers its id', async () => {
     const producer = new RecordingProducer();
-    const answer = await new IngestFeedbackUseCase(producer, 't1.').ingest(CLICK);
+    const answer = await new IngestFeedbackUseCase(producer).ingest(CLICK);
     expect(answer).toEqual({ accepted: 1, eventIds: ['5d2c1f0e-8b1a-4c3e-9f00-000000000001'] });
-    expect(producer.sent.map((s) => [s.topic, s.acks, s.messages.map((m) => m.key)])).toEqual([['t1.chorus.feedback.v1', -1, ['u-1']]]);
+    expect(producer.sent.map((s) => [s.topic, s.messages.map((m) => m.key)])).toEqual([['feedback', ['u-1']]]);
     expect(producer.values()).toEqual([expect.objectContaining(CLICK)]);
   });
 
-  it('produces a batch in one request, in order', async () => {
+  it('emits a batch as one event, in order', async () => {
     const producer = new RecordingProducer();
-    const answer = await new IngestFeedbackUseCase(producer, '').ingest({ events: [CLICK, RATING] });
+    const answer = await new IngestFeedbackUseCase(producer).ingest({ events: [CLICK, RATING] });
     expect(answer.eventIds).toEqual(['5d2c1f0e-8b1a-4c3e-9f00-000000000001', '5d2c1f0e-8b1a-4c3e-9f00-000000000002']);
     expect(producer.sent.length).toBe(1);
     expect(producer.sent[0]!.messages.map((m) => m.key)).toEqual(['u-1', 'u-2']);
@@ -25,7 +25,7 @@ describe('IngestFeedbackUseCase', () => {
 
   it('is all-or-nothing: one invalid event refuses the batch, naming each bad field with its index (400)', async () => {
     const producer = new RecordingProducer();
-    const answer = await errorAnswer(new IngestFeedbackUseCase(producer, '').ingest({ events: [CLICK, { ...RATING, value: 9 }, { ...CLICK, userId: '' }] }));
+    const answer = await errorAnswer(new IngestFeedbackUseCase(producer).ingest({ events: [CLICK, { ...RATING, value: 9 }, { ...CLICK, userId: '' }] }));
     expect(answer.status).toBe(400);
     expect(answer.body.message).toBe('2 invalid field(s); nothing was accepted. Fix them and resend the whole request');
     expect(answer.body.issues!.map((i) => i.path)).toEqual(['events[1].value', 'events[2].userId']);
@@ -37,12 +37,12 @@ describe('IngestFeedbackUseCase', () => {
     ['an array', [CLICK]],
     ['a string', 'click'],
   ])('refuses a body that is %s (400)', async (_what, body) => {
-    const answer = await errorAnswer(new IngestFeedbackUseCase(new RecordingProducer(), '').ingest(body));
+    const answer = await errorAnswer(new IngestFeedbackUseCase(new RecordingProducer()).ingest(body));
     expect(answer).toEqual({ status: 400, body: { code: 'REQUEST.INVALID', message: 'body must be one feedback event object or { "events": [ ... ] }' } });
   });
 
   it('refuses an empty batch (400) and one over 1000 events (413), naming "events"', async () => {
-    const use = new IngestFeedbackUseCase(new RecordingProducer(), '');
+    const use = new IngestFeedbackUseCase(new RecordingProducer());
     const empty = await errorAnswer(use.ingest({ events: [] }));
     expect([empty.status, empty.body.issues]).toEqual([400, [{ path: 'events', message: 'expected a non-empty array' }]]);
     const tooMany = await errorAnswer(use.ingest({ events: Array.from({ length: 1001 }, () => CLICK) }));
@@ -53,14 +53,14 @@ describe('IngestFeedbackUseCase', () => {
   it('answers 503 when the broker refuses, or does not acknowledge within the deadline', async () => {
     const refusing = new RecordingProducer();
     refusing.fail = new Error('leader not available');
-    const refused = await errorAnswer(new IngestFeedbackUseCase(refusing, '').ingest(CLICK));
+    const refused = await errorAnswer(new IngestFeedbackUseCase(refusing).ingest(CLICK));
     expect(refused.status).toBe(503);
     expect(refused.body.message).toBe(
       'could not write to Kafka (leader not available); resend the same request with the same eventIds (a repeated eventId is applied once)',
     );
     const silent = new RecordingProducer();
     silent.hang = true;
-    const late = await errorAnswer(new IngestFeedbackUseCase(silent, '', 20).ingest(CLICK));
+    const late = await errorAnswer(new IngestFeedbackUseCase(silent, 20).ingest(CLICK));
     expect(late.status).toBe(503);
     expect(late.body.message).toContain('no acknowledgement from the broker within 20 ms');
   });

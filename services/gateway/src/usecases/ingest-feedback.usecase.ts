@@ -1,5 +1,5 @@
-import { FEEDBACK_BATCH_LIMIT, feedbackEventV1, parseWith, topicName, type FeedbackEventV1, type ValidationIssue } from '@chorus/contracts';
-import { DomainError } from '@chorus/platform';
+import { FEEDBACK_BATCH_LIMIT, feedbackEventV1, parseWith, type FeedbackEventV1, type ValidationIssue } from '@chorus/contracts';
+import { DomainError, emitEvent } from '@chorus/platform';
 import type { EventProducer } from './ports';
 
 /**
@@ -9,13 +9,12 @@ import type { EventProducer } from './ports';
 export class IngestFeedbackUseCase {
   constructor(
     private readonly producer: EventProducer,
-    private readonly prefix: string,
     /** Answer 503 if the broker has not acknowledged (acks=all) within this long. */
     private readonly timeoutMs = 5_000,
   ) {}
 
   /**
-   * 202 only once the broker acknowledged every event with acks=all (kafkajs' default). A failure or the deadline is
+   * 202 only once the broker acknowledged every event with acks=all (the producer client's). A failure or the deadline is
    * a 503: the request may or may not have been written, and the client resends it with the same eventIds.
    */
   async ingest(body: unknown): Promise<{ accepted: number; eventIds: string[] }> {
@@ -23,12 +22,8 @@ export class IngestFeedbackUseCase {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.producer.send({
-          topic: topicName('feedback', this.prefix),
-          acks: -1,
-          // Keyed by user: one user's events stay ordered in one partition, which the learner's per-user model needs.
-          messages: events.map((event) => ({ key: event.userId, value: JSON.stringify(event) })),
-        }),
+        // Keyed by user: one user's events stay ordered in one partition, which the learner's per-user model needs.
+        emitEvent(this.producer, 'feedback', events.map((event) => ({ key: event.userId, value: JSON.stringify(event) }))),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no acknowledgement from the broker within ${this.timeoutMs} ms`)), this.timeoutMs);
         }),

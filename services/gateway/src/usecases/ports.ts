@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { EventClient } from '@chorus/platform';
 import type { CalibratedListsRepository } from '../persistence/calibrated-lists.repository';
 import type { DriftAlertsRepository } from '../persistence/drift-alerts.repository';
 import type { DriftConfigRepository } from '../persistence/drift-config.repository';
@@ -17,5 +17,5 @@ export type DriftAlertsPort = Pick<DriftAlertsRepository, 'list' | 'find' | 'ack
 export type DriftSeriesPort = Pick<DriftSeriesRepository, 'user' | 'population'>;
 export type DriftConfigPort = Pick<DriftConfigRepository, 'latest' | 'versions' | 'append'>;
 export type DriftSegmentsPort = Pick<DriftSegmentsRepository, 'replace' | 'list' | 'find' | 'members' | 'delete' | 'series'>;
-/** Writes to Kafka: the producer's `send` (acks, keys and topics are the use case's). */
-export type EventProducer = Pick<Producer, 'send'>;
+/** Writes to Kafka: the producer client's `emit(topic key, messages)` (keys are the use case's; acks = all, the client's). */
+export type EventProducer = EventClient;

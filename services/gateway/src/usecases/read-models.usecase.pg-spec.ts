@@ -23,7 +23,7 @@ let producer: RecordingProducer;
 
 function readModels(serving: ServingPolicy = { policy: 'accuracy', maxAgeMs: 60_000 }) {
   const scorer = new PersonalizedScorer(new RewardModelsRepository(database.db), new ModelPriors(loadGatewayConfig({})), 0);
-  return new ReadModelsUseCase(scorer, new CalibratedListsRepository(database.db), producer, 't1.', serving, readReliability());
+  return new ReadModelsUseCase(scorer, new CalibratedListsRepository(database.db), producer, serving, readReliability());
 }
 
 const readReliability = () => new ReadReliabilityUseCase(new ReliabilityRepository(database.db), loadGatewayConfig({}));
@@ -134,7 +134,7 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
     const answer = await readModels().recommend('u-1', { domain: 'news', n: '2' });
     // b (comedy): −1 + 4 = 3; d (half each): 0.5 + 1.5 = 2; c (drama + intercept): 2.5; a was seen.
     expect(answer).toMatchObject({ userId: 'u-1', domain: 'news', policy: 'accuracy', candidates: 3, items: [{ itemId: 'b', rank: 0, score: 3 }, { itemId: 'c', rank: 1, score: 2.5 }] });
-    expect(producer.sent.map((s) => [s.topic, s.messages.map((m) => m.key)])).toEqual([['t1.chorus.exposures.v1', ['u-1']]]);
+    expect(producer.sent.map((s) => [s.topic, s.messages.map((m) => m.key)])).toEqual([['exposures', ['u-1']]]);
     expect(producer.values()).toEqual([JSON.parse(JSON.stringify({ listId: answer.listId, userId: 'u-1', domain: 'news', policy: 'accuracy', servedAt: answer.servedAt, items: answer.items }))]);
   });
 

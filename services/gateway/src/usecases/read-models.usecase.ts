@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { aggregateModelV1, aggregateQueryV1, externalId, exposureV1, modelVersion, recommendationsQueryV1, topicName, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
+import { aggregateModelV1, aggregateQueryV1, externalId, exposureV1, modelVersion, recommendationsQueryV1, userModelQueryV1, type ExposureV1 } from '@chorus/contracts';
 import { personaMassShares, type PersonalizedScorer } from '@chorus/scoring';
+import { emitEvent } from '@chorus/platform';
 import { deviationNorm, ITEM_FEATURE_PREFIX, personaLabel, type DiagonalGaussianLogistic } from '@chorus/reward';
 import type { StoredCalibratedList } from '../persistence/calibrated-lists.repository';
 import { parseRequest } from './parse-request';
@@ -26,7 +27,6 @@ export class ReadModelsUseCase {
     private readonly scorer: PersonalizedScorer,
     private readonly calibratedLists: CalibratedListsPort,
     private readonly producer: EventProducer,
-    private readonly prefix: string,
     private readonly serving: ServingPolicy,
     private readonly reliability: Pick<ReadReliabilityUseCase, 'effectiveWeight'>,
   ) {}
@@ -150,7 +150,7 @@ export class ReadModelsUseCase {
       servedAt: new Date().toISOString(),
       items: items.map((entry, rank) => ({ itemId: entry.itemId, rank, score: entry.score, ...(entry.persona ? { persona: entry.persona } : {}) })),
     });
-    await this.producer.send({ topic: topicName('exposures', this.prefix), messages: [{ key: userId, value: JSON.stringify(exposure) }] });
+    await emitEvent(this.producer, 'exposures', [{ key: userId, value: JSON.stringify(exposure) }]);
     return exposure;
   }
 }

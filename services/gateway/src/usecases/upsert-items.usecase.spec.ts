@@ -7,7 +7,7 @@ function setup() {
   const items = new InMemoryItems();
   const producer = new RecordingProducer();
   const changed: string[][] = [];
-  const upsert = new UpsertItemsUseCase(items, producer, 't1.', (domains) => changed.push([...domains].sort()));
+  const upsert = new UpsertItemsUseCase(items, producer, (domains) => changed.push([...domains].sort()));
   return { items, producer, changed, upsert };
 }
 
@@ -18,8 +18,8 @@ describe('UpsertItemsUseCase', () => {
     expect(await upsert.putOne('film-1', { domain: 'movies', categories: { drama: 1 } })).toEqual({ itemId: 'film-1', version: 2 });
     expect(items.upserts[0]).toEqual([{ itemId: 'film-1', domain: 'movies', categories: { drama: 0.75, comedy: 0.25 }, stance: -0.5, title: 'One' }]);
     expect(producer.sent.map((s) => [s.topic, s.messages.map((m) => m.key)])).toEqual([
-      ['t1.chorus.items.v1', ['film-1']],
-      ['t1.chorus.items.v1', ['film-1']],
+      ['items', ['film-1']],
+      ['items', ['film-1']],
     ]);
     expect(producer.values()[0]).toEqual({ itemId: 'film-1', domain: 'movies', categories: { drama: 0.75, comedy: 0.25 }, stance: -0.5, title: 'One' });
     expect(changed).toEqual([['movies'], ['movies']]);

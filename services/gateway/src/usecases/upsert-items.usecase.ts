@@ -1,5 +1,5 @@
-import { ITEM_IMPORT_LIMIT, itemBodyV1, itemImportV1, itemV1, normaliseCategories, parseWith, topicName, type ItemV1, type ValidationIssue } from '@chorus/contracts';
-import { DomainError, sendBounded } from '@chorus/platform';
+import { ITEM_IMPORT_LIMIT, itemBodyV1, itemImportV1, itemV1, normaliseCategories, parseWith, type ItemV1, type ValidationIssue } from '@chorus/contracts';
+import { DomainError, emitEvent } from '@chorus/platform';
 import type { EventProducer, ItemsPort } from './ports';
 
 /**
@@ -10,7 +10,6 @@ export class UpsertItemsUseCase {
   constructor(
     private readonly items: ItemsPort,
     private readonly producer: EventProducer,
-    private readonly prefix: string,
     private readonly onChanged: (domains: Set<string>) => void,
   ) {}
 
@@ -45,8 +44,8 @@ export class UpsertItemsUseCase {
     // A later duplicate id in one import wins, as it would in sequential PUTs.
     const unique = [...new Map(items.map((item) => [item.itemId, { ...item, categories: normaliseCategories(item.categories) }])).values()];
     const versions = await this.items.upsert(unique);
-    // An import of 5,000 items with dense features is megabytes: more than one produce request may carry.
-    await sendBounded(this.producer, topicName('items', this.prefix), unique.map((item) => ({ key: item.itemId, value: JSON.stringify(item) })));
+    // An import of 5,000 items with dense features is megabytes: the client splits it into requests the broker takes.
+    await emitEvent(this.producer, 'items', unique.map((item) => ({ key: item.itemId, value: JSON.stringify(item) })));
     this.onChanged(new Set(unique.map((i) => i.domain)));
     return unique.map((item) => ({ itemId: item.itemId, version: versions.get(item.itemId)! }));
   }

@@ -1,15 +1,15 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { TopicBatch } from '@chorus/platform';
-import { NotifierRuntime } from '../notifier.runtime';
+import { DriftAlertIngest } from './drift-alert.ingest';
 
 /** chorus.drift-alerts.v1 batches, from the offsets-of-record transport to the alert store (consumer role). */
 @Controller()
 export class DriftAlertController {
-  constructor(private readonly runtime: NotifierRuntime) {}
+  constructor(@Inject(DriftAlertIngest) private readonly ingest: DriftAlertIngest) {}
 
   @EventPattern('driftAlerts')
   apply(@Payload() batch: TopicBatch): Promise<void> {
-    return this.runtime.alertIngest!.apply(batch);
+    return this.ingest.apply(batch);
   }
 }

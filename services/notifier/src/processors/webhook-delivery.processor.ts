@@ -1,18 +1,31 @@
 import { parseWith, WEBHOOK_DELIVERY_JOB, WEBHOOK_DELIVERY_JOBS, WEBHOOK_DELIVERY_QUEUE, webhookDeliveryJobV1, type WebhookDeliveryJobV1 } from '@chorus/contracts';
 import { classifyFailure, describeFailure, type ContextLogger } from '@chorus/platform';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import type { DeliverWebhookUseCase } from '../usecases/deliver-webhook.usecase';
 import { jitterFraction, retryDelayMs, type RetryDelayOptions } from '../usecases/retry-delay';
 import { DELIVERY_BACKOFF } from './webhook-delivery.queue';
 
 /**
- * The BullMQ transport of webhook deliveries: validates the job payload and hands one attempt to the use case. A
- * failed attempt throws so BullMQ retries it after the capped exponential backoff; the last one (or one that can
- * never succeed) ends the job as failed, after the use case marked the delivery dead.
+ * The worker's `settings` for `@Processor`: BullMQ asks it for the delay before each retry of a job whose backoff is
+ * {@link DELIVERY_BACKOFF} (capped exponential with a jitter derived from the job id, see retry-delay.ts).
  */
-export class WebhookDeliveryProcessor {
-  private readonly worker: Worker<WebhookDeliveryJobV1>;
+export function deliveryBackoffSettings(backoff: RetryDelayOptions): NonNullable<WorkerOptions['settings']> {
+  return {
+    backoffStrategy: (attemptsMade: number, type?: string, _error?: Error, job?: { id?: string }) => {
+      if (type !== DELIVERY_BACKOFF) throw new Error(`unknown backoff type "${type}"`);
+      return retryDelayMs(attemptsMade, backoff, jitterFraction(job?.id ?? '', attemptsMade));
+    },
+  };
+}
+
+/**
+ * The processor of the webhook-deliveries queue (`@nestjs/bullmq`: the module registers it with `@Processor`, Nest's
+ * BullMQ explorer creates its Worker): validates the job payload and hands one attempt to the use case. A failed
+ * attempt throws so BullMQ retries it after the capped exponential backoff; the last one (or one that can never
+ * succeed) ends the job as failed, after the use case marked the delivery dead.
+ */
+export class WebhookDeliveryProcessor extends WorkerHost {
   /**
    * Job name → handler; checked at construction against the queue's job names (exactly one handler each). A Map: a
    * job name is untrusted, and "constructor" or "toString" must find nothing.
@@ -22,46 +35,23 @@ export class WebhookDeliveryProcessor {
   ]);
 
   constructor(
-    connection: Redis,
-    prefix: string,
-    concurrency: number,
-    backoff: RetryDelayOptions,
     private readonly deliver: DeliverWebhookUseCase,
     private readonly log: ContextLogger,
   ) {
+    super();
     const unhandled = WEBHOOK_DELIVERY_JOBS.filter((name) => !this.handlers.has(name));
     const unknown = [...this.handlers.keys()].filter((name) => !WEBHOOK_DELIVERY_JOBS.includes(name));
     if (unhandled.length > 0 || unknown.length > 0) {
       throw new Error(`the ${WEBHOOK_DELIVERY_QUEUE} worker must handle each job name exactly once (no handler: ${unhandled.join(', ') || '-'}; not a job of this queue: ${unknown.join(', ') || '-'})`);
     }
-    this.worker = new Worker<WebhookDeliveryJobV1>(WEBHOOK_DELIVERY_QUEUE, (job) => this.process(job), {
-      connection,
-      prefix,
-      concurrency,
-      autorun: false,
-      settings: {
-        backoffStrategy: (attemptsMade: number, type?: string, _error?: Error, job?: { id?: string }) => {
-          if (type !== DELIVERY_BACKOFF) throw new Error(`unknown backoff type "${type}"`);
-          return retryDelayMs(attemptsMade, backoff, jitterFraction(job?.id ?? '', attemptsMade));
-        },
-      },
-    });
-    this.worker.on('error', (error) => this.log.error('delivery worker error', { error: error.message }));
   }
 
-  start(): void {
-    void this.worker.run().catch((error: Error) => this.log.error('delivery worker stopped', { error: error.message }));
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.log.error('delivery worker error', { error: error.message });
   }
 
-  async waitUntilReady(): Promise<void> {
-    await this.worker.waitUntilReady();
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.close();
-  }
-
-  private async process(job: Job<WebhookDeliveryJobV1>): Promise<{ status: string }> {
+  async process(job: Job<WebhookDeliveryJobV1>): Promise<{ status: string }> {
     const handler = this.handlers.get(job.name);
     if (!handler) throw new UnrecoverableError(`WEBHOOK.UNKNOWN_JOB: no handler for job "${job.name}" on ${WEBHOOK_DELIVERY_QUEUE}`);
     return handler(job);

@@ -3,6 +3,7 @@ import { JsonLogger, RERANK_JOB, type EnqueuedRerankJob } from '@chorus/platform
 import { type ScoringItem, type UserScores } from '@chorus/scoring';
 import { UnrecoverableError } from 'bullmq';
 import { Registry } from 'prom-client';
+import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import { CalibrateUserUseCase, relevanceOf, type CalibratedLists, type CalibrationSettings, type UserScoring } from '../usecases/calibrate-user.usecase';
@@ -74,7 +75,7 @@ describe('RerankProcessor.process', () => {
     const settings: CalibrationSettings = options.calibrateToPersonas
       ? { lambda: 0.9, n: 10, candidates: 20, alpha: 0.01, priorWeight: 0, calibrateTo: 'personas' }
       : { lambda: 0.5, n: 10, candidates: 10, alpha: 0.01, priorWeight: 0 };
-    const calibrate = new CalibrateUserUseCase(scoring, lists, { send: async () => [] }, '', settings);
+    const calibrate = new CalibrateUserUseCase(scoring, lists, { emit: () => of(undefined) }, settings);
     const batchScoring: BatchScoring = {
       async scoreUnseenMany(userIds, domain) {
         // "poisoned" stands for a user whose stored model the reward library refuses.
@@ -92,7 +93,7 @@ describe('RerankProcessor.process', () => {
       },
       async markPublishedMany() {},
     };
-    const calibrateBatch = new CalibrateBatchUseCase(batchScoring, batchLists, { send: async () => [] }, '', settings);
+    const calibrateBatch = new CalibrateBatchUseCase(batchScoring, batchLists, { emit: () => of(undefined) }, settings);
     const enqueued: string[][] = [];
     const fanOut = new FanOutRerankUseCase(
       { aggregateEventsSeen: async () => 5, userEventsSeen: async (_d, ids) => new Map(ids.map((id) => [id, 1])), usersPage: async () => [] },

@@ -1,5 +1,5 @@
-import { topicName, type RerankBatchJobV1 } from '@chorus/contracts';
-import { batchUserJobIds, sendBounded } from '@chorus/platform';
+import type { RerankBatchJobV1 } from '@chorus/contracts';
+import { batchUserJobIds, emitEvent } from '@chorus/platform';
 import type { ScoringItem, UserScores } from '@chorus/scoring';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import type { CompletedEventProducer } from './calibrate-user.usecase';
@@ -44,7 +44,6 @@ export class CalibrateBatchUseCase {
     private readonly scorer: BatchScoring,
     private readonly lists: CalibratedListsBatch,
     private readonly producer: CompletedEventProducer,
-    private readonly topicPrefix: string,
     private readonly settings: CalibrationSettings,
   ) {}
 
@@ -83,13 +82,13 @@ export class CalibrateBatchUseCase {
   }
 
   /**
-   * The completion events of every unpublished list of the batch in one bounded send (one produce request unless the
-   * batch's events pass `PRODUCE_REQUEST_MAX_BYTES`), at least once as for one user; then one UPDATE.
+   * The completion events of every unpublished list of the batch in one emit (one produce request unless the batch's
+   * events pass `PRODUCE_REQUEST_MAX_BYTES`: the client sends in bounded requests), at least once as for one user; then one UPDATE.
    */
   private async publish(records: readonly CalibratedListRecord[]): Promise<void> {
     const unpublished = records.filter((record) => record.publishedAt === null);
     if (unpublished.length === 0) return;
-    await sendBounded(this.producer, topicName('rerankCompleted', this.topicPrefix), unpublished.map(completedMessage));
+    await emitEvent(this.producer, 'rerankCompleted', unpublished.map(completedMessage));
     await this.lists.markPublishedMany(unpublished.map((record) => record.listId));
   }
 }

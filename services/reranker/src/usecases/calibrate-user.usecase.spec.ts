@@ -1,6 +1,7 @@
-import type { RerankJobV1 } from '@chorus/contracts';
+import type { RerankJobV1, TopicKey } from '@chorus/contracts';
 import type { ScoringItem, UserScores } from '@chorus/scoring';
-import type { Message, ProducerRecord, RecordMetadata } from 'kafkajs';
+import type { Message } from 'kafkajs';
+import { of, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import { CalibrateUserUseCase, relevanceOf, type CalibratedLists, type CalibrationSettings, type CompletedEventProducer, type UserScoring } from './calibrate-user.usecase';
@@ -53,10 +54,10 @@ class InMemoryLists implements CalibratedLists {
 }
 
 class InMemoryProducer implements CompletedEventProducer {
-  readonly sent: { topic: string; messages: Message[] }[] = [];
-  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    this.sent.push({ topic: record.topic, messages: record.messages });
-    return [];
+  readonly sent: { topic: TopicKey; messages: readonly Message[] }[] = [];
+  emit(pattern: TopicKey, messages: readonly Message[]): Observable<unknown> {
+    this.sent.push({ topic: pattern, messages });
+    return of(undefined);
   }
 }
 
@@ -78,7 +79,7 @@ const balanced = () =>
 function setup(scoring: InMemoryScoring, options: Partial<CalibrationSettings> = {}) {
   const lists = new InMemoryLists();
   const producer = new InMemoryProducer();
-  const usecase = new CalibrateUserUseCase(scoring, lists, producer, 'p.', { ...settings, ...options });
+  const usecase = new CalibrateUserUseCase(scoring, lists, producer, { ...settings, ...options });
   return { lists, producer, usecase };
 }
 
@@ -107,7 +108,7 @@ describe('CalibrateUserUseCase', () => {
     expect(seenBeforeStore).toEqual([{ klBefore: row.klBefore, klAfter: row.klAfter, items: 2, rowsThen: 0 }]);
 
     expect(producer.sent).toHaveLength(1);
-    expect(producer.sent[0]!.topic).toBe('p.chorus.rerank-completed.v1');
+    expect(producer.sent[0]!.topic).toBe('rerankCompleted');
     expect(producer.sent[0]!.messages[0]!.key).toBe('ann');
     expect(JSON.parse(String(producer.sent[0]!.messages[0]!.value))).toMatchObject({
       listId: LIST_ID(1),

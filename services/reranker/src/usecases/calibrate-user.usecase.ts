@@ -1,6 +1,6 @@
-import { topicName, type RerankJobV1 } from '@chorus/contracts';
+import type { RerankJobV1 } from '@chorus/contracts';
+import { emitEvent, type EventClient } from '@chorus/platform';
 import type { ScoringItem, UserScores } from '@chorus/scoring';
-import type { Producer } from 'kafkajs';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import { completedMessage, computeCalibratedList, uniformPrior, type CalibrationSettings } from './calibrated-list';
 
@@ -22,7 +22,7 @@ export type CalibrateUserResult =
     }
   | { outcome: 'skipped'; userId: string; domain: string; modelVersion: string; reason: string };
 
-/** The use case's ports. In production: PersonalizedScorer, CalibratedListsRepository and the Kafka producer. */
+/** The use case's ports. In production: PersonalizedScorer, CalibratedListsRepository and the Kafka producer client. */
 export interface UserScoring {
   scoreUnseen(userId: string, domain: string): Promise<UserScores>;
   catalogue(domain: string): Promise<ScoringItem[]>;
@@ -34,7 +34,7 @@ export interface CalibratedLists {
   markPublished(listId: string): Promise<void>;
 }
 
-export type CompletedEventProducer = Pick<Producer, 'send'>;
+export type CompletedEventProducer = EventClient;
 
 /**
  * Rerank one user (DESIGN §6): score the unseen catalogue with the user's personalized model, take the top C, build
@@ -51,7 +51,6 @@ export class CalibrateUserUseCase {
     private readonly scorer: UserScoring,
     private readonly lists: CalibratedLists,
     private readonly producer: CompletedEventProducer,
-    private readonly topicPrefix: string,
     private readonly settings: CalibrationSettings,
   ) {}
 
@@ -83,7 +82,7 @@ export class CalibrateUserUseCase {
 
   private async publish(record: CalibratedListRecord): Promise<void> {
     if (record.publishedAt !== null) return;
-    await this.producer.send({ topic: topicName('rerankCompleted', this.topicPrefix), messages: [completedMessage(record)] });
+    await emitEvent(this.producer, 'rerankCompleted', [completedMessage(record)]);
     await this.lists.markPublished(record.listId);
   }
 }
