@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftCatalogue, interleave, userStream } from '../services/drift-watch/src/testing/drift-stream.fixture';
 import { ensureChromium } from './support/chromium';
 import { produceDriftMessages } from './support/drift-watch';
-import { catalogue, feedbackStream } from './support/feedback-factory';
+import { catalogue, feedbackStream, seededUuid } from './support/feedback-factory';
 import { startFullStack } from './support/full-stack';
 import { AlertProducer, driftAlert } from './support/notifier';
 import { pollUntil } from './support/poll';
@@ -254,13 +254,85 @@ describe('the console in a real browser', () => {
     expect(Number(await page.textContent('[data-kl-after]'))).toBeCloseTo(lists.calibrated!.klAfter, 3);
     expect(await page.textContent('[data-minority-after]')).toBe(`${(100 * lists.calibrated!.minorityShare.listShare).toFixed(1)} %`);
     expect(await page.textContent('[data-minority-before]')).toBe(`${(100 * lists.calibrated!.minorityShare.listShareBefore).toFixed(1)} %`);
-    // The personas the model read returns, and the place reliability will fill (no figure until its route exists).
+    // The personas the model read returns.
     const model = (await gateway.GET('/v1/users/{id}/model', { params: { path: { id: 'user-1' }, query: { domain: 'movies' } } })).data!;
     expect(await page.locator('#persona-table tbody tr').count()).toBe(model.personas.length);
     expect(model.personas.length).toBeGreaterThan(0);
-    expect(await page.getAttribute('#reliability', 'data-awaits')).toBe('GET /v1/users/{id}/reliability');
     await expect.poll(() => page.locator('#model-chart svg .mark-symbol path').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(artefacts, 'user.png'), fullPage: true });
+  });
+
+  it("shows a user's label reliability beside the effective weight of their judgments, and says when there are none", async () => {
+    // Three users judge the same four pairs twice each, in both shown positions and two framings: judge-a and judge-b
+    // agree throughout; judge-c always picks the first-shown item, so it agrees with them only half the time.
+    const pairs = [0, 1, 2, 3].map((k) => [`item-${k}`, `item-${k + 7}`] as const);
+    const start = Date.now() - 60_000;
+    const judgments = (['judge-a', 'judge-b', 'judge-c'] as const).flatMap((userId, u) =>
+      pairs.flatMap(([a, b], k) =>
+        [0, 1].map((round) => {
+          const firstShown = round === 0 ? a : b;
+          const [chosenId, rejectedId] = userId === 'judge-c' ? (firstShown === a ? [a, b] : [b, a]) : [a, b];
+          return {
+            eventId: seededUuid(`console-reliability:${u}:${k}:${round}`),
+            userId,
+            domain: 'movies',
+            occurredAt: new Date(start + 1000 * (u * 8 + k * 2 + round)).toISOString(),
+            type: 'pairwise',
+            chosenId,
+            rejectedId,
+            context: { framingId: round === 0 ? 'short' : 'long', position: chosenId === firstShown ? 0 : 1 },
+          };
+        }),
+      ),
+    );
+    // And a user with a rating only: no pairwise judgment, so nothing to measure.
+    const rating = { eventId: seededUuid('console-reliability:rater'), userId: 'rater-only', domain: 'movies', occurredAt: new Date(start).toISOString(), type: 'rating', itemId: 'item-3', value: 4 };
+    expect((await gateway.POST('/v1/feedback', { body: { events: [...judgments, rating] } as never })).error).toBeUndefined();
+    const read = (id: string) => gateway.GET('/v1/users/{id}/reliability', { params: { path: { id }, query: { domain: 'movies' } } });
+    const modelOf = (id: string) => gateway.GET('/v1/users/{id}/model', { params: { path: { id }, query: { domain: 'movies' } } });
+    for (const id of ['judge-a', 'judge-b', 'judge-c'])
+      await pollUntil(async () => (await read(id)).data?.judgments ?? 0, (n) => n === 8, { timeoutMs: 60_000, what: `the learner to apply ${id}'s judgments` });
+    await pollUntil(async () => (await modelOf('rater-only')).data?.eventsSeen ?? 0, (n) => n === 1, { timeoutMs: 60_000, what: "the learner to apply rater-only's rating" });
+
+    const report = (await read('judge-c')).data!;
+    const weight = (await modelOf('judge-c')).data!.effectiveWeight;
+    // The planted behaviour shows in the answer (so the figures compared below are not all zeros and ones).
+    expect(report.reliability.agree + report.reliability.disagree).toBeGreaterThan(0);
+    // Eight first-shown choices of eight: Beta(1 + 8, 1 + 0) has mean 9/10, and ½ lies beyond two sd (0.09).
+    expect(report.conditionEffects.position).toMatchObject({ judgments: 8, detected: true });
+    expect(report.conditionEffects.position.firstShownShare).toBeCloseTo(9 / 10, 12);
+    expect(weight.judgments).toBe(8);
+
+    await page.goto(`${consoleUrl}#/users/judge-c?domain=movies`);
+    await page.waitForSelector('#reliability [data-rel=reliability]', { timeout: 15_000 });
+    const shown = async (name: string) => (await page.textContent(`#reliability [data-rel=${name}]`))!;
+    const numbers = async (name: string) => (await shown(name)).split(/ [±·] /).map((text) => Number(text.replace(' %', '')));
+    const [mean, sd] = await numbers('reliability');
+    expect(mean).toBeCloseTo(report.reliability.mean, 3);
+    expect(sd).toBeCloseTo(report.reliability.sd, 3);
+    expect(await numbers('judgments')).toEqual([report.judgments, report.signals]);
+    expect((await numbers('mean-weight'))[0]).toBeCloseTo(report.meanWeight, 3);
+    const [aggregateWeight, personalWeight] = await numbers('effective-weight');
+    expect(aggregateWeight).toBeCloseTo(weight.aggregate, 3);
+    expect(personalWeight).toBeCloseTo(weight.personalized, 3);
+    for (const name of ['genuine', 'non-attitude', 'constructed', 'unknown'] as const) {
+      const cells = await page.locator(`#reliability-classes tr[data-class="${name}"] td`).allTextContents();
+      expect(Number(cells[1])).toBe(report.classCounts[name]);
+      if (name !== 'unknown') expect(Number(cells[2]!.replace(' %', '')) / 100).toBeCloseTo(report.classShares[name], 3);
+    }
+    const [positionShare, positionSd] = await numbers('position');
+    expect(positionShare / 100).toBeCloseTo(report.conditionEffects.position.firstShownShare, 3);
+    expect(positionSd / 100).toBeCloseTo(report.conditionEffects.position.sd, 3);
+    expect(await shown('position-detected')).toBe(report.conditionEffects.position.detected ? 'detected' : 'not detected');
+    expect(await shown('framing')).toBe(`${report.conditionEffects.framing.flipped} of ${report.conditionEffects.framing.signalsCompared}`);
+    await page.locator('#reliability').screenshot({ path: join(artefacts, 'user-reliability.png') });
+    await page.screenshot({ path: join(artefacts, 'user-reliability-page.png'), fullPage: true });
+
+    // No pairwise judgments: the route answers 0 and the page says so, with no figure and no error.
+    expect((await read('rater-only')).data!.judgments).toBe(0);
+    await page.goto(`${consoleUrl}#/users/rater-only?domain=movies`);
+    await page.waitForSelector('#reliability #no-judgments', { timeout: 15_000 });
+    expect(await page.locator('#reliability [data-rel], #reliability .error').count()).toBe(0);
   });
 
   it('lists subscriptions and links to Bull Board', async () => {

@@ -1,12 +1,13 @@
 import type { GatewaySchemas } from '@chorus/api-client';
 import { draw } from '../charts';
 import { describeError, el, esc, fixed } from '../dom';
+import { reliabilityHtml } from './reliability';
 import type { Session } from '../session';
 
 /**
  * A user: their model against the aggregate per category (posterior mean ± 2 sd), the divergence, their personas, the
  * accuracy list beside the newest calibrated one with C_KL before and after and the minority-interest share, and their
- * drift series. The lists come from the admin read, which logs no exposure (an operator looking is not a serving).
+ * drift series, and their label reliability beside the effective weight of their judgments. The lists come from the admin read, which logs no exposure (an operator looking is not a serving).
  */
 export function userPage(root: HTMLElement, session: Session, userId: string, domain: string): () => void {
   root.innerHTML = `
@@ -26,11 +27,12 @@ export function userPage(root: HTMLElement, session: Session, userId: string, do
   const body = el(root, '#user-body');
   body.innerHTML = '<p>Loading…</p>';
   void (async () => {
-    const [model, aggregate, lists, series] = await Promise.all([
+    const [model, aggregate, lists, series, reliability] = await Promise.all([
       session.gateway.GET('/v1/users/{id}/model', { params: { path: { id: userId }, query: { domain } } }),
       session.gateway.GET('/v1/models/aggregate', { params: { query: { domain } } }),
       session.gateway.GET('/v1/admin/users/{id}/lists', { params: { path: { id: userId }, query: { domain } } }),
       session.gateway.GET('/v1/admin/drift/series/users/{userId}', { params: { path: { userId }, query: { domain } } }),
+      session.gateway.GET('/v1/users/{id}/reliability', { params: { path: { id: userId }, query: { domain } } }),
     ]);
     if (!model.data || !aggregate.data) {
       body.innerHTML = `<p class="error">${esc(describeError(model.error ?? aggregate.error))}</p>`;
@@ -49,7 +51,7 @@ export function userPage(root: HTMLElement, session: Session, userId: string, do
       <h2>Personas</h2>
       <div id="personas">${personasHtml(model.data)}</div>
       <h2>Reliability</h2>
-      ${reliabilityPlaceholder()}
+      <div id="reliability">${reliability.data ? reliabilityHtml(reliability.data, model.data.effectiveWeight) : `<p class="error">${esc(describeError(reliability.error))}</p>`}</div>
       <h2>Drift series</h2>
       <div id="series-chart" class="chart"></div>`;
     const categories = (weights: Record<string, { mean: number; sd: number }>, model: string) =>
@@ -124,10 +126,3 @@ function personasHtml(model: GatewaySchemas['UserModel']): string {
   return `<table id="persona-table"><thead><tr><th>persona</th><th>label</th><th>share</th><th>mass (events)</th></tr></thead><tbody>${rows}</tbody></table>${decisions ? `<ul class="note">${decisions}</ul>` : ''}`;
 }
 
-/**
- * Where the user's reliability goes once the gateway serves GET /v1/users/:id/reliability (another change, merged
- * later): fill this section from that route's answer. Until then it says so and shows no figure.
- */
-function reliabilityPlaceholder(): string {
-  return '<div id="reliability" data-awaits="GET /v1/users/{id}/reliability"><p class="note">Reliability appears here once the gateway serves <code>GET /v1/users/:id/reliability</code>.</p></div>';
-}
