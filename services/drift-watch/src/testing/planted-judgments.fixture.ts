@@ -9,8 +9,9 @@ import type { DriftMessage } from './drift-stream.fixture';
  */
 export const PLANTED_ITEMS = 40;
 
+/** The planted items of a domain; ids are prefixed with the domain (`movies:item-3`), as item ids are global. */
 export function plantedCatalogue(domain: string): ItemV1[] {
-  return Array.from({ length: PLANTED_ITEMS }, (_, k) => ({ itemId: `item-${k}`, domain, categories: { drama: 1 } }));
+  return Array.from({ length: PLANTED_ITEMS }, (_, k) => ({ itemId: `${domain}:item-${k}`, domain, categories: { drama: 1 } }));
 }
 
 const small = { itemCount: PLANTED_ITEMS, pairCount: 200, pairsPerAnnotator: 20, repeats: 4 } as const;
@@ -32,19 +33,22 @@ export function spread(judgments: readonly PlantedJudgment[], fromMs: number, bu
   return judgments.map((judgment, k) => ({ at: fromMs + Math.floor((k * bucketMs) / perBucket), judgment }));
 }
 
-/** Pairwise feedback messages in event-time order, with the shown position and framing as the event's context. */
-export function judgmentMessages(stream: { at: number; judgment: PlantedJudgment }[], domain: string): DriftMessage[] {
+/**
+ * Pairwise feedback messages of a domain in event-time order (items as in {@link plantedCatalogue}), with the shown
+ * position and framing as the event's context; event ids are unique per domain and `idBase`.
+ */
+export function judgmentMessages(stream: { at: number; judgment: PlantedJudgment }[], domain: string, idBase = 0): DriftMessage[] {
   return [...stream]
     .sort((a, b) => a.at - b.at)
     .map(({ at, judgment }, k): DriftMessage => {
       const value: FeedbackEventV1 = {
-        eventId: `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`,
+        eventId: `00000000-0000-4000-8000-${String(idBase + k).padStart(12, '0')}`,
         userId: judgment.userId,
         occurredAt: new Date(at).toISOString(),
         domain,
         type: 'pairwise',
-        chosenId: judgment.chosenId,
-        rejectedId: judgment.rejectedId,
+        chosenId: `${domain}:${judgment.chosenId}`,
+        rejectedId: `${domain}:${judgment.rejectedId}`,
         context: { position: judgment.position, framingId: judgment.framingId },
       };
       return { topic: 'feedback', value };
