@@ -29,8 +29,11 @@ describe('non-attitude share (population signal, planted annotators)', () => {
     expect(alerts).toEqual([]);
   });
 
-  it('alerts, rising, on a burst of coin-flip annotators, and only after the burst began', () => {
+  it('alerts, rising, on a burst of coin-flip annotators, and only after the burst began', { timeout: 30_000 }, () => {
     const { alerts, points } = run(burst);
+    // The signal itself: ten buckets into the burst the share stands well above the stationary stream's (≈ 0.16).
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(points.slice(40, 47))).toBeGreaterThan(mean(run(quiet).points.slice(40, 47)) + 0.1);
     expect(alerts.length).toBeGreaterThan(0);
     for (const { alert, eventAtMs } of alerts) {
       expect(alert).toMatchObject({ scope: 'population', subject: 'movies', domain: 'movies', direction: 'up', detector: 'PageHinkley' });

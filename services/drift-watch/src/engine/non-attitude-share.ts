@@ -1,4 +1,4 @@
-import type { FeedbackEventV1 } from '@chorus/contracts';
+import { pairwiseJudgment, type PairwiseEventV1 } from '@chorus/contracts';
 import { ReliabilityTracker, type ReliabilityTrackerJSON } from '@chorus/reliability';
 
 /** How a shard's non-attitude share is stored (an optional field of the shard's row). */
@@ -42,18 +42,8 @@ export class NonAttitudeShare {
    * Learns one pairwise judgment; counts its non-attitude probability in the bucket starting at `bucketStart`, or
    * nowhere when its bucket is already closed (undefined): the user's state still learns it.
    */
-  observe(event: Extract<FeedbackEventV1, { type: 'pairwise' }>, bucketStart: number | undefined): void {
-    const { surface, position, framingId, order } = event.context ?? {};
-    const { posterior } = this.reliability.observe({
-      userId: event.userId,
-      chosenId: event.chosenId,
-      rejectedId: event.rejectedId,
-      tie: event.tie ?? false,
-      position,
-      framingId,
-      surface,
-      order,
-    });
+  observe(event: PairwiseEventV1, bucketStart: number | undefined): void {
+    const { posterior } = this.reliability.observe(pairwiseJudgment(event));
     if (bucketStart === undefined) return;
     let bucket = this.buckets.get(bucketStart);
     if (bucket === undefined) this.buckets.set(bucketStart, (bucket = { sum: 0, n: 0 }));
