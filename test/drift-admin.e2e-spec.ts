@@ -79,7 +79,7 @@ describe('drift admin REST', () => {
       const entropy = news.body.metrics.find((m: { metric: string }) => m.metric === 'exposure-entropy');
       expect(entropy).toMatchObject({ domain: 'news', version: 0, source: 'built-in', config: { detector: 'PageHinkley', direction: 'down', harmful: true } });
       const code = await call('GET', '/v1/admin/drift/config?domain=code');
-      expect(code.body.metrics).toHaveLength(16);
+      expect(code.body.metrics).toHaveLength(17);
       expect(code.body.metrics.every((m: { config: { harmful: boolean } }) => m.config.harmful === false)).toBe(true);
     });
 

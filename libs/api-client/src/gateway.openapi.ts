@@ -564,7 +564,7 @@ export interface components {
         };
         DriftConfigVersion: {
             /** @enum {string} */
-            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality";
+            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality" | "non-attitude-share";
             domain: string;
             version: number;
             changeId: number;
@@ -732,7 +732,7 @@ export interface components {
         };
         EffectiveDriftConfig: {
             /** @enum {string} */
-            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality";
+            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality" | "non-attitude-share";
             domain: string;
             version: number;
             changeId: number;
@@ -930,7 +930,7 @@ export interface components {
             subject: string;
             domain: string;
             /** @enum {string} */
-            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality";
+            metric: "exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality" | "non-attitude-share";
             /** @enum {string} */
             detector: "ADWIN" | "PageHinkley" | "CUSUM" | "KSWIN" | "DDM" | "EDDM" | "HDDM_A" | "HDDM_W";
             /** @enum {string} */

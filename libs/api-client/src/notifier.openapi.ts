@@ -257,7 +257,7 @@ export interface operations {
                     secret?: string;
                     filters?: {
                         scopes?: ("user" | "segment" | "population")[];
-                        metrics?: ("exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality")[];
+                        metrics?: ("exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality" | "non-attitude-share")[];
                         severities?: ("warning" | "critical")[];
                         domains?: string[];
                         subjects?: string[];
@@ -401,7 +401,7 @@ export interface operations {
                     secret?: string;
                     filters?: {
                         scopes?: ("user" | "segment" | "population")[];
-                        metrics?: ("exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality")[];
+                        metrics?: ("exposure-entropy" | "consumption-entropy" | "miscalibration" | "personal-divergence" | "stance-extremity" | "stance-reinforcement" | "mean-exposure-entropy" | "mean-consumption-entropy" | "mean-miscalibration" | "mean-personal-divergence" | "mean-stance-extremity" | "mean-stance-reinforcement" | "exposure-gini" | "homogenization" | "polarization" | "bimodality" | "non-attitude-share")[];
                         severities?: ("warning" | "critical")[];
                         domains?: string[];
                         subjects?: string[];

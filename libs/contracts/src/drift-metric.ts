@@ -23,10 +23,15 @@ export const DRIFT_METRICS = {
   homogenization: { scope: 'population', family: 'diversity', description: 'mean MinHash Jaccard of consumed-item sets over a fixed panel of user pairs' },
   polarization: { scope: 'population', family: 'polarization', description: 'Esteban–Ray polarization of binned user stances (α = 1.3)' },
   bimodality: { scope: 'population', family: 'polarization', description: "Sarle's bimodality coefficient of user stances (> 5/9 suggests two camps)" },
+  'non-attitude-share': {
+    scope: 'population',
+    family: 'label-quality',
+    description: "mean probability that a pairwise judgment in the bucket is a non-attitude (libs/reliability's class posterior of its signal); a sudden rise means a broken surface or a bot",
+  },
 } as const satisfies Record<string, { scope: 'user' | 'population'; family: DriftMetricFamily; description: string }>;
 
 /** What kind of harm a metric speaks to; calibration and diversity alerts are what calibrated reranking repairs. */
-export type DriftMetricFamily = 'diversity' | 'calibration' | 'divergence' | 'stance' | 'polarization';
+export type DriftMetricFamily = 'diversity' | 'calibration' | 'divergence' | 'stance' | 'polarization' | 'label-quality';
 
 export type DriftMetricName = keyof typeof DRIFT_METRICS;
 export const DRIFT_METRIC_NAMES = Object.keys(DRIFT_METRICS) as DriftMetricName[];

@@ -47,6 +47,10 @@ export const BUILT_IN_DRIFT_CONFIG: Readonly<Record<DriftMetricName, DriftDetect
   homogenization: pageHinkley('up', { delta: 0.02, threshold: 0.3, criticalChange: 0.2, population: true }),
   polarization: pageHinkley('up', { delta: 0.02, threshold: 0.3, criticalChange: 0.25, population: true }),
   bimodality: pageHinkley('up', { delta: 0.05, threshold: 0.5, criticalChange: 0.25, population: true }),
+  // A bucket's share is a mean of class posteriors; per partition shard of a stationary planted stream (~33 judgments a
+  // bucket) it wobbles by up to ±0.1 for a few buckets, which λ = 0.15 mistook for a rise; a burst of coin-flip
+  // annotators lifts it by 0.1–0.3 for good and is caught within ~5–15 buckets (non-attitude-share.spec.ts, the e2e).
+  'non-attitude-share': pageHinkley('up', { delta: 0.05, threshold: 0.3, criticalChange: 0.1, population: true }),
 };
 
 /**

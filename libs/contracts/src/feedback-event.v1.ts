@@ -102,6 +102,15 @@ export const feedbackBatchV1 = z.strictObject({
     .max(FEEDBACK_BATCH_LIMIT, `a batch holds at most ${FEEDBACK_BATCH_LIMIT} events; split it into several requests`),
 });
 
+/**
+ * A pairwise event as the judgment libs/reliability classifies (its PairJudgment): the choice and the condition it was
+ * made under. One mapping for every consumer that classifies judgments (the learner, drift-watch), so they agree.
+ */
+export function pairwiseJudgment(event: PairwiseEventV1) {
+  const { surface, position, framingId, order } = event.context ?? {};
+  return { userId: event.userId, chosenId: event.chosenId, rejectedId: event.rejectedId, tie: event.tie ?? false, position, framingId, surface, order };
+}
+
 /** Items an event refers to (one for rating/click/skip, two for pairwise). */
 export function referencedItems(event: FeedbackEventV1): string[] {
   return event.type === 'pairwise' ? [event.chosenId, event.rejectedId] : [event.itemId];

@@ -48,6 +48,13 @@ export interface ReliabilityOptions {
   readonly agreementPrior: { readonly agree: number; readonly disagree: number };
   /** The agreement whose log-odds is a full user factor of 1 (Dawid–Skene log-odds weight, normalised). */
   readonly referenceAgreement: number;
+  /** Whether a judgment's weight carries its user's factor at all (false: w_user = 1). See the README's measurement. */
+  readonly userFactor: boolean;
+  /**
+   * A judgment is compared with the others' majority of its pair only when the others made at least this many
+   * judgments of it (0: whenever there is a majority); a majority of one or two judgments is mostly noise.
+   */
+  readonly minOtherJudgments: number;
   /** Beta(k, k) prior pseudo-count of a user's probability of choosing the first-shown item. */
   readonly positionPrior: number;
   /** Floor of every weight (the reward model needs c > 0). */
@@ -64,6 +71,8 @@ export const DEFAULT_RELIABILITY_OPTIONS: ReliabilityOptions = {
   nonAttitudeWeight: 0.05,
   agreementPrior: { agree: 4, disagree: 1 },
   referenceAgreement: 0.9,
+  userFactor: false,
+  minOtherJudgments: 0,
   positionPrior: 10,
   minWeight: 0.01,
 };
@@ -298,7 +307,7 @@ export class ReliabilityModel {
     // Prequential agreement with the others' majority on this pair, before this judgment joins the counts.
     const othersA = total.a - signal.a;
     const othersB = total.n - total.a - (signal.n - signal.a);
-    if (othersA !== othersB) {
+    if (othersA !== othersB && othersA + othersB >= this.options.minOtherJudgments) {
       const agreement = othersA > othersB ? outcome : 1 - outcome;
       user.agree += agreement;
       user.disagree += 1 - agreement;
@@ -358,7 +367,7 @@ export class ReliabilityModel {
       const total = population.get(key) ?? signal;
       const othersA = total.a - signal.a;
       const othersB = total.n - total.a - (signal.n - signal.a);
-      if (othersA !== othersB) {
+      if (othersA !== othersB && othersA + othersB >= this.options.minOtherJudgments) {
         const agreeing = othersA > othersB ? signal.a : signal.n - signal.a;
         agree += agreeing;
         disagree += signal.n - agreeing;
@@ -475,7 +484,8 @@ export class ReliabilityModel {
    * prequential agreement, relative to that of `referenceAgreement` and clipped to [0, 1].
    */
   private userFactor(user: UserReliabilityState): number {
-    const { agreementPrior, referenceAgreement } = this.options;
+    const { agreementPrior, referenceAgreement, userFactor } = this.options;
+    if (!userFactor) return 1;
     const pi = (agreementPrior.agree + user.agree) / (agreementPrior.agree + agreementPrior.disagree + user.agree + user.disagree);
     const factor = Math.log(pi / (1 - pi)) / Math.log(referenceAgreement / (1 - referenceAgreement));
     return Math.min(1, Math.max(0, factor));
@@ -533,5 +543,7 @@ function checkOptions(options: ReliabilityOptions): ReliabilityOptions {
   if (!(agreementPrior.agree > 0 && agreementPrior.disagree > 0 && Number.isFinite(agreementPrior.agree + agreementPrior.disagree))) fail('agreementPrior counts must be finite numbers > 0');
   if (!(referenceAgreement > 0.5 && referenceAgreement < 1)) fail(`referenceAgreement is ${referenceAgreement}; it must lie in (0.5, 1)`);
   if (!(positionPrior > 0 && Number.isFinite(positionPrior))) fail(`positionPrior is ${positionPrior}; it must be a finite number > 0`);
+  if (typeof options.userFactor !== 'boolean') fail(`userFactor is ${String(options.userFactor)}; it must be true or false`);
+  if (!(Number.isInteger(options.minOtherJudgments) && options.minOtherJudgments >= 0)) fail(`minOtherJudgments is ${options.minOtherJudgments}; it must be an integer ≥ 0`);
   return options;
 }

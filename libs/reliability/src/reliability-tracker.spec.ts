@@ -128,7 +128,8 @@ describe('ReliabilityTracker', () => {
 
   it('classifies planted users: consistent → genuine, framing-dependent → constructed, coin flips → non-attitude; a consistent ranking has no cyclic triad', () => {
     const random = mulberry32(11);
-    const tracker = new ReliabilityTracker();
+    // The user factor switched on (it is off by default, see the README) to check what it makes of a coin.
+    const tracker = new ReliabilityTracker({ userFactor: true });
     const items = ['a', 'b', 'c', 'd', 'e', 'f'];
     for (let i = 0; i < items.length; i++) {
       for (let j = i + 1; j < items.length; j++) {
@@ -159,7 +160,46 @@ describe('ReliabilityTracker', () => {
     expect(tracker.signal('steady', 'a', 'zz')).toBeUndefined();
   });
 
+  it('gives every user a factor of 1 by default, and the agreement-based factor when userFactor is on', () => {
+    // 'x' always goes against 'a' and 'b', who agree: x's prequential agreement is 0 of 4.
+    const judge = (tracker: ReliabilityTracker) => {
+      let last;
+      for (let r = 0; r < 4; r++) {
+        tracker.observe({ userId: 'a', chosenId: 'p', rejectedId: 'q' });
+        tracker.observe({ userId: 'b', chosenId: 'p', rejectedId: 'q' });
+        last = tracker.observe({ userId: 'x', chosenId: 'q', rejectedId: 'p' });
+      }
+      return last!;
+    };
+    const off = new ReliabilityTracker();
+    expect(judge(off).user).toBe(1);
+    expect(off.user('x')!.prequential).toMatchObject({ agree: 0, disagree: 4, factor: 1 });
+    const on = new ReliabilityTracker({ userFactor: true });
+    // π = (4 + 0) / (4 + 1 + 4) = 4/9 < ½: a log-odds below 0, clipped to 0.
+    expect(judge(on).user).toBe(0);
+  });
+
+  it('compares a judgment with the others only when they made at least minOtherJudgments judgments of the pair', () => {
+    const tracker = new ReliabilityTracker({ minOtherJudgments: 3 });
+    // Others' judgments of p–q before x's: 2 (not compared), then 4 (compared: x disagrees), then 6 (compared).
+    for (let round = 0; round < 3; round++) {
+      tracker.observe({ userId: 'a', chosenId: 'p', rejectedId: 'q' });
+      tracker.observe({ userId: 'b', chosenId: 'p', rejectedId: 'q' });
+      tracker.observe({ userId: 'x', chosenId: 'q', rejectedId: 'p' });
+    }
+    expect(tracker.user('x')!.prequential).toMatchObject({ agree: 0, disagree: 2 });
+    const always = new ReliabilityTracker();
+    for (let round = 0; round < 3; round++) {
+      always.observe({ userId: 'a', chosenId: 'p', rejectedId: 'q' });
+      always.observe({ userId: 'b', chosenId: 'p', rejectedId: 'q' });
+      always.observe({ userId: 'x', chosenId: 'q', rejectedId: 'p' });
+    }
+    expect(always.user('x')!.prequential).toMatchObject({ agree: 0, disagree: 3 });
+  });
+
   it('answers bad input and bad options with what is wrong', () => {
+    expect(() => new ReliabilityTracker({ minOtherJudgments: 1.5 })).toThrow(/minOtherJudgments is 1.5; it must be an integer ≥ 0/);
+    expect(() => new ReliabilityTracker({ userFactor: 'yes' as never })).toThrow(/userFactor is yes; it must be true or false/);
     const tracker = new ReliabilityTracker();
     expect(() => tracker.observe({ userId: 'u', chosenId: 'a', rejectedId: 'a' })).toThrow(ReliabilityInputError);
     expect(() => tracker.observe({ userId: '', chosenId: 'a', rejectedId: 'b' })).toThrow(/userId must be a non-empty string/);

@@ -71,6 +71,7 @@ export class DriftEngine {
     const at = Date.parse(event.occurredAt);
     this.state.shard(event.domain, source.partition).markStanceBucket(this.bucketStart(at));
     const { shard, bucket } = this.beginEvent(user, source, at);
+    if (event.type === 'pairwise') shard.nonAttitude.observe(event, bucket?.start);
 
     const consumed = this.consumedItem(event, items);
     const changed: Changed = {};
@@ -249,8 +250,9 @@ export class DriftEngine {
       const end = bucket.start + this.options.bucketMs;
       shard.closedBefore = shard.closedBefore === null ? end : Math.max(shard.closedBefore, end);
       const stance = shard.stanceAt(bucket.start);
+      const nonAttitude = shard.closeNonAttitude(bucket.start);
       for (const metric of POPULATION_METRICS) {
-        const value = this.populationValue(bucket, metric, stance);
+        const value = metric === 'non-attitude-share' ? nonAttitude?.value : this.populationValue(bucket, metric, stance);
         if (value === undefined) continue;
         this.state.recordPopulationPoint({ domain: shard.domain, metric, shard: shard.partition, bucketStart: bucket.start, value, users: bucket.users, events: bucket.events });
         const watch = this.watch(shard, metric, shard.domain);

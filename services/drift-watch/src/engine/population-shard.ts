@@ -11,6 +11,7 @@ import {
   type ExposureGiniState,
   type HomogenizationState,
 } from '@chorus/metrics';
+import { NonAttitudeShare, type StoredNonAttitudeShare } from './non-attitude-share';
 import { SegmentBucket, SegmentWatches, type SegmentMetric, type StoredSegmentBucket, type StoredSegmentWatches } from './segment-watch';
 import { SignalMeans, type StoredSignalMeans } from './signal-means';
 import type { SignalWatch, SignalWatchState } from './signal-watch';
@@ -27,6 +28,7 @@ export const POPULATION_METRICS = [
   'homogenization',
   'polarization',
   'bimodality',
+  'non-attitude-share',
 ] as const satisfies readonly DriftMetricName[];
 export type PopulationMetric = (typeof POPULATION_METRICS)[number];
 
@@ -141,6 +143,8 @@ export interface StoredPopulationShard {
   watches: Partial<Record<PopulationMetric, SignalWatchState>>;
   /** Per segment name: the detectors of its mean series (absent in state stored before segments existed). */
   segments?: Record<string, StoredSegmentWatches>;
+  /** The non-attitude share's reliability state and open buckets (absent before the first pairwise judgment). */
+  nonAttitude?: StoredNonAttitudeShare;
 }
 
 /**
@@ -166,6 +170,7 @@ export class PopulationShard {
   /** Per segment name: its watches, revived from `storedSegments` on the segment's first closed bucket. */
   private readonly segmentWatches = new Map<string, SegmentWatches>();
   private storedSegments: Record<string, StoredSegmentWatches> = Object.create(null);
+  private nonAttitudeShare: NonAttitudeShare | undefined;
 
   constructor(
     readonly domain: string,
@@ -192,6 +197,7 @@ export class PopulationShard {
     shard.storedWatches = { ...stored.watches };
     // Null prototype: segment names are chosen by operators, and "__proto__" must be a segment, not the prototype.
     shard.storedSegments = Object.assign(Object.create(null), stored.segments);
+    if (stored.nonAttitude) shard.nonAttitudeShare = NonAttitudeShare.restore(stored.nonAttitude);
     return shard;
   }
 
@@ -204,6 +210,16 @@ export class PopulationShard {
       this.segmentWatches.set(name, watches);
     }
     return watches;
+  }
+
+  /** The non-attitude share's state, made on the shard's first pairwise judgment. */
+  get nonAttitude(): NonAttitudeShare {
+    return (this.nonAttitudeShare ??= NonAttitudeShare.create());
+  }
+
+  /** A closing bucket's non-attitude share (undefined in a shard that never saw a pairwise judgment). */
+  closeNonAttitude(bucketStart: number): { value: number; judgments: number } | undefined {
+    return this.nonAttitudeShare?.close(bucketStart);
   }
 
   /** Forgets the detectors of segments no longer defined (deleted): their state would only grow the shard's row. */
@@ -324,6 +340,7 @@ export class PopulationShard {
       panel: this.panel,
       watches,
       ...(Object.keys(segments).length > 0 ? { segments } : {}),
+      ...(this.nonAttitudeShare ? { nonAttitude: this.nonAttitudeShare.toJSON() } : {}),
     };
   }
 }

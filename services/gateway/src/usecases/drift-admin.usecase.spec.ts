@@ -178,7 +178,7 @@ describe('DriftAdminUseCase', () => {
       await admin.changeConfig('news', 'polarization', { ...ADWIN, detector: 'PageHinkley', params: {} }, 'ops-key');
       const { domain, metrics } = await admin.effectiveConfigs('news');
       expect(domain).toBe('news');
-      expect(metrics.length).toBe(16);
+      expect(metrics.length).toBe(17);
       expect(metrics.find((m) => m.metric === 'polarization')).toMatchObject({ source: 'domain', version: 1, config: { detector: 'PageHinkley' } });
       expect(metrics.find((m) => m.metric === 'bimodality')).toMatchObject({ source: 'built-in', version: 0 });
     });

@@ -1,4 +1,4 @@
-import type { FeedbackEventV1 } from '@chorus/contracts';
+import { pairwiseJudgment, type FeedbackEventV1 } from '@chorus/contracts';
 import { ReliabilityModel, UserReliabilityState } from '@chorus/reliability';
 import { reliabilityWeighting, type ReliabilityWeightConfig } from '@chorus/scoring';
 import type { ShardState, UserState } from './learner-state';
@@ -30,17 +30,7 @@ export class WeighByReliability {
     const weights = this.weights;
     weights.aggregate = weights.personalized = weight;
     if (event.type !== 'pairwise') return weights;
-    const { surface, position, framingId, order } = event.context ?? {};
-    const reliability = this.model.observe((user.reliability ??= new UserReliabilityState()), shard.pairs, {
-      userId: event.userId,
-      chosenId: event.chosenId,
-      rejectedId: event.rejectedId,
-      tie: event.tie ?? false,
-      position,
-      framingId,
-      surface,
-      order,
-    }).weight;
+    const reliability = this.model.observe((user.reliability ??= new UserReliabilityState()), shard.pairs, pairwiseJudgment(event)).weight;
     const use = reliabilityWeighting(this.config, event.domain);
     if (use.aggregate) weights.aggregate = weight * reliability;
     if (use.personalized) weights.personalized = weight * reliability;
