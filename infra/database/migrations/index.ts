@@ -10,6 +10,7 @@ import { WebhookSecretRotation1764925200000 } from './1764925200000-webhook-secr
 import { RerankRequests1765011600000 } from './1765011600000-rerank-requests';
 import { DriftAlertAcknowledgements1765098000000 } from './1765098000000-drift-alert-acknowledgements';
 import { PoolingEvidence1765184400000 } from './1765184400000-pooling-evidence';
+import { DriftUserStateBinary1765270800000 } from './1765270800000-drift-user-state-binary';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   RerankRequests1765011600000,
   DriftAlertAcknowledgements1765098000000,
   PoolingEvidence1765184400000,
+  DriftUserStateBinary1765270800000,
 ];
