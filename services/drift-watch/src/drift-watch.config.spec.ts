@@ -54,8 +54,8 @@ describe('drift-watch config: retention', () => {
 });
 
 describe('drift-watch config: resident users', () => {
-  it('keeps 200,000 users in memory unless told otherwise', () => {
-    expect(loadDriftWatchConfig({}).DRIFT_MAX_RESIDENT_USERS).toBe(200_000);
+  it('keeps 100,000 users in memory unless told otherwise', () => {
+    expect(loadDriftWatchConfig({}).DRIFT_MAX_RESIDENT_USERS).toBe(100_000);
     expect(loadDriftWatchConfig({ DRIFT_MAX_RESIDENT_USERS: '1000' }).DRIFT_MAX_RESIDENT_USERS).toBe(1_000);
   });
 

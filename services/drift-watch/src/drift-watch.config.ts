@@ -68,10 +68,11 @@ export const driftWatchConfigSchema = z.object({
   DRIFT_RERANK_RECONCILE_MS: env.int(60_000, { min: 50, max: 86_400_000 }),
   /**
    * Users (per domain) kept in memory; colder ones are evicted to Postgres once committed and read back, a batch at a
-   * time, on their next event. A resident user costs ~3 kB with the built-in detectors, so the default 200,000 is
-   * ~0.6 GB; residents exceed it by at most the users touched in two commit intervals (≤ 2 × DRIFT_FLUSH_EVENTS).
+   * time, on their next event. A resident user costs ~9 kB of heap with the built-in detectors (population
+   * bookkeeping included), so the default 100,000 is ~0.9 GB whatever the number of users; residents exceed it by at
+   * most the users touched in two commit intervals (≤ 2 × DRIFT_FLUSH_EVENTS).
    */
-  DRIFT_MAX_RESIDENT_USERS: env.int(200_000, { min: 1_000, max: 50_000_000 }),
+  DRIFT_MAX_RESIDENT_USERS: env.int(100_000, { min: 1_000, max: 50_000_000 }),
   /** Its former name: refused rather than ignored, so a deployment that still sets it learns the new one at boot. */
   DRIFT_USER_CACHE_SIZE: z.undefined({ error: 'renamed: set DRIFT_MAX_RESIDENT_USERS (the same number: users kept in memory) instead' }).optional(),
   /**
