@@ -70,7 +70,8 @@ async function main(): Promise<void> {
 async function measureSize(users: number, options: ScaleOptions): Promise<SizeResult> {
   const events = eventsAt(users, options);
   const backlog = Math.ceil(events * BACKLOG_SHARE);
-  process.stdout.write(`\n== ${users.toLocaleString('en-US')} users, ${events.toLocaleString('en-US')} events (+ ${backlog.toLocaleString('en-US')} after the SIGKILL)\n`);
+  const after = options.driftOnly ? '' : ` (+ ${backlog.toLocaleString('en-US')} after the SIGKILL)`;
+  process.stdout.write(`\n== ${users.toLocaleString('en-US')} users, ${events.toLocaleString('en-US')} events${after}\n`);
   const stack = await benchStack('scale', options.partitions);
   const topic = topicName('feedback', stack.prefix);
   const db = await createDataSource(stack.databaseUrl, { poolSize: 2, applicationName: 'bench-scale' }).initialize();
