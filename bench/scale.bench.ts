@@ -14,7 +14,9 @@
  *   5. the size of each table in Postgres.
  * Prints a table and writes scale.json under --out. Needs `npm run build` first (the script does it).
  *
- *   npm run bench:scale -- [--sizes 2k,20k,200k,1M] [--events-per-user 10] [--min-events 200000] [--partitions 3]
+ * With --drift-only, steps 2 and 3 are skipped (drift-watch then reads only the first production of events).
+ *
+ *   npm run bench:scale -- [--sizes 2k,20k,200k,1M] [--events-per-user 10] [--min-events 200000] [--partitions 3] [--drift-only]
  */
 import 'reflect-metadata';
 import { topicName } from '@chorus/contracts';
@@ -44,8 +46,8 @@ interface SizeResult {
   users: number;
   events: number;
   rawEventsPerSecond: number;
-  learner: Consumption & { ratioToRaw: number };
-  restart: { backlogEvents: number; secondsToHealthy: number; secondsToCaughtUp: number; peakRssMiB: number };
+  learner?: Consumption & { ratioToRaw: number };
+  restart?: { backlogEvents: number; secondsToHealthy: number; secondsToCaughtUp: number; peakRssMiB: number };
   driftWatch: Consumption;
   tableMiB: Record<string, number>;
 }
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
 async function measureSize(users: number, options: ScaleOptions): Promise<SizeResult> {
   const events = eventsAt(users, options);
   const backlog = Math.ceil(events * BACKLOG_SHARE);
-  process.stdout.write(`\n== ${users.toLocaleString('en-US')} users, ${events.toLocaleString('en-US')} events (+ ${backlog.toLocaleString('en-US')} after the SIGKILL)\n`);
+  const after = options.driftOnly ? '' : ` (+ ${backlog.toLocaleString('en-US')} after the SIGKILL)`;
+  process.stdout.write(`\n== ${users.toLocaleString('en-US')} users, ${events.toLocaleString('en-US')} events${after}\n`);
   const stack = await benchStack('scale', options.partitions);
   const topic = topicName('feedback', stack.prefix);
   const db = await createDataSource(stack.databaseUrl, { poolSize: 2, applicationName: 'bench-scale' }).initialize();
@@ -85,34 +88,18 @@ async function measureSize(users: number, options: ScaleOptions): Promise<SizeRe
     process.stdout.write(`raw no-op consumer: ${fmt(raw.rate)} events/s\n`);
 
     const env = serviceEnv(stack, options.partitions);
-    const learner = new LearnerProcess(env);
-    children.push(learner);
-    const learnerRun = await consume('learner', learner, events, () => committed(db, env.LEARNER_GROUP_ID!), () => learner.metricSum('learner_next_offset'));
-
-    await learner.kill('SIGKILL');
-    await produceFeedback(stack.kafka, topic, feedbackEvents(backlog, { users, items: ITEMS, seed: options.seed + 1000, pickUser }));
-    const restartedAt = process.hrtime.bigint();
-    await learner.start();
-    const secondsToHealthy = seconds(restartedAt);
-    const restartPeak = new PeakRssSampler(learner.pid!);
-    await withBar('learner catching up after SIGKILL', events + backlog, (update) =>
-      until(() => committed(db, env.LEARNER_GROUP_ID!), (n) => (update(n), n >= events + backlog)),
-    );
-    const secondsToCaughtUp = seconds(restartedAt);
-    const restartPeakBytes = restartPeak.stop();
-    await learner.kill('SIGTERM');
-
+    const learnerSide = options.driftOnly ? undefined : await measureLearner(db, stack, env, { events, backlog, users, options, pickUser, raw: raw.rate, children });
     const drift = new DriftWatchProcess(env);
     children.push(drift);
-    const driftRun = await consume('drift-watch', drift, events + backlog, () => committed(db, env.DRIFT_GROUP_ID!), () => committed(db, env.DRIFT_GROUP_ID!));
+    const consumed = options.driftOnly ? events : events + backlog;
+    const driftRun = await consume('drift-watch', drift, consumed, () => committed(db, env.DRIFT_GROUP_ID!), () => committed(db, env.DRIFT_GROUP_ID!));
     await drift.kill('SIGTERM');
 
     return {
       users,
       events,
       rawEventsPerSecond: raw.rate,
-      learner: { ...learnerRun, ratioToRaw: learnerRun.eventsPerSecond / raw.rate },
-      restart: { backlogEvents: backlog, secondsToHealthy, secondsToCaughtUp, peakRssMiB: restartPeakBytes / MiB },
+      ...learnerSide,
       driftWatch: driftRun,
       tableMiB: await tableSizes(db),
     };
@@ -121,6 +108,37 @@ async function measureSize(users: number, options: ScaleOptions): Promise<SizeRe
     await db.destroy();
     await stack.teardown();
   }
+}
+
+/** Steps 2 and 3: the learner from the start of the topic, then SIGKILL, a backlog, restart and catch-up. */
+async function measureLearner(
+  db: DataSource,
+  stack: Awaited<ReturnType<typeof benchStack>>,
+  env: NodeJS.ProcessEnv,
+  run: { events: number; backlog: number; users: number; options: ScaleOptions; pickUser: ReturnType<typeof skewedUserPicker>; raw: number; children: ServiceProcess[] },
+): Promise<Pick<SizeResult, 'learner' | 'restart'>> {
+  const { events, backlog, users, options, pickUser } = run;
+  const topic = topicName('feedback', stack.prefix);
+  const learner = new LearnerProcess(env);
+  run.children.push(learner);
+  const learnerRun = await consume('learner', learner, events, () => committed(db, env.LEARNER_GROUP_ID!), () => learner.metricSum('learner_next_offset'));
+
+  await learner.kill('SIGKILL');
+  await produceFeedback(stack.kafka, topic, feedbackEvents(backlog, { users, items: ITEMS, seed: options.seed + 1000, pickUser }));
+  const restartedAt = process.hrtime.bigint();
+  await learner.start();
+  const secondsToHealthy = seconds(restartedAt);
+  const restartPeak = new PeakRssSampler(learner.pid!);
+  await withBar('learner catching up after SIGKILL', events + backlog, (update) =>
+    until(() => committed(db, env.LEARNER_GROUP_ID!), (n) => (update(n), n >= events + backlog)),
+  );
+  const secondsToCaughtUp = seconds(restartedAt);
+  const restartPeakBytes = restartPeak.stop();
+  await learner.kill('SIGTERM');
+  return {
+    learner: { ...learnerRun, ratioToRaw: learnerRun.eventsPerSecond / run.raw },
+    restart: { backlogEvents: backlog, secondsToHealthy, secondsToCaughtUp, peakRssMiB: restartPeakBytes / MiB },
+  };
 }
 
 async function tableSizes(db: DataSource): Promise<Record<string, number>> {
@@ -135,13 +153,13 @@ function printTable(results: SizeResult[]): void {
     fmt(r.users),
     fmt(r.events),
     fmt(r.rawEventsPerSecond),
-    fmt(r.learner.eventsPerSecond),
-    r.learner.ratioToRaw.toFixed(2),
-    r.learner.cpuMicrosPerEvent.toFixed(1),
-    r.learner.peakRssMiB.toFixed(0),
+    r.learner ? fmt(r.learner.eventsPerSecond) : '—',
+    r.learner ? r.learner.ratioToRaw.toFixed(2) : '—',
+    r.learner ? r.learner.cpuMicrosPerEvent.toFixed(1) : '—',
+    r.learner ? r.learner.peakRssMiB.toFixed(0) : '—',
     r.driftWatch.peakRssMiB.toFixed(0),
     r.driftWatch.cpuMicrosPerEvent.toFixed(1),
-    `${r.restart.secondsToHealthy.toFixed(1)} / ${r.restart.secondsToCaughtUp.toFixed(1)}`,
+    r.restart ? `${r.restart.secondsToHealthy.toFixed(1)} / ${r.restart.secondsToCaughtUp.toFixed(1)}` : '—',
     (r.tableMiB.user_models ?? 0).toFixed(1),
     Object.values(r.tableMiB).reduce((s, x) => s + x, 0).toFixed(0),
   ]);

@@ -10,7 +10,9 @@ export const SCALE_USAGE = `usage: npm run bench:scale -- [options]
                          is 20k events, gone in well under a second, too short to time)
   --partitions <n>       feedback topic partitions (default 3; 1..64)
   --seed <n>             seed of the event stream (default 1)
-  --out <dir>            where scale.json goes (default .chorus/bench)`;
+  --out <dir>            where scale.json goes (default .chorus/bench)
+  --drift-only           measure drift-watch alone (no learner run, no SIGKILL restart): its CPU per event and
+                         peak RSS against the raw consumer, in minutes rather than the learner's hour at 200k`;
 
 /** A bad command line: the message says which flag, what it got and what it takes. */
 export class UsageError extends Error {}
@@ -48,6 +50,7 @@ const schema = z.object({
   partitions: wholeIn(1, 64).default(3),
   seed: wholeIn(0, 2 ** 31 - 1).default(1),
   out: z.string().min(1).default('.chorus/bench'),
+  'drift-only': z.boolean().default(false),
 });
 
 export interface ScaleOptions {
@@ -57,6 +60,7 @@ export interface ScaleOptions {
   readonly partitions: number;
   readonly seed: number;
   readonly out: string;
+  readonly driftOnly: boolean;
 }
 
 /** Parses and validates bench:scale's flags; throws UsageError naming each bad flag and what it takes. */
@@ -65,7 +69,7 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
   try {
     values = parseArgs({
       args: [...argv],
-      options: { sizes: { type: 'string' }, 'events-per-user': { type: 'string' }, 'min-events': { type: 'string' }, partitions: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+      options: { sizes: { type: 'string' }, 'events-per-user': { type: 'string' }, 'min-events': { type: 'string' }, partitions: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, 'drift-only': { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -78,7 +82,7 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
     throw new UsageError(`bad flags:\n${problems.join('\n')}\n${SCALE_USAGE}`);
   }
   const o = parsed.data;
-  return { sizes: o.sizes, eventsPerUser: o['events-per-user'], minEvents: o['min-events'], partitions: o.partitions, seed: o.seed, out: resolve(cwd, o.out) };
+  return { sizes: o.sizes, eventsPerUser: o['events-per-user'], minEvents: o['min-events'], partitions: o.partitions, seed: o.seed, out: resolve(cwd, o.out), driftOnly: o['drift-only'] };
 }
 
 /** Events produced at a size: events-per-user × users, and at least min-events. */

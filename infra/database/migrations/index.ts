@@ -13,6 +13,7 @@ import { PoolingEvidence1765184400000 } from './1765184400000-pooling-evidence';
 import { ReliabilityPairCounts1765270800000 } from './1765270800000-reliability-pair-counts';
 import { PrequentialAuc1765357200000 } from './1765357200000-prequential-auc';
 import { ShardBorrowingAndItemVariance1765443600000 } from './1765443600000-shard-borrowing-and-item-variance';
+import { DriftUserStateBinary1765530000000 } from './1765530000000-drift-user-state-binary';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   ReliabilityPairCounts1765270800000,
   PrequentialAuc1765357200000,
   ShardBorrowingAndItemVariance1765443600000,
+  DriftUserStateBinary1765530000000,
 ];

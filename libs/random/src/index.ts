@@ -6,4 +6,4 @@
 export { mulberry32 } from './mulberry32.prng';
 export { gaussian, gumbel, randomIndex, sampleWithoutReplacement } from './random-variates';
 export { seededUuid } from './seeded-uuid';
-export { stableHash } from './stable-hash';
+export { stableHash, stableHash53 } from './stable-hash';

@@ -52,3 +52,22 @@ describe('drift-watch config: retention', () => {
     expect(problems({ DRIFT_USER_SERIES_RETENTION_DAYS: '3651' }).map((p) => p.key)).toEqual(['DRIFT_USER_SERIES_RETENTION_DAYS']);
   });
 });
+
+describe('drift-watch config: resident users', () => {
+  it('keeps 100,000 users in memory unless told otherwise', () => {
+    expect(loadDriftWatchConfig({}).DRIFT_MAX_RESIDENT_USERS).toBe(100_000);
+    expect(loadDriftWatchConfig({ DRIFT_MAX_RESIDENT_USERS: '1000' }).DRIFT_MAX_RESIDENT_USERS).toBe(1_000);
+  });
+
+  it.each(['0', '999', '50000001', '1e5x', '', '2.5'])('refuses %j with the range it takes', (value) => {
+    expect(problems({ DRIFT_MAX_RESIDENT_USERS: value })).toEqual([
+      { key: 'DRIFT_MAX_RESIDENT_USERS', value: JSON.stringify(value), expected: 'expected an integer in [1000, 50000000]' },
+    ]);
+  });
+
+  it('refuses the former DRIFT_USER_CACHE_SIZE and names its replacement', () => {
+    expect(problems({ DRIFT_USER_CACHE_SIZE: '5000' })).toEqual([
+      { key: 'DRIFT_USER_CACHE_SIZE', value: '"5000"', expected: 'renamed: set DRIFT_MAX_RESIDENT_USERS (the same number: users kept in memory) instead' },
+    ]);
+  });
+});

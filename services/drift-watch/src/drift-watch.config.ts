@@ -66,8 +66,15 @@ export const driftWatchConfigSchema = z.object({
    * job Redis no longer knows (Redis restarted without persistence) is put back in the outbox and requested again.
    */
   DRIFT_RERANK_RECONCILE_MS: env.int(60_000, { min: 50, max: 86_400_000 }),
-  /** Users kept in memory (least recently used beyond this are evicted once committed). */
-  DRIFT_USER_CACHE_SIZE: env.int(200_000, { min: 100 }),
+  /**
+   * Users (per domain) kept in memory; colder ones are evicted to Postgres once committed and read back, a batch at a
+   * time, on their next event. A resident user costs ~9 kB of heap with the built-in detectors (population
+   * bookkeeping included), so the default 100,000 is ~0.9 GB whatever the number of users; residents exceed it by at
+   * most the users touched in two commit intervals (≤ 2 × DRIFT_FLUSH_EVENTS).
+   */
+  DRIFT_MAX_RESIDENT_USERS: env.int(100_000, { min: 1_000, max: 50_000_000 }),
+  /** Its former name: refused rather than ignored, so a deployment that still sets it learns the new one at boot. */
+  DRIFT_USER_CACHE_SIZE: z.undefined({ error: 'renamed: set DRIFT_MAX_RESIDENT_USERS (the same number: users kept in memory) instead' }).optional(),
   /**
    * Days an alert is kept after it was last written (raised, or a repeat folded into it), unless still unpublished or
    * its rerank still unrequested. 90: a quarter of history for alert reviews; every alert also went to Kafka and to

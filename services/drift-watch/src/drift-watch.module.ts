@@ -53,7 +53,7 @@ function engineProviders(config: DriftWatchConfig): Provider[] {
       provide: DriftState,
       useFactory: () =>
         new DriftState({
-          userCacheSize: config.DRIFT_USER_CACHE_SIZE,
+          maxResidentUsers: config.DRIFT_MAX_RESIDENT_USERS,
           halfLife: config.DRIFT_USER_HALF_LIFE_EVENTS,
           polarizationAlpha: config.DRIFT_POLARIZATION_ALPHA,
           panelPool: Math.min(4096, Math.max(64, 2 * config.DRIFT_HOMOGENIZATION_PAIRS)),

@@ -3,6 +3,7 @@ import { driftCatalogue, interleave, userStream, type DriftMessage, type UserSce
 import { EngineHarness } from '../testing/engine-harness';
 import { deterministicUuid } from './drift-engine';
 import type { AlertCandidate } from './drift-state';
+import { decodeUserState } from './user-state.codec';
 
 // Simulations under the built-in configuration (the defaults were chosen on these): one round = one served list of 10
 // items and one click, one round per simulated minute, 300 rounds; drift from round 60 to 120.
@@ -162,7 +163,7 @@ describe('drift engine: messages', () => {
     const stored = first.state.snapshot();
     const second = new EngineHarness(driftCatalogue('news'), { bucketMs: 600_000 });
     second.state.adoptPartition(0, [], stored.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state) })));
-    for (const u of stored.users) second.state.installUser(u.userId, u.domain, JSON.parse(u.state));
+    for (const u of stored.users) second.state.installUser(u.userId, u.domain, decodeUserState(u.state));
     second.skipOffsets(half);
     const after = second.run(messages.slice(half));
 

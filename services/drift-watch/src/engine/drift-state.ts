@@ -1,5 +1,6 @@
 import type { DriftAlertV1 } from '@chorus/contracts';
 import { PopulationShard, type StoredPopulationShard } from './population-shard';
+import { encodeUserState } from './user-state.codec';
 import { UserDriftState, type StoredUserDriftState, type UserMetric } from './user-drift-state';
 
 /** An alert raised in memory, on its way to Postgres (where it is folded or inserted) and Kafka. */
@@ -43,7 +44,8 @@ export interface SegmentSeriesPoint {
 
 /** Everything changed since the last commit, serialised: written to Postgres in one transaction. */
 export interface DriftSnapshot {
-  users: { userId: string; domain: string; state: string; events: number }[];
+  /** Only users changed since the last snapshot, their state encoded (user-state.codec.ts). */
+  users: { userId: string; domain: string; state: Buffer; events: number }[];
   shards: { domain: string; shard: number; state: string }[];
   /** Per consumed topic-partition: the stored offset we started from (the fence) and the new one. */
   offsets: { topic: string; partition: number; from: number; to: number }[];
@@ -57,12 +59,40 @@ export const userKey = (userId: string, domain: string) => `${userId}\u0001${dom
 const shardKey = (domain: string, partition: number) => `${domain}\u0001${partition}`;
 const offsetKey = (topic: string, partition: number) => `${topic}\u0001${partition}`;
 
+export interface DriftStateOptions {
+  /**
+   * Users (per domain) kept in memory (DRIFT_MAX_RESIDENT_USERS). Beyond it, cold users are evicted at each snapshot
+   * (a clock over the user slots: a user touched since the hand last passed is spared once) and read back from
+   * Postgres, in one query per batch, on their next event. Users changed since the previous snapshot are never
+   * evicted (their state is not in Postgres yet), so residents exceed the budget by at most the users touched in two
+   * commit intervals.
+   */
+  maxResidentUsers: number;
+  halfLife: number;
+  polarizationAlpha: number;
+  panelPool: number;
+}
+
 /**
- * Everything drift-watch holds in memory between commits. Users are an LRU (Map insertion order, refreshed on use);
- * only committed users are evicted, so nothing unflushed is lost.
+ * Everything drift-watch holds in memory between commits. Users live in interned slots (userKey → slot), with the
+ * clock's bookkeeping in typed arrays beside them, so a hit costs one Map lookup and one byte written.
  */
 export class DriftState {
-  private readonly users = new Map<string, UserDriftState>();
+  /** userKey → slot in `slots`. */
+  private readonly index = new Map<string, number>();
+  private slots: (UserDriftState | undefined)[] = [];
+  /** Per slot: touched since the clock hand last passed (1) or not (0). */
+  private referenced = new Uint8Array(1024);
+  /** Per slot: the snapshot the user's state was last written in (its commit may still be in flight). */
+  private writtenIn = new Int32Array(1024);
+  /** Per slot: the last snapshot interval (sequence) the user was used in; `touched` lists those of this one. */
+  private touchedIn = new Int32Array(1024);
+  /** Slots used since the last snapshot: a snapshot looks only at them, so its cost does not grow with residents. */
+  private touched: number[] = [];
+  private readonly freeSlots: number[] = [];
+  private hand = 0;
+  /** Snapshots taken so far. */
+  private sequence = 0;
   private readonly shards = new Map<string, PopulationShard>();
   private readonly nextOffset = new Map<string, number>();
   private readonly committedOffset = new Map<string, number>();
@@ -75,12 +105,14 @@ export class DriftState {
   private segmentPoints: SegmentSeriesPoint[] = [];
   pendingMessages = 0;
 
-  constructor(
-    private readonly options: { userCacheSize: number; halfLife: number; polarizationAlpha: number; panelPool: number },
-  ) {}
+  constructor(private readonly options: DriftStateOptions) {}
 
   clear(): void {
-    this.users.clear();
+    this.index.clear();
+    this.slots = [];
+    this.freeSlots.length = 0;
+    this.touched = [];
+    this.hand = 0;
     this.shards.clear();
     this.nextOffset.clear();
     this.committedOffset.clear();
@@ -131,25 +163,62 @@ export class DriftState {
   }
 
   hasUser(userId: string, domain: string): boolean {
-    return this.users.has(userKey(userId, domain));
+    return this.index.has(userKey(userId, domain));
   }
 
-  /** The user's state (installed fresh if never seen), refreshed in the LRU order. */
+  /** Users in memory now. */
+  get residentUsers(): number {
+    return this.index.size;
+  }
+
+  /**
+   * The user's state, marked as used. A user not in memory starts fresh: the caller loads evicted users first
+   * (ObserveEventsUseCase.preload), so this only happens to a user never seen.
+   */
   user(userId: string, domain: string): UserDriftState {
-    const key = userKey(userId, domain);
-    let user = this.users.get(key);
-    if (user) {
-      this.users.delete(key);
-    } else {
-      user = new UserDriftState(userId, domain, this.options.halfLife);
+    const slot = this.index.get(userKey(userId, domain));
+    if (slot !== undefined) {
+      this.referenced[slot] = 1;
+      this.touch(slot);
+      return this.slots[slot]!;
     }
-    this.users.set(key, user);
-    return user;
+    return this.place(new UserDriftState(userId, domain, this.options.halfLife));
   }
 
   installUser(userId: string, domain: string, stored: StoredUserDriftState | undefined): void {
-    const user = stored ? UserDriftState.restore(userId, domain, this.options.halfLife, stored) : new UserDriftState(userId, domain, this.options.halfLife);
-    this.users.set(userKey(userId, domain), user);
+    this.place(stored ? UserDriftState.restore(userId, domain, this.options.halfLife, stored) : new UserDriftState(userId, domain, this.options.halfLife));
+  }
+
+  private place(user: UserDriftState): UserDriftState {
+    const key = userKey(user.userId, user.domain);
+    const existing = this.index.get(key);
+    const slot = existing ?? this.freeSlots.pop() ?? this.slots.length;
+    if (slot >= this.referenced.length) this.grow();
+    this.slots[slot] = user;
+    this.referenced[slot] = 1;
+    this.writtenIn[slot] = -1;
+    this.touchedIn[slot] = -1;
+    this.touch(slot);
+    if (existing === undefined) this.index.set(key, slot);
+    return user;
+  }
+
+  private touch(slot: number): void {
+    if (this.touchedIn[slot] === this.sequence) return;
+    this.touchedIn[slot] = this.sequence;
+    this.touched.push(slot);
+  }
+
+  private grow(): void {
+    const referenced = new Uint8Array(this.referenced.length * 2);
+    referenced.set(this.referenced);
+    this.referenced = referenced;
+    const writtenIn = new Int32Array(this.writtenIn.length * 2);
+    writtenIn.set(this.writtenIn);
+    this.writtenIn = writtenIn;
+    const touchedIn = new Int32Array(this.touchedIn.length * 2);
+    touchedIn.set(this.touchedIn);
+    this.touchedIn = touchedIn;
   }
 
   raise(candidate: AlertCandidate): void {
@@ -182,9 +251,14 @@ export class DriftState {
   snapshot(): DriftSnapshot {
     const users: DriftSnapshot['users'] = [];
     const points = this.completedPoints;
-    for (const user of this.users.values()) {
-      if (!user.dirty) continue;
-      users.push({ userId: user.userId, domain: user.domain, state: JSON.stringify(user.toJSON()), events: user.events });
+    const touched = this.touched;
+    this.touched = [];
+    this.sequence++;
+    for (const slot of touched) {
+      const user = this.slots[slot];
+      if (!user?.dirty) continue;
+      this.writtenIn[slot] = this.sequence;
+      users.push({ userId: user.userId, domain: user.domain, state: encodeUserState(user.toJSON()), events: user.events });
       for (const [metric, point] of user.points) points.push({ userId: user.userId, domain: user.domain, metric, bucketStart: point.bucket, value: point.value });
       user.points.clear();
       user.dirty = false;
@@ -219,17 +293,29 @@ export class DriftState {
     this.populationPoints = [];
     this.segmentPoints = [];
     this.pendingMessages = 0;
-    this.evictClean();
+    this.evictCold();
     return snapshot;
   }
 
-  private evictClean(): void {
-    let excess = this.users.size - this.options.userCacheSize;
-    if (excess <= 0) return;
-    for (const [key, user] of this.users) {
-      if (excess <= 0) break;
-      if (user.dirty) continue;
-      this.users.delete(key);
+  /**
+   * Brings residents back to the budget: the clock hand sweeps the slots (two turns at most, so a user spared for its
+   * reference bit can go on the second), evicting users neither touched since it last passed nor written in the
+   * snapshot just taken — that one may still be on its way to Postgres, where the user would be read back from.
+   */
+  private evictCold(): void {
+    let excess = this.index.size - this.options.maxResidentUsers;
+    for (let steps = 2 * this.slots.length; excess > 0 && steps > 0; steps--) {
+      const slot = this.hand;
+      this.hand = (this.hand + 1) % this.slots.length;
+      const user = this.slots[slot];
+      if (user === undefined || user.dirty || this.writtenIn[slot] === this.sequence) continue;
+      if (this.referenced[slot] === 1) {
+        this.referenced[slot] = 0;
+        continue;
+      }
+      this.index.delete(userKey(user.userId, user.domain));
+      this.slots[slot] = undefined;
+      this.freeSlots.push(slot);
       excess--;
     }
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineHarness } from '../testing/engine-harness';
 import { coinFlipJudgments, judgmentMessages, plantedCatalogue, spread, stationaryJudgments } from '../testing/planted-judgments.fixture';
+import { decodeUserState } from './user-state.codec';
 
 // The population signal `non-attitude-share` on planted annotators (libs/simulation): a stationary stream of mostly
 // genuine annotators, and the same stream with a burst of coin-flip annotators (a bot, or a surface whose buttons stopped
@@ -56,7 +57,7 @@ describe('non-attitude share (population signal, planted annotators)', () => {
     const stored = first.state.snapshot();
     const second = new EngineHarness(catalogue, { bucketMs: BUCKET_MS });
     second.state.adoptPartition(0, [], stored.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state) })));
-    for (const u of stored.users) second.state.installUser(u.userId, u.domain, JSON.parse(u.state));
+    for (const u of stored.users) second.state.installUser(u.userId, u.domain, decodeUserState(u.state));
     second.skipOffsets(half);
     const after = second.run(burst.slice(half));
 

@@ -3,6 +3,7 @@ import { driftCatalogue, interleave, userStream, type DriftMessage } from '../te
 import { EngineHarness } from '../testing/engine-harness';
 import type { SegmentDefinition } from './drift-segments';
 import type { AlertCandidate } from './drift-state';
+import { decodeUserState } from './user-state.codec';
 
 // Segment drift under the built-in configuration: 60 stable users and 6 whose feeds and clicks narrow onto one
 // category from round 60 to 120 (one round = one served list of 10 items and one click per simulated minute, 240
@@ -108,7 +109,7 @@ describe('drift engine: segments', { timeout: 60_000 }, () => {
 
     const second = new EngineHarness(driftCatalogue('news'), { bucketMs: 600_000 }, [], segments('news'));
     second.state.adoptPartition(0, [], stored.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state) })));
-    for (const u of stored.users) second.state.installUser(u.userId, u.domain, JSON.parse(u.state));
+    for (const u of stored.users) second.state.installUser(u.userId, u.domain, decodeUserState(u.state));
     second.skipOffsets(half);
     const after = second.run(messages.slice(half));
 

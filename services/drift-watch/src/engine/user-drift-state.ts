@@ -9,6 +9,7 @@ import {
   type StanceExtremityState,
   type StanceReinforcementState,
 } from '@chorus/metrics';
+import { DedupeWindow } from './dedupe-window';
 import type { SignalWatch, SignalWatchState } from './signal-watch';
 
 export const USER_METRICS = [
@@ -21,9 +22,9 @@ export const USER_METRICS = [
 ] as const satisfies readonly DriftMetricName[];
 export type UserMetric = (typeof USER_METRICS)[number];
 
-/** How a user's drift state is stored (drift_user_state.state). */
+/** A user's drift state as the engine stores it (drift_user_state.state, binary: user-state.codec.ts). */
 export interface StoredUserDriftState {
-  v: 1;
+  v: 2;
   /** Events (feedback + served lists) seen in the domain: per-user signals are watched from DRIFT_USER_MIN_EVENTS on. */
   events: number;
   exposureMix: ExponentialCategoryMixState | null;
@@ -37,13 +38,19 @@ export interface StoredUserDriftState {
   watches: Partial<Record<UserMetric, SignalWatchState>>;
   /** Latest value of each signal. */
   last: Partial<Record<UserMetric, number>>;
-  /** Recent eventIds and listIds: retried messages are counted once. */
-  recent: string[];
+  /** Hashes (stableHash53) of the recent eventIds and `list:`listIds, oldest first: retried messages are counted once. */
+  recent: number[];
   /** The stance this user contributes to the shard's polarization and bimodality (null: not counted yet). */
   popStance: number | null;
   /** The time bucket the user's values were last added to, and what was added (so an update replaces it). */
   bucket: number | null;
   contrib: Partial<Record<UserMetric, number>>;
+}
+
+/** Version 1: JSON in a jsonb column, the window's ids in clear (before migration DriftUserStateBinary). */
+export interface StoredUserDriftStateV1 extends Omit<StoredUserDriftState, 'v' | 'recent'> {
+  v: 1;
+  recent: string[];
 }
 
 /** One user's drift state in one domain, in memory. */
@@ -65,8 +72,9 @@ export class UserDriftState {
   /** Stored watch states not yet revived (a watch is restored when its metric is next observed). */
   storedWatches: Partial<Record<UserMetric, SignalWatchState>> = {};
   last: Partial<Record<UserMetric, number>> = {};
-  recent: string[] = [];
-  private recentSet: Set<string> | undefined;
+  /** Created at the first event (its capacity is the engine's dedupe window). */
+  private recent: DedupeWindow | undefined;
+  private storedRecent: number[] = [];
   /** In memory only: the latest value of each signal in its current time bucket, not yet committed. */
   readonly points = new Map<UserMetric, { bucket: number; value: number }>();
   popStance: number | null = null;
@@ -95,7 +103,7 @@ export class UserDriftState {
     user.divergenceAskedAt = stored.divergenceAt;
     user.storedWatches = { ...stored.watches };
     user.last = { ...stored.last };
-    user.recent = [...stored.recent];
+    user.storedRecent = stored.recent;
     user.popStance = stored.popStance;
     user.bucket = stored.bucket;
     user.contrib = { ...stored.contrib };
@@ -115,19 +123,15 @@ export class UserDriftState {
 
   /** Remembers an event or list id; false if it was seen recently (a retry). */
   remember(id: string, window: number): boolean {
-    this.recentSet ??= new Set(this.recent);
-    if (this.recentSet.has(id)) return false;
-    this.recent.push(id);
-    this.recentSet.add(id);
-    if (this.recent.length > window) this.recentSet.delete(this.recent.shift()!);
-    return true;
+    this.recent ??= DedupeWindow.of(window, this.storedRecent);
+    return this.recent.remember(id);
   }
 
   toJSON(): StoredUserDriftState {
     const watches: Partial<Record<UserMetric, SignalWatchState>> = { ...this.storedWatches };
     for (const [metric, watch] of this.watches) watches[metric] = watch.toJSON();
     return {
-      v: 1,
+      v: 2,
       events: this.events,
       exposureMix: this.exposureMix?.toJSON() ?? null,
       consumptionMix: this.consumptionMix?.toJSON() ?? null,
@@ -137,7 +141,7 @@ export class UserDriftState {
       divergenceAt: this.divergenceAt,
       watches,
       last: this.last,
-      recent: this.recent,
+      recent: this.recent ? this.recent.hashes() : this.storedRecent,
       popStance: this.popStance,
       bucket: this.bucket,
       contrib: this.contrib,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { alertCandidate, driftAlert } from '../testing/drift-alert.fixture';
 import type { DriftSnapshot } from '../engine/drift-state';
-import type { StoredUserDriftState } from '../engine/user-drift-state';
+import { UserDriftState, type StoredUserDriftState } from '../engine/user-drift-state';
+import { encodeUserState } from '../engine/user-state.codec';
 import { PartitionFencedError } from '@chorus/platform';
 import { DriftStateRepository } from './drift-state.repository';
 
@@ -47,7 +48,7 @@ describe('DriftStateRepository offsets and fence', () => {
     await owner.flush({ ...empty(), offsets: [{ topic: EXPOSURES, partition: 0, from: 0, to: 5 }] });
     const stale = zombie.flush({
       ...empty(),
-      users: [{ userId: 'zombie', domain: 'movies', state: '{}', events: 1 }],
+      users: [{ userId: 'zombie', domain: 'movies', state: encodeUserState(new UserDriftState('zombie', 'movies', 25).toJSON()), events: 1 }],
       offsets: [
         { topic: FEEDBACK, partition: 0, from: 0, to: 3 },
         { topic: EXPOSURES, partition: 0, from: 0, to: 3 },
@@ -72,16 +73,21 @@ describe('DriftStateRepository offsets and fence', () => {
 describe('DriftStateRepository state and series', () => {
   it('writes users and population shards and reads them back; the next commit replaces them', async () => {
     const repo = repository();
-    const state = (events: number) => ({ events, note: `after ${events}` }) as unknown as StoredUserDriftState;
+    const state = (events: number): StoredUserDriftState => {
+      const user = new UserDriftState('any', 'movies', 25);
+      user.events = events;
+      user.remember(`event-${events}`, 64);
+      return user.toJSON();
+    };
     await repo.flush({
       ...empty(),
       users: [
-        { userId: 'ann', domain: 'movies', state: JSON.stringify(state(3)), events: 3 },
-        { userId: 'bob', domain: 'movies', state: JSON.stringify(state(1)), events: 1 },
+        { userId: 'ann', domain: 'movies', state: encodeUserState(state(3)), events: 3 },
+        { userId: 'bob', domain: 'movies', state: encodeUserState(state(1)), events: 1 },
       ],
       shards: [{ domain: 'movies', shard: 4, state: '{"users":2}' }],
     });
-    await repo.flush({ ...empty(), users: [{ userId: 'ann', domain: 'movies', state: JSON.stringify(state(5)), events: 5 }], shards: [{ domain: 'movies', shard: 4, state: '{"users":3}' }] });
+    await repo.flush({ ...empty(), users: [{ userId: 'ann', domain: 'movies', state: encodeUserState(state(5)), events: 5 }], shards: [{ domain: 'movies', shard: 4, state: '{"users":3}' }] });
     expect(await repo.loadUsers([{ userId: 'ann', domain: 'movies' }, { userId: 'bob', domain: 'movies' }, { userId: 'ann', domain: 'books' }])).toEqual(
       new Map([
         ['ann\u0001movies', state(5)],

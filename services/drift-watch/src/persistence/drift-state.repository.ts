@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AlertCandidate, DriftSnapshot } from '../engine/drift-state';
 import type { StoredPopulationShard } from '../engine/population-shard';
 import type { StoredUserDriftState } from '../engine/user-drift-state';
+import { decodeUserState } from '../engine/user-state.codec';
 
 export interface FlushResult {
   /** Alerts inserted by this commit (to publish); repeats folded into an open alert are not in it. */
@@ -32,12 +33,12 @@ export class DriftStateRepository {
   async loadUsers(keys: { userId: string; domain: string }[]): Promise<Map<string, StoredUserDriftState>> {
     const out = new Map<string, StoredUserDriftState>();
     if (keys.length === 0) return out;
-    const rows: { user_id: string; domain: string; state: StoredUserDriftState }[] = await this.db.query(
+    const rows: { user_id: string; domain: string; state: Buffer }[] = await this.db.query(
       `SELECT s.user_id, s.domain, s.state
          FROM drift_user_state s JOIN unnest($1::text[], $2::text[]) AS k(user_id, domain) USING (user_id, domain)`,
       [keys.map((k) => k.userId), keys.map((k) => k.domain)],
     );
-    for (const row of rows) out.set(`${row.user_id}\u0001${row.domain}`, row.state);
+    for (const row of rows) out.set(`${row.user_id}\u0001${row.domain}`, decodeUserState(row.state));
     return out;
   }
 
@@ -68,7 +69,7 @@ export class DriftStateRepository {
         const u = snapshot.users;
         await tx.query(
           `INSERT INTO drift_user_state (user_id, domain, state, events_seen, updated_at)
-           SELECT u, d, s::jsonb, e, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS t(u, d, s, e)
+           SELECT u, d, s, e, now() FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[]) AS t(u, d, s, e)
            ON CONFLICT (user_id, domain) DO UPDATE SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, updated_at = now()`,
           [u.map((x) => x.userId), u.map((x) => x.domain), u.map((x) => x.state), u.map((x) => x.events)],
         );

@@ -2,7 +2,7 @@ import { normaliseCategories, type DriftMetricName, type ItemV1, type StoredDrif
 import { DetectorConfigs } from '../engine/detector-configs';
 import { DriftEngine, type DriftEngineOptions, type DriftObserver } from '../engine/drift-engine';
 import { DriftSegments, type SegmentDefinition } from '../engine/drift-segments';
-import { DriftState, type AlertCandidate, type DriftSnapshot } from '../engine/drift-state';
+import { DriftState, type AlertCandidate, type DriftSnapshot, type DriftStateOptions } from '../engine/drift-state';
 import { CategoryVocabulary, ItemCatalogue } from '../engine/item-catalogue';
 import type { DriftMessage } from './drift-stream.fixture';
 
@@ -33,8 +33,14 @@ export class EngineHarness {
   late = 0;
   private offset = 0;
 
-  constructor(items: ItemV1[], options: Partial<DriftEngineOptions> = {}, configRows: StoredDriftConfig[] = [], segments: SegmentDefinition[] = []) {
-    this.state = new DriftState({ userCacheSize: 1_000_000, halfLife: 25, polarizationAlpha: 1.3, panelPool: 400 });
+  constructor(
+    items: ItemV1[],
+    options: Partial<DriftEngineOptions> = {},
+    configRows: StoredDriftConfig[] = [],
+    segments: SegmentDefinition[] = [],
+    stateOptions: Partial<DriftStateOptions> = {},
+  ) {
+    this.state = new DriftState({ maxResidentUsers: 1_000_000, halfLife: 25, polarizationAlpha: 1.3, panelPool: 400, ...stateOptions });
     this.catalogue.install(items.map((i) => ({ itemId: i.itemId, domain: i.domain, categories: normaliseCategories(i.categories), stance: i.stance })));
     for (const domain of new Set(items.map((i) => i.domain))) {
       const categories = [...new Set(items.filter((i) => i.domain === domain).flatMap((i) => Object.keys(i.categories)))].sort();

@@ -7,6 +7,7 @@ import { DriftState } from '../engine/drift-state';
 import { ItemCatalogue, type CatalogueItem } from '../engine/item-catalogue';
 import { ObserveEventsUseCase, type IncomingMessage, type ObserveEventsStores } from './observe-events.usecase';
 import type { StoredUserDriftState } from '../engine/user-drift-state';
+import { decodeUserState } from '../engine/user-state.codec';
 
 /** drift-watch's apply loop with the real state and engine over in-memory stores; no Kafka, no Postgres. */
 
@@ -51,7 +52,7 @@ class InMemoryStores implements ObserveEventsStores {
 
 function setup(options: { idleMs?: number; minEvents?: number; modelRefreshEvents?: number } = {}) {
   const clock = { now: 0 };
-  const state = new DriftState({ userCacheSize: 1000, halfLife: 25, polarizationAlpha: 1.3, panelPool: 64 });
+  const state = new DriftState({ maxResidentUsers: 1000, halfLife: 25, polarizationAlpha: 1.3, panelPool: 64 });
   const catalogue = new ItemCatalogue();
   const engine = new DriftEngine(state, catalogue, new DetectorConfigs(), new DriftSegments(), { ...DEFAULT_ENGINE_OPTIONS, minEvents: options.minEvents ?? 2 }, { detection: () => undefined, late: () => undefined });
   const stores = new InMemoryStores();
@@ -124,7 +125,7 @@ describe('ObserveEventsUseCase', () => {
     await first.usecase.apply('feedback', 0, messages([0, click(1, 0)], [1, click(2, 1)]));
     const stored = first.state.snapshot().users.find((u) => u.userId === 'ann')!;
     const second = setup();
-    second.stores.storedUsers.set('ann\u0001movies', JSON.parse(stored.state) as StoredUserDriftState);
+    second.stores.storedUsers.set('ann\u0001movies', decodeUserState(stored.state));
     expect(await second.usecase.apply('feedback', 0, messages([5, click(1, 2)], [6, click(3, 3)]))).toMatchObject({ applied: 1, duplicates: 1 });
     expect(second.state.user('ann', 'movies').events).toBe(3);
   });
