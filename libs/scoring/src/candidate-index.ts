@@ -25,8 +25,8 @@ import type { SparseVector } from '@chorus/reward';
  * the personas' scores, so m(i) ≤ max_k s_k(i) and an item not yet met scores at most max_k τ_k: the top C by m(i) is
  * exact with that threshold. Coverage: with K > 1 personas the candidates are also each persona's own best
  * `perPersona` items by s_k(i) (default ⌈C/K⌉), each exact against its τ_k, so a small persona's items reach the
- * reranker even when the attention's top C holds none of them. A query returns the union, at most C + K·⌈C/K⌉ items,
- * ranked by m(i).
+ * reranker even when the attention's top C holds none of them. A query returns the top C and, apart, the coverage
+ * items not among them (at most K·⌈C/K⌉ more), each ranked by m(i).
  *
  * What is not exact: items tied with the C-th score (within 1e-9 relative, floating-point noise of the two ways the
  * score is summed) may be swapped for one another; a full scan breaks such ties by item id, the index by the order it
@@ -67,8 +67,10 @@ export interface Candidate {
 }
 
 export interface CandidateResult {
-  /** Best first by the served score; ties by item id. */
+  /** The top C by the served score, best first; ties by item id. */
   candidates: Candidate[];
+  /** With personas: the personas' own best items that are not among `candidates`, by the served score. */
+  coverage: Candidate[];
   /** Items scored (met in a list and not excluded): the work a full scan would do for every item. */
   scored: number;
 }
@@ -291,18 +293,16 @@ export class CandidateIndex {
       }
     } while (!done());
 
-    const chosen = new Map<number, Candidate>();
-    for (const candidate of best.values()) chosen.set(candidate.position, candidate);
+    const byServed = (x: Candidate, y: Candidate) => y.logit - x.logit || (x.itemId < y.itemId ? -1 : x.itemId > y.itemId ? 1 : 0);
+    const candidates = [...best.values()].sort(byServed);
+    const chosen = new Set(candidates.map((candidate) => candidate.position));
+    const coverage = new Map<number, Candidate>();
     for (const own of ownBest) {
-      for (const candidate of own.values()) {
-        if (!chosen.has(candidate.position)) {
-          const item = items[candidate.position]!;
-          chosen.set(candidate.position, { ...candidate, logit: query.served(item.userX, logits[candidate.position]!) });
-        }
+      for (const { position, itemId } of own.values()) {
+        if (!chosen.has(position) && !coverage.has(position)) coverage.set(position, { position, itemId, logit: query.served(items[position]!.userX, logits[position]!) });
       }
     }
-    const candidates = [...chosen.values()].sort((x, y) => y.logit - x.logit || (x.itemId < y.itemId ? -1 : x.itemId > y.itemId ? 1 : 0));
-    return { candidates, scored };
+    return { candidates, coverage: [...coverage.values()].sort(byServed), scored };
   }
 }
 

@@ -104,14 +104,14 @@ export class ReadModelsUseCase {
         };
       }
     }
-    const scores = await this.scorer.scoreUnseen(userId, domain);
+    const scores = await this.scorer.scoreUnseen(userId, domain, n);
     const top = scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit, ...(entry.persona ? { persona: entry.persona } : {}) }));
     const policy = scores.stored ? 'accuracy' : 'aggregate';
     if (top.length === 0) {
       // Nothing left to recommend (empty catalogue, or the user has seen it all): nothing is served, nothing is logged.
       return { listId: null, userId, domain, policy, servedAt: new Date().toISOString(), items: [], candidates: 0 };
     }
-    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.ranked.length };
+    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.unseen };
   }
 
   /**
