@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       const domain = domainOf(size);
       process.stdout.write(`\n== ${size.toLocaleString('en-US')} items, ${options.users.toLocaleString('en-US')} users, ${options.clients} clients, ${options.seconds} s windows\n`);
       const random = mulberry32(size);
-      const trivial = () => get(gateway.url, key, `/v1/items/it-${Math.floor(random() * size)}`);
+      const trivial = () => get(gateway.url, key, `/v1/items/${itemId(size, Math.floor(random() * size))}`);
       const recommend = () => get(gateway.url, key, `/v1/users/u-${Math.floor(random() * options.users)}/recommendations?domain=${domain}&n=${options.n}`);
       // The first request of a domain loads its catalogue and builds the index; the warm-up pays for it.
       await run(recommend, options.clients, WARM_UP_SECONDS);
@@ -118,6 +118,8 @@ async function main(): Promise<void> {
 }
 
 const domainOf = (size: number) => `serve-${size}`;
+/** Item ids are global (items.item_id is the key), so each domain's carry its size. */
+const itemId = (size: number, i: number) => `s${size}-it-${i}`;
 
 /**
  * A catalogue of `size` items over 20 genres (1–3 each, as MovieLens), an aggregate shard with genre weights and
@@ -129,13 +131,13 @@ async function seedDomain(db: DataSource, domain: string, size: number, users: n
   const random = mulberry32(size + 1);
   const items = Array.from({ length: size }, (_, i) => {
     const genres = new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => Math.floor(random() * GENRES)));
-    return { itemId: `it-${i}`, domain, categories: Object.fromEntries([...genres].map((g) => [`g${g}`, 1 / genres.size])) };
+    return { itemId: itemId(size, i), domain, categories: Object.fromEntries([...genres].map((g) => [`g${g}`, 1 / genres.size])) };
   });
   const repository = new ItemsRepository(db);
   for (let i = 0; i < items.length; i += 5000) await repository.upsert(items.slice(i, i + 5000));
   const state: Record<string, [number, number]> = { bias: [-0.2, 0.001] };
   for (let g = 0; g < GENRES; g++) state[`cat:g${g}`] = [(random() - 0.5) * 0.6, 0.001];
-  for (let i = 0; i < size; i++) if (random() < 0.3) state[`item:it-${i}`] = [(random() + random() + random() - 1.5) * 1.2, 0.01];
+  for (let i = 0; i < size; i++) if (random() < 0.3) state[`item:${itemId(size, i)}`] = [(random() + random() + random() - 1.5) * 1.2, 0.01];
   await db.query(`INSERT INTO aggregate_shards (domain, shard, state, events_seen) VALUES ($1, 0, $2, 1000000)`, [domain, JSON.stringify(state)]);
   // Deterministic per user (no random() in SQL, so a re-run seeds the same users).
   await db.query(
@@ -151,7 +153,7 @@ async function seedDomain(db: DataSource, domain: string, size: number, users: n
   );
   await db.query(
     `INSERT INTO user_item_batches (user_id, domain, item_ids)
-       SELECT 'u-' || k, $1, ARRAY(SELECT 'it-' || ((k::bigint * 7919 + j * 104729) % $2) FROM generate_series(1, $3::int) AS j)
+       SELECT 'u-' || k, $1, ARRAY(SELECT 's' || $2::int || '-it-' || ((k::bigint * 7919 + j * 104729) % $2::int) FROM generate_series(1, $3::int) AS j)
          FROM generate_series(0, $4::int - 1) AS k`,
     [domain, size, HISTORY, users],
   );
@@ -215,6 +217,7 @@ async function measureRecall(db: DataSource, env: NodeJS.ProcessEnv, domain: str
     }
     full.sort((x, y) => y.logit - x.logit || (x.itemId < y.itemId ? -1 : 1));
     fullScanMs += Number(process.hrtime.bigint() - started) / 1e6;
+    if (full.length === 0) throw new Error(`${userId} has no unseen item in ${domain}: the seeded catalogue is not there`);
     const top = full.slice(0, options.candidates);
     const truth = new Set(top.map((c) => c.itemId));
     const recall = found.candidates.filter((c) => truth.has(c.itemId)).length / truth.size;

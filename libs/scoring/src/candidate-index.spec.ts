@@ -74,16 +74,20 @@ function fullScan({ items, aggregate, personas, excluded, count }: Case): { cand
   return { candidates: top, coverage: served.filter((c) => chosen.has(c.itemId) && !top.includes(c)) };
 }
 
-function retrieve({ items, aggregate, personas, excluded, count }: Case) {
+/** The walk unless told otherwise: `auto` would scan most of these small catalogues. */
+function retrieve({ items, aggregate, personas, excluded, count }: Case, strategy: 'walk' | 'scan' = 'walk') {
   const index = CandidateIndex.build(items, (_item, k) => aggregate[k]!);
-  return index.retrieve({ ...servedBy(personas).query, excluded: (id) => excluded.has(id), count });
+  return index.retrieve({ ...servedBy(personas).query, excluded: (id) => excluded.has(id), count, strategy });
 }
 
-function retrieved(c: Case): { candidates: Ranked; coverage: Ranked } {
-  const { candidates, coverage } = retrieve(c);
+function retrieved(c: Case, strategy: 'walk' | 'scan' = 'walk'): { candidates: Ranked; coverage: Ranked } {
+  const { candidates, coverage } = retrieve(c, strategy);
   const plain = (xs: Ranked) => xs.map(({ itemId, logit }) => ({ itemId, logit }));
   return { candidates: plain(candidates), coverage: plain(coverage) };
 }
+
+// Properties run hundreds of cases; on a loaded machine that passes vitest's 5 s default.
+const PROPERTY_TIMEOUT_MS = 120_000;
 
 describe('CandidateIndex against a full scan', () => {
   it('returns the full scan top C of a single deviation (or the aggregate alone), any signs of the weights', () => {
@@ -93,7 +97,7 @@ describe('CandidateIndex against a full scan', () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('with personas, returns the attention top C and each persona’s own best ⌈C/K⌉, ranked by the served score', () => {
     fc.assert(
@@ -102,7 +106,16 @@ describe('CandidateIndex against a full scan', () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
+
+  it('scans to the same answer', () => {
+    fc.assert(
+      fc.property(cases(3), (c) => {
+        expect(retrieved(c, 'scan')).toEqual(fullScan(c));
+      }),
+      { numRuns: 100 },
+    );
+  }, PROPERTY_TIMEOUT_MS);
 
   it('stops at the right depth when categories decide (positive category weights, a small C, a flat aggregate)', () => {
     // Here the walk stops early, on the category bound (the knapsack): a bound too low would stop too soon. Items of
@@ -122,7 +135,7 @@ describe('CandidateIndex against a full scan', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('keeps the full scan scores when many items tie at the C-th score; only tied items may differ', () => {
     // 200 items of four kinds, no item intercepts: every kind is one score, shared by 50 items.

@@ -56,7 +56,16 @@ export interface CandidateQuery {
   count: number;
   /** With more than one persona, each persona's own best this many items are candidates too (default ⌈C/K⌉). */
   perPersona?: number;
+  /**
+   * `walk` the lists, `scan` every item, or (`auto`, the default) scan when C is a large part of the catalogue
+   * (C · {@link SCAN_FACTOR} ≥ items), where the walk would meet most items anyway and costs more per item met.
+   * Both are exact; the choice is only speed.
+   */
+  strategy?: 'auto' | 'walk' | 'scan';
 }
+
+/** Scan rather than walk when C is at least 1/SCAN_FACTOR of the catalogue (bench:serve and bench:rerank measured both). */
+export const SCAN_FACTOR = 8;
 
 export interface Candidate {
   /** The item's position in the catalogue the index was built from. */
@@ -286,12 +295,17 @@ export class CandidateIndex {
       return best.full && !(best.min!.logit < highest - slack(highest));
     };
 
-    do {
-      for (const cursor of cursors) {
-        const position = step(cursor);
-        if (position !== undefined) meet(position);
-      }
-    } while (!done());
+    const strategy = query.strategy ?? 'auto';
+    if (strategy === 'scan' || (strategy === 'auto' && count * SCAN_FACTOR >= items.length)) {
+      for (let position = 0; position < items.length; position++) meet(position);
+    } else {
+      do {
+        for (const cursor of cursors) {
+          const position = step(cursor);
+          if (position !== undefined) meet(position);
+        }
+      } while (!done());
+    }
 
     const byServed = (x: Candidate, y: Candidate) => y.logit - x.logit || (x.itemId < y.itemId ? -1 : x.itemId > y.itemId ? 1 : 0);
     const candidates = [...best.values()].sort(byServed);
