@@ -2,6 +2,7 @@ import { modelVersion, normaliseCategories } from '@chorus/contracts';
 import { DiagonalGaussianLogistic, itemFeatures, personaLabel, withItemIntercept, type PersonaMixture, type SparseVector } from '@chorus/reward';
 import { CandidateIndex } from './candidate-index';
 import type { ModelPriors, PoolingStrength } from './model-priors';
+import { RefreshingCache } from './refreshing-cache';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
 import { storedPersonas } from './user-model-state';
 
@@ -54,11 +55,6 @@ export interface RankedItem {
   persona?: { id: number; label: string };
 }
 
-interface Cached<T> {
-  value: T;
-  until: number;
-}
-
 /** A domain's catalogue as loaded, with the stamp it was loaded at and every category it uses. */
 interface LoadedCatalogue {
   stamp: string;
@@ -93,37 +89,38 @@ export function retrieveCandidates(index: CandidateIndex, personas: PersonaMixtu
  * user's deviation, and r_u(i) = aggregate.logit(φ(i) + item intercept) + b_u·φ(i) over the user's candidates from the
  * candidate index (DESIGN §4). The aggregate is cached for `cacheMs` per domain; the catalogue too, but when that
  * expires only its stamp is read, and the catalogue is reloaded when the stamp moved (or at once, for
- * `invalidateCatalogue`). The index is rebuilt when the catalogue was reloaded, and its aggregate ranking when the
+ * `invalidateCatalogue`); requests that come while either is being read again are served the last one
+ * ({@link RefreshingCache}). The index is rebuilt when the catalogue was reloaded, and its aggregate ranking when the
  * aggregate learned something (its events seen moved).
  */
 export class PersonalizedScorer {
-  private readonly aggregates = new Map<string, Cached<Promise<AggregateSnapshot>>>();
-  private readonly catalogues = new Map<string, Cached<Promise<LoadedCatalogue>>>();
+  private readonly aggregates: RefreshingCache<AggregateSnapshot>;
+  private readonly catalogues: RefreshingCache<LoadedCatalogue>;
   private readonly indexes = new Map<string, ServingIndex>();
 
   constructor(
     readonly models: RewardModelsRepository,
     readonly priors: ModelPriors,
-    private readonly cacheMs: number,
-  ) {}
+    cacheMs: number,
+  ) {
+    this.aggregates = new RefreshingCache(cacheMs);
+    this.catalogues = new RefreshingCache(cacheMs);
+  }
 
   invalidateCatalogue(domains: Iterable<string>): void {
     for (const domain of domains) this.catalogues.delete(domain);
   }
 
   aggregate(domain: string): Promise<AggregateSnapshot> {
-    const cached = this.aggregates.get(domain);
-    if (cached && cached.until > Date.now()) return cached.value;
-    // The promise is cached, so concurrent requests at expiry share one read.
-    const value = this.models.aggregateShards(domain).then((shards) => ({
-      model: this.priors.combineAggregate(shards.map((s) => s.state)),
-      eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
-      shards: shards.length,
-      pooling: this.priors.pooling(domain, shards.map((s) => s.evidence)),
-    }));
-    this.aggregates.set(domain, { value, until: Date.now() + this.cacheMs });
-    value.catch(() => this.aggregates.get(domain)?.value === value && this.aggregates.delete(domain));
-    return value;
+    return this.aggregates.get(domain, async () => {
+      const shards = await this.models.aggregateShards(domain);
+      return {
+        model: this.priors.combineAggregate(shards.map((s) => s.state)),
+        eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
+        shards: shards.length,
+        pooling: this.priors.pooling(domain, shards.map((s) => s.evidence)),
+      };
+    });
   }
 
   async catalogue(domain: string): Promise<ScoringItem[]> {
@@ -152,11 +149,8 @@ export class PersonalizedScorer {
   }
 
   private loadedCatalogue(domain: string): Promise<LoadedCatalogue> {
-    const cached = this.catalogues.get(domain);
-    if (cached && cached.until > Date.now()) return cached.value;
-    const value = (async () => {
+    return this.catalogues.get(domain, async (previous) => {
       const stamp = await this.models.catalogueStamp(domain);
-      const previous = cached && (await cached.value.catch(() => undefined));
       if (previous?.stamp === stamp) return previous;
       const items = (await this.models.catalogue(domain)).map((item) => {
         const phi = itemFeatures({ categories: item.categories, stance: item.stance ?? undefined, dense: item.features ?? undefined });
@@ -166,10 +160,7 @@ export class PersonalizedScorer {
       const categories = new Set<string>();
       for (const item of items) for (const category of Object.keys(item.categories)) categories.add(category);
       return { stamp, items, categories: [...categories] };
-    })();
-    this.catalogues.set(domain, { value, until: Date.now() + this.cacheMs });
-    value.catch(() => this.catalogues.get(domain)?.value === value && this.catalogues.delete(domain));
-    return value;
+    });
   }
 
   /** The user's deviation as a model, or undefined for a user without events. */
