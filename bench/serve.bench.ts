@@ -24,14 +24,13 @@ import 'reflect-metadata';
 import { createDataSource, ApiKeyRepository } from '@chorus/platform';
 import { mulberry32 } from '@chorus/random';
 import { CandidateIndex, ModelPriors, PersonalizedScorer, retrieveCandidates, RewardModelsRepository } from '@chorus/scoring';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { runCommand } from '../scripts/command-line';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadGatewayConfig } from '../services/gateway/src/gateway.config';
 import { GatewayProcess } from '../test/support/services';
 import { benchStack } from './bench-stack';
+import { writeBenchResult } from './scale/bench-result';
 import { latencySummary, median } from './scale/percentile';
 import { serviceEnv } from './scale/service-run';
 import { textTable } from './scale/text-table';
@@ -109,11 +108,7 @@ async function main(): Promise<void> {
       results.push({ items: size, trivialPerSecond, recommendationsPerSecond, ratio: recommendationsPerSecond / trivialPerSecond, p50Ms: latency.p50, p99Ms: latency.p99, trivialP50Ms: trivialLatency.p50, recall });
     }
     printTable(results, options);
-    const out = resolve(options.out);
-    mkdirSync(out, { recursive: true });
-    const file = join(out, 'serve.json');
-    writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), options, results }, null, 2)}\n`);
-    process.stdout.write(`written ${file}\n`);
+    writeBenchResult(options.out, 'serve.json', { options, results });
   } finally {
     await gateway.kill('SIGTERM');
     await db.destroy();
