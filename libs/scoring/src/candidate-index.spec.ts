@@ -118,8 +118,8 @@ describe('CandidateIndex against a full scan', () => {
   }, PROPERTY_TIMEOUT_MS);
 
   it('stops at the right depth when categories decide (positive category weights, a small C, a flat aggregate)', () => {
-    // Here the walk stops early, on the category bound (the knapsack): a bound too low would stop too soon. Items of
-    // two or three categories, so no list starts at 1 and the knapsack's caps bind.
+    // Here the walk stops early, on the category bound: a bound too low would stop too soon. Items of two or three
+    // categories, so an item's score sits below its best category's bound and the order of meeting matters.
     const large = fc.integer({ min: 50, max: 300 }).chain((size) =>
       fc.record({
         items: fc.tuple(...Array.from({ length: size }, (_, k) => item(k, 2))),
@@ -182,7 +182,7 @@ describe('CandidateIndex refuses what it cannot index', () => {
   it('keeps its lists when only the aggregate changes', () => {
     const index = CandidateIndex.build(items, () => 0);
     const next = index.withAggregate(() => 2);
-    expect(next.lists).toBe(index.lists);
+    expect(next.catalogue).toBe(index.catalogue);
     expect(next.retrieve({ personas: [], served: (_x, a) => a, excluded: () => false, count: 1 }).candidates).toEqual([{ position: 0, itemId: 'x', logit: 2 }]);
   });
 });

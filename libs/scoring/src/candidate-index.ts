@@ -2,31 +2,31 @@ import type { SparseVector } from '@chorus/reward';
 
 /**
  * Candidate retrieval without scoring the catalogue (issue #14, part 3): a user's best C unseen items under the linear
- * model of DESIGN §4, found by Fagin's threshold algorithm (TA; Fagin, Lotem & Naor 2003) over ranked lists.
+ * model of DESIGN §4, from per-category ranked lists merged by the user's weights (a threshold algorithm in the manner
+ * of Fagin, Lotem & Naor 2003).
  *
  * Persona k of a user scores item i as s_k(i) = a(i) + b_k·φ(i): a(i) the aggregate's logit (its shared weights and
- * the item's intercept, one number per item) and b_k the persona's deviation over the item features φ(i) (`bias`,
- * `cat:<c>`, `stance`, `dense:<k>`). The index keeps one list of items sorted by a(i) and one per feature sorted by
- * φ_f(i) (items without the feature are 0 there and are left out). A query walks the lists its weights make useful —
- * a(i) always, a category when some persona weighs it positively, stance and dense features from the top for a
- * positive weight and from the bottom for a negative one — a step at a time in every list, and recomputes each item it
- * meets exactly with the caller's own scoring (`served`, the same code as a full scan). It stops when the C-th best
- * score met is at least what any item not yet met could score (the threshold):
+ * the item's intercept, one number per item) and b_k the persona's deviation over the item features φ(i): `bias` and
+ * other features every item has alike (constants), `cat:<c>` with weights p_c(i) ≥ 0 that sum to 1 (`itemFeatures`
+ * normalises them), and `stance` / `dense:<k>` (free features). Since Σ_c b_kc·p_c(i) is a weighted average of the
+ * item's categories' weights,
  *
- *   τ_k = a(frontier) + b_k,bias + Σ_free b_kf·(frontier of f in b_kf's direction, or 0 for items without f)
- *         + max{ Σ_c b_kc p_c : 0 ≤ p_c ≤ frontier of cat:c, Σ p_c ≤ 1 }   (a fractional knapsack, c with b_kc > 0)
+ *   s_k(i) ≤ a(i) + max_{c ∈ cats(i)} b_kc + Σ_constants b_kf·x_f + Σ_free max(b_kf·min_f, b_kf·max_f).
  *
- * The knapsack uses what the catalogue guarantees, that an item's category weights sum to 1 (`itemFeatures`), so a
- * user who likes three categories is not bounded as if one item could be all three; negative category weights bound
- * at 0 (an item may lack the category) and need no list. Every sign is handled exactly; negative and mixed weights
- * only make the walk longer (in the worst case the whole catalogue, still exact).
+ * The index keeps, per category, its items ranked by a(i). A query walks the lists best-first: the next item met is
+ * always the head of the list whose bound a(head) + max_k (b_kc + the persona's constant and free parts) is highest,
+ * so items are met in the order of their bound through their best category, and each is scored exactly with the
+ * caller's own scoring (`served`, the same code as a full scan). It stops when the C-th best score met is at least the
+ * highest bound left: an item not yet met is still in its best category's list, below that list's head. Exact for
+ * every sign of the weights; a disliked category's list is simply walked last (or never). The free features' bound is
+ * global (their extremes over the catalogue), so a user with large stance or dense weights walks further, still exact.
  *
  * Personas: the served score is item-conditioned attention, m(i) = a(i) + Σ_k a_k(i)·b_k·φ(i), a convex combination of
- * the personas' scores, so m(i) ≤ max_k s_k(i) and an item not yet met scores at most max_k τ_k: the top C by m(i) is
- * exact with that threshold. Coverage: with K > 1 personas the candidates are also each persona's own best
- * `perPersona` items by s_k(i) (default ⌈C/K⌉), each exact against its τ_k, so a small persona's items reach the
- * reranker even when the attention's top C holds none of them. A query returns the top C and, apart, the coverage
- * items not among them (at most K·⌈C/K⌉ more), each ranked by m(i).
+ * the personas' scores, so m(i) ≤ max_k s_k(i) and the walk's bound takes the largest over personas: the top C by m(i)
+ * is exact. Coverage: with K > 1 personas the candidates are also each persona's own best `perPersona` items by s_k(i)
+ * (default ⌈C/K⌉), each exact against that persona's bound, so a small persona's items reach the reranker even when
+ * the attention's top C holds none of them. A query returns the top C and, apart, the coverage items not among them
+ * (at most K·⌈C/K⌉ more), each ranked by m(i).
  *
  * What is not exact: items tied with the C-th score (within 1e-9 relative, floating-point noise of the two ways the
  * score is summed) may be swapped for one another; a full scan breaks such ties by item id, the index by the order it
@@ -87,69 +87,64 @@ export interface CandidateResult {
 const CATEGORY_PREFIX = 'cat:';
 /** Slack on the stopping test: the threshold and the exact score add the same terms in different orders. */
 const RELATIVE_TIE = 1e-9;
+/** How far an item's category weights may sum from 1 (they are normalised by `itemFeatures`). */
+const MASS_TOLERANCE = 1e-9;
+/** The list of items without a category (none, when the catalogue comes from `itemFeatures`). */
+const NO_CATEGORY = '';
 
-/** One feature's list: the items that have it, by value, highest first. */
-interface FeatureList {
-  feature: string;
-  positions: Int32Array;
-  values: Float64Array;
-  /** Some items lack the feature (value 0 there): a bound past the list's end is 0, not −∞. */
-  hasAbsent: boolean;
-}
-
-/** The catalogue's half of the index: feature lists, rebuilt when the catalogue changes. */
+/** The catalogue's half of the index, rebuilt when the catalogue changes: who is in which category, and the rest. */
 export class CatalogueLists {
   readonly items: readonly IndexableItem[];
-  /** Features every item has with the same value (`bias`): a constant in every score, no list to walk. */
+  /** Features every item has with the same value (`bias`): a constant in every score. */
   readonly constants: ReadonlyMap<string, number>;
-  readonly categories: readonly FeatureList[];
-  readonly free: readonly FeatureList[];
-  /** The largest category mass of an item (1 up to rounding): the knapsack's capacity. */
-  readonly categoryMass: number;
+  /** Per category feature (`cat:<c>`; '' for items without one), the positions of the items in it. */
+  readonly members: ReadonlyMap<string, readonly number[]>;
+  /** Every other feature (`stance`, `dense:<k>`) with its smallest and largest value over the items (0 where absent). */
+  readonly free: ReadonlyMap<string, { min: number; max: number }>;
   private readonly positionOf: Map<string, number>;
 
   constructor(items: readonly IndexableItem[]) {
     this.items = items;
     this.positionOf = new Map(items.map((item, position) => [item.itemId, position]));
     if (this.positionOf.size !== items.length) throw new RangeError('candidate index: the catalogue lists an item id twice; item ids must be unique');
-    const entries = new Map<string, { positions: number[]; values: number[] }>();
-    let categoryMass = 0;
+    const members = new Map<string, number[]>();
+    const others = new Map<string, { count: number; min: number; max: number; first: number; same: boolean }>();
     items.forEach((item, position) => {
       let mass = 0;
+      let inCategory = false;
       for (const [feature, value] of item.userX) {
         if (!Number.isFinite(value)) throw new RangeError(`candidate index: item "${item.itemId}" has ${feature} = ${value}; feature values must be finite`);
         if (value === 0) continue;
         if (feature.startsWith(CATEGORY_PREFIX)) {
           if (value < 0) throw new RangeError(`candidate index: item "${item.itemId}" has ${feature} = ${value}; category weights must be ≥ 0`);
           mass += value;
+          inCategory = true;
+          push(members, feature, position);
+          continue;
         }
-        let entry = entries.get(feature);
-        if (!entry) entries.set(feature, (entry = { positions: [], values: [] }));
-        entry.positions.push(position);
-        entry.values.push(value);
+        const seen = others.get(feature);
+        if (!seen) others.set(feature, { count: 1, min: value, max: value, first: value, same: true });
+        else {
+          seen.count++;
+          seen.min = Math.min(seen.min, value);
+          seen.max = Math.max(seen.max, value);
+          seen.same &&= value === seen.first;
+        }
       }
-      categoryMass = Math.max(categoryMass, mass);
+      if (inCategory && Math.abs(mass - 1) > MASS_TOLERANCE) {
+        throw new RangeError(`candidate index: the category weights of item "${item.itemId}" sum to ${mass}; they must sum to 1 (itemFeatures normalises them)`);
+      }
+      if (!inCategory) push(members, NO_CATEGORY, position);
     });
-    this.categoryMass = categoryMass;
     const constants = new Map<string, number>();
-    const categories: FeatureList[] = [];
-    const free: FeatureList[] = [];
-    for (const [feature, { positions, values }] of entries) {
-      if (positions.length === items.length && values.every((value) => value === values[0])) {
-        constants.set(feature, values[0]!);
-        continue;
-      }
-      const order = Array.from(positions.keys()).sort((x, y) => values[y]! - values[x]!);
-      const list: FeatureList = {
-        feature,
-        positions: Int32Array.from(order, (k) => positions[k]!),
-        values: Float64Array.from(order, (k) => values[k]!),
-        hasAbsent: positions.length < items.length,
-      };
-      (feature.startsWith(CATEGORY_PREFIX) ? categories : free).push(list);
+    const free = new Map<string, { min: number; max: number }>();
+    for (const [feature, { count, min, max, first, same }] of others) {
+      if (count === items.length && same) constants.set(feature, first);
+      // Items without the feature have 0 there.
+      else free.set(feature, count === items.length ? { min, max } : { min: Math.min(min, 0), max: Math.max(max, 0) });
     }
+    this.members = members;
     this.constants = constants;
-    this.categories = categories;
     this.free = free;
   }
 
@@ -158,71 +153,55 @@ export class CatalogueLists {
   }
 }
 
-/** A cursor on a list: where it is, and from which end it walks. */
-interface Cursor {
+function push(lists: Map<string, number[]>, key: string, position: number): void {
+  const list = lists.get(key);
+  if (list) list.push(position);
+  else lists.set(key, [position]);
+}
+
+/** One category's items by a(i), highest first. */
+interface CategoryList {
+  feature: string;
   positions: Int32Array;
-  values: Float64Array;
-  /** +1 from the top (highest first), −1 from the bottom. */
-  direction: 1 | -1;
-  depth: number;
-}
-
-function frontier(cursor: Cursor): number | undefined {
-  if (cursor.depth >= cursor.positions.length) return undefined;
-  return cursor.values[cursor.direction === 1 ? cursor.depth : cursor.positions.length - 1 - cursor.depth];
-}
-
-function step(cursor: Cursor): number | undefined {
-  if (cursor.depth >= cursor.positions.length) return undefined;
-  const at = cursor.direction === 1 ? cursor.depth : cursor.positions.length - 1 - cursor.depth;
-  cursor.depth++;
-  return cursor.positions[at];
-}
-
-/** A persona's bound: its constant part and, per list it reads, its weight and cursor. */
-interface PersonaBound {
-  constant: number;
-  free: { weight: number; cursor: Cursor; hasAbsent: boolean }[];
-  /** Categories with a positive weight, heaviest first. */
-  categories: { weight: number; cursor: Cursor }[];
+  aggregate: Float64Array;
 }
 
 /**
- * The index: the catalogue's lists and the items ranked by the aggregate's logit a(i), rebuilt when the aggregate
- * changes ({@link withAggregate} keeps the catalogue's lists). Queries do not change it; a query's scratch space is its
- * own, so one index serves any number of queries.
+ * The index: each category's items ranked by the aggregate's logit a(i), rebuilt when the aggregate changes
+ * ({@link withAggregate} keeps the catalogue's half). Queries do not change it, so one index serves any number of them.
  */
 export class CandidateIndex {
-  private readonly byAggregate: Int32Array;
-  private readonly byAggregateValues: Float64Array;
+  private readonly lists: readonly CategoryList[];
 
   private constructor(
-    readonly lists: CatalogueLists,
+    readonly catalogue: CatalogueLists,
     readonly aggregateLogits: Float64Array,
   ) {
-    if (aggregateLogits.length !== lists.items.length) {
-      throw new RangeError(`candidate index: ${aggregateLogits.length} aggregate logits for ${lists.items.length} items; give one per item, in catalogue order`);
+    if (aggregateLogits.length !== catalogue.items.length) {
+      throw new RangeError(`candidate index: ${aggregateLogits.length} aggregate logits for ${catalogue.items.length} items; give one per item, in catalogue order`);
     }
     for (let k = 0; k < aggregateLogits.length; k++) {
-      if (!Number.isFinite(aggregateLogits[k]!)) throw new RangeError(`candidate index: the aggregate logit of "${lists.items[k]!.itemId}" is ${aggregateLogits[k]}; it must be finite`);
+      if (!Number.isFinite(aggregateLogits[k]!)) throw new RangeError(`candidate index: the aggregate logit of "${catalogue.items[k]!.itemId}" is ${aggregateLogits[k]}; it must be finite`);
     }
-    this.byAggregate = Int32Array.from(aggregateLogits.keys()).sort((x, y) => aggregateLogits[y]! - aggregateLogits[x]!);
-    this.byAggregateValues = Float64Array.from(this.byAggregate, (position) => aggregateLogits[position]!);
+    this.lists = [...catalogue.members].map(([feature, members]) => {
+      const positions = Int32Array.from(members).sort((x, y) => aggregateLogits[y]! - aggregateLogits[x]!);
+      return { feature, positions, aggregate: Float64Array.from(positions, (position) => aggregateLogits[position]!) };
+    });
   }
 
   /** Builds the lists of `items` and ranks them by `aggregateLogit` (called once per item, in catalogue order). */
   static build(items: readonly IndexableItem[], aggregateLogit: (item: IndexableItem, position: number) => number): CandidateIndex {
-    const lists = new CatalogueLists(items);
-    return new CandidateIndex(lists, Float64Array.from(items, (item, position) => aggregateLogit(item, position)));
+    const catalogue = new CatalogueLists(items);
+    return new CandidateIndex(catalogue, Float64Array.from(items, (item, position) => aggregateLogit(item, position)));
   }
 
   /** The same catalogue under another aggregate: only a(i) is recomputed and re-ranked. */
   withAggregate(aggregateLogit: (item: IndexableItem, position: number) => number): CandidateIndex {
-    return new CandidateIndex(this.lists, Float64Array.from(this.lists.items, (item, position) => aggregateLogit(item, position)));
+    return new CandidateIndex(this.catalogue, Float64Array.from(this.catalogue.items, (item, position) => aggregateLogit(item, position)));
   }
 
   get size(): number {
-    return this.lists.items.length;
+    return this.catalogue.items.length;
   }
 
   retrieve(query: CandidateQuery): CandidateResult {
@@ -230,38 +209,8 @@ export class CandidateIndex {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`candidate index: count is ${count}; it must be an integer ≥ 1`);
     const perPersona = personas.length > 1 ? (query.perPersona ?? Math.ceil(count / personas.length)) : 0;
     if (!Number.isInteger(perPersona) || perPersona < 0) throw new RangeError(`candidate index: perPersona is ${query.perPersona}; it must be an integer ≥ 0`);
-    const { items } = this.lists;
+    const { items } = this.catalogue;
     const logits = this.aggregateLogits;
-
-    const aggregateCursor: Cursor = { positions: this.byAggregate, values: this.byAggregateValues, direction: 1, depth: 0 };
-    const cursors: Cursor[] = [aggregateCursor];
-    const cursorFor = new Map<string, Cursor>();
-    const open = (list: FeatureList, direction: 1 | -1): Cursor => {
-      const key = `${direction}${list.feature}`;
-      let cursor = cursorFor.get(key);
-      if (!cursor) {
-        cursor = { positions: list.positions, values: list.values, direction, depth: 0 };
-        cursorFor.set(key, cursor);
-        cursors.push(cursor);
-      }
-      return cursor;
-    };
-    const bounds: PersonaBound[] = personas.map((persona) => {
-      let constant = 0;
-      for (const [feature, value] of this.lists.constants) constant += persona.mean(feature) * value;
-      const free: PersonaBound['free'] = [];
-      for (const list of this.lists.free) {
-        const weight = persona.mean(list.feature);
-        if (weight !== 0) free.push({ weight, cursor: open(list, weight > 0 ? 1 : -1), hasAbsent: list.hasAbsent });
-      }
-      const categories: PersonaBound['categories'] = [];
-      for (const list of this.lists.categories) {
-        const weight = persona.mean(list.feature);
-        if (weight > 0) categories.push({ weight, cursor: open(list, 1) });
-      }
-      categories.sort((x, y) => y.weight - x.weight);
-      return { constant, free, categories };
-    });
 
     const worse = (x: Candidate, y: Candidate) => x.logit < y.logit || (x.logit === y.logit && x.itemId > y.itemId);
     const best = new BoundedHeap<Candidate>(count, worse);
@@ -269,7 +218,6 @@ export class CandidateIndex {
     // A set, not an array per item: a query touches a small part of the catalogue and allocates only for that.
     const met = new Set<number>();
     let scored = 0;
-
     const meet = (position: number) => {
       if (met.has(position)) return;
       met.add(position);
@@ -281,30 +229,14 @@ export class CandidateIndex {
       if (perPersona > 0) personas.forEach((persona, k) => ownBest[k]!.offer({ position, itemId: item.itemId, logit: persona.logit(item.userX, a) }));
     };
 
-    const done = (): boolean => {
-      const aggregateFrontier = frontier(aggregateCursor);
-      if (aggregateFrontier === undefined) return true; // every item met
-      if (personas.length === 0) return best.full && !(best.min!.logit < aggregateFrontier - slack(aggregateFrontier));
-      let highest = -Infinity;
-      for (let k = 0; k < bounds.length; k++) {
-        const tau = threshold(bounds[k]!, aggregateFrontier, this.lists.categoryMass);
-        if (tau > highest) highest = tau;
-        const own = ownBest[k]!;
-        if (perPersona > 0 && !(own.full && !(own.min!.logit < tau - slack(tau)))) return false;
-      }
-      return best.full && !(best.min!.logit < highest - slack(highest));
-    };
-
     const strategy = query.strategy ?? 'auto';
     if (strategy === 'scan' || (strategy === 'auto' && count * SCAN_FACTOR >= items.length)) {
       for (let position = 0; position < items.length; position++) meet(position);
     } else {
-      do {
-        for (const cursor of cursors) {
-          const position = step(cursor);
-          if (position !== undefined) meet(position);
-        }
-      } while (!done());
+      this.walk(personas, meet, (threshold, own) => {
+        if (!best.full || best.min!.logit < threshold - slack(threshold)) return false;
+        return perPersona === 0 || ownBest.every((heap, k) => heap.full && !(heap.min!.logit < own(k) - slack(own(k))));
+      });
     }
 
     const byServed = (x: Candidate, y: Candidate) => y.logit - x.logit || (x.itemId < y.itemId ? -1 : x.itemId > y.itemId ? 1 : 0);
@@ -318,30 +250,52 @@ export class CandidateIndex {
     }
     return { candidates, coverage: [...coverage.values()].sort(byServed), scored };
   }
+
+  /**
+   * Meets items in the order of their bound, best first, until `done(τ, τ_k)` says the heaps are settled: the list
+   * stepped is always the one whose next item has the highest bound over the personas, a(next) + max_k offset_k(c).
+   */
+  private walk(personas: readonly PersonaWeights[], meet: (position: number) => void, done: (threshold: number, own: (k: number) => number) => boolean): void {
+    // offset_k(c) = b_kc + Σ constants + the most the free features can add for persona k.
+    const base = personas.map((persona) => {
+      let offset = 0;
+      for (const [feature, value] of this.catalogue.constants) offset += persona.mean(feature) * value;
+      for (const [feature, { min, max }] of this.catalogue.free) {
+        const weight = persona.mean(feature);
+        offset += Math.max(weight * min, weight * max);
+      }
+      return offset;
+    });
+    const lists = this.lists;
+    const own = lists.map((list) => personas.map((persona, k) => base[k]! + (list.feature === NO_CATEGORY ? 0 : persona.mean(list.feature))));
+    const offset = own.map((offsets) => (offsets.length === 0 ? 0 : Math.max(...offsets)));
+    const depth = new Int32Array(lists.length);
+    const ownThreshold = (k: number) => {
+      let highest = -Infinity;
+      for (let l = 0; l < lists.length; l++) {
+        if (depth[l]! < lists[l]!.positions.length) highest = Math.max(highest, lists[l]!.aggregate[depth[l]!]! + own[l]![k]!);
+      }
+      return highest;
+    };
+    for (;;) {
+      let next = -1;
+      let threshold = -Infinity;
+      for (let l = 0; l < lists.length; l++) {
+        if (depth[l]! >= lists[l]!.positions.length) continue;
+        const bound = lists[l]!.aggregate[depth[l]!]! + offset[l]!;
+        if (bound > threshold) {
+          threshold = bound;
+          next = l;
+        }
+      }
+      if (next < 0 || done(threshold, ownThreshold)) return;
+      meet(lists[next]!.positions[depth[next]!++]!);
+    }
+  }
 }
 
 function slack(value: number): number {
   return RELATIVE_TIE * (1 + Math.abs(value));
-}
-
-/** τ_k: the most an item not yet met can score for this persona (see the module documentation). */
-function threshold(bound: PersonaBound, aggregateFrontier: number, categoryMass: number): number {
-  let tau = aggregateFrontier + bound.constant;
-  for (const { weight, cursor, hasAbsent } of bound.free) {
-    const value = frontier(cursor);
-    // Past the end, the only items not met are those without the feature (0), if there are any.
-    const reachable = value === undefined ? (hasAbsent ? 0 : undefined) : hasAbsent ? (weight > 0 ? Math.max(value, 0) : Math.min(value, 0)) : value;
-    if (reachable === undefined) return -Infinity;
-    tau += weight * reachable;
-  }
-  let mass = categoryMass;
-  for (const { weight, cursor } of bound.categories) {
-    if (mass <= 0) break;
-    const share = Math.min(frontier(cursor) ?? 0, mass);
-    tau += weight * share;
-    mass -= share;
-  }
-  return tau;
 }
 
 /** The best `capacity` values seen, by `worse`; `min` is the worst kept. */

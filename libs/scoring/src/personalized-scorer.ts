@@ -202,7 +202,7 @@ export class PersonalizedScorer {
     const names = new Map(personas?.personas.map((persona) => [persona.id, { id: persona.id, label: personaLabel(persona.model) }]));
     const positions: number[] = [];
     for (const itemId of seen) {
-      const position = index.lists.position(itemId);
+      const position = index.catalogue.position(itemId);
       if (position !== undefined) positions.push(position);
     }
     const history = positions.sort((a, b) => a - b).map((position) => catalogue.items[position]!);
