@@ -218,9 +218,12 @@ export class CandidateIndex {
     // A set, not an array per item: a query touches a small part of the catalogue and allocates only for that.
     const met = new Set<number>();
     let scored = 0;
-    const meet = (position: number) => {
-      if (met.has(position)) return;
-      met.add(position);
+    // The walk meets an item once per category it is in; the scan once, so it needs no record of what it met.
+    const meet = (position: number, once = false) => {
+      if (!once) {
+        if (met.has(position)) return;
+        met.add(position);
+      }
       const item = items[position]!;
       if (query.excluded(item.itemId)) return;
       scored++;
@@ -231,7 +234,7 @@ export class CandidateIndex {
 
     const strategy = query.strategy ?? 'auto';
     if (strategy === 'scan' || (strategy === 'auto' && count * SCAN_FACTOR >= items.length)) {
-      for (let position = 0; position < items.length; position++) meet(position);
+      for (let position = 0; position < items.length; position++) meet(position, true);
     } else {
       this.walk(personas, meet, (threshold, own) => {
         if (!best.full || best.min!.logit < threshold - slack(threshold)) return false;
