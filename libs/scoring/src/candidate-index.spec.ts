@@ -90,18 +90,12 @@ function retrieved(c: Case, strategy: 'walk' | 'scan' = 'walk'): { candidates: R
 const PROPERTY_TIMEOUT_MS = 120_000;
 
 describe('CandidateIndex against a full scan', () => {
-  it('returns the full scan top C of a single deviation (or the aggregate alone), any signs of the weights', () => {
+  it.each([
+    { personas: 1, what: 'the top C of a single deviation (or the aggregate alone), any signs of the weights' },
+    { personas: 3, what: 'with personas, the attention top C and each persona’s own best ⌈C/K⌉, ranked by the served score' },
+  ])('returns the full scan’s answer: $what', ({ personas }) => {
     fc.assert(
-      fc.property(cases(1), (c) => {
-        expect(retrieved(c)).toEqual(fullScan(c));
-      }),
-      { numRuns: 400 },
-    );
-  }, PROPERTY_TIMEOUT_MS);
-
-  it('with personas, returns the attention top C and each persona’s own best ⌈C/K⌉, ranked by the served score', () => {
-    fc.assert(
-      fc.property(cases(3), (c) => {
+      fc.property(cases(personas), (c) => {
         expect(retrieved(c)).toEqual(fullScan(c));
       }),
       { numRuns: 400 },
