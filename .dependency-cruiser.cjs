@@ -116,6 +116,13 @@ module.exports = {
       to: { path: '^(libs/(drift|metrics|calibration|simulation|report)|services|infra|scripts|bench|test)/' },
     },
     {
+      name: 'candidate-index-is-pure',
+      comment: 'The candidate index is pure retrieval over arrays (tested against a full scan): no framework, nothing of ours but the reward library.',
+      severity: 'error',
+      from: { path: '^libs/scoring/src/candidate-index' },
+      to: { path: `^(libs/(?!reward/|scoring/src/candidate-index)|services|infra|scripts|bench|test)/|${FRAMEWORKS}` },
+    },
+    {
       name: 'libs-never-import-infra',
       comment:
         'Infrastructure (migrations, the broker, Docker) builds on the libraries, never the reverse: a library that needs something from ' +

@@ -19,14 +19,13 @@ import 'reflect-metadata';
 import { feedbackEventV1, topicName } from '@chorus/contracts';
 import { ApiKeyRepository, createDataSource } from '@chorus/platform';
 import { Partitioners } from 'kafkajs';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { runCommand } from '../scripts/command-line';
 import { feedbackEvents } from '../test/support/feedback-factory';
 import { GatewayProcess } from '../test/support/services';
 import { benchStack } from './bench-stack';
 import { GATEWAY_INGEST_USAGE, parseGatewayIngestOptions, type GatewayIngestOptions } from './gateway/gateway-ingest-options';
 import { summarise, type BatchSizeSummary, type Window } from './gateway/side-summary';
+import { writeBenchResult } from './scale/bench-result';
 import { readProcStats } from './scale/proc-stats';
 import { serviceEnv } from './scale/service-run';
 import { textTable } from './scale/text-table';
@@ -78,11 +77,7 @@ async function main(): Promise<void> {
       results.push(summarise(size, raw, viaGateway));
     }
     printTable(results, options);
-    const out = resolve(options.out);
-    mkdirSync(out, { recursive: true });
-    const file = join(out, 'gateway-ingest.json');
-    writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), options, results }, null, 2)}\n`);
-    process.stdout.write(`written ${file}\n`);
+    writeBenchResult(options.out, 'gateway-ingest.json', { options, results });
   } finally {
     await producer.disconnect().catch(() => undefined);
     await gateway.kill('SIGTERM');

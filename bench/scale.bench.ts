@@ -22,8 +22,6 @@ import 'reflect-metadata';
 import { topicName } from '@chorus/contracts';
 import { createDataSource } from '@chorus/platform';
 import { mulberry32 } from '@chorus/random';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { DriftWatchProcess } from '../test/support/drift-watch';
@@ -32,6 +30,7 @@ import type { ServiceProcess } from '../test/support/service-process';
 import { LearnerProcess } from '../test/support/services';
 import { benchStack } from './bench-stack';
 import { produceFeedback, rawConsume } from './raw-consume';
+import { writeBenchResult } from './scale/bench-result';
 import { PeakRssSampler } from './scale/proc-stats';
 import { eventsAt, orExit, parseScaleOptions, type ScaleOptions } from './scale/scale-options';
 import { committed, consume, serviceEnv, until, withBar, type Consumption } from './scale/service-run';
@@ -61,10 +60,7 @@ async function main(): Promise<void> {
     results.push(await measureSize(users, options));
     printTable(results);
   }
-  mkdirSync(options.out, { recursive: true });
-  const file = join(options.out, 'scale.json');
-  writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), options, results }, null, 2)}\n`);
-  process.stdout.write(`written ${file}\n`);
+  writeBenchResult(options.out, 'scale.json', { options, results });
 }
 
 async function measureSize(users: number, options: ScaleOptions): Promise<SizeResult> {

@@ -1,3 +1,4 @@
+export * from './candidate-index';
 export * from './model-priors';
 export * from './personalized-scorer';
 export * from './reward-models.repository';

@@ -10,7 +10,9 @@ import {
   type PersonaMixture,
   type SparseVector,
 } from '@chorus/reward';
+import { CandidateIndex, type PersonaWeights } from './candidate-index';
 import type { ItemPriorVariance, ModelPriors, PoolingStrength } from './model-priors';
+import { RefreshingCache } from './refreshing-cache';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
 import { storedPersonas } from './user-model-state';
 
@@ -46,10 +48,15 @@ export interface UserScores {
   /** The seen items that are in the catalogue: the user's history, in catalogue order. */
   history: ScoringItem[];
   /**
-   * Unseen catalogue items with their personalized logit r_u(i), best first; ties by item id; for a user with a model,
-   * the persona the item serves (most attention), named by its strongest categories.
+   * The user's best unseen items by the personalized logit r_u(i), as many as were asked for (fewer when fewer are
+   * unseen), best first; ties by item id; for a user with a model, the persona the item serves (most attention), named
+   * by its strongest categories. Found by the candidate index, not by scoring the catalogue ({@link retrieveCandidates}).
    */
-  ranked: { item: ScoringItem; logit: number; persona?: { id: number; label: string } }[];
+  ranked: RankedItem[];
+  /** With several personas: each persona's own best items that `ranked` lacks, best first (see CandidateIndex). */
+  personaCoverage?: RankedItem[];
+  /** How many catalogue items the user has not seen. */
+  unseen: number;
   /** Each persona's share of the user's events (its mass over the total), by persona id; absent without a model. */
   personaShares?: Record<string, number>;
   /**
@@ -59,59 +66,123 @@ export interface UserScores {
   borrowed?: Omit<BorrowingDecision, 'borrow' | 'reason'>;
 }
 
-interface Cached<T> {
-  value: T;
-  until: number;
+export interface RankedItem {
+  item: ScoringItem;
+  logit: number;
+  persona?: { id: number; label: string };
+}
+
+/** A domain's catalogue as loaded, with the stamp it was loaded at and every category it uses. */
+interface LoadedCatalogue {
+  stamp: string;
+  items: ScoringItem[];
+  categories: string[];
+}
+
+/** The candidate index of a domain, and the catalogue and aggregate it was built from. */
+interface ServingIndex {
+  catalogue: LoadedCatalogue;
+  aggregate: AggregateSnapshot;
+  index: CandidateIndex;
+}
+
+/**
+ * Candidate retrieval, the step before anything else looks at a user's items: the best `count` unseen items for
+ * `personas` (the aggregate alone when undefined) and, with several personas, each persona's own best, from the
+ * candidate index instead of a scan of the catalogue. A separate step so that whoever decides which deviation a user is
+ * served (their own, or a borrowed one) hands it here unchanged.
+ */
+export function retrieveCandidates(index: CandidateIndex, personas: PersonaMixture | undefined, seen: ReadonlySet<string>, count: number) {
+  return index.retrieve({
+    personas: personas ? personas.personas.map((persona) => persona.model) : [],
+    served: personas ? (x, aggregateLogit) => personas.logit(x, aggregateLogit) : (_x, aggregateLogit) => aggregateLogit,
+    excluded: (itemId) => seen.has(itemId),
+    count,
+  });
 }
 
 /**
  * The read model shared by serving (gateway) and reranking (reranker): the aggregate combined from its shards, the
- * user's deviation, and r_u(i) = aggregate.logit(φ(i) + item intercept) + b_u·φ(i) over the unseen catalogue
- * (DESIGN §4). Catalogue and aggregate are cached for `cacheMs` per domain: both are read on every request or job.
+ * user's deviation, and r_u(i) = aggregate.logit(φ(i) + item intercept) + b_u·φ(i) over the user's candidates from the
+ * candidate index (DESIGN §4). The aggregate is cached for `cacheMs` per domain; the catalogue too, but when that
+ * expires only its stamp is read, and the catalogue is reloaded when the stamp moved (or at once, for
+ * `invalidateCatalogue`); requests that come while either is being read again are served the last one
+ * ({@link RefreshingCache}). The index is rebuilt when the catalogue was reloaded, and its aggregate ranking when the
+ * aggregate learned something (its events seen moved).
  */
 export class PersonalizedScorer {
-  private readonly aggregates = new Map<string, Cached<AggregateSnapshot>>();
-  private readonly catalogues = new Map<string, Cached<ScoringItem[]>>();
+  private readonly aggregates: RefreshingCache<AggregateSnapshot>;
+  private readonly catalogues: RefreshingCache<LoadedCatalogue>;
+  private readonly indexes = new Map<string, ServingIndex>();
 
   constructor(
     readonly models: RewardModelsRepository,
     readonly priors: ModelPriors,
-    private readonly cacheMs: number,
-  ) {}
+    cacheMs: number,
+  ) {
+    this.aggregates = new RefreshingCache(cacheMs);
+    this.catalogues = new RefreshingCache(cacheMs);
+  }
 
   invalidateCatalogue(domains: Iterable<string>): void {
     for (const domain of domains) this.catalogues.delete(domain);
   }
 
-  async aggregate(domain: string): Promise<AggregateSnapshot> {
-    const cached = this.aggregates.get(domain);
-    if (cached && cached.until > Date.now()) return cached.value;
-    const shards = await this.models.aggregateShards(domain);
-    const itemPriorVariance = this.priors.itemPriorVariance(shards.map((s) => s.itemEvidence));
-    const value = {
-      model: this.priors.combineAggregate(
-        shards.map((s) => ({ state: s.state, itemVariance: s.itemEvidence?.variance })),
-        itemPriorVariance.variance,
-      ),
-      itemPriorVariance,
-      eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
-      shards: shards.length,
-      pooling: this.priors.pooling(domain, shards.map((s) => s.evidence)),
-    };
-    this.aggregates.set(domain, { value, until: Date.now() + this.cacheMs });
-    return value;
+  aggregate(domain: string): Promise<AggregateSnapshot> {
+    return this.aggregates.get(domain, async () => {
+      const shards = await this.models.aggregateShards(domain);
+      const itemPriorVariance = this.priors.itemPriorVariance(shards.map((s) => s.itemEvidence));
+      return {
+        model: this.priors.combineAggregate(
+          shards.map((s) => ({ state: s.state, itemVariance: s.itemEvidence?.variance })),
+          itemPriorVariance.variance,
+        ),
+        itemPriorVariance,
+        eventsSeen: shards.reduce((sum, s) => sum + s.eventsSeen, 0),
+        shards: shards.length,
+        pooling: this.priors.pooling(domain, shards.map((s) => s.evidence)),
+      };
+    });
   }
 
   async catalogue(domain: string): Promise<ScoringItem[]> {
-    const cached = this.catalogues.get(domain);
-    if (cached && cached.until > Date.now()) return cached.value;
-    const value = (await this.models.catalogue(domain)).map((item) => {
-      const phi = itemFeatures({ categories: item.categories, stance: item.stance ?? undefined, dense: item.features ?? undefined });
-      // Stored categories are normalised by the gateway; normalising again keeps p(g|i) exact for rows written otherwise.
-      return { itemId: item.itemId, categories: normaliseCategories(item.categories), userX: phi, aggregateX: withItemIntercept(phi, item.itemId) };
+    return (await this.loadedCatalogue(domain)).items;
+  }
+
+  /** Every category of the domain's catalogue (what a uniform prior over its categories spreads over). */
+  async categories(domain: string): Promise<string[]> {
+    return (await this.loadedCatalogue(domain)).categories;
+  }
+
+  /** The domain's candidate index, rebuilt as little as the catalogue and the aggregate allow. */
+  async candidateIndex(domain: string): Promise<ServingIndex> {
+    const [aggregate, catalogue] = await Promise.all([this.aggregate(domain), this.loadedCatalogue(domain)]);
+    const current = this.indexes.get(domain);
+    if (current?.catalogue === catalogue && current.aggregate === aggregate) return current;
+    const aggregateLogit = (_item: unknown, position: number) => aggregate.model.logit(catalogue.items[position]!.aggregateX);
+    let index: CandidateIndex;
+    if (current?.catalogue !== catalogue) index = CandidateIndex.build(catalogue.items, aggregateLogit);
+    // Same events seen, same shards: the same aggregate, re-read (a(i) would not move).
+    else if (current.aggregate.eventsSeen === aggregate.eventsSeen && current.aggregate.shards === aggregate.shards) index = current.index;
+    else index = current.index.withAggregate(aggregateLogit);
+    const serving = { catalogue, aggregate, index };
+    this.indexes.set(domain, serving);
+    return serving;
+  }
+
+  private loadedCatalogue(domain: string): Promise<LoadedCatalogue> {
+    return this.catalogues.get(domain, async (previous) => {
+      const stamp = await this.models.catalogueStamp(domain);
+      if (previous?.stamp === stamp) return previous;
+      const items = (await this.models.catalogue(domain)).map((item) => {
+        const phi = itemFeatures({ categories: item.categories, stance: item.stance ?? undefined, dense: item.features ?? undefined });
+        // Stored categories are normalised by the gateway; normalising again keeps p(g|i) exact for rows written otherwise.
+        return { itemId: item.itemId, categories: normaliseCategories(item.categories), userX: phi, aggregateX: withItemIntercept(phi, item.itemId) };
+      });
+      const categories = new Set<string>();
+      for (const item of items) for (const category of Object.keys(item.categories)) categories.add(category);
+      return { stamp, items, categories: [...categories] };
     });
-    this.catalogues.set(domain, { value, until: Date.now() + this.cacheMs });
-    return value;
   }
 
   /** The user's deviation as a model, or undefined for a user without events. */
@@ -124,14 +195,10 @@ export class PersonalizedScorer {
     return stored ? this.priors.restoreUserPersonas(domain, { weights: stored.weights, personas: storedPersonas(stored.weights, stored.personas), eventsSeen: stored.eventsSeen }, stored.tau2) : undefined;
   }
 
-  async scoreUnseen(userId: string, domain: string): Promise<UserScores> {
-    const [aggregate, stored, seen, catalogue] = await Promise.all([
-      this.aggregate(domain),
-      this.models.user(userId, domain),
-      this.models.interactedItems(userId, domain),
-      this.catalogue(domain),
-    ]);
-    return this.rank(userId, domain, { aggregate, stored, seen, catalogue });
+  /** The user's best `count` unseen items (see {@link UserScores.ranked}). */
+  async scoreUnseen(userId: string, domain: string, count: number): Promise<UserScores> {
+    const [serving, stored, seen] = await Promise.all([this.candidateIndex(domain), this.models.user(userId, domain), this.models.interactedItems(userId, domain)]);
+    return this.rank(userId, domain, { serving, stored, seen }, count);
   }
 
   /**
@@ -139,46 +206,45 @@ export class PersonalizedScorer {
    * one user can fail on that user's data alone (a stored model the reward library refuses): that user gets the error,
    * the others their scores. Read failures reject the whole call.
    */
-  async scoreUnseenMany(userIds: readonly string[], domain: string): Promise<({ userId: string; scores: UserScores } | { userId: string; error: unknown })[]> {
-    const [aggregate, stored, seen, catalogue] = await Promise.all([
-      this.aggregate(domain),
-      this.models.usersOf(domain, userIds),
-      this.models.interactedItemsOf(domain, userIds),
-      this.catalogue(domain),
-    ]);
+  async scoreUnseenMany(userIds: readonly string[], domain: string, count: number): Promise<({ userId: string; scores: UserScores } | { userId: string; error: unknown })[]> {
+    const [serving, stored, seen] = await Promise.all([this.candidateIndex(domain), this.models.usersOf(domain, userIds), this.models.interactedItemsOf(domain, userIds)]);
     return userIds.map((userId) => {
       try {
-        return { userId, scores: this.rank(userId, domain, { aggregate, stored: stored.get(userId), seen: seen.get(userId)!, catalogue }) };
+        return { userId, scores: this.rank(userId, domain, { serving, stored: stored.get(userId), seen: seen.get(userId)! }, count) };
       } catch (error) {
         return { userId, error };
       }
     });
   }
 
-  private rank(
-    userId: string,
-    domain: string,
-    { aggregate, stored, seen, catalogue }: { aggregate: AggregateSnapshot; stored: StoredUserModel | undefined; seen: Set<string>; catalogue: ScoringItem[] },
-  ): UserScores {
+  private rank(userId: string, domain: string, { serving, stored, seen }: { serving: ServingIndex; stored: StoredUserModel | undefined; seen: Set<string> }, count: number): UserScores {
+    const { aggregate, catalogue, index } = serving;
     const borrowed = this.borrowedProfile(stored);
-    if (borrowed) return this.rankBorrowed(userId, domain, { aggregate, stored: stored!, seen, catalogue }, borrowed);
+    if (borrowed) return this.rankBorrowed(userId, domain, { serving, stored: stored!, seen }, count, borrowed);
     // Personas score with item-conditioned attention; one persona is exactly the single deviation (personalizedLogit).
     const personas = this.personas(stored, domain);
     const names = new Map(personas?.personas.map((persona) => [persona.id, { id: persona.id, label: personaLabel(persona.model) }]));
-    const history: ScoringItem[] = [];
-    const ranked: UserScores['ranked'] = [];
-    for (const item of catalogue) {
-      if (seen.has(item.itemId)) {
-        history.push(item);
-        continue;
-      }
-      const aggregateLogit = aggregate.model.logit(item.aggregateX);
-      if (!personas) ranked.push({ item, logit: aggregateLogit });
-      else ranked.push({ item, logit: personas.logit(item.userX, aggregateLogit), persona: names.get(personas.servingPersona(item.userX))! });
-    }
-    ranked.sort(bestFirst);
+    const history = seenHistory(serving, seen);
+    const unseen = catalogue.items.length - history.length;
+    const found = unseen > 0 ? retrieveCandidates(index, personas, seen, count) : { candidates: [], coverage: [] };
+    const ranked = (candidates: readonly { position: number; logit: number }[]): RankedItem[] =>
+      candidates.map(({ position, logit }) => {
+        const item = catalogue.items[position]!;
+        return personas ? { item, logit, persona: names.get(personas.servingPersona(item.userX))! } : { item, logit };
+      });
     const personaShares = personas && personaMassShares(personas);
-    return { userId, domain, stored, modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen), seen, history, ranked, ...(personaShares ? { personaShares } : {}) };
+    return {
+      userId,
+      domain,
+      stored,
+      modelVersion: modelVersion(stored?.eventsSeen ?? 0, aggregate.eventsSeen),
+      seen,
+      history,
+      ranked: ranked(found.candidates),
+      personaCoverage: ranked(found.coverage),
+      unseen,
+      ...(personaShares ? { personaShares } : {}),
+    };
   }
 
   /**
@@ -196,28 +262,36 @@ export class PersonalizedScorer {
     return decision.borrow ? { means: Object.assign(Object.create(null) as Record<string, number>, state.donor.means), decision } : undefined;
   }
 
-  /** The list a borrowed profile ranks: aggregate + donor profile, r(i) = aggregate(i) + m_d·φ(i); no personas. */
+  /**
+   * The list a borrowed profile ranks: aggregate + donor profile, r(i) = aggregate(i) + m_d·φ(i), one persona with the
+   * donor's means, retrieved through the same candidate index as the user's own deviation would be.
+   */
   private rankBorrowed(
     userId: string,
     domain: string,
-    { aggregate, stored, seen, catalogue }: { aggregate: AggregateSnapshot; stored: StoredUserModel; seen: Set<string>; catalogue: ScoringItem[] },
+    { serving, stored, seen }: { serving: ServingIndex; stored: StoredUserModel; seen: Set<string> },
+    count: number,
     { means, decision }: { means: Record<string, number>; decision: BorrowingDecision },
   ): UserScores {
-    const history: ScoringItem[] = [];
-    const ranked: UserScores['ranked'] = [];
-    for (const item of catalogue) {
-      if (seen.has(item.itemId)) history.push(item);
-      else ranked.push({ item, logit: profileLogit(means, item.userX, aggregate.model.logit(item.aggregateX)) });
-    }
-    ranked.sort(bestFirst);
+    const { aggregate, catalogue, index } = serving;
+    const history = seenHistory(serving, seen);
+    const unseen = catalogue.items.length - history.length;
+    const donor: PersonaWeights = { mean: (feature) => means[feature] ?? 0, logit: (x, offset = 0) => profileLogit(means, x, offset) };
+    const found = unseen > 0 ? index.retrieve({ personas: [donor], served: (x, aggregateLogit) => profileLogit(means, x, aggregateLogit), excluded: (itemId) => seen.has(itemId), count }) : { candidates: [] };
+    const ranked = found.candidates.map(({ position, logit }) => ({ item: catalogue.items[position]!, logit }));
     const { events, meanGain, lowerBound } = decision;
-    return { userId, domain, stored, modelVersion: modelVersion(stored.eventsSeen, aggregate.eventsSeen), seen, history, ranked, borrowed: { events, meanGain, lowerBound } };
+    return { userId, domain, stored, modelVersion: modelVersion(stored.eventsSeen, aggregate.eventsSeen), seen, history, ranked, unseen, borrowed: { events, meanGain, lowerBound } };
   }
 }
 
-/** Highest logit first; ties by item id. */
-function bestFirst(a: { item: ScoringItem; logit: number }, b: { item: ScoringItem; logit: number }): number {
-  return b.logit - a.logit || (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0);
+/** The seen items that are in the catalogue, in catalogue order. */
+function seenHistory({ catalogue, index }: ServingIndex, seen: ReadonlySet<string>): ScoringItem[] {
+  const positions: number[] = [];
+  for (const itemId of seen) {
+    const position = index.catalogue.position(itemId);
+    if (position !== undefined) positions.push(position);
+  }
+  return positions.sort((a, b) => a - b).map((position) => catalogue.items[position]!);
 }
 
 /**

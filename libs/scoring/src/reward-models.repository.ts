@@ -113,6 +113,18 @@ export class RewardModelsRepository {
     return new Set(rows.map((r) => r.item_id));
   }
 
+  /**
+   * What changes whenever the catalogue of a domain does (items added, updated — each upsert bumps `version` — or
+   * removed): readers poll it and reload the catalogue only when it moved.
+   */
+  async catalogueStamp(domain: string): Promise<string> {
+    const [row]: { n: string; versions: string; updated: Date | null }[] = await this.db.query(
+      `SELECT count(*)::bigint AS n, coalesce(sum(version), 0)::bigint AS versions, max(updated_at) AS updated FROM items WHERE domain = $1`,
+      [domain],
+    );
+    return `${row!.n}:${row!.versions}:${row!.updated?.toISOString() ?? ''}`;
+  }
+
   async catalogue(domain: string): Promise<CatalogueRecord[]> {
     const rows: { item_id: string; categories: Record<string, number>; stance: number | null; features: number[] | null }[] = await this.db.query(
       `SELECT item_id, categories, stance, features FROM items WHERE domain = $1`,

@@ -171,6 +171,25 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
     expect((await readModels({ policy: 'calibrated', maxAgeMs: 60_000 }).recommend('u-1', { domain: 'news', n: '4' })).policy).toBe('accuracy');
   });
 
+  it('keeps the candidate index fresh: a catalogue change and an aggregate that learned show in the next list of the same scorer', async () => {
+    // Its own domain, so the other tests' catalogue stays as it is. One scorer (cache period 0) across the changes.
+    const items = new ItemsRepository(database.db);
+    await items.upsert([{ itemId: 'f-1', domain: 'fresh', categories: { drama: 1 } }, { itemId: 'f-2', domain: 'fresh', categories: { comedy: 1 } }]);
+    const shard = (state: object, eventsSeen: number) =>
+      database.db.query(
+        `INSERT INTO aggregate_shards (domain, shard, state, events_seen) VALUES ('fresh', 0, $1, $2) ON CONFLICT (domain, shard) DO UPDATE SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen`,
+        [JSON.stringify(state), eventsSeen],
+      );
+    await shard({ 'cat:drama': [1, 0.25] }, 10);
+    const read = readModels();
+    const ids = async () => ((await read.recommend('nobody', { domain: 'fresh', n: '5' })).items as { itemId: string }[]).map((item) => item.itemId);
+    expect(await ids()).toEqual(['f-1', 'f-2']);
+    await items.upsert([{ itemId: 'f-3', domain: 'fresh', categories: { drama: 1 } }]);
+    expect(await ids()).toEqual(['f-1', 'f-3', 'f-2']);
+    await shard({ 'cat:drama': [1, 0.25], 'item:f-2': [3, 0.25] }, 11);
+    expect(await ids()).toEqual(['f-2', 'f-1', 'f-3']);
+  });
+
   it('names a bad user id, a missing domain and a bad n (400)', async () => {
     const read = readModels();
     expect((await errorAnswer(read.recommend('has space', { domain: 'news' }))).body.issues!.map((i) => i.path)).toEqual(['id']);

@@ -111,7 +111,7 @@ export class ReadModelsUseCase {
         };
       }
     }
-    const scores = await this.scorer.scoreUnseen(userId, domain);
+    const scores = await this.scorer.scoreUnseen(userId, domain, n);
     const top = scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit, ...(entry.persona ? { persona: entry.persona } : {}) }));
     const policy = scores.borrowed ? 'borrowed' : scores.stored ? 'accuracy' : 'aggregate';
     // Borrowed: that a similar user's deviation ranked the list and the evidence it was allowed on — not whose it was.
@@ -120,7 +120,7 @@ export class ReadModelsUseCase {
       // Nothing left to recommend (empty catalogue, or the user has seen it all): nothing is served, nothing is logged.
       return { listId: null, userId, domain, policy, servedAt: new Date().toISOString(), items: [], candidates: 0, ...borrowed };
     }
-    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.ranked.length, ...borrowed };
+    return { ...(await this.expose(userId, domain, policy, top)), candidates: scores.unseen, ...borrowed };
   }
 
   /**

@@ -52,10 +52,11 @@ describe('RerankProcessor.process', () => {
           modelVersion: '1.2',
           seen: new Set(['h-1']),
           history: [item('h-1', { drama: 1 })],
+          unseen: 20,
           ...(options.calibrateToPersonas ? household : { ranked: [{ item: item('d-1', options.candidateCategories ?? { drama: 1 }), logit: 1 }] }),
         };
       },
-      async catalogue() {
+      async categories() {
         return [];
       },
     };
@@ -79,9 +80,9 @@ describe('RerankProcessor.process', () => {
     const batchScoring: BatchScoring = {
       async scoreUnseenMany(userIds, domain) {
         // "poisoned" stands for a user whose stored model the reward library refuses.
-        return Promise.all(userIds.map(async (userId) => (userId === 'poisoned' ? { userId, error: new Error('stored model refused') } : { userId, scores: await scoring.scoreUnseen(userId, domain) })));
+        return Promise.all(userIds.map(async (userId) => (userId === 'poisoned' ? { userId, error: new Error('stored model refused') } : { userId, scores: await scoring.scoreUnseen(userId, domain, 10) })));
       },
-      catalogue: scoring.catalogue,
+      categories: scoring.categories,
     };
     const batchLists: CalibratedListsBatch = {
       async findByJobs(jobIds) {

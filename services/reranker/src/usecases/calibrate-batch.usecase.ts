@@ -1,14 +1,14 @@
 import type { RerankBatchJobV1 } from '@chorus/contracts';
 import { batchUserJobIds, emitEvent } from '@chorus/platform';
-import type { ScoringItem, UserScores } from '@chorus/scoring';
+import type { UserScores } from '@chorus/scoring';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import type { CompletedEventProducer } from './calibrate-user.usecase';
 import { completedMessage, computeCalibratedList, uniformPrior, type CalibrationSettings } from './calibrated-list';
 
 /** The batch use case's ports. In production: PersonalizedScorer and CalibratedListsRepository. */
 export interface BatchScoring {
-  scoreUnseenMany(userIds: readonly string[], domain: string): Promise<({ userId: string; scores: UserScores } | { userId: string; error: unknown })[]>;
-  catalogue(domain: string): Promise<ScoringItem[]>;
+  scoreUnseenMany(userIds: readonly string[], domain: string, count: number): Promise<({ userId: string; scores: UserScores } | { userId: string; error: unknown })[]>;
+  categories(domain: string): Promise<string[]>;
 }
 
 export interface CalibratedListsBatch {
@@ -56,10 +56,11 @@ export class CalibrateBatchUseCase {
 
     const computed: NewCalibratedList[] = [];
     if (pending.length > 0) {
-      const prior = uniformPrior(this.settings.priorWeight > 0 ? await this.scorer.catalogue(batch.domain) : [], this.settings.priorWeight);
+      const prior = uniformPrior(this.settings.priorWeight > 0 ? await this.scorer.categories(batch.domain) : [], this.settings.priorWeight);
       const scored = await this.scorer.scoreUnseenMany(
         pending.map(({ userId }) => userId),
         batch.domain,
+        this.settings.candidates,
       );
       scored.forEach((user, k) => {
         try {

@@ -23,10 +23,10 @@ class InMemoryScoring implements UserScoring {
   async scoreUnseen(userId: string, domain: string): Promise<UserScores> {
     this.scored++;
     const shares = this.personaShares ? { personaShares: this.personaShares } : {};
-    return { userId, domain, modelVersion: '4.10', seen: new Set(this.history.map((i) => i.itemId)), history: this.history, ranked: this.ranked, ...shares };
+    return { userId, domain, modelVersion: '4.10', seen: new Set(this.history.map((i) => i.itemId)), history: this.history, ranked: this.ranked, unseen: this.ranked.length, ...shares };
   }
-  async catalogue(): Promise<ScoringItem[]> {
-    return this.domainCatalogue;
+  async categories(): Promise<string[]> {
+    return [...new Set(this.domainCatalogue.flatMap((item) => Object.keys(item.categories)))];
   }
 }
 

@@ -1,6 +1,6 @@
 import type { RerankJobV1 } from '@chorus/contracts';
 import { emitEvent, type EventClient } from '@chorus/platform';
-import type { ScoringItem, UserScores } from '@chorus/scoring';
+import type { UserScores } from '@chorus/scoring';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 import { completedMessage, computeCalibratedList, uniformPrior, type CalibrationSettings } from './calibrated-list';
 
@@ -24,8 +24,10 @@ export type CalibrateUserResult =
 
 /** The use case's ports. In production: PersonalizedScorer, CalibratedListsRepository and the Kafka producer client. */
 export interface UserScoring {
-  scoreUnseen(userId: string, domain: string): Promise<UserScores>;
-  catalogue(domain: string): Promise<ScoringItem[]>;
+  /** The user's best `count` unseen items (and, with personas, each persona's own best). */
+  scoreUnseen(userId: string, domain: string, count: number): Promise<UserScores>;
+  /** Every category of the domain's catalogue. */
+  categories(domain: string): Promise<string[]>;
 }
 
 export interface CalibratedLists {
@@ -68,8 +70,8 @@ export class CalibrateUserUseCase {
       return summary(existing, 'already-stored');
     }
 
-    const scores = await this.scorer.scoreUnseen(userId, domain);
-    const prior = this.settings.priorWeight > 0 ? uniformPrior(await this.scorer.catalogue(domain), this.settings.priorWeight) : undefined;
+    const scores = await this.scorer.scoreUnseen(userId, domain, this.settings.candidates);
+    const prior = this.settings.priorWeight > 0 ? uniformPrior(await this.scorer.categories(domain), this.settings.priorWeight) : undefined;
     const computed = computeCalibratedList(jobId, job, scores, this.settings, prior);
     if (computed.outcome === 'skipped') return { outcome: 'skipped', userId, domain, modelVersion: scores.modelVersion, reason: computed.reason };
 

@@ -1,6 +1,6 @@
 import { calibratedRerank, categoryDistribution, type CalibrationPrior, type RerankCandidate } from '@chorus/calibration';
 import { rerankCompletedV1, type RerankCompletedV1, type RerankReasonV1 } from '@chorus/contracts';
-import type { ScoringItem, UserScores } from '@chorus/scoring';
+import type { UserScores } from '@chorus/scoring';
 import type { CalibratedListRecord, NewCalibratedList } from '../persistence/calibrated-lists.repository';
 
 /**
@@ -44,7 +44,7 @@ export function relevanceOf(logit: number): number {
 }
 
 /**
- * Score → top C → profile p(g|u) from the history (or, calibrated to personas, the personas' shares) → Steck's greedy, as the list to store under `jobId`; or why there
+ * Candidates (the top C, and with personas each persona's own best: see CandidateIndex) → profile p(g|u) from the history (or, calibrated to personas, the personas' shares) → Steck's greedy, as the list to store under `jobId`; or why there
  * is nothing to calibrate. Throws what `calibratedRerank` throws for input it refuses.
  *
  * The profile weighs every item the learner recorded for the user equally (user_items holds no label), so skipped
@@ -61,7 +61,8 @@ export function computeCalibratedList(
     return { outcome: 'skipped', reason: 'the user has no recorded interactions with catalogue items in this domain, so there is no profile to calibrate to' };
   }
   if (scores.ranked.length === 0) return { outcome: 'skipped', reason: 'the user has interacted with every catalogue item; nothing is left to recommend' };
-  const top = scores.ranked.slice(0, settings.candidates);
+  // The personas' own best items come after the top C, so that a small persona's items can be chosen for its share.
+  const top = [...scores.ranked.slice(0, settings.candidates), ...(scores.personaCoverage ?? [])];
   const byPersona = settings.calibrateTo === 'personas' && scores.personaShares !== undefined && Object.keys(scores.personaShares).length > 1;
   // By persona: each candidate's one "category" is the persona it serves, the profile the personas' shares.
   const candidates: RerankCandidate[] = top.map(({ item, logit, persona }) => ({
@@ -99,12 +100,10 @@ export function computeCalibratedList(
 }
 
 /** p₀ uniform over the categories of the domain's catalogue, or none when β = 0. */
-export function uniformPrior(catalogue: readonly ScoringItem[], weight: number): CalibrationPrior | undefined {
+export function uniformPrior(categories: readonly string[], weight: number): CalibrationPrior | undefined {
   if (weight <= 0) return undefined;
-  const categories = new Set<string>();
-  for (const item of catalogue) for (const category of Object.keys(item.categories)) categories.add(category);
   const distribution: Record<string, number> = {};
-  for (const category of categories) distribution[category] = 1 / categories.size;
+  for (const category of categories) distribution[category] = 1 / categories.length;
   return { weight, distribution };
 }
 
