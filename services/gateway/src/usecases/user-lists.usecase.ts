@@ -19,13 +19,14 @@ export class UserListsUseCase {
   async lists(rawUserId: string, rawQuery: unknown) {
     const userId = parseRequest(externalId, rawUserId, 'the user id in the path', 'id');
     const { domain, n: requested } = parseRequest(userListsQueryV1, rawQuery, 'the query');
-    const [scores, list] = await Promise.all([this.scorer.scoreUnseen(userId, domain), this.calibratedLists.latest(userId, domain)]);
+    const list = await this.calibratedLists.latest(userId, domain);
     // As long as the calibrated list unless asked otherwise, so the two compare item for item.
     const n = requested ?? list?.n ?? DEFAULT_LENGTH;
+    const scores = await this.scorer.scoreUnseen(userId, domain, n);
     return {
       userId,
       domain,
-      accuracy: { items: scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit })), candidates: scores.ranked.length },
+      accuracy: { items: scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit })), candidates: scores.unseen },
       calibrated: list
         ? {
             listId: list.listId,
