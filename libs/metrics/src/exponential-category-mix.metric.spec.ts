@@ -153,4 +153,12 @@ describe('ExponentialCategoryMix TSDoc example', () => {
     expect(p[0]).toBeCloseTo(0.4965, 4);
     expect(p[1]).toBeCloseTo(0.5035, 4);
   });
+
+  it('counts each observed event once, whichever way it arrives', () => {
+    const mix = new ExponentialCategoryMix({ categoryCount: 3, decay: { decay: 0.5 } });
+    mix.observeCategory(0);
+    mix.observeCategory(1);
+    mix.observe([1, 1, 2]);
+    expect(mix.eventCount).toBe(3);
+  });
 });

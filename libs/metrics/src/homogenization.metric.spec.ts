@@ -95,6 +95,53 @@ describe('Homogenization', () => {
   });
 });
 
+describe('Homogenization state restore', () => {
+  // Persisted state is hostile input: each corruption is refused with what is wrong (literal messages), and the
+  // derived counts (matches, empty pairs) are recomputed, not trusted.
+  const original = () => {
+    const metric = new Homogenization({ pairs: [['a', 'b'], ['c', 'd']], k: 4, seed: 1 });
+    metric.recordConsumption('a', 'x');
+    return metric;
+  };
+
+  it('recomputes the empty pairs: one one-sided pair (J = 0) and one empty pair give 0, not a shifted mean', () => {
+    const restored = Homogenization.fromJSON(JSON.parse(JSON.stringify(original())));
+    expect(restored.value).toBe(0); // only pair (a, b) counts; a's slots match none of b's empty ones
+    expect(restored.pairJaccard(0)).toBe(0);
+    expect(restored.pairJaccard(1)).toBeUndefined();
+    expect(Homogenization.fromJSON(new Homogenization({ pairs: [['a', 'b']], k: 4, seed: 1 }).toJSON()).value).toBeUndefined();
+  });
+
+  it('refuses malformed users entries, each with its own message', () => {
+    const state = original().toJSON();
+    const signature = state.users[0]![2];
+    const restore = (users: unknown[]) => () => Homogenization.fromJSON({ ...state, users });
+    const prefix = 'cannot restore homogenization state: ';
+    expect(restore([['a', 1]])).toThrow(`${prefix}users[0] must be [userId, additions, signature]`);
+    expect(restore(['a'])).toThrow(`${prefix}users[0] must be [userId, additions, signature]`);
+    expect(restore([[7, 1, signature]])).toThrow(`${prefix}users[0] must be [userId, additions, signature]`);
+    expect(restore([['a', 1, signature], ['a', 1, signature]])).toThrow(`${prefix}users[1] ("a") is not in the panel or repeats`);
+    for (const additions of [0, 1.5, '1', -1]) {
+      expect(restore([['a', additions, signature]])).toThrow(`${prefix}users[0] must have a positive integer count of items added`);
+    }
+    expect(restore([['a', 1, [4294967295, 4294967295, 4294967295, 4294967295]]])).toThrow(
+      `${prefix}users[0] has items added but an empty signature`,
+    );
+    expect(restore([['a', 1, signature.slice(0, 3)]])).toThrow(`${prefix}field "signature" must hold 4 unsigned 32-bit integers`);
+  });
+
+  it('refuses malformed panels with the pair that is wrong', () => {
+    const build = (pairs: unknown) => () => new Homogenization({ pairs: pairs as Array<[string, string]>, k: 4, seed: 1 });
+    expect(build('ab')).toThrow('pairs must be an array of [userId, userId]');
+    for (const pair of [['a'], ['a', 'b', 'c'], [1, 'b'], ['a', 2], 'ab']) {
+      expect(build([['x', 'y'], pair])).toThrow('pairs[1] must be [userId, userId] (two strings)');
+    }
+    expect(build([['a', 'a']])).toThrow(`pairs[0] pairs user "a" with itself; a user's overlap with themselves is always 1`);
+    expect(build([['a', 'b'], ['b', 'a']])).toThrow('pairs[1] repeats the pair ["a","b"]; pairs must be distinct');
+    expect(build([['b', 'a'], ['a', 'b']])).toThrow('pairs[1] repeats the pair ["a","b"]; pairs must be distinct');
+  });
+});
+
 describe('sampleUserPairs', () => {
   it('draws distinct pairs of distinct users, reproducibly, on both the sparse and the dense path', () => {
     for (const [count, pool] of [

@@ -25,4 +25,11 @@ describe('information formulas', () => {
     expect(() => softmax([0, Number.NaN])).toThrow(RangeError);
     expect(() => softmax([])).toThrow(RangeError);
   });
+
+  it('softmax normalises: scores 0 and ln 3 give 1/4 and 3/4 (e⁰ : e^{ln 3} = 1 : 3)', () => {
+    const p = softmax([0, Math.log(3)]);
+    expect(p[0]).toBeCloseTo(0.25, 14);
+    expect(p[1]).toBeCloseTo(0.75, 14);
+    expect(Array.from(softmax([5]))).toEqual([1]);
+  });
 });
