@@ -70,10 +70,15 @@ class SteppedService implements OffsetsOfRecord {
     return Object.fromEntries([...this.held].map(([p, h]) => [p, h.applied.length]));
   }
 
-  /** One fenced transaction: the applied rows and the offsets. A fence is reported once and the service holds still. */
-  async commit(): Promise<void> {
+  /**
+   * One fenced transaction: the applied rows and the offsets. A fence is reported once and the service holds still.
+   * `below` commits a snapshot taken earlier (what was applied below that offset), as a write in flight while
+   * consumption went on does.
+   */
+  async commit(below = Number.MAX_SAFE_INTEGER): Promise<void> {
     if (this.fenced) return;
-    const moved = [...this.held].filter(([, h]) => h.next > h.from);
+    const upTo = (h: { next: number }) => Math.min(h.next, below);
+    const moved = [...this.held].filter(([, h]) => upTo(h) > h.from);
     if (moved.length === 0) return;
     try {
       await this.db.transaction(async (tx) => {
@@ -81,14 +86,17 @@ class SteppedService implements OffsetsOfRecord {
           await tx.query(
             `UPDATE consumer_offsets c SET next_offset = t.next FROM unnest($3::int[], $4::bigint[], $5::bigint[]) AS t(p, expected, next)
               WHERE c.group_id = $1 AND c.topic = $2 AND c.partition = t.p AND c.next_offset = t.expected RETURNING c.partition`,
-            [this.groupId, this.topic, moved.map(([p]) => p), moved.map(([, h]) => h.from), moved.map(([, h]) => h.next)],
+            [this.groupId, this.topic, moved.map(([p]) => p), moved.map(([, h]) => h.from), moved.map(([, h]) => upTo(h))],
           ),
         );
         if (advanced.length < moved.length) {
           const ok = new Set(advanced.map((a) => a.partition));
           throw new PartitionFencedError('TEST.PARTITION_FENCED', 'member', moved.map(([p]) => p).filter((p) => !ok.has(p)));
         }
-        for (const [p, h] of moved) await tx.query(`INSERT INTO rebalance_applied (member, partition, "offset") SELECT $1, $2, unnest($3::bigint[])`, [this.member, p, h.applied]);
+        for (const [p, h] of moved) {
+          const rows = h.applied.filter((o) => o < upTo(h));
+          await tx.query(`INSERT INTO rebalance_applied (topic, member, partition, "offset") SELECT $1, $2, $3, unnest($4::bigint[])`, [this.topic, this.member, p, rows]);
+        }
       });
     } catch (error) {
       if (!(error instanceof PartitionFencedError)) throw error;
@@ -96,8 +104,9 @@ class SteppedService implements OffsetsOfRecord {
       this.listener!.fatal(error);
       return;
     }
-    for (const [, h] of moved) Object.assign(h, { from: h.next, applied: [] });
-    this.listener!.committed(moved.map(([partition, h]) => ({ topic: this.topic, partition, nextOffset: h.next })), false);
+    const committed = moved.map(([partition, h]) => ({ topic: this.topic, partition, nextOffset: upTo(h) }));
+    for (const [, h] of moved) Object.assign(h, { from: upTo(h), applied: h.applied.filter((o) => o >= upTo(h)) });
+    this.listener!.committed(committed, false);
   }
 
   async release(): Promise<void> {
@@ -138,7 +147,7 @@ describe('offsets-of-record transport across a rebalance', () => {
   beforeAll(async () => {
     await stack.start();
     db = (await stack.database()).db;
-    await db.query(`CREATE TABLE rebalance_applied (member text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL)`);
+    await db.query(`CREATE TABLE rebalance_applied (topic text NOT NULL, member text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL)`);
   });
 
   afterAll(async () => {
@@ -146,8 +155,10 @@ describe('offsets-of-record transport across a rebalance', () => {
     await stack.stop();
   });
 
-  const topic = () => stack.topic('exposures');
-  const groupId = () => `rebalance-${stack.id}`;
+  /** Each test has a topic and a group of its own (the stack's topics all have two partitions). */
+  let round: 'exposures' | 'feedback' = 'exposures';
+  const topic = () => stack.topic(round);
+  const groupId = () => `rebalance-${round}-${stack.id}`;
 
   const member = async (name: string) => {
     const service = new SteppedService(db, groupId(), topic(), name);
@@ -203,6 +214,16 @@ describe('offsets-of-record transport across a rebalance', () => {
       ]),
     );
 
+  /** Every offset below `end` of both partitions was applied once, by whichever member committed it. */
+  const expectAppliedOnce = async (end: number) => {
+    const applied: { partition: number; offset: string; times: number }[] = await db.query(
+      `SELECT partition, "offset", count(*)::int AS times FROM rebalance_applied WHERE topic = $1 GROUP BY partition, "offset" ORDER BY partition, "offset"::bigint`,
+      [topic()],
+    );
+    expect(applied.filter((r) => r.times !== 1)).toEqual([]);
+    expect(applied.map((r) => `${r.partition}:${r.offset}`)).toEqual([0, 1].flatMap((p) => Array.from({ length: end }, (_, o) => `${p}:${o}`)));
+  };
+
   it("recovers the new owner's fence when the previous owner's release lands after its load, and applies every message once", async () => {
     const a = await member('a');
     await produce(10);
@@ -237,11 +258,7 @@ describe('offsets-of-record transport across a rebalance', () => {
     expect(a.fatal).toEqual([]);
     expect(b.fatal).toEqual([]);
     expect(await stored()).toEqual({ 0: 30, 1: 30 });
-    const applied: { partition: number; offset: string; times: number }[] = await db.query(
-      `SELECT partition, "offset", count(*)::int AS times FROM rebalance_applied GROUP BY partition, "offset" ORDER BY partition, "offset"::bigint`,
-    );
-    expect(applied.filter((r) => r.times !== 1)).toEqual([]);
-    expect(applied.map((r) => `${r.partition}:${r.offset}`)).toEqual([0, 1].flatMap((p) => Array.from({ length: 30 }, (_, o) => `${p}:${o}`)));
+    await expectAppliedOnce(30);
 
     // Another owner moving the same partition again in this generation is not the race: the second fence is fatal.
     await produce(5);
@@ -252,5 +269,49 @@ describe('offsets-of-record transport across a rebalance', () => {
     expect(b.fatal.map((e) => e.constructor)).toEqual([PartitionFencedError]);
     expect(b.service.reloads).toBe(1);
     expect(a.fatal).toEqual([]);
+  });
+
+  it("recovers when the previous owner's write in flight and then its release both land after the new owner's load (two fences in one generation)", async () => {
+    round = 'feedback';
+    const a = await member('c');
+    await produce(10);
+    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: 'member c to apply the first messages' });
+    await a.service.commit();
+    await produce(10);
+    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: 'member c to apply ten more per partition, uncommitted' });
+
+    let openGate!: () => void;
+    a.service.releaseGate = new Promise<void>((resolve) => (openGate = resolve));
+    const b = await member('d');
+    const taken = await pollUntil(async () => b.service.holding(), (h) => Object.values(h).some((n) => n === 10), { what: 'member d to apply its partition from the stored offset', timeoutMs: 60_000 });
+    const moved = Number(Object.keys(taken).find((p) => taken[Number(p)] === 10));
+    expect(await stored()).toEqual({ 0: 10, 1: 10 });
+
+    // c's write in flight at the rebalance (a snapshot of what it had applied below offset 15) lands after d's load.
+    await a.service.commit(15);
+    expect(await stored()).toEqual({ 0: 15, 1: 15 });
+    await b.service.commit();
+    await pollUntil(async () => b.service.reloads + b.fatal.length, (n) => n > 0, { what: 'member d to be reloaded after its first fence' });
+    expect(b.fatal).toEqual([]);
+    await pollUntil(async () => b.service.holding(), (h) => h[moved] === 5, { what: 'member d to apply 15..19 again from the stored offset' });
+
+    // c's release at its group join commits the rest it applied (15..19) from the same stale view: d is fenced again.
+    const releasedBefore = a.service.released;
+    openGate();
+    await pollUntil(async () => a.service.released, (n) => n === releasedBefore + 1, { what: "member c's release at the rebalance" });
+    expect((await stored())[moved]).toBe(20);
+    await b.service.commit();
+    await pollUntil(async () => b.service.reloads + b.fatal.length, (n) => n > 1, { what: 'member d to be reloaded (or stopped) after its second fence' });
+    expect(b.fatal).toEqual([]);
+    expect(b.service.reloads).toBe(2);
+
+    await produce(10);
+    await pollUntil(async () => [a.service.holding(), b.service.holding()], ([ha, hb]) => ha[1 - moved] === 10 && hb[moved] === 10, { what: 'both members to apply the last messages' });
+    await a.service.commit();
+    await b.service.commit();
+    expect(a.fatal).toEqual([]);
+    expect(b.fatal).toEqual([]);
+    expect(await stored()).toEqual({ 0: 30, 1: 30 });
+    await expectAppliedOnce(30);
   });
 });
