@@ -7,6 +7,7 @@ import {
   JsonLogger,
   OffsetsOfRecordTransport,
   PartitionFencedError,
+  STALE_FENCES_PER_PARTITION,
   returnedRows,
   startHybridService,
   type OffsetsOfRecord,
@@ -156,7 +157,7 @@ describe('offsets-of-record transport across a rebalance', () => {
   });
 
   /** Each test has a topic and a group of its own (the stack's topics all have two partitions). */
-  let round: 'exposures' | 'feedback' = 'exposures';
+  let round: 'exposures' | 'feedback' | 'rerankCompleted' = 'exposures';
   const topic = () => stack.topic(round);
   const groupId = () => `rebalance-${round}-${stack.id}`;
 
@@ -260,7 +261,8 @@ describe('offsets-of-record transport across a rebalance', () => {
     expect(await stored()).toEqual({ 0: 30, 1: 30 });
     await expectAppliedOnce(30);
 
-    // Another owner moving the same partition again in this generation is not the race: the second fence is fatal.
+    // b has committed the partition since its reload, so no previous owner can move it (its commit is conditional on
+    // its own last one): another owner moving it again in this generation is not the race, and the fence is fatal.
     await produce(5);
     await pollUntil(async () => b.service.holding(), (h) => h[moved] === 5, { what: 'member b to apply more' });
     await db.query(`UPDATE consumer_offsets SET next_offset = next_offset + 1 WHERE group_id = $1 AND partition = $2`, [groupId(), moved]);
@@ -313,5 +315,32 @@ describe('offsets-of-record transport across a rebalance', () => {
     expect(b.fatal).toEqual([]);
     expect(await stored()).toEqual({ 0: 30, 1: 30 });
     await expectAppliedOnce(30);
+  });
+
+  it('stops when a partition keeps being fenced with no commit of its own in between (another member keeps committing it)', async () => {
+    round = 'rerankCompleted';
+    const e = await member('e');
+    await produce(5);
+    await pollUntil(async () => e.service.holding(), (h) => h[0] === 5 && h[1] === 5, { what: 'member e to apply the first messages' });
+    // A second live owner of partition 0 applies and commits one message at a time, each time before e commits.
+    const otherOwnerCommits = () =>
+      db.transaction(async (tx) => {
+        const [row]: { next_offset: string }[] = await tx.query(`SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = 0 FOR UPDATE`, [groupId(), topic()]);
+        await tx.query(`INSERT INTO rebalance_applied (topic, member, partition, "offset") VALUES ($1, 'other', 0, $2)`, [topic(), row!.next_offset]);
+        await tx.query(`UPDATE consumer_offsets SET next_offset = next_offset + 1 WHERE group_id = $1 AND topic = $2 AND partition = 0`, [groupId(), topic()]);
+      });
+    for (let fence = 1; fence <= STALE_FENCES_PER_PARTITION; fence++) {
+      await otherOwnerCommits();
+      await e.service.commit();
+      await pollUntil(async () => e.service.reloads + e.fatal.length, (n) => n === fence, { what: `member e to be reloaded after fence ${fence}` });
+      expect(e.fatal).toEqual([]);
+      await pollUntil(async () => e.service.holding(), (h) => h[0] === 5 - fence && h[1] === 5, { what: `member e to apply again from the stored offsets after fence ${fence}` });
+    }
+    await otherOwnerCommits();
+    await e.service.commit();
+    await pollUntil(async () => e.fatal.length, (n) => n > 0, { what: 'member e to stop on a fence that no previous owner explains' });
+    expect(e.fatal.map((error) => error.constructor)).toEqual([PartitionFencedError]);
+    expect(e.service.reloads).toBe(STALE_FENCES_PER_PARTITION);
+    expect(await stored()).toEqual({ 0: STALE_FENCES_PER_PARTITION + 1, 1: 0 });
   });
 });

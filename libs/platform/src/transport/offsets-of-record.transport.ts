@@ -13,6 +13,14 @@ import { MissingHandlerError } from './missing-handler.error';
 import type { CommittedOffset, OffsetsOfRecord, OffsetsOfRecordListener, TopicBatch } from './offsets-of-record.port';
 import { PartitionFencedError } from './partition-fenced.error';
 
+/**
+ * Fences of one partition in a generation the transport recovers from while this member has not committed it since the
+ * previous one: a previous owner's stale commits that land after this member's load (its write in flight at the
+ * rebalance, then its release; one more for a release that recovers a failed commit). A partition fenced more often
+ * with no commit of this member in between is being committed by a member that keeps it, not one letting go.
+ */
+export const STALE_FENCES_PER_PARTITION = 3;
+
 export interface OffsetsOfRecordTransportOptions {
   /** Name for logs and errors ("learner feedback"). */
   name: string;
@@ -52,8 +60,11 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
   /** `${topic}|${partition}` owned since the latest group join: Kafka commits for anything else are refused. */
   private owned = new Set<string>();
   private readonly positions = new LogPositions();
-  /** Partitions fenced since the latest group join (as the service names them): a second fence of one is fatal. */
-  private fencedSinceJoin = new Set<string>();
+  /**
+   * Partitions fenced since the latest group join (as the service names them: `7` or `topic[7]`): how many times, and
+   * whether this member committed the partition after the latest one (see recoverFence).
+   */
+  private fencedSinceJoin = new Map<string, { fences: number; committedSince: boolean }>();
   /** True while the service lets go of its partitions at a group join: a fence then is expected (see adopt). */
   private releasing = false;
   /** The handler call in flight: a reload waits for it, so no batch fetched before the reload reaches the service after it. */
@@ -131,14 +142,20 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
       });
     }
     if (owned.length === 0) return;
+    for (const o of owned) {
+      for (const name of [String(o.partition), `${o.topic}[${o.partition}]`]) {
+        const fenced = this.fencedSinceJoin.get(name);
+        if (fenced) fenced.committedSince = true;
+      }
+    }
     this.consumer
       .commitOffsets(owned.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.nextOffset) })))
       .catch((error: Error) => this.options.log.warn('Kafka offset commit failed; Postgres holds the offsets of record', { error: error.message }));
   }
 
   /**
-   * Stop consuming for good and report; a restart resumes from the offsets of record. A fence is recovered instead the
-   * first time each of its partitions is fenced in a generation (see recoverFence).
+   * Stop consuming for good and report; a restart resumes from the offsets of record. A fence is recovered instead
+   * while it can be a previous owner's stale commit (see recoverFence).
    */
   fatal(error: Error): void {
     if (this.failed || this.closing) return;
@@ -161,10 +178,16 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
    * join, and kafkajs gives no hook to do it before rejoining, so that commit can land after this member loaded the
    * partition's offsets; this member's next commit is then fenced. Postgres is right and this member's memory is
    * stale: the service forgets everything uncommitted and every owned partition is sought to its stored offset again
-   * (what the previous owner committed is skipped, the rest refetched and applied once). Each previous owner commits a
-   * partition's last state once, so a partition fenced twice in one generation has another owner now (a zombie, or a
-   * deployment sharing the group id): that is fatal, and a restart lets go of what this member held. A fence while
-   * the service is releasing its partitions at a join is expected (it is letting go; what it keeps is reloaded next).
+   * (what the previous owner committed is skipped, the rest refetched and applied once). The previous owner can land
+   * more than one commit after this member's load (its write in flight at the rebalance, then its release), each from
+   * its stale view and each fencing this member once, so fences are not counted per generation alone: the first fence
+   * of a partition in a generation is recovered (whatever its cause, a member that has not seen the rebalance yet
+   * included), and so is a further one while this member has not committed the partition since the previous one, up
+   * to STALE_FENCES_PER_PARTITION. A fence after this member reloaded the partition and committed it cannot be a
+   * previous owner's: its commit is conditional on its own last one, which this member's commit replaced. That, or
+   * fences without end, means another member keeps the partition now (a zombie, a deployment sharing the group id):
+   * fatal, and a restart lets go of what this member held. A fence while the service is releasing its partitions at
+   * a join is expected (it is letting go; what it keeps is reloaded next).
    */
   private recoverFence(error: PartitionFencedError): boolean {
     if (this.releasing) {
@@ -172,8 +195,12 @@ export class OffsetsOfRecordTransport extends Server implements CustomTransportS
       return true;
     }
     const partitions = error.partitions.map(String);
-    if (partitions.length === 0 || partitions.some((p) => this.fencedSinceJoin.has(p))) return false;
-    for (const p of partitions) this.fencedSinceJoin.add(p);
+    const stale = (p: string) => {
+      const fenced = this.fencedSinceJoin.get(p);
+      return !fenced || (!fenced.committedSince && fenced.fences < STALE_FENCES_PER_PARTITION);
+    };
+    if (partitions.length === 0 || !partitions.every(stale)) return false;
+    for (const p of partitions) this.fencedSinceJoin.set(p, { fences: (this.fencedSinceJoin.get(p)?.fences ?? 0) + 1, committedSince: false });
     this.options.log.warn('another member committed a partition since this one loaded it (a rebalance overlapping a commit); reloading from Postgres', { error: error.message });
     this.adoption = this.adoption.then(() => this.reload()).catch((e: Error) => this.fatal(e));
     return true;
