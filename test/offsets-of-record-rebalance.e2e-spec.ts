@@ -137,7 +137,8 @@ class SteppedService implements OffsetsOfRecord {
  * The rebalance race the transport recovers from, driven step by step on the real broker and Postgres: a previous
  * owner commits a revoked partition when it reaches its own group join (kafkajs gives no earlier hook), after the new
  * owner has loaded that partition's offsets; the new owner's next commit is fenced. Postgres is right, so the new owner
- * reloads and goes on, and every message is applied exactly once; a second fence of the partition in the same
+ * reloads and goes on, and every message is applied exactly once, also when the previous owner's write in flight and
+ * then its release fence it twice in one generation; a fence after the new owner committed the partition in the same
  * generation means another owner, and stops it.
  */
 describe('offsets-of-record transport across a rebalance', () => {

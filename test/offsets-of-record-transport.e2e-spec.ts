@@ -153,7 +153,8 @@ describe('offsets-of-record transport', () => {
     expect(Number(appliedOnce)).toBe(599);
     const committedAfterReload = await storedOffsets();
 
-    // Partition 0 moved again in the same generation: another owner, not the rebalance race. Fatal.
+    // Partition 0 moved again in the same generation, after the learner reloaded and committed it: no previous owner's
+    // stale commit can land then (it is conditional on its own last one), so it is another owner. Fatal.
     await learnerDb.query(`UPDATE consumer_offsets SET next_offset = next_offset + 1 WHERE group_id = $1 AND partition = 0`, [groupId]);
     await produceFeedback(stack.kafka, topic, validFeedback(300, { users: 30, items: 40, seed: 43 }));
 

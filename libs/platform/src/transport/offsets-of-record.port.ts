@@ -15,10 +15,11 @@ export interface OffsetsOfRecordListener {
    */
   committed(offsets: readonly CommittedOffset[], deadLetters: boolean): void;
   /**
-   * The service cannot go on as it is. A {@link PartitionFencedError} is recovered the first time a partition is fenced
-   * in a generation (the transport calls {@link OffsetsOfRecord.reload} and seeks to the stored offsets again); any
-   * other error, or a second fence of one partition in a generation, stops the transport and is reported as fatal. A
-   * service reports a fence once and then holds still (applies and commits nothing) until it is reloaded.
+   * The service cannot go on as it is. A {@link PartitionFencedError} is recovered while it can be a previous owner's
+   * stale commit (the transport calls {@link OffsetsOfRecord.reload} and seeks to the stored offsets again: see
+   * `STALE_FENCES_PER_PARTITION`); any other error, or a fence after this member reloaded and committed the
+   * partition, stops the transport and is reported as fatal. A service reports a fence once and then holds still
+   * (applies and commits nothing) until it is reloaded.
    */
   fatal(error: Error): void;
 }

@@ -1,8 +1,9 @@
 /**
  * Another member of the group committed these partitions since this one loaded them (the conditional offset update of
  * an offsets-of-record commit found a different offset): this member's in-memory state of them is stale and must be
- * dropped. The transport reloads them from Postgres the first time in a generation (a previous owner's last commit
- * landing after this member loaded the partition); a second fence of a partition in one generation stops it.
+ * dropped. The transport reloads them from Postgres while the fence can be a previous owner's stale commit landing
+ * after this member loaded the partition (its write in flight, its release); a fence after this member reloaded and
+ * committed the partition stops it.
  */
 export class PartitionFencedError extends Error {
   constructor(
