@@ -226,33 +226,37 @@ describe('offsets-of-record transport across a rebalance', () => {
     expect(applied.map((r) => `${r.partition}:${r.offset}`)).toEqual([0, 1].flatMap((p) => Array.from({ length: end }, (_, o) => `${p}:${o}`)));
   };
 
-  it("recovers the new owner's fence when the previous owner's release lands after its load, and applies every message once", async () => {
-    const a = await member('a');
+  type Member = Awaited<ReturnType<typeof member>>;
+
+  /**
+   * The old member alone applies 10 messages per partition and commits them, then 10 more it keeps; the new member
+   * joins while the old one's release at the rebalance is held, loads its partition at 10 and applies 10 more.
+   */
+  const rebalanceWithHeldRelease = async (oldName: string, newName: string) => {
+    const a = await member(oldName);
     await produce(10);
-    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: 'member a to apply the first messages' });
+    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: `member ${oldName} to apply the first messages` });
     await a.service.commit();
     await produce(10);
-    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: 'member a to apply ten more per partition, uncommitted' });
-
-    // b joins; a's release at the rebalance is held until b has loaded its partition and applied from the stored offset.
+    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: `member ${oldName} to apply ten more per partition, uncommitted` });
     let openGate!: () => void;
     a.service.releaseGate = new Promise<void>((resolve) => (openGate = resolve));
-    const b = await member('b');
-    const taken = await pollUntil(async () => b.service.holding(), (h) => Object.values(h).some((n) => n === 10), { what: 'member b to apply its partition from the stored offset', timeoutMs: 60_000 });
+    const b = await member(newName);
+    const taken = await pollUntil(async () => b.service.holding(), (h) => Object.values(h).some((n) => n === 10), { what: `member ${newName} to apply its partition from the stored offset`, timeoutMs: 60_000 });
     const moved = Number(Object.keys(taken).find((p) => taken[Number(p)] === 10));
     expect(await stored()).toEqual({ 0: 10, 1: 10 });
+    return { a, b, moved, openGate };
+  };
 
-    // The previous owner's late commit: it still holds what it applied of the moved partition, and Postgres takes it.
-    const releasedBefore = a.service.released;
+  /** Lets the old member's held release at the rebalance run, and waits for it. */
+  const release = async (old: Member, openGate: () => void) => {
+    const releasedBefore = old.service.released;
     openGate();
-    await pollUntil(async () => a.service.released, (n) => n === releasedBefore + 1, { what: "member a's release at the rebalance" });
-    expect((await stored())[moved]).toBe(20);
+    await pollUntil(async () => old.service.released, (n) => n === releasedBefore + 1, { what: 'the old member\'s release at the rebalance' });
+  };
 
-    // b's commit is fenced (it loaded 10): the transport has it forget and seek to 20 again, instead of stopping.
-    await b.service.commit();
-    await pollUntil(async () => b.service.reloads + b.fatal.length, (n) => n > 0, { what: 'member b to be reloaded after its fence' });
-    expect(b.fatal).toEqual([]);
-    expect(b.service.reloads).toBe(1);
+  /** Ten more messages per partition, applied by their owners and committed: 30 per partition, each applied once. */
+  const finishExactlyOnce = async (a: Member, b: Member, moved: number) => {
     await produce(10);
     await pollUntil(async () => [a.service.holding(), b.service.holding()], ([ha, hb]) => ha[1 - moved] === 10 && hb[moved] === 10, { what: 'both members to apply the last messages' });
     await a.service.commit();
@@ -261,6 +265,27 @@ describe('offsets-of-record transport across a rebalance', () => {
     expect(b.fatal).toEqual([]);
     expect(await stored()).toEqual({ 0: 30, 1: 30 });
     await expectAppliedOnce(30);
+  };
+
+  /** `m` commits, is fenced, and the transport reloads it (its `reloads`-th time) instead of stopping it. */
+  const commitFencedAndReloaded = async (m: Member, reloads: number) => {
+    await m.service.commit();
+    await pollUntil(async () => m.service.reloads + m.fatal.length, (n) => n >= reloads, { what: `the member to be reloaded (or stopped) after fence ${reloads}` });
+    expect(m.fatal).toEqual([]);
+    expect(m.service.reloads).toBe(reloads);
+  };
+
+  it("recovers the new owner's fence when the previous owner's release lands after its load, and applies every message once", async () => {
+    // b joins; a's release at the rebalance is held until b has loaded its partition and applied from the stored offset.
+    const { a, b, moved, openGate } = await rebalanceWithHeldRelease('a', 'b');
+
+    // The previous owner's late commit: it still holds what it applied of the moved partition, and Postgres takes it.
+    await release(a, openGate);
+    expect((await stored())[moved]).toBe(20);
+
+    // b's commit is fenced (it loaded 10): the transport has it forget and seek to 20 again, instead of stopping.
+    await commitFencedAndReloaded(b, 1);
+    await finishExactlyOnce(a, b, moved);
 
     // b has committed the partition since its reload, so no previous owner can move it (its commit is conditional on
     // its own last one): another owner moving it again in this generation is not the race, and the fence is fatal.
@@ -276,46 +301,20 @@ describe('offsets-of-record transport across a rebalance', () => {
 
   it("recovers when the previous owner's write in flight and then its release both land after the new owner's load (two fences in one generation)", async () => {
     round = 'feedback';
-    const a = await member('c');
-    await produce(10);
-    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: 'member c to apply the first messages' });
-    await a.service.commit();
-    await produce(10);
-    await pollUntil(async () => a.service.holding(), (h) => h[0] === 10 && h[1] === 10, { what: 'member c to apply ten more per partition, uncommitted' });
-
-    let openGate!: () => void;
-    a.service.releaseGate = new Promise<void>((resolve) => (openGate = resolve));
-    const b = await member('d');
-    const taken = await pollUntil(async () => b.service.holding(), (h) => Object.values(h).some((n) => n === 10), { what: 'member d to apply its partition from the stored offset', timeoutMs: 60_000 });
-    const moved = Number(Object.keys(taken).find((p) => taken[Number(p)] === 10));
-    expect(await stored()).toEqual({ 0: 10, 1: 10 });
+    const { a, b, moved, openGate } = await rebalanceWithHeldRelease('c', 'd');
 
     // c's write in flight at the rebalance (a snapshot of what it had applied below offset 15) lands after d's load.
     await a.service.commit(15);
     expect(await stored()).toEqual({ 0: 15, 1: 15 });
-    await b.service.commit();
-    await pollUntil(async () => b.service.reloads + b.fatal.length, (n) => n > 0, { what: 'member d to be reloaded after its first fence' });
-    expect(b.fatal).toEqual([]);
+    await commitFencedAndReloaded(b, 1);
     await pollUntil(async () => b.service.holding(), (h) => h[moved] === 5, { what: 'member d to apply 15..19 again from the stored offset' });
 
     // c's release at its group join commits the rest it applied (15..19) from the same stale view: d is fenced again.
-    const releasedBefore = a.service.released;
-    openGate();
-    await pollUntil(async () => a.service.released, (n) => n === releasedBefore + 1, { what: "member c's release at the rebalance" });
+    await release(a, openGate);
     expect((await stored())[moved]).toBe(20);
-    await b.service.commit();
-    await pollUntil(async () => b.service.reloads + b.fatal.length, (n) => n > 1, { what: 'member d to be reloaded (or stopped) after its second fence' });
-    expect(b.fatal).toEqual([]);
-    expect(b.service.reloads).toBe(2);
+    await commitFencedAndReloaded(b, 2);
 
-    await produce(10);
-    await pollUntil(async () => [a.service.holding(), b.service.holding()], ([ha, hb]) => ha[1 - moved] === 10 && hb[moved] === 10, { what: 'both members to apply the last messages' });
-    await a.service.commit();
-    await b.service.commit();
-    expect(a.fatal).toEqual([]);
-    expect(b.fatal).toEqual([]);
-    expect(await stored()).toEqual({ 0: 30, 1: 30 });
-    await expectAppliedOnce(30);
+    await finishExactlyOnce(a, b, moved);
   });
 
   it('stops when a partition keeps being fenced with no commit of its own in between (another member keeps committing it)', async () => {
@@ -332,9 +331,7 @@ describe('offsets-of-record transport across a rebalance', () => {
       });
     for (let fence = 1; fence <= STALE_FENCES_PER_PARTITION; fence++) {
       await otherOwnerCommits();
-      await e.service.commit();
-      await pollUntil(async () => e.service.reloads + e.fatal.length, (n) => n === fence, { what: `member e to be reloaded after fence ${fence}` });
-      expect(e.fatal).toEqual([]);
+      await commitFencedAndReloaded(e, fence);
       await pollUntil(async () => e.service.holding(), (h) => h[0] === 5 - fence && h[1] === 5, { what: `member e to apply again from the stored offsets after fence ${fence}` });
     }
     await otherOwnerCommits();
