@@ -43,6 +43,7 @@ const auditResultSchema = z.strictObject({
       description: z.string().min(1),
       tau2: finite.min(0),
       calibrated: z.boolean(),
+      settings: z.record(z.string(), z.string()).optional(),
       rounds: z.array(z.strictObject({ round: z.number().int().min(1), groups: z.record(z.string(), groupRound), polarization: finite.min(0), exposureGini: unit, homogenization: unit })),
       events: z.number().int().min(1),
       alerts: z.array(
@@ -115,7 +116,9 @@ function narrowingAlerts(result: AuditResult, domain: string): Map<string, numbe
 }
 
 describe('npm run audit, at a tiny size', () => {
-  const argv = ['--users', '20', '--items', '80', '--rounds', '3', '--onset', '2', '--policies', 'aggregate,calibrated', '--seed', '5'];
+  // `learned` (LEARNER_TAU2 unset), a policy added after issue #12, by name: the runner refuses a run whose gateway
+  // served another pooling strength than the policy's, so it completing is its configuration reaching the services.
+  const argv = ['--users', '20', '--items', '80', '--rounds', '3', '--onset', '2', '--policies', 'aggregate,calibrated,learned', '--seed', '5'];
   let result: AuditResult;
   beforeAll(async () => {
     result = JSON.parse(JSON.stringify(await runAudit(options(argv)))) as AuditResult;
@@ -124,10 +127,16 @@ describe('npm run audit, at a tiny size', () => {
   it('completes every policy in order, and its JSON has exactly the AuditResult shape', () => {
     const parsed = auditResultSchema.safeParse(result);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
-    expect(result.runs.map((run) => [run.policy, run.tau2, run.calibrated])).toEqual([
-      ['aggregate', 0, false],
-      ['calibrated', 1, true],
+    expect(result.runs.map((run) => [run.policy, run.calibrated, run.settings])).toEqual([
+      ['aggregate', false, undefined],
+      ['calibrated', true, undefined],
+      ['learned', false, { LEARNER_TAU2: 'unset (learned)' }],
     ]);
+    expect(result.runs.slice(0, 2).map((run) => run.tau2)).toEqual([0, 1]);
+    // The learned τ² is the MAP of the learner's default grid (factor √2 from 1/16 to 64), whichever member the events chose.
+    const grid = Array.from({ length: 21 }, (_, k) => 2 ** (k / 2 - 4));
+    console.log(`learned τ² after 3 rounds: ${result.runs[2]!.tau2}`);
+    expect(grid.some((tau2) => Math.abs(tau2 - result.runs[2]!.tau2) < 1e-9)).toBe(true);
     expect(result.population).toEqual({ users: 20, items: 80, domain: 'news', groups: { majority: 10, minority: 3, mixed: 3, broad: 4 } });
   });
 
@@ -150,6 +159,8 @@ describe('npm run audit, at a tiny size', () => {
       ['aggregate', 'code'],
       ['calibrated', 'news'],
       ['calibrated', 'code'],
+      ['learned', 'news'],
+      ['learned', 'code'],
     ]);
   });
 });

@@ -22,6 +22,16 @@ describe('parseAuditOptions', () => {
     expect(options).toMatchObject({ policies: ['personal', 'aggregate'], onset: 0, code: false, rounds: 6, out: '/repo/x' });
   });
 
+  it('takes the policies added since issue #12 by name, none of them by default', () => {
+    expect(parseAuditOptions(['--policies', 'pooled, single-deviation,learned,unweighted,borrowing'], '/repo')!.policies).toEqual([
+      'pooled',
+      'single-deviation',
+      'learned',
+      'unweighted',
+      'borrowing',
+    ]);
+  });
+
   it('answers --help with undefined (the caller prints the usage)', () => {
     expect(parseAuditOptions(['--help'])).toBeUndefined();
   });
@@ -36,7 +46,7 @@ describe('parseAuditOptions', () => {
     [['--seed=-1'], /--seed must be an integer in \[0, 2147483647\], got "-1"/],
     [['--seed', '-1'], /--seed' argument is ambiguous/],
     [['--items', '40', '--list-length', '30'], /--list-length 30 needs at least 60 --items, got 40/],
-    [['--policies', 'pooled,constructor'], /--policies names "constructor", which is not a policy; choose from aggregate, pooled, personal, calibrated/],
+    [['--policies', 'pooled,constructor'], /--policies names "constructor", which is not a policy; choose from aggregate, pooled, personal, calibrated, single-deviation, learned, unweighted, borrowing$/],
     [['--policies', 'pooled,pooled'], /names a policy twice/],
     [['--colour'], /Unknown option '--colour'/],
     [['--users'], /argument missing/],

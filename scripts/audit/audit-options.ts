@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command-line';
-import { AUDIT_POLICIES } from './audit-policies';
+import { AUDIT_POLICIES, DEFAULT_AUDIT_POLICIES } from './audit-policies';
 
 export { UsageError };
 
@@ -45,9 +45,9 @@ export const AUDIT_USAGE = `usage: npm run audit -- [options]
                          interacted with, so keep items ≳ 5 × rounds
   --rounds <n>           rounds per policy (default 24; 2..200)
   --seed <n>             seed of the population, sessions and narrowing (default 1)
-  --policies <a,b,…>     which policies, in order (default ${Object.keys(AUDIT_POLICIES).join(',')}):
+  --policies <a,b,…>     which policies, in order (default ${DEFAULT_AUDIT_POLICIES.join(',')}):
 ${Object.values(AUDIT_POLICIES)
-  .map((p) => `                           ${p.name.padEnd(11)} ${p.description}`)
+  .map((p) => `                           ${p.name.padEnd(16)} ${p.description}`)
   .join('\n')}
   --out <dir>            where audit.json and report.html go (default .chorus/audit)
   --list-length <n>      items per served list (default 10; 2..50)
@@ -125,7 +125,7 @@ export function parseAuditOptions(argv: readonly string[], cwd = process.cwd()):
   const items = number('items', 300, 40, 5000);
   const listLength = number('list-length', 10, 2, 50);
   if (listLength * 2 > items) throw new UsageError(`--list-length ${listLength} needs at least ${listLength * 2} --items, got ${items}`);
-  const policyText = values.policies === undefined ? Object.keys(AUDIT_POLICIES).join(',') : String(values.policies);
+  const policyText = values.policies === undefined ? DEFAULT_AUDIT_POLICIES.join(',') : String(values.policies);
   const policies = policyText.split(',').map((p) => p.trim());
   for (const policy of policies) {
     if (!Object.hasOwn(AUDIT_POLICIES, policy)) {

@@ -24,7 +24,7 @@ import {
 } from '@chorus/simulation';
 import { freePort, LocalStack, until, type ServiceName } from '../local-stack';
 import type { AuditOptions } from './audit-options';
-import type { AuditPolicy } from './audit-policies';
+import { policyEnvironment, policySettings, type AuditPolicy } from './audit-policies';
 import { codePopulation, narrowingOf, newsPopulation } from './audit-population';
 import { createGatewayClient, type GatewayClient, type GatewaySchemas } from '@chorus/api-client';
 import { gatewayAnswer } from '../gateway-answer';
@@ -73,7 +73,7 @@ export interface PreparedStack {
 
 /**
  * Brings up a stack of the policy's own (fresh database, topic prefix, consumer groups and queues) with the services
- * configured for it (τ², serving), and imports the catalogue through the gateway. The audit prepares the next policy's
+ * configured for it (policyEnvironment: τ², personas, reliability weights, borrowing, serving), and imports the catalogue through the gateway. The audit prepares the next policy's
  * stack while the current one runs its rounds: starting five services is most of a small run's time.
  */
 export async function prepareLiveStack(policy: AuditPolicy, options: AuditOptions, progress: PolicyProgress = () => undefined): Promise<PreparedStack> {
@@ -99,8 +99,7 @@ export async function prepareLiveStack(policy: AuditPolicy, options: AuditOption
     await stack.reset();
     const env: NodeJS.ProcessEnv = {
       LOG_LEVEL: 'warn',
-      LEARNER_TAU2: String(policy.tau2),
-      SERVING_POLICY: policy.calibrated ? 'calibrated' : 'accuracy',
+      ...policyEnvironment(policy),
       // The audit is one client making every request: per-key quotas sized for many clients would throttle it.
       GATEWAY_QUOTA_INGEST: '10000000',
       GATEWAY_QUOTA_READ: '10000000',
@@ -258,6 +257,8 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
       gateway.GET('/v1/admin/drift/series/population', { params: { query: { domain: news.domain, limit: 10000 } } }),
     );
 
+    const tau2 = await servedTau2(gateway, policy, news.domain);
+
     const detection = domains.map((domain) =>
       scoreDetection({
         domain: domain.population.domain,
@@ -280,8 +281,9 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
       result: {
         policy: policy.name,
         description: policy.description,
-        tau2: policy.tau2,
+        tau2,
         calibrated: policy.calibrated,
+        ...(Object.keys(policySettings(policy)).length > 0 ? { settings: policySettings(policy) } : {}),
         rounds,
         events: accepted,
         alerts,
@@ -293,6 +295,19 @@ export async function runPolicyLive(prepared: PreparedStack, options: AuditOptio
   } finally {
     await prepared.close();
   }
+}
+
+/**
+ * The τ² the gateway served the run's last round with (GET /v1/models/aggregate): the policy's own, or where it is
+ * learned the estimate the events gave. A pooling strength other than the policy's means its configuration did not
+ * reach the services, and the run would be reported under a name it did not run: refused.
+ */
+async function servedTau2(gateway: GatewayClient, policy: AuditPolicy, domain: string): Promise<number> {
+  const { pooling } = await gatewayAnswer('GET /v1/models/aggregate', gateway.GET('/v1/models/aggregate', { params: { query: { domain } } }));
+  const expected = policy.tau2 === undefined ? 'learned' : `fixed at ${policy.tau2}`;
+  const served = pooling.source === 'learned' ? 'learned' : `fixed at ${pooling.tau2}`;
+  if (served !== expected) throw new Error(`policy ${policy.name} sets τ² ${expected}, but the gateway served τ² ${served}: the policy's environment did not reach it`);
+  return pooling.tau2;
 }
 
 function failIfStopped(stack: LocalStack): void {

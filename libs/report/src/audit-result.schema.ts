@@ -49,6 +49,7 @@ const policyRunResult = z.object({
   description: z.string(),
   tau2: finite.refine((v) => v >= 0, { message: 'τ² must be ≥ 0' }),
   calibrated: z.boolean(),
+  settings: z.record(z.string(), z.string()).optional(),
   rounds: z.array(roundMeasures).min(1, { message: 'a run needs at least one round' }),
   events: count,
   alerts: z.array(auditAlert),

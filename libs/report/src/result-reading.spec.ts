@@ -28,6 +28,21 @@ describe('readingOfResult', () => {
     expect(reading[1]).toMatch(/^Without calibration \(P-1\) .* with calibration \(P-1c\) /);
   });
 
+  it('does not take a run that changed another setting for the policy of its τ²', () => {
+    const audit = handMadeAudit();
+    const pooled = audit.runs[1]!;
+    const regretOf = (run: typeof pooled, regret: number) => ({
+      ...run,
+      rounds: run.rounds.map((round) => ({ ...round, groups: Object.fromEntries(Object.entries(round.groups).map(([group, g]) => [group, { ...g, regret }])) })),
+    });
+    // Ahead of pooled, at its τ²: one deviation per user; past near-pure-personal's τ²: a learned one.
+    const singleDeviation = { ...regretOf(pooled, 0.9), policy: 'single-deviation', settings: { LEARNER_MAX_PERSONAS: '1' } };
+    const learned = { ...regretOf(pooled, 0.8), policy: 'learned', tau2: 400, settings: { LEARNER_TAU2: 'unset (learned)' } };
+    const withVariants: AuditResult = { ...audit, runs: [audit.runs[0]!, singleDeviation, learned, ...audit.runs.slice(1)] };
+    // The comparisons of the four plain policies read as without the variants (the per-group best and worst include them).
+    expect(readingOfResult(withVariants).slice(0, 4)).toEqual(readingOfResult(audit).slice(0, 4));
+  });
+
   it('says when pooling more than closes the gap, and when aggregation erased nothing', () => {
     const audit = handMadeAudit();
     const pooled = audit.runs[1]!;

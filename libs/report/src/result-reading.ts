@@ -13,14 +13,15 @@ import { groupNames, lastRound, policyAtLastRound } from './policy-summary';
  * - how drift-watch's alerts scored against what was planted (recall, delay, false alarms), and its alerts per scope
  *   as true alerts against false alarms;
  * - alerts raised and reranks completed.
- * Policies are found by what they are (τ², calibrated), not by name, so a renamed or added policy reads the same.
+ * Policies are found by what they are (τ², calibrated, no other settings), not by name, so a renamed policy reads the
+ * same, and one that changes another setting is not mistaken for the policy of its τ².
  */
 export function readingOfResult(result: AuditResult): string[] {
   const roles = policyRoles(result.runs);
   const { majority, minority } = majorityAndMinority(result);
   const sentences: string[] = [];
   if (roles.aggregate && roles.pooled && majority && minority) sentences.push(...erasure(roles.aggregate, roles.pooled, majority, minority));
-  const uncalibrated = roles.calibrated && (result.runs.find((run) => !run.calibrated && run.tau2 === roles.calibrated!.tau2) ?? roles.pooled);
+  const uncalibrated = roles.calibrated && (plainRuns(result.runs).find((run) => !run.calibrated && run.tau2 === roles.calibrated!.tau2) ?? roles.pooled);
   if (roles.calibrated && uncalibrated) sentences.push(...crowdingOut(uncalibrated, roles.calibrated));
   if (roles.personal && roles.pooled) sentences.push(polarization(roles.personal, roles.pooled));
   if (roles.aggregate && roles.pooled && minority) sentences.push(homogenization(roles.aggregate, roles.pooled, minority));
@@ -42,7 +43,16 @@ interface PolicyRoles {
   calibrated?: PolicyRunResult;
 }
 
-function policyRoles(runs: readonly PolicyRunResult[]): PolicyRoles {
+/**
+ * Runs that differ in τ² and serving alone. Those that changed another setting (personas, learned τ², weighting,
+ * borrowing) answer other questions: taken as `pooled`, a single-deviation run would be read as what pooling does.
+ */
+function plainRuns(runs: readonly PolicyRunResult[]): PolicyRunResult[] {
+  return runs.filter((run) => run.settings === undefined || Object.keys(run.settings).length === 0);
+}
+
+function policyRoles(allRuns: readonly PolicyRunResult[]): PolicyRoles {
+  const runs = plainRuns(allRuns);
   const accuracy = runs.filter((run) => !run.calibrated);
   const pooling = accuracy.filter((run) => run.tau2 > 0).sort((a, b) => a.tau2 - b.tau2);
   const pooled = pooling[0];

@@ -38,10 +38,15 @@ export interface PolicyRunResult {
   readonly policy: string;
   /** One line for people: what the policy serves and how. */
   readonly description: string;
-  /** τ² the models were pooled with. */
+  /** τ² the models were pooled with (where it was learned, the estimate at the run's end). */
   readonly tau2: number;
   /** Whether the served lists were calibrated (Steck). */
   readonly calibrated: boolean;
+  /**
+   * What the policy configured beyond τ² and serving, as variable → value (e.g. LEARNER_MAX_PERSONAS → "1"); absent
+   * for a policy on the services' defaults. The reading compares only runs without it (they differ in τ² alone).
+   */
+  readonly settings?: Readonly<Record<string, string>>;
   readonly rounds: readonly RoundMeasures[];
   /** Feedback events produced by the choice model and accepted. */
   readonly events: number;

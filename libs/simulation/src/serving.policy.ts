@@ -210,7 +210,7 @@ export function calibratedPolicy(
  */
 export const CLICK_THROUGH_PSEUDO_VIEWS = 3;
 
-/** τ² of the pooled default (the learner's LEARNER_TAU2 default). */
+/** τ² of the pooled policy, fixed: what LEARNER_TAU2 defaulted to before τ² was learned, and where learned τ² starts (the grid prior's mode). */
 export const POOLED_TAU2 = 1;
 /** τ² standing for "near-pure personal": the prior barely pulls a deviation toward the aggregate. */
 export const NEAR_PURE_PERSONAL_TAU2 = 100;
