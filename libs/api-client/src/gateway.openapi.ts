@@ -488,7 +488,7 @@ export interface components {
         DeadLettersByCode: {
             /** @description Every service in all */
             total: number;
-            /** @description Counted by the transport's outbox in the transaction that commits the refused message offset: exactly once per message; most first */
+            /** @description Counted by the transport's outbox in the transaction that commits the refused message offset: exactly once per message for the learner and drift-watch, once per DLQ letter for the notifier (which re-reads from Kafka's committed offsets); most first */
             codes: {
                 /**
                  * @description The consumer whose group refused the messages

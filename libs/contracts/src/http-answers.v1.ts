@@ -270,7 +270,7 @@ export const deadLettersByCodeV1 = answer('DeadLettersByCode', z
         code: z.string().describe('e.g. FEEDBACK.INVALID, DRIFT.INVALID_EXPOSURE, ALERT.INVALID'),
         count,
       }))
-      .describe("Counted by the transport's outbox in the transaction that commits the refused message offset: exactly once per message; most first"),
+      .describe("Counted by the transport's outbox in the transaction that commits the refused message offset: exactly once per message for the learner and drift-watch, once per DLQ letter for the notifier (which re-reads from Kafka's committed offsets); most first"),
   }));
 
 export const prequentialAucSeriesV1 = answer('PrequentialAucSeries', z
