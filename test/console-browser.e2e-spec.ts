@@ -127,7 +127,7 @@ describe('the console in a real browser', () => {
     await page.screenshot({ path: join(artefacts, 'overview.png'), fullPage: true });
   });
 
-  it("shows the overview's lag per partition, prequential AUC and dead letters by code, updating without a reload", async () => {
+  it("shows the overview's lag per partition, prequential AUC and dead letters by service and code, updating without a reload", async () => {
     await page.goto(`${consoleUrl}#/overview?domain=movies`);
     // Lag per partition of each group: the learner's on the feedback topic, one row per partition, caught up.
     const learnerRows = page.locator(`#lag tr[data-lag^="${running.env.LEARNER_GROUP_ID}/"]`);
@@ -138,11 +138,17 @@ describe('the console in a real browser', () => {
     const stored = await gateway.GET('/v1/admin/overview/prequential-auc', { params: { query: { domain: 'movies' } } });
     expect(await page.getAttribute('#auc-chart', 'data-points')).toBe(String(stored.data!.points.length));
     expect(stored.data!.points.reduce((sum, p) => sum + p.weight, 0)).toBeGreaterThan(0);
-    // A poison message while the page is open: the learner dead-letters it and the figure follows.
-    expect(await page.locator('#dead-letters tr[data-code="FEEDBACK.INVALID"]').count()).toBe(0);
+    // Poison messages while the page is open: the learner and drift-watch (both read the feedback topic) dead-letter
+    // them, each under its own service and code, and the figures follow.
+    const learnerRow = '#dead-letters tr[data-service="learner"][data-code="FEEDBACK.INVALID"]';
+    const driftRow = '#dead-letters tr[data-service="drift-watch"][data-code="DRIFT.INVALID_FEEDBACK"]';
+    expect(await page.locator(learnerRow).count()).toBe(0);
+    expect(await page.locator(driftRow).count()).toBe(0);
     await produceRawFeedback(['{ not json', '{"also": "not an event"}']);
-    await expect.poll(() => page.textContent('#dead-letters tr[data-code="FEEDBACK.INVALID"] td:last-child').catch(() => null), { timeout: 30_000 }).toBe('2');
-    expect(await page.textContent('[data-figure=dead-letters] strong')).toBe('2');
+    await expect.poll(() => page.textContent(`${learnerRow} td:last-child`).catch(() => null), { timeout: 30_000 }).toBe('2');
+    await expect.poll(() => page.textContent(`${driftRow} td:last-child`).catch(() => null), { timeout: 30_000 }).toBe('2');
+    const counted = (await gateway.GET('/v1/admin/overview/dead-letters')).data!;
+    await expect.poll(() => page.textContent('[data-figure=dead-letters] strong'), { timeout: 10_000 }).toBe(String(counted.total));
     await page.screenshot({ path: join(artefacts, 'overview-operations.png'), fullPage: true });
   });
 

@@ -3,6 +3,7 @@ import { aucBinOfLogit } from '@chorus/reward';
 import { Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { driftCommitted, DRIFT_TEST_ENV, startDriftWatch } from './support/drift-watch';
 import { catalogue, feedbackStream } from './support/feedback-factory';
 import { pollUntil } from './support/poll';
 import { startGateway, startLearner } from './support/services';
@@ -20,6 +21,8 @@ describe('operations routes (gateway + learner)', () => {
   let db: DataSource;
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let learner: Awaited<ReturnType<typeof startLearner>>;
+  let drift: Awaited<ReturnType<typeof startDriftWatch>> | undefined;
+  let env: NodeJS.ProcessEnv;
   let admin: GatewayClient;
   let reader: GatewayClient;
   let groupId: string;
@@ -29,7 +32,7 @@ describe('operations routes (gateway + learner)', () => {
     await stack.start();
     const database = await stack.database();
     db = database.db;
-    const env = serviceEnv(stack, database.url, { LEARNER_FLUSH_INTERVAL_MS: '100', LEARNER_PREQUENTIAL_LOG: 'true', GATEWAY_LAG_CACHE_MS: '1500' });
+    env = serviceEnv(stack, database.url, { LEARNER_FLUSH_INTERVAL_MS: '100', LEARNER_PREQUENTIAL_LOG: 'true', GATEWAY_LAG_CACHE_MS: '1500' });
     groupId = env.LEARNER_GROUP_ID!;
     gateway = await startGateway(env);
     learner = await startLearner(env);
@@ -53,6 +56,7 @@ describe('operations routes (gateway + learner)', () => {
   });
 
   afterAll(async () => {
+    await drift?.app.close();
     await learner?.app.close();
     await gateway?.app.close();
     await stack.stop();
@@ -83,9 +87,15 @@ describe('operations routes (gateway + learner)', () => {
     expect((await admin.GET('/v1/admin/overview/lag')).data!.observedAt > a.data!.observedAt).toBe(true);
   });
 
-  it('counts dead letters by code as sent', async () => {
+  it('counts dead letters by service and code as sent', async () => {
     const { data } = await admin.GET('/v1/admin/overview/dead-letters');
-    expect(data).toEqual({ source: 'learner', total: 3, codes: [{ code: 'FEEDBACK.INVALID', count: 2 }, { code: 'FEEDBACK.UNKNOWN_ITEM', count: 1 }] });
+    expect(data).toEqual({
+      total: 3,
+      codes: [
+        { service: 'learner', code: 'FEEDBACK.INVALID', count: 2 },
+        { service: 'learner', code: 'FEEDBACK.UNKNOWN_ITEM', count: 1 },
+      ],
+    });
   });
 
   it("gives each minute's prequential AUC of both models within the binning bound of the exact AUC of the learner's logged predictions", async () => {
@@ -142,5 +152,35 @@ describe('operations routes (gateway + learner)', () => {
     const wide = await admin.GET('/v1/admin/overview/prequential-auc', { params: { query: { domain: 'movies', from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' } } });
     expect(wide.error).toMatchObject({ code: 'REQUEST.INVALID', message: expect.stringContaining('narrow the range or widen bucketSeconds') });
     expect(learner.fatal).toEqual([]);
+  });
+
+  it("counts drift-watch's dead letters under drift-watch, once each, as many as its DLQ received", async () => {
+    // drift-watch starts late (the lag test above wants its group without commits) and reads both topics from the
+    // start: the learner's three refused messages are refused by drift-watch too, with its own codes, and so is a
+    // poison message on its other input, chorus.exposures.v1.
+    const producer = stack.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({ topic: stack.topic('exposures'), messages: [{ key: 'z', value: '{"not": "an exposure"}' }] });
+    await producer.disconnect();
+    const inputs = (await stack.records('feedback')) + (await stack.records('exposures'));
+    drift = await startDriftWatch({ ...env, ...DRIFT_TEST_ENV, DRIFT_RERANK_ENABLED: 'false' });
+    await pollUntil(() => driftCommitted(db, env.DRIFT_GROUP_ID!), (n) => n === inputs, { timeoutMs: 60_000, what: 'drift-watch to commit every message of both topics' });
+
+    const { data } = await admin.GET('/v1/admin/overview/dead-letters');
+    expect(data).toEqual({
+      total: 7,
+      codes: [
+        { service: 'drift-watch', code: 'DRIFT.INVALID_FEEDBACK', count: 2 },
+        { service: 'learner', code: 'FEEDBACK.INVALID', count: 2 },
+        { service: 'drift-watch', code: 'DRIFT.INVALID_EXPOSURE', count: 1 },
+        { service: 'drift-watch', code: 'DRIFT.UNKNOWN_ITEM', count: 1 },
+        { service: 'learner', code: 'FEEDBACK.UNKNOWN_ITEM', count: 1 },
+      ],
+    });
+    // What each service relayed to its DLQ topic once committed: the counts, no more, no fewer.
+    const drifted = data!.codes.filter((c) => c.service === 'drift-watch').reduce((sum, c) => sum + c.count, 0);
+    await pollUntil(() => stack.records('driftWatchDlq'), (n) => n === drifted, { what: "drift-watch's letters on its DLQ topic" });
+    expect(await stack.records('feedbackDlq')).toBe(3);
+    expect(drift.fatal).toEqual([]);
   });
 });

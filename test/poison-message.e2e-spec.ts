@@ -154,6 +154,13 @@ describe('poison messages on the feedback topic', () => {
       expect(letters.filter((l) => l.source.offset === String(refusedAt))).toHaveLength(1);
       expect(letters.filter((l) => l.source.offset === String(invalidAt)).map((l) => l.code)).toEqual([expect.stringMatching(/^(FEEDBACK\.INVALID|DRIFT\.INVALID_FEEDBACK)$/)]);
     }
+    // Counted per code once per letter that reached the topic, not once per attempt (what the console's overview reads).
+    for (const [group, letters] of [[`learner-${stack.id}`, learnerLetters], [driftGroup, driftLetters]] as const) {
+      const tally: Record<string, number> = {};
+      for (const l of letters) tally[l.code] = (tally[l.code] ?? 0) + 1;
+      const counted: { code: string; count: number }[] = await db.query(`SELECT code, count::int FROM dead_letter_counts WHERE group_id = $1`, [group]);
+      expect(Object.fromEntries(counted.map((c) => [c.code, c.count]))).toEqual(tally);
+    }
     expect(learner.fatal).toEqual([]);
     expect(drift.fatal).toEqual([]);
   });

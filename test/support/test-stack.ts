@@ -72,6 +72,7 @@ export function serviceEnv(stack: TestStack, databaseUrl: string, extra: Record<
     // (possibly SIGKILLed) member, since kafkajs assigns the union of all members' topics.
     LEARNER_GROUP_ID: `learner-${stack.id}`,
     DRIFT_GROUP_ID: `drift-${stack.id}`,
+    NOTIFIER_GROUP_ID: `notifier-${stack.id}`,
     // Quota counters of their own: the per-address key lookup budget (127.0.0.1 for every test) is not shared with
     // other files or other stacks on this Redis. The counters expire with their window.
     QUOTA_REDIS_PREFIX: `chorus-${stack.id}`,

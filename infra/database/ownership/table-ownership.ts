@@ -37,8 +37,8 @@ export const TABLE_OWNERSHIP: Record<string, TableOwnership> = {
   reliability_pair_counts: { owner: 'learner', readers: ['gateway'] },
   user_item_batches: { owner: 'learner', readers: [] },
   user_items: { owner: 'learner', readers: ['gateway', 'reranker', 'drift-watch'], why: 'a view over user_item_batches' },
-  // The console's overview (gateway) reads the dead letters counted per code and the prequential AUC histograms.
-  learner_counters: { owner: 'learner', readers: ['gateway'] },
+  // The console's overview (gateway) reads the prequential AUC histograms.
+  learner_counters: { owner: 'learner', readers: [] },
   learner_prequential_auc: { owner: 'learner', readers: ['gateway'] },
   prequential_predictions: { owner: 'learner', readers: [] },
 
@@ -54,6 +54,13 @@ export const TABLE_OWNERSHIP: Record<string, TableOwnership> = {
     readers: [],
     through: ['libs/platform/src/transport/dead-letter.outbox.ts'],
     why: "the transport's transactional outbox of dead letters: each service inserts and relays its own group's rows",
+  },
+  dead_letter_counts: {
+    sharedBy: 'consumer-group',
+    writers: ['learner', 'drift-watch', 'notifier'],
+    readers: ['gateway'],
+    through: ['libs/platform/src/transport/dead-letter.outbox.ts'],
+    why: "dead letters per group and code, added to by the outbox in the letters' transaction; the console's overview reads them",
   },
   api_keys: {
     sharedBy: 'platform',

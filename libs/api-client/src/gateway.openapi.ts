@@ -363,7 +363,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The learner's dead letters by code (counted exactly once, with the offsets that pass them) */
+        /** Dead letters by service (learner, drift-watch, notifier) and code (counted exactly once, with the offsets that pass them) */
         get: operations["OperationsController_deadLetters"];
         put?: never;
         post?: never;
@@ -486,14 +486,16 @@ export interface components {
             }[];
         };
         DeadLettersByCode: {
-            /**
-             * @description Counted by the learner in the transaction that commits the refused message offset: exactly once per message
-             * @enum {string}
-             */
-            source: "learner";
+            /** @description Every service in all */
             total: number;
+            /** @description Counted by the transport's outbox in the transaction that commits the refused message offset: exactly once per message for the learner and drift-watch, once per DLQ letter for the notifier (which re-reads from Kafka's committed offsets); most first */
             codes: {
-                /** @description e.g. FEEDBACK.INVALID, FEEDBACK.UNKNOWN_ITEM */
+                /**
+                 * @description The consumer whose group refused the messages
+                 * @enum {string}
+                 */
+                service: "learner" | "drift-watch" | "notifier";
+                /** @description e.g. FEEDBACK.INVALID, DRIFT.INVALID_EXPOSURE, ALERT.INVALID */
                 code: string;
                 count: number;
             }[];

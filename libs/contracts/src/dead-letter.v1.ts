@@ -19,13 +19,6 @@ export const deadLetterV1 = z.strictObject({
 export type DeadLetterV1 = z.output<typeof deadLetterV1>;
 
 /**
- * The learner counts its dead letters per code in learner_counters (exactly once, in the transaction of the offsets)
- * under these names; the gateway's overview reads them back.
- */
-export const DEAD_LETTER_COUNTER_PREFIX = 'dead_lettered:';
-export const deadLetterCounterName = (code: string): string => `${DEAD_LETTER_COUNTER_PREFIX}${code}`;
-
-/**
  * Characters of the original value a dead letter carries. A refused message can be as large as the source topic allows
  * (1 MiB by default); wrapped in the letter's JSON (escapes can grow text sixfold) it could exceed what the DLQ topic
  * accepts, and a letter the broker refuses would block every letter behind it. 100k characters is plenty to see what

@@ -258,11 +258,19 @@ export const consumerLagV1 = answer('ConsumerLag', z
     })),
   }));
 
+/** The services that consume through the offsets-of-record transport, and so dead-letter (the gateway refuses at HTTP). */
+export const DEAD_LETTERING_SERVICES = ['learner', 'drift-watch', 'notifier'] as const;
+
 export const deadLettersByCodeV1 = answer('DeadLettersByCode', z
   .object({
-    source: z.literal('learner').describe('Counted by the learner in the transaction that commits the refused message offset: exactly once per message'),
-    total: count,
-    codes: z.array(z.object({ code: z.string().describe('e.g. FEEDBACK.INVALID, FEEDBACK.UNKNOWN_ITEM'), count })),
+    total: count.describe('Every service in all'),
+    codes: z
+      .array(z.object({
+        service: z.enum(DEAD_LETTERING_SERVICES).describe('The consumer whose group refused the messages'),
+        code: z.string().describe('e.g. FEEDBACK.INVALID, DRIFT.INVALID_EXPOSURE, ALERT.INVALID'),
+        count,
+      }))
+      .describe("Counted by the transport's outbox in the transaction that commits the refused message offset: exactly once per message for the learner and drift-watch, once per DLQ letter for the notifier (which re-reads from Kafka's committed offsets); most first"),
   }));
 
 export const prequentialAucSeriesV1 = answer('PrequentialAucSeries', z

@@ -48,9 +48,13 @@ export const gatewayConfigSchema = z.object({
    */
   GATEWAY_RERANK_REQUEST_RETENTION_DAYS: retentionEnv.days(30),
   GATEWAY_RETENTION_INTERVAL_MS: retentionEnv.intervalMs(),
-  /** The consumer groups whose lag the console shows (the same variables the learner and drift-watch read). */
+  /**
+   * The consumer groups whose lag (learner, drift-watch) and dead letters (all three) the console shows: the same
+   * variables those services read.
+   */
   LEARNER_GROUP_ID: consumerGroupId.default('chorus-learner'),
   DRIFT_GROUP_ID: consumerGroupId.default('chorus-drift-watch'),
+  NOTIFIER_GROUP_ID: consumerGroupId.default('chorus-notifier'),
   /** How long one answer of GET /v1/admin/overview/lag is shared by every caller: the broker is asked at most this often. */
   GATEWAY_LAG_CACHE_MS: env.int(5_000, { min: 0, max: 600_000 }),
   /** How long the lag read waits for the broker before answering 503. */

@@ -194,7 +194,7 @@ export class GatewayModule {
         {
           provide: OperationsOverviewUseCase,
           inject: [DataSource],
-          useFactory: (db: DataSource) => new OperationsOverviewUseCase(new OperationsOverviewRepository(db, config.LEARNER_GROUP_ID)),
+          useFactory: (db: DataSource) => new OperationsOverviewUseCase(new OperationsOverviewRepository(db, { learner: config.LEARNER_GROUP_ID, 'drift-watch': config.DRIFT_GROUP_ID, notifier: config.NOTIFIER_GROUP_ID })),
         },
         {
           provide: UserListsUseCase,

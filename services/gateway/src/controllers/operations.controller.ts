@@ -25,7 +25,7 @@ export class OperationsController {
 
   @Get('overview/dead-letters')
   @RequireScope('admin')
-  @ApiOperation({ summary: "The learner's dead letters by code (counted exactly once, with the offsets that pass them)" })
+  @ApiOperation({ summary: "Dead letters by service (learner, drift-watch, notifier) and code (counted exactly once, with the offsets that pass them)" })
   deadLetters() {
     return this.overview.deadLetters();
   }

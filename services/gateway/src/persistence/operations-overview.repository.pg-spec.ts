@@ -1,12 +1,21 @@
+import { deadLetterFor } from '@chorus/contracts';
+import { DeadLetterOutbox } from '@chorus/platform';
 import { AUC_LOGIT_BINS, AUC_LOGIT_LIMIT, rocAuc } from '@chorus/reward';
 import { describe, expect, it } from 'vitest';
 import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { OperationsOverviewUseCase } from '../usecases/operations-overview.usecase';
 import { OperationsOverviewRepository } from './operations-overview.repository';
 
-/** The console overview's reads of the learner's tables, on a real migrated Postgres, through the use case. */
+/** The console overview's reads of the learner's and the transport's tables, on a real migrated Postgres, through the use case. */
 const pg = useMigratedDatabase('operations_overview');
-const overview = (group = 'learner-a') => new OperationsOverviewUseCase(new OperationsOverviewRepository(pg.db, group));
+const GROUPS = { learner: 'learner-a', 'drift-watch': 'drift-a', notifier: 'notifier-a' };
+const overview = (groups = GROUPS) => new OperationsOverviewUseCase(new OperationsOverviewRepository(pg.db, groups));
+
+/** Dead letters as each service commits them: through the transport's outbox, in a transaction. */
+async function deadLetter(group: string, codes: string[]) {
+  const letters = codes.map((code, i) => deadLetterFor({ topic: 't', partition: 0, offset: String(i), consumer: group }, { key: null, value: 'x' }, code, 'refused'));
+  await pg.db.transaction((tx) => new DeadLetterOutbox(pg.db, group).insert(tx, letters));
+}
 
 const centre = (bin: number) => -AUC_LOGIT_LIMIT + ((bin + 0.5) * 2 * AUC_LOGIT_LIMIT) / AUC_LOGIT_BINS;
 
@@ -20,21 +29,28 @@ async function store(domain: string, partition: number, minute: string, model: s
 const exact = (scored: { bin: number; y: 0 | 1 }[]) => rocAuc(scored.map((s) => centre(s.bin)), scored.map((s) => s.y));
 
 describe('OperationsOverviewRepository + use case', () => {
-  it("reads the learner group's dead letters per code, most first, beside the total", async () => {
-    await pg.db.query(
-      `INSERT INTO learner_counters (group_id, name, value) VALUES
-        ('learner-a', 'applied', 50), ('learner-a', 'dead_lettered', 7), ('learner-a', 'dead_lettered:FEEDBACK.INVALID', 5),
-        ('learner-a', 'dead_lettered:FEEDBACK.UNKNOWN_ITEM', 2), ('learner-b', 'dead_lettered:FEEDBACK.INVALID', 100)`,
-    );
+  it("reads every consumer's dead letters per service and code, most first, beside the total; other groups' are not shown", async () => {
+    await deadLetter('learner-a', ['FEEDBACK.INVALID', 'FEEDBACK.UNKNOWN_ITEM', 'FEEDBACK.INVALID']);
+    await deadLetter('learner-a', ['FEEDBACK.INVALID', 'FEEDBACK.INVALID', 'FEEDBACK.INVALID']);
+    await deadLetter('drift-a', ['DRIFT.INVALID_EXPOSURE', 'DRIFT.INVALID_FEEDBACK', 'DRIFT.INVALID_EXPOSURE']);
+    await deadLetter('notifier-a', ['ALERT.INVALID', 'ALERT.INVALID']);
+    await deadLetter('learner-b', Array(9).fill('FEEDBACK.INVALID'));
+    // A letter whose transaction rolls back is not counted either.
+    await expect(pg.db.transaction(async (tx) => {
+      await new DeadLetterOutbox(pg.db, 'drift-a').insert(tx, [deadLetterFor({ topic: 't', partition: 0, offset: '9', consumer: 'drift-a' }, { key: null, value: 'x' }, 'DRIFT.UNSTORABLE', 'r')]);
+      throw new Error('the commit failed');
+    })).rejects.toThrow('the commit failed');
     expect(await overview().deadLetters()).toEqual({
-      source: 'learner',
-      total: 7,
+      total: 11,
       codes: [
-        { code: 'FEEDBACK.INVALID', count: 5 },
-        { code: 'FEEDBACK.UNKNOWN_ITEM', count: 2 },
+        { service: 'learner', code: 'FEEDBACK.INVALID', count: 5 },
+        { service: 'drift-watch', code: 'DRIFT.INVALID_EXPOSURE', count: 2 },
+        { service: 'notifier', code: 'ALERT.INVALID', count: 2 },
+        { service: 'drift-watch', code: 'DRIFT.INVALID_FEEDBACK', count: 1 },
+        { service: 'learner', code: 'FEEDBACK.UNKNOWN_ITEM', count: 1 },
       ],
     });
-    expect(await overview('learner-none').deadLetters()).toEqual({ source: 'learner', total: 0, codes: [] });
+    expect(await overview({ learner: 'learner-none', 'drift-watch': 'drift-none', notifier: 'notifier-none' }).deadLetters()).toEqual({ total: 0, codes: [] });
   });
 
   it('sums partitions and minutes into buckets and reads each model AUC off the summed histograms (equal to rocAuc of the pooled scores)', async () => {

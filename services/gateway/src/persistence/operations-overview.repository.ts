@@ -1,5 +1,7 @@
-import { DEAD_LETTER_COUNTER_PREFIX } from '@chorus/contracts';
+import { DEAD_LETTERING_SERVICES } from '@chorus/contracts';
 import type { DataSource } from 'typeorm';
+
+export type DeadLetteringService = (typeof DEAD_LETTERING_SERVICES)[number];
 
 /** The summed prequential AUC histograms of one model in one (wider) bucket. */
 export interface AucHistogramBucket {
@@ -9,24 +11,22 @@ export interface AucHistogramBucket {
   negatives: number[];
 }
 
-/** The console overview's reads of the learner's tables (the gateway is their declared reader). */
+/** The console overview's reads of the learner's AUC histograms and of every consumer's dead-letter counts (the gateway is their declared reader). */
 export class OperationsOverviewRepository {
   constructor(
     private readonly db: DataSource,
-    private readonly learnerGroup: string,
+    /** Each dead-lettering service's consumer group: other groups' counts (tests, old deployments) are not shown. */
+    private readonly groups: Record<DeadLetteringService, string>,
   ) {}
 
-  /** The learner group's dead letters per code, and in all (counted before codes were, too). */
-  async deadLettersByCode(): Promise<{ total: number; codes: { code: string; count: number }[] }> {
-    const rows: { name: string; value: string }[] = await this.db.query(
-      `SELECT name, value FROM learner_counters WHERE group_id = $1 AND (name = 'dead_lettered' OR starts_with(name, $2)) ORDER BY value DESC, name`,
-      [this.learnerGroup, DEAD_LETTER_COUNTER_PREFIX],
+  /** Dead letters per service and code, most first. */
+  async deadLettersByCode(): Promise<{ service: DeadLetteringService; code: string; count: number }[]> {
+    const rows: { service: DeadLetteringService; code: string; count: string }[] = await this.db.query(
+      `SELECT g.service, c.code, c.count FROM dead_letter_counts c JOIN unnest($1::text[], $2::text[]) AS g(service, group_id) USING (group_id)
+        ORDER BY c.count DESC, g.service, c.code`,
+      [DEAD_LETTERING_SERVICES, DEAD_LETTERING_SERVICES.map((service) => this.groups[service])],
     );
-    const total = rows.find((r) => r.name === 'dead_lettered');
-    return {
-      total: Number(total?.value ?? 0),
-      codes: rows.filter((r) => r !== total).map((r) => ({ code: r.name.slice(DEAD_LETTER_COUNTER_PREFIX.length), count: Number(r.value) })),
-    };
+    return rows.map((r) => ({ service: r.service, code: r.code, count: Number(r.count) }));
   }
 
   /** Start of the newest minute with prequential scores in the domain, or undefined when there is none. */

@@ -10,14 +10,15 @@ export const MAX_AUC_BUCKETS = 200;
 const APPROXIMATION = `binned: scores in ${AUC_LOGIT_BINS} equal logit bins over [−${AUC_LOGIT_LIMIT}, ${AUC_LOGIT_LIMIT}], pairs in one bin count ½; every applied event counted exactly once`;
 
 /**
- * The console overview's figures from the learner's tables: dead letters by code, and the prequential AUC of the
+ * The console overview's figures from Postgres: every consumer's dead letters by code, and the prequential AUC of the
  * aggregate against the personalized model over event time (each event scored by both before either learned it).
  */
 export class OperationsOverviewUseCase {
   constructor(private readonly repository: Pick<OperationsOverviewRepository, 'deadLettersByCode' | 'latestAucBucket' | 'aucHistograms'>) {}
 
   async deadLetters() {
-    return { source: 'learner' as const, ...(await this.repository.deadLettersByCode()) };
+    const codes = await this.repository.deadLettersByCode();
+    return { total: codes.reduce((sum, c) => sum + c.count, 0), codes };
   }
 
   /**

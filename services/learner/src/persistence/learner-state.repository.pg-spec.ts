@@ -303,6 +303,18 @@ describe('LearnerStateRepository dead-letter outbox', () => {
     expect((await outbox.pending()).map((p) => p.id)).toEqual([first[1]]);
     await outbox.delete([]);
     expect((await new DeadLetterOutbox(pg.db, 'outbox-b').pending()).map((p) => p.letter.source.offset)).toEqual(['99']);
+
+    // Counted per group and code in the same commits, and only there: relaying (deleting) a letter keeps its count,
+    // and the learner's own counters hold the total, not the codes again.
+    expect(await pg.db.query(`SELECT group_id, code, count::int FROM dead_letter_counts WHERE group_id LIKE 'outbox-%' ORDER BY group_id, code`)).toEqual([
+      { group_id: 'outbox-a', code: 'FEEDBACK.INVALID', count: 1 },
+      { group_id: 'outbox-a', code: 'FEEDBACK.NON_FINITE_UPDATE', count: 1 },
+      { group_id: 'outbox-a', code: 'FEEDBACK.UNKNOWN_ITEM', count: 1 },
+      { group_id: 'outbox-b', code: 'FEEDBACK.INVALID', count: 1 },
+    ]);
+    await repo.flush({ ...empty(), deadLetters: [letter(7), letter(8)] });
+    expect(await pg.db.query(`SELECT count::int FROM dead_letter_counts WHERE group_id = 'outbox-a' AND code = 'FEEDBACK.INVALID'`)).toEqual([{ count: 3 }]);
+    expect(await pg.db.query(`SELECT name FROM learner_counters WHERE group_id = 'outbox-a' AND name LIKE 'dead_lettered%'`)).toEqual([]);
   });
 
   it('a commit without letters returns no outbox ids', async () => {

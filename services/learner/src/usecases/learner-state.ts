@@ -12,7 +12,7 @@ import {
   type DonorProfile,
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
-import { deadLetterCounterName, type DeadLetterV1 } from '@chorus/contracts';
+import type { DeadLetterV1 } from '@chorus/contracts';
 import { PAIR_SEPARATOR, PairCounts, pairKey, UserReliabilityState, type UserReliabilityJSON } from '@chorus/reliability';
 import { LEARNED_ITEM_VARIANCE_START, storedPersonas, userStateText, type ModelPriors, type StoredBorrowing, type StoredItemVarianceEvidence, type StoredPersonas } from '@chorus/scoring';
 import { PrequentialAucAccumulator, type PrequentialAucRow } from './prequential-auc.accumulator';
@@ -338,12 +338,9 @@ export class LearnerState {
     return user;
   }
 
-  /** The letters go to the outbox; each is also counted under its code, which the console's overview reads. */
+  /** The letters go to the outbox, which also counts them per code (dead_letter_counts), like every service's. */
   recordDeadLetters(letters: DeadLetterV1[]): void {
-    for (const letter of letters) {
-      this.deadLetters.push(letter);
-      this.count(deadLetterCounterName(letter.code));
-    }
+    this.deadLetters.push(...letters);
   }
 
   recordPrediction(prediction: PrequentialPrediction): void {

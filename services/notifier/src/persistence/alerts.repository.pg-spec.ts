@@ -128,6 +128,8 @@ describe('AlertsRepository dead letters (the transport\'s outbox)', () => {
     await withLetters.storeAndMatch([incoming(40)], 5, [letter(41)]);
     await withLetters.storeAndMatch([], 5, [letter(42)]);
     expect((await outbox.pending()).map((r) => r.letter.source.offset)).toEqual(['41', '42']);
+    const counts = `SELECT code, count::int FROM dead_letter_counts WHERE group_id = 'notifier-letters'`;
+    expect(await database.db.query(counts)).toEqual([{ code: 'ALERT.INVALID', count: 2 }]);
   });
 
   it('rolls the letters back with the alerts when the transaction fails', async () => {
@@ -136,5 +138,6 @@ describe('AlertsRepository dead letters (the transport\'s outbox)', () => {
     const refused = { ...incoming(43), body: 'x\u0000' };
     await expect(withLetters.storeAndMatch([refused], 5, [letter(44)])).rejects.toThrow();
     expect(await outbox.pending()).toEqual([]);
+    expect(await database.db.query(`SELECT code FROM dead_letter_counts WHERE group_id = 'notifier-letters-rollback'`)).toEqual([]);
   });
 });

@@ -36,9 +36,9 @@ export function overviewPage(root: HTMLElement, session: Session, domain: string
     <h2>Prequential AUC: aggregate vs personalized</h2>
     <div id="auc-chart" class="chart"><p class="note">No prequential scores in this domain yet.</p></div>
     <p class="note" id="auc-note"></p>
-    <h2>Dead letters by code</h2>
-    <table id="dead-letters"><thead><tr><th>code</th><th>count</th></tr></thead><tbody></tbody></table>
-    <p class="note">Polled every 2 s: the gateway's /metrics, the aggregate model, consumer lag from Kafka (cached by the gateway), the learner's dead letters and prequential AUC (each event scored by both models before they learned it).</p>`;
+    <h2>Dead letters by service and code</h2>
+    <table id="dead-letters"><thead><tr><th>service</th><th>code</th><th>count</th></tr></thead><tbody></tbody></table>
+    <p class="note">Polled every 2 s: the gateway's /metrics, the aggregate model, consumer lag from Kafka (cached by the gateway), the dead letters of the learner, drift-watch and the notifier, and the prequential AUC (each event scored by both models before they learned it).</p>`;
   el<HTMLFormElement>(root, '#domain-form').addEventListener('submit', (event) => {
     event.preventDefault();
     location.hash = `#/overview?domain=${encodeURIComponent(new FormData(event.target as HTMLFormElement).get('domain') as string)}`;
@@ -84,9 +84,10 @@ export function overviewPage(root: HTMLElement, session: Session, domain: string
     ].join('');
     renderLag(root, lag.data, lag.error);
     el(root, '#dead-letters tbody').innerHTML = deadLetters.data
-      ? deadLetters.data.codes.map((c) => `<tr data-code="${esc(c.code)}"><td>${esc(c.code)}</td><td>${c.count}</td></tr>`).join('') ||
-        `<tr><td colspan="2" class="note">None (${deadLetters.data.total} in all).</td></tr>`
-      : `<tr><td colspan="2" class="error">${esc(describeError(deadLetters.error))}</td></tr>`;
+      ? deadLetters.data.codes
+          .map((c) => `<tr data-service="${esc(c.service)}" data-code="${esc(c.code)}"><td>${esc(c.service)}</td><td>${esc(c.code)}</td><td>${c.count}</td></tr>`)
+          .join('') || `<tr><td colspan="3" class="note">None.</td></tr>`
+      : `<tr><td colspan="3" class="error">${esc(describeError(deadLetters.error))}</td></tr>`;
     await drawAuc(root, auc.data, auc.error);
     if (rates.length > 0) {
       await draw(el(root, '#rate-chart'), {
