@@ -1,4 +1,5 @@
-import { gaussian, mulberry32, randomIndex, sampleWithoutReplacement } from '@chorus/random';
+import { gaussian, mulberry32, randomIndex, sampleWithoutReplacement, shuffleInPlace } from '@chorus/random';
+import { checkBehavioursAndFramings, plantedBehaviours } from './planted-annotators';
 import type { LabelBehaviour } from './planted-population';
 import { SimulationInputError } from './simulation-input.error';
 
@@ -69,12 +70,7 @@ export function plantRaters(overrides: Partial<RaterOptions> = {}): PlantedRater
   const random = mulberry32(options.seed);
   const items = Array.from({ length: options.itemCount }, (_, k) => `item-${k}`);
   const quality = new Map(items.map((id) => [id, options.qualitySd * gaussian(random)] as const));
-  const raters: PlantedRater[] = [];
-  for (const behaviour of ['genuine', 'non-attitude', 'constructed'] as const) {
-    const count = Math.round(options.shares[behaviour] * options.raterCount);
-    for (let k = 0; k < count && raters.length < options.raterCount; k++) raters.push({ id: `rater-${raters.length}`, behaviour });
-  }
-  while (raters.length < options.raterCount) raters.push({ id: `rater-${raters.length}`, behaviour: 'genuine' });
+  const raters: PlantedRater[] = plantedBehaviours(options.shares, options.raterCount).map((behaviour, k) => ({ id: `rater-${k}`, behaviour }));
 
   const ratings: PlantedRating[] = [];
   for (const rater of raters) {
@@ -91,11 +87,8 @@ export function plantRaters(overrides: Partial<RaterOptions> = {}): PlantedRater
       }
     }
   }
-  // Fisher–Yates: one time order in which repeats and raters interleave.
-  for (let k = ratings.length - 1; k > 0; k--) {
-    const j = randomIndex(random, k + 1);
-    [ratings[k], ratings[j]] = [ratings[j]!, ratings[k]!];
-  }
+  // One time order in which repeats and raters interleave.
+  shuffleInPlace(random, ratings);
   return { options, quality, raters, ratings };
 }
 
@@ -105,11 +98,7 @@ function checkRaterOptions(options: RaterOptions): RaterOptions {
     if (!Number.isInteger(value) || value < min) throw new SimulationInputError(`${name} is ${String(value)}; it must be an integer ≥ ${min}`);
   }
   if (options.itemsPerRater > options.itemCount) throw new SimulationInputError(`itemsPerRater is ${options.itemsPerRater}; it must be ≤ itemCount (${options.itemCount})`);
-  const shares = Object.values(options.shares);
-  if (shares.some((s) => !(s >= 0)) || Math.abs(shares.reduce((x, y) => x + y, 0) - 1) > 1e-9) {
-    throw new SimulationInputError(`shares ${JSON.stringify(options.shares)} must be ≥ 0 and sum to 1`);
-  }
-  if (options.framings.length === 0) throw new SimulationInputError('framings must name at least one framing');
+  checkBehavioursAndFramings(options);
   for (const name of ['qualitySd', 'framingEffect'] as const) {
     if (!Number.isFinite(options[name]) || options[name] < 0) throw new SimulationInputError(`${name} is ${options[name]}; it must be a finite number ≥ 0`);
   }
