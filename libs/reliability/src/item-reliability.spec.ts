@@ -110,6 +110,16 @@ describe('item signals beside pair signals', () => {
     expect(model.itemReport(restored)).toEqual(model.itemReport(live));
   });
 
+  it('the tracker restores item signals under its own ε (their likelihoods are recomputed on load)', () => {
+    const options = { epsilon: 0.2 };
+    const live = new ReliabilityTracker(options);
+    const observations = [true, false, true, true, false].map((positive, k): ItemObservation => ({ userId: 'u', itemId: `m-${k % 2}`, positive, surface: k % 3 ? 'home' : 'search' }));
+    for (const o of observations.slice(0, 4)) live.observeItem(o);
+    const restored = ReliabilityTracker.fromJSON(JSON.parse(JSON.stringify(live)), options);
+    expect(restored.observeItem(observations[4]!)).toEqual(live.observeItem(observations[4]!));
+    expect(restored.user('u')).toEqual(live.user('u'));
+  });
+
   it('a user whose other items are non-attitudes has a repeat weighed less than a fresh user has (the user type)', () => {
     const model = new ReliabilityModel();
     const flipper = new UserReliabilityState();

@@ -138,7 +138,7 @@ export class ReliabilityTracker {
     const tracker = new ReliabilityTracker(options, shardOf);
     const sums = new Map<number, Map<string, { n: number; a: number }>>();
     for (const userId of Object.keys(json.users)) {
-      const user = UserReliabilityState.fromJSON(json.users[userId]!);
+      const user = UserReliabilityState.fromJSON(json.users[userId]!, tracker.options.epsilon);
       tracker.users.set(userId, user);
       const shard = tracker.shardFor(userId);
       if (!sums.has(shard)) sums.set(shard, new Map());
