@@ -28,9 +28,9 @@ async function modelState(db: DataSource) {
 /**
  * Exactly-once effect across a crash: a learner SIGKILLed mid-stream and restarted ends with the same model state,
  * bit for bit, as one that ran uninterrupted over the same events. The stream repeats pairwise judgments under
- * framings and positions, so the state includes reliability (each user's in their row, the pair counts per partition)
- * and the weights it gave (issue #15): a judgment weighed twice, or weighed against counts that lost a judgment, would
- * move the posteriors.
+ * framings and positions, and ratings, clicks and skips of the same items, so the state includes reliability (each
+ * user's in their row with their item signals, the pair counts per partition) and the weights it gave (issue #15): a
+ * judgment weighed twice, or weighed against counts that lost a judgment, would move the posteriors.
  */
 describe('learner crash recovery', () => {
   const stack = new TestStack(3);
@@ -127,5 +127,7 @@ describe('learner crash recovery', () => {
     const reliability = uninterrupted.users.map((u: { state: string }) => JSON.parse(u.state).reliability).filter(Boolean);
     expect(reliability.length).toBe(300);
     expect(reliability.some((r: { counts: number[] }) => r.counts[5]! < r.counts[0]! * 0.99)).toBe(true);
+    // And the item half: users rated, clicked and skipped items again, and not every repeat weighed 1.
+    expect(reliability.some((r: { items?: { counts: number[] } }) => r.items !== undefined && r.items.counts[1]! < r.items.counts[0]! * 0.99)).toBe(true);
   });
 });

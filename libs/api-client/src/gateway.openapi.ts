@@ -1137,6 +1137,34 @@ export interface components {
                 triads: number;
                 cycles: number;
             };
+            /** @description The user's repeated ratings, clicks and skips of single items, classified as the pairs are */
+            items: {
+                /** @description Ratings, clicks and skips the learner has weighed */
+                observations: number;
+                /** @description Distinct items among them */
+                signals: number;
+                /** @description Items observed at least twice (the others are unknown for want of a repeat) */
+                repeated: number;
+                /** @description Mean weight the learner gave the observations (1 with none; a first observation of an item weighs 1) */
+                meanWeight: number;
+                /** @description Signals (user, item) per class */
+                classCounts: {
+                    genuine: number;
+                    "non-attitude": number;
+                    constructed: number;
+                    unknown: number;
+                };
+                /** @description Pairs of observations of the same item under the same condition on the same side of the label threshold */
+                retest: {
+                    agreeing: number;
+                    compared: number;
+                };
+                /** @description The same under different conditions (framing, surface, shown position, order) */
+                acrossConditions: {
+                    agreeing: number;
+                    compared: number;
+                };
+            };
         };
         UserModel: {
             userId: string;

@@ -111,6 +111,15 @@ export function pairwiseJudgment(event: PairwiseEventV1) {
   return { userId: event.userId, chosenId: event.chosenId, rejectedId: event.rejectedId, tie: event.tie ?? false, position, framingId, surface, order };
 }
 
+/**
+ * A rating's, click's or skip's fields as @chorus/reliability's item observation: `positive` is the side of the label
+ * threshold the caller's reward model puts it on (a click 1, a skip 0, a rating ratingLabel's y).
+ */
+export function itemObservation(event: Exclude<FeedbackEventV1, PairwiseEventV1>, positive: boolean) {
+  const { surface, position, framingId, order } = event.context ?? {};
+  return { userId: event.userId, itemId: event.itemId, positive, position, framingId, surface, order };
+}
+
 /** Items an event refers to (one for rating/click/skip, two for pairwise). */
 export function referencedItems(event: FeedbackEventV1): string[] {
   return event.type === 'pairwise' ? [event.chosenId, event.rejectedId] : [event.itemId];

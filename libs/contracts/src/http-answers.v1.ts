@@ -63,7 +63,10 @@ const personaDecisionV1 = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('merge'), persona: z.number().int(), into: z.number().int(), atEvent: z.number(), maxZ: z.number().describe('Largest standardized difference of means, below the merge threshold'), feature: z.string().describe('The feature where it is reached') }),
 ]);
 
-/** Which of the domain's models weigh pairwise judgments by reliability (LEARNER_RELIABILITY_WEIGHTS[_BY_DOMAIN]). */
+/**
+ * Which of the domain's models weigh pairwise judgments and repeated ratings, clicks and skips by reliability
+ * (LEARNER_RELIABILITY_WEIGHTS[_BY_DOMAIN]).
+ */
 const reliabilityWeighting = z.object({ aggregate: z.boolean(), personalized: z.boolean() });
 
 /** The model read's summary of what the user's judgments count for (issue #15). */
@@ -77,6 +80,7 @@ const effectiveWeightV1 = z
   .describe("What the user's pairwise judgments count for; GET /v1/users/{id}/reliability has the why");
 
 const agreement = z.object({ agreeing: z.number(), compared: z.number() });
+const classCounts = z.object({ genuine: count, 'non-attitude': count, constructed: count, unknown: count });
 
 export const userReliabilityV1 = answer('UserReliability', z
   .object({
@@ -92,7 +96,7 @@ export const userReliabilityV1 = answer('UserReliability', z
       .describe("The same agreement as the learner counted it when each judgment arrived (against the other users of the user's partition), and the user factor of the weight it gives"),
     meanWeight: z.number().describe('Mean weight the learner gave the judgments'),
     weighting: reliabilityWeighting,
-    classCounts: z.object({ genuine: count, 'non-attitude': count, constructed: count, unknown: count }).describe('Signals (user, pair) per class; unknown while the evidence is thin'),
+    classCounts: classCounts.describe('Signals (user, pair) per class; unknown while the evidence is thin'),
     classShares: z.object({ genuine: z.number(), 'non-attitude': z.number(), constructed: z.number() }).describe('Mean class posterior over the signals'),
     retest: agreement.describe('Pairs of judgments of the same pair under the same condition, and how many agree'),
     acrossConditions: agreement.describe('The same under different conditions (framing, surface, order)'),
@@ -103,6 +107,17 @@ export const userReliabilityV1 = answer('UserReliability', z
       framing: z.object({ signalsCompared: count, flipped: count }).describe('Signals with a direction in ≥ 2 conditions, and how many point different ways'),
     }),
     intransitivity: z.object({ triads: count, cycles: count }).describe("Triads of the user's majority directions whose three pairs are all judged, and the cyclic ones"),
+    items: z
+      .object({
+        observations: count.describe('Ratings, clicks and skips the learner has weighed'),
+        signals: count.describe('Distinct items among them'),
+        repeated: count.describe('Items observed at least twice (the others are unknown for want of a repeat)'),
+        meanWeight: z.number().describe('Mean weight the learner gave the observations (1 with none; a first observation of an item weighs 1)'),
+        classCounts: classCounts.describe('Signals (user, item) per class'),
+        retest: agreement.describe('Pairs of observations of the same item under the same condition on the same side of the label threshold'),
+        acrossConditions: agreement.describe('The same under different conditions (framing, surface, shown position, order)'),
+      })
+      .describe("The user's repeated ratings, clicks and skips of single items, classified as the pairs are"),
   }));
 
 export const userModelV1 = answer('UserModel', z

@@ -4,6 +4,6 @@
  * framework and nothing of ours, so every library may import it (.dependency-cruiser.cjs).
  */
 export { mulberry32 } from './mulberry32.prng';
-export { gaussian, gumbel, randomIndex, sampleWithoutReplacement } from './random-variates';
+export { gaussian, gumbel, randomIndex, sampleWithoutReplacement, shuffleInPlace } from './random-variates';
 export { seededUuid } from './seeded-uuid';
 export { stableHash, stableHash53 } from './stable-hash';

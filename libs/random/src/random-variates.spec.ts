@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from './mulberry32.prng';
-import { gaussian, gumbel, randomIndex, sampleWithoutReplacement } from './random-variates';
+import { gaussian, gumbel, randomIndex, sampleWithoutReplacement, shuffleInPlace } from './random-variates';
 
 /** A generator that replays the given draws in a loop, so each expectation below can be worked out by hand. */
 const replay = (...draws: number[]) => {
@@ -35,6 +35,21 @@ describe('random variates', () => {
     expect(sample.every((x) => items.includes(x))).toBe(true);
     expect(sampleWithoutReplacement(r, items, 99)).toHaveLength(30);
     expect(items).toEqual(Array.from({ length: 30 }, (_, i) => i)); // input untouched
+  });
+
+  it('shuffleInPlace permutes the array it is given, uniformly: each of the 6 orders of 3 about 1/6 of the time', () => {
+    const r = mulberry32(4);
+    const items = [1, 2, 3];
+    expect(shuffleInPlace(r, items)).toBe(items);
+    expect([...items].sort()).toEqual([1, 2, 3]);
+    const counts = new Map<string, number>();
+    for (let k = 0; k < 6000; k++) {
+      const order = shuffleInPlace(r, [1, 2, 3]).join('');
+      counts.set(order, (counts.get(order) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(6);
+    // Binomial(6000, 1/6): sd ≈ 29; 5 sd either side.
+    for (const count of counts.values()) expect(Math.abs(count - 1000)).toBeLessThan(145);
   });
 
   it('gumbel clamps a draw of 1 just below 1: −ln(−ln(1 − 2⁻⁵³)) = 53·ln 2, finite', () => {

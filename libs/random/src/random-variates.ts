@@ -28,3 +28,12 @@ export function sampleWithoutReplacement<T>(random: () => number, items: readonl
   }
   return pool.slice(0, take);
 }
+
+/** Shuffles `items` in place (Fisher–Yates from the end) and returns it. */
+export function shuffleInPlace<T>(random: () => number, items: T[]): T[] {
+  for (let k = items.length - 1; k > 0; k--) {
+    const j = randomIndex(random, k + 1);
+    [items[k], items[j]] = [items[j]!, items[k]!];
+  }
+  return items;
+}

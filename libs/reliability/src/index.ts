@@ -22,6 +22,10 @@ export {
 export { ReliabilityInputError } from './reliability-input.error';
 export {
   DEFAULT_RELIABILITY_OPTIONS,
+  type ItemObservation,
+  type ItemObservationWeight,
+  type ItemSignalReliability,
+  type UserItemReliability,
   PAIR_SEPARATOR,
   PairCounts,
   pairKey,

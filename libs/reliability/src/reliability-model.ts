@@ -26,6 +26,22 @@ export interface PairJudgment {
   readonly order?: number;
 }
 
+/**
+ * One observation of a single item (a rating, click or skip) and the condition it was made under: `positive` is the
+ * side of the label threshold it fell on (the learner's y: ratingLabel's threshold for a rating, 1 for a click, 0 for a
+ * skip). A user's repeated observations of one item are its item signal.
+ */
+export interface ItemObservation {
+  readonly userId: string;
+  readonly itemId: string;
+  readonly positive: boolean;
+  readonly framingId?: string;
+  readonly surface?: string;
+  /** Where the item was shown in its list; for a single item, a condition like a framing. */
+  readonly position?: number;
+  readonly order?: number;
+}
+
 /** Options of {@link ReliabilityTracker}; every field has a default (DEFAULT_RELIABILITY_OPTIONS). */
 export interface ReliabilityOptions {
   /** ε: a genuine or constructed answer is reproduced with probability 1 − ε. */
@@ -95,6 +111,39 @@ export interface PositionBias {
   readonly detected: boolean;
 }
 
+/** What one item observation weighs, and why: 1 until the item is repeated, then min(1, signal / the class prior's). */
+export interface ItemObservationWeight {
+  readonly weight: number;
+  /** P(g) + constructedWeight·P(c) + nonAttitudeWeight·P(na) of the item signal after the observation. */
+  readonly signal: number;
+  readonly posterior: ClassPosterior;
+  readonly label: LabelClass | 'unknown';
+}
+
+/** A (user, item) signal's evidence and class. */
+export interface ItemSignalReliability {
+  readonly itemId: string;
+  readonly observations: number;
+  readonly positive: number;
+  readonly conditions: number;
+  readonly posterior: ClassPosterior;
+  readonly label: LabelClass | 'unknown';
+  readonly retest: Agreement;
+  readonly acrossConditions: Agreement;
+}
+
+/** A user's item signals summed (the `items` part of {@link UserReliability}). */
+export interface UserItemReliability {
+  readonly observations: number;
+  readonly signals: number;
+  /** Signals with ≥ minJudgments observations (the others are "unknown" for want of a repeat). */
+  readonly repeated: number;
+  readonly meanWeight: number;
+  readonly classCounts: Readonly<Record<LabelClass | 'unknown', number>>;
+  readonly retest: Agreement;
+  readonly acrossConditions: Agreement;
+}
+
 /** A (user, pair) signal's evidence and class. */
 export interface SignalReliability {
   readonly items: readonly [string, string];
@@ -127,6 +176,8 @@ export interface UserReliability {
     readonly framing: { readonly signalsCompared: number; readonly flipped: number };
   };
   readonly intransitivity: Intransitivity;
+  /** The user's repeated ratings, clicks and skips of single items. */
+  readonly items: UserItemReliability;
 }
 
 /** Population figures (the experiment's summary and drift-watch's signal). */
@@ -140,9 +191,8 @@ export interface PopulationReliability {
   readonly usersWithPositionBias: number;
 }
 
-interface SignalState {
-  readonly first: string;
-  readonly second: string;
+/** A signal's counts: per condition, and in all (`a`: judgments for the pair's first item, or positive observations). */
+interface CountedSignal {
   readonly conditions: Map<string, ConditionCounts>;
   n: number;
   a: number;
@@ -150,13 +200,39 @@ interface SignalState {
   readonly logLikelihood: Float64Array;
 }
 
+interface SignalState extends CountedSignal {
+  readonly first: string;
+  readonly second: string;
+}
+
+/** One user's item signals and their sums; the item type is kept apart from the pair type (see the README). */
+class ItemSignals {
+  readonly signals = new Map<string, CountedSignal>();
+  observations = 0;
+  weightSum = 0;
+  readonly logLikelihood = new Float64Array(3);
+}
+
+/** A stored signal: [[condition, n, a, aFirst, aSecond, bFirst, bSecond]…], its log-likelihoods. */
+type SignalJSON = readonly [readonly (readonly [string, number, number, number, number, number, number])[], readonly [number, number, number]];
+
 /** One user's reliability state as JSON (what an exactly-once holder stores beside the user's model). */
 export interface UserReliabilityJSON {
   readonly counts: readonly [judgments: number, chosenFirst: number, chosenSecond: number, agree: number, disagree: number, weightSum: number];
   /** Σ of the signals' stored log-likelihoods. */
   readonly logLikelihood: readonly [genuine: number, nonAttitude: number, constructed: number];
   /** pair key → [[condition, n, a, aFirst, aSecond, bFirst, bSecond]…], stored log-likelihoods */
-  readonly signals: Record<string, readonly [readonly (readonly [string, number, number, number, number, number, number])[], readonly [number, number, number]]>;
+  readonly signals: Record<string, SignalJSON>;
+  /**
+   * The item signals (absent on states from before them and while the user has none): item id → [condition, n,
+   * positive]…. An item signal's log-likelihoods are a function of its counts (no position bias enters them), so they
+   * are recomputed on load rather than stored: a user's row holds every item the user rated, clicked or skipped.
+   */
+  readonly items?: {
+    readonly counts: readonly [observations: number, weightSum: number];
+    readonly logLikelihood: readonly [genuine: number, nonAttitude: number, constructed: number];
+    readonly signals: Record<string, readonly (readonly [string, number, number])[]>;
+  };
 }
 
 export const PAIR_SEPARATOR = '\u0001';
@@ -182,6 +258,8 @@ export class UserReliabilityState {
   weightSum = 0;
   /** @internal Σ of the signals' stored log-likelihoods (genuine, non-attitude, constructed), kept incrementally. */
   readonly logLikelihood = new Float64Array(3);
+  /** @internal The user's repeated observations of single items. */
+  readonly items = new ItemSignals();
 
   /** The pairs this user judged, as {@link pairKey}s. */
   pairKeys(): IterableIterator<string> {
@@ -196,34 +274,72 @@ export class UserReliabilityState {
   toJSON(): UserReliabilityJSON {
     // Null-prototype records: ids are untrusted strings, and "__proto__" must stay an ordinary key.
     const signals: Record<string, UserReliabilityJSON['signals'][string]> = Object.create(null);
-    for (const [key, signal] of this.signals) {
-      signals[key] = [
-        [...signal.conditions].map(([condition, c]) => [condition, c.n, c.a, c.aFirst, c.aSecond, c.bFirst, c.bSecond] as const),
-        [signal.logLikelihood[0]!, signal.logLikelihood[1]!, signal.logLikelihood[2]!],
-      ];
-    }
-    const sum = this.logLikelihood;
-    return { counts: [this.judgments, this.chosenFirst, this.chosenSecond, this.agree, this.disagree, this.weightSum], logLikelihood: [sum[0]!, sum[1]!, sum[2]!], signals };
+    for (const [key, signal] of this.signals) signals[key] = signalJSON(signal);
+    const json = { counts: [this.judgments, this.chosenFirst, this.chosenSecond, this.agree, this.disagree, this.weightSum], logLikelihood: triple(this.logLikelihood), signals } as const;
+    // Without item signals the JSON is what it was before them, so stored rows and replays compare equal.
+    if (this.items.signals.size === 0) return json;
+    const items: Record<string, (readonly [string, number, number])[]> = Object.create(null);
+    for (const [itemId, signal] of this.items.signals) items[itemId] = [...signal.conditions].map(([condition, c]) => [condition, c.n, c.a] as const);
+    return { ...json, items: { counts: [this.items.observations, this.items.weightSum], logLikelihood: triple(this.items.logLikelihood), signals: items } };
   }
 
-  /** Restores a state from {@link toJSON}'s output; trusts its shape (the caller validates untrusted input). */
-  static fromJSON(json: UserReliabilityJSON): UserReliabilityState {
+  /**
+   * Restores a state from {@link toJSON}'s output; trusts its shape (the caller validates untrusted input). `epsilon`
+   * (the model's) recomputes the item signals' log-likelihoods.
+   */
+  static fromJSON(json: UserReliabilityJSON, epsilon = DEFAULT_RELIABILITY_OPTIONS.epsilon): UserReliabilityState {
     const user = new UserReliabilityState();
     [user.judgments, user.chosenFirst, user.chosenSecond, user.agree, user.disagree, user.weightSum] = json.counts;
     user.logLikelihood.set(json.logLikelihood);
     for (const key of Object.keys(json.signals)) {
-      const [conditions, stored] = json.signals[key]!;
       const [firstId, secondId] = key.split(PAIR_SEPARATOR) as [string, string];
-      const signal: SignalState = { first: firstId, second: secondId, conditions: new Map(), n: 0, a: 0, logLikelihood: Float64Array.from(stored) };
-      for (const [condition, n, a, aFirst, aSecond, bFirst, bSecond] of conditions) {
-        signal.conditions.set(condition, { n, a, aFirst, aSecond, bFirst, bSecond });
-        signal.n += n;
-        signal.a += a;
+      user.signals.set(key, { first: firstId, second: secondId, ...signalFromJSON(json.signals[key]!) });
+    }
+    if (json.items !== undefined) {
+      [user.items.observations, user.items.weightSum] = json.items.counts;
+      user.items.logLikelihood.set(json.items.logLikelihood);
+      for (const itemId of Object.keys(json.items.signals)) {
+        const signal = signalFromJSON([json.items.signals[itemId]!.map(([condition, n, a]) => [condition, n, a, 0, 0, 0, 0] as const), [0, 0, 0]]);
+        signal.logLikelihood.set(itemLogLikelihood(signal, epsilon));
+        user.items.signals.set(itemId, signal);
       }
-      user.signals.set(key, signal);
     }
     return user;
   }
+}
+
+function triple(values: Float64Array): [number, number, number] {
+  return [values[0]!, values[1]!, values[2]!];
+}
+
+function signalJSON(signal: CountedSignal): SignalJSON {
+  return [[...signal.conditions].map(([condition, c]) => [condition, c.n, c.a, c.aFirst, c.aSecond, c.bFirst, c.bSecond] as const), triple(signal.logLikelihood)];
+}
+
+function signalFromJSON([conditions, stored]: SignalJSON): CountedSignal {
+  const signal: CountedSignal = { conditions: new Map(), n: 0, a: 0, logLikelihood: Float64Array.from(stored) };
+  for (const [condition, n, a, aFirst, aSecond, bFirst, bSecond] of conditions) {
+    signal.conditions.set(condition, { n, a, aFirst, aSecond, bFirst, bSecond });
+    signal.n += n;
+    signal.a += a;
+  }
+  return signal;
+}
+
+/** The key of a measurement condition: the recorded context fields joined by U+0001 (absent fields empty). */
+function conditionKey(...fields: (string | number | undefined)[]): string {
+  return fields.map((field) => field ?? '').join(PAIR_SEPARATOR);
+}
+
+/** An item observation's condition: '' without any context (most of them; it keeps the stored rows short). */
+function itemConditionKey({ framingId, surface, position, order }: ItemObservation): string {
+  return framingId === undefined && surface === undefined && position === undefined && order === undefined ? '' : conditionKey(framingId, surface, position, order);
+}
+
+/** An item signal's class log-likelihoods: a function of its counts, since no position bias enters them (½). */
+function itemLogLikelihood(signal: CountedSignal, epsilon: number): number[] {
+  const l = classLogLikelihoods(signal.conditions.values(), epsilon, 0.5);
+  return [l.genuine, l['non-attitude'], l.constructed];
 }
 
 /**
@@ -295,7 +411,7 @@ export class ReliabilityModel {
     const firstIsChosen = chosenId < rejectedId;
     const key = firstIsChosen ? chosenId + PAIR_SEPARATOR + rejectedId : rejectedId + PAIR_SEPARATOR + chosenId;
     const outcome = tie ? 0.5 : firstIsChosen ? 1 : 0;
-    const condition = `${framingId ?? ''}${PAIR_SEPARATOR}${surface ?? ''}${PAIR_SEPARATOR}${order ?? ''}`;
+    const condition = conditionKey(framingId, surface, order);
 
     let signal = user.signals.get(key);
     if (signal === undefined) {
@@ -333,13 +449,87 @@ export class ReliabilityModel {
     }
 
     const { weight, logLikelihood } = this.weigh(user, signal, shown);
-    // The signal's new likelihoods replace its old share of its user's type (a fresh signal's share was ln 1 = 0).
-    for (let k = 0; k < 3; k++) {
-      user.logLikelihood[k] += logLikelihood[k]! - signal.logLikelihood[k]!;
-      signal.logLikelihood[k] = logLikelihood[k]!;
-    }
+    replaceShare(user.logLikelihood, signal, logLikelihood);
     user.weightSum += weight.weight;
     return weight;
+  }
+
+  /**
+   * Learns one observation of a single item (a rating, click or skip) into the user's item signal of that item, and
+   * returns its weight: the pairwise classes over the item's observations per condition (framing, surface, shown
+   * position, order), with "for the pair's first item" read as "positive". Until the item is repeated (fewer than
+   * minJudgments observations) the weight is 1: one observation is equally likely under the three classes, so only a
+   * prior could move it, and a prior-only weight would scale every one-off rating alike. Then it is
+   * min(1, w_signal / w_prior), w_prior = the class prior's w_signal: the weight a rating carries today is what an
+   * observation of an item of unknown class carries, and repeats can only say it is worth less (or as much).
+   *
+   * @throws ReliabilityInputError on an empty id or a position/order that is not an integer ≥ 0 (nothing is changed then).
+   */
+  observeItem(user: UserReliabilityState, observation: ItemObservation): ItemObservationWeight {
+    checkItemObservation(observation);
+    const { itemId, positive } = observation;
+    const items = user.items;
+    let signal = items.signals.get(itemId);
+    if (signal === undefined) items.signals.set(itemId, (signal = { conditions: new Map(), n: 0, a: 0, logLikelihood: new Float64Array(3) }));
+    const condition = itemConditionKey(observation);
+    let counts = signal.conditions.get(condition);
+    if (counts === undefined) signal.conditions.set(condition, (counts = unplacedCounts(0, 0)));
+    const outcome = positive ? 1 : 0;
+    counts.n++;
+    counts.a += outcome;
+    signal.n++;
+    signal.a += outcome;
+    items.observations++;
+
+    const o = this.options;
+    // Position is a condition here, not a bias of the user's choice between two shown items: ½ is "no position bias".
+    const { posterior, label, logLikelihood } = this.classify(items.logLikelihood, signal, 0.5);
+    replaceShare(items.logLikelihood, signal, logLikelihood);
+    const signalWeight = this.signalWeight(posterior);
+    const weight = signal.n < o.minJudgments ? 1 : Math.max(o.minWeight, Math.min(1, signalWeight / this.signalWeight(o.classPrior)));
+    items.weightSum += weight;
+    return { weight, signal: signalWeight, posterior, label };
+  }
+
+  /** One (user, item) signal, or undefined when the user never rated, clicked or skipped that item. */
+  itemSignal(user: UserReliabilityState, itemId: string): ItemSignalReliability | undefined {
+    const signal = user.items.signals.get(itemId);
+    if (signal === undefined) return undefined;
+    const { posterior, label } = this.classify(user.items.logLikelihood, signal, 0.5);
+    return {
+      itemId,
+      observations: signal.n,
+      positive: signal.a,
+      conditions: signal.conditions.size,
+      posterior,
+      label,
+      retest: retestAgreement(signal.conditions.values()),
+      acrossConditions: crossConditionAgreement(signal.conditions.values()),
+    };
+  }
+
+  /** The user's item signals summed: class counts, test–retest and cross-condition agreement. */
+  itemReport(user: UserReliabilityState): UserItemReliability {
+    const items = user.items;
+    const classCounts = { genuine: 0, 'non-attitude': 0, constructed: 0, unknown: 0 };
+    const retest = { agreeing: 0, compared: 0 };
+    const across = { agreeing: 0, compared: 0 };
+    let repeated = 0;
+    for (const signal of items.signals.values()) {
+      classCounts[this.classify(items.logLikelihood, signal, 0.5).label]++;
+      if (signal.n >= this.options.minJudgments) repeated++;
+      addAgreement(retest, retestAgreement(signal.conditions.values()));
+      addAgreement(across, crossConditionAgreement(signal.conditions.values()));
+    }
+    return {
+      observations: items.observations,
+      signals: items.signals.size,
+      repeated,
+      meanWeight: items.observations === 0 ? 1 : items.weightSum / items.observations,
+      classCounts,
+      retest,
+      acrossConditions: across,
+    };
   }
 
   /** A user's reliability report; the leave-one-out majority is taken from `population` (which holds the user's own judgments). */
@@ -355,15 +545,11 @@ export class ReliabilityModel {
     const edges: [string, string][] = [];
     const firstShown = this.firstShownProbability(user);
     for (const [key, signal] of user.signals) {
-      const { posterior, label } = this.classify(user, signal, firstShown);
+      const { posterior, label } = this.classify(user.logLikelihood, signal, firstShown);
       classCounts[label]++;
       for (const c of LABEL_CLASSES) shares[c] += posterior[c];
-      const r = retestAgreement(signal.conditions.values());
-      const x = crossConditionAgreement(signal.conditions.values());
-      retest.agreeing += r.agreeing;
-      retest.compared += r.compared;
-      across.agreeing += x.agreeing;
-      across.compared += x.compared;
+      addAgreement(retest, retestAgreement(signal.conditions.values()));
+      addAgreement(across, crossConditionAgreement(signal.conditions.values()));
       const total = population.get(key) ?? signal;
       const othersA = total.a - signal.a;
       const othersB = total.n - total.a - (signal.n - signal.a);
@@ -402,6 +588,7 @@ export class ReliabilityModel {
       acrossConditions: across,
       conditionEffects: { position: this.positionBias(user), framing: { signalsCompared, flipped } },
       intransitivity: countCyclicTriads(edges),
+      items: this.itemReport(user),
     };
   }
 
@@ -413,7 +600,7 @@ export class ReliabilityModel {
       items: [signal.first, signal.second],
       judgments: signal.n,
       conditions: signal.conditions.size,
-      ...this.classify(user, signal, this.firstShownProbability(user)),
+      ...this.classify(user.logLikelihood, signal, this.firstShownProbability(user)),
       retest: retestAgreement(signal.conditions.values()),
       acrossConditions: crossConditionAgreement(signal.conditions.values()),
     };
@@ -422,23 +609,30 @@ export class ReliabilityModel {
   /** Each of the user's signals' class label (for population counts). */
   *labels(user: UserReliabilityState): IterableIterator<LabelClass | 'unknown'> {
     const firstShown = this.firstShownProbability(user);
-    for (const signal of user.signals.values()) yield this.classify(user, signal, firstShown).label;
+    for (const signal of user.signals.values()) yield this.classify(user.logLikelihood, signal, firstShown).label;
   }
 
   private weigh(user: UserReliabilityState, signal: SignalState, shown: 0 | 1 | undefined): { weight: JudgmentWeight; logLikelihood: readonly number[] } {
-    const { posterior, label, logLikelihood } = this.classify(user, signal, this.firstShownProbability(user));
+    const { posterior, label, logLikelihood } = this.classify(user.logLikelihood, signal, this.firstShownProbability(user));
     const o = this.options;
-    const signalWeight = posterior.genuine + o.constructedWeight * posterior.constructed + o.nonAttitudeWeight * posterior['non-attitude'];
+    const signalWeight = this.signalWeight(posterior);
     const userWeight = this.userFactor(user);
     const positionWeight = shown === undefined ? 1 : this.positionFactor(user, shown);
     const weight = Math.max(o.minWeight, signalWeight * userWeight * positionWeight);
     return { weight: { weight, signal: signalWeight, user: userWeight, position: positionWeight, posterior, label }, logLikelihood };
   }
 
-  private classify(user: UserReliabilityState, signal: SignalState, firstShown: number): { posterior: ClassPosterior; label: LabelClass | 'unknown'; logLikelihood: readonly number[] } {
+  /** w_signal = P(g) + constructedWeight·P(c) + nonAttitudeWeight·P(na). */
+  private signalWeight(posterior: ClassPosterior): number {
+    const o = this.options;
+    return posterior.genuine + o.constructedWeight * posterior.constructed + o.nonAttitudeWeight * posterior['non-attitude'];
+  }
+
+  /** A signal's class posterior and label, under the prior its user's type (the sum `type` of its signals) gives it. */
+  private classify(type: Float64Array, signal: CountedSignal, firstShown: number): { posterior: ClassPosterior; label: LabelClass | 'unknown'; logLikelihood: readonly number[] } {
     const o = this.options;
     const l = classLogLikelihoods(signal.conditions.values(), o.epsilon, firstShown);
-    const posterior = classPosterior(l, this.userPrior(user, signal));
+    const posterior = classPosterior(l, this.userPrior(type, signal));
     return { posterior, label: decideClass(posterior, signal.n, o.decisionThreshold, o.minJudgments), logLikelihood: [l.genuine, l['non-attitude'], l.constructed] };
   }
 
@@ -447,13 +641,13 @@ export class ReliabilityModel {
    * class given its other signals' stored likelihoods (the hierarchical step; likelihoods, not posteriors, so a user's
    * type does not feed on its own prior).
    */
-  private userPrior(user: UserReliabilityState, signal: SignalState): ClassPosterior {
+  private userPrior(sum: Float64Array, signal: CountedSignal): ClassPosterior {
     const { classPrior, userTypeWeight: w } = this.options;
     const type = classPosterior(
       {
-        genuine: user.logLikelihood[0]! - signal.logLikelihood[0]!,
-        'non-attitude': user.logLikelihood[1]! - signal.logLikelihood[1]!,
-        constructed: user.logLikelihood[2]! - signal.logLikelihood[2]!,
+        genuine: sum[0]! - signal.logLikelihood[0]!,
+        'non-attitude': sum[1]! - signal.logLikelihood[1]!,
+        constructed: sum[2]! - signal.logLikelihood[2]!,
       },
       classPrior,
     );
@@ -509,6 +703,19 @@ export class ReliabilityModel {
   }
 }
 
+/** The signal's new likelihoods replace its old share of its user's type (a fresh signal's share was ln 1 = 0). */
+function replaceShare(sum: Float64Array, signal: CountedSignal, logLikelihood: readonly number[]): void {
+  for (let k = 0; k < 3; k++) {
+    sum[k] += logLikelihood[k]! - signal.logLikelihood[k]!;
+    signal.logLikelihood[k] = logLikelihood[k]!;
+  }
+}
+
+function addAgreement(total: { agreeing: number; compared: number }, part: Agreement): void {
+  total.agreeing += part.agreeing;
+  total.compared += part.compared;
+}
+
 function betaSd(alpha: number, beta: number): number {
   const total = alpha + beta;
   return Math.sqrt((alpha * beta) / (total * total * (total + 1)));
@@ -522,8 +729,20 @@ function checkJudgment(judgment: PairJudgment): void {
   }
   if (chosenId === rejectedId) throw new ReliabilityInputError(`judgment: item "${chosenId}" is compared with itself; a pair needs two different items`);
   if (chosenId.includes(PAIR_SEPARATOR) || rejectedId.includes(PAIR_SEPARATOR)) throw new ReliabilityInputError('judgment: item ids must not contain U+0001');
+  checkPlacement('judgment', position, order);
+}
+
+function checkItemObservation(observation: ItemObservation): void {
+  const { userId, itemId, positive, position, order } = observation;
+  if (typeof userId !== 'string' || userId === '') throw new ReliabilityInputError('item observation: userId must be a non-empty string');
+  if (typeof itemId !== 'string' || itemId === '') throw new ReliabilityInputError('item observation: itemId must be a non-empty string');
+  if (typeof positive !== 'boolean') throw new ReliabilityInputError(`item observation: positive is ${String(positive)}; it must be true or false (the side of the label threshold)`);
+  checkPlacement('item observation', position, order);
+}
+
+function checkPlacement(what: string, position: number | undefined, order: number | undefined): void {
   for (const [name, value] of [['position', position], ['order', order]] as const) {
-    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new ReliabilityInputError(`judgment: ${name} is ${String(value)}; it must be an integer ≥ 0`);
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new ReliabilityInputError(`${what}: ${name} is ${String(value)}; it must be an integer ≥ 0`);
   }
 }
 

@@ -1,5 +1,8 @@
 import {
   PairCounts,
+  type ItemObservation,
+  type ItemObservationWeight,
+  type ItemSignalReliability,
   ReliabilityModel,
   UserReliabilityState,
   type JudgmentWeight,
@@ -55,6 +58,24 @@ export class ReliabilityTracker {
     const weight = this.model.observe(user, this.population(judgment.userId), judgment);
     this.users.set(judgment.userId, user);
     return weight;
+  }
+
+  /**
+   * Learns one rating, click or skip of a single item and returns its weight (the item half; no population counts).
+   *
+   * @throws ReliabilityInputError on an empty id or a position/order that is not an integer ≥ 0.
+   */
+  observeItem(observation: ItemObservation): ItemObservationWeight {
+    const user = this.users.get(observation.userId) ?? new UserReliabilityState();
+    const weight = this.model.observeItem(user, observation);
+    this.users.set(observation.userId, user);
+    return weight;
+  }
+
+  /** One (user, item) signal, or undefined when the user never rated, clicked or skipped that item. */
+  itemSignal(userId: string, itemId: string): ItemSignalReliability | undefined {
+    const user = this.users.get(userId);
+    return user === undefined ? undefined : this.model.itemSignal(user, itemId);
   }
 
   /** A user's reliability report, or undefined for a user never seen. */
@@ -117,7 +138,7 @@ export class ReliabilityTracker {
     const tracker = new ReliabilityTracker(options, shardOf);
     const sums = new Map<number, Map<string, { n: number; a: number }>>();
     for (const userId of Object.keys(json.users)) {
-      const user = UserReliabilityState.fromJSON(json.users[userId]!);
+      const user = UserReliabilityState.fromJSON(json.users[userId]!, tracker.options.epsilon);
       tracker.users.set(userId, user);
       const shard = tracker.shardFor(userId);
       if (!sums.has(shard)) sums.set(shard, new Map());

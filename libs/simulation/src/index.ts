@@ -91,4 +91,5 @@ export {
   type PlantedAnnotators,
   type PlantedJudgment,
 } from './planted-annotators';
+export { DEFAULT_RATER_OPTIONS, plantRaters, type PlantedRater, type PlantedRaters, type PlantedRating, type RaterOptions } from './planted-raters';
 export { DEFAULT_PERSONA_EXPERIMENT, runPersonaExperiment, type PersonaExperimentOptions, type PersonaExperimentResult } from './persona-experiment';

@@ -1,4 +1,4 @@
-import { gaussian, mulberry32, randomIndex, sampleWithoutReplacement } from '@chorus/random';
+import { gaussian, mulberry32, randomIndex, sampleWithoutReplacement, shuffleInPlace } from '@chorus/random';
 import type { LabelBehaviour } from './planted-population';
 import { SimulationInputError } from './simulation-input.error';
 
@@ -96,13 +96,7 @@ export function plantAnnotators(overrides: Partial<AnnotatorOptions> = {}): Plan
   }
   const pairs = [...pool.values()];
 
-  const behaviours: LabelBehaviour[] = [];
-  for (const behaviour of ['genuine', 'non-attitude', 'constructed'] as const) {
-    const count = Math.round(options.shares[behaviour] * options.annotatorCount);
-    for (let k = 0; k < count && behaviours.length < options.annotatorCount; k++) behaviours.push(behaviour);
-  }
-  while (behaviours.length < options.annotatorCount) behaviours.push('genuine');
-  const annotators: PlantedAnnotator[] = behaviours.map((behaviour, k) => ({
+  const annotators: PlantedAnnotator[] = plantedBehaviours(options.shares, options.annotatorCount).map((behaviour, k) => ({
     id: `annotator-${k}`,
     behaviour,
     positionBias: random() < options.positionBiasShare ? options.positionBias : 0,
@@ -135,11 +129,8 @@ export function plantAnnotators(overrides: Partial<AnnotatorOptions> = {}): Plan
       }
     }
   }
-  // Fisher–Yates: one time order in which repeats and annotators interleave.
-  for (let k = judgments.length - 1; k > 0; k--) {
-    const j = randomIndex(random, k + 1);
-    [judgments[k], judgments[j]] = [judgments[j]!, judgments[k]!];
-  }
+  // One time order in which repeats and annotators interleave.
+  shuffleInPlace(random, judgments);
   return { options, quality, annotators, judgments };
 }
 
@@ -165,14 +156,30 @@ function checkAnnotatorOptions(options: AnnotatorOptions): AnnotatorOptions {
   const possiblePairs = (options.itemCount * (options.itemCount - 1)) / 2;
   if (options.pairCount > possiblePairs) throw new SimulationInputError(`pairCount is ${options.pairCount}; ${options.itemCount} items make only ${possiblePairs} pairs`);
   if (options.pairsPerAnnotator > options.pairCount) throw new SimulationInputError(`pairsPerAnnotator is ${options.pairsPerAnnotator}; it must be ≤ pairCount (${options.pairCount})`);
-  const shares = Object.values(options.shares);
-  if (shares.some((s) => !(s >= 0)) || Math.abs(shares.reduce((x, y) => x + y, 0) - 1) > 1e-9) {
-    throw new SimulationInputError(`shares ${JSON.stringify(options.shares)} must be ≥ 0 and sum to 1`);
-  }
-  if (options.framings.length === 0) throw new SimulationInputError('framings must name at least one framing');
+  checkBehavioursAndFramings(options);
   for (const name of ['qualitySd', 'framingEffect', 'positionBias'] as const) {
     if (!Number.isFinite(options[name]) || options[name] < 0) throw new SimulationInputError(`${name} is ${options[name]}; it must be a finite number ≥ 0`);
   }
   if (!(options.positionBiasShare >= 0 && options.positionBiasShare <= 1)) throw new SimulationInputError(`positionBiasShare is ${options.positionBiasShare}; it must lie in [0, 1]`);
   return options;
+}
+
+/** `count` behaviours in the given shares (rounded; genuine makes up the rest), in the order genuine, non-attitude, constructed. */
+export function plantedBehaviours(shares: Readonly<Record<LabelBehaviour, number>>, count: number): LabelBehaviour[] {
+  const behaviours: LabelBehaviour[] = [];
+  for (const behaviour of ['genuine', 'non-attitude', 'constructed'] as const) {
+    const n = Math.round(shares[behaviour] * count);
+    for (let k = 0; k < n && behaviours.length < count; k++) behaviours.push(behaviour);
+  }
+  while (behaviours.length < count) behaviours.push('genuine');
+  return behaviours;
+}
+
+/** The options planted labellers share: behaviour shares ≥ 0 summing to 1, and at least one framing. */
+export function checkBehavioursAndFramings(options: { readonly shares: Readonly<Record<LabelBehaviour, number>>; readonly framings: readonly string[] }): void {
+  const shares = Object.values(options.shares);
+  if (shares.some((s) => !(s >= 0)) || Math.abs(shares.reduce((x, y) => x + y, 0) - 1) > 1e-9) {
+    throw new SimulationInputError(`shares ${JSON.stringify(options.shares)} must be ≥ 0 and sum to 1`);
+  }
+  if (options.framings.length === 0) throw new SimulationInputError('framings must name at least one framing');
 }

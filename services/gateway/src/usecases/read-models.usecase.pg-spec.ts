@@ -210,9 +210,13 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
 describe('ReadReliabilityUseCase (issue #15)', () => {
   // User r-1 judged {a, b} three times, choosing a each time (twice shown first, once at an unknown position), under
   // one framing; the learner gave those judgments 1.5 in all. Other users' judgments of {a, b}, in two partitions:
-  // partition 0 holds r-1's three (all for a) and two for b; partition 1 holds four, one for a.
+  // partition 0 holds r-1's three (all for a) and two for b; partition 1 holds four, one for a. r-1 also rated or
+  // clicked three items five times (weights 4.3 in all): m twice without context (once positive), n positive once under
+  // one framing and twice under another, o once.
   beforeAll(async () => {
-    const reliability = { counts: [3, 2, 0, 0, 0, 1.5], logLikelihood: [0, 0, 0], signals: { 'a\u0001b': [[['short\u0001\u0001', 3, 3, 2, 0, 0, 0]], [0, 0, 0]] } };
+    const S = '\u0001';
+    const items = { counts: [5, 4.3], logLikelihood: [0, 0, 0], signals: { m: [['', 2, 1]], n: [[`short${S}${S}${S}`, 1, 1], [`long${S}${S}${S}`, 2, 2]], o: [['', 1, 0]] } };
+    const reliability = { counts: [3, 2, 0, 0, 0, 1.5], logLikelihood: [0, 0, 0], signals: { 'a\u0001b': [[['short\u0001\u0001', 3, 3, 2, 0, 0, 0]], [0, 0, 0]] }, items };
     await database.db.query(
       `INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('r-1', 'news', $1, 3)`,
       [JSON.stringify({ weights: {}, tau2: 1, reliability })],
@@ -231,6 +235,10 @@ describe('ReadReliabilityUseCase (issue #15)', () => {
     expect(report.conditionEffects.position).toMatchObject({ judgments: 2, firstShownShare: 0.75, detected: false });
     expect(report.weighting).toEqual({ aggregate: true, personalized: false });
     expect(Object.values(report.classCounts).reduce((x, y) => x + y, 0)).toBe(1);
+    // Items: retest m 0 of 1, n's second framing 1 of 1; across conditions n's 1 × 2 pairs all agree; o unknown (once).
+    expect(report.items).toMatchObject({ observations: 5, signals: 3, repeated: 2, meanWeight: 4.3 / 5, retest: { agreeing: 1, compared: 2 }, acrossConditions: { agreeing: 2, compared: 2 } });
+    expect(Object.values(report.items.classCounts).reduce((x, y) => x + y, 0)).toBe(3);
+    expect(report.items.classCounts.unknown).toBeGreaterThanOrEqual(1);
     // The gateway's default weighs the aggregate only: there the judgments count 0.5 on average, in the user's model 1.
     const model = userModelV1.parse(await readModels().userModel('r-1', { domain: 'news' }));
     expect(model.effectiveWeight).toEqual({ judgments: 3, meanWeight: 0.5, aggregate: 0.5, personalized: 1 });
@@ -239,6 +247,7 @@ describe('ReadReliabilityUseCase (issue #15)', () => {
   it('answers a user without pairwise judgments with an empty report, and a bad request with what is wrong', async () => {
     const report = await readReliability().user('u-1', { domain: 'news' });
     expect([report.judgments, report.signals, report.meanWeight, report.reliability.mean]).toEqual([0, 0, 1, 0.5]);
+    expect(report.items).toMatchObject({ observations: 0, signals: 0, meanWeight: 1 });
     expect((await errorAnswer(readReliability().user('u 1', { domain: 'news' }))).body.issues!.map((i) => i.path)).toEqual(['id']);
     expect((await errorAnswer(readReliability().user('u-1', {}))).body.issues!.map((i) => i.path)).toEqual(['domain']);
   });

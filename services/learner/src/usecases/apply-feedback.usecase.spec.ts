@@ -330,8 +330,8 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     restarted.state.clear();
     restarted.state.adoptPartition(0, 700, commit.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state), evidence: JSON.parse(s.evidence!), eventsSeen: s.eventsSeen })));
     for (const u of commit.users) {
-      const { weights, tau2, personas } = JSON.parse(u.state);
-      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
+      const { weights, tau2, personas, reliability } = JSON.parse(u.state);
+      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, reliability, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
     }
     await inBatches(restarted.usecase, all.slice(700), 50);
     const after = comparable(restarted.state.snapshot());
@@ -362,8 +362,8 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     restarted.state.clear();
     restarted.state.adoptPartition(0, 700, parsed(commit).map((s) => ({ ...s, evidence: JSON.parse(s.evidence!), donors: null })));
     for (const u of commit.users) {
-      const { weights, tau2, personas } = JSON.parse(u.state);
-      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
+      const { weights, tau2, personas, reliability } = JSON.parse(u.state);
+      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, reliability, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
     }
     await inBatches(restarted.usecase, all.slice(700), 50);
     expect(parsed(restarted.state.snapshot())).toEqual(expected);
@@ -461,6 +461,54 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     expect(Object.keys(row)).toEqual(['weights', 'tau2', 'personas', 'reliability'].filter((key) => key in row));
     expect(row.reliability.counts[0]).toBe(events.filter((e) => e.userId === user.userId).length);
   }, 60_000);
+
+  /**
+   * Repeated ratings, clicks and skips of an item (issue #15, the item half), hand-worked with the reliability defaults
+   * for a user whose only item is this one: two observations of one item on opposite sides of the label threshold in
+   * one condition have P(na) = 0.0625/0.13, weight (0.415385 + 0.25·0.103846 + 0.05·0.480769) / 0.65 = 0.715976.
+   */
+  it('weighs a repeated item by its item signal and a first observation by 1, and keeps the item state in the row across a restart', async () => {
+    const rating = (n: number, userId: string, value: number, context?: object) => ({ ...click(n, 'm-1', userId), type: 'rating', value, scale: { min: 0.5, max: 5 }, ...(context ? { context } : {}) });
+    const events: [number, object][] = [
+      [0, click(1, 'm-1', 'u-1')],
+      [1, { ...click(2, 'm-1', 'u-1'), type: 'skip' }],
+      [2, rating(3, 'u-2', 4.5)],
+      [3, rating(4, 'u-2', 1)],
+      [4, rating(5, 'u-3', 4.5, { framingId: 'short', surface: 'home', position: 2 })],
+      [5, rating(6, 'u-3', 5, { framingId: 'long', surface: 'home', position: 0 })],
+    ];
+    const { state, usecase } = setup({ logPredictions: true });
+    await usecase.apply(0, batch(events));
+    const snapshot = state.snapshot();
+    const weights = snapshot.predictions.map((p) => p.weight);
+    const ratingWeight = (value: number) => 0.5 + Math.abs(value - 2.75) / 4.5;
+    expect(weights[0]).toBe(1);
+    expect(weights[1]).toBeCloseTo(0.7159763313609467, 12);
+    expect(weights[2]).toBe(ratingWeight(4.5));
+    expect(weights[3]).toBeCloseTo(ratingWeight(1) * 0.7159763313609467, 12);
+    // Agreeing across two conditions: genuine (P = 0.246/0.346), w_signal 0.7471 ≥ 0.65 → 1.
+    expect(weights[4]).toBe(ratingWeight(4.5));
+    expect(weights[5]).toBe(ratingWeight(5));
+
+    // 'personalized' weighs only the user's model: the aggregate's weight stays the observation's.
+    const personalized = setup({ logPredictions: true, reliability: 'personalized' });
+    await personalized.usecase.apply(0, batch(events.slice(0, 2)));
+    expect(personalized.state.snapshot().predictions.map((p) => p.weight)).toEqual([1, 1]);
+
+    // The item signal is in the row's reliability key; a learner restarted from the row weighs the next repeat as one
+    // that never stopped.
+    const row = JSON.parse(snapshot.users.find((u) => u.userId === 'u-1')!.state);
+    expect(row.reliability.items.signals).toEqual({ 'm-1': [['', 2, 1]] });
+    expect(row.reliability.signals).toEqual({});
+    const restarted = setup({ logPredictions: true, resumeAt: 6 });
+    restarted.users.stored.set('u-1\u0001movies', { state: { ...row, recentEventIds: [] }, eventsSeen: 2, interactionRows: 1 });
+    const third = { ...click(7, 'm-1', 'u-1'), type: 'skip' };
+    await restarted.usecase.apply(0, batch([[6, third]]));
+    await usecase.apply(0, batch([[6, third]]));
+    const [live] = state.snapshot().predictions;
+    expect(restarted.state.snapshot().predictions[0]!.weight).toBe(live!.weight);
+    expect(live!.weight).toBeLessThan(1);
+  });
 
   it('weighs only the models the domain says: personalized only changes the users and leaves the aggregate as unweighted', async () => {
     const personalized = await learn(10, 3, 'personalized');

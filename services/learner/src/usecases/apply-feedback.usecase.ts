@@ -167,7 +167,7 @@ export class ApplyFeedbackUseCase {
 
     const shard = this.state.shard(event.domain, partition);
     this.state.alignUser(user, shard);
-    const weights = this.reliability.weigh(user, shard, event, observation.weight);
+    const weights = this.reliability.weigh(user, shard, event, observation.weight, observation.y);
     let logits;
     try {
       // Learned τ²: the event scored under every candidate τ² before anything learns it, recorded once it is applied.

@@ -1,4 +1,4 @@
-import { pairwiseJudgment, type FeedbackEventV1 } from '@chorus/contracts';
+import { itemObservation, pairwiseJudgment, type FeedbackEventV1 } from '@chorus/contracts';
 import { ReliabilityModel, UserReliabilityState } from '@chorus/reliability';
 import { reliabilityWeighting, type ReliabilityWeightConfig } from '@chorus/scoring';
 import type { ShardState, UserState } from './learner-state';
@@ -15,9 +15,11 @@ export interface ModelWeights {
  * the reliability weight ReliabilityModel.observe gives it, where the domain's configuration says that model uses it.
  * The offline experiment (scripts/judgment-replay.ts) calls the same observe on the same state, partitioned the same way.
  *
- * Clicks, skips and ratings are not classified and keep their weight. A judgment the reward model then refuses (a
- * non-finite update) still counts here: the user made it; the refusal is about the items' features. Either way the
- * state is a function of the partition's log, so a replay after a crash reaches the same state.
+ * A rating, click or skip joins the user's item signal of its item (ReliabilityModel.observeItem, on the side of the
+ * label threshold the reward model learns: `y`), in the same state and under the same configuration. Its first
+ * observation of an item weighs 1 (the weight it had before item signals), repeats as their class says. An event the
+ * reward model then refuses (a non-finite update) still counts here: the user made it; the refusal is about the items'
+ * features. Either way the state is a function of the partition's log, so a replay after a crash reaches the same state.
  */
 export class WeighByReliability {
   private readonly model = new ReliabilityModel();
@@ -26,11 +28,15 @@ export class WeighByReliability {
 
   constructor(private readonly config: ReliabilityWeightConfig) {}
 
-  weigh(user: UserState, shard: ShardState, event: FeedbackEventV1, weight: number): ModelWeights {
+  /** `weight` and `y`: the observation's weight and label as the reward model learns them. */
+  weigh(user: UserState, shard: ShardState, event: FeedbackEventV1, weight: number, y: number): ModelWeights {
     const weights = this.weights;
     weights.aggregate = weights.personalized = weight;
-    if (event.type !== 'pairwise') return weights;
-    const reliability = this.model.observe((user.reliability ??= new UserReliabilityState()), shard.pairs, pairwiseJudgment(event)).weight;
+    const state = (user.reliability ??= new UserReliabilityState());
+    const reliability =
+      event.type === 'pairwise'
+        ? this.model.observe(state, shard.pairs, pairwiseJudgment(event)).weight
+        : this.model.observeItem(state, itemObservation(event, y === 1)).weight;
     const use = reliabilityWeighting(this.config, event.domain);
     if (use.aggregate) weights.aggregate = weight * reliability;
     if (use.personalized) weights.personalized = weight * reliability;
