@@ -185,7 +185,9 @@ export class ApplyFeedbackUseCase {
       return { code, reason: `the model refused the event: ${(error as Error).message}` };
     }
     this.state.applied(shard);
-    this.state.auc.record(event.domain, partition, event.occurredAt, observation.y, observation.weight, logits);
+    // The console's prequential AUC weighs each event as the prediction log does: by the weight the aggregate learned it
+    // with (its label weight × its reliability weight), so the overview and the logged predictions agree.
+    this.state.auc.record(event.domain, partition, event.occurredAt, observation.y, weights.aggregate, logits);
     this.remember(user, dedupeKey);
     borrowAfterEvent(user, shard, observation, logits.aggregate);
     if (event.type === 'pairwise') user.newItemIds.push(event.chosenId, event.rejectedId);

@@ -15,9 +15,10 @@ const BUCKET_MS = 60_000;
 
 /**
  * The prequential AUC accumulators of one flush (issue #17): each applied event, scored by both models before they
- * learned it, adds its label weight to one logit bin per model (libs/reward binned-auc). Two array increments per event
- * on the apply path; the flush adds the histograms to learner_prequential_auc in the transaction of the offsets, so each
- * event counts once. Bucketed by event time (occurredAt), so a replay lands in the same rows.
+ * learned it, adds its weight (the one the aggregate learned it with, as the prediction log records it) to one logit
+ * bin per model (libs/reward binned-auc). Two array increments per event on the apply path; the flush adds the
+ * histograms to learner_prequential_auc in the transaction of the offsets, so each event counts once. Bucketed by
+ * event time (occurredAt), so a replay lands in the same rows.
  */
 export class PrequentialAucAccumulator {
   private buckets = new Map<string, { domain: string; partition: number; bucketStart: number; aggregate: Float64Array[]; personalized: Float64Array[] }>();
