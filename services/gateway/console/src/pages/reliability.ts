@@ -30,7 +30,7 @@ export function reliabilityHtml(report: UserReliability, weight: EffectiveWeight
     <p class="note">Agreement ${report.reliability.agree} / disagreement ${report.reliability.disagree} on shared pairs; as the learner counted it when each judgment arrived ${report.prequential.agree} / ${report.prequential.disagree} (user factor ${fixed(report.prequential.factor)}). This domain weighs ${weighs}.</p>
     <div class="columns">
       <section><h3>Signals by class <small>per (user, pair); unknown while evidence is thin</small></h3>
-        <table id="reliability-classes"><thead><tr><th>class</th><th>signals</th><th>share</th></tr></thead><tbody>${classRows}</tbody></table></section>
+        <table id="reliability-classes"><thead><tr><th>class</th><th>signals</th><th title="the class probability averaged over all the user's signals, unknown ones included">mean probability</th></tr></thead><tbody>${classRows}</tbody></table></section>
       <section><h3>Condition effects</h3>
         <ul>
           <li>Position bias: first-shown chosen <strong data-rel="position">${percent(position.firstShownShare)} ± ${percent(position.sd)}</strong> of ${position.judgments} — <strong data-rel="position-detected">${position.detected ? 'detected' : 'not detected'}</strong></li>
