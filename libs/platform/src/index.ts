@@ -21,6 +21,7 @@ export * from './http/private-address';
 export * from './http/webhook-http.client';
 export * from './kafka/bounded-send';
 export * from './kafka/catalogue-changes';
+export * from './kafka/coalescing-event-client';
 export * from './kafka/co-partitioned.assigner';
 export * from './kafka/kafka-client';
 export * from './kafka/kafka-producer.client';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { accessControlProviders, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, KafkaProducerClient, producerClientModule, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
+import { accessControlProviders, CoalescingEventClient, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, KafkaProducerClient, producerClientModule, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
 import { topicName } from '@chorus/contracts';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
@@ -162,7 +162,9 @@ export class GatewayModule {
         {
           provide: IngestFeedbackUseCase,
           inject: [KAFKA_PRODUCER],
-          useFactory: (producer: KafkaProducerClient) => new IngestFeedbackUseCase(producer, config.GATEWAY_PRODUCE_TIMEOUT_MS),
+          // Concurrent ingest requests share produce requests (one per merged send instead of one per HTTP request);
+          // each is still answered 202 only once its own events are acknowledged.
+          useFactory: (producer: KafkaProducerClient) => new IngestFeedbackUseCase(new CoalescingEventClient(producer), config.GATEWAY_PRODUCE_TIMEOUT_MS),
         },
         {
           provide: UpsertItemsUseCase,

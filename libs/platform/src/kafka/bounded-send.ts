@@ -30,7 +30,8 @@ export async function sendBounded(producer: Pick<Producer, 'send'>, topic: strin
   }
 }
 
-function payloadBytes(message: Message): number {
+/** Bytes of a message's key, value and headers: what counts against a produce request's size. */
+export function payloadBytes(message: Message): number {
   let bytes = sizeOf(message.key) + sizeOf(message.value);
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     bytes += Buffer.byteLength(name);

@@ -1,3 +1,4 @@
+import { feedbackEventV1 } from '@chorus/contracts';
 import { describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../../../test/support/http-error-answer';
 import { RecordingProducer } from '../testing/in-memory-ports';
@@ -21,6 +22,19 @@ describe('IngestFeedbackUseCase', () => {
     expect(answer.eventIds).toEqual(['5d2c1f0e-8b1a-4c3e-9f00-000000000001', '5d2c1f0e-8b1a-4c3e-9f00-000000000002']);
     expect(producer.sent.length).toBe(1);
     expect(producer.sent[0]!.messages.map((m) => m.key)).toEqual(['u-1', 'u-2']);
+  });
+
+  it('produces what the schema outputs, for the shapes the fast path takes and those it leaves to the schema', async () => {
+    const producer = new RecordingProducer();
+    const events = [
+      RATING, // no scale: the schema's default 1–5 is added
+      { ...RATING, eventId: '5d2c1f0e-8b1a-4c3e-9f00-000000000003', scale: { min: 0, max: 10, positiveAt: 7 } }, // positiveAt: schema
+      { ...CLICK, eventId: '5d2c1f0e-8b1a-4c3e-9f00-000000000004', context: { surface: 'home', position: 2 } }, // context: schema
+      { eventId: '5d2c1f0e-8b1a-4c3e-9f00-000000000005', type: 'pairwise', userId: 'u-3', chosenId: 'a', rejectedId: 'b', tie: true, domain: 'news', occurredAt: '2026-01-01T00:00:02Z' },
+    ];
+    await new IngestFeedbackUseCase(producer).ingest({ events });
+    expect(producer.values()).toEqual(events.map((e) => feedbackEventV1.parse(e)));
+    expect(producer.values()[0]).toMatchObject({ scale: { min: 1, max: 5 } });
   });
 
   it('is all-or-nothing: one invalid event refuses the batch, naming each bad field with its index (400)', async () => {

@@ -1,4 +1,4 @@
-import { FEEDBACK_BATCH_LIMIT, feedbackEventV1, parseWith, type FeedbackEventV1, type ValidationIssue } from '@chorus/contracts';
+import { FEEDBACK_BATCH_LIMIT, fastParseFeedbackEvent, feedbackEventV1, parseWith, type FeedbackEventV1, type ValidationIssue } from '@chorus/contracts';
 import { DomainError, emitEvent } from '@chorus/platform';
 import type { EventProducer } from './ports';
 
@@ -53,6 +53,14 @@ export class IngestFeedbackUseCase {
     const events: FeedbackEventV1[] = [];
     const issues: ValidationIssue[] = [];
     raw.forEach((item, index) => {
+      // The consumers' fast path first: it returns exactly what the schema would and never accepts what the schema
+      // refuses (property-tested against it), at a fraction of zod's cost per event (bench:gateway). Whatever it is
+      // not sure of goes through the schema, which also names what is wrong.
+      const fast = fastParseFeedbackEvent(item);
+      if (fast) {
+        events.push(fast);
+        return;
+      }
       const parsed = parseWith(feedbackEventV1, item, isBatch ? `events[${index}]` : '');
       if (parsed.ok) events.push(parsed.value);
       else issues.push(...parsed.issues);
