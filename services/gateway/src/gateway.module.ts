@@ -164,7 +164,8 @@ export class GatewayModule {
           inject: [KAFKA_PRODUCER],
           // Concurrent ingest requests share produce requests (one per merged send instead of one per HTTP request);
           // each is still answered 202 only once its own events are acknowledged.
-          useFactory: (producer: KafkaProducerClient) => new IngestFeedbackUseCase(new CoalescingEventClient(producer), config.GATEWAY_PRODUCE_TIMEOUT_MS),
+          useFactory: (producer: KafkaProducerClient) =>
+            new IngestFeedbackUseCase(new CoalescingEventClient(producer, { maxQueueMs: config.GATEWAY_PRODUCE_TIMEOUT_MS }), config.GATEWAY_PRODUCE_TIMEOUT_MS),
         },
         {
           provide: UpsertItemsUseCase,

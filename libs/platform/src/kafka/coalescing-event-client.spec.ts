@@ -94,6 +94,21 @@ describe('CoalescingEventClient', () => {
     expect(next).toEqual(['ok']);
   });
 
+  it('fails, unsent, an emit that waited longer than maxQueueMs for a free send', async () => {
+    const below = new HeldClient();
+    const client = new CoalescingEventClient(below, { maxInFlight: 1, maxQueueMs: 20 });
+    void emitEvent(client, 'feedback', messages('a'));
+    await turn();
+    const late = watch([emitEvent(client, 'feedback', messages('b'))]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const fresh = watch([emitEvent(client, 'feedback', messages('c'))]);
+    below.sends[0]!.settle();
+    await turn();
+    expect(late).toEqual(['not sent: it waited over 20 ms behind sends the broker had not acknowledged']);
+    expect(below.sends.map((s) => s.keys)).toEqual([['a'], ['c']]);
+    expect(fresh).toEqual(['pending']);
+  });
+
   it('refuses a maxInFlight below 1', () => {
     expect(() => new CoalescingEventClient(new HeldClient(), { maxInFlight: 0 })).toThrow('maxInFlight must be an integer ≥ 1, got 0');
   });

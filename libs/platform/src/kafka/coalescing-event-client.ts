@@ -9,11 +9,18 @@ export interface CoalescingOptions {
   maxBytes?: number;
   /** Merged sends awaiting the broker at once; emits arriving meanwhile wait and go out together in the next one. */
   maxInFlight?: number;
+  /**
+   * An emit still queued after this long fails without being sent. Set it to the callers' own deadline: past it they
+   * have given up (the gateway answered 503), and during a broker outage the queue would otherwise keep every refused
+   * request's events until the broker answered again.
+   */
+  maxQueueMs?: number;
 }
 
 interface Pending {
   messages: readonly Message[];
   bytes: number;
+  queuedAt: number;
   settle: (error?: unknown) => void;
 }
 
@@ -35,6 +42,7 @@ export class CoalescingEventClient implements EventClient {
   private readonly pending = new Map<TopicKey, Pending[]>();
   private readonly maxBytes: number;
   private readonly maxInFlight: number;
+  private readonly maxQueueMs: number;
   private inFlight = 0;
   private scheduled = false;
 
@@ -44,6 +52,7 @@ export class CoalescingEventClient implements EventClient {
   ) {
     this.maxBytes = options.maxBytes ?? PRODUCE_REQUEST_MAX_BYTES;
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxQueueMs = options.maxQueueMs ?? Number.POSITIVE_INFINITY;
     if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1)) throw new RangeError(`maxInFlight must be an integer ≥ 1, got ${this.maxInFlight}`);
     if (!(this.maxBytes > 0)) throw new RangeError(`maxBytes must be > 0, got ${this.maxBytes}`);
   }
@@ -53,7 +62,7 @@ export class CoalescingEventClient implements EventClient {
       let bytes = 0;
       for (const message of messages) bytes += payloadBytes(message);
       const queue = this.pending.get(pattern);
-      const entry: Pending = { messages, bytes, settle: (error) => (error === undefined ? resolve() : reject(error)) };
+      const entry: Pending = { messages, bytes, queuedAt: Date.now(), settle: (error) => (error === undefined ? resolve() : reject(error)) };
       if (queue) queue.push(entry);
       else this.pending.set(pattern, [entry]);
     });
@@ -75,7 +84,12 @@ export class CoalescingEventClient implements EventClient {
   }
 
   private flush(): void {
+    const staleBefore = Date.now() - this.maxQueueMs;
     for (const [pattern, queue] of this.pending) {
+      // Oldest first: the stale ones are at the head.
+      while (queue.length > 0 && queue[0]!.queuedAt < staleBefore) {
+        queue.shift()!.settle(new Error(`not sent: it waited over ${this.maxQueueMs} ms behind sends the broker had not acknowledged`));
+      }
       while (queue.length > 0 && this.inFlight < this.maxInFlight) {
         let bytes = queue[0]!.bytes;
         let count = 1;
