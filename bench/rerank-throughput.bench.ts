@@ -23,7 +23,6 @@
  *                           [--fan-out-sizes 2000,10000]
  */
 import 'reflect-metadata';
-import { calibratedRerank, type RerankCandidate } from '@chorus/calibration';
 import { feedbackEventV1, topicName, type ItemV1 } from '@chorus/contracts';
 import { NestFactory } from '@nestjs/core';
 import { createDataSource, JsonLogger, OffsetsOfRecordTransport, RERANK_QUEUE, RerankQueue, startHybridService } from '@chorus/platform';
@@ -40,6 +39,7 @@ import { RerankerModule } from '../services/reranker/src/reranker.module';
 import { mulberry32 } from '@chorus/random';
 import { seededUuid } from '../test/support/feedback-factory';
 import { benchStack, flag } from './bench-stack';
+import { genresOf, GREEDY_SHAPE, greedyThroughput } from './greedy-throughput';
 import { probeLearner } from './learner-probe';
 
 const USERS = flag('users', 1000);
@@ -49,65 +49,12 @@ const PURE_USERS = flag('pure-users', 2000);
 const BATCH = flag('batch', 100);
 const FAN_OUT_SIZES = (process.argv.find((_, k) => process.argv[k - 1] === '--fan-out-sizes') ?? '2000,10000').split(',').map(Number);
 if (!FAN_OUT_SIZES.every((size) => Number.isInteger(size) && size > 0)) throw new Error('--fan-out-sizes expects comma-separated positive integers, e.g. 2000,10000');
-const C = 500;
-const N = 20;
-const G = 20;
+const { candidates: C, n: N, genres: G } = GREEDY_SHAPE;
 const ITEMS = 1000;
 const HISTORY = 30;
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const GENRES = Array.from({ length: G }, (_, g) => `g${g}`);
-
-function genresOf(random: () => number): Record<string, number> {
-  const count = 1 + Math.floor(random() * 3);
-  const chosen = new Set<string>();
-  while (chosen.size < count) chosen.add(GENRES[Math.floor(random() * G)]!);
-  return Object.fromEntries([...chosen].map((g) => [g, 1 / chosen.size]));
-}
-
-/**
- * Figure 1: greedy throughput on synthetic users, against the accuracy list of the same inputs (copy, sort by score,
- * take n — what serving does without calibration). Both warmed up, then timed alternately, best of three each.
- */
-function pureRerank(): { rerankPerSecond: number; rerankPerCpuSecond: number; accuracyPerSecond: number } {
-  const random = mulberry32(20);
-  const inputs = Array.from({ length: PURE_USERS }, (_, u) => {
-    const candidates: RerankCandidate[] = Array.from({ length: C }, (_, i) => ({ id: `u${u}-i${i}`, score: random(), categories: genresOf(random) }));
-    const weights = GENRES.map(() => random() ** 3);
-    const total = weights.reduce((a, b) => a + b, 0);
-    return { candidates, profile: Object.fromEntries(GENRES.map((g, k) => [g, weights[k]! / total])) };
-  });
-  let sink = 0;
-  const rerank = () => {
-    for (const input of inputs) sink += calibratedRerank({ ...input, n: N, lambda: 0.5 }).items.length;
-  };
-  const accuracy = () => {
-    for (const input of inputs) sink += [...input.candidates].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, N).length;
-  };
-  let cpuRate = 0;
-  const time = (run: () => void) => {
-    const started = process.hrtime.bigint();
-    const cpu = process.cpuUsage();
-    run();
-    const used = process.cpuUsage(cpu);
-    cpuRate = PURE_USERS / ((used.user + used.system) / 1e6);
-    return PURE_USERS / (Number(process.hrtime.bigint() - started) / 1e9);
-  };
-  rerank();
-  accuracy();
-  const rerankRates: number[] = [];
-  const rerankCpuRates: number[] = [];
-  const accuracyRates: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    rerankRates.push(time(rerank));
-    rerankCpuRates.push(cpuRate);
-    accuracyRates.push(time(accuracy));
-  }
-  if (sink === 0) throw new Error('nothing was ranked');
-  return { rerankPerSecond: Math.max(...rerankRates), rerankPerCpuSecond: Math.max(...rerankCpuRates), accuracyPerSecond: Math.max(...accuracyRates) };
-}
-
 async function main(): Promise<void> {
-  const pure = pureRerank();
+  const pure = greedyThroughput(PURE_USERS);
   process.stdout.write(
     `calibratedRerank: ${fmt(pure.rerankPerSecond)} users/s (λ = 0.5; ${fmt(pure.rerankPerCpuSecond)} per CPU second); accuracy list (sort, top n): ${fmt(pure.accuracyPerSecond)} users/s\n`,
   );
