@@ -54,17 +54,18 @@ describe('npm run report', () => {
     audit.runs[1].reranksPerRound = [3];
     delete audit.runs[2].rounds[0].groups.mixed;
     audit.runs[3].alerts = [{ round: 1, scope: 'galaxy', metric: 'm', domain: 'news', severity: 'info', subject: 'u' }];
-    audit.kind = 'survey';
+    // No run writes another kind (the MovieLens replay has its own report): a file claiming one is refused.
+    audit.kind = 'replay';
     const file = join(scratch(), 'audit.json');
     writeFileSync(file, JSON.stringify(audit));
     const wrong = await run(file);
     expect(wrong.status).toBe(1);
     expect(wrong.err.split('\n')).toEqual([
       `${file} is not an audit result:`,
-      '  - kind: Invalid option: expected one of "audit"|"replay"',
+      '  - kind: Invalid input: expected "audit"',
       '  - runs[0].rounds[1].groups.minority.regret: Invalid input: expected number, received string',
       '  - runs[3].alerts[0].scope: Invalid option: expected one of "user"|"segment"|"population"',
-      'Fix: give the audit.json written by `npm run audit` (or the MovieLens replay); its shape is AuditResult in libs/simulation/src/audit-result.ts.',
+      'Fix: give the audit.json written by `npm run audit`; its shape is AuditResult in libs/simulation/src/audit-result.ts.',
       '',
     ]);
     // Once the fields are right, the checks across fields answer.

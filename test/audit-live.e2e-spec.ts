@@ -31,7 +31,7 @@ const groupRound = z.strictObject({
   homogenization: unit,
 });
 const auditResultSchema = z.strictObject({
-  kind: z.enum(['audit', 'replay']),
+  kind: z.literal('audit'),
   title: z.string().min(1),
   generatedAt: z.iso.datetime(),
   seed: z.number().int(),

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * model (aggregate or personalized), the summed label weight of positives and negatives in each logit bin
  * (libs/reward binned-auc). The learner adds its flush's histograms in the same transaction as the partition's offsets,
  * so every event is counted exactly once; the gateway sums partitions and minutes and reads the AUC off the histogram.
- * At most 2 rows (~1 kB each) per partition and minute with events. Not swept yet: the learner has no retention
- * sweeper (nor for prequential_predictions); one is owed before long-running deployments.
+ * At most 2 rows (~1 kB each) per partition and minute with events. The learner's retention sweep deletes them
+ * (LEARNER_PREQUENTIAL_AUC_RETENTION_DAYS), by the write time 1765789200000-prequential-retention adds.
  */
 export class PrequentialAuc1765357200000 implements MigrationInterface {
   name = 'PrequentialAuc1765357200000';

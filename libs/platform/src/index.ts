@@ -36,6 +36,7 @@ export * from './kafka/log-positions';
 export * from './retention/expired-rows';
 export * from './retention/retention-config';
 export * from './retention/retention-sweeper';
+export * from './retention/retention-sweeper.provider';
 export * from './failures/failure-class';
 export * from './failures/infrastructure-retry';
 export * from './failures/poison-isolation';

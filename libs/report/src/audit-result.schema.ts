@@ -93,7 +93,7 @@ const figureSpread = z.object({
 
 export const auditResultSchema = z
   .object({
-    kind: z.enum(['audit', 'replay']),
+    kind: z.literal('audit'),
     title: z.string(),
     generatedAt: z.string(),
     seed: finite,
@@ -131,7 +131,7 @@ const schemaMatchesContract: z.output<typeof auditResultSchema> extends AuditRes
 void schemaMatchesContract;
 
 const MAX_LISTED_ISSUES = 20;
-const HOW_TO_FIX = 'give the audit.json written by `npm run audit` (or the MovieLens replay); its shape is AuditResult in libs/simulation/src/audit-result.ts';
+const HOW_TO_FIX = 'give the audit.json written by `npm run audit`; its shape is AuditResult in libs/simulation/src/audit-result.ts';
 
 /**
  * Validates parsed JSON as an AuditResult.

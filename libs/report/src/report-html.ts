@@ -36,7 +36,7 @@ export async function renderReportHtml(result: AuditResult, options: ReportHtmlO
     `Top: drift alerts per policy and round, sized by count, coloured by scope. Bottom: calibrated lists the reranker completed per round (reranks).${noAlerts}`,
   );
   return `${pageOpening(result.title)}
-<p class="meta">${text(result.kind === 'audit' ? 'Aggregation audit' : 'MovieLens replay')} · finished ${text(result.generatedAt)} · seed ${result.seed} ·
+<p class="meta">Aggregation audit · finished ${text(result.generatedAt)} · seed ${result.seed} ·
 ${result.population.users} users (${Object.entries(result.population.groups).map(([group, n]) => `${text(group)} ${n}`).join(', ')}) · ${result.population.items} items · domain ${text(result.population.domain)}</p>
 <p class="meta">${Object.entries(result.options).map(([key, value]) => `<span class="option">${text(key)} <b>${text(String(value))}</b></span>`).join(' ')}</p>
 </header>

@@ -2,11 +2,12 @@ import type { RoundMeasures } from './offline-loop.runner';
 
 /**
  * What an aggregation audit (issue #12) produces, and what the report renders: the contract between the runner that
- * drives a planted population through the live services (`npm run audit`), the MovieLens replay, and the report.
+ * drives a planted population through the live services (`npm run audit`) and the report. The MovieLens replay has
+ * its own report (scripts/movielens).
  * Every figure is plain data (JSON-serialisable), so a report can be drawn again from a saved `audit.json`.
  */
 export interface AuditResult {
-  readonly kind: 'audit' | 'replay';
+  readonly kind: 'audit';
   readonly title: string;
   /** ISO 8601 time the run finished. */
   readonly generatedAt: string;

@@ -12,7 +12,7 @@ import {
   probes,
   producerClientModule,
   RerankQueue,
-  RetentionSweeper,
+  retentionSweeperProvider,
   RuntimeOpsController,
   serviceHealthProvider,
   serviceProviders,
@@ -166,18 +166,12 @@ export class DriftWatchModule {
               for (const itemId of itemIds) catalogue.evict(itemId);
             }),
         },
-        {
-          provide: RetentionSweeper,
-          inject: [DataSource, Registry],
-          useFactory: (db: DataSource, registry: Registry) =>
-            new RetentionSweeper(driftRetentionPolicies(db, config), {
-              intervalMs: config.DRIFT_RETENTION_INTERVAL_MS,
-              batchSize: config.DRIFT_RETENTION_BATCH_SIZE,
-              log: logger.child('retention'),
-              registry,
-              metric: 'drift_watch_retention_deleted_rows_total',
-            }),
-        },
+        retentionSweeperProvider((db) => driftRetentionPolicies(db, config), {
+          intervalMs: config.DRIFT_RETENTION_INTERVAL_MS,
+          batchSize: config.DRIFT_RETENTION_BATCH_SIZE,
+          log: logger.child('retention'),
+          metric: 'drift_watch_retention_deleted_rows_total',
+        }),
         {
           provide: OffsetsOfRecordTransport,
           inject: [Kafka, DataSource, DriftInputConsumer, ON_FATAL, KAFKA_ADMIN],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { accessControlProviders, CoalescingEventClient, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, KafkaProducerClient, producerClientModule, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
+import { accessControlProviders, CoalescingEventClient, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, KafkaProducerClient, producerClientModule, RerankQueue, RetentionSweeper, retentionSweeperProvider, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
 import { topicName } from '@chorus/contracts';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
@@ -147,18 +147,12 @@ export class GatewayModule {
           inject: [RerankQueue, RerankRequestsRepository],
           useFactory: (queue: RerankQueue, requests: RerankRequestsRepository) => new ReconcileRerankRequestsUseCase(queue, requests, logger.child('rerank-reconciler')),
         },
-        {
-          provide: RetentionSweeper,
-          inject: [DataSource, Registry],
-          useFactory: (db: DataSource, registry: Registry) =>
-            new RetentionSweeper(gatewayRetentionPolicies(db, config), {
-              intervalMs: config.GATEWAY_RETENTION_INTERVAL_MS,
-              batchSize: config.GATEWAY_RETENTION_BATCH_SIZE,
-              log: logger.child('retention'),
-              registry,
-              metric: 'gateway_retention_deleted_rows_total',
-            }),
-        },
+        retentionSweeperProvider((db) => gatewayRetentionPolicies(db, config), {
+          intervalMs: config.GATEWAY_RETENTION_INTERVAL_MS,
+          batchSize: config.GATEWAY_RETENTION_BATCH_SIZE,
+          log: logger.child('retention'),
+          metric: 'gateway_retention_deleted_rows_total',
+        }),
         {
           provide: IngestFeedbackUseCase,
           inject: [KAFKA_PRODUCER],

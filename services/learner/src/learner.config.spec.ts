@@ -16,6 +16,20 @@ describe('learner config', () => {
     });
   });
 
+  it('keeps prequential histograms 90 days and predictions 30 by default; 0 keeps them forever; a bad period is named', () => {
+    expect(loadLearnerConfig({})).toMatchObject({
+      LEARNER_PREQUENTIAL_AUC_RETENTION_DAYS: 90,
+      LEARNER_PREQUENTIAL_PREDICTION_RETENTION_DAYS: 30,
+      LEARNER_RETENTION_INTERVAL_MS: 600_000,
+      LEARNER_RETENTION_BATCH_SIZE: 1_000,
+    });
+    expect(loadLearnerConfig({ LEARNER_PREQUENTIAL_AUC_RETENTION_DAYS: '0' }).LEARNER_PREQUENTIAL_AUC_RETENTION_DAYS).toBe(0);
+    expect(() => loadLearnerConfig({ LEARNER_PREQUENTIAL_PREDICTION_RETENTION_DAYS: '2w' })).toThrow(
+      'LEARNER_PREQUENTIAL_PREDICTION_RETENTION_DAYS="2w": expected whole days in [0, 3650], e.g. "30"; 0 keeps the rows forever',
+    );
+    expect(() => loadLearnerConfig({ LEARNER_RETENTION_BATCH_SIZE: '0' })).toThrow(/LEARNER_RETENTION_BATCH_SIZE="0"/);
+  });
+
   it('names every bad key with its value and the rule it broke', () => {
     let error: unknown;
     try {

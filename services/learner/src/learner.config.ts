@@ -1,4 +1,4 @@
-import { env, loadConfig, sharedConfigShape } from '@chorus/platform';
+import { env, loadConfig, retentionEnv, sharedConfigShape } from '@chorus/platform';
 import { reliabilityWeightConfigShape, rewardPriorConfigShape } from '@chorus/scoring';
 import { z } from 'zod';
 
@@ -36,6 +36,12 @@ export const learnerConfigSchema = z.object({
   LEARNER_USER_CACHE_SIZE: env.int(200_000, { min: 100 }),
   /** Record score-before-learn predictions for evaluation (the demo's held-out AUC). */
   LEARNER_PREQUENTIAL_LOG: env.bool(false),
+  /** The console's prequential AUC histograms (per minute of event time) are deleted this many days after written. */
+  LEARNER_PREQUENTIAL_AUC_RETENTION_DAYS: retentionEnv.days(90),
+  /** The score-before-learn predictions LEARNER_PREQUENTIAL_LOG records, deleted this many days after written. */
+  LEARNER_PREQUENTIAL_PREDICTION_RETENTION_DAYS: retentionEnv.days(30),
+  LEARNER_RETENTION_INTERVAL_MS: retentionEnv.intervalMs(),
+  LEARNER_RETENTION_BATCH_SIZE: retentionEnv.batchSize(),
 });
 
 export type LearnerConfig = z.output<typeof learnerConfigSchema>;

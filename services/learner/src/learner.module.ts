@@ -8,6 +8,7 @@ import {
   exitOnFatal,
   JsonLogger,
   OffsetsOfRecordTransport,
+  retentionSweeperProvider,
   RuntimeOpsController,
   SERVICE_HEALTH,
   serviceProviders,
@@ -21,7 +22,9 @@ import { FeedbackController } from './consumers/feedback.controller';
 import { LearnerHealth } from './learner.health';
 import { LEARNER_CONFIG, loadLearnerConfig, type LearnerConfig } from './learner.config';
 import { LEARNER_TOPICS, learnerTopics, type LearnerTopics } from './learner.topics';
+import { LearnerRetention } from './learner.retention';
 import { LearnerStateRepository } from './persistence/learner-state.repository';
+import { learnerRetentionPolicies } from './persistence/retention.policy';
 
 /**
  * The learner: chorus.feedback.v1 on the offsets-of-record transport (FeedbackController → FeedbackIngestService → the
@@ -79,6 +82,13 @@ export class LearnerModule {
               onFatal: onFatal ?? exitOnFatal(logger, 'learner'),
             }),
         },
+        retentionSweeperProvider((db) => learnerRetentionPolicies(db, config), {
+          intervalMs: config.LEARNER_RETENTION_INTERVAL_MS,
+          batchSize: config.LEARNER_RETENTION_BATCH_SIZE,
+          log: logger.child('retention'),
+          metric: 'learner_retention_deleted_rows_total',
+        }),
+        LearnerRetention,
         LearnerHealth,
         { provide: SERVICE_HEALTH, useExisting: LearnerHealth },
         databaseLifecycleProvider(),

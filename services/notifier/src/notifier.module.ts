@@ -17,7 +17,7 @@ import {
   OffsetsOfRecordTransport,
   PostgresListener,
   probes,
-  RetentionSweeper,
+  retentionSweeperProvider,
   RuntimeOpsController,
   SecretBox,
   serviceHealthProvider,
@@ -179,19 +179,13 @@ function consumerProviders(config: NotifierConfig, logger: JsonLogger, fatal: (e
           onFatal: fatal,
         }),
     },
-    {
-      provide: RetentionSweeper,
-      inject: [DataSource, Registry],
-      // Deletes final deliveries and alerts older than their retention (NOTIFIER_*_RETENTION_DAYS).
-      useFactory: (db: DataSource, registry: Registry) =>
-        new RetentionSweeper(notifierRetentionPolicies(db, config), {
-          intervalMs: config.NOTIFIER_RETENTION_INTERVAL_MS,
-          batchSize: config.NOTIFIER_RETENTION_BATCH_SIZE,
-          log: logger.child('retention'),
-          registry,
-          metric: 'notifier_retention_deleted_rows_total',
-        }),
-    },
+    // Deletes final deliveries and alerts older than their retention (NOTIFIER_*_RETENTION_DAYS).
+    retentionSweeperProvider((db) => notifierRetentionPolicies(db, config), {
+      intervalMs: config.NOTIFIER_RETENTION_INTERVAL_MS,
+      batchSize: config.NOTIFIER_RETENTION_BATCH_SIZE,
+      log: logger.child('retention'),
+      metric: 'notifier_retention_deleted_rows_total',
+    }),
   ];
 }
 

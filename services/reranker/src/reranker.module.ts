@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { BullModule, Processor } from '@nestjs/bullmq';
-import { createKafka, databaseLifecycleProvider, ensureTopics, JsonLogger, KafkaProducerClient, producerClientModule, RERANK_QUEUE, RerankQueue, RetentionSweeper, probes, RuntimeOpsController, serviceHealthProvider, serviceProviders } from '@chorus/platform';
+import { createKafka, databaseLifecycleProvider, ensureTopics, JsonLogger, KafkaProducerClient, producerClientModule, RERANK_QUEUE, RerankQueue, retentionSweeperProvider, probes, RuntimeOpsController, serviceHealthProvider, serviceProviders } from '@chorus/platform';
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
@@ -96,18 +96,12 @@ export class RerankerModule {
         useFactory: (calibrate: CalibrateUserUseCase, fanOut: FanOutRerankUseCase, calibrateBatch: CalibrateBatchUseCase, registry: Registry) =>
           new Configured(calibrate, fanOut, calibrateBatch, logger.child('rerank-processor'), registry, config.RERANK_JOB_DELAY_MS),
       },
-      {
-        provide: RetentionSweeper,
-        inject: [DataSource, Registry],
-        useFactory: (db: DataSource, registry: Registry) =>
-          new RetentionSweeper(rerankerRetentionPolicies(db, config), {
-            intervalMs: config.RERANK_RETENTION_INTERVAL_MS,
-            batchSize: config.RERANK_RETENTION_BATCH_SIZE,
-            log: logger.child('retention'),
-            registry,
-            metric: 'reranker_retention_deleted_rows_total',
-          }),
-      },
+      retentionSweeperProvider((db) => rerankerRetentionPolicies(db, config), {
+        intervalMs: config.RERANK_RETENTION_INTERVAL_MS,
+        batchSize: config.RERANK_RETENTION_BATCH_SIZE,
+        log: logger.child('retention'),
+        metric: 'reranker_retention_deleted_rows_total',
+      }),
       RerankerLifecycle,
       // /health: the broker, Postgres and the worker's Redis.
       serviceHealthProvider([KAFKA_ADMIN, DataSource, WORKER_REDIS], (admin: Admin, db: DataSource, redis: Redis) => ({
