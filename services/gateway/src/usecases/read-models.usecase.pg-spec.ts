@@ -48,6 +48,11 @@ beforeAll(async () => {
   ]);
   await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-1', 'news', $1, 7)`, [JSON.stringify({ weights: { 'cat:comedy': [4, 0.01] } })]);
   await database.db.query(`INSERT INTO user_item_batches (user_id, domain, item_ids) VALUES ('u-1', 'news', ARRAY['a'])`);
+  // Issue #15: likes comedy, except under the framing "short", where what they chose said otherwise (the learner's
+  // `conditions` key: κ² and a deviation per framing).
+  await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-3', 'news', $1, 12)`, [
+    JSON.stringify({ weights: { 'cat:comedy': [4, 0.01] }, tau2: 1, conditions: { priorVariance: 1, conditions: { short: { 'cat:comedy': [-6, 0.01] } } } }),
+  ]);
   // A household as the learner writes it (userStateText): the first persona likes drama, the second comedy.
   await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-2', 'news', $1, 90)`, [
     JSON.stringify({
@@ -188,6 +193,20 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
     expect(await ids()).toEqual(['f-1', 'f-3', 'f-2']);
     await shard({ 'cat:drama': [1, 0.25], 'item:f-2': [3, 0.25] }, 11);
     expect(await ids()).toEqual(['f-2', 'f-1', 'f-3']);
+  });
+
+  it('ranks under a stated framing with the user\'s deviation for it, and without one (or under a framing never learned) as before', async () => {
+    const ranked = async (query: Record<string, string>) => ((await readModels().recommend('u-3', { domain: 'news', n: '2', ...query })).items as { itemId: string; score: number }[]).map((i) => [i.itemId, i.score]);
+    // Condition-free: b (comedy) −1 + 4 = 3; c (drama + intercept) 2.5; d (half each) 0.5 + 2 = 2.5 (tie: by id); a 2.
+    expect(await ranked({})).toEqual([['b', 3], ['c', 2.5]]);
+    expect(await ranked({ framingId: 'long' })).toEqual([['b', 3], ['c', 2.5]]);
+    // Under "short" comedy weighs 4 − 6 = −2: c 2.5, a 2, d 0.5 − 1 = −0.5, b −1 − 2 = −3.
+    expect(await ranked({ framingId: 'short' })).toEqual([['c', 2.5], ['a', 2]]);
+    // A domain that keeps no deviations per framing serves the condition-free ranking whatever the row holds.
+    const off = new ReadModelsUseCase(new PersonalizedScorer(new RewardModelsRepository(database.db), new ModelPriors(loadGatewayConfig({})), 0, () => false), new CalibratedListsRepository(database.db), producer, { policy: 'accuracy', maxAgeMs: 0 }, readReliability());
+    expect((await off.recommend('u-3', { domain: 'news', n: '2', framingId: 'short' })).items.map((i: { itemId: string }) => i.itemId)).toEqual(['b', 'c']);
+    const bad = await errorAnswer(readModels().recommend('u-3', { domain: 'news', framingId: '' }));
+    expect([bad.status, bad.body.issues!.map((i) => i.path)]).toEqual([400, ['framingId']]);
   });
 
   it('names a bad user id, a missing domain and a bad n (400)', async () => {
