@@ -1799,6 +1799,8 @@ export interface operations {
     ModelsController_recommendations: {
         parameters: {
             query: {
+                /** @description the framing the list is shown under (feedback's context.framingId): ranked with the user's deviation for it (issue #15); absent, the condition-free ranking */
+                framingId?: unknown;
                 /** @description 1..200, default 10 */
                 n?: unknown;
                 domain: unknown;
