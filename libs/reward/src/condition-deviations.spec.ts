@@ -31,10 +31,15 @@ describe('ConditionDeviations', () => {
     const deviations = new ConditionDeviations({ priorVariance: 2, maxConditions: 4 });
     deviations.update('__proto__', x, 1, 1, 0.1);
     deviations.update('long', x, 0, 0.37, -1.3);
+    deviations.recordSplit(0.25);
+    deviations.recordSplit(0.7);
     const text = JSON.stringify(deviations);
     const restored = ConditionDeviations.fromJSON(JSON.parse(text));
     expect(JSON.stringify(restored)).toBe(text);
     expect(restored.options.priorVariance).toBe(2);
+    expect(restored.split).toEqual([2, 0.95]);
+    // A row from before the tally reads as none.
+    expect(ConditionDeviations.fromJSON({ priorVariance: 1, conditions: {} }).split).toEqual([0, 0]);
     expect(restored.logit('__proto__', x, 0)).toBe(deviations.logit('__proto__', x, 0));
     // Learning on after the round trip is learning on without it.
     expect(restored.update('long', x, 1, 1, 0)).toBe(deviations.update('long', x, 1, 1, 0));
@@ -58,5 +63,6 @@ describe('ConditionDeviations', () => {
     expect(() => deviations.update('', x, 1, 1, 0)).toThrow('ConditionDeviations.update: condition is ""; it must be a non-empty string (a framing id)');
     expect(() => deviations.update('short', x, 1, 0, 0)).toThrow(/weight is 0/);
     expect(deviations.size).toBe(0);
+    expect(() => deviations.recordSplit(1.5)).toThrow('ConditionDeviations.recordSplit: generalised is 1.5; it must lie in [0, 1]');
   });
 });

@@ -25,6 +25,11 @@ export const DEFAULT_CONDITION_DEVIATION_OPTIONS: ConditionDeviationOptions = { 
 export interface ConditionDeviationsJSON {
   readonly priorVariance: number;
   readonly conditions: { readonly [condition: string]: DiagonalGaussianLogisticJSON };
+  /**
+   * [observations split, Σ the share of their weight the condition-free model kept] (see {@link recordSplit}): what the
+   * model read reports as the user's effective weight. Absent on rows written before it (read as [0, 0]).
+   */
+  readonly split?: readonly [observations: number, generalised: number];
 }
 
 /**
@@ -46,6 +51,8 @@ export class ConditionDeviations {
   private readonly byCondition = new Map<string, DiagonalGaussianLogistic>();
   /** A new condition's deviation between prepareUpdate and commitUpdate. */
   private pending: { condition: string; deviation: DiagonalGaussianLogistic } | undefined;
+  private splitCount = 0;
+  private generalisedSum = 0;
 
   constructor(readonly options: ConditionDeviationOptions = DEFAULT_CONDITION_DEVIATION_OPTIONS) {
     checkConditionDeviationOptions(options);
@@ -116,12 +123,27 @@ export class ConditionDeviations {
     owner.commitUpdate(plan);
   }
 
+  /**
+   * Counts one observation split between the condition-free model and a condition's deviation, of which the
+   * condition-free model kept the share `generalised` ∈ [0, 1] of its weight (whether or not the deviation could learn).
+   */
+  recordSplit(generalised: number): void {
+    if (!(generalised >= 0 && generalised <= 1)) throw new RangeError(`ConditionDeviations.recordSplit: generalised is ${generalised}; it must lie in [0, 1]`);
+    this.splitCount++;
+    this.generalisedSum += generalised;
+  }
+
+  /** [observations split, Σ generalised shares]. */
+  get split(): readonly [number, number] {
+    return [this.splitCount, this.generalisedSum];
+  }
+
   /** Exact state (doubles round-trip through JSON); conditions in the order they were first learned. */
   toJSON(): ConditionDeviationsJSON {
     // No prototype: a framing id is client text, and "__proto__" is one.
     const conditions: Record<string, DiagonalGaussianLogisticJSON> = Object.create(null);
     for (const [condition, deviation] of this.byCondition) conditions[condition] = deviation.toJSON();
-    return { priorVariance: this.options.priorVariance, conditions };
+    return { priorVariance: this.options.priorVariance, conditions, split: [this.splitCount, this.generalisedSum] };
   }
 
   /**
@@ -135,6 +157,7 @@ export class ConditionDeviations {
     for (const condition of Object.keys(json.conditions)) {
       deviations.byCondition.set(condition, DiagonalGaussianLogistic.fromJSON(json.conditions[condition]!, { priorVariance: json.priorVariance }));
     }
+    [deviations.splitCount, deviations.generalisedSum] = json.split ?? [0, 0];
     return deviations;
   }
 }

@@ -260,7 +260,15 @@ describe('ReadReliabilityUseCase (issue #15)', () => {
     expect(report.items.classCounts.unknown).toBeGreaterThanOrEqual(1);
     // The gateway's default weighs the aggregate only: there the judgments count 0.5 on average, in the user's model 1.
     const model = userModelV1.parse(await readModels().userModel('r-1', { domain: 'news' }));
-    expect(model.effectiveWeight).toEqual({ judgments: 3, meanWeight: 0.5, aggregate: 0.5, personalized: 1 });
+    expect(model.effectiveWeight).toEqual({ judgments: 3, meanWeight: 0.5, aggregate: 0.5, personalized: 1, items: { observations: 5, meanWeight: 4.3 / 5 } });
+
+    // Two of the three judgments were split under a framing and the user's model kept 0.4 of their weight in all: it
+    // counts them (1 + 0.4) / 3; where that model is reliability-weighted, by their reliability weight as before.
+    await database.db.query(`UPDATE user_models SET state = state || $1::jsonb WHERE user_id = 'r-1' AND domain = 'news'`, [JSON.stringify({ conditions: { priorVariance: 1, conditions: {}, split: [2, 0.4] } })]);
+    const split = userModelV1.parse(await readModels().userModel('r-1', { domain: 'news' }));
+    expect(split.effectiveWeight.personalized).toBeCloseTo(1.4 / 3, 12);
+    const both = new ReadReliabilityUseCase(new ReliabilityRepository(database.db), loadGatewayConfig({ LEARNER_RELIABILITY_WEIGHTS: 'both' }));
+    expect((await both.effectiveWeight('r-1', 'news')).personalized).toBe(0.5);
   });
 
   it('answers a user without pairwise judgments with an empty report, and a bad request with what is wrong', async () => {

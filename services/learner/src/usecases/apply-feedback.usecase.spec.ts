@@ -541,6 +541,10 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     const constructed = planted.annotators.find((a) => a.behaviour === 'constructed')!.id;
     const user = on.state.cachedUser(constructed, 'movies')!;
     expect([...user.conditions!.conditions()].sort()).toEqual(['long', 'short']);
+    // Every judgment of the user was under a framing, so every one was split; the user's model kept less than all.
+    const [split, generalised] = user.conditions!.split;
+    expect(split).toBe(events.filter((e) => e.userId === constructed).length);
+    expect(generalised).toBeLessThan(split);
     expect(JSON.stringify(user.model.toJSON())).not.toBe(JSON.stringify(off.state.cachedUser(constructed, 'movies')!.model.toJSON()));
     expect(off.state.cachedUser(constructed, 'movies')!.conditions).toBeUndefined();
 

@@ -188,11 +188,14 @@ export class ApplyFeedbackUseCase {
       // every model as it was; then prepared at the real offset and written.
       const condition = weights.condition;
       const conditions = condition === undefined ? undefined : (user.conditions ?? new ConditionDeviations({ priorVariance: weights.conditionPriorVariance, maxConditions: DEFAULT_CONDITION_DEVIATION_OPTIONS.maxConditions }));
-      const learns = conditions !== undefined && conditions.prepareUpdate(condition!, observation.userX, observation.y, weights.withinCondition, 0, conditionPlan) !== undefined;
+      const learns = conditions !== undefined && weights.withinCondition > 0 && conditions.prepareUpdate(condition!, observation.userX, observation.y, weights.withinCondition, 0, conditionPlan) !== undefined;
       logits = updateOnObservationWithPersonas(shard.model, user.model, observation, weights.aggregate, weights.personalized);
-      if (learns) {
-        conditions.prepareUpdate(condition!, observation.userX, observation.y, weights.withinCondition, logits.personalized, conditionPlan);
-        conditions.commitUpdate(conditionPlan);
+      if (conditions) {
+        if (learns) {
+          conditions.prepareUpdate(condition!, observation.userX, observation.y, weights.withinCondition, logits.personalized, conditionPlan);
+          conditions.commitUpdate(conditionPlan);
+        }
+        conditions.recordSplit(weights.generalised);
         user.conditions = conditions;
       }
       if (candidates) shard.evidence!.recordAll(candidates, observation.y, weights.personalized);

@@ -8,9 +8,13 @@ export interface ModelWeights {
   readonly aggregate: number;
   /** The user's condition-free deviation's. */
   readonly personalized: number;
-  /** The framing whose deviation learns the observation (undefined: none does), and the weight it learns it with. */
+  /**
+   * The framing the observation is split under (undefined: not split), the weight its deviation learns it with (0:
+   * none), and the share of the observation's weight the condition-free model kept.
+   */
   readonly condition: string | undefined;
   readonly withinCondition: number;
+  readonly generalised: number;
   /** κ² of a deviation the condition starts (LEARNER_CONDITION_PRIOR_VARIANCE). */
   readonly conditionPriorVariance: number;
 }
@@ -30,7 +34,7 @@ export interface ModelWeights {
 export class WeighByReliability {
   private readonly model = new ReliabilityModel();
   /** Reused: the hot loop allocates nothing per event beyond the decoded event (read before the next call). */
-  private readonly weights: { -readonly [K in keyof ModelWeights]: ModelWeights[K] } = { aggregate: 1, personalized: 1, condition: undefined, withinCondition: 0, conditionPriorVariance: 1 };
+  private readonly weights: { -readonly [K in keyof ModelWeights]: ModelWeights[K] } = { aggregate: 1, personalized: 1, condition: undefined, withinCondition: 0, generalised: 1, conditionPriorVariance: 1 };
 
   constructor(private readonly config: ReliabilityWeightConfig) {}
 
@@ -54,12 +58,11 @@ export class WeighByReliability {
       if (conditions.personalized) {
         const shares = conditionShares(judged.posterior, judged.label, 'posterior', DEFAULT_RELIABILITY_OPTIONS.constructedWeight);
         // Reliability weighting already gives the constructed share its class weight; otherwise the split does.
-        if (!use.personalized) weights.personalized = weight * shares.generalised;
-        if (shares.withinCondition > 0) {
-          weights.condition = framingId;
-          weights.withinCondition = weight * shares.withinCondition;
-          weights.conditionPriorVariance = conditions.priorVariance;
-        }
+        weights.generalised = use.personalized ? judged.weight : shares.generalised;
+        weights.personalized = weight * weights.generalised;
+        weights.condition = framingId;
+        weights.withinCondition = weight * shares.withinCondition;
+        weights.conditionPriorVariance = conditions.priorVariance;
       }
     }
     return weights;
