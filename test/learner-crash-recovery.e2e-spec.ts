@@ -30,7 +30,8 @@ async function modelState(db: DataSource) {
  * bit for bit, as one that ran uninterrupted over the same events. The stream repeats pairwise judgments under
  * framings and positions, and ratings, clicks and skips of the same items, so the state includes reliability (each
  * user's in their row with their item signals, the pair counts per partition) and the weights it gave (issue #15): a
- * judgment weighed twice, or weighed against counts that lost a judgment, would move the posteriors.
+ * judgment weighed twice, or weighed against counts that lost a judgment, would move the posteriors. Judgments under a
+ * framing also teach the user's deviation for it (the row's `conditions` key), compared with the rest of the row.
  */
 describe('learner crash recovery', () => {
   const stack = new TestStack(3);
@@ -129,5 +130,10 @@ describe('learner crash recovery', () => {
     expect(reliability.some((r: { counts: number[] }) => r.counts[5]! < r.counts[0]! * 0.99)).toBe(true);
     // And the item half: users rated, clicked and skipped items again, and not every repeat weighed 1.
     expect(reliability.some((r: { items?: { counts: number[] } }) => r.items !== undefined && r.items.counts[1]! < r.items.counts[0]! * 0.99)).toBe(true);
+    // And per-condition deviations (LEARNER_CONDITION_DEVIATIONS, on by default): judgments under framings taught the
+    // users' deviations per framing, which the users' rows above (equal bit for bit) carry.
+    const conditions = uninterrupted.users.map((u: { state: string }) => JSON.parse(u.state).conditions).filter(Boolean);
+    expect(conditions.length).toBeGreaterThan(100);
+    expect(conditions.some((c: { conditions: Record<string, object> }) => Object.keys(c.conditions).length >= 2)).toBe(true);
   });
 });

@@ -1237,8 +1237,15 @@ export interface components {
                 meanWeight: number;
                 /** @description Mean weight of the judgments in the aggregate: meanWeight where the domain weighs the aggregate, else 1 */
                 aggregate: number;
-                /** @description Mean weight of the judgments in the user's own model: meanWeight where the domain weighs it, else 1 */
+                /** @description Mean weight of the judgments in the user's own (condition-free) model: meanWeight where the domain weighs it; else 1, less what judgments under a framing left to the user's deviation for that framing (LEARNER_CONDITION_DEVIATIONS) */
                 personalized: number;
+                /** @description The same for item signals */
+                items: {
+                    /** @description Ratings, clicks and skips the learner has weighed */
+                    observations: number;
+                    /** @description Mean reliability weight they were given (1 with none; a first observation of an item weighs 1), in the models the domain weighs */
+                    meanWeight: number;
+                };
             };
         };
         AggregateModel: {
@@ -1799,6 +1806,8 @@ export interface operations {
     ModelsController_recommendations: {
         parameters: {
             query: {
+                /** @description the framing the list is shown under (feedback's context.framingId): ranked with the user's deviation for it (issue #15); absent, the condition-free ranking */
+                framingId?: unknown;
                 /** @description 1..200, default 10 */
                 n?: unknown;
                 domain: unknown;

@@ -75,7 +75,17 @@ const effectiveWeightV1 = z
     judgments: count.describe('Pairwise judgments the learner has weighed'),
     meanWeight: z.number().describe('Mean reliability weight those judgments were given as they arrived (1 with none)'),
     aggregate: z.number().describe('Mean weight of the judgments in the aggregate: meanWeight where the domain weighs the aggregate, else 1'),
-    personalized: z.number().describe("Mean weight of the judgments in the user's own model: meanWeight where the domain weighs it, else 1"),
+    personalized: z
+      .number()
+      .describe(
+        "Mean weight of the judgments in the user's own (condition-free) model: meanWeight where the domain weighs it; else 1, less what judgments under a framing left to the user's deviation for that framing (LEARNER_CONDITION_DEVIATIONS)",
+      ),
+    items: z
+      .object({
+        observations: count.describe('Ratings, clicks and skips the learner has weighed'),
+        meanWeight: z.number().describe('Mean reliability weight they were given (1 with none; a first observation of an item weighs 1), in the models the domain weighs'),
+      })
+      .describe('The same for item signals'),
   })
   .describe("What the user's pairwise judgments count for; GET /v1/users/{id}/reliability has the why");
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { domainName, isoTimestamp } from './common-fields';
 import { orderedRange, queryInt, rangeMessage } from './drift-admin.v1';
+import { feedbackContextV1 } from './feedback-event.v1';
 
 /** Longest list GET /v1/users/:id/recommendations serves. */
 export const MAX_RECOMMENDATIONS = 200;
@@ -72,10 +73,15 @@ export type AggregateModelV1 = z.output<typeof aggregateModelReadV1>;
 /** GET /v1/users/:id/model?domain= */
 export const userModelQueryV1 = z.strictObject({ domain: domainName });
 
-/** GET /v1/users/:id/recommendations?domain=&n= */
+/** GET /v1/users/:id/recommendations?domain=&n=&framingId= */
 export const recommendationsQueryV1 = z.strictObject({
   domain: domainName,
   n: queryInt('n', 1, MAX_RECOMMENDATIONS).default(10),
+  /**
+   * The framing the list will be shown under (the feedback events' context.framingId): the user's deviation for it,
+   * learned from what they chose under it, is added to their scores (issue #15). Absent: the condition-free ranking.
+   */
+  framingId: feedbackContextV1.shape.framingId,
 });
 
 /** GET /v1/admin/users/:id/lists?domain=&n= (n: the accuracy list's length; default the calibrated list's, else 10) */

@@ -41,3 +41,4 @@ export {
   type UserReliability,
 } from './reliability-model';
 export { ReliabilityTracker, type ReliabilityTrackerJSON } from './reliability-tracker';
+export { CONDITION_SPLITS, conditionShares, type ConditionShares, type ConditionSplit } from './condition-shares';

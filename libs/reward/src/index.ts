@@ -37,3 +37,5 @@ export { BorrowingEvidence, DEFAULT_BORROWING_GUARD } from './borrowing-guard';
 export type { PersonaDecision, PersonaJSON, PersonaMixtureJSON, PersonaOptions } from './persona-mixture';
 export { CANDIDATE_SHARE, DECISIONS_KEPT, DEFAULT_PERSONA_OPTIONS, PersonaMixture, personaLabel, rebasedMixtureLogits, rebasePersonas, updateOnObservationWithPersonas } from './persona-mixture';
 export { rebasedInterceptLogits, rebaseItemIntercepts } from './item-intercept-variance';
+export type { ConditionDeviationOptions, ConditionDeviationsJSON } from './condition-deviations';
+export { checkConditionDeviationOptions, ConditionDeviations, DEFAULT_CONDITION_DEVIATION_OPTIONS } from './condition-deviations';

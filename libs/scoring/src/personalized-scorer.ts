@@ -1,6 +1,7 @@
 import { modelVersion, normaliseCategories } from '@chorus/contracts';
 import {
   BorrowingEvidence,
+  ConditionDeviations,
   DiagonalGaussianLogistic,
   itemFeatures,
   personaLabel,
@@ -92,7 +93,17 @@ interface ServingIndex {
  * candidate index instead of a scan of the catalogue. A separate step so that whoever decides which deviation a user is
  * served (their own, or a borrowed one) hands it here unchanged.
  */
-export function retrieveCandidates(index: CandidateIndex, personas: PersonaMixture | undefined, seen: ReadonlySet<string>, count: number) {
+export function retrieveCandidates(index: CandidateIndex, personas: PersonaMixture | undefined, seen: ReadonlySet<string>, count: number, condition?: DiagonalGaussianLogistic) {
+  if (condition !== undefined && personas !== undefined) {
+    // Under a framing the served score is m(i) + d_c·φ(i) ≤ max_k a(i) + (b_k + d_c)·φ(i): each persona walks as b_k + d_c,
+    // so the index's bound (and its exactness) holds as it does for the personas alone.
+    return index.retrieve({
+      personas: personas.personas.map(({ model }) => ({ mean: (feature: string) => model.mean(feature) + condition.mean(feature), logit: (x: SparseVector, offset = 0) => condition.logit(x, model.logit(x, offset)) })),
+      served: (x, aggregateLogit) => condition.logit(x, personas.logit(x, aggregateLogit)),
+      excluded: (itemId) => seen.has(itemId),
+      count,
+    });
+  }
   return index.retrieve({
     personas: personas ? personas.personas.map((persona) => persona.model) : [],
     served: personas ? (x, aggregateLogit) => personas.logit(x, aggregateLogit) : (_x, aggregateLogit) => aggregateLogit,
@@ -119,6 +130,11 @@ export class PersonalizedScorer {
     readonly models: RewardModelsRepository,
     readonly priors: ModelPriors,
     cacheMs: number,
+    /**
+     * Whether a domain's deviations per framing are served (LEARNER_CONDITION_DEVIATIONS; see conditionDeviations):
+     * the rows of a domain switched off keep theirs, which are then not applied.
+     */
+    private readonly servesConditions: (domain: string) => boolean = () => true,
   ) {
     this.aggregates = new RefreshingCache(cacheMs);
     this.catalogues = new RefreshingCache(cacheMs);
@@ -195,10 +211,22 @@ export class PersonalizedScorer {
     return stored ? this.priors.restoreUserPersonas(domain, { weights: stored.weights, personas: storedPersonas(stored.weights, stored.personas), eventsSeen: stored.eventsSeen }, stored.tau2) : undefined;
   }
 
-  /** The user's best `count` unseen items (see {@link UserScores.ranked}). */
-  async scoreUnseen(userId: string, domain: string, count: number): Promise<UserScores> {
+  /**
+   * The user's deviation for a framing (issue #15), or undefined without a framing, for a user with no deviation for it,
+   * or in a domain that keeps none (LEARNER_CONDITION_DEVIATIONS).
+   */
+  conditionDeviation(stored: StoredUserModel | undefined, domain: string, framingId: string | undefined): DiagonalGaussianLogistic | undefined {
+    if (framingId === undefined || !stored?.conditions || !this.servesConditions(domain)) return undefined;
+    return ConditionDeviations.fromJSON(stored.conditions).deviation(framingId);
+  }
+
+  /**
+   * The user's best `count` unseen items (see {@link UserScores.ranked}); under `framingId`, by the score the user's
+   * deviation for that framing adds to (the condition-free ranking when they have none).
+   */
+  async scoreUnseen(userId: string, domain: string, count: number, framingId?: string): Promise<UserScores> {
     const [serving, stored, seen] = await Promise.all([this.candidateIndex(domain), this.models.user(userId, domain), this.models.interactedItems(userId, domain)]);
-    return this.rank(userId, domain, { serving, stored, seen }, count);
+    return this.rank(userId, domain, { serving, stored, seen }, count, framingId);
   }
 
   /**
@@ -217,7 +245,7 @@ export class PersonalizedScorer {
     });
   }
 
-  private rank(userId: string, domain: string, { serving, stored, seen }: { serving: ServingIndex; stored: StoredUserModel | undefined; seen: Set<string> }, count: number): UserScores {
+  private rank(userId: string, domain: string, { serving, stored, seen }: { serving: ServingIndex; stored: StoredUserModel | undefined; seen: Set<string> }, count: number, framingId?: string): UserScores {
     const { aggregate, catalogue, index } = serving;
     const borrowed = this.borrowedProfile(stored);
     if (borrowed) return this.rankBorrowed(userId, domain, { serving, stored: stored!, seen }, count, borrowed);
@@ -226,7 +254,8 @@ export class PersonalizedScorer {
     const names = new Map(personas?.personas.map((persona) => [persona.id, { id: persona.id, label: personaLabel(persona.model) }]));
     const history = seenHistory(serving, seen);
     const unseen = catalogue.items.length - history.length;
-    const found = unseen > 0 ? retrieveCandidates(index, personas, seen, count) : { candidates: [], coverage: [] };
+    const condition = this.conditionDeviation(stored, domain, framingId);
+    const found = unseen > 0 ? retrieveCandidates(index, personas, seen, count, condition) : { candidates: [], coverage: [] };
     const ranked = (candidates: readonly { position: number; logit: number }[]): RankedItem[] =>
       candidates.map(({ position, logit }) => {
         const item = catalogue.items[position]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { reliabilityWeightConfigShape, reliabilityWeighting } from './reliability-weights';
+import { conditionDeviations, reliabilityWeightConfigShape, reliabilityWeighting } from './reliability-weights';
 
 const schema = z.object(reliabilityWeightConfigShape);
 
@@ -23,5 +23,22 @@ describe('reliabilityWeightConfigShape', () => {
     const byDomain = schema.safeParse({ LEARNER_RELIABILITY_WEIGHTS_BY_DOMAIN: 'news=both,code' });
     expect(byDomain.error!.issues[0]!.message).toBe('expected comma-separated domain=none|aggregate|personalized|both pairs, e.g. "news=both,code=none"; "code" is not one');
     expect(schema.safeParse({ LEARNER_RELIABILITY_WEIGHTS_BY_DOMAIN: 'news=yes' }).success).toBe(false);
+  });
+
+  it('keeps per-condition deviations in the personalized model by default (κ² = 1), per domain as the map says', () => {
+    expect(conditionDeviations(schema.parse({}), 'movies')).toEqual({ personalized: true, priorVariance: 1 });
+    const config = schema.parse({ LEARNER_CONDITION_DEVIATIONS: 'none', LEARNER_CONDITION_DEVIATIONS_BY_DOMAIN: 'news=personalized', LEARNER_CONDITION_PRIOR_VARIANCE: '0.5' });
+    expect(conditionDeviations(config, 'news')).toEqual({ personalized: true, priorVariance: 0.5 });
+    expect(conditionDeviations(config, 'movies')).toEqual({ personalized: false, priorVariance: 0.5 });
+    expect(conditionDeviations(config, '__proto__')).toEqual({ personalized: false, priorVariance: 0.5 });
+  });
+
+  it('refuses a bad condition setting at boot, saying what is expected', () => {
+    expect(schema.safeParse({ LEARNER_CONDITION_DEVIATIONS: 'aggregate' }).error!.issues[0]!.message).toBe('expected one of none, personalized');
+    expect(schema.safeParse({ LEARNER_CONDITION_DEVIATIONS_BY_DOMAIN: 'news=on' }).error!.issues[0]!.message).toBe(
+      'expected comma-separated domain=none|personalized pairs, e.g. "news=none,code=personalized"; "news=on" is not one',
+    );
+    expect(schema.safeParse({ LEARNER_CONDITION_PRIOR_VARIANCE: '0' }).error!.issues[0]!.message).toBe('expected a number > 0');
+    expect(schema.safeParse({ LEARNER_CONDITION_PRIOR_VARIANCE: 'wide' }).success).toBe(false);
   });
 });

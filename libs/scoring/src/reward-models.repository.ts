@@ -1,4 +1,4 @@
-import type { DiagonalGaussianLogisticJSON, PoolingStrengthGridJSON } from '@chorus/reward';
+import type { ConditionDeviationsJSON, DiagonalGaussianLogisticJSON, PoolingStrengthGridJSON } from '@chorus/reward';
 import type { DataSource } from 'typeorm';
 import type { StoredBorrowing, StoredPersonas } from './user-model-state';
 
@@ -15,6 +15,8 @@ export interface StoredUserModel {
   personas?: StoredPersonas;
   /** Cold-start borrowing's evidence and donor, while the user is cold and the learner borrows (see userStateText). */
   borrowing?: StoredBorrowing;
+  /** Per-condition deviations (issue #15), when the user has any (see the learner's withConditions). */
+  conditions?: ConditionDeviationsJSON;
   eventsSeen: number;
   updatedAt: string;
 }
@@ -136,7 +138,7 @@ export class RewardModelsRepository {
 
 /** A user_models row as read: state is `{"weights", "tau2"?, "personas"?}` (see userStateText). */
 interface StoredRow {
-  state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing };
+  state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing; conditions?: ConditionDeviationsJSON };
   events_seen: number;
   updated_at: Date;
 }
@@ -147,6 +149,7 @@ function storedUserModel({ state, events_seen, updated_at }: StoredRow): StoredU
     tau2: state.tau2,
     ...(state.personas ? { personas: state.personas } : {}),
     ...(state.borrowing ? { borrowing: state.borrowing } : {}),
+    ...(state.conditions ? { conditions: state.conditions } : {}),
     eventsSeen: events_seen,
     updatedAt: updated_at.toISOString(),
   };

@@ -85,6 +85,7 @@ export { POPULATION_NARROWING_METRICS, scoreAlertSignal, type AlertSignalInput }
 export {
   DEFAULT_ANNOTATOR_OPTIONS,
   plantAnnotators,
+  plantedPreference,
   trulyPreferred,
   type AnnotatorOptions,
   type PlantedAnnotator,
@@ -93,3 +94,10 @@ export {
 } from './planted-annotators';
 export { DEFAULT_RATER_OPTIONS, plantRaters, type PlantedRater, type PlantedRaters, type PlantedRating, type RaterOptions } from './planted-raters';
 export { DEFAULT_PERSONA_EXPERIMENT, runPersonaExperiment, type PersonaExperimentOptions, type PersonaExperimentResult } from './persona-experiment';
+export {
+  CONDITION_VARIANTS,
+  runConditionExperiment,
+  type ConditionExperimentOptions,
+  type ConditionExperimentResult,
+  type ConditionVariant,
+} from './condition-experiment';

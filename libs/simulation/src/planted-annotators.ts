@@ -65,6 +65,11 @@ export interface PlantedAnnotators {
   readonly quality: ReadonlyMap<string, number>;
   readonly annotators: readonly PlantedAnnotator[];
   readonly judgments: readonly PlantedJudgment[];
+  /**
+   * A constructed annotator's framing effects e_f(i), keyed `${annotatorId}|${itemId}|${framingId}` (drawn for the
+   * items and framings its judgments met): the planted truth of what it prefers under a framing (plantedPreference).
+   */
+  readonly effects: ReadonlyMap<string, number>;
 }
 
 /**
@@ -103,10 +108,10 @@ export function plantAnnotators(overrides: Partial<AnnotatorOptions> = {}): Plan
   }));
 
   const judgments: PlantedJudgment[] = [];
+  const effects = new Map<string, number>();
   for (const annotator of annotators) {
-    const effects = new Map<string, number>();
     const effect = (item: string, framing: string) => {
-      const key = `${item}|${framing}`;
+      const key = `${annotator.id}|${item}|${framing}`;
       let value = effects.get(key);
       if (value === undefined) effects.set(key, (value = options.framingEffect * gaussian(random)));
       return value;
@@ -131,7 +136,21 @@ export function plantAnnotators(overrides: Partial<AnnotatorOptions> = {}): Plan
   }
   // One time order in which repeats and annotators interleave.
   shuffleInPlace(random, judgments);
-  return { options, quality, annotators, judgments };
+  return { options, quality, annotators, judgments, effects };
+}
+
+/**
+ * Whether annotator `userId` truly prefers `a` to `b` under `framingId`, position aside: genuine — the higher quality;
+ * constructed — the higher quality + framing effect under that framing (undefined when the annotator never met either
+ * item under it: its preference there was never drawn); non-attitude — undefined (no preference to get right).
+ */
+export function plantedPreference(planted: PlantedAnnotators, annotator: PlantedAnnotator, a: string, b: string, framingId: string): boolean | undefined {
+  if (annotator.behaviour === 'non-attitude') return undefined;
+  if (annotator.behaviour === 'genuine') return trulyPreferred(planted, a, b);
+  const ea = planted.effects.get(`${annotator.id}|${a}|${framingId}`);
+  const eb = planted.effects.get(`${annotator.id}|${b}|${framingId}`);
+  if (ea === undefined || eb === undefined) return undefined;
+  return planted.quality.get(a)! + ea > planted.quality.get(b)! + eb;
 }
 
 /** The planted true preference of a pair: true when `a` has the higher quality. */

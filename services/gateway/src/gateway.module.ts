@@ -3,7 +3,7 @@ import { DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnAppl
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { accessControlProviders, CoalescingEventClient, connectDatabase, createKafka, createMetricsRegistry, ensureTopics, HttpErrorFilter, JsonLogger, KafkaProducerClient, producerClientModule, RerankQueue, RetentionSweeper, retentionSweeperProvider, probes, RuntimeOpsController, serviceHealthProvider } from '@chorus/platform';
 import { topicName } from '@chorus/contracts';
-import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
+import { conditionDeviations, ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { Registry } from 'prom-client';
@@ -126,7 +126,7 @@ export class GatewayModule {
         {
           provide: PersonalizedScorer,
           inject: [RewardModelsRepository],
-          useFactory: (models: RewardModelsRepository) => new PersonalizedScorer(models, new ModelPriors(config), config.GATEWAY_MODEL_CACHE_SECONDS * 1000),
+          useFactory: (models: RewardModelsRepository) => new PersonalizedScorer(models, new ModelPriors(config), config.GATEWAY_MODEL_CACHE_SECONDS * 1000, (domain) => conditionDeviations(config, domain).personalized),
         },
         { provide: ReadReliabilityUseCase, inject: [DataSource], useFactory: (db: DataSource) => new ReadReliabilityUseCase(new ReliabilityRepository(db), config) },
         {

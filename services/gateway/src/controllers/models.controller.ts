@@ -45,6 +45,7 @@ export class ModelsController {
   @ApiOperation({ summary: 'Top n unseen catalogue items by personalized reward; the list is logged to chorus.exposures.v1' })
   @ApiQuery({ name: 'domain', required: true })
   @ApiQuery({ name: 'n', required: false, description: '1..200, default 10' })
+  @ApiQuery({ name: 'framingId', required: false, description: "the framing the list is shown under (feedback's context.framingId): ranked with the user's deviation for it (issue #15); absent, the condition-free ranking" })
   recommendations(@Param('id') id: string, @Query() query: Record<string, unknown>) {
     return this.read.recommend(id, query);
   }

@@ -14,6 +14,18 @@ export class ReliabilityRepository {
     return row?.reliability ?? undefined;
   }
 
+  /**
+   * The user's per-condition split (the "conditions" key's `split`: judgments split under a framing, Σ the share the
+   * condition-free model kept), or undefined when none was split.
+   */
+  async conditionSplit(userId: string, domain: string): Promise<readonly [number, number] | undefined> {
+    const [row]: { split: [number, number] | null }[] = await this.db.query(
+      `SELECT state->'conditions'->'split' AS split FROM user_models WHERE user_id = $1 AND domain = $2`,
+      [userId, domain],
+    );
+    return row?.split ?? undefined;
+  }
+
   /** Each pair's judgment counts summed over every partition of the domain (pairs nobody judged are absent). */
   async pairTotals(domain: string, pairs: readonly (readonly [string, string])[]): Promise<{ itemA: string; itemB: string; n: number; a: number }[]> {
     if (pairs.length === 0) return [];

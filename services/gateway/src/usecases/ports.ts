@@ -11,7 +11,7 @@ import type { ReliabilityRepository } from '../persistence/reliability.repositor
 // (Nest wires them in gateway.module.ts); unit specs pass in-memory ones, the middle tier (*.pg-spec.ts) tests the real.
 
 export type ItemsPort = Pick<ItemsRepository, 'upsert' | 'find'>;
-export type ReliabilityPort = Pick<ReliabilityRepository, 'userState' | 'pairTotals'>;
+export type ReliabilityPort = Pick<ReliabilityRepository, 'userState' | 'pairTotals' | 'conditionSplit'>;
 export type CalibratedListsPort = Pick<CalibratedListsRepository, 'latest'>;
 export type DriftAlertsPort = Pick<DriftAlertsRepository, 'list' | 'find' | 'acknowledge'>;
 export type DriftSeriesPort = Pick<DriftSeriesRepository, 'user' | 'population'>;

@@ -48,6 +48,11 @@ beforeAll(async () => {
   ]);
   await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-1', 'news', $1, 7)`, [JSON.stringify({ weights: { 'cat:comedy': [4, 0.01] } })]);
   await database.db.query(`INSERT INTO user_item_batches (user_id, domain, item_ids) VALUES ('u-1', 'news', ARRAY['a'])`);
+  // Issue #15: likes comedy, except under the framing "short", where what they chose said otherwise (the learner's
+  // `conditions` key: κ² and a deviation per framing).
+  await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-3', 'news', $1, 12)`, [
+    JSON.stringify({ weights: { 'cat:comedy': [4, 0.01] }, tau2: 1, conditions: { priorVariance: 1, conditions: { short: { 'cat:comedy': [-6, 0.01] } } } }),
+  ]);
   // A household as the learner writes it (userStateText): the first persona likes drama, the second comedy.
   await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-2', 'news', $1, 90)`, [
     JSON.stringify({
@@ -190,6 +195,20 @@ describe('ReadModelsUseCase on PostgreSQL', () => {
     expect(await ids()).toEqual(['f-2', 'f-1', 'f-3']);
   });
 
+  it('ranks under a stated framing with the user\'s deviation for it, and without one (or under a framing never learned) as before', async () => {
+    const ranked = async (query: Record<string, string>) => ((await readModels().recommend('u-3', { domain: 'news', n: '2', ...query })).items as { itemId: string; score: number }[]).map((i) => [i.itemId, i.score]);
+    // Condition-free: b (comedy) −1 + 4 = 3; c (drama + intercept) 2.5; d (half each) 0.5 + 2 = 2.5 (tie: by id); a 2.
+    expect(await ranked({})).toEqual([['b', 3], ['c', 2.5]]);
+    expect(await ranked({ framingId: 'long' })).toEqual([['b', 3], ['c', 2.5]]);
+    // Under "short" comedy weighs 4 − 6 = −2: c 2.5, a 2, d 0.5 − 1 = −0.5, b −1 − 2 = −3.
+    expect(await ranked({ framingId: 'short' })).toEqual([['c', 2.5], ['a', 2]]);
+    // A domain that keeps no deviations per framing serves the condition-free ranking whatever the row holds.
+    const off = new ReadModelsUseCase(new PersonalizedScorer(new RewardModelsRepository(database.db), new ModelPriors(loadGatewayConfig({})), 0, () => false), new CalibratedListsRepository(database.db), producer, { policy: 'accuracy', maxAgeMs: 0 }, readReliability());
+    expect((await off.recommend('u-3', { domain: 'news', n: '2', framingId: 'short' })).items.map((i: { itemId: string }) => i.itemId)).toEqual(['b', 'c']);
+    const bad = await errorAnswer(readModels().recommend('u-3', { domain: 'news', framingId: '' }));
+    expect([bad.status, bad.body.issues!.map((i) => i.path)]).toEqual([400, ['framingId']]);
+  });
+
   it('names a bad user id, a missing domain and a bad n (400)', async () => {
     const read = readModels();
     expect((await errorAnswer(read.recommend('has space', { domain: 'news' }))).body.issues!.map((i) => i.path)).toEqual(['id']);
@@ -241,7 +260,15 @@ describe('ReadReliabilityUseCase (issue #15)', () => {
     expect(report.items.classCounts.unknown).toBeGreaterThanOrEqual(1);
     // The gateway's default weighs the aggregate only: there the judgments count 0.5 on average, in the user's model 1.
     const model = userModelV1.parse(await readModels().userModel('r-1', { domain: 'news' }));
-    expect(model.effectiveWeight).toEqual({ judgments: 3, meanWeight: 0.5, aggregate: 0.5, personalized: 1 });
+    expect(model.effectiveWeight).toEqual({ judgments: 3, meanWeight: 0.5, aggregate: 0.5, personalized: 1, items: { observations: 5, meanWeight: 4.3 / 5 } });
+
+    // Two of the three judgments were split under a framing and the user's model kept 0.4 of their weight in all: it
+    // counts them (1 + 0.4) / 3; where that model is reliability-weighted, by their reliability weight as before.
+    await database.db.query(`UPDATE user_models SET state = state || $1::jsonb WHERE user_id = 'r-1' AND domain = 'news'`, [JSON.stringify({ conditions: { priorVariance: 1, conditions: {}, split: [2, 0.4] } })]);
+    const split = userModelV1.parse(await readModels().userModel('r-1', { domain: 'news' }));
+    expect(split.effectiveWeight.personalized).toBeCloseTo(1.4 / 3, 12);
+    const both = new ReadReliabilityUseCase(new ReliabilityRepository(database.db), loadGatewayConfig({ LEARNER_RELIABILITY_WEIGHTS: 'both' }));
+    expect((await both.effectiveWeight('r-1', 'news')).personalized).toBe(0.5);
   });
 
   it('answers a user without pairwise judgments with an empty report, and a bad request with what is wrong', async () => {

@@ -89,8 +89,9 @@ export class ReadModelsUseCase {
 
   async recommend(rawUserId: string, rawQuery: unknown) {
     const userId = parseRequest(externalId, rawUserId, 'the user id in the path', 'id');
-    const { domain, n } = parseRequest(recommendationsQueryV1, rawQuery, 'the query');
-    if (this.serving.policy === 'calibrated') {
+    const { domain, n, framingId } = parseRequest(recommendationsQueryV1, rawQuery, 'the query');
+    // A calibrated list is reranked from the condition-free scores: a request stating a framing is ranked under it here.
+    if (this.serving.policy === 'calibrated' && framingId === undefined) {
       const calibrated = await this.freshCalibratedList(userId, domain, n);
       if (calibrated) {
         const exposure = await this.expose(userId, domain, 'calibrated', calibrated.items);
@@ -111,7 +112,7 @@ export class ReadModelsUseCase {
         };
       }
     }
-    const scores = await this.scorer.scoreUnseen(userId, domain, n);
+    const scores = await this.scorer.scoreUnseen(userId, domain, n, framingId);
     const top = scores.ranked.slice(0, n).map((entry) => ({ itemId: entry.item.itemId, score: entry.logit, ...(entry.persona ? { persona: entry.persona } : {}) }));
     const policy = scores.borrowed ? 'borrowed' : scores.stored ? 'accuracy' : 'aggregate';
     // Borrowed: that a similar user's deviation ranked the list and the evidence it was allowed on — not whose it was.

@@ -31,10 +31,21 @@ export class ReadReliabilityUseCase {
 
   /** What the user's judgments count for in each model (the model read's `effectiveWeight`). */
   async effectiveWeight(userId: string, domain: string) {
-    const stored = await this.store.userState(userId, domain);
+    const [stored, split] = await Promise.all([this.store.userState(userId, domain), this.store.conditionSplit(userId, domain)]);
     const [judgments, , , , , weightSum] = stored?.counts ?? [0, 0, 0, 0, 0, 0];
     const meanWeight = judgments === 0 ? 1 : weightSum / judgments;
     const use = reliabilityWeighting(this.config, domain);
-    return { judgments, meanWeight, aggregate: use.aggregate ? meanWeight : 1, personalized: use.personalized ? meanWeight : 1 };
+    // Where the user's model is not reliability-weighted, a judgment split under a framing (issue #15) kept the share
+    // `generalised` of its weight in it and every other judgment all of it; where it is, each its reliability weight.
+    const [splitJudgments, generalised] = split ?? [0, 0];
+    const personalized = judgments === 0 ? 1 : use.personalized ? meanWeight : (judgments - splitJudgments + generalised) / judgments;
+    const [observations, itemWeightSum] = stored?.items?.counts ?? [0, 0];
+    return {
+      judgments,
+      meanWeight,
+      aggregate: use.aggregate ? meanWeight : 1,
+      personalized,
+      items: { observations, meanWeight: observations === 0 ? 1 : itemWeightSum / observations },
+    };
   }
 }

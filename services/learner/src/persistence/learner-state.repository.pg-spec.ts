@@ -230,6 +230,14 @@ describe('LearnerStateRepository commits', () => {
     expect((await repo.loadUsers([{ userId: 'rel', domain: 'movies' }])).get('rel\u0001movies')!.state.reliability).toEqual(reliability);
   });
 
+  it('reads a user\'s per-condition deviations back from their own key of the row (issue #15)', async () => {
+    const repo = repository();
+    await repo.loadPartition(0);
+    const conditions = { priorVariance: 1, conditions: { short: { 'cat:drama': [0.25, 0.875] } }, split: [3, 2.5] };
+    await repo.flush({ ...empty(), users: [user('cond', JSON.stringify({ weights: {}, tau2: 1, conditions }), [], 3)] });
+    expect((await repo.loadUsers([{ userId: 'cond', domain: 'movies' }])).get('cond\u0001movies')!.state.conditions).toEqual(conditions);
+  });
+
   it('merges a user\'s interaction rows into one, each item once, after the commit\'s own rows are in', async () => {
     const repo = repository();
     await repo.flush({ ...empty(), interactions: [{ userId: 'eve', domain: 'movies', itemIds: ['m-3', 'm-1'] }] });

@@ -1,6 +1,6 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
 import type { StoredBorrowing, StoredItemVarianceEvidence, StoredPersonas } from '@chorus/scoring';
-import type { DiagonalGaussianLogisticJSON, DonorProfile } from '@chorus/reward';
+import type { ConditionDeviationsJSON, DiagonalGaussianLogisticJSON, DonorProfile } from '@chorus/reward';
 import type { UserReliabilityJSON } from '@chorus/reliability';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
@@ -29,7 +29,7 @@ export class LearnerStateRepository {
     const rows: {
       user_id: string;
       domain: string;
-      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing; reliability?: UserReliabilityJSON; recentEventIds?: number[] };
+      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing; reliability?: UserReliabilityJSON; conditions?: ConditionDeviationsJSON; recentEventIds?: number[] };
       recent_event_keys: Buffer | null;
       events_seen: number;
       interaction_rows: number;
@@ -42,8 +42,8 @@ export class LearnerStateRepository {
     for (const row of rows) {
       // Rows from before the recent_event_keys column keep their window in the JSON state.
       const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      const { weights, tau2, personas, borrowing, reliability } = row.state;
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, borrowing, reliability, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
+      const { weights, tau2, personas, borrowing, reliability, conditions } = row.state;
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, borrowing, reliability, conditions, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { ModelPriors, type ReliabilityWeighting } from '@chorus/scoring';
+import { ModelPriors, type ConditionDeviationUse, type ReliabilityWeighting } from '@chorus/scoring';
 import { ITEM_FEATURE_PREFIX, POOLING_REFRESH_EVENTS } from '@chorus/reward';
 import { plantAnnotators } from '@chorus/simulation';
 import { parseJudgmentCsv } from '../../../../scripts/judgment-file';
@@ -48,7 +48,7 @@ class InMemoryStoredUsers implements StoredUsers {
   }
 }
 
-function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean; learnItemVariance?: boolean; reliability?: ReliabilityWeighting } = {}) {
+function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean; learnItemVariance?: boolean; reliability?: ReliabilityWeighting; conditions?: ConditionDeviationUse } = {}) {
   const priors = new ModelPriors({ LEARNER_TAU2: options.learnTau2 ? undefined : 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: options.learnItemVariance ? undefined : 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
   const state = new LearnerState(priors, 1000);
   const items = new InMemoryCatalogueRows();
@@ -63,7 +63,13 @@ function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resum
     consumer: CONSUMER,
     dedupeWindow: options.dedupeWindow ?? 64,
     logPredictions: options.logPredictions ?? false,
-  }, new WeighByReliability({ LEARNER_RELIABILITY_WEIGHTS: options.reliability ?? 'aggregate', LEARNER_RELIABILITY_WEIGHTS_BY_DOMAIN: {} }));
+  }, new WeighByReliability({
+    LEARNER_RELIABILITY_WEIGHTS: options.reliability ?? 'aggregate',
+    LEARNER_RELIABILITY_WEIGHTS_BY_DOMAIN: {},
+    LEARNER_CONDITION_DEVIATIONS: options.conditions ?? 'personalized',
+    LEARNER_CONDITION_DEVIATIONS_BY_DOMAIN: {},
+    LEARNER_CONDITION_PRIOR_VARIANCE: 1,
+  }));
   state.adoptPartition(0, options.resumeAt ?? 0, []);
   return { state, items, users, usecase };
 }
@@ -330,8 +336,8 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     restarted.state.clear();
     restarted.state.adoptPartition(0, 700, commit.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state), evidence: JSON.parse(s.evidence!), eventsSeen: s.eventsSeen })));
     for (const u of commit.users) {
-      const { weights, tau2, personas, reliability } = JSON.parse(u.state);
-      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, reliability, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
+      const { weights, tau2, personas, reliability, conditions } = JSON.parse(u.state);
+      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, reliability, conditions, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
     }
     await inBatches(restarted.usecase, all.slice(700), 50);
     const after = comparable(restarted.state.snapshot());
@@ -362,8 +368,8 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     restarted.state.clear();
     restarted.state.adoptPartition(0, 700, parsed(commit).map((s) => ({ ...s, evidence: JSON.parse(s.evidence!), donors: null })));
     for (const u of commit.users) {
-      const { weights, tau2, personas, reliability } = JSON.parse(u.state);
-      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, reliability, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
+      const { weights, tau2, personas, reliability, conditions } = JSON.parse(u.state);
+      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, reliability, conditions, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
     }
     await inBatches(restarted.usecase, all.slice(700), 50);
     expect(parsed(restarted.state.snapshot())).toEqual(expected);
@@ -411,9 +417,9 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
   };
 
   /** Every planted judgment through the use case (one partition), and the aggregate's accuracy over every item pair. */
-  const learn = async (annotatorCount: number, seed: number, reliability: ReliabilityWeighting) => {
+  const learn = async (annotatorCount: number, seed: number, reliability: ReliabilityWeighting, conditions: ConditionDeviationUse = 'personalized') => {
     const { planted, events } = plantedEvents(annotatorCount, seed);
-    const { state, items, usecase } = setup({ reliability, logPredictions: true });
+    const { state, items, usecase } = setup({ reliability, logPredictions: true, conditions });
     // One category for all: it cancels in a pair's difference, so the aggregate ranks items by their intercepts alone.
     for (const itemId of planted.quality.keys()) items.add(itemId, 'movies', { general: 1 });
     for (let from = 0; from < events.length; from += 5000) {
@@ -458,7 +464,7 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     const user = state.cachedUser(events[0]!.userId, 'movies')!;
     user.dirty = true;
     const row = JSON.parse(state.snapshot().users.find((u) => u.userId === user.userId)!.state);
-    expect(Object.keys(row)).toEqual(['weights', 'tau2', 'personas', 'reliability'].filter((key) => key in row));
+    expect(Object.keys(row)).toEqual(['weights', 'tau2', 'personas', 'reliability', 'conditions'].filter((key) => key in row));
     expect(row.reliability.counts[0]).toBe(events.filter((e) => e.userId === user.userId).length);
   }, 60_000);
 
@@ -520,4 +526,49 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     const [weighed, unweighed] = [userModels(personalized.state), userModels(off.state)];
     expect(weighed.filter((model, k) => model !== unweighed[k]).length).toBe(users.length);
   });
+
+  /**
+   * Per-condition deviations (issue #15): a pairwise judgment under a framing teaches the user's deviation for that
+   * framing P(constructed) of its weight and the condition-free personas the rest (runConditionExperiment measures
+   * what that buys; here: where it goes, that nothing else moves, and that it is exactly-once).
+   */
+  it('keeps a deviation per framing in the row, leaves the aggregate as it was, and restarts from the row exactly', async () => {
+    const on = await learn(20, 5, 'aggregate');
+    const off = await learn(20, 5, 'aggregate', 'none');
+    expect(on.state.shard('movies', 0).model.toJSONText()).toBe(off.state.shard('movies', 0).model.toJSONText());
+    expect(on.weights).toEqual(off.weights);
+    const { planted, events } = plantedEvents(20, 5);
+    const constructed = planted.annotators.find((a) => a.behaviour === 'constructed')!.id;
+    const user = on.state.cachedUser(constructed, 'movies')!;
+    expect([...user.conditions!.conditions()].sort()).toEqual(['long', 'short']);
+    // Every judgment of the user was under a framing, so every one was split; the user's model kept less than all.
+    const [split, generalised] = user.conditions!.split;
+    expect(split).toBe(events.filter((e) => e.userId === constructed).length);
+    expect(generalised).toBeLessThan(split);
+    expect(JSON.stringify(user.model.toJSON())).not.toBe(JSON.stringify(off.state.cachedUser(constructed, 'movies')!.model.toJSON()));
+    expect(off.state.cachedUser(constructed, 'movies')!.conditions).toBeUndefined();
+
+    // Exactly-once: learn the first half, restart a learner from the rows, learn the rest: the rows of one that never stopped.
+    const half = Math.floor(events.length / 2);
+    const first = setup({ logPredictions: true });
+    for (const itemId of planted.quality.keys()) first.items.add(itemId, 'movies', { general: 1 });
+    await first.usecase.apply(0, batch(events.slice(0, half).map((event, k) => [k, event])));
+    const restarted = setup({ logPredictions: true, resumeAt: half });
+    for (const itemId of planted.quality.keys()) restarted.items.add(itemId, 'movies', { general: 1 });
+    const committed = first.state.snapshot();
+    restarted.state.clear();
+    restarted.state.adoptPartition(0, half, committed.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state), eventsSeen: s.eventsSeen })), committed.reliabilityPairs);
+    for (const u of committed.users) {
+      const { recentEventKeys, ...row } = { ...JSON.parse(u.state), recentEventKeys: u.recentEventKeys };
+      restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { ...row, recentEventIds: decodeDedupeWindow(recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
+    }
+    await restarted.usecase.apply(0, batch(events.slice(half).map((event, k) => [half + k, event])));
+    const rows = (state: LearnerState) => {
+      for (const id of planted.annotators.map((a) => a.id)) state.cachedUser(id, 'movies')!.dirty = true;
+      return Object.fromEntries(state.snapshot().users.map((u) => [u.userId, u.state]));
+    };
+    const uninterrupted = rows(on.state);
+    expect(rows(restarted.state)).toEqual(uninterrupted);
+    expect(JSON.parse(uninterrupted[constructed]!).conditions.conditions).toHaveProperty('short');
+  }, 60_000);
 });

@@ -7,7 +7,10 @@ import {
   type ValidationIssue,
 } from '@chorus/contracts';
 import {
+  ConditionDeviations,
+  DEFAULT_CONDITION_DEVIATION_OPTIONS,
   NonFiniteUpdateError,
+  PreparedUpdate,
   pairwiseObservationOf,
   ratingLabel,
   rebasedInterceptLogits,
@@ -33,6 +36,9 @@ export interface BatchOutcome {
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** Scratch plan of a framing's deviation (the apply loop is synchronous per event). */
+const conditionPlan = new PreparedUpdate();
 
 /**
  * Events decoded ahead of applying them. Small enough that decoded events die young (a whole fetch batch held across
@@ -176,7 +182,22 @@ export class ApplyFeedbackUseCase {
       // the event is applied (rebasedInterceptLogits has its own scratch: the τ² candidates above stay valid). Each
       // evidence is weighed as its model learns the event (reliability weights may differ between the two).
       const itemCandidates = shard.itemEvidence ? interceptLogits(shard.itemEvidence.grid, shard.model, shard.itemVariance, observation) : undefined;
+      // The framing's deviation (issue #15) learns around the personalized score from before the personas learned the
+      // event (prequential, as the personas learn around the aggregate's), which is known only once they have. So it is
+      // prepared first at offset 0 — whether a step is finite does not depend on the offset — and a refusal leaves
+      // every model as it was; then prepared at the real offset and written.
+      const condition = weights.condition;
+      const conditions = condition === undefined ? undefined : (user.conditions ?? new ConditionDeviations({ priorVariance: weights.conditionPriorVariance, maxConditions: DEFAULT_CONDITION_DEVIATION_OPTIONS.maxConditions }));
+      const learns = conditions !== undefined && weights.withinCondition > 0 && conditions.prepareUpdate(condition!, observation.userX, observation.y, weights.withinCondition, 0, conditionPlan) !== undefined;
       logits = updateOnObservationWithPersonas(shard.model, user.model, observation, weights.aggregate, weights.personalized);
+      if (conditions) {
+        if (learns) {
+          conditions.prepareUpdate(condition!, observation.userX, observation.y, weights.withinCondition, logits.personalized, conditionPlan);
+          conditions.commitUpdate(conditionPlan);
+        }
+        conditions.recordSplit(weights.generalised);
+        user.conditions = conditions;
+      }
       if (candidates) shard.evidence!.recordAll(candidates, observation.y, weights.personalized);
       if (itemCandidates) shard.itemEvidence!.recordAll(itemCandidates, observation.y, weights.aggregate);
     } catch (error) {

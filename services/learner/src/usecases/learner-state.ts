@@ -1,5 +1,6 @@
 import {
   BorrowingEvidence,
+  ConditionDeviations,
   DEFAULT_POOLING_GRID,
   DiagonalGaussianLogistic,
   DonorPool,
@@ -8,6 +9,7 @@ import {
   PoolingStrengthGrid,
   rebaseItemIntercepts,
   rebasePersonas,
+  type ConditionDeviationsJSON,
   type DiagonalGaussianLogisticJSON,
   type DonorProfile,
   type PoolingStrengthGridJSON,
@@ -34,6 +36,11 @@ export interface UserState {
   interactionRows: number;
   /** Label reliability of the user's pairwise judgments (issue #15); undefined until the first one. */
   reliability?: UserReliabilityState;
+  /**
+   * Per-condition deviations d_{u,c} (issue #15: a constructed preference counts within its framing); always present,
+   * undefined until a judgment under a framing teaches one.
+   */
+  conditions: ConditionDeviations | undefined;
   /** Recency tick of the last use, for eviction. */
   lastUsed: number;
   dirty: boolean;
@@ -89,6 +96,8 @@ export interface StoredUserState {
   personas?: StoredPersonas;
   /** Label reliability (issue #15); absent on rows from before it and for users with no pairwise judgment. */
   reliability?: UserReliabilityJSON;
+  /** Per-condition deviations (issue #15); absent on rows from before them and for users with none. */
+  conditions?: ConditionDeviationsJSON;
   borrowing?: StoredBorrowing;
   recentEventIds: number[];
 }
@@ -323,6 +332,7 @@ export class LearnerState {
       newItemIds: [],
       interactionRows: stored?.interactionRows ?? 0,
       ...(stored?.state.reliability ? { reliability: UserReliabilityState.fromJSON(stored.state.reliability) } : {}),
+      conditions: stored?.state.conditions ? ConditionDeviations.fromJSON(stored.state.conditions) : undefined,
       lastUsed: ++this.tick,
       dirty: false,
       // Always present (undefined when none): every user object keeps one shape on the hot path.
@@ -365,9 +375,12 @@ export class LearnerState {
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: withReliability(
-            userStateText(user.model, user.tau2, user.borrowing && { ...(user.borrowing.donor ? { donor: user.borrowing.donor } : {}), evidence: user.borrowing.evidence.toJSON() }),
-            user.reliability,
+          state: withConditions(
+            withReliability(
+              userStateText(user.model, user.tau2, user.borrowing && { ...(user.borrowing.donor ? { donor: user.borrowing.donor } : {}), evidence: user.borrowing.evidence.toJSON() }),
+              user.reliability,
+            ),
+            user.conditions,
           ),
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
@@ -451,4 +464,9 @@ function restoreBorrowing(stored: StoredBorrowing): NonNullable<UserState['borro
  */
 function withReliability(stateText: string, reliability: UserReliabilityState | undefined): string {
   return reliability === undefined ? stateText : `${stateText.slice(0, -1)},"reliability":${JSON.stringify(reliability)}}`;
+}
+
+/** The user row's JSON with the user's per-condition deviations under their own key, `conditions` (as withReliability). */
+function withConditions(stateText: string, conditions: ConditionDeviations | undefined): string {
+  return conditions === undefined ? stateText : `${stateText.slice(0, -1)},"conditions":${JSON.stringify(conditions)}}`;
 }

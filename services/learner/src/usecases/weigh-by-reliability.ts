@@ -1,12 +1,22 @@
 import { itemObservation, pairwiseJudgment, type FeedbackEventV1 } from '@chorus/contracts';
-import { ReliabilityModel, UserReliabilityState } from '@chorus/reliability';
-import { reliabilityWeighting, type ReliabilityWeightConfig } from '@chorus/scoring';
+import { conditionShares, DEFAULT_RELIABILITY_OPTIONS, ReliabilityModel, UserReliabilityState } from '@chorus/reliability';
+import { conditionDeviations, reliabilityWeighting, type ReliabilityWeightConfig } from '@chorus/scoring';
 import type { ShardState, UserState } from './learner-state';
 
 /** The weight an observation enters each model's likelihood with. */
 export interface ModelWeights {
   readonly aggregate: number;
+  /** The user's condition-free deviation's. */
   readonly personalized: number;
+  /**
+   * The framing the observation is split under (undefined: not split), the weight its deviation learns it with (0:
+   * none), and the share of the observation's weight the condition-free model kept.
+   */
+  readonly condition: string | undefined;
+  readonly withinCondition: number;
+  readonly generalised: number;
+  /** κ² of a deviation the condition starts (LEARNER_CONDITION_PRIOR_VARIANCE). */
+  readonly conditionPriorVariance: number;
 }
 
 /**
@@ -24,7 +34,7 @@ export interface ModelWeights {
 export class WeighByReliability {
   private readonly model = new ReliabilityModel();
   /** Reused: the hot loop allocates nothing per event beyond the decoded event (read before the next call). */
-  private readonly weights = { aggregate: 1, personalized: 1 };
+  private readonly weights: { -readonly [K in keyof ModelWeights]: ModelWeights[K] } = { aggregate: 1, personalized: 1, condition: undefined, withinCondition: 0, generalised: 1, conditionPriorVariance: 1 };
 
   constructor(private readonly config: ReliabilityWeightConfig) {}
 
@@ -32,14 +42,29 @@ export class WeighByReliability {
   weigh(user: UserState, shard: ShardState, event: FeedbackEventV1, weight: number, y: number): ModelWeights {
     const weights = this.weights;
     weights.aggregate = weights.personalized = weight;
+    weights.condition = undefined;
+    weights.withinCondition = 0;
     const state = (user.reliability ??= new UserReliabilityState());
-    const reliability =
-      event.type === 'pairwise'
-        ? this.model.observe(state, shard.pairs, pairwiseJudgment(event)).weight
-        : this.model.observeItem(state, itemObservation(event, y === 1)).weight;
+    const judged = event.type === 'pairwise' ? this.model.observe(state, shard.pairs, pairwiseJudgment(event)) : this.model.observeItem(state, itemObservation(event, y === 1));
     const use = reliabilityWeighting(this.config, event.domain);
-    if (use.aggregate) weights.aggregate = weight * reliability;
-    if (use.personalized) weights.personalized = weight * reliability;
+    if (use.aggregate) weights.aggregate = weight * judged.weight;
+    if (use.personalized) weights.personalized = weight * judged.weight;
+    // Issue #15: what a pairwise judgment under a stated framing has of a constructed preference is learned in that
+    // framing's deviation, not generalised. Item signals are not split: their first observation keeps the weight it had
+    // before reliability (see libs/reliability's README), which a prior P(constructed) would change.
+    const framingId = event.context?.framingId;
+    if (event.type === 'pairwise' && framingId !== undefined) {
+      const conditions = conditionDeviations(this.config, event.domain);
+      if (conditions.personalized) {
+        const shares = conditionShares(judged.posterior, judged.label, 'posterior', DEFAULT_RELIABILITY_OPTIONS.constructedWeight);
+        // Reliability weighting already gives the constructed share its class weight; otherwise the split does.
+        weights.generalised = use.personalized ? judged.weight : shares.generalised;
+        weights.personalized = weight * weights.generalised;
+        weights.condition = framingId;
+        weights.withinCondition = weight * shares.withinCondition;
+        weights.conditionPriorVariance = conditions.priorVariance;
+      }
+    }
     return weights;
   }
 }
