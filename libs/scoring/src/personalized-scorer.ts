@@ -11,6 +11,7 @@ import {
   type SparseVector,
 } from '@chorus/reward';
 import { CandidateIndex, type PersonaWeights } from './candidate-index';
+import { DenseFeatures, DensePersonas } from './dense-personas';
 import type { ItemPriorVariance, ModelPriors, PoolingStrength } from './model-priors';
 import { RefreshingCache } from './refreshing-cache';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
@@ -72,11 +73,12 @@ export interface RankedItem {
   persona?: { id: number; label: string };
 }
 
-/** A domain's catalogue as loaded, with the stamp it was loaded at and every category it uses. */
+/** A domain's catalogue as loaded, with the stamp it was loaded at, every category it uses and its features as numbers. */
 interface LoadedCatalogue {
   stamp: string;
   items: ScoringItem[];
   categories: string[];
+  features: DenseFeatures;
 }
 
 /** The candidate index of a domain, and the catalogue and aggregate it was built from. */
@@ -92,7 +94,16 @@ interface ServingIndex {
  * candidate index instead of a scan of the catalogue. A separate step so that whoever decides which deviation a user is
  * served (their own, or a borrowed one) hands it here unchanged.
  */
-export function retrieveCandidates(index: CandidateIndex, personas: PersonaMixture | undefined, seen: ReadonlySet<string>, count: number) {
+export function retrieveCandidates(index: CandidateIndex, personas: PersonaMixture | DensePersonas | undefined, seen: ReadonlySet<string>, count: number) {
+  if (personas instanceof DensePersonas) {
+    return index.retrieve({
+      personas: personas.personas,
+      // The index passes every item's position.
+      served: (x, aggregateLogit, position) => personas.served(x, aggregateLogit, position!),
+      excluded: (itemId) => seen.has(itemId),
+      count,
+    });
+  }
   return index.retrieve({
     personas: personas ? personas.personas.map((persona) => persona.model) : [],
     served: personas ? (x, aggregateLogit) => personas.logit(x, aggregateLogit) : (_x, aggregateLogit) => aggregateLogit,
@@ -181,7 +192,7 @@ export class PersonalizedScorer {
       });
       const categories = new Set<string>();
       for (const item of items) for (const category of Object.keys(item.categories)) categories.add(category);
-      return { stamp, items, categories: [...categories] };
+      return { stamp, items, categories: [...categories], features: new DenseFeatures(items) };
     });
   }
 
@@ -226,11 +237,13 @@ export class PersonalizedScorer {
     const names = new Map(personas?.personas.map((persona) => [persona.id, { id: persona.id, label: personaLabel(persona.model) }]));
     const history = seenHistory(serving, seen);
     const unseen = catalogue.items.length - history.length;
-    const found = unseen > 0 ? retrieveCandidates(index, personas, seen, count) : { candidates: [], coverage: [] };
+    // The same scores as the mixture's, from the catalogue's features as numbers (see DenseFeatures).
+    const dense = personas && new DensePersonas(catalogue.features, personas);
+    const found = unseen > 0 ? retrieveCandidates(index, dense, seen, count) : { candidates: [], coverage: [] };
     const ranked = (candidates: readonly { position: number; logit: number }[]): RankedItem[] =>
       candidates.map(({ position, logit }) => {
         const item = catalogue.items[position]!;
-        return personas ? { item, logit, persona: names.get(personas.servingPersona(item.userX))! } : { item, logit };
+        return dense ? { item, logit, persona: names.get(dense.servingPersona(item.userX, position))! } : { item, logit };
       });
     const personaShares = personas && personaMassShares(personas);
     return {
