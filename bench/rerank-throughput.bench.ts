@@ -30,6 +30,7 @@ import { RewardModelsRepository } from '@chorus/scoring';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Partitioners } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
 import { FeedbackIngestService } from '../services/learner/src/consumers/feedback-ingest.service';
@@ -226,6 +227,8 @@ async function batchedFanOut(
   await waitForCompleted(producerQueue.queue, 1 + Math.ceil(expected / BATCH));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const fanOutJob = await producerQueue.queue.getJob(fanOut!.jobId);
+  const phases = (await reranker.get(Registry).getSingleMetric('reranker_batch_phase_seconds')!.get()).values.filter((v) => (v as { metricName?: string }).metricName?.endsWith('_sum'));
+  process.stdout.write(`  batch phases over ${fmt(expected)} users (ms per user, summed over concurrent jobs): ${phases.map((v) => `${v.labels.phase} ${((v.value * 1000) / expected).toFixed(2)}`).join(', ')}\n`);
   await reranker.close();
   await producerQueue.close();
   const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calibrated_lists`);

@@ -1,5 +1,5 @@
 export type { SparseVector } from './sparse-vector';
-export { subtract } from './sparse-vector';
+export { featureVector, subtract } from './sparse-vector';
 export type { ItemDescriptor } from './item-features';
 export { ITEM_FEATURE_PREFIX, itemFeatures, withItemIntercept } from './item-features';
 export type {

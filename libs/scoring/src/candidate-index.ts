@@ -39,17 +39,21 @@ export interface IndexableItem {
   readonly userX: SparseVector;
 }
 
-/** A persona's deviation as far as retrieval needs it: the weight of a feature and its score of an item. */
+/**
+ * A persona's deviation as far as retrieval needs it: the weight of a feature and its score of an item. The index
+ * also passes the item's catalogue position, so that a scorer with the catalogue precompiled (DensePersonas) need not
+ * look features up by name.
+ */
 export interface PersonaWeights {
   mean(feature: string): number;
-  logit(x: SparseVector, offset?: number): number;
+  logit(x: SparseVector, offset?: number, position?: number): number;
 }
 
 export interface CandidateQuery {
   /** The user's personas (one for a single deviation); empty for a user served the aggregate alone. */
   personas: readonly PersonaWeights[];
-  /** The score the user is served for an item (the full scan's), from φ(i) and a(i). */
-  served(x: SparseVector, aggregateLogit: number): number;
+  /** The score the user is served for an item (the full scan's), from φ(i) and a(i); the index passes the item's `position` too. */
+  served(x: SparseVector, aggregateLogit: number, position?: number): number;
   /** Items that are not candidates (those the user has seen). */
   excluded(itemId: string): boolean;
   /** C: the best this many items by the served score. */
@@ -218,29 +222,24 @@ export class CandidateIndex {
     // A set, not an array per item: a query touches a small part of the catalogue and allocates only for that.
     const met = new Set<number>();
     let scored = 0;
-    // The walk meets an item once per category it is in; the scan once, so it needs no record of what it met.
-    const meet = (position: number, once = false) => {
-      if (!once) {
-        if (met.has(position)) return;
-        met.add(position);
-      }
+    // The walk meets an item once per category it is in.
+    const meet = (position: number) => {
+      if (met.has(position)) return;
+      met.add(position);
       const item = items[position]!;
       if (query.excluded(item.itemId)) return;
       scored++;
       const a = logits[position]!;
-      best.offer({ position, itemId: item.itemId, logit: query.served(item.userX, a) });
-      if (perPersona > 0) personas.forEach((persona, k) => ownBest[k]!.offer({ position, itemId: item.itemId, logit: persona.logit(item.userX, a) }));
+      best.offer({ position, itemId: item.itemId, logit: query.served(item.userX, a, position) });
+      if (perPersona > 0) personas.forEach((persona, k) => ownBest[k]!.offer({ position, itemId: item.itemId, logit: persona.logit(item.userX, a, position) }));
     };
 
     const strategy = query.strategy ?? 'auto';
-    if (strategy === 'scan' || (strategy === 'auto' && count * SCAN_FACTOR >= items.length)) {
-      for (let position = 0; position < items.length; position++) meet(position, true);
-    } else {
-      this.walk(personas, meet, (threshold, own) => {
-        if (!best.full || best.min!.logit < threshold - slack(threshold)) return false;
-        return perPersona === 0 || ownBest.every((heap, k) => heap.full && !(heap.min!.logit < own(k) - slack(own(k))));
-      });
-    }
+    if (strategy === 'scan' || (strategy === 'auto' && count * SCAN_FACTOR >= items.length)) return this.scan(query, perPersona);
+    this.walk(personas, meet, (threshold, own) => {
+      if (!best.full || best.min!.logit < threshold - slack(threshold)) return false;
+      return perPersona === 0 || ownBest.every((heap, k) => heap.full && !(heap.min!.logit < own(k) - slack(own(k))));
+    });
 
     const byServed = (x: Candidate, y: Candidate) => y.logit - x.logit || (x.itemId < y.itemId ? -1 : x.itemId > y.itemId ? 1 : 0);
     const candidates = [...best.values()].sort(byServed);
@@ -248,10 +247,44 @@ export class CandidateIndex {
     const coverage = new Map<number, Candidate>();
     for (const own of ownBest) {
       for (const { position, itemId } of own.values()) {
-        if (!chosen.has(position) && !coverage.has(position)) coverage.set(position, { position, itemId, logit: query.served(items[position]!.userX, logits[position]!) });
+        if (!chosen.has(position) && !coverage.has(position)) coverage.set(position, { position, itemId, logit: query.served(items[position]!.userX, logits[position]!, position) });
       }
     }
     return { candidates, coverage: [...coverage.values()].sort(byServed), scored };
+  }
+
+  /**
+   * The full scan: every unseen item scored once into an array, then the top C (and each persona's own best) taken by
+   * one sort of positions in the heaps' order (score, then item id). The same answer as the heaps would give — that
+   * order is total, so its first C are the heaps' C — without a Candidate object and heap step per item, which is what
+   * a scan of a catalogue C is a large part of spent its time on (bench:rerank).
+   */
+  private scan(query: CandidateQuery, perPersona: number): CandidateResult {
+    const { items } = this.catalogue;
+    const logits = this.aggregateLogits;
+    const { personas, count } = query;
+    const unseen: number[] = [];
+    for (let position = 0; position < items.length; position++) if (!query.excluded(items[position]!.itemId)) unseen.push(position);
+    const served = new Float64Array(items.length);
+    for (const position of unseen) served[position] = query.served(items[position]!.userX, logits[position]!, position);
+    const top = (scores: Float64Array, size: number): number[] => {
+      const order = unseen.slice();
+      order.sort((x, y) => scores[y]! - scores[x]! || (items[x]!.itemId < items[y]!.itemId ? -1 : items[x]!.itemId > items[y]!.itemId ? 1 : 0));
+      return order.length > size ? order.slice(0, size) : order;
+    };
+    const candidate = (position: number): Candidate => ({ position, itemId: items[position]!.itemId, logit: served[position]! });
+    const best = top(served, count);
+    const chosen = new Set(best);
+    const covered = new Set<number>();
+    if (perPersona > 0) {
+      const own = new Float64Array(items.length);
+      personas.forEach((persona) => {
+        for (const position of unseen) own[position] = persona.logit(items[position]!.userX, logits[position]!, position);
+        for (const position of top(own, perPersona)) if (!chosen.has(position)) covered.add(position);
+      });
+    }
+    const coverage = [...covered].map(candidate).sort((x, y) => y.logit - x.logit || (x.itemId < y.itemId ? -1 : x.itemId > y.itemId ? 1 : 0));
+    return { candidates: best.map(candidate), coverage, scored: unseen.length };
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   type SparseVector,
 } from '@chorus/reward';
 import { CandidateIndex, type PersonaWeights } from './candidate-index';
+import { DenseFeatures, DensePersonas } from './dense-personas';
 import type { ItemPriorVariance, ModelPriors, PoolingStrength } from './model-priors';
 import { RefreshingCache } from './refreshing-cache';
 import type { RewardModelsRepository, StoredUserModel } from './reward-models.repository';
@@ -73,11 +74,12 @@ export interface RankedItem {
   persona?: { id: number; label: string };
 }
 
-/** A domain's catalogue as loaded, with the stamp it was loaded at and every category it uses. */
+/** A domain's catalogue as loaded, with the stamp it was loaded at, every category it uses and its features as numbers. */
 interface LoadedCatalogue {
   stamp: string;
   items: ScoringItem[];
   categories: string[];
+  features: DenseFeatures;
 }
 
 /** The candidate index of a domain, and the catalogue and aggregate it was built from. */
@@ -93,13 +95,28 @@ interface ServingIndex {
  * candidate index instead of a scan of the catalogue. A separate step so that whoever decides which deviation a user is
  * served (their own, or a borrowed one) hands it here unchanged.
  */
-export function retrieveCandidates(index: CandidateIndex, personas: PersonaMixture | undefined, seen: ReadonlySet<string>, count: number, condition?: DiagonalGaussianLogistic) {
-  if (condition !== undefined && personas !== undefined) {
+export function retrieveCandidates(
+  index: CandidateIndex,
+  personas: PersonaMixture | DensePersonas | undefined,
+  seen: ReadonlySet<string>,
+  count: number,
+  condition?: DiagonalGaussianLogistic,
+) {
+  if (condition !== undefined && personas !== undefined && !(personas instanceof DensePersonas)) {
     // Under a framing the served score is m(i) + d_c·φ(i) ≤ max_k a(i) + (b_k + d_c)·φ(i): each persona walks as b_k + d_c,
     // so the index's bound (and its exactness) holds as it does for the personas alone.
     return index.retrieve({
       personas: personas.personas.map(({ model }) => ({ mean: (feature: string) => model.mean(feature) + condition.mean(feature), logit: (x: SparseVector, offset = 0) => condition.logit(x, model.logit(x, offset)) })),
       served: (x, aggregateLogit) => condition.logit(x, personas.logit(x, aggregateLogit)),
+      excluded: (itemId) => seen.has(itemId),
+      count,
+    });
+  }
+  if (personas instanceof DensePersonas) {
+    return index.retrieve({
+      personas: personas.personas,
+      // The index passes every item's position.
+      served: (x, aggregateLogit, position) => personas.served(x, aggregateLogit, position!),
       excluded: (itemId) => seen.has(itemId),
       count,
     });
@@ -197,7 +214,7 @@ export class PersonalizedScorer {
       });
       const categories = new Set<string>();
       for (const item of items) for (const category of Object.keys(item.categories)) categories.add(category);
-      return { stamp, items, categories: [...categories] };
+      return { stamp, items, categories: [...categories], features: new DenseFeatures(items) };
     });
   }
 
@@ -255,11 +272,14 @@ export class PersonalizedScorer {
     const history = seenHistory(serving, seen);
     const unseen = catalogue.items.length - history.length;
     const condition = this.conditionDeviation(stored, domain, framingId);
-    const found = unseen > 0 ? retrieveCandidates(index, personas, seen, count, condition) : { candidates: [], coverage: [] };
+    // Without a framing: the same scores as the mixture's, from the catalogue's features as numbers (see DenseFeatures).
+    // Under one, the mixture itself, with the framing's deviation added to every persona.
+    const served = personas && condition === undefined ? new DensePersonas(catalogue.features, personas) : personas;
+    const found = unseen > 0 ? retrieveCandidates(index, served, seen, count, condition) : { candidates: [], coverage: [] };
     const ranked = (candidates: readonly { position: number; logit: number }[]): RankedItem[] =>
       candidates.map(({ position, logit }) => {
         const item = catalogue.items[position]!;
-        return personas ? { item, logit, persona: names.get(personas.servingPersona(item.userX))! } : { item, logit };
+        return dense ? { item, logit, persona: names.get(dense.servingPersona(item.userX, position))! } : { item, logit };
       });
     const personaShares = personas && personaMassShares(personas);
     return {

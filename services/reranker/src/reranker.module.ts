@@ -5,7 +5,7 @@ import { createKafka, databaseLifecycleProvider, ensureTopics, JsonLogger, Kafka
 import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
-import { Registry } from 'prom-client';
+import { Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { CalibratedListsRepository } from './persistence/calibrated-lists.repository';
 import { rerankerRetentionPolicies } from './persistence/retention.policy';
@@ -82,8 +82,17 @@ export class RerankerModule {
       },
       {
         provide: CalibrateBatchUseCase,
-        inject: [PersonalizedScorer, CalibratedListsRepository, KAFKA_PRODUCER],
-        useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: KafkaProducerClient) => new CalibrateBatchUseCase(scorer, lists, producer, settings),
+        inject: [PersonalizedScorer, CalibratedListsRepository, KAFKA_PRODUCER, Registry],
+        useFactory: (scorer: PersonalizedScorer, lists: CalibratedListsRepository, producer: KafkaProducerClient, registry: Registry) => {
+          const phases = new Histogram({
+            name: 'reranker_batch_phase_seconds',
+            help: 'Time a rerank-batch job spends in each step (find-stored, score, greedy, store, publish)',
+            labelNames: ['phase'],
+            buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+            registers: [registry],
+          });
+          return new CalibrateBatchUseCase(scorer, lists, producer, settings, (phase) => phases.startTimer({ phase }));
+        },
       },
       {
         provide: FanOutRerankUseCase,

@@ -52,6 +52,18 @@ describe('CalibratedListsRepository', () => {
     expect(await pg.db.query(`SELECT count(*)::int AS n FROM calibrated_lists WHERE job_id = 'job-2'`)).toEqual([{ n: 1 }]);
   });
 
+  it('inserts a batch in one statement and returns each list as a read would find it; a job already stored keeps its list', async () => {
+    const kept = (await lists.insertOnce(list('job-b1', 'eve'))).record;
+    const { records, inserted } = await lists.insertMany([list('job-b1', 'eve', { klAfter: 7 }), list('job-b2', 'fay', { relevanceRetained: null }), list('job-b3', 'gus', { n: 1 })]);
+    expect(inserted).toBe(2);
+    // The returned records are built from what was sent and the columns Postgres made: they must equal the stored rows.
+    const stored = await lists.findByJobs(['job-b1', 'job-b2', 'job-b3']);
+    expect(new Map(records.map((record) => [record.jobId, record]))).toEqual(stored);
+    expect(stored.get('job-b1')).toEqual(kept);
+    // The retention test below counts every row of the table.
+    await pg.db.query(`DELETE FROM calibrated_lists WHERE job_id LIKE 'job-b_'`);
+  });
+
   it('stores a null relevanceRetained as null', async () => {
     expect((await lists.insertOnce(list('job-3', 'cyd', { relevanceRetained: null }))).record.relevanceRetained).toBeNull();
   });

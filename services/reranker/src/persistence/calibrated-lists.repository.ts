@@ -88,13 +88,13 @@ export class CalibratedListsRepository {
    */
   async insertMany(lists: readonly NewCalibratedList[]): Promise<{ records: CalibratedListRecord[]; inserted: number }> {
     if (lists.length === 0) return { records: [], inserted: 0 };
-    const rows: RawList[] = await this.db.query(
+    const rows: Pick<RawList, 'list_id' | 'job_id' | 'created_at'>[] = await this.db.query(
       `INSERT INTO calibrated_lists (job_id, user_id, domain, items, kl_before, kl_after, relevance_retained, minority_share, lambda, n, candidates, list_source, model_version, reason)
        SELECT job_id, user_id, domain, items, kl_before, kl_after, relevance_retained, minority_share, lambda, n, candidates, list_source, model_version, reason
        FROM jsonb_to_recordset($1::jsonb) AS list(job_id text, user_id text, domain text, items jsonb, kl_before double precision, kl_after double precision,
          relevance_retained double precision, minority_share jsonb, lambda double precision, n integer, candidates integer, list_source text, model_version text, reason jsonb)
        ON CONFLICT (job_id) DO NOTHING
-       RETURNING ${COLUMNS}`,
+       RETURNING list_id, job_id, created_at`,
       [
         JSON.stringify(
           lists.map((list) => ({
@@ -116,7 +116,10 @@ export class CalibratedListsRepository {
         ),
       ],
     );
-    const records = rows.map(toRecord);
+    // Only the columns Postgres made are read back: the rest is what was sent (parsing every list's items again cost
+    // the batch more than the insert did).
+    const byJob = new Map(lists.map((list) => [list.jobId, list]));
+    const records: CalibratedListRecord[] = rows.map((row) => ({ ...byJob.get(row.job_id)!, listId: row.list_id, createdAt: row.created_at, publishedAt: null }));
     const inserted = new Set(records.map((record) => record.jobId));
     const missing = lists.filter((list) => !inserted.has(list.jobId)).map((list) => list.jobId);
     if (missing.length > 0) records.push(...(await this.findByJobs(missing)).values());

@@ -17,6 +17,12 @@ export interface CalibratedListsBatch {
   markPublishedMany(listIds: readonly string[]): Promise<void>;
 }
 
+/** The steps of a batch, timed apart (`reranker_batch_phase_seconds`) so that where a user's time goes can be read off. */
+export type BatchPhase = 'find-stored' | 'score' | 'greedy' | 'store' | 'publish';
+
+/** Starts timing a phase; the returned function stops it. */
+export type PhaseTimer = (phase: BatchPhase) => () => void;
+
 export interface CalibrateBatchResult {
   outcome: 'batch';
   domain: string;
@@ -45,23 +51,29 @@ export class CalibrateBatchUseCase {
     private readonly lists: CalibratedListsBatch,
     private readonly producer: CompletedEventProducer,
     private readonly settings: CalibrationSettings,
+    private readonly time: PhaseTimer = () => () => undefined,
   ) {}
 
   /** `beforeStore` runs once every list is computed and before any is stored (progress; the test hook's pause). */
   async execute(batch: RerankBatchJobV1, beforeStore: (summary: { computed: number }) => Promise<void> = async () => undefined): Promise<CalibrateBatchResult> {
     const jobIds = batchUserJobIds(batch);
+    let stop = this.time('find-stored');
     const existing = await this.lists.findByJobs(jobIds);
+    stop();
     const pending = batch.users.map(({ userId }, k) => ({ userId, jobId: jobIds[k]! })).filter(({ jobId }) => !existing.has(jobId));
     const result: CalibrateBatchResult = { outcome: 'batch', domain: batch.domain, users: batch.users.length, stored: 0, alreadyStored: existing.size, skipped: [], failed: [] };
 
     const computed: NewCalibratedList[] = [];
     if (pending.length > 0) {
+      stop = this.time('score');
       const prior = uniformPrior(this.settings.priorWeight > 0 ? await this.scorer.categories(batch.domain) : [], this.settings.priorWeight);
       const scored = await this.scorer.scoreUnseenMany(
         pending.map(({ userId }) => userId),
         batch.domain,
         this.settings.candidates,
       );
+      stop();
+      stop = this.time('greedy');
       scored.forEach((user, k) => {
         try {
           if ('error' in user) throw user.error;
@@ -72,13 +84,18 @@ export class CalibrateBatchUseCase {
           result.failed.push({ userId: user.userId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
         }
       });
+      stop();
     }
 
     await beforeStore({ computed: computed.length });
+    stop = this.time('store');
     const { records, inserted } = await this.lists.insertMany(computed);
+    stop();
     result.stored = inserted;
     result.alreadyStored += computed.length - inserted;
+    stop = this.time('publish');
     await this.publish([...existing.values(), ...records]);
+    stop();
     return result;
   }
 
