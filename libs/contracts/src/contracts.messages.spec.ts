@@ -315,6 +315,8 @@ describe('webhook signatures: what a failed check says', () => {
     expect(verify({ 'chorus-signature': `t=${t},v2=${good}0`, 'chorus-delivery-id': id })).toMatchObject({ ok: false, reason: 'MALFORMED_HEADER' });
     // Only the named headers count, whatever comes before them.
     expect(verify({ 'x-other': 'zzz', 'chorus-signature': sig(t), 'x-more': 'yyy', 'chorus-delivery-id': id }).ok).toBe(true);
+    // An absent copy (undefined) does not hide a present one spelled in another case.
+    expect(verify({ 'Chorus-Signature': undefined, 'chorus-signature': sig(t), 'chorus-delivery-id': id }).ok).toBe(true);
   });
   it('signs timestamp, delivery id and body, dot-separated, as HMAC-SHA256', () => {
     expect(computeChorusSignature('k', 1, 'id', 'b')).toBe(createHmac('sha256', 'k').update('1.id.b').digest('hex'));
@@ -355,6 +357,8 @@ describe('alert subscription updates', () => {
   it('must change something', () => {
     expect(issuesOf(updateSubscriptionV1, {})).toEqual([{ path: '(root)', message: 'name at least one field to change: url, description, secret, filters, active' }]);
     expect(issuesOf(updateSubscriptionV1, { active: false })).toEqual([]);
+    // A field given as undefined changes nothing either.
+    expect(issuesOf(updateSubscriptionV1, { url: undefined })).toEqual([{ path: '(root)', message: 'name at least one field to change: url, description, secret, filters, active' }]);
   });
 });
 
