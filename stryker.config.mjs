@@ -21,6 +21,8 @@ export default {
   // A mutant that loops forever is caught by Stryker's hit limit, not by this timeout; the timeout only has to
   // outlast a slow normal run on a loaded machine (a false timeout would count as a kill).
   timeoutMS: 30_000,
+  // The initial run collects per-test coverage of every spec: reward's took over Stryker's 5 min default at load ~20.
+  dryRunTimeoutMinutes: 30,
   incremental: true,
   // Checked in: a re-run (locally or in CI) retests only mutants whose code or covering tests changed.
   incrementalFile: `mutation/${lib.name}.incremental.json`,

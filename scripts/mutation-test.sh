@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-all=(reward calibration metrics platform scoring drift contracts random)
+all=(reward calibration metrics platform scoring drift contracts contracts-decoders random)
 libs=()
 options=()
 for arg in "$@"; do
