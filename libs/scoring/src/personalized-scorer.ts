@@ -274,12 +274,13 @@ export class PersonalizedScorer {
     const condition = this.conditionDeviation(stored, domain, framingId);
     // Without a framing: the same scores as the mixture's, from the catalogue's features as numbers (see DenseFeatures).
     // Under one, the mixture itself, with the framing's deviation added to every persona.
-    const served = personas && condition === undefined ? new DensePersonas(catalogue.features, personas) : personas;
-    const found = unseen > 0 ? retrieveCandidates(index, served, seen, count, condition) : { candidates: [], coverage: [] };
+    const dense = personas && condition === undefined ? new DensePersonas(catalogue.features, personas) : undefined;
+    const found = unseen > 0 ? retrieveCandidates(index, dense ?? personas, seen, count, condition) : { candidates: [], coverage: [] };
     const ranked = (candidates: readonly { position: number; logit: number }[]): RankedItem[] =>
       candidates.map(({ position, logit }) => {
         const item = catalogue.items[position]!;
-        return dense ? { item, logit, persona: names.get(dense.servingPersona(item.userX, position))! } : { item, logit };
+        if (dense) return { item, logit, persona: names.get(dense.servingPersona(item.userX, position))! };
+        return personas ? { item, logit, persona: names.get(personas.servingPersona(item.userX))! } : { item, logit };
       });
     const personaShares = personas && personaMassShares(personas);
     return {
