@@ -47,23 +47,29 @@ export interface ExposureGiniState {
  *
  * It maintains the pairwise-difference sum D = Σ_{i<j} |x_i − x_j| so that G = D / (n Σx) (same value as
  * {@link giniCoefficient}). When one item's count moves c → c+1, every other item j changes |x − x_j| by +1 if
- * x_j ≤ c and −1 otherwise, so ΔD = 2L − (n − 1) with L = #{j ≠ i : x_j ≤ c}; symmetrically for c → c−1.
- * L comes from the positive-count items kept sorted by count in an array of equal-count blocks (the LFU-cache
- * frequency-block trick): an item moving up one swaps to the front of its block, which then becomes the back of the
- * next block, and L is the number of items behind it plus the zero-count items. Every update is O(1) worst case;
- * memory is O(items exposed). Counts are integers and D is exact while it stays below 2^53 (n² · max count ≲ 9e15).
+ * x_j ≤ c and −1 otherwise, so ΔD = #{j ≠ i : x_j ≤ c} − #{j : x_j > c} = (n − 1) − 2·A(c), where A(t) = #{j : x_j > t}
+ * is the tail of the count histogram; symmetrically c → c−1 gives ΔD = (n − 1) − 2·#{j ≠ i : x_j < c} with
+ * #{j ≠ i : x_j < c} = n − A(c − 1). The move itself changes A at exactly one point (A(c) gains the item, or A(c − 1)
+ * loses it), so both the update and the read are O(1) without sorting or searching: one lookup of the item's interned
+ * slot, then typed-array reads and writes. Memory: a slot per item exposed, and A up to the largest count (4 bytes per
+ * unit, so at most 4 bytes per exposure recorded). Counts are integers and D is exact while it stays below 2^53
+ * (n² · max count ≲ 9e15), so the value does not depend on the order of updates.
  *
  * Reference: Gini 1912; used as an exposure-concentration measure in recommender evaluation, e.g. Fleder & Hosanagar
  * 2009 and Chaney et al. 2018.
  */
 export class ExposureGini {
   private catalogue: number;
-  /** Positive-count items, sorted by count descending; `counts[k]` is the count of `items[k]`. */
-  private readonly items: string[] = [];
-  private readonly counts: number[] = [];
-  private readonly position = new Map<string, number>();
-  private readonly blockFirst = new Map<number, number>();
-  private readonly blockLast = new Map<number, number>();
+  /** Item id → slot in `counts` (kept when a count falls back to 0, so a returning item reuses its slot). */
+  private readonly slots = new Map<string, number>();
+  /** Slot → item id, in order of first exposure (the stored row's order). */
+  private readonly names: string[] = [];
+  /** Per slot: the item's exposure count (0 after it was removed down to nothing). */
+  private counts = new Float64Array(64);
+  /** A(t) = items with count > t, for t < above.length (beyond it, 0). */
+  private above = new Int32Array(64);
+  /** Items with a positive count. */
+  private positives = 0;
   private total = 0;
   private pairwiseSum = 0;
 
@@ -73,7 +79,7 @@ export class ExposureGini {
 
   /** n: items in the population (exposed items, or the catalogue size if larger). */
   get itemCount(): number {
-    return Math.max(this.catalogue, this.items.length);
+    return Math.max(this.catalogue, this.positives);
   }
 
   /** Σx: exposures recorded (net of removals). */
@@ -89,15 +95,16 @@ export class ExposureGini {
 
   /** The exposure count of one item (0 if never exposed). */
   countOf(itemId: string): number {
-    const k = this.position.get(itemId);
-    return k === undefined ? 0 : (this.counts[k] as number);
+    const slot = this.slots.get(itemId);
+    return slot === undefined ? 0 : (this.counts[slot] as number);
   }
 
   /** Records `times` (default 1) exposures of `itemId`. O(times). */
   record(itemId: string, times = 1): void {
     requireItemId(itemId);
     requireInteger(times, 'times', 1, Number.MAX_SAFE_INTEGER, 'METRICS.OUT_OF_RANGE');
-    for (let t = 0; t < times; t++) this.increment(itemId);
+    const slot = this.slotOf(itemId);
+    for (let t = 0; t < times; t++) this.increment(slot);
   }
 
   /**
@@ -114,7 +121,8 @@ export class ExposureGini {
         `cannot remove ${times} exposure(s) of item ${JSON.stringify(itemId)}: only ${have} recorded; remove only what was recorded`,
       );
     }
-    for (let t = 0; t < times; t++) this.decrement(itemId);
+    const slot = this.slots.get(itemId) as number;
+    for (let t = 0; t < times; t++) this.decrement(slot);
   }
 
   /**
@@ -128,96 +136,67 @@ export class ExposureGini {
     this.pairwiseSum += (this.itemCount - before) * this.total;
   }
 
-  private increment(itemId: string): void {
-    const k = this.position.get(itemId);
-    if (k === undefined) {
-      const positives = this.items.length;
+  private slotOf(itemId: string): number {
+    let slot = this.slots.get(itemId);
+    if (slot === undefined) {
+      slot = this.names.length;
+      this.names.push(itemId);
+      this.slots.set(itemId, slot);
+      if (slot >= this.counts.length) {
+        const grown = new Float64Array(this.counts.length * 2);
+        grown.set(this.counts);
+        this.counts = grown;
+      }
+    }
+    return slot;
+  }
+
+  private increment(slot: number): void {
+    const c = this.counts[slot] as number;
+    if (c === 0) {
       // A never-exposed item: one of the catalogue's zeros if any are left, else a new zero joins the population
       // (its distance to everyone is their count, so D grows by Σx) before it moves 0 → 1.
-      if (positives >= this.catalogue) this.pairwiseSum += this.total;
-      const n = Math.max(this.catalogue, positives + 1);
-      const othersAtOrBelow = n - positives - 1; // the other zeros
-      this.pairwiseSum += 2 * othersAtOrBelow - (n - 1);
-      this.items.push(itemId);
-      this.counts.push(1);
-      this.position.set(itemId, positives);
-      // Count 1 is the smallest positive count, so its block is always at the end of the descending array.
-      if (this.blockLast.has(1)) this.blockLast.set(1, positives);
-      else this.setBlock(1, positives, positives);
-      this.total += 1;
-      return;
+      if (this.positives >= this.catalogue) this.pairwiseSum += this.total;
+      this.positives += 1;
     }
-    const c = this.counts[k] as number;
-    const first = this.blockFirst.get(c) as number;
-    this.swap(k, first);
     const n = this.itemCount;
-    const othersAtOrBelow = this.items.length - 1 - first + (n - this.items.length);
-    this.pairwiseSum += 2 * othersAtOrBelow - (n - 1);
-    this.counts[first] = c + 1;
-    if (this.blockLast.get(c) === first) this.deleteBlock(c);
-    else this.blockFirst.set(c, first + 1);
-    // Block c+1, if any, ends right before `first`; the promoted item extends it by one.
-    if (this.blockLast.has(c + 1)) this.blockLast.set(c + 1, first);
-    else this.setBlock(c + 1, first, first);
+    if (c + 1 >= this.above.length) this.growAbove(c + 2);
+    this.pairwiseSum += n - 1 - 2 * (this.above[c] as number);
+    this.above[c] = (this.above[c] as number) + 1;
+    this.counts[slot] = c + 1;
     this.total += 1;
   }
 
-  private decrement(itemId: string): void {
-    const k = this.position.get(itemId) as number;
-    const c = this.counts[k] as number;
-    const last = this.blockLast.get(c) as number;
-    this.swap(k, last);
-    const positives = this.items.length;
+  private decrement(slot: number): void {
+    const c = this.counts[slot] as number;
     const n = this.itemCount;
-    const othersBelow = positives - 1 - last + (n - positives);
+    // Others strictly below c: the n items minus those at c or above (A(c − 1), the item itself included).
+    const othersBelow = n - (this.above[c - 1] as number);
     this.pairwiseSum += n - 1 - 2 * othersBelow;
-    this.counts[last] = c - 1;
-    if (this.blockFirst.get(c) === last) this.deleteBlock(c);
-    else this.blockLast.set(c, last - 1);
+    this.above[c - 1] = (this.above[c - 1] as number) - 1;
+    this.counts[slot] = c - 1;
     this.total -= 1;
-    if (c - 1 > 0) {
-      if (this.blockFirst.has(c - 1)) this.blockFirst.set(c - 1, last);
-      else this.setBlock(c - 1, last, last);
-      return;
-    }
-    // The item is back to zero; count-1 items sit at the end, so it is the last element.
-    this.items.pop();
-    this.counts.pop();
-    this.position.delete(itemId);
+    if (c - 1 > 0) return;
     // If it was not one of the catalogue's items (the population shrinks), its zero leaves: D loses Σx.
-    if (positives > this.catalogue) this.pairwiseSum -= this.total;
+    if (this.positives > this.catalogue) this.pairwiseSum -= this.total;
+    this.positives -= 1;
   }
 
-  private swap(a: number, b: number): void {
-    if (a === b) return;
-    const itemA = this.items[a] as string;
-    const itemB = this.items[b] as string;
-    this.items[a] = itemB;
-    this.items[b] = itemA;
-    const countA = this.counts[a] as number;
-    this.counts[a] = this.counts[b] as number;
-    this.counts[b] = countA;
-    this.position.set(itemB, a);
-    this.position.set(itemA, b);
-  }
-
-  private setBlock(count: number, first: number, last: number): void {
-    this.blockFirst.set(count, first);
-    this.blockLast.set(count, last);
-  }
-
-  private deleteBlock(count: number): void {
-    this.blockFirst.delete(count);
-    this.blockLast.delete(count);
+  private growAbove(length: number): void {
+    let size = this.above.length;
+    while (size < length) size *= 2;
+    const grown = new Int32Array(size);
+    grown.set(this.above);
+    this.above = grown;
   }
 
   toJSON(): ExposureGiniState {
-    return {
-      kind: 'exposure-gini',
-      version: 1,
-      catalogueSize: this.catalogue,
-      counts: this.items.map((item, k) => [item, this.counts[k] as number]),
-    };
+    const counts: Array<[string, number]> = [];
+    for (let slot = 0; slot < this.names.length; slot++) {
+      const count = this.counts[slot] as number;
+      if (count > 0) counts.push([this.names[slot] as string, count]);
+    }
+    return { kind: 'exposure-gini', version: 1, catalogueSize: this.catalogue, counts };
   }
 
   static fromJSON(state: unknown): ExposureGini {
@@ -236,23 +215,25 @@ export class ExposureGini {
       }
       return entry as [string, number];
     });
-    entries.sort((a, b) => b[1] - a[1]);
+    let largest = 0;
     for (const [item, count] of entries) {
-      if (gini.position.has(item)) throw invalidState(kind, `item ${JSON.stringify(item)} appears twice`);
-      const k = gini.items.length;
-      gini.items.push(item);
-      gini.counts.push(count);
-      gini.position.set(item, k);
-      if (!gini.blockFirst.has(count)) gini.blockFirst.set(count, k);
-      gini.blockLast.set(count, k);
+      if (gini.slots.has(item)) throw invalidState(kind, `item ${JSON.stringify(item)} appears twice`);
+      gini.counts[gini.slotOf(item)] = count;
+      gini.positives += 1;
       gini.total += count;
+      if (count > largest) largest = count;
     }
-    // D from the sorted formula: with x ascending over all n items (zeros first), D = Σ_i (2i − n − 1) x_(i).
+    // A from the histogram (a suffix sum), and D from the sorted formula over x ascending, zeros first:
+    // D = Σ_i (2i − n − 1) x_(i). Sorting a copy leaves the row's order (and so toJSON) as stored.
+    gini.growAbove(largest + 2);
+    for (const [, count] of entries) gini.above[count - 1] = (gini.above[count - 1] as number) + 1;
+    for (let t = largest - 1; t >= 0; t--) gini.above[t] = (gini.above[t] as number) + (gini.above[t + 1] as number);
+    const descending = entries.map(([, count]) => count).sort((a, b) => b - a);
     const n = gini.itemCount;
     let d = 0;
-    for (let k = 0; k < gini.items.length; k++) {
+    for (let k = 0; k < descending.length; k++) {
       const rankAscending = n - k; // descending index k → ascending rank n − k (1-based)
-      d += (2 * rankAscending - n - 1) * (gini.counts[k] as number);
+      d += (2 * rankAscending - n - 1) * (descending[k] as number);
     }
     gini.pairwiseSum = d;
     return gini;

@@ -10,6 +10,11 @@ export interface HomogenizationOptions {
   readonly k?: number;
   /** Seed of the hash family. Default 0x5eed. */
   readonly seed?: number;
+  /**
+   * A family to share (its k and seed then apply; `k`/`seed`, if given too, must match it). One family across a
+   * shard's successive buckets keeps the items' hash rows computed once (see {@link MinHashFamily.hashRow}).
+   */
+  readonly family?: MinHashFamily;
 }
 
 export interface HomogenizationState {
@@ -20,13 +25,6 @@ export interface HomogenizationState {
   readonly pairs: Array<[string, string]>;
   /** Users with at least one consumption: [userId, items added, signature]. */
   readonly users: Array<[string, number, number[]]>;
-}
-
-interface TrackedUser {
-  readonly signature: Uint32Array;
-  /** Indices into `pairs` of the pairs this user belongs to. */
-  readonly pairIndices: number[];
-  additions: number;
 }
 
 /**
@@ -43,29 +41,67 @@ interface TrackedUser {
  * error sqrt(J(1−J)/k); the panel mean of P pairs has error ≈ that / √P. Incremental: the matching-slot count of every
  * pair is kept, and a consumption updates only the slots whose minimum drops and only that user's pairs —
  * O(k + changed slots × pairs per user) per event, O(1) to read. Users outside the panel cost nothing.
+ *
+ * Layout: the panel's users are interned to dense indices when the panel is fixed; their signatures are rows of one
+ * Uint32Array, and each user's pairs are a slice of two Int32Arrays (pair index, partner index), so an event does one
+ * lookup of the user, one of the item's cached hash row, and otherwise only typed-array arithmetic.
  * Signatures only grow, so use one instance per time bucket for windowed homogenization.
  */
 export class Homogenization {
   readonly family: MinHashFamily;
   private readonly pairs: Array<[string, string]>;
-  private readonly users = new Map<string, TrackedUser>();
+  /** Panel user → dense index, in order of first appearance in the panel (the stored row's order). */
+  private readonly index = new Map<string, number>();
+  private readonly userIds: string[] = [];
+  /** Row u (k slots from u·k) is user u's signature. */
+  private readonly signatures: Uint32Array;
+  /** Items added per user (repeats included). */
+  private readonly additions: Float64Array;
+  /** User u's pairs are entries pairStart[u] … pairStart[u+1]−1 of pairOf (pair index) and partnerOf (partner index). */
+  private readonly pairStart: Int32Array;
+  private readonly pairOf: Int32Array;
+  private readonly partnerOf: Int32Array;
   private readonly matches: Int32Array;
-  private readonly scratch: Uint32Array;
   private totalMatches = 0;
   /** Pairs where neither user has consumed anything: their sentinel slots all "match" and must be discounted. */
   private emptyPairs: number;
 
   constructor(options: HomogenizationOptions) {
-    this.family = new MinHashFamily({ k: options.k ?? 128, seed: options.seed ?? 0x5eed });
-    this.scratch = new Uint32Array(this.family.k);
+    this.family = resolveFamily(options);
+    const k = this.family.k;
     this.pairs = validatePairs(options.pairs);
-    this.matches = new Int32Array(this.pairs.length).fill(this.family.k);
-    this.totalMatches = this.family.k * this.pairs.length;
-    this.emptyPairs = this.pairs.length;
-    this.pairs.forEach(([a, b], index) => {
-      this.trackedUser(a).pairIndices.push(index);
-      this.trackedUser(b).pairIndices.push(index);
+    for (const pair of this.pairs) for (const userId of pair) if (!this.index.has(userId)) this.index.set(userId, this.userIds.push(userId) - 1);
+    const users = this.userIds.length;
+    const degree = new Int32Array(users + 1);
+    for (const pair of this.pairs) {
+      for (const userId of pair) {
+        const u = this.index.get(userId) as number;
+        degree[u] = (degree[u] as number) + 1;
+      }
+    }
+    this.pairStart = new Int32Array(users + 1);
+    for (let u = 0; u < users; u++) this.pairStart[u + 1] = (this.pairStart[u] as number) + (degree[u] as number);
+    this.pairOf = new Int32Array(2 * this.pairs.length);
+    this.partnerOf = new Int32Array(2 * this.pairs.length);
+    const fill = this.pairStart.slice(0, users);
+    this.pairs.forEach(([a, b], p) => {
+      const ua = this.index.get(a) as number;
+      const ub = this.index.get(b) as number;
+      for (const [u, partner] of [
+        [ua, ub],
+        [ub, ua],
+      ] as const) {
+        const at = fill[u] as number;
+        this.pairOf[at] = p;
+        this.partnerOf[at] = partner;
+        fill[u] = at + 1;
+      }
     });
+    this.signatures = new Uint32Array(users * k).fill(EMPTY_SLOT);
+    this.additions = new Float64Array(users);
+    this.matches = new Int32Array(this.pairs.length).fill(k);
+    this.totalMatches = k * this.pairs.length;
+    this.emptyPairs = this.pairs.length;
   }
 
   /**
@@ -73,25 +109,31 @@ export class Homogenization {
    * Repeated consumption of the same item changes nothing, as for a set.
    */
   recordConsumption(userId: string, itemId: string): boolean {
-    const user = this.users.get(userId);
-    if (user === undefined) return false;
-    this.family.hashInto(itemId, this.scratch);
-    if (user.additions === 0) {
-      for (const p of user.pairIndices) if (this.isEmpty(this.partnerOf(p, userId))) this.emptyPairs -= 1;
+    const u = this.index.get(userId);
+    if (u === undefined) return false;
+    const row = this.family.hashRow(itemId);
+    const first = this.pairStart[u] as number;
+    const last = this.pairStart[u + 1] as number;
+    if (this.additions[u] === 0) {
+      for (let q = first; q < last; q++) if (this.additions[this.partnerOf[q] as number] === 0) this.emptyPairs -= 1;
     }
-    user.additions += 1;
+    this.additions[u] = (this.additions[u] as number) + 1;
     const k = this.family.k;
+    const signatures = this.signatures;
+    const base = u * k;
     for (let j = 0; j < k; j++) {
-      const h = this.scratch[j] as number;
-      const old = user.signature[j] as number;
+      const h = row[j] as number;
+      const old = signatures[base + j] as number;
       if (h >= old) continue;
-      for (const p of user.pairIndices) {
-        const partner = (this.users.get(this.partnerOf(p, userId)) as TrackedUser).signature[j] as number;
+      for (let q = first; q < last; q++) {
+        const partner = signatures[(this.partnerOf[q] as number) * k + j] as number;
         const delta = (h === partner ? 1 : 0) - (old === partner ? 1 : 0);
+        if (delta === 0) continue;
+        const p = this.pairOf[q] as number;
         this.matches[p] = (this.matches[p] as number) + delta;
         this.totalMatches += delta;
       }
-      user.signature[j] = h;
+      signatures[base + j] = h;
     }
     return true;
   }
@@ -121,45 +163,39 @@ export class Homogenization {
     return this.pairs.length - this.emptyPairs;
   }
 
-  private trackedUser(userId: string): TrackedUser {
-    let user = this.users.get(userId);
-    if (user === undefined) {
-      user = { signature: this.family.emptySignature(), pairIndices: [], additions: 0 };
-      this.users.set(userId, user);
-    }
-    return user;
-  }
-
-  private partnerOf(pairIndex: number, userId: string): string {
-    const [a, b] = this.pairs[pairIndex] as [string, string];
-    return a === userId ? b : a;
-  }
-
   private isEmpty(userId: string): boolean {
-    return (this.users.get(userId) as TrackedUser).additions === 0;
+    return this.additions[this.index.get(userId) as number] === 0;
+  }
+
+  private signature(u: number): Uint32Array {
+    return this.signatures.subarray(u * this.family.k, (u + 1) * this.family.k);
   }
 
   toJSON(): HomogenizationState {
     const users: Array<[string, number, number[]]> = [];
-    for (const [userId, user] of this.users) {
-      if (user.additions > 0) users.push([userId, user.additions, Array.from(user.signature)]);
-    }
+    this.userIds.forEach((userId, u) => {
+      const additions = this.additions[u] as number;
+      if (additions > 0) users.push([userId, additions, Array.from(this.signature(u))]);
+    });
     return { kind: 'homogenization', version: 1, k: this.family.k, seed: this.family.seed, pairs: this.panel(), users };
   }
 
-  static fromJSON(state: unknown): Homogenization {
+  /** Restores a metric; pass the live `family` to share its cached hash rows (it must have the stored k and seed). */
+  static fromJSON(state: unknown, family?: MinHashFamily): Homogenization {
     const kind = 'homogenization';
     const record = readStateRecord(state, kind, 1);
     const k = readFiniteNumber(record, kind, 'k');
+    const seed = readFiniteNumber(record, kind, 'seed');
     const pairs = readArray(record, kind, 'pairs') as Array<[string, string]>;
-    const metric = new Homogenization({ pairs, k, seed: readFiniteNumber(record, kind, 'seed') });
+    const shared = family !== undefined && family.k === k && family.seed === seed ? family : undefined;
+    const metric = new Homogenization(shared ? { pairs, family: shared } : { pairs, k, seed });
     readArray(record, kind, 'users').forEach((entry, index) => {
       if (!Array.isArray(entry) || entry.length !== 3 || typeof entry[0] !== 'string') {
         throw invalidState(kind, `users[${index}] must be [userId, additions, signature]`);
       }
-      const user = metric.users.get(entry[0]);
+      const u = metric.index.get(entry[0]);
       const additions = entry[1] as unknown;
-      if (user === undefined || user.additions > 0) {
+      if (u === undefined || (metric.additions[u] as number) > 0) {
         throw invalidState(kind, `users[${index}] (${JSON.stringify(entry[0])}) is not in the panel or repeats`);
       }
       if (typeof additions !== 'number' || !Number.isInteger(additions) || additions < 1) {
@@ -169,22 +205,35 @@ export class Homogenization {
       if (signature.every((v) => v === EMPTY_SLOT)) {
         throw invalidState(kind, `users[${index}] has items added but an empty signature`);
       }
-      user.signature.set(signature);
-      user.additions = additions;
+      metric.signatures.set(signature, u * k);
+      metric.additions[u] = additions;
     });
     // Matches are derived state: recompute rather than trust them.
     metric.totalMatches = 0;
     metric.emptyPairs = 0;
     metric.pairs.forEach(([a, b], p) => {
-      const ua = metric.users.get(a) as TrackedUser;
-      const ub = metric.users.get(b) as TrackedUser;
-      const m = matchingSlots(ua.signature, ub.signature);
+      const ua = metric.index.get(a) as number;
+      const ub = metric.index.get(b) as number;
+      const m = matchingSlots(metric.signature(ua), metric.signature(ub));
       metric.matches[p] = m;
       metric.totalMatches += m;
-      if (ua.additions === 0 && ub.additions === 0) metric.emptyPairs += 1;
+      if (metric.additions[ua] === 0 && metric.additions[ub] === 0) metric.emptyPairs += 1;
     });
     return metric;
   }
+}
+
+/** The family an instance uses: the one given (checked against k and seed if those are given too), or a new one. */
+function resolveFamily(options: HomogenizationOptions): MinHashFamily {
+  const { family, k, seed } = options;
+  if (family === undefined) return new MinHashFamily({ k: k ?? 128, seed: seed ?? 0x5eed });
+  if ((k !== undefined && k !== family.k) || (seed !== undefined && seed !== family.seed)) {
+    throw new MetricInputError(
+      'METRICS.INVALID_OPTION',
+      `family (k ${family.k}, seed ${family.seed}) contradicts k ${String(k)} / seed ${String(seed)}; pass the family alone`,
+    );
+  }
+  return family;
 }
 
 function validatePairs(pairs: ReadonlyArray<readonly [string, string]>): Array<[string, string]> {

@@ -12,6 +12,9 @@ export interface MinHashSketchState {
   readonly signature: number[];
 }
 
+/** Items whose hash rows a family keeps (see {@link MinHashFamily.hashRow}): 32 MB at k = 128. */
+export const ROW_CACHE_ITEMS = 65_536;
+
 /** Sentinel for "no item seen yet" in a signature slot; real hashes are kept strictly below it. */
 export const EMPTY_SLOT = 0xffffffff;
 
@@ -42,6 +45,7 @@ export class MinHashFamily {
   readonly seed: number;
   private readonly seedsA: Uint32Array;
   private readonly seedsB: Uint32Array;
+  private readonly rows = new Map<string, Uint32Array>();
 
   constructor(options: { readonly k: number; readonly seed: number }) {
     this.k = requireInteger(options.k, 'k', 1, 1 << 16);
@@ -56,6 +60,29 @@ export class MinHashFamily {
     if (typeof item !== 'string') {
       throw new MetricInputError('METRICS.OUT_OF_RANGE', `item ids must be strings, got ${typeof item}`);
     }
+    this.computeRow(item, out);
+  }
+
+  /**
+   * h_1(item) … h_k(item) as a shared, read-only row. A catalogue's items are consumed over and over, so rows are kept
+   * (up to `ROW_CACHE_ITEMS` items, k × 4 bytes each; the cache starts afresh when full) and a repeat costs one lookup
+   * instead of k hash mixes. Callers must not write to the row.
+   */
+  hashRow(item: string): Uint32Array {
+    let row = this.rows.get(item);
+    if (row === undefined) {
+      if (typeof item !== 'string') {
+        throw new MetricInputError('METRICS.OUT_OF_RANGE', `item ids must be strings, got ${typeof item}`);
+      }
+      if (this.rows.size >= ROW_CACHE_ITEMS) this.rows.clear();
+      row = new Uint32Array(this.k);
+      this.computeRow(item, row);
+      this.rows.set(item, row);
+    }
+    return row;
+  }
+
+  private computeRow(item: string, out: Uint32Array): void {
     const [lo, hi] = cyrb53(item);
     for (let j = 0; j < this.k; j++) {
       const h = fmix32((lo ^ (this.seedsA[j] as number)) + Math.imul(fmix32(hi ^ (this.seedsB[j] as number)), 0x9e3779b1));

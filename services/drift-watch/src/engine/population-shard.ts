@@ -5,6 +5,7 @@ import {
   EstebanRayPolarization,
   ExposureGini,
   Homogenization,
+  MinHashFamily,
   sampleUserPairs,
   type BimodalityCoefficientState,
   type EstebanRayState,
@@ -31,6 +32,13 @@ export const POPULATION_METRICS = [
   'non-attitude-share',
 ] as const satisfies readonly DriftMetricName[];
 export type PopulationMetric = (typeof POPULATION_METRICS)[number];
+
+/**
+ * The MinHash family of every bucket's homogenization panel (the metric's default k and seed), shared by all shards of
+ * the process: its cache of per-item hash rows is a pure memo, so one bucket after another (and one shard beside
+ * another) hashes an item once instead of k times per consumption.
+ */
+const MINHASH = new MinHashFamily({ k: 128, seed: 0x5eed });
 
 /** The population mean of each per-user signal. */
 export const MEAN_OF: Readonly<Partial<Record<PopulationMetric, UserMetric>>> = {
@@ -93,7 +101,7 @@ export class PopulationBucket {
     const bucket = new PopulationBucket(
       state.start,
       ExposureGini.fromJSON(state.gini),
-      state.homogenization ? Homogenization.fromJSON(state.homogenization) : undefined,
+      state.homogenization ? Homogenization.fromJSON(state.homogenization, MINHASH) : undefined,
       SignalMeans.fromJSON(state.sums),
     );
     bucket.events = state.events;
@@ -253,7 +261,7 @@ export class PopulationShard {
       const users = [...new Set(this.panel.map(([, id]) => id))].sort();
       const possible = (users.length * (users.length - 1)) / 2;
       const homogenization =
-        possible >= 1 ? new Homogenization({ pairs: sampleUserPairs(users, Math.min(pairs, possible), (start / 1000) >>> 0) }) : undefined;
+        possible >= 1 ? new Homogenization({ pairs: sampleUserPairs(users, Math.min(pairs, possible), (start / 1000) >>> 0), family: MINHASH }) : undefined;
       bucket = new PopulationBucket(start, new ExposureGini({ catalogueSize: Math.max(0, catalogueSize) }), homogenization);
       this.buckets.set(start, bucket);
     }
