@@ -574,7 +574,8 @@ describe('ApplyFeedbackUseCase under a resident budget (issue #13)', () => {
       }),
       { numRuns: 60 },
     );
-  });
+    // Sixty runs of two learners take seconds on a loaded machine; the default 5 s is for one example.
+  }, 60_000);
 
   it('keeps a user whose commit may still be in flight, rather than read back a row not yet written', async () => {
     const stack = setup({ maxResidentUsers: 1 });
