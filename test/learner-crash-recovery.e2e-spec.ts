@@ -1,3 +1,4 @@
+import { decodeUserModelState } from '@chorus/scoring';
 import { feedbackEventV1 } from '@chorus/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { Partitioners } from 'kafkajs';
@@ -124,7 +125,7 @@ describe('learner crash recovery', () => {
     // Reliability was at work: users judged their pairs again, and not every judgment weighed 1.
     expect(uninterrupted.pairs.some((p: { n: string }) => Number(p.n) >= 4)).toBe(true);
     expect(afterCrash.pairs).toEqual(uninterrupted.pairs);
-    const reliability = uninterrupted.users.map((u: { state: string }) => JSON.parse(u.state).reliability).filter(Boolean);
+    const reliability = uninterrupted.users.map((u: { state: string }) => decodeUserModelState(Buffer.from(u.state.slice(2), 'hex')).reliability).filter(Boolean);
     expect(reliability.length).toBe(300);
     expect(reliability.some((r: { counts: number[] }) => r.counts[5]! < r.counts[0]! * 0.99)).toBe(true);
     // And the item half: users rated, clicked and skipped items again, and not every repeat weighed 1.
