@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       return decoded;
     };
     const apply = async () => {
-      const state = new LearnerState(new ModelPriors(config), config.LEARNER_USER_CACHE_SIZE, config.LEARNER_INTERACTION_ROWS_PER_USER);
+      const state = new LearnerState(new ModelPriors(config), config.LEARNER_MAX_RESIDENT_USERS, config.LEARNER_INTERACTION_ROWS_PER_USER);
       const usecase = new ApplyFeedbackUseCase(state, new ItemCatalogue(new CatalogueRepository(db)), new LearnerStateRepository(db, 'bench', 'bench'), {
         topic: 'bench',
         consumer: 'bench',

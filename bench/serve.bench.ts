@@ -23,7 +23,7 @@
 import 'reflect-metadata';
 import { createDataSource, ApiKeyRepository } from '@chorus/platform';
 import { mulberry32 } from '@chorus/random';
-import { CandidateIndex, ModelPriors, PersonalizedScorer, retrieveCandidates, RewardModelsRepository } from '@chorus/scoring';
+import { CandidateIndex, encodeUserModelState, ModelPriors, PersonalizedScorer, retrieveCandidates, RewardModelsRepository } from '@chorus/scoring';
 import type { DataSource } from 'typeorm';
 import { runCommand } from '../scripts/command-line';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
@@ -138,18 +138,25 @@ async function seedDomain(db: DataSource, domain: string, size: number, users: n
   for (let g = 0; g < GENRES; g++) state[`cat:g${g}`] = [(random() - 0.5) * 0.6, 0.001];
   for (let i = 0; i < size; i++) if (random() < 0.3) state[`item:${itemId(size, i)}`] = [(random() + random() + random() - 1.5) * 1.2, 0.01];
   await db.query(`INSERT INTO aggregate_shards (domain, shard, state, events_seen) VALUES ($1, 0, $2, 1000000)`, [domain, JSON.stringify(state)]);
-  // Deterministic per user (no random() in SQL, so a re-run seeds the same users).
-  await db.query(
-    `INSERT INTO user_models (user_id, domain, state, events_seen)
-       SELECT 'u-' || k, $1, jsonb_build_object('tau2', 1, 'weights', jsonb_build_object(
-                'bias', jsonb_build_array(((k * 37) % 100) / 250.0 - 0.2, 0.05),
-                'cat:g' || (k % 20), jsonb_build_array(0.8 + ((k * 13) % 100) / 100.0, 0.05),
-                'cat:g' || ((k * 7 + 3) % 20), jsonb_build_array(0.3 + ((k * 29) % 100) / 200.0, 0.05),
-                'cat:g' || ((k * 11 + 5) % 20), jsonb_build_array(-0.5 - ((k * 17) % 100) / 100.0, 0.05),
-                'cat:g' || ((k * 3 + 9) % 20), jsonb_build_array(((k * 41) % 100) / 300.0, 0.05))), $2
-         FROM generate_series(0, $3::int - 1) AS k`,
-    [domain, HISTORY, users],
-  );
+  // Deterministic per user (no random(), so a re-run seeds the same users); states as the learner writes them.
+  const userState = (k: number) =>
+    encodeUserModelState({
+      tau2: 1,
+      weights: {
+        bias: [((k * 37) % 100) / 250 - 0.2, 0.05],
+        [`cat:g${k % 20}`]: [0.8 + ((k * 13) % 100) / 100, 0.05],
+        [`cat:g${(k * 7 + 3) % 20}`]: [0.3 + ((k * 29) % 100) / 200, 0.05],
+        [`cat:g${(k * 11 + 5) % 20}`]: [-0.5 - ((k * 17) % 100) / 100, 0.05],
+        [`cat:g${(k * 3 + 9) % 20}`]: [((k * 41) % 100) / 300, 0.05],
+      },
+    });
+  for (let from = 0; from < users; from += 10_000) {
+    const ks = Array.from({ length: Math.min(10_000, users - from) }, (_, i) => from + i);
+    await db.query(
+      `INSERT INTO user_models (user_id, domain, state, events_seen) SELECT u, $1, s, $2 FROM unnest($3::text[], $4::bytea[]) AS t(u, s)`,
+      [domain, HISTORY, ks.map((k) => `u-${k}`), ks.map(userState)],
+    );
+  }
   await db.query(
     `INSERT INTO user_item_batches (user_id, domain, item_ids)
        SELECT 'u-' || k, $1, ARRAY(SELECT 's' || $2::int || '-it-' || ((k::bigint * 7919 + j * 104729) % $2::int) FROM generate_series(1, $3::int) AS j)

@@ -1,3 +1,4 @@
+import { decodeUserModelState } from '@chorus/scoring';
 import { aggregateModelV1 } from '@chorus/contracts';
 import type { INestApplication } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
@@ -81,7 +82,7 @@ describe('learned τ²: learner → Postgres → GET /v1/models/aggregate, acros
     // The restarted learner continued the committed evidence (it did not start again from zero): every candidate's
     // log-evidence only went down, by the new events' losses.
     after.pooling.logEvidence.forEach((l, k) => expect(l).toBeLessThan(before.pooling.source === 'learned' ? before.pooling.logEvidence[k]! : 0));
-    const perUser: { tau2: number | null }[] = await db.query(`SELECT (state->>'tau2')::float8 AS tau2 FROM user_models WHERE domain = 'movies'`);
+    const perUser = ((await db.query(`SELECT state FROM user_models WHERE domain = 'movies'`)) as { state: Buffer }[]).map((row) => decodeUserModelState(row.state));
     expect(perUser.length).toBeGreaterThan(0);
     for (const row of perUser) expect(after.pooling.grid).toContain(row.tau2);
     expect(learner!.fatal).toEqual([]);

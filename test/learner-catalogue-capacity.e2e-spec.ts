@@ -34,7 +34,7 @@ describe('learner item cache at capacity', () => {
 
   it('applies a chunk whose preload restarts the cache, including events on items cached before it', async () => {
     const config = loadLearnerConfig({ DATABASE_URL: url });
-    const state = new LearnerState(new ModelPriors(config), config.LEARNER_USER_CACHE_SIZE);
+    const state = new LearnerState(new ModelPriors(config), config.LEARNER_MAX_RESIDENT_USERS);
     const items = new ItemCatalogue(new CatalogueRepository(db), 4);
     const usecase = new ApplyFeedbackUseCase(state, items, new LearnerStateRepository(db, 'capacity', 'feedback'), {
       topic: 'feedback',

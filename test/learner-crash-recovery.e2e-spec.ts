@@ -1,3 +1,4 @@
+import { decodeUserModelState, type UserModelState } from '@chorus/scoring';
 import { feedbackEventV1 } from '@chorus/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { Partitioners } from 'kafkajs';
@@ -125,15 +126,16 @@ describe('learner crash recovery', () => {
     // Reliability was at work: users judged their pairs again, and not every judgment weighed 1.
     expect(uninterrupted.pairs.some((p: { n: string }) => Number(p.n) >= 4)).toBe(true);
     expect(afterCrash.pairs).toEqual(uninterrupted.pairs);
-    const reliability = uninterrupted.users.map((u: { state: string }) => JSON.parse(u.state).reliability).filter(Boolean);
+    const rows: UserModelState[] = uninterrupted.users.map((u: { state: string }) => decodeUserModelState(Buffer.from(u.state.slice(2), 'hex')));
+    const reliability = rows.map((row) => row.reliability).filter((r) => r !== undefined);
     expect(reliability.length).toBe(300);
-    expect(reliability.some((r: { counts: number[] }) => r.counts[5]! < r.counts[0]! * 0.99)).toBe(true);
+    expect(reliability.some((r) => r.counts[5]! < r.counts[0]! * 0.99)).toBe(true);
     // And the item half: users rated, clicked and skipped items again, and not every repeat weighed 1.
-    expect(reliability.some((r: { items?: { counts: number[] } }) => r.items !== undefined && r.items.counts[1]! < r.items.counts[0]! * 0.99)).toBe(true);
+    expect(reliability.some((r) => r.items !== undefined && r.items.counts[1]! < r.items.counts[0]! * 0.99)).toBe(true);
     // And per-condition deviations (LEARNER_CONDITION_DEVIATIONS, on by default): judgments under framings taught the
     // users' deviations per framing, which the users' rows above (equal bit for bit) carry.
-    const conditions = uninterrupted.users.map((u: { state: string }) => JSON.parse(u.state).conditions).filter(Boolean);
+    const conditions = rows.map((row) => row.conditions).filter((c) => c !== undefined);
     expect(conditions.length).toBeGreaterThan(100);
-    expect(conditions.some((c: { conditions: Record<string, object> }) => Object.keys(c.conditions).length >= 2)).toBe(true);
+    expect(conditions.some((c) => Object.keys(c.conditions).length >= 2)).toBe(true);
   });
 });

@@ -1,3 +1,5 @@
+import { encodeUserModelState } from '@chorus/scoring';
+import { encodeDedupeWindow } from '../services/learner/src/persistence/dedupe-window.codec';
 import { migrate } from '../infra/database/migrate-database';
 import { Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
@@ -30,10 +32,11 @@ describe('learner dedupe window across the recent_event_keys migration', () => {
     await stack.start();
     ({ db, url } = await stack.database());
     await new ItemsRepository(db).upsert(catalogue(5));
-    // A user row as the learner wrote it before the migration: the window inside the JSON state.
+    // A user row from before the dedupe-window column, as the binary-state migration leaves it: the window that was in
+    // its JSON moved to recent_event_keys.
     await db.query(
-      `INSERT INTO user_models (user_id, domain, state, events_seen, updated_at) VALUES ('carla', 'movies', $1::jsonb, 2, now())`,
-      [JSON.stringify({ weights: {}, recentEventIds: [eventDedupeKey(old), eventDedupeKey(retried)] })],
+      `INSERT INTO user_models (user_id, domain, state, recent_event_keys, events_seen, updated_at) VALUES ('carla', 'movies', $1, $2, 2, now())`,
+      [encodeUserModelState({ weights: {} }), encodeDedupeWindow([eventDedupeKey(old), eventDedupeKey(retried)])],
     );
     learner = await startLearner(serviceEnv(stack, url, { LEARNER_FLUSH_INTERVAL_MS: '100' }));
   });

@@ -1,3 +1,4 @@
+import { decodeUserModelState } from '@chorus/scoring';
 import type { INestApplication } from '@nestjs/common';
 import { plantAnnotators } from '@chorus/simulation';
 import { kafkaKeyPartition } from '@chorus/platform';
@@ -83,7 +84,7 @@ describe('reliability: the gateway replay equals the offline experiment', () => 
     // The state, exactly: every user's reliability (with the sum of the weights it gave, in double precision) and every
     // partition's pair counts.
     const expected = JSON.parse(JSON.stringify(offline.tracker));
-    const users: { user_id: string; reliability: unknown }[] = await db.query(`SELECT user_id, state->'reliability' AS reliability FROM user_models`);
+    const users = ((await db.query(`SELECT user_id, state FROM user_models`)) as { user_id: string; state: Buffer }[]).map((u) => ({ user_id: u.user_id, reliability: JSON.parse(JSON.stringify(decodeUserModelState(u.state).reliability)) }));
     expect(Object.fromEntries(users.map((u) => [u.user_id, u.reliability]))).toEqual(expected.users);
     const pairs: { shard: number; item_a: string; item_b: string; n: string; a: number }[] = await db.query(`SELECT shard, item_a, item_b, n, a FROM reliability_pair_counts`);
     const byShard: Record<string, Record<string, [number, number]>> = {};

@@ -15,6 +15,7 @@ import { PrequentialAuc1765357200000 } from './1765357200000-prequential-auc';
 import { ShardBorrowingAndItemVariance1765443600000 } from './1765443600000-shard-borrowing-and-item-variance';
 import { DriftUserStateBinary1765530000000 } from './1765530000000-drift-user-state-binary';
 import { DeadLetterCounts1765616400000 } from './1765616400000-dead-letter-counts';
+import { UserModelStateBinary1765702800000 } from './1765702800000-user-model-state-binary';
 import { PrequentialRetention1765789200000 } from './1765789200000-prequential-retention';
 
 /** Every migration, in order. Listed explicitly so compiled and test (TypeScript) runs load the same set. */
@@ -36,5 +37,6 @@ export const migrations = [
   ShardBorrowingAndItemVariance1765443600000,
   DriftUserStateBinary1765530000000,
   DeadLetterCounts1765616400000,
+  UserModelStateBinary1765702800000,
   PrequentialRetention1765789200000,
 ];

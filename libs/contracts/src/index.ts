@@ -24,3 +24,4 @@ export * from './feedback-event.fast-path';
 // V8 cannot inline; on a per-message hot path that costs ~50 ns a call (bench/feedback-decode.bench.ts).
 export { decodeFeedbackEvent } from './feedback-event.decoder';
 export * from './model-version';
+export * from './byte-record';

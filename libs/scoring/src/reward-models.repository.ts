@@ -1,5 +1,6 @@
 import type { ConditionDeviationsJSON, DiagonalGaussianLogisticJSON, PoolingStrengthGridJSON } from '@chorus/reward';
 import type { DataSource } from 'typeorm';
+import { decodeUserModelState } from './user-model-codec';
 import type { StoredBorrowing, StoredPersonas } from './user-model-state';
 
 /** aggregate_shards.item_variance_evidence: the σ²_c evidence of a partition and the σ²_c its shard is under. */
@@ -11,11 +12,11 @@ export interface StoredUserModel {
   weights: DiagonalGaussianLogisticJSON;
   /** τ² the weights were learned under (absent on rows from before learned pooling). */
   tau2?: number;
-  /** The other personas' state, when the learner keeps personas (see userStateText). */
+  /** The other personas' state, when the learner keeps personas (see userModelState). */
   personas?: StoredPersonas;
-  /** Cold-start borrowing's evidence and donor, while the user is cold and the learner borrows (see userStateText). */
+  /** Cold-start borrowing's evidence and donor, while the user is cold and the learner borrows (see userModelState). */
   borrowing?: StoredBorrowing;
-  /** Per-condition deviations (issue #15), when the user has any (see the learner's withConditions). */
+  /** Per-condition deviations (issue #15), when the user has any (see encodeUserModelState's conditions section). */
   conditions?: ConditionDeviationsJSON;
   eventsSeen: number;
   updatedAt: string;
@@ -136,14 +137,15 @@ export class RewardModelsRepository {
   }
 }
 
-/** A user_models row as read: state is `{"weights", "tau2"?, "personas"?}` (see userStateText). */
+/** A user_models row as read: state is its bytes (see encodeUserModelState). */
 interface StoredRow {
-  state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing; conditions?: ConditionDeviationsJSON };
+  state: Buffer;
   events_seen: number;
   updated_at: Date;
 }
 
-function storedUserModel({ state, events_seen, updated_at }: StoredRow): StoredUserModel {
+function storedUserModel({ state: bytes, events_seen, updated_at }: StoredRow): StoredUserModel {
+  const state = decodeUserModelState(bytes);
   return {
     weights: state.weights,
     tau2: state.tau2,

@@ -11,7 +11,7 @@ describe('learner config', () => {
       LEARNER_FLUSH_IDLE_MS: 100,
       LEARNER_INTERACTION_ROWS_PER_USER: 32,
       LEARNER_DEDUPE_WINDOW: 64,
-      LEARNER_USER_CACHE_SIZE: 200_000,
+      LEARNER_MAX_RESIDENT_USERS: 200_000,
       LEARNER_PREQUENTIAL_LOG: false,
     });
   });
@@ -40,5 +40,21 @@ describe('learner config', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.key).sort()).toEqual(['LEARNER_DEDUPE_WINDOW', 'LEARNER_GROUP_ID', 'LEARNER_SESSION_TIMEOUT_MS']);
     expect((error as ConfigError).message).toContain('LEARNER_GROUP_ID="a group": expected letters, digits, ".", "_" or "-"');
+  });
+
+  it('refuses the former LEARNER_USER_CACHE_SIZE and names its replacement', () => {
+    let error: unknown;
+    try {
+      loadLearnerConfig({ LEARNER_USER_CACHE_SIZE: '5000' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('LEARNER_USER_CACHE_SIZE');
+    expect((error as ConfigError).message).toContain('renamed: set LEARNER_MAX_RESIDENT_USERS (the same number: users kept in memory) instead');
+  });
+
+  it('refuses a budget below 100 resident users with the rule it broke', () => {
+    expect(() => loadLearnerConfig({ LEARNER_MAX_RESIDENT_USERS: '10' })).toThrow(/LEARNER_MAX_RESIDENT_USERS="10"/);
   });
 });

@@ -32,8 +32,13 @@ export const learnerConfigSchema = z.object({
   LEARNER_INTERACTION_ROWS_PER_USER: env.int(32, { min: 2, max: 10_000 }),
   /** How many recent event ids per user are remembered to drop client retries. */
   LEARNER_DEDUPE_WINDOW: env.int(64, { min: 1, max: 4096 }),
-  /** Users kept in memory (least recently used beyond this are evicted once flushed). */
-  LEARNER_USER_CACHE_SIZE: env.int(200_000, { min: 100 }),
+  /**
+   * Users (all domains) kept in memory; colder ones are evicted to Postgres once committed and read back, a chunk of
+   * events at a time, on their next event. Residents exceed it by at most the users touched in two commit intervals.
+   */
+  LEARNER_MAX_RESIDENT_USERS: env.int(200_000, { min: 100, max: 50_000_000 }),
+  /** Its former name: refused rather than ignored, so a deployment that still sets it learns the new one at boot. */
+  LEARNER_USER_CACHE_SIZE: z.undefined({ error: 'renamed: set LEARNER_MAX_RESIDENT_USERS (the same number: users kept in memory) instead' }).optional(),
   /** Record score-before-learn predictions for evaluation (the demo's held-out AUC). */
   LEARNER_PREQUENTIAL_LOG: env.bool(false),
   /** The console's prequential AUC histograms (per minute of event time) are deleted this many days after written. */

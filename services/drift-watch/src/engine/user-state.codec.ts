@@ -1,4 +1,5 @@
 import type { ExponentialCategoryMixState, ExponentialMeanState, StanceExtremityState, StanceReinforcementState } from '@chorus/metrics';
+import { ByteReader, ByteWriter } from '@chorus/contracts';
 import type { AnyDetectorState, PageHinkleyState } from '@chorus/drift';
 import type { SignalWatchState } from './signal-watch';
 import { USER_METRICS, type StoredUserDriftState, type StoredUserDriftStateV1, type UserMetric } from './user-drift-state';
@@ -29,7 +30,7 @@ const PAGE_HINKLEY = 1;
 const JSON_DETECTOR = 2;
 
 export function encodeUserState(s: StoredUserDriftState): Buffer {
-  const w = new Writer();
+  const w = new ByteWriter();
   w.u8(USER_STATE_VERSION);
   w.f(s.events);
   w.f(s.divergenceAt);
@@ -57,7 +58,7 @@ export function encodeUserState(s: StoredUserDriftState): Buffer {
 }
 
 export function decodeUserState(bytes: Uint8Array): StoredUserDriftState {
-  const r = new Reader(bytes);
+  const r = new ByteReader(bytes, 'drift user state');
   const version = r.u8();
   if (version !== USER_STATE_VERSION) throw new Error(`drift user state has version ${version}; this drift-watch reads version ${USER_STATE_VERSION} (run the migrations)`);
   const events = r.f();
@@ -125,18 +126,18 @@ export function downgradeUserState(v2: StoredUserDriftState): StoredUserDriftSta
   return { ...v2, v: 1, recent: v2.recent.map((h) => `h:${h.toString(16)}`) };
 }
 
-function writeMean(w: Writer, m: ExponentialMeanState): void {
+function writeMean(w: ByteWriter, m: ExponentialMeanState): void {
   w.f(m.decay);
   w.f(m.weightedSum);
   w.f(m.weight);
   w.f(m.count);
 }
 
-function readMean(r: Reader): ExponentialMeanState {
+function readMean(r: ByteReader): ExponentialMeanState {
   return { kind: 'exponential-mean', version: 1, decay: r.f(), weightedSum: r.f(), weight: r.f(), count: r.f() };
 }
 
-function writeMix(w: Writer, mix: ExponentialCategoryMixState | null): void {
+function writeMix(w: ByteWriter, mix: ExponentialCategoryMixState | null): void {
   if (mix === null) return w.u16(0);
   w.u16(mix.categoryCount);
   w.u8(NORMALIZERS.indexOf(mix.normalizer));
@@ -145,7 +146,7 @@ function writeMix(w: Writer, mix: ExponentialCategoryMixState | null): void {
   for (const m of mix.mass) w.f(m);
 }
 
-function readMix(r: Reader): ExponentialCategoryMixState | null {
+function readMix(r: ByteReader): ExponentialCategoryMixState | null {
   const categoryCount = r.u16();
   if (categoryCount === 0) return null;
   const normalizer = NORMALIZERS[r.u8()];
@@ -157,14 +158,14 @@ function readMix(r: Reader): ExponentialCategoryMixState | null {
   return { kind: 'exponential-category-mix', version: 1, categoryCount, decay, normalizer, mass, eventCount };
 }
 
-function writeMetricValues(w: Writer, values: Partial<Record<UserMetric, number>>): void {
+function writeMetricValues(w: ByteWriter, values: Partial<Record<UserMetric, number>>): void {
   let mask = 0;
   USER_METRICS.forEach((metric, i) => (mask |= values[metric] !== undefined ? 1 << i : 0));
   w.u8(mask);
   for (const metric of USER_METRICS) if (values[metric] !== undefined) w.f(values[metric]);
 }
 
-function readMetricValues(r: Reader): Partial<Record<UserMetric, number>> {
+function readMetricValues(r: ByteReader): Partial<Record<UserMetric, number>> {
   const mask = r.u8();
   const values: Partial<Record<UserMetric, number>> = {};
   USER_METRICS.forEach((metric, i) => {
@@ -173,7 +174,7 @@ function readMetricValues(r: Reader): Partial<Record<UserMetric, number>> {
   return values;
 }
 
-function writeWatch(w: Writer, s: SignalWatchState): void {
+function writeWatch(w: ByteWriter, s: SignalWatchState): void {
   w.f(s.c);
   w.f(s.rs);
   w.f(s.rn);
@@ -201,7 +202,7 @@ function writeWatch(w: Writer, s: SignalWatchState): void {
   w.u8(d.drift ? 1 : 0);
 }
 
-function readWatch(r: Reader): SignalWatchState {
+function readWatch(r: ByteReader): SignalWatchState {
   const c = r.f();
   const rs = r.f();
   const rn = r.f();
@@ -216,7 +217,7 @@ function readWatch(r: Reader): SignalWatchState {
   return { c, d, rs, rn, t0, n, r: reset };
 }
 
-function readPageHinkley(r: Reader): PageHinkleyState {
+function readPageHinkley(r: ByteReader): PageHinkleyState {
   const minInstances = r.f();
   const delta = r.f();
   const threshold = r.f();
@@ -239,92 +240,3 @@ function readPageHinkley(r: Reader): PageHinkleyState {
 }
 
 const nullable = (x: number): number | null => (Number.isNaN(x) ? null : x);
-
-/** Appends little-endian values to a buffer that grows by doubling. */
-class Writer {
-  private buffer = Buffer.allocUnsafe(512);
-  private at = 0;
-
-  u8(x: number): void {
-    this.ensure(1);
-    this.buffer.writeUInt8(x, this.at);
-    this.at += 1;
-  }
-
-  u16(x: number): void {
-    this.ensure(2);
-    this.buffer.writeUInt16LE(x, this.at);
-    this.at += 2;
-  }
-
-  f(x: number): void {
-    this.ensure(8);
-    this.buffer.writeDoubleLE(x, this.at);
-    this.at += 8;
-  }
-
-  text(s: string): void {
-    const length = Buffer.byteLength(s);
-    this.ensure(4 + length);
-    this.buffer.writeUInt32LE(length, this.at);
-    this.buffer.write(s, this.at + 4);
-    this.at += 4 + length;
-  }
-
-  done(): Buffer {
-    return Buffer.from(this.buffer.subarray(0, this.at));
-  }
-
-  private ensure(n: number): void {
-    if (this.at + n <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + n));
-    this.buffer.copy(grown, 0, 0, this.at);
-    this.buffer = grown;
-  }
-}
-
-/** Reads what Writer wrote; a truncated or overlong record is an error that says so. */
-class Reader {
-  private readonly buffer: Buffer;
-  private at = 0;
-
-  constructor(bytes: Uint8Array) {
-    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  u8(): number {
-    this.need(1);
-    return this.buffer.readUInt8(this.at++);
-  }
-
-  u16(): number {
-    this.need(2);
-    const x = this.buffer.readUInt16LE(this.at);
-    this.at += 2;
-    return x;
-  }
-
-  f(): number {
-    this.need(8);
-    const x = this.buffer.readDoubleLE(this.at);
-    this.at += 8;
-    return x;
-  }
-
-  text(): string {
-    this.need(4);
-    const length = this.buffer.readUInt32LE(this.at);
-    this.need(4 + length);
-    const s = this.buffer.toString('utf8', this.at + 4, this.at + 4 + length);
-    this.at += 4 + length;
-    return s;
-  }
-
-  end(): void {
-    if (this.at !== this.buffer.length) throw new Error(`drift user state: ${this.buffer.length - this.at} bytes left over after the record`);
-  }
-
-  private need(n: number): void {
-    if (this.at + n > this.buffer.length) throw new Error(`drift user state: truncated at byte ${this.at} of ${this.buffer.length}`);
-  }
-}

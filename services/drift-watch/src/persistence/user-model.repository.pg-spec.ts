@@ -1,3 +1,4 @@
+import { encodeUserModelState } from '@chorus/scoring';
 import { describe, expect, it } from 'vitest';
 import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import { UserModelRepository } from './user-model.repository';
@@ -7,10 +8,12 @@ const pg = useMigratedDatabase('drift_user_models');
 describe('drift-watch UserModelRepository', () => {
   it('reads the posterior means of each user\'s deviation; users without a model are absent', async () => {
     await pg.db.query(
-      `INSERT INTO user_models (user_id, domain, state, events_seen) VALUES
-         ('ann', 'movies', '{"weights":{"bias":[0.5,1],"cat:drama":[-0.25,0.5]}}', 3),
-         ('bob', 'movies', '{"weights":{}}', 0),
-         ('dee', 'movies', '{"weights":{"bias":[1,1]},"tau2":2.83}', 5)`,
+      `INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('ann', 'movies', $1, 3), ('bob', 'movies', $2, 0), ('dee', 'movies', $3, 5)`,
+      [
+        encodeUserModelState({ weights: { bias: [0.5, 1], 'cat:drama': [-0.25, 0.5] } }),
+        encodeUserModelState({ weights: {} }),
+        encodeUserModelState({ weights: { bias: [1, 1] }, tau2: 2.83 }),
+      ],
     );
     const models = new UserModelRepository(pg.db);
     const found = await models.deviations([

@@ -1,29 +1,24 @@
 import type { UserReliabilityJSON } from '@chorus/reliability';
+import { decodeUserModelState } from '@chorus/scoring';
 import type { DataSource } from 'typeorm';
 
 /** The learner's label-reliability state as the gateway reads it (issue #15): a user's, and the pairs' counts. */
 export class ReliabilityRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** The user's reliability state (the "reliability" key of their row), or undefined without a pairwise judgment. */
+  /** The user's reliability state (the reliability section of their row), or undefined without a pairwise judgment. */
   async userState(userId: string, domain: string): Promise<UserReliabilityJSON | undefined> {
-    const [row]: { reliability: UserReliabilityJSON | null }[] = await this.db.query(
-      `SELECT state->'reliability' AS reliability FROM user_models WHERE user_id = $1 AND domain = $2`,
-      [userId, domain],
-    );
-    return row?.reliability ?? undefined;
+    const [row]: { state: Buffer }[] = await this.db.query(`SELECT state FROM user_models WHERE user_id = $1 AND domain = $2`, [userId, domain]);
+    return row ? decodeUserModelState(row.state).reliability : undefined;
   }
 
   /**
-   * The user's per-condition split (the "conditions" key's `split`: judgments split under a framing, Σ the share the
+   * The user's per-condition split (the conditions section's `split`: judgments split under a framing, Σ the share the
    * condition-free model kept), or undefined when none was split.
    */
   async conditionSplit(userId: string, domain: string): Promise<readonly [number, number] | undefined> {
-    const [row]: { split: [number, number] | null }[] = await this.db.query(
-      `SELECT state->'conditions'->'split' AS split FROM user_models WHERE user_id = $1 AND domain = $2`,
-      [userId, domain],
-    );
-    return row?.split ?? undefined;
+    const [row]: { state: Buffer }[] = await this.db.query(`SELECT state FROM user_models WHERE user_id = $1 AND domain = $2`, [userId, domain]);
+    return row ? decodeUserModelState(row.state).conditions?.split : undefined;
   }
 
   /** Each pair's judgment counts summed over every partition of the domain (pairs nobody judged are absent). */

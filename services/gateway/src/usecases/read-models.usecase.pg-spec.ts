@@ -1,5 +1,6 @@
 import { userModelV1 } from '@chorus/contracts';
-import { ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
+import type { UserReliabilityJSON } from '@chorus/reliability';
+import { encodeUserModelState, ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../../../test/support/http-error-answer';
 import { useMigratedDatabase } from '../../../../test/support/migrated-database';
@@ -46,16 +47,16 @@ beforeAll(async () => {
   await database.db.query(`INSERT INTO aggregate_shards (domain, shard, state, events_seen) VALUES ('news', 0, $1, 40)`, [
     JSON.stringify({ bias: [0, 0.5], 'cat:drama': [2, 0.25], 'cat:comedy': [-1, 0.25], 'item:c': [0.5, 0.25] }),
   ]);
-  await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-1', 'news', $1, 7)`, [JSON.stringify({ weights: { 'cat:comedy': [4, 0.01] } })]);
+  await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-1', 'news', $1, 7)`, [encodeUserModelState({ weights: { 'cat:comedy': [4, 0.01] } })]);
   await database.db.query(`INSERT INTO user_item_batches (user_id, domain, item_ids) VALUES ('u-1', 'news', ARRAY['a'])`);
   // Issue #15: likes comedy, except under the framing "short", where what they chose said otherwise (the learner's
   // `conditions` key: κ² and a deviation per framing).
   await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-3', 'news', $1, 12)`, [
-    JSON.stringify({ weights: { 'cat:comedy': [4, 0.01] }, tau2: 1, conditions: { priorVariance: 1, conditions: { short: { 'cat:comedy': [-6, 0.01] } } } }),
+    encodeUserModelState({ weights: { 'cat:comedy': [4, 0.01] }, tau2: 1, conditions: { priorVariance: 1, conditions: { short: { 'cat:comedy': [-6, 0.01] } } } }),
   ]);
-  // A household as the learner writes it (userStateText): the first persona likes drama, the second comedy.
+  // A household as the learner writes it (userModelState): the first persona likes drama, the second comedy.
   await database.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('u-2', 'news', $1, 90)`, [
-    JSON.stringify({
+    encodeUserModelState({
       weights: { 'cat:drama': [3, 0.01], 'cat:comedy': [-3, 0.01] },
       personas: {
         personas: [
@@ -234,11 +235,11 @@ describe('ReadReliabilityUseCase (issue #15)', () => {
   // one framing and twice under another, o once.
   beforeAll(async () => {
     const S = '\u0001';
-    const items = { counts: [5, 4.3], logLikelihood: [0, 0, 0], signals: { m: [['', 2, 1]], n: [[`short${S}${S}${S}`, 1, 1], [`long${S}${S}${S}`, 2, 2]], o: [['', 1, 0]] } };
-    const reliability = { counts: [3, 2, 0, 0, 0, 1.5], logLikelihood: [0, 0, 0], signals: { 'a\u0001b': [[['short\u0001\u0001', 3, 3, 2, 0, 0, 0]], [0, 0, 0]] }, items };
+    const items: UserReliabilityJSON['items'] = { counts: [5, 4.3], logLikelihood: [0, 0, 0], signals: { m: [['', 2, 1]], n: [[`short${S}${S}${S}`, 1, 1], [`long${S}${S}${S}`, 2, 2]], o: [['', 1, 0]] } };
+    const reliability: UserReliabilityJSON = { counts: [3, 2, 0, 0, 0, 1.5], logLikelihood: [0, 0, 0], signals: { 'a\u0001b': [[['short\u0001\u0001', 3, 3, 2, 0, 0, 0]], [0, 0, 0]] }, items };
     await database.db.query(
       `INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('r-1', 'news', $1, 3)`,
-      [JSON.stringify({ weights: {}, tau2: 1, reliability })],
+      [encodeUserModelState({ weights: {}, tau2: 1, reliability })],
     );
     await database.db.query(
       `INSERT INTO reliability_pair_counts (domain, shard, item_a, item_b, n, a) VALUES ('news', 0, 'a', 'b', 5, 3), ('news', 1, 'a', 'b', 4, 1), ('books', 0, 'a', 'b', 9, 0)`,

@@ -1,5 +1,7 @@
 import { deadLetterFor, type DeadLetterV1 } from '@chorus/contracts';
 import { DeadLetterOutbox, PartitionFencedError } from '@chorus/platform';
+import type { UserReliabilityJSON } from '@chorus/reliability';
+import { encodeUserModelState, type UserModelState } from '@chorus/scoring';
 import { describe, expect, it } from 'vitest';
 import { useMigratedDatabase } from '../../../../test/support/migrated-database';
 import type { FlushSnapshot } from '../usecases/learner-state';
@@ -17,7 +19,7 @@ const repository = (group = `learner-${++groups}`, topic = 'chorus.feedback.v1')
 const empty = (): FlushSnapshot => ({ users: [], shards: [], reliabilityPairs: [], interactions: [], compactInteractions: [], predictions: [], offsets: [], counters: {}, deadLetters: [], auc: [] });
 const letter = (offset: number, code = 'FEEDBACK.INVALID'): DeadLetterV1 =>
   deadLetterFor({ topic: 'chorus.feedback.v1', partition: 0, offset: String(offset), consumer: 'chorus-learner' }, { key: 'u-1', value: `bad ${offset}` }, code, `reason ${offset}`);
-const user = (userId: string, state: string, window: number[], eventsSeen: number) => ({ userId, domain: 'movies', state, recentEventKeys: encodeDedupeWindow(window), eventsSeen });
+const user = (userId: string, state: UserModelState, window: number[], eventsSeen: number) => ({ userId, domain: 'movies', state: encodeUserModelState(state), recentEventKeys: encodeDedupeWindow(window), eventsSeen });
 const aucRow = (domain: string, positives: number[], negatives: number[], model: 'aggregate' | 'personalized' = 'aggregate', partition = 0) => ({
   domain,
   partition,
@@ -69,7 +71,7 @@ describe('LearnerStateRepository fence', () => {
 
     const stale: FlushSnapshot = {
       ...empty(),
-      users: [user('zombie-user', '{"weights":{}}', [1], 1)],
+      users: [user('zombie-user', { weights: {} }, [1], 1)],
       shards: [{ domain: 'movies', partition: 0, state: '{}', eventsSeen: 3 }],
       interactions: [{ userId: 'zombie-user', domain: 'movies', itemIds: ['m-1'] }],
       offsets: [{ partition: 0, from: 0, to: 5 }],
@@ -125,9 +127,9 @@ describe('LearnerStateRepository commits', () => {
     await repo.flush({
       ...empty(),
       users: [
-        user('ann', '{"weights":{"cat:café":[0.5,0.25]}}', [1, 2 ** 52 + 3, 9], 3),
-        user('bob', '{"weights":{"cat:東京":[-1,0.5]}}', [], 0),
-        user('cyd', '{"weights":{}}', [7], 1),
+        user('ann', { weights: { 'cat:café': [0.5, 0.25] } }, [1, 2 ** 52 + 3, 9], 3),
+        user('bob', { weights: { 'cat:東京': [-1, 0.5] } }, [], 0),
+        user('cyd', { weights: {} }, [7], 1),
       ],
       interactions: [
         { userId: 'ann', domain: 'movies', itemIds: ['m-1', 'm-2'] },
@@ -154,26 +156,20 @@ describe('LearnerStateRepository commits', () => {
 
   it('replaces a user\'s row on the next commit', async () => {
     const repo = repository();
-    await repo.flush({ ...empty(), users: [user('dee', '{"weights":{"bias":[0,1]}}', [1], 1)] });
-    await repo.flush({ ...empty(), users: [user('dee', '{"weights":{"bias":[0.3,0.9]}}', [1, 2], 2)] });
+    await repo.flush({ ...empty(), users: [user('dee', { weights: { bias: [0, 1] } }, [1], 1)] });
+    await repo.flush({ ...empty(), users: [user('dee', { weights: { bias: [0.3, 0.9] } }, [1, 2], 2)] });
     expect(await repo.loadUsers([{ userId: 'dee', domain: 'movies' }])).toEqual(
       new Map([['dee\u0001movies', { state: { weights: { bias: [0.3, 0.9] }, recentEventIds: [1, 2] }, eventsSeen: 2, interactionRows: 0 }]]),
     );
     // Cold-start borrowing's additive key comes back with the row.
     const borrowing = { donor: { userId: 'ann', means: { 'cat:drama': 0.5 } }, evidence: { n: 2, mean: 0.1, m2: 0.02 } };
-    await repo.flush({ ...empty(), users: [user('dee', JSON.stringify({ weights: { bias: [0.3, 0.9] }, borrowing }), [1, 2, 3], 3)] });
+    await repo.flush({ ...empty(), users: [user('dee', { weights: { bias: [0.3, 0.9] }, borrowing }, [1, 2, 3], 3)] });
     expect((await repo.loadUsers([{ userId: 'dee', domain: 'movies' }])).get('dee\u0001movies')!.state.borrowing).toEqual(borrowing);
   });
 
-  it('reads the dedupe window of a row written before recent_event_keys existed from its JSON state', async () => {
-    await pg.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('old', 'movies', $1::jsonb, 4)`, [JSON.stringify({ weights: {}, recentEventIds: [11, 12] })]);
-    await pg.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('older', 'movies', '{"weights":{}}', 1)`);
-    expect(await repository().loadUsers([{ userId: 'old', domain: 'movies' }, { userId: 'older', domain: 'movies' }])).toEqual(
-      new Map([
-        ['old\u0001movies', { state: { weights: {}, recentEventIds: [11, 12] }, eventsSeen: 4, interactionRows: 0 }],
-        ['older\u0001movies', { state: { weights: {}, recentEventIds: [] }, eventsSeen: 1, interactionRows: 0 }],
-      ]),
-    );
+  it('refuses a state that is still JSON (migrations not run) with what to do', async () => {
+    await pg.db.query(`INSERT INTO user_models (user_id, domain, state, events_seen) VALUES ('old', 'movies', convert_to('{"weights":{}}', 'UTF8'), 4)`);
+    await expect(repository().loadUsers([{ userId: 'old', domain: 'movies' }])).rejects.toThrow('user_models.state is a JSON document (version 1); this reader reads version 2: run the migrations');
   });
 
   it('loadUsers of no keys asks nothing and finds nothing', async () => {
@@ -222,19 +218,19 @@ describe('LearnerStateRepository commits', () => {
     ]);
   });
 
-  it('reads a user\'s reliability state back from its own key of the row', async () => {
+  it('reads a user\'s reliability state back from its own section of the row', async () => {
     const repo = repository();
     await repo.loadPartition(0);
-    const reliability = { counts: [2, 1, 0, 1, 0, 1.5], logLikelihood: [-0.2, -1.4, -0.9], signals: { 'a\u0001b': [[['short\u0001\u0001', 2, 2, 1, 0, 0, 0]], [-0.2, -1.4, -0.9]] } };
-    await repo.flush({ ...empty(), users: [user('rel', JSON.stringify({ weights: {}, tau2: 1, reliability }), [], 2)] });
+    const reliability: UserReliabilityJSON = { counts: [2, 1, 0, 1, 0, 1.5], logLikelihood: [-0.2, -1.4, -0.9], signals: { 'a\u0001b': [[['short\u0001\u0001', 2, 2, 1, 0, 0, 0]], [-0.2, -1.4, -0.9]] } };
+    await repo.flush({ ...empty(), users: [user('rel', { weights: {}, tau2: 1, reliability }, [], 2)] });
     expect((await repo.loadUsers([{ userId: 'rel', domain: 'movies' }])).get('rel\u0001movies')!.state.reliability).toEqual(reliability);
   });
 
   it('reads a user\'s per-condition deviations back from their own key of the row (issue #15)', async () => {
     const repo = repository();
     await repo.loadPartition(0);
-    const conditions = { priorVariance: 1, conditions: { short: { 'cat:drama': [0.25, 0.875] } }, split: [3, 2.5] };
-    await repo.flush({ ...empty(), users: [user('cond', JSON.stringify({ weights: {}, tau2: 1, conditions }), [], 3)] });
+    const conditions = { priorVariance: 1, conditions: { short: { 'cat:drama': [0.25, 0.875] as const } }, split: [3, 2.5] as const };
+    await repo.flush({ ...empty(), users: [user('cond', { weights: {}, tau2: 1, conditions }, [], 3)] });
     expect((await repo.loadUsers([{ userId: 'cond', domain: 'movies' }])).get('cond\u0001movies')!.state.conditions).toEqual(conditions);
   });
 

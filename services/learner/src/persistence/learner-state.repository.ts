@@ -1,7 +1,6 @@
 import { DeadLetterOutbox, PartitionFencedError, returnedRows } from '@chorus/platform';
-import type { StoredBorrowing, StoredItemVarianceEvidence, StoredPersonas } from '@chorus/scoring';
-import type { ConditionDeviationsJSON, DiagonalGaussianLogisticJSON, DonorProfile } from '@chorus/reward';
-import type { UserReliabilityJSON } from '@chorus/reliability';
+import { decodeUserModelState, type StoredItemVarianceEvidence } from '@chorus/scoring';
+import type { DiagonalGaussianLogisticJSON, DonorProfile } from '@chorus/reward';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FlushSnapshot, StoredPoolingEvidence, StoredUserState } from '../usecases/learner-state';
 import { decodeDedupeWindow } from './dedupe-window.codec';
@@ -29,7 +28,7 @@ export class LearnerStateRepository {
     const rows: {
       user_id: string;
       domain: string;
-      state: { weights: DiagonalGaussianLogisticJSON; tau2?: number; personas?: StoredPersonas; borrowing?: StoredBorrowing; reliability?: UserReliabilityJSON; conditions?: ConditionDeviationsJSON; recentEventIds?: number[] };
+      state: Buffer;
       recent_event_keys: Buffer | null;
       events_seen: number;
       interaction_rows: number;
@@ -40,10 +39,9 @@ export class LearnerStateRepository {
       [keys.map((k) => k.userId), keys.map((k) => k.domain)],
     );
     for (const row of rows) {
-      // Rows from before the recent_event_keys column keep their window in the JSON state.
-      const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : (row.state.recentEventIds ?? []);
-      const { weights, tau2, personas, borrowing, reliability, conditions } = row.state;
-      out.set(`${row.user_id}\u0001${row.domain}`, { state: { weights, tau2, personas, borrowing, reliability, conditions, recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
+      // The migration to binary states moved every window into recent_event_keys; a row without one has none yet.
+      const recentEventIds = row.recent_event_keys ? decodeDedupeWindow(row.recent_event_keys) : [];
+      out.set(`${row.user_id}\u0001${row.domain}`, { state: { ...decodeUserModelState(row.state), recentEventIds }, eventsSeen: row.events_seen, interactionRows: row.interaction_rows });
     }
     return out;
   }
@@ -201,17 +199,17 @@ export class LearnerStateRepository {
 
   /**
    * All users of a snapshot in one statement. Their states travel as two byte strings sliced in SQL (per user: an
-   * offset and a length) rather than as arrays of strings: building and parsing a text array literal of thousands of
-   * escaped JSON documents cost Postgres and the driver more than the rows themselves.
+   * offset and a length) rather than as arrays: a bytea[] parameter is a text literal of escaped hex that costs
+   * Postgres and the driver more than the rows themselves.
    */
   private async upsertUsers(tx: EntityManager, users: FlushSnapshot['users']): Promise<void> {
-    const states = Buffer.from(users.map((u) => u.state).join(''), 'utf8');
+    const states = Buffer.concat(users.map((u) => u.state));
     const windows = Buffer.concat(users.map((u) => u.recentEventKeys));
     const stateAt = new Array<number>(users.length);
     const stateLength = new Array<number>(users.length);
     const windowAt = new Array<number>(users.length);
     for (let i = 0, w = 1, k = 1; i < users.length; i++) {
-      const length = Buffer.byteLength(users[i]!.state, 'utf8');
+      const length = users[i]!.state.length;
       stateAt[i] = w;
       stateLength[i] = length;
       windowAt[i] = k;
@@ -220,7 +218,7 @@ export class LearnerStateRepository {
     }
     await tx.query(
       `INSERT INTO user_models (user_id, domain, state, recent_event_keys, events_seen, updated_at)
-       SELECT u, d, convert_from(substring($3::bytea FROM sa FOR sl), 'UTF8')::jsonb, substring($6::bytea FROM ka FOR kl), e, now()
+       SELECT u, d, substring($3::bytea FROM sa FOR sl), substring($6::bytea FROM ka FOR kl), e, now()
          FROM unnest($1::text[], $2::text[], $4::int[], $5::int[], $7::int[], $8::int[], $9::int[]) AS t(u, d, sa, sl, ka, kl, e)
        ON CONFLICT (user_id, domain) DO UPDATE
          SET state = EXCLUDED.state, recent_event_keys = EXCLUDED.recent_event_keys, events_seen = EXCLUDED.events_seen, updated_at = now()`,

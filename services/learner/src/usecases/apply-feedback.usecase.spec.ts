@@ -1,4 +1,5 @@
-import { ModelPriors, type ConditionDeviationUse, type ReliabilityWeighting } from '@chorus/scoring';
+import { decodeUserModelState, ModelPriors, type ConditionDeviationUse, type ReliabilityWeighting } from '@chorus/scoring';
+import fc from 'fast-check';
 import { ITEM_FEATURE_PREFIX, POOLING_REFRESH_EVENTS } from '@chorus/reward';
 import { plantAnnotators } from '@chorus/simulation';
 import { parseJudgmentCsv } from '../../../../scripts/judgment-file';
@@ -48,9 +49,9 @@ class InMemoryStoredUsers implements StoredUsers {
   }
 }
 
-function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean; learnItemVariance?: boolean; reliability?: ReliabilityWeighting; conditions?: ConditionDeviationUse } = {}) {
+function setup(options: { dedupeWindow?: number; logPredictions?: boolean; resumeAt?: number; learnTau2?: boolean; learnItemVariance?: boolean; reliability?: ReliabilityWeighting; conditions?: ConditionDeviationUse; maxResidentUsers?: number } = {}) {
   const priors = new ModelPriors({ LEARNER_TAU2: options.learnTau2 ? undefined : 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: options.learnItemVariance ? undefined : 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
-  const state = new LearnerState(priors, 1000);
+  const state = new LearnerState(priors, options.maxResidentUsers ?? 1000);
   const items = new InMemoryCatalogueRows();
   items.add('m-1', 'movies', { drama: 1 });
   items.add('m-2', 'movies', { comedy: 1 });
@@ -291,7 +292,7 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     for (let k = 0; k < all.length; k += size) await usecase.apply(0, batch(all.slice(k, k + size)));
   };
   const comparable = (snapshot: ReturnType<LearnerState['snapshot']>) => ({
-    users: snapshot.users.map((u) => ({ ...u, state: JSON.parse(u.state) })).sort((a, b) => a.userId.localeCompare(b.userId)),
+    users: snapshot.users.map((u) => ({ ...u, state: decodeUserModelState(u.state) })).sort((a, b) => a.userId.localeCompare(b.userId)),
     shards: snapshot.shards.map((s) => ({ ...s, state: JSON.parse(s.state), evidence: JSON.parse(s.evidence!) })),
   });
 
@@ -314,7 +315,7 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     expect(evidence.grid).toEqual(state.priors.tau2Grid);
     expect(evidence.losses.every((loss) => loss > 0)).toBe(true);
     expect(evidence.tau2).toBe(learned);
-    expect(JSON.parse(snapshot.users.find((u) => u.userId === 'u-0')!.state).tau2).toBe(learned);
+    expect(decodeUserModelState(snapshot.users.find((u) => u.userId === 'u-0')!.state).tau2).toBe(learned);
   });
 
   it('ends in the same state whatever the batches, and after a restart from a commit (exactly-once)', async () => {
@@ -336,7 +337,7 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     restarted.state.clear();
     restarted.state.adoptPartition(0, 700, commit.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state), evidence: JSON.parse(s.evidence!), eventsSeen: s.eventsSeen })));
     for (const u of commit.users) {
-      const { weights, tau2, personas, reliability, conditions } = JSON.parse(u.state);
+      const { weights, tau2, personas, reliability, conditions } = decodeUserModelState(u.state);
       restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, reliability, conditions, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
     }
     await inBatches(restarted.usecase, all.slice(700), 50);
@@ -368,7 +369,7 @@ describe('ApplyFeedbackUseCase with a learned τ² (LEARNER_TAU2 unset)', () => 
     restarted.state.clear();
     restarted.state.adoptPartition(0, 700, parsed(commit).map((s) => ({ ...s, evidence: JSON.parse(s.evidence!), donors: null })));
     for (const u of commit.users) {
-      const { weights, tau2, personas, reliability, conditions } = JSON.parse(u.state);
+      const { weights, tau2, personas, reliability, conditions } = decodeUserModelState(u.state);
       restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { weights, tau2, personas, reliability, conditions, recentEventIds: decodeDedupeWindow(u.recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
     }
     await inBatches(restarted.usecase, all.slice(700), 50);
@@ -463,9 +464,9 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     // The stored row: the model's keys as before, reliability beside them; a row without it loads as before.
     const user = state.cachedUser(events[0]!.userId, 'movies')!;
     user.dirty = true;
-    const row = JSON.parse(state.snapshot().users.find((u) => u.userId === user.userId)!.state);
+    const row = decodeUserModelState(state.snapshot().users.find((u) => u.userId === user.userId)!.state);
     expect(Object.keys(row)).toEqual(['weights', 'tau2', 'personas', 'reliability', 'conditions'].filter((key) => key in row));
-    expect(row.reliability.counts[0]).toBe(events.filter((e) => e.userId === user.userId).length);
+    expect(row.reliability!.counts[0]).toBe(events.filter((e) => e.userId === user.userId).length);
   }, 60_000);
 
   /**
@@ -503,9 +504,9 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
 
     // The item signal is in the row's reliability key; a learner restarted from the row weighs the next repeat as one
     // that never stopped.
-    const row = JSON.parse(snapshot.users.find((u) => u.userId === 'u-1')!.state);
-    expect(row.reliability.items.signals).toEqual({ 'm-1': [['', 2, 1]] });
-    expect(row.reliability.signals).toEqual({});
+    const row = decodeUserModelState(snapshot.users.find((u) => u.userId === 'u-1')!.state);
+    expect(row.reliability!.items!.signals).toEqual({ 'm-1': [['', 2, 1]] });
+    expect(row.reliability!.signals).toEqual({});
     const restarted = setup({ logPredictions: true, resumeAt: 6 });
     restarted.users.stored.set('u-1\u0001movies', { state: { ...row, recentEventIds: [] }, eventsSeen: 2, interactionRows: 1 });
     const third = { ...click(7, 'm-1', 'u-1'), type: 'skip' };
@@ -559,7 +560,7 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     restarted.state.clear();
     restarted.state.adoptPartition(0, half, committed.shards.map((s) => ({ domain: s.domain, state: JSON.parse(s.state), eventsSeen: s.eventsSeen })), committed.reliabilityPairs);
     for (const u of committed.users) {
-      const { recentEventKeys, ...row } = { ...JSON.parse(u.state), recentEventKeys: u.recentEventKeys };
+      const { recentEventKeys, ...row } = { ...decodeUserModelState(u.state), recentEventKeys: u.recentEventKeys };
       restarted.users.stored.set(`${u.userId}\u0001${u.domain}`, { state: { ...row, recentEventIds: decodeDedupeWindow(recentEventKeys) }, eventsSeen: u.eventsSeen, interactionRows: 1 });
     }
     await restarted.usecase.apply(0, batch(events.slice(half).map((event, k) => [half + k, event])));
@@ -569,6 +570,84 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     };
     const uninterrupted = rows(on.state);
     expect(rows(restarted.state)).toEqual(uninterrupted);
-    expect(JSON.parse(uninterrupted[constructed]!).conditions.conditions).toHaveProperty('short');
+    expect(decodeUserModelState(uninterrupted[constructed]!).conditions!.conditions).toHaveProperty('short');
   }, 60_000);
+});
+
+describe('ApplyFeedbackUseCase under a resident budget (issue #13)', () => {
+  /** Commits a snapshot to the in-memory store as the repository would: each written user's row, decoded from its bytes. */
+  function commit(stack: ReturnType<typeof setup>): void {
+    for (const u of stack.state.snapshot().users) {
+      const old = stack.users.stored.get(`${u.userId}\u0001${u.domain}`);
+      stack.users.stored.set(`${u.userId}\u0001${u.domain}`, {
+        state: { ...decodeUserModelState(u.state), recentEventIds: decodeDedupeWindow(u.recentEventKeys) },
+        eventsSeen: u.eventsSeen,
+        interactionRows: old?.interactionRows ?? 0,
+      });
+    }
+  }
+
+  const event = fc.record({
+    kind: fc.constantFrom('click', 'skip', 'rating', 'pairwise'),
+    user: fc.nat({ max: 7 }),
+    item: fc.constantFrom('m-1', 'm-2'),
+    value: fc.integer({ min: 1, max: 5 }),
+    // Repeats an earlier event id sometimes: the dedupe window must survive an eviction too.
+    repeat: fc.nat({ max: 9 }),
+  });
+
+  it('a user evicted and read back mid-stream ends in the same state as one never evicted', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 120 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 20 }), async (events, cuts) => {
+        const values = events.map((e, n) => {
+          const base = { eventId: ID(e.repeat === 0 && n > 0 ? n - 1 : n), userId: `u-${e.user}`, occurredAt: AT, domain: 'movies' };
+          if (e.kind === 'pairwise') return { ...base, type: 'pairwise', chosenId: e.item, rejectedId: e.item === 'm-1' ? 'm-2' : 'm-1' };
+          if (e.kind === 'rating') return { ...base, type: 'rating', itemId: e.item, value: e.value, scale: { min: 1, max: 5 } };
+          return { ...base, type: e.kind, itemId: e.item };
+        });
+        const bounded = setup({ maxResidentUsers: 2, reliability: 'both' });
+        const unbounded = setup({ reliability: 'both' });
+        // Both commit at the same events (a commit is where the budget evicts): only their budgets differ.
+        for (let at = 0, c = 0; at < values.length; c++) {
+          const size = cuts[c % cuts.length]!;
+          const slice = values.slice(at, at + size).map((v, k): [number, object] => [at + k, v]);
+          for (const stack of [bounded, unbounded]) {
+            await stack.usecase.apply(0, batch(slice));
+            commit(stack);
+          }
+          at += size;
+        }
+        expect(bounded.state.residentUsers).toBeLessThanOrEqual(Math.max(2, new Set(events.map((e) => e.user)).size));
+        expect([...bounded.users.stored.keys()].sort()).toEqual([...unbounded.users.stored.keys()].sort());
+        for (const [key, row] of unbounded.users.stored) expect(bounded.users.stored.get(key), key).toEqual(row);
+        const shard = (stack: ReturnType<typeof setup>) => stack.state.shard('movies', 0).model.toJSON();
+        expect(shard(bounded)).toEqual(shard(unbounded));
+      }),
+      { numRuns: 60 },
+    );
+    // Sixty runs of two learners take seconds on a loaded machine; the default 5 s is for one example.
+  }, 60_000);
+
+  it('keeps a user whose commit may still be in flight, rather than read back a row not yet written', async () => {
+    const stack = setup({ maxResidentUsers: 1 });
+    await stack.usecase.apply(0, batch([[0, click(1, 'm-1', 'u-0')], [1, click(2, 'm-1', 'u-1')]]));
+    const inFlight = stack.state.snapshot();
+    expect(inFlight.users).toHaveLength(2);
+    // Its write has not landed (the store has nothing yet): u-0's next event must find u-0 in memory.
+    await stack.usecase.apply(0, batch([[2, click(3, 'm-2', 'u-0')]]));
+    expect(stack.users.asked.flat().filter((k) => k === 'u-0/movies')).toHaveLength(1);
+    expect(stack.state.cachedUser('u-0', 'movies')!.eventsSeen).toBe(2);
+  });
+
+  it('evicts at all under that budget (the property above is not vacuous)', async () => {
+    const stack = setup({ maxResidentUsers: 2 });
+    for (let n = 0; n < 8; n++) {
+      await stack.usecase.apply(0, batch([[n, click(n + 1, 'm-1', `u-${n}`)]]));
+      commit(stack);
+    }
+    expect(stack.state.residentUsers).toBeLessThanOrEqual(3);
+    await stack.usecase.apply(0, batch([[8, click(20, 'm-2', 'u-0')]]));
+    expect(stack.users.asked.flat()).toContain('u-0/movies');
+    expect(stack.users.asked.flat().filter((k) => k === 'u-0/movies')).toHaveLength(2);
+  });
 });

@@ -1,5 +1,5 @@
 import { BorrowingEvidence, itemFeatures, profileLogit, updateOnObservationWithPersonas, withItemIntercept, type FeedbackObservation } from '@chorus/reward';
-import { ModelPriors } from '@chorus/scoring';
+import { decodeUserModelState, ModelPriors } from '@chorus/scoring';
 import { describe, expect, it } from 'vitest';
 import { borrowAfterEvent } from './cold-start-borrowing';
 import { LearnerState, type UserState } from './learner-state';
@@ -71,7 +71,7 @@ describe('cold-start borrowing in the learner', () => {
     expect(cold.borrowing!.evidence.events).toBe(4);
 
     // Persisted as user_models.state's additive `borrowing` key, and read back to the same evidence.
-    const row = JSON.parse(stack.state.snapshot().users.find((u) => u.userId === 'cold')!.state);
+    const row = decodeUserModelState(stack.state.snapshot().users.find((u) => u.userId === 'cold')!.state);
     expect(row.borrowing).toEqual({ donor: { userId: 'donor', means }, evidence: expected.toJSON() });
 
     learn(stack, cold, observation('drama', 1)); // the COLD-th event: warm now

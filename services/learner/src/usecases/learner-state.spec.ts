@@ -1,10 +1,14 @@
-import { ModelPriors } from '@chorus/scoring';
+import { decodeUserModelState, ModelPriors } from '@chorus/scoring';
 import { mulberry32 } from '@chorus/random';
 import { DiagonalGaussianLogistic, itemFeatures, rebasePosterior } from '@chorus/reward';
 import { describe, expect, it } from 'vitest';
 import { LearnerState } from './learner-state';
 
 const priors = () => new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
+
+function dirty(state: LearnerState, userId: string): void {
+  (state.cachedUser(userId, 'movies') ?? state.installUser(userId, 'movies')).dirty = true;
+}
 
 /** One commit in which the user interacted with an item (or, with no item, only counts changed). */
 function commit(state: LearnerState, userId: string, itemId?: string) {
@@ -38,13 +42,35 @@ describe('LearnerState interaction rows', () => {
 });
 
 describe('LearnerState memory', () => {
-  it('over capacity evicts the least recently used users at the snapshot, down to 90% of the capacity', () => {
+  const residents = (state: LearnerState, n: number) => Array.from({ length: n }, (_, k) => `u-${k}`).filter((id) => state.hasUser(id, 'movies'));
+
+  it('over the budget evicts cold users at the snapshot by a clock: a user used since the hand last passed is spared once', () => {
     const state = new LearnerState(priors(), 10);
     for (let k = 0; k < 12; k++) state.installUser(`u-${k}`, 'movies');
-    state.cachedUser('u-0', 'movies');
     state.snapshot();
-    const kept = Array.from({ length: 12 }, (_, k) => `u-${k}`).filter((id) => state.hasUser(id, 'movies'));
-    expect(kept).toEqual(['u-0', 'u-4', 'u-5', 'u-6', 'u-7', 'u-8', 'u-9', 'u-10', 'u-11']);
+    // Every user was used (installed) before the first sweep: one turn clears the marks, the second evicts.
+    expect(residents(state, 14)).toEqual(['u-2', 'u-3', 'u-4', 'u-5', 'u-6', 'u-7', 'u-8', 'u-9', 'u-10', 'u-11']);
+    expect(state.residentUsers).toBe(10);
+    state.cachedUser('u-2', 'movies');
+    state.installUser('u-12', 'movies');
+    state.installUser('u-13', 'movies');
+    expect(state.snapshot().counters).toEqual({ evicted_users: 2 });
+    // The hand stands at u-2: used since it passed, u-2 is spared; u-3 and u-4 go.
+    expect(residents(state, 14)).toEqual(['u-2', 'u-5', 'u-6', 'u-7', 'u-8', 'u-9', 'u-10', 'u-11', 'u-12', 'u-13']);
+  });
+
+  it('never evicts a user changed since the last snapshot, nor one written in the snapshot just taken (its commit may be in flight)', () => {
+    const state = new LearnerState(priors(), 2);
+    for (let k = 0; k < 4; k++) dirty(state, `u-${k}`);
+    expect(state.snapshot().users.map((u) => u.userId)).toEqual(['u-0', 'u-1', 'u-2', 'u-3']);
+    // All four were written in the snapshot just taken: kept over the budget.
+    expect(state.residentUsers).toBe(4);
+    dirty(state, 'u-4');
+    state.cachedUser('u-4', 'movies');
+    expect(state.snapshot().users.map((u) => u.userId)).toEqual(['u-4']);
+    // u-0..u-3 landed (a snapshot is taken only once the previous write did): three of them go, to the budget plus
+    // u-4, which was just written.
+    expect(residents(state, 5)).toEqual(['u-3', 'u-4']);
   });
 
   it('adopts a partition at its stored offset with its shards, commits offsets only when they moved, and forgets all on clear()', () => {
@@ -87,17 +113,17 @@ describe('LearnerState persona state (issue #16)', () => {
   }
 
   /** The row read back and installed on a fresh learner, as after a restart. */
-  function reloaded(maxPersonas: number, row: { state: string; eventsSeen: number }) {
-    const { weights, tau2, personas } = JSON.parse(row.state);
+  function reloaded(maxPersonas: number, row: { state: Buffer; eventsSeen: number }) {
+    const { weights, tau2, personas } = decodeUserModelState(row.state);
     return new LearnerState(priorsK(maxPersonas), 100).installUser('ann', 'movies', { state: { weights, tau2, personas, recentEventIds: [] }, eventsSeen: row.eventsSeen });
   }
 
   it('writes the personas beside the first persona’s weights and reads them back to the same state and scores', () => {
     const { user, row } = learned(3);
     expect(user.model.personas.length).toBeGreaterThan(1);
-    const stored = JSON.parse(row.state);
+    const stored = decodeUserModelState(row.state);
     expect(stored.weights).toEqual(user.model.personas[0]!.model.toJSON());
-    expect(stored.personas.personas[0].weights).toBeUndefined(); // not written twice
+    expect(stored.personas!.personas[0]!.weights).toBeUndefined(); // not written twice
     const back = reloaded(3, row);
     expect(back.model.toJSON()).toEqual(user.model.toJSON());
     const romance = itemFeatures({ categories: { romance: 1 } });
@@ -106,7 +132,7 @@ describe('LearnerState persona state (issue #16)', () => {
 
   it('with K = 1 writes exactly the single deviation’s row (its weights and the τ² they were learned under)', () => {
     const { user, row } = learned(1);
-    expect(row.state).toBe(`{"weights":${user.model.personas[0]!.model.toJSONText()},"tau2":4}`);
+    expect(decodeUserModelState(row.state)).toEqual({ weights: user.model.personas[0]!.model.toJSON(), tau2: 4 });
     expect(reloaded(1, row).model.toJSON()).toEqual(user.model.toJSON());
   });
 

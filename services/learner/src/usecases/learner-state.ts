@@ -9,14 +9,13 @@ import {
   PoolingStrengthGrid,
   rebaseItemIntercepts,
   rebasePersonas,
-  type ConditionDeviationsJSON,
   type DiagonalGaussianLogisticJSON,
   type DonorProfile,
   type PoolingStrengthGridJSON,
 } from '@chorus/reward';
 import type { DeadLetterV1 } from '@chorus/contracts';
-import { PAIR_SEPARATOR, PairCounts, pairKey, UserReliabilityState, type UserReliabilityJSON } from '@chorus/reliability';
-import { LEARNED_ITEM_VARIANCE_START, storedPersonas, userStateText, type ModelPriors, type StoredBorrowing, type StoredItemVarianceEvidence, type StoredPersonas } from '@chorus/scoring';
+import { PAIR_SEPARATOR, PairCounts, pairKey, UserReliabilityState } from '@chorus/reliability';
+import { encodeUserModelState, LEARNED_ITEM_VARIANCE_START, storedPersonas, userModelState, type ModelPriors, type StoredBorrowing, type StoredItemVarianceEvidence, type UserModelState } from '@chorus/scoring';
 import { PrequentialAucAccumulator, type PrequentialAucRow } from './prequential-auc.accumulator';
 import { encodeDedupeWindow } from '../persistence/dedupe-window.codec';
 
@@ -41,8 +40,10 @@ export interface UserState {
    * undefined until a judgment under a framing teaches one.
    */
   conditions: ConditionDeviations | undefined;
-  /** Recency tick of the last use, for eviction. */
-  lastUsed: number;
+  /** The user's place among the resident users (the eviction clock's bookkeeping is kept per slot). */
+  slot: number;
+  /** The snapshot the user's state was last written in (its commit may still be in flight): -1 when never. */
+  writtenIn: number;
   dirty: boolean;
   /** Cold-start borrowing (when on, while the user is cold): the guard's evidence and the donor chosen last. */
   borrowing?: { donor?: Pick<DonorProfile, 'userId' | 'means'>; evidence: BorrowingEvidence };
@@ -85,23 +86,10 @@ export interface ShardState {
 export type StoredPoolingEvidence = PoolingStrengthGridJSON & { readonly tau2?: number };
 
 /**
- * A user row as loaded: the first persona's posterior (`weights`, what a single-deviation reader serves), the τ² they
- * were learned under, the rest of the personas' state when there is more than the one deviation (`personas`, its
- * first persona's weights left out), and the dedupe window.
+ * A user row as loaded: user_models.state decoded (see encodeUserModelState: the personas, the τ² they were learned
+ * under, borrowing, label reliability), and the dedupe window.
  */
-export interface StoredUserState {
-  weights: DiagonalGaussianLogisticJSON;
-  /** τ² the personas were learned under; absent on rows from before learned pooling. */
-  tau2?: number;
-  personas?: StoredPersonas;
-  /** Label reliability (issue #15); absent on rows from before it and for users with no pairwise judgment. */
-  reliability?: UserReliabilityJSON;
-  /** Per-condition deviations (issue #15); absent on rows from before them and for users with none. */
-  conditions?: ConditionDeviationsJSON;
-  borrowing?: StoredBorrowing;
-  recentEventIds: number[];
-}
-
+export type StoredUserState = UserModelState & { recentEventIds: number[] };
 
 
 /**
@@ -113,8 +101,8 @@ export interface StoredUsers {
 }
 
 export interface FlushSnapshot {
-  /** `state`: the JSON of user_models.state (see {@link userStateText}); `recentEventKeys`: the encoded dedupe window. */
-  users: { userId: string; domain: string; state: string; recentEventKeys: Buffer; eventsSeen: number }[];
+  /** `state`: user_models.state's bytes (see encodeUserModelState); `recentEventKeys`: the encoded dedupe window. */
+  users: { userId: string; domain: string; state: Buffer; recentEventKeys: Buffer; eventsSeen: number }[];
   /** `evidence`: the JSON of the shard's pooling evidence (learned τ²), or null where τ² is fixed. */
   shards: { domain: string; partition: number; state: string; evidence?: string | null; itemEvidence?: string | null; donors?: string | null; eventsSeen: number }[];
   /** Pair counts of the shards' reliability that changed since the last snapshot (item ids in pairKey order). */
@@ -145,13 +133,23 @@ export interface PrequentialPrediction {
 
 /**
  * Everything the learner holds in memory between commits. Users are indexed by domain then id (no key strings built
- * per event) and evicted least-recently-used first when over capacity; only clean users are evicted, so nothing
- * unflushed is ever dropped.
+ * per event). Beyond LEARNER_MAX_RESIDENT_USERS, cold users are evicted at each snapshot by a clock over their slots (a
+ * user used since the hand last passed is spared once; a use costs one byte written) and read back from Postgres, a
+ * chunk of events at a time, on their next event. Never evicted: users changed since the last snapshot (their state
+ * is not in Postgres) and users written in the snapshot just taken (its commit may still be on its way, and a user
+ * read back before it lands would be read stale), so residents exceed the budget by at most the users touched in two
+ * commit intervals.
  */
 export class LearnerState {
   private readonly users = new Map<string, Map<string, UserState>>();
   private userCount = 0;
-  private tick = 0;
+  private slots: (UserState | undefined)[] = [];
+  /** Per slot: used since the clock hand last passed (1) or not (0). */
+  private referenced = new Uint8Array(1024);
+  private readonly freeSlots: number[] = [];
+  private hand = 0;
+  /** Snapshots taken so far. */
+  private sequence = 0;
   private readonly shards = new Map<string, ShardState[]>();
   /** Per partition: the next offset to apply, and the one last committed to Postgres. */
   readonly nextOffset = new Map<number, number>();
@@ -164,13 +162,16 @@ export class LearnerState {
 
   constructor(
     readonly priors: ModelPriors,
-    private readonly userCacheSize: number,
+    private readonly maxResidentUsers: number,
     private readonly interactionRowsPerUser = Number.POSITIVE_INFINITY,
   ) {}
 
   clear(): void {
     this.users.clear();
     this.userCount = 0;
+    this.slots = [];
+    this.freeSlots.length = 0;
+    this.hand = 0;
     this.shards.clear();
     this.nextOffset.clear();
     this.committedOffset.clear();
@@ -304,8 +305,13 @@ export class LearnerState {
 
   cachedUser(userId: string, domain: string): UserState | undefined {
     const user = this.users.get(domain)?.get(userId);
-    if (user) user.lastUsed = ++this.tick;
+    if (user) this.referenced[user.slot] = 1;
     return user;
+  }
+
+  /** Users in memory now. */
+  get residentUsers(): number {
+    return this.userCount;
   }
 
   hasUser(userId: string, domain: string): boolean {
@@ -333,7 +339,8 @@ export class LearnerState {
       interactionRows: stored?.interactionRows ?? 0,
       ...(stored?.state.reliability ? { reliability: UserReliabilityState.fromJSON(stored.state.reliability) } : {}),
       conditions: stored?.state.conditions ? ConditionDeviations.fromJSON(stored.state.conditions) : undefined,
-      lastUsed: ++this.tick,
+      slot: -1,
+      writtenIn: -1,
       dirty: false,
       // Always present (undefined when none): every user object keeps one shape on the hot path.
       borrowing: stored?.state.borrowing ? restoreBorrowing(stored.state.borrowing) : undefined,
@@ -343,7 +350,20 @@ export class LearnerState {
     user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : this.priors.tau2(domain);
     let inDomain = this.users.get(domain);
     if (!inDomain) this.users.set(domain, (inDomain = new Map()));
-    if (!inDomain.has(userId)) this.userCount++;
+    const existing = inDomain.get(userId);
+    if (existing) {
+      user.slot = existing.slot;
+    } else {
+      this.userCount++;
+      user.slot = this.freeSlots.pop() ?? this.slots.length;
+      if (user.slot >= this.referenced.length) {
+        const grown = new Uint8Array(this.referenced.length * 2);
+        grown.set(this.referenced);
+        this.referenced = grown;
+      }
+    }
+    this.slots[user.slot] = user;
+    this.referenced[user.slot] = 1;
     inDomain.set(userId, user);
     return user;
   }
@@ -369,22 +389,20 @@ export class LearnerState {
     const users: FlushSnapshot['users'] = [];
     const interactions: FlushSnapshot['interactions'] = [];
     const compactInteractions: FlushSnapshot['compactInteractions'] = [];
+    const sequence = ++this.sequence;
     for (const inDomain of this.users.values()) {
       for (const user of inDomain.values()) {
+        // Only what changed is written: a user the snapshot's events did not touch keeps its row as it is.
         if (!user.dirty) continue;
+        const borrowing = user.borrowing && { ...(user.borrowing.donor ? { donor: user.borrowing.donor } : {}), evidence: user.borrowing.evidence.toJSON() };
         users.push({
           userId: user.userId,
           domain: user.domain,
-          state: withConditions(
-            withReliability(
-              userStateText(user.model, user.tau2, user.borrowing && { ...(user.borrowing.donor ? { donor: user.borrowing.donor } : {}), evidence: user.borrowing.evidence.toJSON() }),
-              user.reliability,
-            ),
-            user.conditions,
-          ),
+          state: encodeUserModelState(userModelState(user.model, user.tau2, borrowing, user.reliability?.toJSON(), user.conditions?.toJSON())),
           recentEventKeys: encodeDedupeWindow(user.recentEventIds),
           eventsSeen: user.eventsSeen,
         });
+        user.writtenIn = sequence;
         if (user.newItemIds.length > 0) {
           interactions.push({ userId: user.userId, domain: user.domain, itemIds: user.newItemIds });
           if (++user.interactionRows >= this.interactionRowsPerUser) {
@@ -428,7 +446,9 @@ export class LearnerState {
     this.predictions = [];
     this.counters = {};
     this.pendingEvents = 0;
-    this.evictClean();
+    const evicted = this.evictCold();
+    // Counted in the commit that lets them go (learner_counters `evicted_users`).
+    if (evicted > 0) snapshot.counters.evicted_users = evicted;
     return snapshot;
   }
 
@@ -438,17 +458,32 @@ export class LearnerState {
     return shards;
   }
 
-  /** Over capacity: drop the least recently used clean users, down to 90% so eviction runs rarely. */
-  private evictClean(): void {
-    if (this.userCount <= this.userCacheSize) return;
-    const clean: UserState[] = [];
-    for (const inDomain of this.users.values()) for (const user of inDomain.values()) if (!user.dirty) clean.push(user);
-    clean.sort((a, b) => a.lastUsed - b.lastUsed);
-    const excess = this.userCount - Math.floor(this.userCacheSize * 0.9);
-    for (const user of clean.slice(0, excess)) {
+  /**
+   * Brings residents back to the budget: the clock hand sweeps the slots (two turns at most, so a user spared for its
+   * reference bit can go on the second), evicting users neither used since it last passed, nor changed, nor written in
+   * the snapshot just taken. The caller takes a snapshot only once the previous commit has landed (one write at a
+   * time), so every earlier write is in Postgres, where an evicted user is read back from.
+   */
+  private evictCold(): number {
+    let excess = this.userCount - this.maxResidentUsers;
+    let evicted = 0;
+    for (let steps = 2 * this.slots.length; excess > 0 && steps > 0; steps--) {
+      const slot = this.hand;
+      this.hand = (this.hand + 1) % this.slots.length;
+      const user = this.slots[slot];
+      if (user === undefined || user.dirty || user.writtenIn === this.sequence) continue;
+      if (this.referenced[slot] === 1) {
+        this.referenced[slot] = 0;
+        continue;
+      }
       this.users.get(user.domain)!.delete(user.userId);
+      this.slots[slot] = undefined;
+      this.freeSlots.push(slot);
       this.userCount--;
+      evicted++;
+      excess--;
     }
+    return evicted;
   }
 }
 
@@ -456,17 +491,4 @@ export class LearnerState {
 function restoreBorrowing(stored: StoredBorrowing): NonNullable<UserState['borrowing']> {
   const donor = stored.donor && { userId: stored.donor.userId, means: Object.assign(Object.create(null) as Record<string, number>, stored.donor.means) };
   return { ...(donor ? { donor } : {}), evidence: BorrowingEvidence.fromJSON(stored.evidence) };
-}
-
-/**
- * The user row's JSON with the user's reliability state under its own key (issue #15), so rows without it load as
- * before and other additions to the row stay apart.
- */
-function withReliability(stateText: string, reliability: UserReliabilityState | undefined): string {
-  return reliability === undefined ? stateText : `${stateText.slice(0, -1)},"reliability":${JSON.stringify(reliability)}}`;
-}
-
-/** The user row's JSON with the user's per-condition deviations under their own key, `conditions` (as withReliability). */
-function withConditions(stateText: string, conditions: ConditionDeviations | undefined): string {
-  return conditions === undefined ? stateText : `${stateText.slice(0, -1)},"conditions":${JSON.stringify(conditions)}}`;
 }

@@ -33,7 +33,7 @@ const send = (message: FromWorker) => port.postMessage(message);
 async function openParts(): Promise<ApplyLoopParts> {
   const db = await connectDatabase(config.DATABASE_URL, { poolSize: 4, applicationName: 'chorus-learner-apply' });
   const topic = topicName('feedback', config.KAFKA_TOPIC_PREFIX);
-  const state = new LearnerState(new ModelPriors(config), config.LEARNER_USER_CACHE_SIZE, config.LEARNER_INTERACTION_ROWS_PER_USER);
+  const state = new LearnerState(new ModelPriors(config), config.LEARNER_MAX_RESIDENT_USERS, config.LEARNER_INTERACTION_ROWS_PER_USER);
   const repository = new LearnerStateRepository(db, config.LEARNER_GROUP_ID, topic);
   const catalogue = new ItemCatalogue(new CatalogueRepository(db));
   const usecase = new ApplyFeedbackUseCase(state, catalogue, repository, {

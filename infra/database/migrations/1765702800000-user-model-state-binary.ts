@@ -1,0 +1,58 @@
+import { decodeUserModelState, encodeUserModelState, type UserModelState } from '@chorus/scoring';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { encodeDedupeWindow } from '../../../services/learner/src/persistence/dedupe-window.codec';
+import { convertColumnInBatches } from '../conversions/convert-column';
+
+/** Rows whose window moves per statement (rows from before recent_event_keys; see below). */
+const WINDOW_BATCH = 1000;
+
+/**
+ * The learner's per-user state as bytes (issue #13): `user_models.state` jsonb (version 1: `{"weights", "tau2"?,
+ * "personas"?, "borrowing"?, "reliability"?, "conditions"?}`) → bytea (version 2, libs/scoring/src/user-model-codec.ts), converted in
+ * place in batches of keys. Rows from before the recent_event_keys column still kept their dedupe window in the JSON
+ * (`recentEventIds`): it moves to the column first, where the learner reads it. Down writes the same JSON back (the
+ * window stays in its column, where the learner of before reads it too): up then down gives every row's JSON as it was,
+ * but for `recentEventIds`.
+ */
+export class UserModelStateBinary1765702800000 implements MigrationInterface {
+  name = 'UserModelStateBinary1765702800000';
+
+  async up(db: QueryRunner): Promise<void> {
+    await moveWindowsToTheirColumn(db);
+    await convertColumnInBatches(db, 'user_models', {
+      column: 'state',
+      keys: ['user_id', 'domain'],
+      type: 'bytea',
+      to: ({ weights, tau2, personas, borrowing, reliability, conditions }: UserModelState) =>
+        encodeUserModelState({
+          weights,
+          ...(tau2 !== undefined ? { tau2 } : {}),
+          ...(personas !== undefined ? { personas } : {}),
+          ...(borrowing !== undefined ? { borrowing } : {}),
+          ...(reliability !== undefined ? { reliability } : {}),
+          ...(conditions !== undefined ? { conditions } : {}),
+        }),
+    });
+  }
+
+  async down(db: QueryRunner): Promise<void> {
+    await convertColumnInBatches(db, 'user_models', { column: 'state', keys: ['user_id', 'domain'], type: 'jsonb', to: (state: Buffer) => JSON.stringify(decodeUserModelState(state)) });
+  }
+}
+
+async function moveWindowsToTheirColumn(db: QueryRunner): Promise<void> {
+  for (;;) {
+    const rows: { user_id: string; domain: string; ids: number[] }[] = await db.query(
+      `SELECT user_id, domain, state->'recentEventIds' AS ids FROM user_models
+        WHERE recent_event_keys IS NULL AND state ? 'recentEventIds' LIMIT $1`,
+      [WINDOW_BATCH],
+    );
+    if (rows.length === 0) return;
+    const windows = rows.map((r) => encodeDedupeWindow(r.ids));
+    await db.query(
+      `UPDATE user_models m SET recent_event_keys = decode(t.k, 'hex'), state = m.state - 'recentEventIds'
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS t(u, d, k) WHERE m.user_id = t.u AND m.domain = t.d`,
+      [rows.map((r) => r.user_id), rows.map((r) => r.domain), windows.map((w) => w.toString('hex'))],
+    );
+  }
+}
