@@ -1,6 +1,6 @@
 import { userModelV1 } from '@chorus/contracts';
 import type { UserReliabilityJSON } from '@chorus/reliability';
-import { encodeUserModelState, ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
+import { decodeUserModelState, encodeUserModelState, ModelPriors, PersonalizedScorer, RewardModelsRepository } from '@chorus/scoring';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../../../test/support/http-error-answer';
 import { useMigratedDatabase } from '../../../../test/support/migrated-database';
@@ -265,7 +265,9 @@ describe('ReadReliabilityUseCase (issue #15)', () => {
 
     // Two of the three judgments were split under a framing and the user's model kept 0.4 of their weight in all: it
     // counts them (1 + 0.4) / 3; where that model is reliability-weighted, by their reliability weight as before.
-    await database.db.query(`UPDATE user_models SET state = state || $1::jsonb WHERE user_id = 'r-1' AND domain = 'news'`, [JSON.stringify({ conditions: { priorVariance: 1, conditions: {}, split: [2, 0.4] } })]);
+    const [row]: { state: Buffer }[] = await database.db.query(`SELECT state FROM user_models WHERE user_id = 'r-1' AND domain = 'news'`);
+    const withSplit = encodeUserModelState({ ...decodeUserModelState(row!.state), conditions: { priorVariance: 1, conditions: {}, split: [2, 0.4] } });
+    await database.db.query(`UPDATE user_models SET state = $1 WHERE user_id = 'r-1' AND domain = 'news'`, [withSplit]);
     const split = userModelV1.parse(await readModels().userModel('r-1', { domain: 'news' }));
     expect(split.effectiveWeight.personalized).toBeCloseTo(1.4 / 3, 12);
     const both = new ReadReliabilityUseCase(new ReliabilityRepository(database.db), loadGatewayConfig({ LEARNER_RELIABILITY_WEIGHTS: 'both' }));
