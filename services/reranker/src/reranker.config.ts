@@ -56,6 +56,12 @@ export const rerankerConfigSchema = z
      */
     RERANK_JOB_DELAY_MS: env.int(0, { min: 0, max: 600_000 }),
     /**
+     * At shutdown, how long the worker may take to finish its active jobs before it is closed without waiting: a job
+     * whose keys a Redis restarted without its data no longer holds can never finish, and must not hold the process
+     * (its user is reranked again from Postgres by whoever asked: the gateway's reconciler, drift-watch's outbox).
+     */
+    RERANK_SHUTDOWN_GRACE_MS: env.int(30_000, { min: 0, max: 600_000 }),
+    /**
      * Days a calibrated list is kept after it was stored, once published and superseded: a user's newest list in a
      * domain is always kept (the gateway serves it at any age while the user's model has not moved). 30: superseded
      * lists are history only — serving reads the newest, the reranker a list by its job id while the job runs — and a

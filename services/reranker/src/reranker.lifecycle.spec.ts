@@ -13,11 +13,11 @@ import { RerankerLifecycle } from './reranker.lifecycle';
  * Kafka clients, Redis) are stand-ins that record what was asked of them, in one shared journal; retention is the real
  * sweeper over an in-memory policy.
  */
-function setup(options: { workerStops?: Error; resyncFails?: Error; quitFails?: Error } = {}) {
+function setup(options: { workerStops?: Error; resyncFails?: Error; quitFails?: Error; jobNeverFinishes?: boolean } = {}) {
   const journal: string[] = [];
   const logs: { level: string; message: string; error?: string; schedules?: string[] }[] = [];
   const logger = new JsonLogger('reranker', 'debug', (line) => logs.push(JSON.parse(line)));
-  const config = loadRerankerConfig({ RERANK_SCHEDULE_EVERY_SECONDS: '3600', RERANK_SCHEDULE_DOMAINS: 'movies,books', RERANK_QUEUE_PREFIX: 'test' });
+  const config = loadRerankerConfig({ RERANK_SCHEDULE_EVERY_SECONDS: '3600', RERANK_SCHEDULE_DOMAINS: 'movies,books', RERANK_QUEUE_PREFIX: 'test', RERANK_SHUTDOWN_GRACE_MS: '50' });
   let reconnect: (() => void) | undefined;
   let syncs = 0;
   const queue = {
@@ -43,8 +43,10 @@ function setup(options: { workerStops?: Error; resyncFails?: Error; quitFails?: 
     async waitUntilReady() {
       journal.push('worker.waitUntilReady');
     },
-    async close() {
-      journal.push('worker.close');
+    async close(force = false) {
+      journal.push(force ? 'worker.close force' : 'worker.close');
+      // An active job whose keys Redis lost: a graceful close waits for it for ever.
+      if (options.jobNeverFinishes && !force) await new Promise(() => undefined);
     },
   };
   const retention = new RetentionSweeper(
@@ -132,5 +134,14 @@ describe('RerankerLifecycle', () => {
     // A Redis connection already closed does not fail the shutdown.
     await expect(lifecycle.onApplicationShutdown()).resolves.toBeUndefined();
     expect(journal).toEqual(['worker.close', 'queue.close', 'admin.disconnect', 'workerRedis.quit']);
+  });
+
+  it('closes the worker without waiting once the shutdown grace has passed, when an active job never finishes', async () => {
+    const { lifecycle, journal, logs } = setup({ jobNeverFinishes: true });
+    await lifecycle.onApplicationBootstrap();
+    journal.length = 0;
+    await lifecycle.beforeApplicationShutdown();
+    expect(journal).toEqual(['worker.close', 'worker.close force']);
+    expect(logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(['active rerank jobs did not finish within the shutdown grace; closing the worker without them']);
   });
 });

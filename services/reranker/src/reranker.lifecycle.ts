@@ -44,10 +44,24 @@ export class RerankerLifecycle implements OnApplicationBootstrap, BeforeApplicat
     this.log.info('rerank worker started', { queue: worker.name, prefix: this.config.RERANK_QUEUE_PREFIX, concurrency: this.config.RERANK_CONCURRENCY, schedules });
   }
 
-  /** Graceful: the worker finishes its active jobs (their lists stored, their events sent) before anything closes. */
+  /**
+   * Graceful: the worker finishes its active jobs (their lists stored, their events sent) before anything closes — for
+   * up to RERANK_SHUTDOWN_GRACE_MS; then it is closed without waiting (a job Redis lost the keys of never finishes).
+   */
   async beforeApplicationShutdown(): Promise<void> {
     await this.retention.stop();
-    await this.processor.worker.close();
+    const worker = this.processor.worker;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), this.config.RERANK_SHUTDOWN_GRACE_MS)));
+    const graceful = worker.close();
+    try {
+      if ((await Promise.race([graceful.then(() => 'closed' as const), expired])) === 'expired') {
+        this.log.warn('active rerank jobs did not finish within the shutdown grace; closing the worker without them', { graceMs: this.config.RERANK_SHUTDOWN_GRACE_MS });
+        await worker.close(true);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
