@@ -14,9 +14,10 @@
  *   5. the size of each table in Postgres.
  * Prints a table and writes scale.json under --out. Needs `npm run build` first (the script does it).
  *
- * With --drift-only, steps 2 and 3 are skipped (drift-watch then reads only the first production of events).
+ * With --drift-only, steps 2 and 3 are skipped (drift-watch then reads only the first production of events); with
+ * --learner-only, step 4.
  *
- *   npm run bench:scale -- [--sizes 2k,20k,200k,1M] [--events-per-user 10] [--min-events 200000] [--partitions 3] [--drift-only]
+ *   npm run bench:scale -- [--sizes 2k,20k,200k,1M] [--events-per-user 10] [--min-events 200000] [--partitions 3] [--drift-only | --learner-only]
  */
 import 'reflect-metadata';
 import { topicName } from '@chorus/contracts';
@@ -47,7 +48,7 @@ interface SizeResult {
   rawEventsPerSecond: number;
   learner?: Consumption & { ratioToRaw: number };
   restart?: { backlogEvents: number; secondsToHealthy: number; secondsToCaughtUp: number; peakRssMiB: number };
-  driftWatch: Consumption;
+  driftWatch?: Consumption;
   tableMiB: Record<string, number>;
 }
 
@@ -85,18 +86,14 @@ async function measureSize(users: number, options: ScaleOptions): Promise<SizeRe
 
     const env = serviceEnv(stack, options.partitions);
     const learnerSide = options.driftOnly ? undefined : await measureLearner(db, stack, env, { events, backlog, users, options, pickUser, raw: raw.rate, children });
-    const drift = new DriftWatchProcess(env);
-    children.push(drift);
-    const consumed = options.driftOnly ? events : events + backlog;
-    const driftRun = await consume('drift-watch', drift, consumed, () => committed(db, env.DRIFT_GROUP_ID!), () => committed(db, env.DRIFT_GROUP_ID!));
-    await drift.kill('SIGTERM');
+    const driftRun = options.learnerOnly ? undefined : await measureDriftWatch(db, env, options.driftOnly ? events : events + backlog, children);
 
     return {
       users,
       events,
       rawEventsPerSecond: raw.rate,
       ...learnerSide,
-      driftWatch: driftRun,
+      ...(driftRun ? { driftWatch: driftRun } : {}),
       tableMiB: await tableSizes(db),
     };
   } finally {
@@ -104,6 +101,15 @@ async function measureSize(users: number, options: ScaleOptions): Promise<SizeRe
     await db.destroy();
     await stack.teardown();
   }
+}
+
+/** Step 4: drift-watch alone over the topic, until it has committed `consumed` offsets. */
+async function measureDriftWatch(db: DataSource, env: NodeJS.ProcessEnv, consumed: number, children: ServiceProcess[]): Promise<Consumption> {
+  const drift = new DriftWatchProcess(env);
+  children.push(drift);
+  const run = await consume('drift-watch', drift, consumed, () => committed(db, env.DRIFT_GROUP_ID!), () => committed(db, env.DRIFT_GROUP_ID!));
+  await drift.kill('SIGTERM');
+  return run;
 }
 
 /** Steps 2 and 3: the learner from the start of the topic, then SIGKILL, a backlog, restart and catch-up. */
@@ -153,8 +159,8 @@ function printTable(results: SizeResult[]): void {
     r.learner ? r.learner.ratioToRaw.toFixed(2) : '—',
     r.learner ? r.learner.cpuMicrosPerEvent.toFixed(1) : '—',
     r.learner ? r.learner.peakRssMiB.toFixed(0) : '—',
-    r.driftWatch.peakRssMiB.toFixed(0),
-    r.driftWatch.cpuMicrosPerEvent.toFixed(1),
+    r.driftWatch ? r.driftWatch.peakRssMiB.toFixed(0) : '—',
+    r.driftWatch ? r.driftWatch.cpuMicrosPerEvent.toFixed(1) : '—',
     r.restart ? `${r.restart.secondsToHealthy.toFixed(1)} / ${r.restart.secondsToCaughtUp.toFixed(1)}` : '—',
     (r.tableMiB.user_models ?? 0).toFixed(1),
     Object.values(r.tableMiB).reduce((s, x) => s + x, 0).toFixed(0),

@@ -5,8 +5,13 @@ import { eventsAt, parseScaleOptions, UsageError } from './scale-options';
 describe('parseScaleOptions', () => {
   it('defaults: the four sizes of the issue, 10 events per user (10M at 1M users), at least 200k, 3 partitions', () => {
     const options = parseScaleOptions([], '/repo');
-    expect(options).toEqual({ sizes: [2_000, 20_000, 200_000, 1_000_000], eventsPerUser: 10, minEvents: 200_000, partitions: 3, seed: 1, out: '/repo/.chorus/bench', driftOnly: false });
+    expect(options).toEqual({ sizes: [2_000, 20_000, 200_000, 1_000_000], eventsPerUser: 10, minEvents: 200_000, partitions: 3, seed: 1, out: '/repo/.chorus/bench', driftOnly: false, learnerOnly: false });
     expect(options.sizes.map((users) => eventsAt(users, options))).toEqual([200_000, 200_000, 2_000_000, 10_000_000]);
+  });
+
+  it('takes --learner-only as a switch, and refuses it together with --drift-only', () => {
+    expect(parseScaleOptions(['--learner-only'], '/r').learnerOnly).toBe(true);
+    expect(() => parseScaleOptions(['--learner-only', '--drift-only'], '/r')).toThrow('--drift-only and --learner-only together measure nothing');
   });
 
   it('takes --drift-only as a switch, and refuses a value for it', () => {

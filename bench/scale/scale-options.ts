@@ -12,7 +12,9 @@ export const SCALE_USAGE = `usage: npm run bench:scale -- [options]
   --seed <n>             seed of the event stream (default 1)
   --out <dir>            where scale.json goes (default .chorus/bench)
   --drift-only           measure drift-watch alone (no learner run, no SIGKILL restart): its CPU per event and
-                         peak RSS against the raw consumer, in minutes rather than the learner's hour at 200k`;
+                         peak RSS against the raw consumer, in minutes rather than the learner's hour at 200k
+  --learner-only         measure the learner alone (no drift-watch run, whose per-user path takes most of a large
+                         size's time); not with --drift-only`;
 
 /** A bad command line: the message says which flag, what it got and what it takes. */
 export class UsageError extends Error {}
@@ -51,6 +53,7 @@ const schema = z.object({
   seed: wholeIn(0, 2 ** 31 - 1).default(1),
   out: z.string().min(1).default('.chorus/bench'),
   'drift-only': z.boolean().default(false),
+  'learner-only': z.boolean().default(false),
 });
 
 export interface ScaleOptions {
@@ -61,6 +64,7 @@ export interface ScaleOptions {
   readonly seed: number;
   readonly out: string;
   readonly driftOnly: boolean;
+  readonly learnerOnly: boolean;
 }
 
 /** Parses and validates bench:scale's flags; throws UsageError naming each bad flag and what it takes. */
@@ -69,7 +73,7 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
   try {
     values = parseArgs({
       args: [...argv],
-      options: { sizes: { type: 'string' }, 'events-per-user': { type: 'string' }, 'min-events': { type: 'string' }, partitions: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, 'drift-only': { type: 'boolean' } },
+      options: { sizes: { type: 'string' }, 'events-per-user': { type: 'string' }, 'min-events': { type: 'string' }, partitions: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, 'drift-only': { type: 'boolean' }, 'learner-only': { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -82,7 +86,17 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
     throw new UsageError(`bad flags:\n${problems.join('\n')}\n${SCALE_USAGE}`);
   }
   const o = parsed.data;
-  return { sizes: o.sizes, eventsPerUser: o['events-per-user'], minEvents: o['min-events'], partitions: o.partitions, seed: o.seed, out: resolve(cwd, o.out), driftOnly: o['drift-only'] };
+  if (o['drift-only'] && o['learner-only']) throw new UsageError(`bad flags:\n  --drift-only and --learner-only together measure nothing; pass one of them, or neither for both\n${SCALE_USAGE}`);
+  return {
+    sizes: o.sizes,
+    eventsPerUser: o['events-per-user'],
+    minEvents: o['min-events'],
+    partitions: o.partitions,
+    seed: o.seed,
+    out: resolve(cwd, o.out),
+    driftOnly: o['drift-only'],
+    learnerOnly: o['learner-only'],
+  };
 }
 
 /** Events produced at a size: events-per-user × users, and at least min-events. */
