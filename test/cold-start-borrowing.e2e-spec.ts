@@ -107,8 +107,8 @@ describe('cold-start borrowing: learner evidence → Postgres → GET /v1/users/
     await send(taste('fan', 'drama', COLD - 12).map((e) => ({ ...e, itemId: e.itemId.replace(/-(\d+)$/, (_, n) => `-${Number(n) + 6}`) })));
     const warm = JSON.parse((await call('GET', '/v1/users/fan/recommendations?domain=movies&n=5')).text);
     expect(warm.policy).toBe('accuracy');
-    const [row] = await db.query(`SELECT state ? 'borrowing' AS has FROM user_models WHERE user_id = 'fan'`);
-    expect(row.has).toBe(false);
+    const [row]: { state: Buffer }[] = await db.query(`SELECT state FROM user_models WHERE user_id = 'fan'`);
+    expect(decodeUserModelState(row!.state).borrowing).toBeUndefined();
     expect(learner!.fatal).toEqual([]);
   });
 });

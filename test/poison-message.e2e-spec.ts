@@ -1,4 +1,5 @@
 import { deadLetterV1, feedbackEventV1, type DeadLetterV1, type FeedbackEventV1 } from '@chorus/contracts';
+import { decodeUserModelState } from '@chorus/scoring';
 import { Partitioners, type Consumer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,7 +177,8 @@ describe('poison messages on the feedback topic', () => {
     await expectAppliedOnce(before, [a!, b!]);
     // Had either refused event been learned, its feature would have a posterior entry.
     const shards: { state: Record<string, [number, number]> }[] = await db.query(`SELECT state FROM aggregate_shards`);
-    const users: { state: { weights: Record<string, [number, number]> } }[] = await db.query(`SELECT state FROM user_models`);
+    const users = ((await db.query(`SELECT state FROM user_models`)) as { state: Buffer }[]).map((row) => ({ state: decodeUserModelState(row.state) }));
+    expect(users.length).toBeGreaterThan(0);
     for (const s of shards) expect(Object.keys(s.state)).not.toContain('dense:0');
     for (const u of users) expect(Object.keys(u.state.weights)).not.toContain('dense:0');
     for (const u of users) for (const [m, v] of Object.values(u.state.weights)) expect(Number.isFinite(m) && Number.isFinite(v)).toBe(true);

@@ -1,5 +1,5 @@
 import { RERANK_JOB, RerankQueue } from '@chorus/platform';
-import { RewardModelsRepository } from '@chorus/scoring';
+import { decodeUserModelState, encodeUserModelState, RewardModelsRepository } from '@chorus/scoring';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +64,10 @@ describe('batched rerank fan-out', () => {
     const queue = queueWith(`t${stack.id}-a`);
     // One user's stored model is one the reward library refuses: scoring that user throws, for that user alone.
     const poisoned = USERS[77]!;
-    await db.query(`UPDATE user_models SET state = jsonb_set(state, '{weights}', '{"bias": "corrupt"}') WHERE user_id = $1`, [poisoned]);
+    const [row]: { state: Buffer }[] = await db.query(`SELECT state FROM user_models WHERE user_id = $1`, [poisoned]);
+    // A row the codec reads but the reward library refuses (a mean that is not a finite number).
+    const corrupt = encodeUserModelState({ ...decodeUserModelState(row!.state), weights: { bias: [Number.NaN, 1] } });
+    await db.query(`UPDATE user_models SET state = $2 WHERE user_id = $1`, [poisoned, corrupt]);
     const completionsBefore = await stack.records('rerankCompleted');
     const reranker = await startReranker(serviceEnv(stack, url, { RERANK_QUEUE_PREFIX: `t${stack.id}-a`, RERANK_BATCH_SIZE: String(BATCH) }));
     try {
@@ -87,7 +90,7 @@ describe('batched rerank fan-out', () => {
       expect((await db.query(`SELECT count(*)::int AS n FROM calibrated_lists WHERE lambda = 0.6 AND published_at IS NULL`))[0].n).toBe(0);
     } finally {
       await reranker.app.close();
-      await db.query(`UPDATE user_models SET state = jsonb_set(state, '{weights}', '{}') WHERE user_id = $1`, [poisoned]);
+      await db.query(`UPDATE user_models SET state = $2 WHERE user_id = $1`, [poisoned, encodeUserModelState({ ...decodeUserModelState(corrupt), weights: {} })]);
     }
   }, 240_000);
 

@@ -140,4 +140,15 @@ describe('ExposureGini', () => {
     ).toThrow(/twice/);
     expect(() => ExposureGini.fromJSON({ ...state, counts: [['x', 0]] })).toThrow(/count ≥ 1/);
   });
+
+  it('writes the same state whatever the history of exposures: an item that fell to 0 and came back is listed in item order', () => {
+    const a = new ExposureGini({ catalogueSize: 5 });
+    for (const item of ['m', 'b', 'z']) a.record(item);
+    a.remove('b');
+    const restored = ExposureGini.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    a.record('b');
+    restored.record('b');
+    expect(a.toJSON().counts).toEqual([['b', 1], ['m', 1], ['z', 1]]);
+    expect(restored.toJSON()).toEqual(a.toJSON());
+  });
 });

@@ -196,6 +196,10 @@ export class ExposureGini {
       const count = this.counts[slot] as number;
       if (count > 0) counts.push([this.names[slot] as string, count]);
     }
+    // In item order, not slot order: slots follow the history of exposures (an item whose count fell to 0 keeps its
+    // slot here but gets a new one after a restore), and the state must be a function of the counts alone, so that a
+    // restarted drift-watch writes the very row an uninterrupted one does.
+    counts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return { kind: 'exposure-gini', version: 1, catalogueSize: this.catalogue, counts };
   }
 
