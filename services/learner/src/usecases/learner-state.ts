@@ -246,10 +246,13 @@ export class LearnerState {
 
   shard(domain: string, partition: number): ShardState {
     const shards = this.domainShards(domain);
+    // Called for every event: the common case returns before building a new shard's evidence grids.
+    const existing = shards[partition];
+    if (existing !== undefined) return existing;
     const evidence = this.learnsTau2(domain) ? new PoolingStrengthGrid(this.priors.tau2Grid) : undefined;
     const itemEvidence = this.priors.fixedItemVariance === undefined ? new PoolingStrengthGrid(DEFAULT_POOLING_GRID) : undefined;
     const itemVariance = itemEvidence ? itemEvidence.leader() : this.priors.fixedItemVariance!;
-    return (shards[partition] ??= {
+    return (shards[partition] = {
       domain,
       partition,
       model: new DiagonalGaussianLogistic(this.priors.aggregateUnder(itemVariance)),
