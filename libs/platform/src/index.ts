@@ -53,3 +53,4 @@ export * from './service/run-service';
 export * from './transport/handler-error.filter';
 export * from './http/openapi-answers';
 export * from './kafka/key-partition';
+export * from './timing/settle-within';

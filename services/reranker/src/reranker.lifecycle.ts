@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { JsonLogger, KafkaProducerClient, RerankQueue, RetentionSweeper } from '@chorus/platform';
+import { JsonLogger, KafkaProducerClient, RerankQueue, RetentionSweeper, settleWithin } from '@chorus/platform';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { RerankProcessor } from './processors/rerank.processor';
@@ -51,16 +51,10 @@ export class RerankerLifecycle implements OnApplicationBootstrap, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     await this.retention.stop();
     const worker = this.processor.worker;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), this.config.RERANK_SHUTDOWN_GRACE_MS)));
-    const graceful = worker.close();
-    try {
-      if ((await Promise.race([graceful.then(() => 'closed' as const), expired])) === 'expired') {
-        this.log.warn('active rerank jobs did not finish within the shutdown grace; closing the worker without them', { graceMs: this.config.RERANK_SHUTDOWN_GRACE_MS });
-        await worker.close(true);
-      }
-    } finally {
-      clearTimeout(timer);
+    const graceful = await settleWithin(worker.close(), this.config.RERANK_SHUTDOWN_GRACE_MS);
+    if (!graceful.settled) {
+      this.log.warn('active rerank jobs did not finish within the shutdown grace; closing the worker without them', { graceMs: this.config.RERANK_SHUTDOWN_GRACE_MS });
+      await worker.close(true);
     }
   }
 

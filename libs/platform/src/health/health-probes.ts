@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { withDeadline } from '../timing/settle-within';
 
 export interface ProbeResult {
   status: 'up' | 'down';
@@ -12,19 +13,11 @@ export type Probe = () => Promise<void>;
 
 async function run(probe: Probe, timeoutMs: number): Promise<ProbeResult> {
   const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withDeadline(probe(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
     return { status: 'up', latencyMs: Date.now() - started };
   } catch (error) {
     return { status: 'down', latencyMs: Date.now() - started, error: (error as Error).message };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

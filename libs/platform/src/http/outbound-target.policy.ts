@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { env } from '../config/load-config';
+import { withDeadline } from '../timing/settle-within';
 import { describeAddress } from './private-address';
 
 /** The switches that relax the outbound-target rules; both stay off in production. */
@@ -45,7 +46,7 @@ export async function checkOutboundTarget(text: string, policy: OutboundTargetPo
   }
   let addresses: LookupAddress[];
   try {
-    addresses = await withTimeout(resolve(host), timeoutMs, `resolving "${host}" took longer than ${timeoutMs} ms`);
+    addresses = await withDeadline(resolve(host), timeoutMs, () => new Error(`resolving "${host}" took longer than ${timeoutMs} ms`));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { ok: false, reason: `could not resolve host "${host}"${code ? ` (${code})` : ''}: ${(error as Error).message}; check the URL` };
@@ -120,13 +121,4 @@ function article(kind: string): string {
 /** The URL's host without IPv6 brackets. */
 function bareHost(url: URL): string {
   return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

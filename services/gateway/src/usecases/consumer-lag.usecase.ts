@@ -1,4 +1,4 @@
-import { DomainError } from '@chorus/platform';
+import { DomainError, withDeadline } from '@chorus/platform';
 import type { Admin } from 'kafkajs';
 
 /** What the lag read needs of the broker: a group's committed offsets and a topic's watermarks. */
@@ -80,13 +80,10 @@ export class ConsumerLagUseCase {
   }
 
   private withTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new DomainError('KAFKA.UNAVAILABLE', `the broker did not answer within ${this.options.timeoutMs} ms, so consumer lag is unknown; retry shortly`)),
-        this.options.timeoutMs,
-      );
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(
+      work,
+      this.options.timeoutMs,
+      () => new DomainError('KAFKA.UNAVAILABLE', `the broker did not answer within ${this.options.timeoutMs} ms, so consumer lag is unknown; retry shortly`),
+    );
   }
 }

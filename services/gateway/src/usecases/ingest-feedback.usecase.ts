@@ -1,5 +1,5 @@
 import { FEEDBACK_BATCH_LIMIT, fastParseFeedbackEvent, feedbackEventV1, parseWith, type FeedbackEventV1, type ValidationIssue } from '@chorus/contracts';
-import { DomainError, emitEvent } from '@chorus/platform';
+import { DomainError, emitEvent, withDeadline } from '@chorus/platform';
 import type { EventProducer } from './ports';
 
 /**
@@ -19,19 +19,15 @@ export class IngestFeedbackUseCase {
    */
   async ingest(body: unknown): Promise<{ accepted: number; eventIds: string[] }> {
     const events = this.validate(body);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      await withDeadline(
         // Keyed by user: one user's events stay ordered in one partition, which the learner's per-user model needs.
         emitEvent(this.producer, 'feedback', events.map((event) => ({ key: event.userId, value: JSON.stringify(event) }))),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no acknowledgement from the broker within ${this.timeoutMs} ms`)), this.timeoutMs);
-        }),
-      ]);
+        this.timeoutMs,
+        () => new Error(`no acknowledgement from the broker within ${this.timeoutMs} ms`),
+      );
     } catch (error) {
       throw new DomainError('KAFKA.UNAVAILABLE', `could not write to Kafka (${(error as Error).message}); resend the same request with the same eventIds (a repeated eventId is applied once)`);
-    } finally {
-      clearTimeout(timer);
     }
     return { accepted: events.length, eventIds: events.map((e) => e.eventId) };
   }
