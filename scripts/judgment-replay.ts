@@ -64,6 +64,11 @@ export interface ReplayResult {
   readonly annotatorsWithPositionBias: number;
   /** The weight of every training judgment, in replay order (the learner must reproduce these). */
   readonly weights: Float64Array;
+  /**
+   * P(constructed) of every training judgment when it arrived, in replay order: what the learner splits a judgment
+   * under a framing by (conditionShares, split 'posterior').
+   */
+  readonly constructed: Float64Array;
   /** The reliability state after the training judgments (the learner's users' and partitions' state must equal it). */
   readonly tracker: ReliabilityTracker;
 }
@@ -98,6 +103,7 @@ export function replayJudgments(rows: readonly FileJudgment[], options: ReplayOp
   const weighted = new DiagonalGaussianLogistic(modelOptions);
   const test = new Map<string, { a: string; b: string; forA: number; n: number }>();
   const weights: number[] = [];
+  const constructed: number[] = [];
   let testJudgments = 0;
   for (const row of ordered) {
     const key = pairKey(row.chosenId, row.rejectedId);
@@ -110,7 +116,7 @@ export function replayJudgments(rows: readonly FileJudgment[], options: ReplayOp
       test.set(key, entry);
       continue;
     }
-    const { weight } = tracker.observe({
+    const { weight, posterior } = tracker.observe({
       userId: row.annotatorId,
       chosenId: row.chosenId,
       rejectedId: row.rejectedId,
@@ -120,6 +126,7 @@ export function replayJudgments(rows: readonly FileJudgment[], options: ReplayOp
       ...(row.order === undefined ? {} : { order: row.order }),
     });
     weights.push(weight);
+    constructed.push(posterior.constructed);
     const observation = pairwiseObservation(EMPTY, row.chosenId, EMPTY, row.rejectedId, row.tie === true);
     unweighted.update(observation.aggregateX, observation.y, 1);
     weighted.update(observation.aggregateX, observation.y, weight);
@@ -191,6 +198,7 @@ export function replayJudgments(rows: readonly FileJudgment[], options: ReplayOp
     firstShownStandardError: Math.sqrt((share * (1 - share)) / Math.max(1, known)),
     annotatorsWithPositionBias: summary.usersWithPositionBias,
     weights: Float64Array.from(weights),
+    constructed: Float64Array.from(constructed),
     tracker,
   };
 }

@@ -102,8 +102,17 @@ describe('reliability: the gateway replay equals the offline experiment', () => 
     // The personalized model is not reliability-weighted by default, but judgments under a framing are split with the
     // user's per-condition deviation (issue #15): it kept less than all of them, and the read says how much.
     expect(model.body.effectiveWeight).toMatchObject({ judgments: own.judgments, meanWeight: report.body.meanWeight, aggregate: report.body.meanWeight, items: { observations: 0, meanWeight: 1 } });
-    expect(model.body.effectiveWeight.personalized).toBeGreaterThan(0.5);
-    expect(model.body.effectiveWeight.personalized).toBeLessThan(1);
+    // Exactly: each of the user's judgments under a framing kept 1 − 0.75·P(constructed) of its weight in the model
+    // (conditionShares' documented split, constructed class weight 0.25), P as the offline tracker had it when the
+    // judgment arrived; a judgment under no framing kept all of it. Averaged over the user's judgments.
+    const ownRows = rows.map((row, k) => ({ row, k })).filter(({ row }) => row.annotatorId === userId);
+    const framed = ownRows.filter(({ row }) => row.framingId !== undefined);
+    const kept = ownRows.length - framed.length + framed.reduce((sum, { k }) => sum + (1 - 0.75 * offline.constructed[k]!), 0);
+    expect(ownRows.length).toBe(own.judgments);
+    expect(framed.length).toBeGreaterThan(0);
+    expect(model.body.effectiveWeight.personalized).toBeCloseTo(kept / ownRows.length, 12);
+    // Not 1 − 0.75·(mean P) by luck of one constant P: the user's P(constructed) moved as its judgments came.
+    expect(new Set(framed.map(({ k }) => offline.constructed[k])).size).toBeGreaterThan(1);
     expect((await call('GET', `/v1/users/${userId}/reliability`)).status).toBe(400);
   }, 240_000);
 });
