@@ -1,4 +1,4 @@
-import { ModelPriors, reliabilityWeighting } from '@chorus/scoring';
+import { conditionDeviations, ModelPriors, reliabilityWeighting } from '@chorus/scoring';
 import { describe, expect, it } from 'vitest';
 import { loadDriftWatchConfig } from '../../services/drift-watch/src/drift-watch.config';
 import { loadGatewayConfig } from '../../services/gateway/src/gateway.config';
@@ -6,7 +6,11 @@ import { loadLearnerConfig } from '../../services/learner/src/learner.config';
 import { loadRerankerConfig } from '../../services/reranker/src/reranker.config';
 import { AUDIT_POLICIES, DEFAULT_AUDIT_POLICIES, policyEnvironment, policySettings } from './audit-policies';
 
-/** What each policy must configure, written out by hand from the issue (τ² undefined: learned). */
+/**
+ * What each policy must configure, written out by hand from the issue (τ² undefined: learned). Every policy keeps the
+ * per-framing deviations of issue #15 at the services' documented defaults (on in the personalized model, κ² = 1).
+ */
+const CONDITIONS = { conditions: 'personalized', kappa2: 1 } as const;
 const INTENDED = {
   aggregate: { tau2: 0, personas: 3, weights: 'aggregate', borrowing: false, serving: 'accuracy' },
   pooled: { tau2: 1, personas: 3, weights: 'aggregate', borrowing: false, serving: 'accuracy' },
@@ -29,6 +33,9 @@ const HOSTILE_SHELL: NodeJS.ProcessEnv = {
   LEARNER_RELIABILITY_WEIGHTS: 'both',
   LEARNER_RELIABILITY_WEIGHTS_BY_DOMAIN: 'news=personalized',
   LEARNER_BORROWING: 'true',
+  LEARNER_CONDITION_DEVIATIONS: 'none',
+  LEARNER_CONDITION_DEVIATIONS_BY_DOMAIN: 'news=none',
+  LEARNER_CONDITION_PRIOR_VARIANCE: '9',
   SERVING_POLICY: 'calibrated',
 };
 
@@ -53,6 +60,9 @@ describe('the audit policies', () => {
       LEARNER_RELIABILITY_WEIGHTS: intended.weights,
       LEARNER_RELIABILITY_WEIGHTS_BY_DOMAIN: undefined,
       LEARNER_BORROWING: String(intended.borrowing),
+      LEARNER_CONDITION_DEVIATIONS: CONDITIONS.conditions,
+      LEARNER_CONDITION_DEVIATIONS_BY_DOMAIN: undefined,
+      LEARNER_CONDITION_PRIOR_VARIANCE: String(CONDITIONS.kappa2),
       SERVING_POLICY: intended.serving,
     });
   });
@@ -68,9 +78,11 @@ describe('the audit policies', () => {
       expect(priors.personas('news', 1).maxPersonas).toBe(intended.personas);
       expect(priors.borrowing.guard.enabled).toBe(intended.borrowing);
     }
-    // Reliability weights: the learner trains with them, the gateway reports the effective weight by them.
+    // Reliability weights and per-framing deviations: the learner trains with them, the gateway serves and reports the
+    // effective weight by them.
     for (const config of [learner, gateway]) {
       expect(reliabilityWeighting(config, 'news')).toEqual({ aggregate: intended.weights === 'aggregate', personalized: false });
+      expect(conditionDeviations(config, 'news')).toEqual({ personalized: CONDITIONS.conditions === 'personalized', priorVariance: CONDITIONS.kappa2 });
     }
     expect(gateway.SERVING_POLICY).toBe(intended.serving);
   });
@@ -85,6 +97,11 @@ describe('the audit policies', () => {
       learned: { LEARNER_TAU2: 'unset (learned)' },
       unweighted: { LEARNER_RELIABILITY_WEIGHTS: 'none' },
       borrowing: { LEARNER_BORROWING: 'true' },
+    });
+    // A policy that changed the per-framing deviations would say so in its result.
+    expect(policySettings({ ...AUDIT_POLICIES.pooled!, conditionDeviations: 'none', conditionPriorVariance: 0.5 })).toEqual({
+      LEARNER_CONDITION_DEVIATIONS: 'none',
+      LEARNER_CONDITION_PRIOR_VARIANCE: '0.5',
     });
   });
 });

@@ -1,5 +1,5 @@
 import { NEAR_PURE_PERSONAL_TAU2, POOLED_TAU2 } from '@chorus/simulation';
-import { reliabilityWeightConfigShape, rewardPriorConfigShape, type ReliabilityWeighting } from '@chorus/scoring';
+import { reliabilityWeightConfigShape, rewardPriorConfigShape, type ConditionDeviationUse, type ReliabilityWeighting } from '@chorus/scoring';
 import { z } from 'zod';
 
 /** A serving policy of the live audit: a configuration of the running services. */
@@ -19,6 +19,10 @@ export interface AuditPolicy {
   readonly reliabilityWeights: ReliabilityWeighting;
   /** LEARNER_BORROWING: cold users may be served a similar user's deviation once their own events back it. */
   readonly borrowing: boolean;
+  /** LEARNER_CONDITION_DEVIATIONS: whether the personalized model keeps a deviation per framing (issue #15). */
+  readonly conditionDeviations: ConditionDeviationUse;
+  /** LEARNER_CONDITION_PRIOR_VARIANCE: κ², the prior variance of a framing's deviation. */
+  readonly conditionPriorVariance: number;
 }
 
 /** The services' own defaults, read from the schemas they parse their environment with: a policy varies one at a time. */
@@ -27,6 +31,8 @@ const SERVICE_DEFAULTS = {
   maxPersonas: serviceDefaults.LEARNER_MAX_PERSONAS,
   reliabilityWeights: serviceDefaults.LEARNER_RELIABILITY_WEIGHTS,
   borrowing: serviceDefaults.LEARNER_BORROWING,
+  conditionDeviations: serviceDefaults.LEARNER_CONDITION_DEVIATIONS,
+  conditionPriorVariance: serviceDefaults.LEARNER_CONDITION_PRIOR_VARIANCE,
 };
 const pooledDefaults = { tau2: POOLED_TAU2, calibrated: false, ...SERVICE_DEFAULTS };
 
@@ -77,7 +83,7 @@ export const DEFAULT_AUDIT_POLICIES: readonly string[] = ['aggregate', 'pooled',
  * The services' environment for a policy. Every variable a policy decides is set, and the per-domain overrides are
  * unset (undefined: the child process does not get it), so an operator's shell cannot change a policy behind its name.
  * Every service of the stack gets the same environment: learner, gateway, reranker and drift-watch read the priors,
- * learner and gateway the reliability weights and borrowing.
+ * learner and gateway the reliability weights, borrowing and the per-framing deviations.
  */
 export function policyEnvironment(policy: AuditPolicy): NodeJS.ProcessEnv {
   return {
@@ -87,6 +93,9 @@ export function policyEnvironment(policy: AuditPolicy): NodeJS.ProcessEnv {
     LEARNER_RELIABILITY_WEIGHTS: policy.reliabilityWeights,
     LEARNER_RELIABILITY_WEIGHTS_BY_DOMAIN: undefined,
     LEARNER_BORROWING: String(policy.borrowing),
+    LEARNER_CONDITION_DEVIATIONS: policy.conditionDeviations,
+    LEARNER_CONDITION_DEVIATIONS_BY_DOMAIN: undefined,
+    LEARNER_CONDITION_PRIOR_VARIANCE: String(policy.conditionPriorVariance),
     SERVING_POLICY: policy.calibrated ? 'calibrated' : 'accuracy',
   };
 }
@@ -98,5 +107,7 @@ export function policySettings(policy: AuditPolicy): Record<string, string> {
   if (policy.maxPersonas !== SERVICE_DEFAULTS.maxPersonas) settings.LEARNER_MAX_PERSONAS = String(policy.maxPersonas);
   if (policy.reliabilityWeights !== SERVICE_DEFAULTS.reliabilityWeights) settings.LEARNER_RELIABILITY_WEIGHTS = policy.reliabilityWeights;
   if (policy.borrowing !== SERVICE_DEFAULTS.borrowing) settings.LEARNER_BORROWING = String(policy.borrowing);
+  if (policy.conditionDeviations !== SERVICE_DEFAULTS.conditionDeviations) settings.LEARNER_CONDITION_DEVIATIONS = policy.conditionDeviations;
+  if (policy.conditionPriorVariance !== SERVICE_DEFAULTS.conditionPriorVariance) settings.LEARNER_CONDITION_PRIOR_VARIANCE = String(policy.conditionPriorVariance);
   return settings;
 }
