@@ -65,7 +65,8 @@ describe('migration UserModelStateBinary’s frozen version-2 encoding', () => {
   });
 
   it('writes bytes the live codec reads to the same state (any state)', () => {
-    fc.assert(fc.property(state, (s) => {
+    fc.assert(
+      fc.property(state, (s) => {
         expect(asJson(decodeUserModelState(encodeUserModelStateV2(s)))).toEqual(asJson(s));
       }),
     );
@@ -99,7 +100,8 @@ describe('migration UserModelStateBinary’s frozen version-2 encoding', () => {
   });
 
   it('writes dedupe windows the live decoder reads to the same keys (any 53-bit keys)', () => {
-    fc.assert(fc.property(fc.array(fc.maxSafeNat(), { maxLength: 20 }), (keys) => {
+    fc.assert(
+      fc.property(fc.array(fc.maxSafeNat(), { maxLength: 20 }), (keys) => {
         expect(decodeDedupeWindow(encodeDedupeWindowV1(keys))).toEqual(keys);
       }),
     );
