@@ -343,8 +343,8 @@ export class CandidateIndex {
  * The best `size` of `positions` by `scores[position]`, highest first, ties by `idRanks` (item id): what a sort of the
  * positions with that comparator gives, sliced. A comparator sort of every unseen item was most of a scan's time
  * (bench:rerank: C = 500 of 1,000 items, ~10,000 comparator calls per query), so the scores alone are sorted natively
- * (a typed array sorts without calling back into JavaScript), the positions at or above the size-th score are found
- * by their score, and only items that tie are put in id order.
+ * (a typed array sorts without calling back into JavaScript) and each position at or above the size-th score finds
+ * its place by binary search in them; only items that tie are put in id order, with a comparator.
  */
 export function bestPositions(scores: Float64Array, positions: readonly number[], size: number, idRanks: Int32Array): number[] {
   const n = positions.length;
@@ -356,32 +356,42 @@ export function bestPositions(scores: Float64Array, positions: readonly number[]
   // NaN sorts last and compares unequal to itself; scores are finite (the scorers refuse others), but never misorder.
   if (Number.isNaN(sorted[n - 1]!)) return comparatorBest(scores, positions, take, idRanks);
   const cut = sorted[n - take]!;
-  // Score → the positions with it (first in `head`, the rest chained through `next`); only scores ≥ the cut.
-  const head = new Map<number, number>();
-  const next = new Int32Array(n).fill(-1);
+  const best = new Array<number>(take);
+  // Tied positions (several with one score; −0 and 0 are one, as for the comparator) as [place, position] pairs.
+  let tied: [number, number][] | undefined;
   for (let k = 0; k < n; k++) {
-    const score = scores[positions[k]!]!;
+    const position = positions[k]!;
+    const score = scores[position]!;
     if (score < cut) continue;
-    const first = head.get(score);
-    if (first !== undefined) next[k] = first;
-    head.set(score, k);
+    // Ascending `sorted` holds this score at [low, high): `n - high` scores are higher, so its place (best first) is there.
+    const high = firstAbove(sorted, score);
+    const place = n - high;
+    if (high - 1 > 0 && sorted[high - 2]! === score) (tied ??= []).push([place, position]);
+    else best[place] = position;
   }
-  const best: number[] = [];
-  for (let k = n - 1; best.length < take; k--) {
-    const score = sorted[k]!;
-    // A run of equal scores (−0 and 0 included, as the comparator has them) was emitted with its first value.
-    if (k < n - 1 && score === sorted[k + 1]!) continue;
-    let link = head.get(score)!;
-    if (next[link] === -1) {
-      best.push(positions[link]!);
-      continue;
+  if (tied) {
+    // The members of a tie share its first place and fill the places after it in id order; those past `take` drop.
+    tied.sort((x, y) => x[0] - y[0] || idRanks[x[1]]! - idRanks[y[1]]!);
+    let run = 0;
+    for (let j = 0; j < tied.length; j++) {
+      run = j > 0 && tied[j]![0] === tied[j - 1]![0] ? run + 1 : 0;
+      const place = tied[j]![0] + run;
+      if (place < take) best[place] = tied[j]![1];
     }
-    const tied: number[] = [];
-    for (; link !== -1; link = next[link]!) tied.push(positions[link]!);
-    tied.sort((x, y) => idRanks[x]! - idRanks[y]!);
-    for (const position of tied) if (best.length < take) best.push(position);
   }
   return best;
+}
+
+/** The first index of ascending `sorted` whose value is above `value` (its length when none is). */
+function firstAbove(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! > value) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 function comparatorBest(scores: Float64Array, positions: readonly number[], take: number, idRanks: Int32Array): number[] {
