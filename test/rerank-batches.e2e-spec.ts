@@ -133,7 +133,8 @@ describe('batched rerank fan-out', () => {
     const completionsBefore = await stack.records('rerankCompleted');
     const processes = [new RerankerProcess(env), new RerankerProcess(env)];
     try {
-      await Promise.all(processes.map((process) => process.start()));
+      // One after the other: two Nest services booting at once on a loaded 2-core machine can outlast the health wait.
+      for (const process of processes) await process.start();
       const [fanOut] = await queue.enqueue({ scope: 'segment', domain: 'movies', userIds: USERS, reason: { kind: 'manual' }, lambda: 0.45 });
       await pollUntil(() => queue.status(fanOut!.jobId), (s) => s?.state === 'completed', { what: 'the fan-out', timeoutMs: 30_000 });
       const batches = await pollUntil(() => batchJobs(queue), (jobs) => jobs.length === 15 && jobs.every((job) => job.finishedOn !== undefined), {
