@@ -16,11 +16,17 @@
  *    and interactions under new ids in SQL (learning 100k users through the learner would take longer than the
  *    bench); wall time per size, so the growth shows.
  *
+ * A reranker process computes on one Node thread (RERANK_CONCURRENCY overlaps a job's I/O with another's CPU, not
+ * CPU with CPU), so a fan-out scales by reranker processes sharing the queue. With --processes N > 1, (3) also runs
+ * with N reranker processes (dist/services/reranker, real OS processes) after the in-process one, each round, and (4)
+ * runs with N processes. Every fan-out also prints the reranker CPU time per user (utime + stime of the process(es)
+ * that reranked, from /proc for child processes), which a loaded machine moves less than the wall time.
+ *
  * The users of (2) and (3) are learned by the real learner from a seeded feedback stream before timing starts. The
  * greedy's rate (1) is also given per CPU second of this process: on a shared, loaded machine it moves less.
  *
  *   npm run bench:rerank -- [--users 1000] [--concurrency 2] [--rounds 2] [--pure-users 2000] [--batch 100]
- *                           [--fan-out-sizes 2000,10000]
+ *                           [--fan-out-sizes 2000,10000] [--processes 1]
  */
 import 'reflect-metadata';
 import { feedbackEventV1, topicName, type ItemV1 } from '@chorus/contracts';
@@ -30,6 +36,7 @@ import { RewardModelsRepository } from '@chorus/scoring';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Partitioners } from 'kafkajs';
+import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { ItemsRepository } from '../services/gateway/src/persistence/items.repository';
 import { loadLearnerConfig } from '../services/learner/src/learner.config';
@@ -39,6 +46,7 @@ import { loadRerankerConfig } from '../services/reranker/src/reranker.config';
 import { RerankerModule } from '../services/reranker/src/reranker.module';
 import { mulberry32 } from '@chorus/random';
 import { seededUuid } from '../test/support/feedback-factory';
+import { RerankerProcess } from '../test/support/reranker';
 import { benchStack, flag } from './bench-stack';
 import { genresOf, GREEDY_SHAPE, greedyThroughput } from './greedy-throughput';
 import { probeLearner } from './learner-probe';
@@ -48,6 +56,8 @@ const CONCURRENCY = flag('concurrency', 2);
 const ROUNDS = flag('rounds', 2);
 const PURE_USERS = flag('pure-users', 2000);
 const BATCH = flag('batch', 100);
+const PROCESSES = flag('processes', 1);
+if (!Number.isInteger(PROCESSES)) throw new Error(`--processes expects a whole number of reranker processes, got ${PROCESSES}`);
 const FAN_OUT_SIZES = (process.argv.find((_, k) => process.argv[k - 1] === '--fan-out-sizes') ?? '2000,10000').split(',').map(Number);
 if (!FAN_OUT_SIZES.every((size) => Number.isInteger(size) && size > 0)) throw new Error('--fan-out-sizes expects comma-separated positive integers, e.g. 2000,10000');
 const { candidates: C, n: N, genres: G } = GREEDY_SHAPE;
@@ -69,6 +79,8 @@ async function main(): Promise<void> {
     const noOp: number[] = [];
     const rerank: number[] = [];
     const batched: number[] = [];
+    const batchedCpuMs: number[] = [];
+    const spread: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const noOpPrefix = `bench-noop-${stack.id}-${round}`;
       const rerankPrefix = `bench-rerank-${stack.id}-${round}`;
@@ -76,15 +88,22 @@ async function main(): Promise<void> {
       prefixes.push(noOpPrefix, rerankPrefix, batchedPrefix);
       noOp.push(await noOpJobs(redis, noOpPrefix));
       rerank.push(await rerankJobs(stack, db, rerankPrefix));
-      batched.push((await batchedFanOut(stack, db, batchedPrefix, USERS)).usersPerSecond);
-      process.stdout.write(`round ${round}: no-op ${fmt(noOp.at(-1)!)} jobs/s, rerank ${fmt(rerank.at(-1)!)} jobs/s, batched fan-out ${fmt(batched.at(-1)!)} users/s\n`);
+      const inProcess = await batchedFanOut(stack, db, batchedPrefix, USERS, 1);
+      batched.push(inProcess.usersPerSecond);
+      batchedCpuMs.push(inProcess.cpuMsPerUser);
+      if (PROCESSES > 1) {
+        prefixes.push(`${batchedPrefix}-p`);
+        spread.push((await batchedFanOut(stack, db, `${batchedPrefix}-p`, USERS, PROCESSES)).usersPerSecond);
+      }
+      const spreadNote = PROCESSES > 1 ? `, over ${PROCESSES} processes ${fmt(spread.at(-1)!)} users/s` : '';
+      process.stdout.write(`round ${round}: no-op ${fmt(noOp.at(-1)!)} jobs/s, rerank ${fmt(rerank.at(-1)!)} jobs/s, batched fan-out ${fmt(batched.at(-1)!)} users/s${spreadNote}\n`);
     }
-    const growth: { users: number; seconds: number; usersPerSecond: number }[] = [];
+    const growth: { users: number; seconds: number; usersPerSecond: number; cpuMsPerUser: number }[] = [];
     for (const size of FAN_OUT_SIZES) {
       await cloneUsers(db, size);
       const prefix = `bench-growth-${stack.id}-${size}`;
       prefixes.push(prefix);
-      growth.push({ users: size, ...(await batchedFanOut(stack, db, prefix, size)) });
+      growth.push({ users: size, ...(await batchedFanOut(stack, db, prefix, size, PROCESSES)) });
       process.stdout.write(`fan-out over ${fmt(size)} users: ${growth.at(-1)!.seconds.toFixed(1)} s\n`);
     }
     const best = (xs: number[]) => Math.max(...xs);
@@ -98,9 +117,17 @@ async function main(): Promise<void> {
         `  ratio rerank ÷ no-op                       ${(best(rerank) / best(noOp)).toFixed(3)}`,
         `  batched fan-out (batches of ${BATCH})          ${fmt(best(batched))} users/s`,
         `  ratio batched ÷ calibratedRerank alone     ${(best(batched) / pure.rerankPerSecond).toFixed(3)}   (target ≥ 0.5)`,
+        // Per CPU second both sides are one thread's work, which the machine's load moves less than the wall time.
+        `  per CPU second: batched ${fmt(1000 / Math.min(...batchedCpuMs))} users (the reranker process, bench polling included) ÷ calibratedRerank alone ${fmt(pure.rerankPerCpuSecond)} = ${(1000 / Math.min(...batchedCpuMs) / pure.rerankPerCpuSecond).toFixed(3)}`,
+        ...(PROCESSES > 1
+          ? [
+              `  batched fan-out, ${PROCESSES} reranker processes   ${fmt(best(spread))} users/s`,
+              `  ratio ${PROCESSES} processes ÷ calibratedRerank alone ${(best(spread) / pure.rerankPerSecond).toFixed(3)}   (target ≥ 0.5; ${(best(spread) / best(batched)).toFixed(2)}× one process)`,
+            ]
+          : []),
         '',
-        `fan-out wall time (population, batches of ${BATCH}, worker concurrency ${CONCURRENCY}; users copied from the learned ones)`,
-        ...growth.map((g) => `  ${fmt(g.users).padStart(9)} users   ${g.seconds.toFixed(1).padStart(7)} s   ${fmt(g.usersPerSecond)} users/s`),
+        `fan-out wall time (population, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, ${PROCESSES} reranker process${PROCESSES > 1 ? 'es' : ''}; users copied from the learned ones)`,
+        ...growth.map((g) => `  ${fmt(g.users).padStart(9)} users   ${g.seconds.toFixed(1).padStart(7)} s   ${fmt(g.usersPerSecond)} users/s   ${g.cpuMsPerUser.toFixed(2)} CPU ms per user`),
         '',
       ].join('\n'),
     );
@@ -206,34 +233,99 @@ async function rerankJobs(stack: Awaited<ReturnType<typeof benchStack>>, db: Awa
 }
 
 /**
- * A population fan-out through the reranker (its Nest module) with batched jobs: queued while the queue is paused, timed from
- * resume until every batch completed and `expected` lists are stored.
+ * A population fan-out through the reranker with batched jobs: queued while the queue is paused, timed from resume
+ * until every batch completed and `expected` lists are stored. One process: the reranker's Nest module in this
+ * process. More: that many reranker OS processes (dist/services/reranker) on the same queue.
  */
 async function batchedFanOut(
   stack: Awaited<ReturnType<typeof benchStack>>,
   db: Awaited<ReturnType<typeof createDataSource>>,
   prefix: string,
   expected: number,
-): Promise<{ seconds: number; usersPerSecond: number }> {
+  processes: number,
+): Promise<{ seconds: number; usersPerSecond: number; cpuMsPerUser: number }> {
   await db.query(`TRUNCATE calibrated_lists`);
-  const config = benchRerankerConfig(stack, prefix);
+  const env = benchRerankerEnv(stack, prefix);
+  const config = loadRerankerConfig(env);
   const producerQueue = RerankQueue.fromConfig(config, new RewardModelsRepository(db));
   await producerQueue.queue.pause();
   const [fanOut] = await producerQueue.enqueue({ scope: 'population', domain: 'movies', reason: { kind: 'manual' } });
-  const reranker = await NestFactory.create(RerankerModule.register(config), { logger: new JsonLogger('bench-reranker', 'warn') });
-  await reranker.init();
+  const rerankers = processes === 1 ? await inProcessReranker(config) : await rerankerProcesses(env, processes);
+  const cpuBefore = rerankers.cpuSeconds();
   const started = process.hrtime.bigint();
   await producerQueue.queue.resume();
   await waitForCompleted(producerQueue.queue, 1 + Math.ceil(expected / BATCH));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuMsPerUser = ((rerankers.cpuSeconds() - cpuBefore) * 1000) / expected;
   const fanOutJob = await producerQueue.queue.getJob(fanOut!.jobId);
-  const phases = (await reranker.get(Registry).getSingleMetric('reranker_batch_phase_seconds')!.get()).values.filter((v) => (v as { metricName?: string }).metricName?.endsWith('_sum'));
-  process.stdout.write(`  batch phases over ${fmt(expected)} users (ms per user, summed over concurrent jobs): ${phases.map((v) => `${v.labels.phase} ${((v.value * 1000) / expected).toFixed(2)}`).join(', ')}\n`);
-  await reranker.close();
+  const phases = await rerankers.phaseSeconds();
+  process.stdout.write(
+    `  batch phases over ${fmt(expected)} users, ${processes} process${processes > 1 ? 'es' : ''} (ms per user, summed over concurrent jobs): ${[...phases].map(([phase, sum]) => `${phase} ${((sum * 1000) / expected).toFixed(2)}`).join(', ')}; reranker CPU ${cpuMsPerUser.toFixed(2)} ms per user\n`,
+  );
+  await rerankers.close();
   await producerQueue.close();
   const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM calibrated_lists`);
   if (n !== expected || fanOutJob?.returnvalue?.users !== expected) throw new Error(`expected ${expected} calibrated lists, found ${n} (fan-out: ${JSON.stringify(fanOutJob?.returnvalue)})`);
-  return { seconds, usersPerSecond: expected / seconds };
+  return { seconds, usersPerSecond: expected / seconds, cpuMsPerUser };
+}
+
+/** Rerankers as the fan-out sees them: their CPU time so far, their batch phases' summed seconds, and how to stop them. */
+interface Rerankers {
+  cpuSeconds(): number;
+  phaseSeconds(): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+/** The reranker's Nest module in this process (its CPU time is this process's, the bench's polling included). */
+async function inProcessReranker(config: ReturnType<typeof loadRerankerConfig>): Promise<Rerankers> {
+  const reranker = await NestFactory.create(RerankerModule.register(config), { logger: new JsonLogger('bench-reranker', 'warn') });
+  await reranker.init();
+  return {
+    cpuSeconds: () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    },
+    phaseSeconds: async () => {
+      const values = (await reranker.get(Registry).getSingleMetric('reranker_batch_phase_seconds')!.get()).values;
+      return new Map(values.filter((v) => (v as { metricName?: string }).metricName?.endsWith('_sum')).map((v) => [String(v.labels.phase), v.value]));
+    },
+    close: () => reranker.close(),
+  };
+}
+
+/** `count` reranker OS processes on the bench's queue, each with its own worker, pools and caches; started and healthy. */
+async function rerankerProcesses(env: Record<string, string>, count: number): Promise<Rerankers> {
+  const children = Array.from({ length: count }, () => new RerankerProcess(env));
+  try {
+    await Promise.all(children.map((child) => child.start()));
+  } catch (error) {
+    await Promise.all(children.map((child) => child.kill()));
+    throw error;
+  }
+  return {
+    cpuSeconds: () => children.reduce((sum, child) => sum + processCpuSeconds(child.pid!), 0),
+    phaseSeconds: async () => {
+      const sums = new Map<string, number>();
+      for (const child of children) {
+        for (const line of (await child.metrics()).split('\n')) {
+          const match = /^reranker_batch_phase_seconds_sum\{[^}]*phase="([^"]+)"[^}]*\} (\S+)$/.exec(line);
+          if (match) sums.set(match[1]!, (sums.get(match[1]!) ?? 0) + Number(match[2]));
+        }
+      }
+      return sums;
+    },
+    close: async () => {
+      await Promise.all(children.map((child) => child.kill('SIGTERM')));
+    },
+  };
+}
+
+/** utime + stime of a process, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces, inside parentheses): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Copies of the learned users (models and interactions) under new ids until the domain has `size` users. */
@@ -258,7 +350,12 @@ async function cloneUsers(db: Awaited<ReturnType<typeof createDataSource>>, size
 
 /** The reranker's configuration for this bench's stack and queue prefix: C, n, batch size and concurrency as above. */
 function benchRerankerConfig(stack: Awaited<ReturnType<typeof benchStack>>, prefix: string) {
-  return loadRerankerConfig({
+  return loadRerankerConfig(benchRerankerEnv(stack, prefix));
+}
+
+/** The reranker's environment for this bench (what {@link benchRerankerConfig} loads, and what reranker processes get). */
+function benchRerankerEnv(stack: Awaited<ReturnType<typeof benchStack>>, prefix: string): Record<string, string> {
+  return {
     KAFKA_TOPIC_PREFIX: stack.prefix,
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL,
@@ -269,7 +366,7 @@ function benchRerankerConfig(stack: Awaited<ReturnType<typeof benchStack>>, pref
     RERANK_BATCH_SIZE: String(BATCH),
     FEEDBACK_PARTITIONS: '3',
     LOG_LEVEL: 'warn',
-  });
+  };
 }
 
 function fmt(value: number): string {

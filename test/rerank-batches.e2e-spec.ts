@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from './support/poll';
 import { learnRerankHistories } from './support/rerank-histories';
-import { RerankerProcess, startReranker } from './support/reranker';
+import { counterValue, RerankerProcess, startReranker } from './support/reranker';
 import { serviceEnv, TestStack } from './support/test-stack';
 
 const USERS = Array.from({ length: 300 }, (_, k) => `fan-${String(k).padStart(3, '0')}`);
@@ -123,5 +123,34 @@ describe('batched rerank fan-out', () => {
     expect(batches.map((job) => job.stalledCounter).sort()).toEqual([0, 1]);
     expect(await listsAt(0.3, users)).toEqual({ lists: 100, users: 100 });
     expect((await stack.records('rerankCompleted')) - completionsBefore).toBe(100);
+  }, 240_000);
+
+  it('two reranker processes on one queue share a fan-out: both take batches, every user is stored and announced once', async () => {
+    // How a fan-out uses more than one core (a process computes on one thread): more reranker processes on the queue.
+    const prefix = `t${stack.id}-c`;
+    const queue = queueWith(prefix);
+    const env = serviceEnv(stack, url, { RERANK_QUEUE_PREFIX: prefix, RERANK_BATCH_SIZE: '20', RERANK_CONCURRENCY: '1' });
+    const completionsBefore = await stack.records('rerankCompleted');
+    const processes = [new RerankerProcess(env), new RerankerProcess(env)];
+    try {
+      // One after the other: two Nest services booting at once on a loaded 2-core machine can outlast the health wait.
+      for (const process of processes) await process.start();
+      const [fanOut] = await queue.enqueue({ scope: 'segment', domain: 'movies', userIds: USERS, reason: { kind: 'manual' }, lambda: 0.45 });
+      await pollUntil(() => queue.status(fanOut!.jobId), (s) => s?.state === 'completed', { what: 'the fan-out', timeoutMs: 30_000 });
+      const batches = await pollUntil(() => batchJobs(queue), (jobs) => jobs.length === 15 && jobs.every((job) => job.finishedOn !== undefined), {
+        what: 'fifteen finished batches',
+        timeoutMs: 120_000,
+      });
+      expect(batches.map((job) => job.failedReason ?? null)).toEqual(Array(15).fill(null));
+      expect(batches.reduce((sum, job) => sum + job.returnvalue.stored, 0)).toBe(300);
+      expect(await listsAt(0.45, USERS)).toEqual({ lists: 300, users: 300 });
+      expect((await stack.records('rerankCompleted')) - completionsBefore).toBe(300);
+      // Each process completed some of the batches (a batch takes long enough that an idle worker picks up the next).
+      const perProcess = await Promise.all(processes.map(async (process) => counterValue(await process.metrics(), 'reranker_jobs_total', { name: RERANK_JOB.batch })));
+      expect(perProcess.every((count) => count > 0), `batches per process: ${perProcess.join(', ')}`).toBe(true);
+      expect(perProcess.reduce((sum, count) => sum + count, 0)).toBe(15);
+    } finally {
+      await Promise.all(processes.map((process) => process.kill()));
+    }
   }, 240_000);
 });

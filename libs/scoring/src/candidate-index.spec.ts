@@ -1,7 +1,7 @@
 import { DiagonalGaussianLogistic, itemFeatures, PersonaMixture, type SparseVector } from '@chorus/reward';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CandidateIndex, type CandidateQuery, type IndexableItem } from './candidate-index';
+import { bestPositions, CandidateIndex, type CandidateQuery, type IndexableItem } from './candidate-index';
 
 /**
  * The oracle is the full scan serving did before the index: score every unseen item with the same scoring and sort,
@@ -140,6 +140,42 @@ describe('CandidateIndex against a full scan', () => {
     expect(got.map((x) => x.logit)).toEqual(expected.map((x) => x.logit));
     const cth = expected.at(-1)!.logit;
     expect(got.filter((x) => x.logit > cth).map((x) => x.itemId)).toEqual(expected.filter((x) => x.logit > cth).map((x) => x.itemId));
+  });
+});
+
+describe('bestPositions', () => {
+  // The oracle is the comparator sort the scan used before: score descending, then item id, sliced.
+  it('orders like a comparator sort by score then id, ties and signed zeros included', () => {
+    const scores = fc.oneof(fc.constantFrom(0, -0, 1, -1, 2.5), finite(-10, 10));
+    fc.assert(
+      fc.property(
+        fc.array(scores, { minLength: 1, maxLength: 80 }).chain((xs) =>
+          fc.record({
+            xs: fc.constant(xs),
+            ids: fc.shuffledSubarray(Array.from({ length: xs.length }, (_, k) => `item-${k}`), { minLength: xs.length, maxLength: xs.length }),
+            positions: fc.shuffledSubarray(Array.from(xs.keys()), { minLength: 0, maxLength: xs.length }),
+            size: fc.integer({ min: 0, max: xs.length + 2 }),
+          }),
+        ),
+        ({ xs, ids, positions, size }) => {
+          const byId = Array.from(ids.keys()).sort((x, y) => (ids[x]! < ids[y]! ? -1 : 1));
+          const idRanks = new Int32Array(ids.length);
+          byId.forEach((position, rank) => (idRanks[position] = rank));
+          const expected = positions
+            .slice()
+            .sort((x, y) => xs[y]! - xs[x]! || (ids[x]! < ids[y]! ? -1 : 1))
+            .slice(0, size);
+          expect(bestPositions(Float64Array.from(xs), positions, size, idRanks)).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('scans to the full scan’s answer when many items tie, ties by item id', () => {
+    const items = Array.from({ length: 120 }, (_, k) => ({ itemId: `i${String((k * 37) % 120).padStart(3, '0')}`, userX: itemFeatures({ categories: { [`g${k % 3}`]: 1 } }) }));
+    const c: Case = { items, aggregate: items.map((_, k) => 0.5 * (k % 2)), personas: [{ 'cat:g1': 1 }], excluded: new Set(['i005']), count: 50 };
+    expect(retrieved(c, 'scan')).toEqual(fullScan(c));
   });
 });
 

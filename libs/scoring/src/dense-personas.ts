@@ -92,6 +92,8 @@ export class DensePersonas {
 
   /** `PersonaMixture.servingPersona`: the id of the persona with the most attention for the item. */
   servingPersona(x: SparseVector, position: number): number {
+    // One persona serves every item (its attention is 1); the attention would only allocate to say so.
+    if (this.weights.length === 1) return this.ids[0]!;
     const attention = this.attention(x, position);
     let best = 0;
     for (let k = 1; k < attention.length; k++) if (attention[k]! > attention[best]!) best = k;

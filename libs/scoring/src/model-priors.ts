@@ -220,7 +220,11 @@ export class ModelPriors {
     const tau2 = this.fixedTau2(domain) ?? learnedUnder ?? LEARNED_TAU2_START;
     const options = this.personas(domain, tau2);
     if (tau2 === 0) return new PersonaMixture(options);
-    const restore = (weights: DiagonalGaussianLogisticJSON) => this.restoreUser(domain, weights, learnedUnder).toJSON();
+    // A posterior that needs neither rebasing nor capping is the stored one, and PersonaMixture.fromJSON checks it under
+    // the same prior: building it into a model and back (restoreUser) would only do that work twice per read.
+    const asStored = (weights: DiagonalGaussianLogisticJSON) =>
+      !(learnedUnder !== undefined && learnedUnder > 0 && learnedUnder !== tau2) && Object.values(weights).every(([, variance]) => !(variance > tau2));
+    const restore = (weights: DiagonalGaussianLogisticJSON) => (asStored(weights) ? weights : this.restoreUser(domain, weights, learnedUnder).toJSON());
     const json = stored.personas;
     if (!json || json.personas.length > options.maxPersonas) return PersonaMixture.fromSingleDeviation(restore(stored.weights), stored.eventsSeen, options);
     const restoreAll = (personas: PersonaMixtureJSON['personas']) => personas.map((persona) => ({ ...persona, weights: restore(persona.weights) }));
