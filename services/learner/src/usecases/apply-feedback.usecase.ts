@@ -279,7 +279,7 @@ export class ApplyFeedbackUseCase {
     user.recentEventIds.push(dedupeKey);
     if (user.recentEventIds.length > this.options.dedupeWindow) user.recentEventIds.shift();
     user.eventsSeen++;
-    user.dirty = true;
+    this.state.markChanged(user);
   }
 
   private deadLetter(partition: number, message: ConsumedRecord, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {

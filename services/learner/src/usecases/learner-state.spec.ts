@@ -7,13 +7,13 @@ import { LearnerState } from './learner-state';
 const priors = () => new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
 
 function dirty(state: LearnerState, userId: string): void {
-  (state.cachedUser(userId, 'movies') ?? state.installUser(userId, 'movies')).dirty = true;
+  state.markChanged(state.cachedUser(userId, 'movies') ?? state.installUser(userId, 'movies'));
 }
 
 /** One commit in which the user interacted with an item (or, with no item, only counts changed). */
 function commit(state: LearnerState, userId: string, itemId?: string) {
   const user = state.cachedUser(userId, 'movies') ?? state.installUser(userId, 'movies');
-  user.dirty = true;
+  state.markChanged(user);
   if (itemId) user.newItemIds.push(itemId);
   return state.snapshot();
 }
@@ -108,7 +108,7 @@ describe('LearnerState persona state (issue #16)', () => {
       user.model.update(items[k]!, random() < liked ? 1 : 0);
     }
     user.eventsSeen = 600;
-    user.dirty = true;
+    state.markChanged(user);
     return { user, row: state.snapshot().users[0]! };
   }
 
