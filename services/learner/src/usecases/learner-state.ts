@@ -335,8 +335,20 @@ export class LearnerState {
     return this.users.get(domain)?.has(userId) ?? false;
   }
 
-  /** Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0). */
-  installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number; interactionRows?: number }): UserState {
+  /**
+   * The τ² a new user of a partition starts under: the partition's current one, so their first event finds them
+   * aligned rather than building their personas twice (once at the prior's mode, once rebased). The shard is made if
+   * absent, as a replay from the last commit would make it: the user's start stays a function of the log.
+   */
+  newUserTau2(domain: string, partition: number): number {
+    return this.shard(domain, partition).tau2;
+  }
+
+  /**
+   * Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0) under
+   * `newUserTau2` (default the prior's mode; see newUserTau2).
+   */
+  installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number; interactionRows?: number }, newUserTau2 = this.priors.tau2(domain)): UserState {
     // Decoded ids are slices of a whole fetch batch's text; one kept for the user's lifetime would keep the batch alive.
     userId = (' ' + userId).slice(1);
     const user: UserState = {
@@ -348,7 +360,7 @@ export class LearnerState {
             { weights: stored.state.weights, personas: storedPersonas(stored.state.weights, stored.state.personas), eventsSeen: stored.eventsSeen },
             stored.state.tau2,
           )
-        : new PersonaMixture(this.priors.personas(domain)),
+        : new PersonaMixture(this.priors.personas(domain, newUserTau2)),
       tau2: 0,
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
@@ -362,9 +374,9 @@ export class LearnerState {
       // Always present (undefined when none): every user object keeps one shape on the hot path.
       borrowing: stored?.state.borrowing ? restoreBorrowing(stored.state.borrowing) : undefined,
     };
-    // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts at the prior's mode and
-    // is aligned to their partition's τ² at their first event (alignUser), like any other.
-    user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : this.priors.tau2(domain);
+    // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts under newUserTau2 and is
+    // aligned to their partition's τ² at each event (alignUser), like any other.
+    user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : newUserTau2;
     let inDomain = this.users.get(domain);
     if (!inDomain) this.users.set(domain, (inDomain = new Map()));
     const existing = inDomain.get(userId);
