@@ -73,6 +73,23 @@ describe('LearnerState memory', () => {
     expect(residents(state, 5)).toEqual(['u-3', 'u-4']);
   });
 
+  it('writes each changed user once per snapshot, only the changed ones, and the resident object when one was installed over it', () => {
+    const state = new LearnerState(priors(), 100);
+    for (let k = 0; k < 5; k++) state.installUser(`u-${k}`, 'movies');
+    dirty(state, 'u-3');
+    dirty(state, 'u-1');
+    dirty(state, 'u-3');
+    expect(state.snapshot().users.map((u) => u.userId)).toEqual(['u-3', 'u-1']);
+    expect(state.snapshot().users).toEqual([]);
+    dirty(state, 'u-2');
+    // Reinstalled (as a load would) after it changed: the snapshot writes the object now resident, here unchanged.
+    const replacement = state.installUser('u-2', 'movies');
+    expect(state.snapshot().users).toEqual([]);
+    state.markChanged(replacement);
+    replacement.eventsSeen = 7;
+    expect(state.snapshot().users.map((u) => [u.userId, u.eventsSeen])).toEqual([['u-2', 7]]);
+  });
+
   it('adopts a partition at its stored offset with its shards, commits offsets only when they moved, and forgets all on clear()', () => {
     const state = new LearnerState(priors(), 100);
     state.adoptPartition(4, 20, [{ domain: 'movies', state: { bias: [0.5, 0.25] }, eventsSeen: 9 }]);
