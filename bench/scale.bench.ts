@@ -15,11 +15,14 @@
  * Prints a table and writes scale.json under --out. Needs `npm run build` first (the script does it).
  *
  * With --drift-only, steps 2 and 3 are skipped (drift-watch then reads only the first production of events); with
- * --learner-only, step 4.
+ * --learner-only, step 4. With --learner-cpu-prof <dir>, the learner of step 2 runs under node --cpu-prof and step 3 is
+ * skipped (a SIGKILLed process writes no profile).
  *
  *   npm run bench:scale -- [--sizes 2k,20k,200k,1M] [--events-per-user 10] [--min-events 200000] [--partitions 3] [--drift-only | --learner-only]
+ *                       [--learner-cpu-prof <dir>]
  */
 import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
 import { topicName } from '@chorus/contracts';
 import { createDataSource } from '@chorus/platform';
 import { mulberry32 } from '@chorus/random';
@@ -121,9 +124,19 @@ async function measureLearner(
 ): Promise<Pick<SizeResult, 'learner' | 'restart'>> {
   const { events, backlog, users, options, pickUser } = run;
   const topic = topicName('feedback', stack.prefix);
-  const learner = new LearnerProcess(env);
+  const profiles = options.learnerCpuProf;
+  if (profiles) mkdirSync(profiles, { recursive: true });
+  // The apply worker inherits node's options: each thread writes its own profile when it exits.
+  const learner = new LearnerProcess(env, profiles ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []);
   run.children.push(learner);
   const learnerRun = await consume('learner', learner, events, () => committed(db, env.LEARNER_GROUP_ID!), () => learner.metricSum('learner_next_offset'));
+  const learnerResult = { ...learnerRun, ratioToRaw: learnerRun.eventsPerSecond / run.raw };
+  if (profiles) {
+    // A SIGKILLed process writes no profile: stop it cleanly and skip the restart step.
+    await learner.kill('SIGTERM');
+    process.stdout.write(`learner CPU profiles in ${profiles}\n`);
+    return { learner: learnerResult };
+  }
 
   await learner.kill('SIGKILL');
   await produceFeedback(stack.kafka, topic, feedbackEvents(backlog, { users, items: ITEMS, seed: options.seed + 1000, pickUser }));
@@ -138,7 +151,7 @@ async function measureLearner(
   const restartPeakBytes = restartPeak.stop();
   await learner.kill('SIGTERM');
   return {
-    learner: { ...learnerRun, ratioToRaw: learnerRun.eventsPerSecond / run.raw },
+    learner: learnerResult,
     restart: { backlogEvents: backlog, secondsToHealthy, secondsToCaughtUp, peakRssMiB: restartPeakBytes / MiB },
   };
 }

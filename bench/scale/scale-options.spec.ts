@@ -14,6 +14,12 @@ describe('parseScaleOptions', () => {
     expect(() => parseScaleOptions(['--learner-only', '--drift-only'], '/r')).toThrow('--drift-only and --learner-only together measure nothing');
   });
 
+  it('takes --learner-cpu-prof as a directory, resolved, and refuses it with --drift-only (no learner to profile)', () => {
+    expect(parseScaleOptions(['--learner-cpu-prof', 'prof'], '/r').learnerCpuProf).toBe('/r/prof');
+    expect(parseScaleOptions([], '/r').learnerCpuProf).toBeUndefined();
+    expect(() => parseScaleOptions(['--learner-cpu-prof', 'prof', '--drift-only'], '/r')).toThrow('--learner-cpu-prof profiles the learner, which --drift-only does not run');
+  });
+
   it('takes --drift-only as a switch, and refuses a value for it', () => {
     expect(parseScaleOptions(['--drift-only'], '/r').driftOnly).toBe(true);
     expect(() => parseScaleOptions(['--drift-only=yes'], '/r')).toThrow(/drift-only/);

@@ -14,7 +14,11 @@ export const SCALE_USAGE = `usage: npm run bench:scale -- [options]
   --drift-only           measure drift-watch alone (no learner run, no SIGKILL restart): its CPU per event and
                          peak RSS against the raw consumer, in minutes rather than the learner's hour at 200k
   --learner-only         measure the learner alone (no drift-watch run, whose per-user path takes most of a large
-                         size's time); not with --drift-only`;
+                         size's time); not with --drift-only
+  --learner-cpu-prof <dir>
+                         run the learner under node --cpu-prof (its main thread and apply worker each write a
+                         .cpuprofile to <dir>); its first run then ends with SIGTERM, so the profiles are written,
+                         and the SIGKILL restart is skipped; not with --drift-only`;
 
 /** A bad command line: the message says which flag, what it got and what it takes. */
 export class UsageError extends Error {}
@@ -54,6 +58,7 @@ const schema = z.object({
   out: z.string().min(1).default('.chorus/bench'),
   'drift-only': z.boolean().default(false),
   'learner-only': z.boolean().default(false),
+  'learner-cpu-prof': z.string().min(1).optional(),
 });
 
 export interface ScaleOptions {
@@ -65,6 +70,8 @@ export interface ScaleOptions {
   readonly out: string;
   readonly driftOnly: boolean;
   readonly learnerOnly: boolean;
+  /** Where the learner's CPU profiles go (absolute), when it runs under --cpu-prof. */
+  readonly learnerCpuProf?: string;
 }
 
 /** Parses and validates bench:scale's flags; throws UsageError naming each bad flag and what it takes. */
@@ -73,7 +80,7 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
   try {
     values = parseArgs({
       args: [...argv],
-      options: { sizes: { type: 'string' }, 'events-per-user': { type: 'string' }, 'min-events': { type: 'string' }, partitions: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, 'drift-only': { type: 'boolean' }, 'learner-only': { type: 'boolean' } },
+      options: { sizes: { type: 'string' }, 'events-per-user': { type: 'string' }, 'min-events': { type: 'string' }, partitions: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, 'drift-only': { type: 'boolean' }, 'learner-only': { type: 'boolean' }, 'learner-cpu-prof': { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -87,6 +94,7 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
   }
   const o = parsed.data;
   if (o['drift-only'] && o['learner-only']) throw new UsageError(`bad flags:\n  --drift-only and --learner-only together measure nothing; pass one of them, or neither for both\n${SCALE_USAGE}`);
+  if (o['drift-only'] && o['learner-cpu-prof'] !== undefined) throw new UsageError(`bad flags:\n  --learner-cpu-prof profiles the learner, which --drift-only does not run; drop one of them\n${SCALE_USAGE}`);
   return {
     sizes: o.sizes,
     eventsPerUser: o['events-per-user'],
@@ -96,6 +104,7 @@ export function parseScaleOptions(argv: readonly string[], cwd = process.cwd()):
     out: resolve(cwd, o.out),
     driftOnly: o['drift-only'],
     learnerOnly: o['learner-only'],
+    ...(o['learner-cpu-prof'] !== undefined ? { learnerCpuProf: resolve(cwd, o['learner-cpu-prof']) } : {}),
   };
 }
 

@@ -26,11 +26,13 @@ export class ServiceProcess {
     /** The environment variable the service reads its HTTP port from. */
     private readonly portVariable: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** Options for node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses); its worker threads inherit them. */
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   async start(extra: Record<string, string> = {}): Promise<void> {
     this.port = await freePort();
-    this.child = spawn(process.execPath, [join(dist, 'services', this.service, 'src', 'main.js')], {
+    this.child = spawn(process.execPath, [...this.nodeArgs, join(dist, 'services', this.service, 'src', 'main.js')], {
       env: { ...process.env, ...this.env, ...extra, [this.portVariable]: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -28,8 +28,8 @@ export { freePort } from './service-process';
 
 /** The learner as a real OS process, so a test can SIGKILL it. */
 export class LearnerProcess extends ServiceProcess {
-  constructor(env: NodeJS.ProcessEnv) {
-    super('learner', 'LEARNER_HTTP_PORT', env);
+  constructor(env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []) {
+    super('learner', 'LEARNER_HTTP_PORT', env, nodeArgs);
   }
 }
 

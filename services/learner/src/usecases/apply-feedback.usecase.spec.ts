@@ -463,7 +463,7 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     expect(new Set(weights).size).toBeGreaterThan(10);
     // The stored row: the model's keys as before, reliability beside them; a row without it loads as before.
     const user = state.cachedUser(events[0]!.userId, 'movies')!;
-    user.dirty = true;
+    state.markChanged(user);
     const row = decodeUserModelState(state.snapshot().users.find((u) => u.userId === user.userId)!.state);
     expect(Object.keys(row)).toEqual(['weights', 'tau2', 'personas', 'reliability', 'conditions'].filter((key) => key in row));
     expect(row.reliability!.counts[0]).toBe(events.filter((e) => e.userId === user.userId).length);
@@ -565,7 +565,7 @@ describe('ApplyFeedbackUseCase reliability weights (issue #15)', () => {
     }
     await restarted.usecase.apply(0, batch(events.slice(half).map((event, k) => [half + k, event])));
     const rows = (state: LearnerState) => {
-      for (const id of planted.annotators.map((a) => a.id)) state.cachedUser(id, 'movies')!.dirty = true;
+      for (const id of planted.annotators.map((a) => a.id)) state.markChanged(state.cachedUser(id, 'movies')!);
       return Object.fromEntries(state.snapshot().users.map((u) => [u.userId, u.state]));
     };
     const uninterrupted = rows(on.state);

@@ -110,7 +110,7 @@ export class ApplyFeedbackUseCase {
       }
       if (!this.state.hasUser(event.userId, event.domain)) unseenUsers.set(`${event.userId}\u0001${event.domain}`, { userId: event.userId, domain: event.domain });
     }
-    await this.preload(unseenItems, unseenUsers, itemsNamed(events));
+    await this.preload(partition, unseenItems, unseenUsers, itemsNamed(events));
     for (let k = 0; k < events.length; k++) {
       const failure = this.applyEvent(partition, events[k]!);
       if (failure === 'duplicate') outcome.duplicates++;
@@ -151,10 +151,10 @@ export class ApplyFeedbackUseCase {
     this.state.recordDeadLetters([letter]);
   }
 
-  private async preload(items: Set<string>, users: Map<string, { userId: string; domain: string }>, inUse: Iterable<string>): Promise<void> {
+  private async preload(partition: number, items: Set<string>, users: Map<string, { userId: string; domain: string }>, inUse: Iterable<string>): Promise<void> {
     if (items.size === 0 && users.size === 0) return;
     const [, stored] = await Promise.all([this.catalogue.preload(items, inUse), this.repository.loadUsers([...users.values()])]);
-    for (const [key, { userId, domain }] of users) this.state.installUser(userId, domain, stored.get(key));
+    for (const [key, { userId, domain }] of users) this.state.installUser(userId, domain, stored.get(key), this.state.newUserTau2(domain, partition));
   }
 
   private applyEvent(partition: number, event: FeedbackEventV1): { code: string; reason: string } | 'duplicate' | undefined {
@@ -279,7 +279,7 @@ export class ApplyFeedbackUseCase {
     user.recentEventIds.push(dedupeKey);
     if (user.recentEventIds.length > this.options.dedupeWindow) user.recentEventIds.shift();
     user.eventsSeen++;
-    user.dirty = true;
+    this.state.markChanged(user);
   }
 
   private deadLetter(partition: number, message: ConsumedRecord, code: string, reason: string, issues?: ValidationIssue[]): DeadLetterV1 {

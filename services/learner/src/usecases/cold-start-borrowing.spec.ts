@@ -33,7 +33,7 @@ function learn({ state, shard }: ReturnType<typeof setup>, user: UserState, even
   const { aggregate } = updateOnObservationWithPersonas(shard.model, user.model, event);
   state.applied(shard);
   user.eventsSeen++;
-  user.dirty = true;
+  state.markChanged(user);
   borrowAfterEvent(user, shard, event, aggregate);
   return aggregate;
 }

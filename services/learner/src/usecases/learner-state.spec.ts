@@ -7,13 +7,13 @@ import { LearnerState } from './learner-state';
 const priors = () => new ModelPriors({ LEARNER_TAU2: 1, LEARNER_TAU2_BY_DOMAIN: {}, LEARNER_PRIOR_VARIANCE: 1, LEARNER_ITEM_PRIOR_VARIANCE: 1, LEARNER_FORGETTING: 0, LEARNER_MAX_PERSONAS: 3 });
 
 function dirty(state: LearnerState, userId: string): void {
-  (state.cachedUser(userId, 'movies') ?? state.installUser(userId, 'movies')).dirty = true;
+  state.markChanged(state.cachedUser(userId, 'movies') ?? state.installUser(userId, 'movies'));
 }
 
 /** One commit in which the user interacted with an item (or, with no item, only counts changed). */
 function commit(state: LearnerState, userId: string, itemId?: string) {
   const user = state.cachedUser(userId, 'movies') ?? state.installUser(userId, 'movies');
-  user.dirty = true;
+  state.markChanged(user);
   if (itemId) user.newItemIds.push(itemId);
   return state.snapshot();
 }
@@ -73,6 +73,23 @@ describe('LearnerState memory', () => {
     expect(residents(state, 5)).toEqual(['u-3', 'u-4']);
   });
 
+  it('writes each changed user once per snapshot, only the changed ones, and the resident object when one was installed over it', () => {
+    const state = new LearnerState(priors(), 100);
+    for (let k = 0; k < 5; k++) state.installUser(`u-${k}`, 'movies');
+    dirty(state, 'u-3');
+    dirty(state, 'u-1');
+    dirty(state, 'u-3');
+    expect(state.snapshot().users.map((u) => u.userId)).toEqual(['u-3', 'u-1']);
+    expect(state.snapshot().users).toEqual([]);
+    dirty(state, 'u-2');
+    // Reinstalled (as a load would) after it changed: the snapshot writes the object now resident, here unchanged.
+    const replacement = state.installUser('u-2', 'movies');
+    expect(state.snapshot().users).toEqual([]);
+    state.markChanged(replacement);
+    replacement.eventsSeen = 7;
+    expect(state.snapshot().users.map((u) => [u.userId, u.eventsSeen])).toEqual([['u-2', 7]]);
+  });
+
   it('adopts a partition at its stored offset with its shards, commits offsets only when they moved, and forgets all on clear()', () => {
     const state = new LearnerState(priors(), 100);
     state.adoptPartition(4, 20, [{ domain: 'movies', state: { bias: [0.5, 0.25] }, eventsSeen: 9 }]);
@@ -108,7 +125,7 @@ describe('LearnerState persona state (issue #16)', () => {
       user.model.update(items[k]!, random() < liked ? 1 : 0);
     }
     user.eventsSeen = 600;
-    user.dirty = true;
+    state.markChanged(user);
     return { user, row: state.snapshot().users[0]! };
   }
 

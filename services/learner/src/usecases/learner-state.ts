@@ -44,6 +44,7 @@ export interface UserState {
   slot: number;
   /** The snapshot the user's state was last written in (its commit may still be in flight): -1 when never. */
   writtenIn: number;
+  /** Changed since the last snapshot: set through LearnerState.markChanged, which also lists the user for it. */
   dirty: boolean;
   /** Cold-start borrowing (when on, while the user is cold): the guard's evidence and the donor chosen last. */
   borrowing?: { donor?: Pick<DonorProfile, 'userId' | 'means'>; evidence: BorrowingEvidence };
@@ -147,6 +148,11 @@ export class LearnerState {
   /** Per slot: used since the clock hand last passed (1) or not (0). */
   private referenced = new Uint8Array(1024);
   private readonly freeSlots: number[] = [];
+  /**
+   * The users changed since the last snapshot, each once (markChanged): what the snapshot writes, found without
+   * walking every resident user (a walk whose cost per commit grows with residents, not with the commit's events).
+   */
+  private changed: UserState[] = [];
   private hand = 0;
   /** Snapshots taken so far. */
   private sequence = 0;
@@ -171,6 +177,7 @@ export class LearnerState {
     this.userCount = 0;
     this.slots = [];
     this.freeSlots.length = 0;
+    this.changed = [];
     this.hand = 0;
     this.shards.clear();
     this.nextOffset.clear();
@@ -312,6 +319,13 @@ export class LearnerState {
     return user;
   }
 
+  /** Marks a resident user changed: the next snapshot writes their state (and they are not evicted before it). */
+  markChanged(user: UserState): void {
+    if (user.dirty) return;
+    user.dirty = true;
+    this.changed.push(user);
+  }
+
   /** Users in memory now. */
   get residentUsers(): number {
     return this.userCount;
@@ -321,8 +335,20 @@ export class LearnerState {
     return this.users.get(domain)?.has(userId) ?? false;
   }
 
-  /** Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0). */
-  installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number; interactionRows?: number }): UserState {
+  /**
+   * The τ² a new user of a partition starts under: the partition's current one, so their first event finds them
+   * aligned rather than building their personas twice (once at the prior's mode, once rebased). The shard is made if
+   * absent, as a replay from the last commit would make it: the user's start stays a function of the log.
+   */
+  newUserTau2(domain: string, partition: number): number {
+    return this.shard(domain, partition).tau2;
+  }
+
+  /**
+   * Install a user loaded from Postgres, or a new one (a user with no events is exactly the aggregate: b_u = 0) under
+   * `newUserTau2` (default the prior's mode; see newUserTau2).
+   */
+  installUser(userId: string, domain: string, stored?: { state: StoredUserState; eventsSeen: number; interactionRows?: number }, newUserTau2 = this.priors.tau2(domain)): UserState {
     // Decoded ids are slices of a whole fetch batch's text; one kept for the user's lifetime would keep the batch alive.
     userId = (' ' + userId).slice(1);
     const user: UserState = {
@@ -334,7 +360,7 @@ export class LearnerState {
             { weights: stored.state.weights, personas: storedPersonas(stored.state.weights, stored.state.personas), eventsSeen: stored.eventsSeen },
             stored.state.tau2,
           )
-        : new PersonaMixture(this.priors.personas(domain)),
+        : new PersonaMixture(this.priors.personas(domain, newUserTau2)),
       tau2: 0,
       eventsSeen: stored?.eventsSeen ?? 0,
       recentEventIds: stored?.state.recentEventIds ?? [],
@@ -348,9 +374,9 @@ export class LearnerState {
       // Always present (undefined when none): every user object keeps one shape on the hot path.
       borrowing: stored?.state.borrowing ? restoreBorrowing(stored.state.borrowing) : undefined,
     };
-    // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts at the prior's mode and
-    // is aligned to their partition's τ² at their first event (alignUser), like any other.
-    user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : this.priors.tau2(domain);
+    // restoreUser gives the fixed τ², or the one the row was learned under; a new user starts under newUserTau2 and is
+    // aligned to their partition's τ² at each event (alignUser), like any other.
+    user.tau2 = stored ? this.priors.fixedTau2(domain) ?? stored.state.tau2 ?? this.priors.tau2(domain) : newUserTau2;
     let inDomain = this.users.get(domain);
     if (!inDomain) this.users.set(domain, (inDomain = new Map()));
     const existing = inDomain.get(userId);
@@ -393,29 +419,30 @@ export class LearnerState {
     const interactions: FlushSnapshot['interactions'] = [];
     const compactInteractions: FlushSnapshot['compactInteractions'] = [];
     const sequence = ++this.sequence;
-    for (const inDomain of this.users.values()) {
-      for (const user of inDomain.values()) {
-        // Only what changed is written: a user the snapshot's events did not touch keeps its row as it is.
-        if (!user.dirty) continue;
-        const borrowing = user.borrowing && { ...(user.borrowing.donor ? { donor: user.borrowing.donor } : {}), evidence: user.borrowing.evidence.toJSON() };
-        users.push({
-          userId: user.userId,
-          domain: user.domain,
-          state: encodeUserModelState(userModelState(user.model, user.tau2, borrowing, user.reliability?.toJSON(), user.conditions?.toJSON())),
-          recentEventKeys: encodeDedupeWindow(user.recentEventIds),
-          eventsSeen: user.eventsSeen,
-        });
-        user.writtenIn = sequence;
-        if (user.newItemIds.length > 0) {
-          interactions.push({ userId: user.userId, domain: user.domain, itemIds: user.newItemIds });
-          if (++user.interactionRows >= this.interactionRowsPerUser) {
-            compactInteractions.push({ userId: user.userId, domain: user.domain });
-            user.interactionRows = 1;
-          }
+    // Only what changed is written: a user the snapshot's events did not touch keeps its row as it is.
+    const changed = this.changed;
+    this.changed = [];
+    for (const user of changed) {
+      // A user object replaced by installUser since it changed is no longer the resident one: its successor stands.
+      if (!user.dirty || this.slots[user.slot] !== user) continue;
+      const borrowing = user.borrowing && { ...(user.borrowing.donor ? { donor: user.borrowing.donor } : {}), evidence: user.borrowing.evidence.toJSON() };
+      users.push({
+        userId: user.userId,
+        domain: user.domain,
+        state: encodeUserModelState(userModelState(user.model, user.tau2, borrowing, user.reliability?.toJSON(), user.conditions?.toJSON())),
+        recentEventKeys: encodeDedupeWindow(user.recentEventIds),
+        eventsSeen: user.eventsSeen,
+      });
+      user.writtenIn = sequence;
+      if (user.newItemIds.length > 0) {
+        interactions.push({ userId: user.userId, domain: user.domain, itemIds: user.newItemIds });
+        if (++user.interactionRows >= this.interactionRowsPerUser) {
+          compactInteractions.push({ userId: user.userId, domain: user.domain });
+          user.interactionRows = 1;
         }
-        user.newItemIds = [];
-        user.dirty = false;
       }
+      user.newItemIds = [];
+      user.dirty = false;
     }
     const shards: FlushSnapshot['shards'] = [];
     const reliabilityPairs: FlushSnapshot['reliabilityPairs'] = [];
