@@ -107,19 +107,28 @@ export class ExponentialCategoryMix {
     return this.count;
   }
 
-  /** The weighted mix p (a fresh copy summing to 1), or `undefined` before the first event. */
-  distribution(): Float64Array | undefined {
+  /**
+   * The weighted mix p (summing to 1), or `undefined` before the first event: a fresh array, or written into `out`
+   * (length G) so a caller reading it on every event reuses one buffer.
+   */
+  distribution(out?: Float64Array): Float64Array | undefined {
     if (this.count === 0) return undefined;
+    if (out !== undefined && out.length !== this.categoryCount) {
+      throw new MetricInputError(
+        'METRICS.OUT_OF_RANGE',
+        `out must have ${this.categoryCount} entries (one per category), got ${out.length}`,
+      );
+    }
     let total = 0;
     for (let g = 0; g < this.categoryCount; g++) total += this.mass[g] as number;
-    const p = new Float64Array(this.categoryCount);
+    const p = out ?? new Float64Array(this.categoryCount);
     for (let g = 0; g < this.categoryCount; g++) p[g] = (this.mass[g] as number) / total;
     return p;
   }
 
-  /** H(p) / ln G ∈ [0, 1], or `undefined` before the first event. O(G). */
+  /** H(p) / ln G ∈ [0, 1], or `undefined` before the first event. O(G); p goes through a scratch buffer, not a new array. */
   normalizedEntropy(): number | undefined {
-    const p = this.distribution();
+    const p = this.distribution(scratch(this.categoryCount));
     if (p === undefined) return undefined;
     return normalizedEntropy(p, this.normalizer === 'total' ? this.categoryCount : this.seenCategoryCount());
   }
@@ -167,4 +176,15 @@ export class ExponentialCategoryMix {
     mix.count = count;
     return mix;
   }
+}
+
+/** One reusable buffer per length for the entropy's p: read and discarded within one synchronous call. */
+const scratchByLength = new Map<number, Float64Array>();
+function scratch(length: number): Float64Array {
+  let buffer = scratchByLength.get(length);
+  if (buffer === undefined) {
+    buffer = new Float64Array(length);
+    scratchByLength.set(length, buffer);
+  }
+  return buffer;
 }

@@ -47,28 +47,40 @@ export function requireInteger(
  * Validates a vector of non-negative category weights of the expected length and returns its sum (> 0).
  * Weights need not sum to 1: callers decide whether to normalise, and say so in their docs.
  */
-export function requireWeights(weights: ArrayLike<number>, name: string, expectedLength: number): number {
+export function requireWeights(
+  weights: ArrayLike<number>,
+  name: string,
+  expectedLength: number,
+  /** The vector's position in a list of them, named as `name[index]` in errors. */
+  index?: number,
+): number {
+  // Names are built only on failure: this runs per category on every event of a per-user metric.
   if (weights.length !== expectedLength) {
     throw new MetricInputError(
       'METRICS.OUT_OF_RANGE',
-      `${name} must have ${expectedLength} entries (one per category), got ${weights.length}`,
+      `${listed(name, index)} must have ${expectedLength} entries (one per category), got ${weights.length}`,
     );
   }
   let sum = 0;
   for (let g = 0; g < weights.length; g++) {
-    const w = requireFinite(weights[g] as number, `${name}[${g}]`);
+    const w = weights[g] as number;
+    if (typeof w !== 'number' || !Number.isFinite(w)) requireFinite(w, `${listed(name, index)}[${g}]`);
     if (w < 0) {
-      throw new MetricInputError('METRICS.OUT_OF_RANGE', `${name}[${g}] must be ≥ 0, got ${w}; weights are masses`);
+      throw new MetricInputError('METRICS.OUT_OF_RANGE', `${listed(name, index)}[${g}] must be ≥ 0, got ${w}; weights are masses`);
     }
     sum += w;
   }
   if (!(sum > 0)) {
     throw new MetricInputError(
       'METRICS.OUT_OF_RANGE',
-      `${name} must have positive total mass, got all zeros; an item needs at least one category`,
+      `${listed(name, index)} must have positive total mass, got all zeros; an item needs at least one category`,
     );
   }
   return sum;
+}
+
+function listed(name: string, index: number | undefined): string {
+  return index === undefined ? name : `${name}[${index}]`;
 }
 
 /** Tolerance on Σp = 1 for inputs documented as probability distributions (absorbs float rounding, not bugs). */

@@ -33,11 +33,15 @@ export function steckMiscalibration(
     // α = 0 is allowed (plain KL) but then a missing category is +Infinity; say so rather than hide it.
     return klDivergence(interestProfile, servedMix);
   }
-  const smoothed = new Float64Array(g);
+  // KL(p ‖ q̃) with q̃_k formed in place (the same doubles klDivergence would read from an array): drift-watch computes
+  // this on every served list, so it allocates nothing.
+  let kl = 0;
   for (let k = 0; k < g; k++) {
-    smoothed[k] = (1 - alpha) * (servedMix[k] as number) + alpha * (interestProfile[k] as number);
+    const pk = interestProfile[k] as number;
+    if (pk > 0) kl += pk * Math.log(pk / ((1 - alpha) * (servedMix[k] as number) + alpha * pk));
   }
-  return klDivergence(interestProfile, smoothed);
+  // Rounding can leave −1e-17 for p ≈ q̃; KL is non-negative by Gibbs' inequality.
+  return Math.max(0, kl);
 }
 
 /**
@@ -49,6 +53,8 @@ export function steckMiscalibration(
 export function servedCategoryMix(
   itemMixes: readonly ArrayLike<number>[],
   rankWeights?: ArrayLike<number>,
+  /** Where to write q (length G, overwritten), so a caller serving many lists reuses one buffer. Default: a new array. */
+  out?: Float64Array,
 ): Float64Array {
   if (itemMixes.length === 0) {
     throw new MetricInputError(
@@ -63,17 +69,23 @@ export function servedCategoryMix(
     );
   }
   const g = (itemMixes[0] as ArrayLike<number>).length;
-  const q = new Float64Array(g);
+  if (out !== undefined && out.length !== g) {
+    throw new MetricInputError('METRICS.OUT_OF_RANGE', `out must have ${g} entries (one per category), got ${out.length}`);
+  }
+  const q = out ?? new Float64Array(g);
+  q.fill(0);
   let totalWeight = 0;
-  itemMixes.forEach((mix, i) => {
-    const sum = requireWeights(mix, `itemMixes[${i}]`, g);
-    const w = rankWeights === undefined ? 1 : requireFinite(rankWeights[i] as number, `rankWeights[${i}]`);
+  for (let i = 0; i < itemMixes.length; i++) {
+    const mix = itemMixes[i] as ArrayLike<number>;
+    const sum = requireWeights(mix, 'itemMixes', g, i);
+    const w = rankWeights === undefined ? 1 : (rankWeights[i] as number);
+    if (!Number.isFinite(w)) requireFinite(w, `rankWeights[${i}]`);
     if (w < 0) {
       throw new MetricInputError('METRICS.OUT_OF_RANGE', `rankWeights[${i}] must be ≥ 0, got ${w}`);
     }
     for (let k = 0; k < g; k++) q[k] = (q[k] as number) + (w * (mix[k] as number)) / sum;
     totalWeight += w;
-  });
+  }
   if (!(totalWeight > 0)) {
     throw new MetricInputError('METRICS.OUT_OF_RANGE', 'rankWeights must not all be zero');
   }

@@ -8,7 +8,7 @@ import type { DriftState } from './drift-state';
 import type { CatalogueItem, ItemCatalogue } from './item-catalogue';
 import { MEAN_OF, POPULATION_METRICS, SEGMENT_METRICS, type PopulationBucket, type PopulationMetric, type PopulationShard, type StanceSnapshot } from './population-shard';
 import { SignalWatch, type Detection, type SignalWatchState } from './signal-watch';
-import type { UserDriftState, UserMetric } from './user-drift-state';
+import { USER_METRICS, type UserDriftState, type UserMetric } from './user-drift-state';
 
 /** Where a message came from; the topic is the base key (no deployment prefix), so alert ids do not depend on it. */
 export interface MessageSource {
@@ -45,7 +45,13 @@ export interface DriftEngineOptions {
   rerank: boolean;
 }
 
-type Changed = Partial<Record<UserMetric, number | undefined>>;
+/** Index of each per-user signal in USER_METRICS: the signals an event changed are kept in a typed array by it. */
+const EXPOSURE_ENTROPY = USER_METRICS.indexOf('exposure-entropy');
+const CONSUMPTION_ENTROPY = USER_METRICS.indexOf('consumption-entropy');
+const MISCALIBRATION = USER_METRICS.indexOf('miscalibration');
+const PERSONAL_DIVERGENCE = USER_METRICS.indexOf('personal-divergence');
+const STANCE_EXTREMITY = USER_METRICS.indexOf('stance-extremity');
+const STANCE_REINFORCEMENT = USER_METRICS.indexOf('stance-reinforcement');
 
 /**
  * Applies feedback events and served lists to the per-user and per-population drift state, runs the detectors the
@@ -54,6 +60,20 @@ type Changed = Partial<Record<UserMetric, number | undefined>>;
  * metric and detector work.
  */
 export class DriftEngine {
+  /**
+   * The signals the event being applied changed: values by USER_METRICS index, and a bit per index set. Every event
+   * goes through them, so they are reused rather than allocated; the engine is synchronous, so one event at a time.
+   * Each event type changes its signals in USER_METRICS order, so walking the bits in index order is the order in
+   * which they changed.
+   */
+  private readonly changedValues = new Float64Array(USER_METRICS.length);
+  private changedBits = 0;
+  /** The event's catalogue items, their category vectors, the served mix q and the consumption profile p: reused. */
+  private readonly eventItems: CatalogueItem[] = [];
+  private readonly itemVectors: Float64Array[] = [];
+  private served = new Float64Array(0);
+  private profile = new Float64Array(0);
+
   constructor(
     private readonly state: DriftState,
     private readonly catalogue: ItemCatalogue,
@@ -64,8 +84,13 @@ export class DriftEngine {
   ) {}
 
   applyFeedback(event: FeedbackEventV1, source: MessageSource): Outcome {
-    const items = this.items(event.type === 'pairwise' ? [event.chosenId, event.rejectedId] : [event.itemId], event.domain);
-    if ('code' in items) return items;
+    const rejected =
+      event.type === 'pairwise'
+        ? (this.lookup(event.chosenId, event.domain, 0) ?? this.lookup(event.rejectedId, event.domain, 1))
+        : this.lookup(event.itemId, event.domain, 0);
+    if (rejected) return rejected;
+    const items = this.eventItems;
+    items.length = event.type === 'pairwise' ? 2 : 1;
     const user = this.state.user(event.userId, event.domain);
     if (!user.remember(event.eventId, this.options.dedupeWindow)) return 'duplicate';
     const at = Date.parse(event.occurredAt);
@@ -74,43 +99,50 @@ export class DriftEngine {
     if (event.type === 'pairwise') shard.nonAttitude.observe(event, bucket?.start);
 
     const consumed = this.consumedItem(event, items);
-    const changed: Changed = {};
+    this.changedBits = 0;
     if (consumed) {
       const vocabulary = this.catalogue.vocabularies.get(event.domain)!;
       const mix = user.mix('consumption', vocabulary.size);
       mix.observe(this.catalogue.vector(consumed));
-      changed['consumption-entropy'] = mix.normalizedEntropy();
+      this.change(CONSUMPTION_ENTROPY, mix.normalizedEntropy());
       if (consumed.stance !== undefined) {
         user.stance.observeConsumed(consumed.stance);
-        changed['stance-extremity'] = user.stance.extremity;
+        this.change(STANCE_EXTREMITY, user.stance.extremity);
       }
       bucket?.homogenization?.recordConsumption(user.userId, consumed.itemId);
     }
-    this.observeSignals(user, shard, bucket, at, changed, source);
+    this.observeSignals(user, shard, bucket, at, source);
     this.closeBuckets(shard, source);
     return 'applied';
   }
 
   applyExposure(exposure: ExposureV1, source: MessageSource): Outcome {
-    const items = this.items(
-      exposure.items.map((i) => i.itemId),
-      exposure.domain,
-    );
-    if ('code' in items) return items;
+    const items = this.eventItems;
+    items.length = exposure.items.length;
+    for (let i = 0; i < exposure.items.length; i++) {
+      const rejected = this.lookup(exposure.items[i]!.itemId, exposure.domain, i);
+      if (rejected) return rejected;
+    }
     const user = this.state.user(exposure.userId, exposure.domain);
     if (!user.remember(`list:${exposure.listId}`, this.options.dedupeWindow)) return 'duplicate';
     const at = Date.parse(exposure.servedAt);
     const { shard, bucket } = this.beginEvent(user, source, at);
     const vocabulary = this.catalogue.vocabularies.get(exposure.domain)!;
 
-    const served = servedCategoryMix(items.map((item) => this.catalogue.vector(item)));
+    const vectors = this.itemVectors;
+    vectors.length = items.length;
+    for (let i = 0; i < items.length; i++) vectors[i] = this.catalogue.vector(items[i]!);
+    if (this.served.length !== vocabulary.size) this.served = new Float64Array(vocabulary.size);
+    const served = servedCategoryMix(vectors, undefined, this.served);
     const mix = user.mix('exposure', vocabulary.size);
     mix.observe(served);
-    const changed: Changed = { 'exposure-entropy': mix.normalizedEntropy() };
+    this.changedBits = 0;
+    this.change(EXPOSURE_ENTROPY, mix.normalizedEntropy());
     if (user.consumptionMix !== undefined) {
-      const profile = user.mix('consumption', vocabulary.size).distribution()!;
+      if (this.profile.length !== vocabulary.size) this.profile = new Float64Array(vocabulary.size);
+      const profile = user.mix('consumption', vocabulary.size).distribution(this.profile)!;
       user.miscalibration.update(steckMiscalibration(profile, served));
-      changed.miscalibration = user.miscalibration.value;
+      this.change(MISCALIBRATION, user.miscalibration.value);
     }
     const userStance = user.stance.userStance;
     if (userStance !== undefined) {
@@ -120,10 +152,10 @@ export class DriftEngine {
         user.reinforcement.observeServed(item.stance, userStance);
         any = true;
       }
-      if (any) changed['stance-reinforcement'] = user.reinforcement.value;
+      if (any) this.change(STANCE_REINFORCEMENT, user.reinforcement.value);
     }
     if (bucket) for (const item of items) bucket.gini.record(item.itemId);
-    this.observeSignals(user, shard, bucket, at, changed, source);
+    this.observeSignals(user, shard, bucket, at, source);
     this.closeBuckets(shard, source);
     return 'applied';
   }
@@ -139,20 +171,27 @@ export class DriftEngine {
     if (!(tau > 0)) return;
     const shard = this.state.shard(domain, source.partition);
     const bucket = this.isLate(shard, this.bucketStart(atMs)) ? undefined : this.openBucket(shard, atMs);
-    this.observeSignals(user, shard, bucket, atMs, { 'personal-divergence': deviationInPriorSd(deviationMeans, tau) }, source);
+    this.changedBits = 0;
+    this.change(PERSONAL_DIVERGENCE, deviationInPriorSd(deviationMeans, tau));
+    this.observeSignals(user, shard, bucket, atMs, source);
   }
 
-  private items(ids: string[], domain: string): CatalogueItem[] | { code: string; reason: string } {
-    const items: CatalogueItem[] = [];
-    for (const id of ids) {
-      const item = this.catalogue.get(id);
-      if (!item) return { code: 'DRIFT.UNKNOWN_ITEM', reason: `item "${id}" is not in the catalogue; PUT /v1/items/${id} first, then replay the message` };
-      if (item.domain !== domain) {
-        return { code: 'DRIFT.DOMAIN_MISMATCH', reason: `item "${id}" belongs to domain "${item.domain}" but the message says "${domain}"` };
-      }
-      items.push(item);
+  /** Puts the catalogue item `id` at `eventItems[at]`, or says why the message cannot be applied. */
+  private lookup(id: string, domain: string, at: number): { code: string; reason: string } | undefined {
+    const item = this.catalogue.get(id);
+    if (!item) return { code: 'DRIFT.UNKNOWN_ITEM', reason: `item "${id}" is not in the catalogue; PUT /v1/items/${id} first, then replay the message` };
+    if (item.domain !== domain) {
+      return { code: 'DRIFT.DOMAIN_MISMATCH', reason: `item "${id}" belongs to domain "${item.domain}" but the message says "${domain}"` };
     }
-    return items;
+    this.eventItems[at] = item;
+    return undefined;
+  }
+
+  /** Records a signal the event changed (an undefined value changes nothing, as before it had a value). */
+  private change(metric: number, value: number | undefined): void {
+    if (value === undefined) return;
+    this.changedValues[metric] = value;
+    this.changedBits |= 1 << metric;
   }
 
   /** Consumption = what the user chose: a click, a positive rating, the chosen side of a (non-tied) comparison. */
@@ -200,7 +239,8 @@ export class DriftEngine {
   }
 
   /** Records the changed signals, feeds the detectors of a gated user, and updates the population bucket. */
-  private observeSignals(user: UserDriftState, shard: PopulationShard, bucket: PopulationBucket | undefined, at: number, changed: Changed, source: MessageSource): void {
+  private observeSignals(user: UserDriftState, shard: PopulationShard, bucket: PopulationBucket | undefined, at: number, source: MessageSource): void {
+    const changed = this.changedBits;
     const gated = user.events >= this.options.minEvents;
     if (gated && user.events === this.options.minEvents) shard.offerToPanel(user.userId);
     const stance = user.stance.userStance;
@@ -209,11 +249,12 @@ export class DriftEngine {
       user.popStance = stance;
     }
     const bucketStart = this.bucketStart(at);
-    for (const metric of Object.keys(changed) as UserMetric[]) {
-      const value = changed[metric];
-      if (value === undefined) continue;
+    for (let i = 0; i < USER_METRICS.length; i++) {
+      if ((changed & (1 << i)) === 0) continue;
+      const metric = USER_METRICS[i]!;
+      const value = this.changedValues[i]!;
       user.last[metric] = value;
-      this.state.recordUserPoint(user, metric, bucketStart, value);
+      this.state.recordUserPoint(user, i, bucketStart, value);
       if (!gated) continue;
       const watch = this.watch(user, metric, user.domain);
       const detection = watch?.observe(value, at);
@@ -226,9 +267,10 @@ export class DriftEngine {
       bucket.users += 1;
     }
     const segments = this.segments.of(user.domain, user.userId);
-    for (const metric of Object.keys(changed) as UserMetric[]) {
-      const value = changed[metric];
-      if (value === undefined) continue;
+    for (let i = 0; i < USER_METRICS.length; i++) {
+      if ((changed & (1 << i)) === 0) continue;
+      const metric = USER_METRICS[i]!;
+      const value = this.changedValues[i]!;
       bucket.contribute(metric, value, user.contrib[metric]);
       user.contrib[metric] = value;
       for (const name of segments) bucket.segment(name).contribute(user.userId, metric, value);
@@ -313,15 +355,16 @@ export class DriftEngine {
   ): SignalWatch | undefined {
     const config = this.configs.effective(metric, domain);
     if (!config.config.enabled) return undefined;
-    let watch = owner.watches.get(metric);
-    if (watch === undefined) {
+    const current = owner.watches.get(metric);
+    let watch: SignalWatch;
+    if (current === undefined) {
       const stored = owner.storedWatches[metric];
       watch = stored ? SignalWatch.restore(stored, config) : SignalWatch.create(config);
       delete owner.storedWatches[metric];
     } else {
-      watch = watch.reconfigure(config);
+      watch = current.reconfigure(config);
     }
-    owner.watches.set(metric, watch);
+    if (watch !== current) owner.watches.set(metric, watch);
     return watch;
   }
 

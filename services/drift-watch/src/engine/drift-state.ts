@@ -1,7 +1,7 @@
 import type { DriftAlertV1 } from '@chorus/contracts';
 import { PopulationShard, type StoredPopulationShard } from './population-shard';
 import { encodeUserState } from './user-state.codec';
-import { UserDriftState, type StoredUserDriftState, type UserMetric } from './user-drift-state';
+import { USER_METRICS, UserDriftState, type StoredUserDriftState, type UserMetric } from './user-drift-state';
 
 /** An alert raised in memory, on its way to Postgres (where it is folded or inserted) and Kafka. */
 export interface AlertCandidate {
@@ -78,8 +78,12 @@ export interface DriftStateOptions {
  * clock's bookkeeping in typed arrays beside them, so a hit costs one Map lookup and one byte written.
  */
 export class DriftState {
-  /** userKey → slot in `slots`. */
-  private readonly index = new Map<string, number>();
+  /**
+   * domain → userId → slot in `slots`. Two levels rather than one map keyed by userKey: a lookup then builds no key
+   * string, and every event looks its user up.
+   */
+  private readonly index = new Map<string, Map<string, number>>();
+  private resident = 0;
   private slots: (UserDriftState | undefined)[] = [];
   /** Per slot: touched since the clock hand last passed (1) or not (0). */
   private referenced = new Uint8Array(1024);
@@ -94,6 +98,8 @@ export class DriftState {
   /** Snapshots taken so far. */
   private sequence = 0;
   private readonly shards = new Map<string, PopulationShard>();
+  /** The same shards by domain, then partition: every event looks its shard up, and this needs no key string. */
+  private readonly shardsByDomain = new Map<string, PopulationShard[]>();
   private readonly nextOffset = new Map<string, number>();
   private readonly committedOffset = new Map<string, number>();
   /** Partition numbers whose offsets and shards are loaded. */
@@ -109,11 +115,13 @@ export class DriftState {
 
   clear(): void {
     this.index.clear();
+    this.resident = 0;
     this.slots = [];
     this.freeSlots.length = 0;
     this.touched = [];
     this.hand = 0;
     this.shards.clear();
+    this.shardsByDomain.clear();
     this.nextOffset.clear();
     this.committedOffset.clear();
     this.partitions.clear();
@@ -140,7 +148,7 @@ export class DriftState {
       this.committedOffset.set(offsetKey(topic, partition), nextOffset);
     }
     for (const { domain, state } of shards) {
-      this.shards.set(shardKey(domain, partition), PopulationShard.restore(domain, partition, this.options.panelPool, state));
+      this.setShard(PopulationShard.restore(domain, partition, this.options.panelPool, state));
     }
   }
 
@@ -153,22 +161,25 @@ export class DriftState {
   }
 
   shard(domain: string, partition: number): PopulationShard {
-    const key = shardKey(domain, partition);
-    let shard = this.shards.get(key);
-    if (!shard) {
-      shard = new PopulationShard(domain, partition, this.options.polarizationAlpha, this.options.panelPool);
-      this.shards.set(key, shard);
-    }
+    const shard = this.shardsByDomain.get(domain)?.[partition];
+    return shard ?? this.setShard(new PopulationShard(domain, partition, this.options.polarizationAlpha, this.options.panelPool));
+  }
+
+  private setShard(shard: PopulationShard): PopulationShard {
+    this.shards.set(shardKey(shard.domain, shard.partition), shard);
+    let byPartition = this.shardsByDomain.get(shard.domain);
+    if (byPartition === undefined) this.shardsByDomain.set(shard.domain, (byPartition = []));
+    byPartition[shard.partition] = shard;
     return shard;
   }
 
   hasUser(userId: string, domain: string): boolean {
-    return this.index.has(userKey(userId, domain));
+    return this.index.get(domain)?.has(userId) ?? false;
   }
 
   /** Users in memory now. */
   get residentUsers(): number {
-    return this.index.size;
+    return this.resident;
   }
 
   /**
@@ -176,7 +187,7 @@ export class DriftState {
    * (ObserveEventsUseCase.preload), so this only happens to a user never seen.
    */
   user(userId: string, domain: string): UserDriftState {
-    const slot = this.index.get(userKey(userId, domain));
+    const slot = this.index.get(domain)?.get(userId);
     if (slot !== undefined) {
       this.referenced[slot] = 1;
       this.touch(slot);
@@ -190,8 +201,9 @@ export class DriftState {
   }
 
   private place(user: UserDriftState): UserDriftState {
-    const key = userKey(user.userId, user.domain);
-    const existing = this.index.get(key);
+    let users = this.index.get(user.domain);
+    if (users === undefined) this.index.set(user.domain, (users = new Map()));
+    const existing = users.get(user.userId);
     const slot = existing ?? this.freeSlots.pop() ?? this.slots.length;
     if (slot >= this.referenced.length) this.grow();
     this.slots[slot] = user;
@@ -199,7 +211,10 @@ export class DriftState {
     this.writtenIn[slot] = -1;
     this.touchedIn[slot] = -1;
     this.touch(slot);
-    if (existing === undefined) this.index.set(key, slot);
+    if (existing === undefined) {
+      users.set(user.userId, slot);
+      this.resident++;
+    }
     return user;
   }
 
@@ -225,15 +240,15 @@ export class DriftState {
     this.alerts.push(candidate);
   }
 
-  /** The last value of a user's signal in a time bucket is that bucket's point. */
-  recordUserPoint(user: UserDriftState, metric: UserMetric, bucket: number, value: number): void {
-    const current = user.points.get(metric);
-    if (current && current.bucket === bucket) {
-      current.value = value;
-      return;
+  /** The last value of a user's signal (by USER_METRICS index) in a time bucket is that bucket's point. */
+  recordUserPoint(user: UserDriftState, metric: number, bucket: number, value: number): void {
+    const bit = 1 << metric;
+    if ((user.pointBits & bit) !== 0 && user.pointBuckets[metric] !== bucket) {
+      this.completedPoints.push({ userId: user.userId, domain: user.domain, metric: USER_METRICS[metric]!, bucketStart: user.pointBuckets[metric]!, value: user.pointValues[metric]! });
     }
-    if (current) this.completedPoints.push({ userId: user.userId, domain: user.domain, metric, bucketStart: current.bucket, value: current.value });
-    user.points.set(metric, { bucket, value });
+    user.pointBits |= bit;
+    user.pointBuckets[metric] = bucket;
+    user.pointValues[metric] = value;
   }
 
   recordPopulationPoint(point: PopulationSeriesPoint): void {
@@ -259,8 +274,11 @@ export class DriftState {
       if (!user?.dirty) continue;
       this.writtenIn[slot] = this.sequence;
       users.push({ userId: user.userId, domain: user.domain, state: encodeUserState(user.toJSON()), events: user.events });
-      for (const [metric, point] of user.points) points.push({ userId: user.userId, domain: user.domain, metric, bucketStart: point.bucket, value: point.value });
-      user.points.clear();
+      for (let i = 0; i < USER_METRICS.length; i++) {
+        if ((user.pointBits & (1 << i)) === 0) continue;
+        points.push({ userId: user.userId, domain: user.domain, metric: USER_METRICS[i]!, bucketStart: user.pointBuckets[i]!, value: user.pointValues[i]! });
+      }
+      user.pointBits = 0;
       user.dirty = false;
     }
     // One row per (user, metric, bucket), the last value winning (an upsert may not touch a row twice).
@@ -303,7 +321,7 @@ export class DriftState {
    * snapshot just taken — that one may still be on its way to Postgres, where the user would be read back from.
    */
   private evictCold(): void {
-    let excess = this.index.size - this.options.maxResidentUsers;
+    let excess = this.resident - this.options.maxResidentUsers;
     for (let steps = 2 * this.slots.length; excess > 0 && steps > 0; steps--) {
       const slot = this.hand;
       this.hand = (this.hand + 1) % this.slots.length;
@@ -313,7 +331,8 @@ export class DriftState {
         this.referenced[slot] = 0;
         continue;
       }
-      this.index.delete(userKey(user.userId, user.domain));
+      this.index.get(user.domain)!.delete(user.userId);
+      this.resident--;
       this.slots[slot] = undefined;
       this.freeSlots.push(slot);
       excess--;

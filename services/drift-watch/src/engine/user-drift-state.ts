@@ -75,8 +75,13 @@ export class UserDriftState {
   /** Created at the first event (its capacity is the engine's dedupe window). */
   private recent: DedupeWindow | undefined;
   private storedRecent: number[] = [];
-  /** In memory only: the latest value of each signal in its current time bucket, not yet committed. */
-  readonly points = new Map<UserMetric, { bucket: number; value: number }>();
+  /**
+   * In memory only: the latest value of each signal in its current time bucket, not yet committed — by USER_METRICS
+   * index, bit i of `pointBits` set when signal i has one. Typed arrays: every event writes here.
+   */
+  readonly pointBuckets = new Float64Array(USER_METRICS.length);
+  readonly pointValues = new Float64Array(USER_METRICS.length);
+  pointBits = 0;
   popStance: number | null = null;
   bucket: number | null = null;
   contrib: Partial<Record<UserMetric, number>> = {};

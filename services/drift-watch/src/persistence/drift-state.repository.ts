@@ -67,11 +67,22 @@ export class DriftStateRepository {
       await this.deadLetters.insert(tx, deadLetters);
       if (snapshot.users.length) {
         const u = snapshot.users;
+        // The states travel as one binary parameter cut by (offset, length) in SQL, not as a bytea[]: node-postgres
+        // sends an array as text, hex-encoding and escaping every state, which cost more CPU per user than the
+        // engine's work when each commit writes a row per event (many users, few events each).
+        const lengths = u.map((x) => x.state.length);
+        const starts: number[] = [];
+        let at = 1;
+        for (const length of lengths) {
+          starts.push(at);
+          at += length;
+        }
         await tx.query(
           `INSERT INTO drift_user_state (user_id, domain, state, events_seen, updated_at)
-           SELECT u, d, s, e, now() FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[]) AS t(u, d, s, e)
+           SELECT u, d, substring($3::bytea FROM o FOR n), e, now()
+             FROM unnest($1::text[], $2::text[], $4::int[], $5::int[], $6::int[]) AS t(u, d, o, n, e)
            ON CONFLICT (user_id, domain) DO UPDATE SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, updated_at = now()`,
-          [u.map((x) => x.userId), u.map((x) => x.domain), u.map((x) => x.state), u.map((x) => x.events)],
+          [u.map((x) => x.userId), u.map((x) => x.domain), Buffer.concat(u.map((x) => x.state)), starts, lengths, u.map((x) => x.events)],
         );
       }
       if (snapshot.shards.length) {
