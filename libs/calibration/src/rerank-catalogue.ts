@@ -1,5 +1,5 @@
 import { CalibrationInputError } from './calibration-input.error';
-import type { CandidateRows, TargetCategories } from './candidate-rows';
+import { insertIntoRow, type CandidateRows, type TargetCategories } from './candidate-rows';
 import { describeValue, DISTRIBUTION_SUM_TOLERANCE, validatedWeightSum, type CategoryDistribution } from './category-distribution';
 import { OpenAddressTable } from './open-address-table';
 import type { ScratchArena } from './scratch-arena';
@@ -82,16 +82,8 @@ export class RerankCatalogue {
       for (const category in categories) {
         const w = categories[category];
         if (w === 0) continue;
-        const g = categoryIndex.get(category)!; // every non-zero category was added above
-        // Insertion sort by category index: rows are short (an item's few categories).
-        let slot = e++;
-        while (slot > rowBegin && entryCategory[slot - 1] > g) {
-          entryCategory[slot] = entryCategory[slot - 1];
-          entryWeight[slot] = entryWeight[slot - 1];
-          slot--;
-        }
-        entryCategory[slot] = g;
-        entryWeight[slot] = w / weightSums[p];
+        // Every non-zero category was added above.
+        insertIntoRow(entryCategory, entryWeight, rowBegin, e++, categoryIndex.get(category)!, w / weightSums[p]);
       }
       itemStart[p + 1] = e;
     }
