@@ -1,4 +1,4 @@
-import { calibratedRerank, type RerankCandidate } from '@chorus/calibration';
+import { calibratedRerank, RerankCatalogue, type RerankCandidate } from '@chorus/calibration';
 import { mulberry32 } from '@chorus/random';
 
 /** The shape issue #14 sets for the greedy: C candidates, lists of n, G genres. */
@@ -15,6 +15,9 @@ export function genresOf(random: () => number): Record<string, number> {
 
 /** Step between a user's candidates in the shared catalogue; prime, so any catalogue size not a multiple of it works. */
 const ITEM_STRIDE = 131;
+
+/** How the candidates reach `calibratedRerank`: objects { id, score, categories }, or catalogue positions and scores. */
+export type CandidateForm = 'objects' | 'positions';
 
 export interface GreedyThroughput {
   /** Users reranked per wall-clock second, best round. */
@@ -35,8 +38,12 @@ export interface GreedyThroughput {
  * every user shares — how the reranker passes them (`item.itemId`, `item.categories` of the cached catalogue). The
  * greedy does the same work either way; what differs is how much of its input is still in the CPU's caches, and with
  * 2,000 users of fresh objects (~120 MB) almost none is.
+ *
+ * With `form` = 'positions' (needs `catalogue`), the same users are reranked through a `RerankCatalogue` of the K items,
+ * built once before timing: each call gets the candidates' catalogue positions and scores as typed arrays. Before
+ * timing, every user's result is checked to equal the object form's (all fields), so the figure is for the same work.
  */
-export function greedyThroughput(users: number, rounds = 3, catalogue?: number): GreedyThroughput {
+export function greedyThroughput(users: number, rounds = 3, catalogue?: number, form: CandidateForm = 'objects'): GreedyThroughput {
   const { candidates: C, n: N } = GREEDY_SHAPE;
   const random = mulberry32(20);
   if (catalogue !== undefined && !(Number.isInteger(catalogue) && catalogue >= C && catalogue % ITEM_STRIDE !== 0)) {
@@ -56,9 +63,26 @@ export function greedyThroughput(users: number, rounds = 3, catalogue?: number):
     return { candidates, profile: Object.fromEntries(GENRES.map((g, k) => [g, weights[k]! / total])) };
   });
   let sink = 0;
-  const rerank = () => {
+  let rerank = () => {
     for (const input of inputs) sink += calibratedRerank({ ...input, n: N, lambda: 0.5 }).items.length;
   };
+  if (form === 'positions') {
+    if (catalogue === undefined) throw new Error('the positions form reranks from a catalogue: give catalogue');
+    const prepared = RerankCatalogue.of(items);
+    const byPosition = inputs.map(({ candidates, profile }) => ({
+      catalogue: prepared,
+      positions: Int32Array.from(candidates, (candidate) => prepared.positionOf(candidate.id)!),
+      scores: Float64Array.from(candidates, (candidate) => candidate.score),
+      profile,
+    }));
+    byPosition.forEach((input, u) => {
+      const expected = JSON.stringify(calibratedRerank({ ...inputs[u]!, n: N, lambda: 0.5 }));
+      if (JSON.stringify(calibratedRerank({ ...input, n: N, lambda: 0.5 })) !== expected) throw new Error(`user ${u}: the positions form differs from the object form`);
+    });
+    rerank = () => {
+      for (const input of byPosition) sink += calibratedRerank({ ...input, n: N, lambda: 0.5 }).items.length;
+    };
+  }
   const accuracy = () => {
     for (const input of inputs) sink += [...input.candidates].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, N).length;
   };

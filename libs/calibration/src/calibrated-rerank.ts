@@ -15,10 +15,12 @@ import {
   weightOf,
   type CategoryDistribution,
 } from './category-distribution';
+import { catalogueCandidateRows, RerankCatalogue, type CatalogueCandidates } from './rerank-catalogue';
 import { withScratchArena, type ScratchArena } from './scratch-arena';
 import { groupIdenticalRows, steckGreedyOrder } from './steck-greedy';
 
 export type { RerankCandidate } from './candidate-rows';
+export type { CatalogueCandidates } from './rerank-catalogue';
 
 /** Diversity prior: the target becomes p̃ = β·p₀ + (1−β)·p, so calibration never locks a user into their past. */
 export interface CalibrationPrior {
@@ -28,11 +30,17 @@ export interface CalibrationPrior {
   readonly distribution: CategoryDistribution;
 }
 
-export interface CalibratedRerankInput {
-  readonly candidates: readonly RerankCandidate[];
+/**
+ * The candidates, in one of two forms (same result, bit for bit): objects `{ id, score, categories }`, or positions in
+ * a `RerankCatalogue` built once per catalogue, with their scores — the form that reads no category objects per
+ * call (see the README's bench:greedy figures for what that saves).
+ */
+export type CalibratedRerankInput = RerankOptions & ({ readonly candidates: readonly RerankCandidate[] } | CatalogueCandidates);
+
+export interface RerankOptions {
   /** p(g|u), the user's category profile (see `categoryDistribution`). */
   readonly profile: CategoryDistribution;
-  /** List length N, an integer in [1, candidates.length]. */
+  /** List length N, an integer in [1, C] (C: the number of candidates). */
   readonly n: number;
   /** λ ∈ [0, 1]: 0 = rank by score only, 1 = calibration only. */
   readonly lambda: number;
@@ -154,7 +162,10 @@ function rerankWith(input: CalibratedRerankInput, arena: ScratchArena): Calibrat
   const profile = normalisedCategoryDistribution(input.profile, 'profile');
   const target = calibrationTarget(profile, input.prior);
   const categories = internTargetCategories(target, settings.alpha);
-  const rows = candidateRows(settings.candidates, categories.index, arena);
+  const { candidates } = settings;
+  const rows = Array.isArray(candidates)
+    ? candidateRows(candidates, categories.index, arena)
+    : catalogueCandidateRows(candidates as CatalogueCandidates, categories, arena);
 
   const accuracyOrder = accuracyListOrder(rows, settings.n);
   const greedyOrder = steckGreedyOrder(rows, groupIdenticalRows(rows, arena), categories, settings, arena);
@@ -180,7 +191,8 @@ function rerankWith(input: CalibratedRerankInput, arena: ScratchArena): Calibrat
 
 /** The input's scalar settings, checked, with their defaults filled in (the profile and prior are checked apart). */
 interface RerankSettings {
-  readonly candidates: readonly RerankCandidate[];
+  /** Candidate objects, or catalogue positions with their scores. */
+  readonly candidates: readonly RerankCandidate[] | CatalogueCandidates;
   readonly n: number;
   readonly lambda: number;
   readonly alpha: number;
@@ -194,20 +206,18 @@ function validatedSettings(input: CalibratedRerankInput): RerankSettings {
       `calibratedRerank expects an object { candidates, profile, n, lambda, alpha?, prior? }; got ${describeValue(input)}.`,
     );
   }
-  const { candidates, n, lambda } = input;
+  const { n, lambda } = input;
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const minorityThreshold = input.minorityThreshold ?? MINORITY_INTEREST_THRESHOLD;
   const fallbackToAccuracyList = input.fallbackToAccuracyList ?? true;
 
-  if (!Array.isArray(candidates) || candidates.length === 0) {
-    throw new CalibrationInputError(
-      `candidates must be a non-empty array of { id, score, categories }; got ${Array.isArray(candidates) ? 'an empty array' : describeValue(candidates)}. With nothing to rank, skip the rerank.`,
-    );
-  }
-  const candidateCount = candidates.length;
+  const candidates = validatedCandidates(input);
+  const [counted, candidateCount] = Array.isArray(candidates)
+    ? ['candidates.length', candidates.length]
+    : ['positions.length', (candidates as CatalogueCandidates).positions.length];
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > candidateCount) {
     throw new CalibrationInputError(
-      `n must be an integer between 1 and candidates.length (${candidateCount}); got ${describeValue(n)}. Ask for at most as many items as there are candidates.`,
+      `n must be an integer between 1 and ${counted} (${candidateCount}); got ${describeValue(n)}. Ask for at most as many items as there are candidates.`,
     );
   }
   if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) {
@@ -222,6 +232,39 @@ function validatedSettings(input: CalibratedRerankInput): RerankSettings {
     );
   }
   return { candidates, n, lambda, alpha, minorityThreshold, fallbackToAccuracyList };
+}
+
+/** The candidates in either form, checked down to their count (each candidate is checked as its row is built). */
+function validatedCandidates(input: CalibratedRerankInput): readonly RerankCandidate[] | CatalogueCandidates {
+  const given = input as Partial<{ candidates: unknown } & CatalogueCandidates>;
+  if (given.catalogue === undefined) {
+    const { candidates } = given;
+    if (!Array.isArray(candidates) || candidates.length === 0) {
+      throw new CalibrationInputError(
+        `candidates must be a non-empty array of { id, score, categories } (or give catalogue, positions and scores); got ${Array.isArray(candidates) ? 'an empty array' : describeValue(candidates)}. With nothing to rank, skip the rerank.`,
+      );
+    }
+    return candidates as readonly RerankCandidate[];
+  }
+  const { catalogue, positions, scores } = given;
+  if (given.candidates !== undefined) {
+    throw new CalibrationInputError('give either candidates (objects) or catalogue with positions and scores, not both.');
+  }
+  if (!(catalogue instanceof RerankCatalogue)) {
+    throw new CalibrationInputError(`catalogue must be a RerankCatalogue (RerankCatalogue.of(items)); got ${describeValue(catalogue)}.`);
+  }
+  const isList = (value: unknown): value is ArrayLike<number> => Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+  if (!isList(positions) || positions.length === 0) {
+    throw new CalibrationInputError(
+      `positions must be a non-empty array (or typed array) of the candidates' catalogue positions; got ${isList(positions) ? 'an empty one' : describeValue(positions)}. With nothing to rank, skip the rerank.`,
+    );
+  }
+  if (!isList(scores) || scores.length !== positions.length) {
+    throw new CalibrationInputError(
+      `scores must be an array (or typed array) with one score per position (${positions.length}); got ${isList(scores) ? `${scores.length} scores` : describeValue(scores)}.`,
+    );
+  }
+  return { catalogue, positions, scores };
 }
 
 /** p̃ = β·p₀ + (1−β)·p, or p without a prior; zero entries dropped. */
@@ -307,6 +350,11 @@ function minorityShareOf(
     if (g !== undefined) minorityIndex[g] = 1;
     return g !== undefined;
   });
+  // w(g|i)/Σw of a category outside the target: looked up in the candidate's object or the catalogue's row.
+  const { candidates } = settings;
+  const normalisedWeight = Array.isArray(candidates)
+    ? (i: number, category: string) => weightOf(candidates[i].categories, category) / rows.weightSums[i]
+    : (i: number, category: string) => (candidates as CatalogueCandidates).catalogue.normalisedWeight((candidates as CatalogueCandidates).positions[i], category);
   // An item's row already holds w(g|i)/Σw over the target's categories, in the same (sorted) order as `categories`:
   // summing its minority entries adds the same terms in the same order as looking each category up in the item.
   const listShare = (order: readonly number[]): number => {
@@ -318,8 +366,7 @@ function minorityShareOf(
         }
         continue;
       }
-      const itemCategories = settings.candidates[i].categories;
-      for (const category of categories) share += weightOf(itemCategories, category) / rows.weightSums[i];
+      for (const category of categories) share += normalisedWeight(i, category);
     }
     return share / settings.n;
   };

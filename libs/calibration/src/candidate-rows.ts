@@ -113,15 +113,7 @@ export function candidateRows(
         grownWeight.set(entryWeight);
         entryWeight = grownWeight;
       }
-      // Insertion sort by category index: rows are short (an item's few categories).
-      let slot = entryCount++;
-      while (slot > rowBegin && entryCategory[slot - 1] > g) {
-        entryCategory[slot] = entryCategory[slot - 1];
-        entryWeight[slot] = entryWeight[slot - 1];
-        slot--;
-      }
-      entryCategory[slot] = g;
-      entryWeight[slot] = w;
+      insertIntoRow(entryCategory, entryWeight, rowBegin, entryCount++, g, w);
     }
     if (!(Math.abs(sum - 1) <= DISTRIBUTION_SUM_TOLERANCE)) {
       rejectCategories(i);
@@ -132,6 +124,21 @@ export function candidateRows(
     rowStart[i + 1] = entryCount;
   }
   return { count, ids, scores, weightSums, rowStart, entryCategory, entryWeight };
+}
+
+/**
+ * Adds entry (g, w) to the row that began at `rowBegin` and ends before `end` (a free slot), keeping the row sorted by
+ * category index: an insertion sort, since rows are short (an item's few categories).
+ */
+export function insertIntoRow(categories: Int32Array, weights: Float64Array, rowBegin: number, end: number, g: number, w: number): void {
+  let slot = end;
+  while (slot > rowBegin && categories[slot - 1] > g) {
+    categories[slot] = categories[slot - 1];
+    weights[slot] = weights[slot - 1];
+    slot--;
+  }
+  categories[slot] = g;
+  weights[slot] = w;
 }
 
 /** The ranking order of the accuracy list and of ties everywhere: the higher score, then the id that sorts first. */

@@ -13,6 +13,9 @@ export {
   type CalibratedRerankInput,
   type CalibratedRerankResult,
   type CalibrationPrior,
+  type CatalogueCandidates,
+  type RerankOptions,
   type MinorityShare,
   type RerankCandidate,
 } from './calibrated-rerank';
+export { RerankCatalogue, type RerankCatalogueItem } from './rerank-catalogue';

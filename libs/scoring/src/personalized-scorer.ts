@@ -55,6 +55,11 @@ export interface UserScores {
    * by its strongest categories. Found by the candidate index, not by scoring the catalogue ({@link retrieveCandidates}).
    */
   ranked: RankedItem[];
+  /**
+   * The catalogue `RankedItem.position` indexes: the loaded array itself, the same object for every user until the
+   * catalogue reloads, so a consumer can prepare per-catalogue data once (the reranker's `RerankCatalogue`).
+   */
+  catalogue?: readonly ScoringItem[];
   /** With several personas: each persona's own best items that `ranked` lacks, best first (see CandidateIndex). */
   personaCoverage?: RankedItem[];
   /** How many catalogue items the user has not seen. */
@@ -71,6 +76,8 @@ export interface UserScores {
 export interface RankedItem {
   item: ScoringItem;
   logit: number;
+  /** The item's position in {@link UserScores.catalogue}. */
+  position?: number;
   persona?: { id: number; label: string };
 }
 
@@ -279,8 +286,8 @@ export class PersonalizedScorer {
     const ranked = (candidates: readonly { position: number; logit: number }[]): RankedItem[] =>
       candidates.map(({ position, logit }) => {
         const item = catalogue.items[position]!;
-        if (dense) return { item, logit, persona: names.get(dense.servingPersona(item.userX, position))! };
-        return personas ? { item, logit, persona: names.get(personas.servingPersona(item.userX))! } : { item, logit };
+        if (dense) return { item, logit, position, persona: names.get(dense.servingPersona(item.userX, position))! };
+        return personas ? { item, logit, position, persona: names.get(personas.servingPersona(item.userX))! } : { item, logit, position };
       });
     const personaShares = personas && personaMassShares(personas);
     return {
@@ -291,6 +298,7 @@ export class PersonalizedScorer {
       seen,
       history,
       ranked: ranked(found.candidates),
+      catalogue: catalogue.items,
       personaCoverage: ranked(found.coverage),
       unseen,
       ...(personaShares ? { personaShares } : {}),
@@ -328,9 +336,9 @@ export class PersonalizedScorer {
     const unseen = catalogue.items.length - history.length;
     const donor: PersonaWeights = { mean: (feature) => means[feature] ?? 0, logit: (x, offset = 0) => profileLogit(means, x, offset) };
     const found = unseen > 0 ? index.retrieve({ personas: [donor], served: (x, aggregateLogit) => profileLogit(means, x, aggregateLogit), excluded: (itemId) => seen.has(itemId), count }) : { candidates: [] };
-    const ranked = found.candidates.map(({ position, logit }) => ({ item: catalogue.items[position]!, logit }));
+    const ranked = found.candidates.map(({ position, logit }) => ({ item: catalogue.items[position]!, logit, position }));
     const { events, meanGain, lowerBound } = decision;
-    return { userId, domain, stored, modelVersion: modelVersion(stored.eventsSeen, aggregate.eventsSeen), seen, history, ranked, unseen, borrowed: { events, meanGain, lowerBound } };
+    return { userId, domain, stored, modelVersion: modelVersion(stored.eventsSeen, aggregate.eventsSeen), seen, history, ranked, catalogue: catalogue.items, unseen, borrowed: { events, meanGain, lowerBound } };
   }
 }
 
