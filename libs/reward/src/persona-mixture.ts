@@ -321,6 +321,26 @@ export class PersonaMixture {
     return user;
   }
 
+  /**
+   * This user re-expressed under another prior variance τ² (learned pooling moved it): what
+   * `PersonaMixture.fromJSON(rebasePersonas(user.toJSON(), from, to), options)` returns, without the mixture's JSON in
+   * between (the learner does this for every user whose partition's τ² differs from theirs, new users included).
+   *
+   * @throws RangeError as rebasePersonas does.
+   */
+  rebased(from: number, to: number, options: PersonaOptions): PersonaMixture {
+    if (options.maxPersonas !== this.maxPersonas) return PersonaMixture.fromJSON(rebasePersonas(this.toJSON(), from, to), options);
+    const user = new PersonaMixture(options, RESTORING);
+    const rebase = ({ id, mass, share, model }: Persona): Persona => ({ id, mass, share, model: DiagonalGaussianLogistic.fromJSON(rebasePosterior(model.toJSON(), from, to), options.deviation) });
+    user.personaList = this.personaList.map(rebase);
+    user.shadow = this.shadow?.map(rebase);
+    user.evidence = this.evidence;
+    user.events = this.events;
+    user.nextId = this.nextId;
+    user.decisionList = [...this.decisionList];
+    return user;
+  }
+
   /** Today's single deviation as a one-persona user (same posterior and scores; nothing replayed). */
   static fromSingleDeviation(weights: DiagonalGaussianLogisticJSON, eventsSeen: number, options: PersonaOptions): PersonaMixture {
     return PersonaMixture.fromJSON({ personas: [{ id: 0, mass: eventsSeen, share: 1, weights }], evidence: 0, eventsSeen, nextId: 1, decisions: [] }, options);
