@@ -1,6 +1,7 @@
 import { NonFiniteUpdateError } from './non-finite-update.error';
 import { solveLaplaceStep } from './laplace-step.solver';
 import { sigmoid } from './logistic-function';
+import { FEATURES } from './feature-dictionary';
 import { featureVector, type SparseVector } from './sparse-vector';
 
 /** Prior variance of every feature, or a function giving it per feature name (must be pure and cheap). */
@@ -32,15 +33,22 @@ export interface DiagonalGaussianLogisticOptions {
  */
 export type DiagonalGaussianLogisticJSON = { readonly [feature: string]: readonly [mean: number, variance: number] };
 
-/** Features a new model has room for before its state array doubles. */
-const INITIAL_CAPACITY = 8;
-// One interleaved array [m, v, v0, m, v, v0, …] instead of three: a typed array costs ~100 bytes of headers, which
-// matters at a million user models, and an update reads all three values of a feature together.
-const STRIDE = 3;
+// A model's state is one plain array [f, m, v, v0, f, m, v, v0, …]: per stored feature its index f in FEATURES (the
+// dictionary every model shares), its posterior mean and variance and its prior variance. Not a Map from names and
+// not a typed array (issue #13): a user is three models (a persona and its shadow's two), and at a million users a Map
+// per model, or a Float64Array with a backing store of its own outside the heap, was most of what building and
+// holding a user cost. A plain array of doubles is one object on the heap, with nothing for the collector to trace
+// inside it; an update reads a feature's values together.
+const STRIDE = 4;
+/**
+ * A model with more stored features than this keeps a Map from feature index to slot; below it a lookup scans the
+ * state (a user deviation holds a handful of features: bias, categories, stance; the aggregate holds every item's).
+ */
+const SCAN_LIMIT = 16;
 
 /**
  * An update computed by {@link DiagonalGaussianLogistic.prepareUpdate} and not yet written: per touched feature its
- * slot (−1: not stored yet), name, prior variance, and the new mean and variance. Plans are reusable scratch (grown on
+ * slot (−1: not stored yet), index in FEATURES, prior variance, and the new mean and variance. Plans are reusable scratch (grown on
  * demand, never shrunk), so preparing an update allocates nothing per call.
  */
 export class PreparedUpdate {
@@ -50,10 +58,10 @@ export class PreparedUpdate {
   /** The model the plan was prepared on: only that one may write it. */
   owner?: DiagonalGaussianLogistic;
   slot = new Int32Array(64);
+  feature = new Int32Array(64);
   mean = new Float64Array(64);
   variance = new Float64Array(64);
   prior = new Float64Array(64);
-  readonly names: string[] = [];
 
   /** Room for `size` features. */
   ensure(size: number): void {
@@ -61,6 +69,7 @@ export class PreparedUpdate {
     let capacity = this.slot.length;
     while (capacity < size) capacity *= 2;
     this.slot = new Int32Array(capacity);
+    this.feature = new Int32Array(capacity);
     this.mean = new Float64Array(capacity);
     this.variance = new Float64Array(capacity);
     this.prior = new Float64Array(capacity);
@@ -101,12 +110,12 @@ const scratch = new PreparedUpdate();
 export class DiagonalGaussianLogistic {
   private readonly priorVarianceOption: PriorVariance;
   private readonly forgetting: number;
-  /** feature → offset of its [mean, variance, prior variance] triple in `state`. */
-  private readonly slotOf = new Map<string, number>();
-  private readonly names: string[] = [];
-  private state: Float64Array = new Float64Array(INITIAL_CAPACITY * STRIDE);
+  /** [f, m, v, v0] per stored feature, in the order they were stored (see STRIDE). */
+  private readonly state: number[] = [];
+  /** Feature index → slot (offset of its f in `state`), once the model holds more than SCAN_LIMIT features. */
+  private slots: Map<number, number> | undefined = undefined;
 
-  constructor(options: DiagonalGaussianLogisticOptions) {
+  constructor(private readonly options: DiagonalGaussianLogisticOptions) {
     const { priorVariance, forgetting = 0 } = options;
     if (typeof priorVariance === 'number') checkPriorVariance(priorVariance, 'priorVariance');
     else if (typeof priorVariance !== 'function') {
@@ -134,19 +143,28 @@ export class DiagonalGaussianLogistic {
 
   /** Posterior mean m_f (0 for a feature never seen). */
   mean(feature: string): number {
-    const slot = this.slotOf.get(feature);
-    return slot === undefined ? 0 : this.state[slot]!;
+    const slot = this.slotOf(FEATURES.find(feature));
+    return slot < 0 ? 0 : this.state[slot + 1]!;
   }
 
   /** Posterior variance v_f (the prior variance for a feature never seen). */
   variance(feature: string): number {
-    const slot = this.slotOf.get(feature);
-    return slot === undefined ? this.priorVariance(feature) : this.state[slot + 1]!;
+    const slot = this.slotOf(FEATURES.find(feature));
+    return slot < 0 ? this.priorVariance(feature) : this.state[slot + 2]!;
   }
 
   /** Number of features with stored state (touched by an update or loaded from JSON). */
   get featureCount(): number {
-    return this.slotOf.size;
+    return this.state.length / STRIDE;
+  }
+
+  /** The slot of a feature index (the offset of its entry in `state`), or −1 when the model does not store it. */
+  private slotOf(feature: number): number {
+    if (feature < 0) return -1;
+    if (this.slots !== undefined) return this.slots.get(feature) ?? -1;
+    const state = this.state;
+    for (let slot = 0; slot < state.length; slot += STRIDE) if (state[slot] === feature) return slot;
+    return -1;
   }
 
   /**
@@ -156,15 +174,15 @@ export class DiagonalGaussianLogistic {
    */
   logit(x: SparseVector, offset = 0): number {
     const vector = featureVector(x);
-    const names = vector.featureNames;
+    const features = vector.featureIndices(false);
     const values = vector.featureValues;
     let z = offset;
-    for (let k = 0; k < names.length; k++) {
+    for (let k = 0; k < features.length; k++) {
       const value = values[k]!;
       // Checked per entry: a NaN on a feature the model has never seen would not reach the sum.
       if (!Number.isFinite(value)) throw nonFiniteInput('logit', x, offset);
-      const slot = this.slotOf.get(names[k]!);
-      if (slot !== undefined) z += this.state[slot]! * value;
+      const slot = this.slotOf(features[k]!);
+      if (slot >= 0) z += this.state[slot + 1]! * value;
     }
     if (!Number.isFinite(z)) throw nonFiniteInput('logit', x, offset);
     return z;
@@ -240,10 +258,11 @@ export class DiagonalGaussianLogistic {
     // Pass 1 reads only: validate every value and gather (slot, x_f, v_f after forgetting, m_f).
     const vector = featureVector(x);
     const names = vector.featureNames;
+    const features = vector.featureIndices(true);
     const values = vector.featureValues;
     plan.ensure(names.length);
     plan.owner = undefined;
-    const { slot: slots, mean: means, variance: variances, prior: priors } = plan;
+    const { slot: slots, feature: indices, mean: means, variance: variances, prior: priors } = plan;
     // Until pass 2 overwrites it, plan.mean holds x_f: the new mean needs both and no other scratch is needed.
     const xs = means;
     const epsilon = this.forgetting;
@@ -257,24 +276,23 @@ export class DiagonalGaussianLogistic {
         throw new RangeError(`update: feature "${feature}" has value ${value}; feature values must be finite numbers`);
       }
       if (value === 0) continue;
-      let slot = this.slotOf.get(feature);
+      const slot = this.slotOf(features[k]!);
       let prior: number;
       let variance: number;
-      if (slot === undefined) {
+      if (slot < 0) {
         prior = this.priorVariance(feature);
         if (prior === 0) continue;
-        slot = -1;
         variance = prior;
       } else {
-        prior = this.state[slot + 2]!;
-        variance = Math.min(this.state[slot + 1]! + epsilon, prior);
-        z0 += this.state[slot]! * value;
+        prior = this.state[slot + 3]!;
+        variance = Math.min(this.state[slot + 2]! + epsilon, prior);
+        z0 += this.state[slot + 1]! * value;
       }
       slots[n] = slot;
+      indices[n] = features[k]!;
       xs[n] = value;
       variances[n] = variance;
       priors[n] = prior;
-      plan.names[n] = feature;
       s += value * value * variance;
       n++;
     }
@@ -301,7 +319,7 @@ export class DiagonalGaussianLogistic {
       const slot = slots[k]!;
       const xf = xs[k]!;
       const variance = variances[k]!;
-      const mean = (slot < 0 ? 0 : this.state[slot]!) + alpha * variance * xf;
+      const mean = (slot < 0 ? 0 : this.state[slot + 1]!) + alpha * variance * xf;
       // 1/v ← 1/v + c·x²·p(1−p), written as v/(1 + v·c·x²·p(1−p)) to spend one division and never exceed v.
       const updated = variance / (1 + variance * curvature * xf * xf);
       means[k] = mean;
@@ -323,20 +341,37 @@ export class DiagonalGaussianLogistic {
     plan.owner = undefined;
     for (let k = 0; k < plan.n; k++) {
       let slot = plan.slot[k]!;
-      if (slot < 0) slot = this.allocate(plan.names[k]!, plan.prior[k]!);
-      this.state[slot] = plan.mean[k]!;
-      this.state[slot + 1] = plan.variance[k]!;
+      if (slot < 0) slot = this.allocate(plan.feature[k]!, plan.prior[k]!);
+      this.state[slot + 1] = plan.mean[k]!;
+      this.state[slot + 2] = plan.variance[k]!;
     }
+  }
+
+  /**
+   * An independent copy holding what `fromJSON(this.toJSON(), options)` would hold — the features whose state differs
+   * from the prior, in the same order — without the JSON in between (a persona's shadow starts as copies).
+   */
+  copy(): DiagonalGaussianLogistic {
+    const copy = new DiagonalGaussianLogistic(this.options);
+    const state = this.state;
+    for (let slot = 0; slot < state.length; slot += STRIDE) {
+      if (state[slot + 1] === 0 && state[slot + 2] === state[slot + 3]) continue;
+      copy.allocate(state[slot]!, state[slot + 3]!);
+      copy.state[copy.state.length - 3] = state[slot + 1]!;
+      copy.state[copy.state.length - 2] = state[slot + 2]!;
+    }
+    return copy;
   }
 
   /** Features whose state differs from the prior, as feature → [mean, variance]. */
   toJSON(): DiagonalGaussianLogisticJSON {
     // Null prototype: a feature literally named "__proto__" must become an own key, not replace the prototype.
     const out: Record<string, [number, number]> = Object.create(null);
-    for (let k = 0; k < this.names.length; k++) {
-      const mean = this.state[k * STRIDE]!;
-      const variance = this.state[k * STRIDE + 1]!;
-      if (mean !== 0 || variance !== this.state[k * STRIDE + 2]) out[this.names[k]!] = [mean, variance];
+    const state = this.state;
+    for (let slot = 0; slot < state.length; slot += STRIDE) {
+      const mean = state[slot + 1]!;
+      const variance = state[slot + 2]!;
+      if (mean !== 0 || variance !== state[slot + 3]) out[FEATURES.name(state[slot]!)] = [mean, variance];
     }
     return out;
   }
@@ -347,12 +382,13 @@ export class DiagonalGaussianLogistic {
    */
   toJSONText(): string {
     let out = '';
-    for (let k = 0; k < this.names.length; k++) {
-      const mean = this.state[k * STRIDE]!;
-      const variance = this.state[k * STRIDE + 1]!;
-      if (mean === 0 && variance === this.state[k * STRIDE + 2]) continue;
+    const state = this.state;
+    for (let slot = 0; slot < state.length; slot += STRIDE) {
+      const mean = state[slot + 1]!;
+      const variance = state[slot + 2]!;
+      if (mean === 0 && variance === state[slot + 3]) continue;
       // A number concatenated prints as JSON prints it (shortest round-trip form; -0 as 0); state is always finite.
-      out += `${out ? ',' : ''}${JSON.stringify(this.names[k])}:[${mean},${variance}]`;
+      out += `${out ? ',' : ''}${JSON.stringify(FEATURES.name(state[slot]!))}:[${mean},${variance}]`;
     }
     return `{${out}}`;
   }
@@ -362,14 +398,14 @@ export class DiagonalGaussianLogistic {
    */
   sumOfSquaredMeans(): number {
     let total = 0;
-    for (let k = 0; k < this.names.length; k++) total += this.state[k * STRIDE]! ** 2;
+    for (let slot = 0; slot < this.state.length; slot += STRIDE) total += this.state[slot + 1]! ** 2;
     return total;
   }
 
   /** Σ_f m_f² / v_f over the stored features (how far the posterior mean is from 0 in its own standard deviations). */
   sumOfSquaredStandardisedMeans(): number {
     let total = 0;
-    for (let k = 0; k < this.names.length; k++) total += this.state[k * STRIDE]! ** 2 / this.state[k * STRIDE + 1]!;
+    for (let slot = 0; slot < this.state.length; slot += STRIDE) total += this.state[slot + 1]! ** 2 / this.state[slot + 2]!;
     return total;
   }
 
@@ -385,26 +421,26 @@ export class DiagonalGaussianLogistic {
   ): DiagonalGaussianLogistic {
     const model = new DiagonalGaussianLogistic(options);
     for (const feature of Object.keys(json)) {
-      const [mean, variance] = checkPosteriorEntry(json, feature, model.priorVariance(feature), 'fromJSON');
-      const slot = model.allocate(feature, model.priorVariance(feature));
-      model.state[slot] = mean;
-      model.state[slot + 1] = variance;
+      const prior = model.priorVariance(feature);
+      const [mean, variance] = checkPosteriorEntry(json, feature, prior, 'fromJSON');
+      const slot = model.allocate(FEATURES.intern(feature), prior);
+      model.state[slot + 1] = mean;
+      model.state[slot + 2] = variance;
     }
     return model;
   }
 
-  private allocate(feature: string, prior: number): number {
-    const slot = this.names.length * STRIDE;
-    if (slot === this.state.length) {
-      const grown = new Float64Array(this.state.length * 2);
-      grown.set(this.state);
-      this.state = grown;
+  /** Stores a feature (by its index in FEATURES) at the prior, N(0, prior); returns its slot. */
+  private allocate(feature: number, prior: number): number {
+    const slot = this.state.length;
+    this.state.push(feature, 0, prior, prior);
+    if (this.slots !== undefined) {
+      this.slots.set(feature, slot);
+    } else if (slot / STRIDE === SCAN_LIMIT) {
+      const slots = new Map<number, number>();
+      for (let s = 0; s <= slot; s += STRIDE) slots.set(this.state[s]!, s);
+      this.slots = slots;
     }
-    this.names.push(feature);
-    this.slotOf.set(feature, slot);
-    this.state[slot] = 0;
-    this.state[slot + 1] = prior;
-    this.state[slot + 2] = prior;
     return slot;
   }
 }

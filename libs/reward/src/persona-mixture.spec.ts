@@ -235,6 +235,30 @@ describe('PersonaMixture under a moved τ² (learned pooling)', () => {
     expect([rebased.evidence, rebased.eventsSeen, rebased.nextId, rebased.decisions]).toEqual([json.evidence, json.eventsSeen, json.nextId, json.decisions]);
   });
 
+  it('rebased is fromJSON(rebasePersonas(toJSON)) to the bit, and learns on as it does (random streams, K = 3)', () => {
+    fc.assert(
+      fc.property(observations, observations, fc.constantFrom(0.25, 1, 4), fc.constantFrom(0.5, 2, 8), (before, after, from, to) => {
+        const options = (tau2: number) => ({ maxPersonas: 3, deviation: { priorVariance: tau2 } });
+        const user = new PersonaMixture(options(from));
+        for (const event of before) {
+          const { userX, y, weight } = observationOf(event);
+          user.update(userX, y, weight, 0.1);
+        }
+        const stored = user.toJSON();
+        const direct = user.rebased(from, to, options(to));
+        const throughJson = PersonaMixture.fromJSON(rebasePersonas(user.toJSON(), from, to), options(to));
+        expect(direct.toJSON()).toEqual(throughJson.toJSON());
+        for (const event of after) {
+          const { userX, y, weight } = observationOf(event);
+          expect(direct.update(userX, y, weight, -0.2)).toBe(throughJson.update(userX, y, weight, -0.2));
+        }
+        expect(direct.toJSON()).toEqual(throughJson.toJSON());
+        expect(user.toJSON()).toEqual(stored); // the original is left as it was
+      }),
+      { numRuns: 40, seed: 18 },
+    );
+  });
+
   it('rebasedMixtureLogits: one persona is rebasedLogits to the bit', () => {
     const user = new PersonaMixture({ maxPersonas: 1, deviation: { priorVariance: 2 } });
     for (const { x, y } of plantedTwoTasteEvents(2, 50)) user.update(x, y, 1, 0.2);

@@ -113,6 +113,9 @@ interface Persona {
   model: DiagonalGaussianLogistic;
 }
 
+/** The token by which fromJSON builds a user without a first persona (not exported: no other caller can pass it). */
+const RESTORING: unique symbol = Symbol('restoring');
+
 /** Long-run share the candidate persona is given in the shadow filter: the smallest taste worth a persona of its own. */
 export const CANDIDATE_SHARE = 0.15;
 /** Mass a candidate must have learned before it can be found to copy a persona (near the prior everything does). */
@@ -134,7 +137,8 @@ export class PersonaMixture {
   private nextId = 0;
   private decisionList: PersonaDecision[] = [];
 
-  constructor(options: PersonaOptions) {
+  /** `restoring`: fromJSON's own call, which sets the personas itself (building a first persona and shadow would be waste). */
+  constructor(options: PersonaOptions, restoring?: typeof RESTORING) {
     const { maxPersonas, deviation } = options;
     const openEvidence = options.openEvidence ?? DEFAULT_PERSONA_OPTIONS.openEvidence;
     const halfLife = options.evidenceHalfLife ?? DEFAULT_PERSONA_OPTIONS.evidenceHalfLife;
@@ -153,6 +157,7 @@ export class PersonaMixture {
     this.decay = 2 ** (-1 / halfLife);
     this.mergeZ = mergeZ;
     this.persistence = persistence;
+    if (restoring === RESTORING) return;
     this.personaList.push({ id: this.nextId++, mass: 0, share: 1, model: new DiagonalGaussianLogistic(deviation) });
     this.startShadow();
   }
@@ -287,7 +292,7 @@ export class PersonaMixture {
    * @throws RangeError when the state is malformed or holds more personas than options.maxPersonas.
    */
   static fromJSON(json: PersonaMixtureJSON, options: PersonaOptions): PersonaMixture {
-    const user = new PersonaMixture(options);
+    const user = new PersonaMixture(options, RESTORING);
     if (typeof json !== 'object' || json === null || !Array.isArray(json.personas) || json.personas.length === 0) {
       throw new RangeError('personas: a stored user needs a non-empty "personas" array');
     }
@@ -313,6 +318,26 @@ export class PersonaMixture {
     user.events = finite(json.eventsSeen, 'eventsSeen', 0);
     user.nextId = Math.max(finite(json.nextId, 'nextId', 0), Math.max(...ids) + 1);
     user.decisionList = Array.isArray(json.decisions) ? json.decisions.slice(-DECISIONS_KEPT) : [];
+    return user;
+  }
+
+  /**
+   * This user re-expressed under another prior variance τ² (learned pooling moved it): what
+   * `PersonaMixture.fromJSON(rebasePersonas(user.toJSON(), from, to), options)` returns, without the mixture's JSON in
+   * between (the learner does this for every user whose partition's τ² differs from theirs, new users included).
+   *
+   * @throws RangeError as rebasePersonas does.
+   */
+  rebased(from: number, to: number, options: PersonaOptions): PersonaMixture {
+    if (options.maxPersonas !== this.maxPersonas) return PersonaMixture.fromJSON(rebasePersonas(this.toJSON(), from, to), options);
+    const user = new PersonaMixture(options, RESTORING);
+    const rebase = ({ id, mass, share, model }: Persona): Persona => ({ id, mass, share, model: DiagonalGaussianLogistic.fromJSON(rebasePosterior(model.toJSON(), from, to), options.deviation) });
+    user.personaList = this.personaList.map(rebase);
+    user.shadow = this.shadow?.map(rebase);
+    user.evidence = this.evidence;
+    user.events = this.events;
+    user.nextId = this.nextId;
+    user.decisionList = [...this.decisionList];
     return user;
   }
 
@@ -346,7 +371,7 @@ export class PersonaMixture {
       this.shadow = undefined;
       return;
     }
-    const copy = ({ id, mass, share, model }: Persona): Persona => ({ id, mass, share, model: DiagonalGaussianLogistic.fromJSON(model.toJSON(), this.deviation) });
+    const copy = ({ id, mass, share, model }: Persona): Persona => ({ id, mass, share, model: model.copy() });
     this.shadow = [...this.personaList.map(copy), this.fresh(-1)];
   }
 

@@ -1,3 +1,5 @@
+import { FEATURES } from './feature-dictionary';
+
 /**
  * A sparse feature vector: feature name → value. Absent features are 0.
  *
@@ -19,6 +21,9 @@ export class FeatureVector extends Map<string, number> {
   // Private, so a FeatureVector still compares equal to a Map with the same entries.
   #names: readonly string[];
   #values: readonly number[];
+  /** The names' indices in FEATURES (−1: not interned yet), cached once all have one. */
+  #indices: number[] | undefined;
+  #indexed = false;
 
   constructor(entries: Iterable<readonly [string, number]> = []) {
     super();
@@ -44,6 +49,26 @@ export class FeatureVector extends Map<string, number> {
   /** Feature values, aligned with featureNames. */
   get featureValues(): readonly number[] {
     return this.#values;
+  }
+
+  /**
+   * The features' indices in {@link FEATURES}, aligned with featureNames; −1 for a name no model has stored yet, unless
+   * `intern` (a model about to learn them) interns it. Cached once every name has one, so an item's vector, reused for
+   * every event about the item, resolves its names once for all users.
+   */
+  featureIndices(intern: boolean): readonly number[] {
+    if (this.#indexed) return this.#indices!;
+    const names = this.#names;
+    const indices = (this.#indices ??= new Array<number>(names.length).fill(-1));
+    let indexed = true;
+    for (let k = 0; k < names.length; k++) {
+      if (indices[k]! >= 0) continue;
+      const index = intern ? FEATURES.intern(names[k]!) : FEATURES.find(names[k]!);
+      indices[k] = index;
+      if (index < 0) indexed = false;
+    }
+    this.#indexed = indexed;
+    return indices;
   }
 
   override set(feature: string, _value?: number): this {

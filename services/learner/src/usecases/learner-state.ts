@@ -8,7 +8,6 @@ import {
   POOLING_REFRESH_EVENTS,
   PoolingStrengthGrid,
   rebaseItemIntercepts,
-  rebasePersonas,
   type DiagonalGaussianLogisticJSON,
   type DonorProfile,
   type PoolingStrengthGridJSON,
@@ -309,7 +308,7 @@ export class LearnerState {
     const tau2 = shard.tau2;
     if (user.tau2 === tau2) return;
     const options = this.priors.personas(user.domain, tau2);
-    user.model = user.tau2 > 0 && tau2 > 0 ? PersonaMixture.fromJSON(rebasePersonas(user.model.toJSON(), user.tau2, tau2), options) : new PersonaMixture(options);
+    user.model = user.tau2 > 0 && tau2 > 0 ? user.model.rebased(user.tau2, tau2, options) : new PersonaMixture(options);
     user.tau2 = tau2;
   }
 
