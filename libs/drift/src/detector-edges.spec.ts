@@ -17,15 +17,8 @@ import { PageHinkley } from './page-hinkley.detector';
 
 /** The refusal `make` throws: a `DriftInputError` with `DRIFT.INVALID_PARAMETER` and this exact message. */
 function expectRefused(make: () => unknown, message: string): void {
-  let thrown: unknown;
-  try {
-    make();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(DriftInputError);
-  expect((thrown as DriftInputError).code).toBe('DRIFT.INVALID_PARAMETER');
-  expect((thrown as DriftInputError).message).toBe(message);
+  expect(make).toThrow(DriftInputError);
+  expect(make).toThrow(expect.objectContaining({ code: 'DRIFT.INVALID_PARAMETER', message }));
 }
 
 describe('DDM: parameter edges', () => {
