@@ -152,3 +152,30 @@ describe('CUSUM, EDDM, HDDM_A, HDDM_W, ADWIN, KSWIN: parameter edges', () => {
     );
   });
 });
+
+describe('PageHinkley: a statistic equal to the threshold is not a drift (the test is U − m > λ, strict)', () => {
+  // With δ = 0 and α = 1, U_t = U_{t−1} + x_t − x̄_t and L_t likewise. On [0, 2]: t = 1, x̄ = 0, U = L = 0, m = 0,
+  // M = max(−1, 0) = 0; t = 2, x̄ = 1, U = L = 1, so U − m = 1 and M − L = 0. On [2, 0] the signs swap: U − m = 0 and
+  // M − L = 1. Every quantity is exact in binary floating point, so λ = 1 sits exactly on the statistic.
+  const exact = (mode: 'up' | 'down' | 'both', threshold: number) =>
+    new PageHinkley({ minInstances: 1, delta: 0, alpha: 1, threshold, mode });
+
+  it.each([
+    ['up', [0, 2]],
+    ['down', [2, 0]],
+    ['both', [0, 2]],
+    ['both', [2, 0]],
+  ] as const)("mode '%s' on %j: no drift at λ = 1, a drift at the second value for λ = 0.5", (mode, stream) => {
+    expect(driftIndices(exact(mode, 1), stream)).toEqual([]);
+    expect(driftIndices(exact(mode, 0.5), stream)).toEqual([1]);
+  });
+});
+
+describe('DDM: the serialised parameters are the ones it was built with', () => {
+  it('toJSON carries non-default parameters, and fromJSON of it keeps them', () => {
+    const params = { warmStart: 5, warningThreshold: 1.5, driftThreshold: 2.5 };
+    expect(new DDM(params).toJSON().params).toEqual({ warmStart: 5, warningThreshold: 1.5, driftThreshold: 2.5 });
+    const restored = DDM.fromJSON(JSON.parse(JSON.stringify(new DDM(params).toJSON())));
+    expect([restored.warmStart, restored.warningThreshold, restored.driftThreshold]).toEqual([5, 1.5, 2.5]);
+  });
+});
